@@ -1,0 +1,152 @@
+/* ws_deque.h: lock-free Chase-Lev work-stealing deque (one owner, any number of thieves).
+ *
+ * The owner pushes and takes at the bottom (LIFO); thieves steal from the top (FIFO) with one
+ * compare-and-swap on the top index. Operations are O(1); the buffer doubles when full.
+ * Items are opaque non-NULL pointers.
+ *
+ * Contracts by caller:
+ *   owner only : ws_deque_push, ws_deque_take, ws_deque_grow, ws_deque_reclaim_quiescent
+ *   any thread : ws_deque_steal, ws_deque_steal_if, ws_deque_steal_batch, ws_deque_size,
+ *                ws_deque_stats
+ *   nobody else running : ws_deque_init, ws_deque_init_at, ws_deque_destroy, ws_deque_check
+ *
+ * On ARM64 builds the hot operations push / take / steal come from core/aarch64/ assembly with
+ * exactly these symbols; the portable C versions stay available as ws_deque_ref_* everywhere
+ * (used by the differential tests). The struct layout is therefore ABI: the offsets below are
+ * asserted in ws_deque.c and repeated in the assembly.
+ */
+#ifndef WS_DEQUE_H
+#define WS_DEQUE_H
+
+#include "core/ws_common.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Circular buffer of capacity mask + 1 (a power of two). Cell i holds the item of index i for
+ * every index in [top, bottom) while this buffer is current. Retired buffers are kept on a list
+ * (next) until no thief can read them. */
+struct ws_deque_buf {
+    uint64_t mask;
+    struct ws_deque_buf *next;      /* retired list link; owner only */
+    _Atomic(void *) cells[];
+};
+
+/* Counters. Owner counters are plain (one writer); thief counters are relaxed atomics. */
+struct ws_deque_stats {
+    uint64_t pushes;          /* items pushed by the owner */
+    uint64_t takes;           /* items taken by the owner */
+    uint64_t take_empty;      /* owner takes that found nothing (or lost the last item) */
+    uint64_t steal_attempts;  /* single-item steal tries (a batch counts one per item tried) */
+    uint64_t steals;          /* items stolen (a batch counts each item) */
+    uint64_t steal_lost;      /* steals that lost the CAS race to another thread */
+    uint64_t steal_empty;     /* steals that found the deque empty */
+    uint64_t steal_denied;    /* conditional steals whose predicate refused the top item */
+};
+
+/* Index protocol (the invariants the whole file relies on):
+ *   - top and bottom are 64-bit counters that only the owner (bottom) and successful CASes
+ *     (top) change; they may wrap around 2^64: sizes are computed as (int64_t)(bottom - top).
+ *   - Items live at indices [top, bottom); index i is in cell (i & mask).
+ *   - top never decreases. bottom moves down only transiently inside take.
+ *   - top_cache is the owner's private, possibly stale copy of top (top_cache <= top), used by
+ *     push to avoid reading the thieves' cache line on every push.
+ */
+struct ws_deque {
+    /* Owner line: written by the owner, read by thieves (bottom, buf). */
+    _Alignas(WS_CACHE_LINE) _Atomic uint64_t bottom;
+    _Atomic(struct ws_deque_buf *) buf;
+    uint64_t top_cache;
+    uint64_t pushes;
+    uint64_t takes;
+    uint64_t take_empty;
+    struct ws_deque_buf *retired;  /* buffers replaced by growth, freed when quiescent */
+
+    /* Thief line: top is the only CAS target. */
+    _Alignas(WS_CACHE_LINE) _Atomic uint64_t top;
+
+    /* Thief counters, apart from top so counting never slows the owner's read of top. Only
+     * outcomes are counted (one relaxed add per steal); attempts are their sum. */
+    _Alignas(WS_CACHE_LINE) _Atomic uint64_t steals;
+    _Atomic uint64_t steal_lost;
+    _Atomic uint64_t steal_empty;
+    _Atomic uint64_t steal_denied;
+};
+
+/* Offsets the assembly depends on. */
+#define WS_DEQUE_OFF_BOTTOM    0
+#define WS_DEQUE_OFF_BUF       8
+#define WS_DEQUE_OFF_TOP_CACHE 16
+#define WS_DEQUE_OFF_PUSHES    24
+#define WS_DEQUE_OFF_TAKES     32
+#define WS_DEQUE_OFF_TAKE_EMPTY 40
+#define WS_DEQUE_OFF_TOP       (WS_CACHE_LINE)
+#define WS_DEQUE_OFF_STEALS    (2 * WS_CACHE_LINE)
+#define WS_DEQUE_OFF_STEAL_LOST (2 * WS_CACHE_LINE + 8)
+#define WS_DEQUE_OFF_STEAL_EMPTY (2 * WS_CACHE_LINE + 16)
+#define WS_DEQUE_OFF_STEAL_DENIED (2 * WS_CACHE_LINE + 24)
+#define WS_DEQUE_BUF_OFF_MASK  0
+#define WS_DEQUE_BUF_OFF_CELLS 16
+
+/* Predicate for conditional steals: true if the thief may take this item. Called by the thief
+ * on an item it does not own yet; it must only read the item, and may see an item that another
+ * thread takes at the same moment (the result is then discarded). */
+typedef bool (*ws_deque_pred)(const void *item, void *arg);
+
+/* Initialise an empty deque whose buffer holds at least `capacity` items (rounded up to a power
+ * of two, minimum 2). Returns WS_NOMEM and leaves *d unusable if the buffer cannot be allocated. */
+ws_status ws_deque_init(struct ws_deque *d, uint64_t capacity);
+
+/* As ws_deque_init, with top = bottom = start: tests use a start near 2^64 to show that the
+ * index arithmetic survives wraparound. */
+ws_status ws_deque_init_at(struct ws_deque *d, uint64_t capacity, uint64_t start);
+
+/* Free the buffer and every retired buffer. No other thread may touch d during or after. */
+void ws_deque_destroy(struct ws_deque *d);
+
+/* Owner: push item (non-NULL) at the bottom. WS_NOMEM if growth failed (deque unchanged). */
+ws_status ws_deque_push(struct ws_deque *d, void *item);
+
+/* Owner: take the most recently pushed item. WS_OK with *out set, or WS_EMPTY. */
+ws_status ws_deque_take(struct ws_deque *d, void **out);
+
+/* Any thread: steal the oldest item. WS_OK with *out set, WS_EMPTY, or WS_ABORT on a lost race. */
+ws_status ws_deque_steal(struct ws_deque *d, void **out);
+
+/* Any thread: steal the oldest item only if pred(item, arg) accepts it; WS_DENIED if refused
+ * (nothing changes), otherwise as ws_deque_steal. */
+ws_status ws_deque_steal_if(struct ws_deque *d, void **out, ws_deque_pred pred, void *arg);
+
+/* Any thread: steal up to min(max, ceil(size / 2)) of the oldest items into out[], oldest
+ * first; *n_out receives the count. WS_OK if at least one was stolen, else the status of the
+ * first failed steal (WS_EMPTY or WS_ABORT). */
+ws_status ws_deque_steal_batch(struct ws_deque *d, void **out, uint32_t max, uint32_t *n_out);
+
+/* Any thread: number of items, a snapshot that may be stale by the time it returns (>= 0). */
+uint64_t ws_deque_size(const struct ws_deque *d);
+
+/* Owner: capacity of the current buffer. */
+uint64_t ws_deque_capacity(const struct ws_deque *d);
+
+/* Owner: double the buffer (push calls this when full). WS_NOMEM leaves the deque unchanged. */
+ws_status ws_deque_grow(struct ws_deque *d);
+
+/* Owner, when no thief can be inside a steal on d (e.g. all thieves parked, or a
+ * single-threaded simulator): free the retired buffers. Their total capacity is always less
+ * than the current buffer's, so memory stays bounded even if this is never called. */
+void ws_deque_reclaim_quiescent(struct ws_deque *d);
+
+/* Snapshot of the counters (thief counters read relaxed). */
+void ws_deque_stats(const struct ws_deque *d, struct ws_deque_stats *out);
+
+/* Invariant checker for asserts and tests; call only while no other thread runs on d.
+ * Returns NULL when every invariant holds, else a static description of the first violation. */
+const char *ws_deque_check(const struct ws_deque *d);
+
+/* Portable C reference implementations of the hot operations; identical contracts. */
+ws_status ws_deque_ref_push(struct ws_deque *d, void *item);
+ws_status ws_deque_ref_take(struct ws_deque *d, void **out);
+ws_status ws_deque_ref_steal(struct ws_deque *d, void **out);
+
+#endif

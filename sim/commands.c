@@ -1,0 +1,12 @@
+/* commands.c: the registry of schedlab subcommands. Adding a command is one line here. */
+#include "sim/cli.h"
+#include "sim/commands.h"
+
+#include <stddef.h>
+
+const char *sim_version = "0.1.0";
+
+const struct sim_cmd sim_commands[] = {
+    { "bench", "run a benchmark (deque) and print its numbers", SIM_BENCH_USAGE, sim_cmd_bench },
+    { NULL, NULL, NULL, NULL },
+};

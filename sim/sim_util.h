@@ -1,0 +1,22 @@
+/* sim_util.h: clocks, thread pinning and small statistics used by the command line and
+ * benchmarks (never by core/, which gets time from its platform interface). */
+#ifndef SIM_UTIL_H
+#define SIM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Monotonic wall clock in nanoseconds. */
+uint64_t sim_now_ns(void);
+
+/* Pin the calling thread to host CPU `cpu` (modulo the CPUs it may use). Returns 0, or -1 if
+ * the OS refused (the thread then runs unpinned). */
+int sim_pin_self(int cpu);
+
+/* Number of CPUs this process may run on (at least 1). */
+int sim_online_cpus(void);
+
+/* Median of v[0..n) (sorts v in place); 0 for n == 0. */
+double sim_median(double *v, size_t n);
+
+#endif
