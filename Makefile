@@ -6,21 +6,23 @@
 #   make demo            the main job: compare strategies, write SQLite and plots
 #
 # Switches: DEBUG=1 (-O0, asserts), SAN=address|thread|undefined, ARCH=native|aarch64.
-# Each switch combination builds into its own folder, so they never mix objects.
+# Each switch combination builds into its own folder under BUILD_ROOT (default build/), so they
+# never mix objects; parallel work trees of one checkout can use BUILD_ROOT=build/NAME.
 
 ARCH  ?= native
+BUILD_ROOT ?= build
 SAN   ?=
 DEBUG ?=
 WERROR ?= 1
 
 ifeq ($(ARCH),aarch64)
   CC      := aarch64-linux-gnu-gcc
-  BUILD   := build/aarch64
+  BUILD   := $(BUILD_ROOT)/aarch64
 else ifeq ($(ARCH),native)
   ifeq ($(origin CC),default)
     CC    := gcc
   endif
-  BUILD   := build
+  BUILD   := $(BUILD_ROOT)
 else
   $(error ARCH must be native or aarch64, not '$(ARCH)')
 endif
@@ -117,7 +119,7 @@ setup:
 test: setup
 	@$(MAKE) --no-print-directory tests-build
 	@$(MAKE) --no-print-directory SAN=thread validate-build
-	@bash scripts/run-tests.sh
+	@BUILD_ROOT=$(BUILD_ROOT) bash scripts/run-tests.sh
 
 bench: setup
 	@$(MAKE) --no-print-directory all

@@ -2,7 +2,7 @@
 # Runs every test layer that `make tests-build` produced and prints one summary line.
 #
 # Layers:
-#   unit       build/tests/unit_tests (Criterion; every tests/unit/*.c)
+#   unit       $BUILD_ROOT/tests/unit_tests (Criterion; every tests/unit/*.c)
 #   validate   build/tests/validate/* (self-checking stress programs; exit 0 = pass)
 #   tsan       the validate programs again, built with SAN=thread, with --quick
 #   cli        tests/cli/*.sh (end-to-end checks of build/schedlab; SCHEDLAB names the binary)
@@ -29,15 +29,16 @@ run() {
   fi
 }
 
-export SCHEDLAB=$PWD/build/schedlab
+B=${BUILD_ROOT:-build}
+export SCHEDLAB=$PWD/$B/schedlab
 export SCHEDLAB_SHARED=${SCHEDLAB_SHARED:-$PWD/../shared}
 
-run unit build/tests/unit_tests --jobs 2
-for v in build/tests/validate/*; do
+run unit $B/tests/unit_tests --jobs 2
+for v in $B/tests/validate/*; do
   [ -x "$v" ] && [ -f "$v" ] || continue
   run "validate/$(basename "$v")" "$v"
 done
-for v in build/san-thread/tests/validate/*; do
+for v in $B/san-thread/tests/validate/*; do
   [ -x "$v" ] && [ -f "$v" ] || continue
   run "tsan/$(basename "$v")" env TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" "$v" --quick
 done
