@@ -17,7 +17,9 @@ WERROR ?= 1
 
 ifeq ($(ARCH),aarch64)
   CC      := aarch64-linux-gnu-gcc
-  BUILD   := $(BUILD_ROOT)/aarch64
+  # AARCH64_ATOMICS=llsc|lse picks the deque assembly variant (see the aarch64 block below).
+  AARCH64_ATOMICS ?= llsc
+  BUILD   := $(BUILD_ROOT)/aarch64$(if $(filter lse,$(AARCH64_ATOMICS)),-lse)
 else ifeq ($(ARCH),native)
   ifeq ($(origin CC),default)
     CC    := gcc
@@ -73,6 +75,53 @@ VALIDATE_BIN := $(VALIDATE_SRC:tests/validate/%.c=$(BUILD)/tests/validate/%)
 LIB      := $(BUILD)/libschedlab.a
 SCHEDLAB := $(BUILD)/schedlab
 UNIT_BIN := $(BUILD)/tests/unit_tests
+
+# ---- aarch64 (issue 3) ---------------------------------------------------------------------
+# make ARCH=aarch64 [AARCH64_ATOMICS=llsc|lse]: the deque's push/take/steal come from
+# core/aarch64/*.S (-DWS_DEQUE_ASM drops the C aliases; ws_deque_ref_* stay built). LL/SC targets
+# ARMv8.0 into build/aarch64, LSE targets ARMv8.1 (CASAL, LDADD) into build/aarch64-lse.
+# `make ARCH=aarch64 aarch64-tests` also builds the qemu test programs of
+# scripts/test-aarch64.sh, linked statically so qemu-aarch64 runs them without -L; schedlab
+# itself links the arm64 multiarch libraries dynamically (libcjson has no static archive).
+ifeq ($(ARCH),aarch64)
+  ifeq ($(AARCH64_ATOMICS),lse)
+    CFLAGS_ALL += -march=armv8.1-a -DWS_AARCH64_LSE
+  else ifeq ($(AARCH64_ATOMICS),llsc)
+    CFLAGS_ALL += -march=armv8-a
+  else
+    $(error AARCH64_ATOMICS must be llsc or lse, not '$(AARCH64_ATOMICS)')
+  endif
+  AARCH64_ASM_OBJ  := $(patsubst %.S,$(BUILD)/%.o,$(wildcard core/aarch64/*.S))
+  CORE_OBJ         += $(AARCH64_ASM_OBJ)
+  AARCH64_TEST_SRC := $(wildcard tests/aarch64/*.c)
+  AARCH64_TEST_BIN := $(AARCH64_TEST_SRC:tests/aarch64/%.c=$(BUILD)/tests/aarch64/%) \
+                      $(BUILD)/tests/aarch64/deque_stress
+
+$(BUILD)/core/ws_deque.o: CFLAGS_ALL += -DWS_DEQUE_ASM
+
+$(BUILD)/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  AS    $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# Self-checking programs need only the library and sim_util (clock, pinning).
+$(BUILD)/tests/aarch64/%: $(BUILD)/tests/aarch64/%.o $(BUILD)/sim/sim_util.o $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD    $@ (static)")
+	$(Q)$(CC) -static $(LDFLAGS_ALL) -o $@ $^
+
+$(BUILD)/tests/aarch64/deque_stress: $(BUILD)/tests/validate/deque_stress.o \
+                                     $(BUILD)/sim/sim_util.o $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD    $@ (static)")
+	$(Q)$(CC) -static $(LDFLAGS_ALL) -o $@ $^
+
+.PHONY: aarch64-tests
+aarch64-tests: all $(AARCH64_TEST_BIN)
+
+-include $(AARCH64_TEST_SRC:tests/aarch64/%.c=$(BUILD)/tests/aarch64/%.d)
+endif
+# ---- end aarch64 ---------------------------------------------------------------------------
 
 .PHONY: all test bench demo clean setup tests-build validate-build
 .DEFAULT_GOAL := all

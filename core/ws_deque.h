@@ -13,16 +13,33 @@
  * On ARM64 builds the hot operations push / take / steal come from core/aarch64/ assembly with
  * exactly these symbols; the portable C versions stay available as ws_deque_ref_* everywhere
  * (used by the differential tests). The struct layout is therefore ABI: the offsets below are
- * asserted in ws_deque.c and repeated in the assembly.
+ * asserted in ws_deque.c and used by the assembly, which includes this header.
  */
 #ifndef WS_DEQUE_H
 #define WS_DEQUE_H
 
+/* core/aarch64/ includes this header for its #defines; everything C-only is hidden from the
+ * assembler. ws_common.h is C-only, so the few numbers of it that the assembly needs are restated
+ * here and checked against it (below), so a change there breaks the build, not the deque. */
+#define WS_DEQUE_ASM_CACHE_LINE 128 /* WS_CACHE_LINE */
+#define WS_DEQUE_ASM_OK         0   /* WS_OK */
+#define WS_DEQUE_ASM_EMPTY      1   /* WS_EMPTY */
+#define WS_DEQUE_ASM_ABORT      2   /* WS_ABORT */
+#define WS_DEQUE_ASM_NOMEM      4   /* WS_NOMEM */
+
+#ifdef __ASSEMBLER__
+#define WS_CACHE_LINE WS_DEQUE_ASM_CACHE_LINE
+#else
 #include "core/ws_common.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+_Static_assert(WS_DEQUE_ASM_CACHE_LINE == WS_CACHE_LINE, "ws_deque.h restates WS_CACHE_LINE");
+_Static_assert(WS_DEQUE_ASM_OK == WS_OK && WS_DEQUE_ASM_EMPTY == WS_EMPTY &&
+                   WS_DEQUE_ASM_ABORT == WS_ABORT && WS_DEQUE_ASM_NOMEM == WS_NOMEM,
+               "ws_deque.h restates the ws_status codes the assembly returns");
 
 /* Circular buffer of capacity mask + 1 (a power of two). Cell i holds the item of index i for
  * every index in [top, bottom) while this buffer is current. Retired buffers are kept on a list
@@ -74,6 +91,8 @@ struct ws_deque {
     _Atomic uint64_t steal_denied;
 };
 
+#endif /* !__ASSEMBLER__ */
+
 /* Offsets the assembly depends on. */
 #define WS_DEQUE_OFF_BOTTOM    0
 #define WS_DEQUE_OFF_BUF       8
@@ -88,6 +107,8 @@ struct ws_deque {
 #define WS_DEQUE_OFF_STEAL_DENIED (2 * WS_CACHE_LINE + 24)
 #define WS_DEQUE_BUF_OFF_MASK  0
 #define WS_DEQUE_BUF_OFF_CELLS 16
+
+#ifndef __ASSEMBLER__
 
 /* Predicate for conditional steals: true if the thief may take this item. Called by the thief
  * on an item it does not own yet; it must only read the item, and may see an item that another
@@ -149,4 +170,5 @@ ws_status ws_deque_ref_push(struct ws_deque *d, void *item);
 ws_status ws_deque_ref_take(struct ws_deque *d, void **out);
 ws_status ws_deque_ref_steal(struct ws_deque *d, void **out);
 
+#endif /* !__ASSEMBLER__ */
 #endif

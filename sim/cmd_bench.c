@@ -18,6 +18,7 @@ struct bench_entry {
 
 static const struct bench_entry benches[] = {
     { "deque", sim_bench_deque, 2000000 },
+    { "sim", sim_bench_sim, 4000000 },
 };
 
 void sim_bench_add(struct sim_bench_result *r, const char *key, double value)

@@ -8,5 +8,9 @@ const char *sim_version = "0.1.0";
 
 const struct sim_cmd sim_commands[] = {
     { "bench", "run a benchmark (deque) and print its numbers", SIM_BENCH_USAGE, sim_cmd_bench },
+    { "topo", "list, show, validate and detect machine topologies", SIM_TOPO_USAGE, sim_cmd_topo },
+    { "trace", "generate traces and print their statistics", SIM_TRACE_USAGE, sim_cmd_trace },
+    { "replay", "simulate a trace on a modelled machine and store the run", SIM_REPLAY_USAGE,
+      sim_cmd_replay },
     { NULL, NULL, NULL, NULL },
 };

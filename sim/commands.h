@@ -17,4 +17,85 @@ int sim_cmd_bench(int argc, char **argv);
     "  --reps N     repetitions per measurement (default 7)\n" \
     "  --items N    items per repetition (default 2M; suffixes k, M, G)\n"
 
+int sim_cmd_topo(int argc, char **argv);
+#define SIM_TOPO_USAGE \
+    "usage: schedlab topo list [--json]\n" \
+    "       schedlab topo show NAME|FILE|synth:SPEC [--json]\n" \
+    "       schedlab topo validate FILE\n" \
+    "       schedlab topo detect [-o FILE]\n" \
+    "\n" \
+    "Machine models: cores by kind (P/E), clusters, NUMA nodes, caches, core-to-core latency.\n" \
+    "Presets live in traces/topologies (or $SCHEDLAB_TOPOLOGIES); the format is documented in\n" \
+    "traces/topologies/README.md. A synth:SPEC (e.g. synth:p=64 or\n" \
+    "synth:sockets=2,nodes=8,clusters=64,p=256,e=256) works wherever a name does.\n" \
+    "\n" \
+    "  list       the presets, with core counts and descriptions\n" \
+    "  show       a readable summary (cores by kind, clusters, nodes, caches, latency classes)\n" \
+    "  validate   load and check a file; errors name the file, line, column and field\n" \
+    "  detect     read this machine with hwloc and print it as JSON (the preset format)\n" \
+    "\n" \
+    "options:\n" \
+    "  --json         print the model as JSON (show) or the list as JSON (list)\n" \
+    "  -o, --output FILE  write the detected model to FILE instead of stdout (detect)\n"
+
+int sim_cmd_trace(int argc, char **argv);
+#define SIM_TRACE_USAGE \
+    "usage: schedlab trace gen KIND[:ARGS] -o FILE\n" \
+    "       schedlab trace stats TRACE [--json]\n" \
+    "\n" \
+    "  gen     write a generator's trace as a JSON Lines file (traces/FORMAT.md); the file\n" \
+    "          appears complete or not at all (written to a temporary file, then renamed)\n" \
+    "  stats   processes, total work, priority and affinity mix, depth, and the critical\n" \
+    "          path and average parallelism on unlimited cores (or the deadlock found)\n" \
+    "\n" \
+    "TRACE is a .jsonl file or a generator spec KIND:ARGS; kinds:\n" \
+    "  fib:N[,work=NS]                       fork-join fib(N), 2F(N+1)-1 processes\n" \
+    "  nqueens:N[,work=NS]                   fork-join N-queens search (N <= 17)\n" \
+    "  uts:SET | uts:t=T,a=A,d=D,b=B,r=R[,q=Q,m=M]   Unbalanced Tree Search (T1, T2, T3,\n" \
+    "                                        T4, T5, T1L, T2L, T3L, ..., default)\n" \
+    "  ring:procs=P,rounds=R[,tokens=T]      token ring\n" \
+    "  server:clients=C,requests=Q[,servers=S,think=NS]   clients calling servers\n" \
+    "  bursty:bursts=B,size=N[,gap=NS,spread=NS,fanout=K]  arrivals in bursts\n" \
+    "  skewed:procs=N[,spawners=S,hot=F]     one hot spawner makes most processes\n" \
+    "  mixed:procs=N[,prio=1/9/80/10]        mixed priorities, Poisson arrivals\n" \
+    "  affinity:procs=N[,cores=C,strict=F,preferred=F,set=K]   strict/preferred affinity\n" \
+    "All kinds take work=NS and ws=BYTES; random ones take seed=N. Defaults: traces/FORMAT.md.\n" \
+    "\n" \
+    "options:\n" \
+    "  -o, --output FILE   (gen) the file to write\n" \
+    "  --json              (stats) print one JSON object\n"
+
+int sim_cmd_replay(int argc, char **argv);
+#define SIM_REPLAY_USAGE \
+    "usage: schedlab replay TRACE [--topology T] [--strategy S] [--seed N] [--db FILE]\n" \
+    "                       [--param name=value ...] [--zero-overheads] [--no-preempt]\n" \
+    "                       [--per-process] [--no-db] [--json]\n" \
+    "\n" \
+    "Simulate TRACE (a .jsonl file or a generator spec such as fib:20, uts:T3, nqueens:9,\n" \
+    "ring:procs=100,rounds=10; see 'schedlab trace --help') on a modelled machine, with the\n" \
+    "scheduler of core/ making every decision, and store the run in SQLite.\n" \
+    "\n" \
+    "options:\n" \
+    "  -t, --topology T   preset name, JSON file or synth:SPEC (default m1)\n" \
+    "  -s, --strategy S   victim strategy (default locality):\n" \
+    "                       random    a uniformly random other core\n" \
+    "                       ring      next core upwards with work (BEAM's order)\n" \
+    "                       load      the busiest core by weighted queue load\n" \
+    "                       p2c       the more loaded of d random cores\n" \
+    "                       locality  same cluster, then NUMA node, then remote\n" \
+    "                       pe        P-cores steal from E-cores first\n" \
+    "      --seed N       seed of every random choice (default 1)\n" \
+    "      --db FILE      database (default results/schedlab.db); --no-db stores nothing\n" \
+    "  -p, --param k=v    set a parameter (repeatable); migration_policy=conservative|\n" \
+    "                     aggressive|adaptive|numa|off loads a policy preset, so give it\n" \
+    "                     first. Stealing: min_steal_queue (2), imbalance_threshold (2),\n" \
+    "                     steal_cooldown_ns, steal_retries (3), steal_amount one|half;\n" \
+    "                     time_slice_ns, max_migrations (100), migration_factor, costs and\n" \
+    "                     machine terms: see README.md for the full list\n" \
+    "      --zero-overheads  every steal, wake-up, spawn, message and migration cost is zero\n" \
+    "      --no-preempt   run phases run to completion\n" \
+    "      --per-process  store one row per process\n" \
+    "      --json         print one JSON object (makespan_ns, processes, events, steals,\n" \
+    "                     steal_attempts, migrations, utilization, wall_s, run_id, ...)\n"
+
 #endif

@@ -1,0 +1,62 @@
+/* ws_migrate.h: the migration cost model, the benefit estimate, the decision, and the rate
+ * limits that guard every move of a process between cores (steals and balancer moves).
+ *
+ * The cost of moving process p from core `from` to core `to`, in ns (terms numbered as in the
+ * code and in the `terms` array below):
+ *
+ *   (1) context switch      ctx_switch_ns
+ *   (2) cache refill        L / line * r(level), where `level` is the smallest cache level the
+ *                           two cores share (ws_topo_shared_cache), L = min(wset, the capacity
+ *                           of `from`'s caches below that level; its last-level cache if they
+ *                           share none) and r is refill_l2_ns / refill_l3_ns for a shared L2 /
+ *                           L3 and refill_mem_ns when the lines come back from memory
+ *   (3) remote memory       different NUMA nodes only: min(wset, 64 MiB) / line *
+ *                           remote_mem_ns * (distance - 10) / 10, times numa_cost_scale
+ *   (4) cross-NUMA fixed    numa_migration_ns * numa_cost_scale when the nodes differ
+ *   (5) speed change        remaining * (cap(from) / cap(to) - 1): positive when moving to a
+ *                           slower core (an E-core), negative when moving to a faster one
+ *
+ * The benefit is the wait the move saves: the process would wait behind the victim's other
+ * waiting processes, each assumed to run for one estimate (its expected_ns if the driver
+ * knows it, else one time slice), while the idle thief runs it now:
+ *
+ *   benefit = waiting(from) * estimate
+ *
+ * A move happens when benefit > cost * factor; a negative cost (a move to a faster core)
+ * always passes. The factor is migration_factor, raised under the adaptive policy by how close
+ * the system is to its storm limit: factor * (1 + burst_count / burst_max).
+ *
+ * Rate limits, checked before the cost: the process's own max_migrations (or the scheduler's),
+ * core_migrations_per_s into the thief, system_migrations_per_s, and the storm guard of at most
+ * burst_max migrations per burst_window_ns. Windows are fixed intervals that restart when they
+ * expire. */
+#ifndef WS_MIGRATE_H
+#define WS_MIGRATE_H
+
+#include "core/ws_sched.h"
+
+#define WS_MIG_TERMS 5
+
+struct ws_mig_cost {
+    int64_t terms[WS_MIG_TERMS];   /* (1)..(5) above, ns */
+    int64_t total;
+};
+
+/* Cost of moving p from `from` to `to` (no side effects). */
+void ws_migrate_cost(const struct ws_sched *s, const struct ws_proc *p, uint32_t from,
+                     uint32_t to, struct ws_mig_cost *out);
+
+/* Wait saved by moving p off `from` now (no side effects). */
+int64_t ws_migrate_benefit(const struct ws_sched *s, const struct ws_proc *p, uint32_t from);
+
+/* May p move from `from` to `to` at time now? WS_STEAL_OK, WS_STEAL_RATE_LIMIT or
+ * WS_STEAL_COST. No side effects. */
+enum ws_steal_result ws_migrate_check(const struct ws_sched *s, const struct ws_proc *p,
+                                      uint32_t from, uint32_t to, uint64_t now);
+
+/* Record a completed move: counters of p, the windows, the thief's statistics, and charge the
+ * cost to `to` through the platform (only when positive). */
+void ws_migrate_commit(struct ws_sched *s, struct ws_proc *p, uint32_t from, uint32_t to,
+                       uint64_t now);
+
+#endif

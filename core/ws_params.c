@@ -1,0 +1,231 @@
+/* ws_params.c: the parameter table: names, types, defaults, policies, parsing. */
+#include "core/ws_params.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const amount_names[] = { "one", "half", NULL };
+static const char *const wake_names[] = { "last", "waker", NULL };
+static const char *const policy_names[] = { "conservative", "aggressive", "adaptive", "numa",
+                                            "off", NULL };
+
+#define U64(f, doc) { #f, WS_PARAM_U64, offsetof(struct ws_params, f), NULL, doc }
+#define F64(f, doc) { #f, WS_PARAM_F64, offsetof(struct ws_params, f), NULL, doc }
+#define ENUM(f, ch, doc) { #f, WS_PARAM_ENUM, offsetof(struct ws_params, f), ch, doc }
+
+static const struct ws_param_desc descs[] = {
+    U64(min_steal_queue, "victim needs at least this many waiting processes"),
+    U64(imbalance_threshold, "steal only if victim load - thief load exceeds this"),
+    U64(steal_cooldown_ns, "minimum ns between steals from the same victim"),
+    U64(steal_retries, "victim choices per idle round"),
+    ENUM(steal_amount, amount_names, "steal one process or half of the victim's queue"),
+    U64(steal_batch_max, "largest steal-half batch"),
+    U64(p2c_choices, "d random victims compared by the p2c strategy"),
+    U64(load_w_max, "load weight of a waiting max-priority process"),
+    U64(load_w_high, "load weight of a waiting high-priority process"),
+    U64(load_w_normal, "load weight of a waiting normal-priority process"),
+    U64(load_w_low, "load weight of a waiting low-priority process"),
+    U64(low_every, "a waiting low process runs after this many normal picks"),
+    U64(time_slice_ns, "run budget before preemption"),
+    ENUM(wake_placement, wake_names, "woken process goes to its last core or the waker's"),
+    U64(balance_interval_ns, "period of the check_balance pass (0 = off)"),
+    ENUM(migration_policy, policy_names, "migration policy preset"),
+    F64(migration_factor, "migrate when benefit > cost x factor"),
+    U64(max_migrations, "migrations allowed per process"),
+    U64(core_migrations_per_s, "migrations into one core per second (0 = unlimited)"),
+    U64(system_migrations_per_s, "migrations in the whole machine per second (0 = unlimited)"),
+    U64(burst_max, "storm guard: migrations allowed per burst window"),
+    U64(burst_window_ns, "storm guard window (0 = off)"),
+    F64(numa_cost_scale, "multiplier on cross-node migration costs"),
+    U64(ctx_switch_ns, "context switch cost"),
+    U64(refill_l2_ns, "refill cost per line from a shared L2"),
+    U64(refill_l3_ns, "refill cost per line from a shared L3"),
+    U64(refill_mem_ns, "refill cost per line from memory"),
+    U64(remote_mem_ns, "remote memory penalty per line per 10 units of NUMA distance"),
+    U64(numa_migration_ns, "fixed cost of a cross-NUMA migration"),
+    U64(spin_ns, "idle spin before sleeping (simulated)"),
+    U64(wake_ns, "cost of waking a sleeping core (simulated)"),
+    U64(spawn_ns, "cost of a spawn to the spawner (simulated)"),
+    U64(msg_ns, "cost of a send to the sender (simulated)"),
+    U64(steal_probe_ns, "cost per steal attempt on top of core-to-core latency (simulated)"),
+    U64(sample_interval_ns, "timeseries interval (0 = makespan / 100)"),
+    U64(zero_overheads, "1: all costs and latencies zero"),
+    U64(no_preempt, "1: run phases run to completion"),
+};
+
+#define NDESCS (sizeof(descs) / sizeof(descs[0]))
+
+/* Policy presets: what selecting a policy sets. */
+static void apply_policy(struct ws_params *p, enum ws_mig_policy pol)
+{
+    p->migration_policy = (uint32_t)pol;
+    p->numa_cost_scale = 1.0;
+    switch (pol) {
+    case WS_MIG_CONSERVATIVE:
+        p->migration_factor = 2.0, p->core_migrations_per_s = 1000;
+        p->system_migrations_per_s = 10000, p->burst_max = 16;
+        break;
+    case WS_MIG_AGGRESSIVE:
+        p->migration_factor = 0.5, p->core_migrations_per_s = 0;
+        p->system_migrations_per_s = 0, p->burst_max = 0;
+        break;
+    case WS_MIG_ADAPTIVE:
+        p->migration_factor = 1.0, p->core_migrations_per_s = 100000;
+        p->system_migrations_per_s = 0, p->burst_max = 256;
+        break;
+    case WS_MIG_NUMA:
+        p->migration_factor = 1.0, p->core_migrations_per_s = 100000;
+        p->system_migrations_per_s = 0, p->burst_max = 256, p->numa_cost_scale = 4.0;
+        break;
+    case WS_MIG_OFF:
+        p->migration_factor = 0.0, p->core_migrations_per_s = 0;
+        p->system_migrations_per_s = 0, p->burst_max = 0;
+        break;
+    }
+}
+
+void ws_params_defaults(struct ws_params *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->min_steal_queue = 2;
+    p->imbalance_threshold = 2;
+    p->steal_cooldown_ns = 1000;
+    p->steal_retries = 3;
+    p->steal_amount = WS_STEAL_ONE;
+    p->steal_batch_max = 16;
+    p->p2c_choices = 2;
+    p->load_w_max = 4, p->load_w_high = 3, p->load_w_normal = 2, p->load_w_low = 1;
+    p->low_every = 8;
+    p->time_slice_ns = 500000;
+    p->wake_placement = WS_WAKE_LAST;
+    p->balance_interval_ns = 0;
+    p->max_migrations = 100;
+    p->burst_window_ns = 1000000;
+    apply_policy(p, WS_MIG_ADAPTIVE);
+    p->ctx_switch_ns = 50;          /* 150 cycles at 3 GHz */
+    p->refill_l2_ns = 4;
+    p->refill_l3_ns = 15;
+    p->refill_mem_ns = 67;          /* 200 cycles */
+    p->remote_mem_ns = 117;         /* 350 cycles */
+    p->numa_migration_ns = 400;     /* 1200 cycles */
+    p->spin_ns = 20000;
+    p->wake_ns = 5000;
+    p->spawn_ns = 100;
+    p->msg_ns = 50;
+    p->steal_probe_ns = 20;
+}
+
+size_t ws_params_count(void)
+{
+    return NDESCS;
+}
+
+const struct ws_param_desc *ws_params_desc(size_t i)
+{
+    return i < NDESCS ? &descs[i] : NULL;
+}
+
+const struct ws_param_desc *ws_params_find(const char *name)
+{
+    for (size_t i = 0; i < NDESCS; i++)
+        if (strcmp(descs[i].name, name) == 0)
+            return &descs[i];
+    return NULL;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    uint64_t mul = 1;
+    if (*end == 'k')
+        mul = 1000, end++;
+    else if (*end == 'M')
+        mul = 1000000, end++;
+    else if (*end == 'G')
+        mul = 1000000000, end++;
+    if (errno != 0 || *end != '\0' || v > UINT64_MAX / mul)
+        return -1;
+    *out = (uint64_t)v * mul;
+    return 0;
+}
+
+ws_status ws_params_set(struct ws_params *p, const char *name, const char *value, char *err,
+                        size_t errlen)
+{
+    const struct ws_param_desc *d = ws_params_find(name);
+    if (d == NULL) {
+        snprintf(err, errlen, "unknown parameter '%s'", name);
+        return WS_EINVAL;
+    }
+    char *field = (char *)p + d->offset;
+    if (d->type == WS_PARAM_U64) {
+        uint64_t v;
+        if (parse_u64(value, &v) != 0) {
+            snprintf(err, errlen, "parameter %s wants a whole number >= 0, not '%s'", name, value);
+            return WS_EINVAL;
+        }
+        memcpy(field, &v, sizeof(v));
+        return WS_OK;
+    }
+    if (d->type == WS_PARAM_F64) {
+        char *end;
+        errno = 0;
+        double v = strtod(value, &end);
+        if (errno != 0 || end == value || *end != '\0' || !isfinite(v) || v < 0) {
+            snprintf(err, errlen, "parameter %s wants a number >= 0, not '%s'", name, value);
+            return WS_EINVAL;
+        }
+        memcpy(field, &v, sizeof(v));
+        return WS_OK;
+    }
+    for (uint32_t i = 0; d->choices[i] != NULL; i++) {
+        if (strcmp(d->choices[i], value) == 0) {
+            if (d->offset == offsetof(struct ws_params, migration_policy))
+                apply_policy(p, (enum ws_mig_policy)i);
+            memcpy(field, &i, sizeof(i));
+            return WS_OK;
+        }
+    }
+    int n = snprintf(err, errlen, "parameter %s wants one of", name);
+    for (uint32_t i = 0; d->choices[i] != NULL && n > 0 && (size_t)n < errlen; i++)
+        n += snprintf(err + n, errlen - (size_t)n, " %s", d->choices[i]);
+    if (n > 0 && (size_t)n < errlen)
+        snprintf(err + n, errlen - (size_t)n, ", not '%s'", value);
+    return WS_EINVAL;
+}
+
+char *ws_params_format(const struct ws_params *p, size_t i, char *buf, size_t len)
+{
+    const struct ws_param_desc *d = &descs[i];
+    const char *field = (const char *)p + d->offset;
+    if (d->type == WS_PARAM_U64) {
+        uint64_t v;
+        memcpy(&v, field, sizeof(v));
+        snprintf(buf, len, "%llu", (unsigned long long)v);
+    } else if (d->type == WS_PARAM_F64) {
+        double v;
+        memcpy(&v, field, sizeof(v));
+        snprintf(buf, len, "%g", v);
+    } else {
+        uint32_t v;
+        memcpy(&v, field, sizeof(v));
+        snprintf(buf, len, "%s", d->choices[v]);
+    }
+    return buf;
+}
+
+void ws_params_apply_zero_overheads(struct ws_params *p)
+{
+    if (!p->zero_overheads)
+        return;
+    p->ctx_switch_ns = p->refill_l2_ns = p->refill_l3_ns = p->refill_mem_ns = 0;
+    p->remote_mem_ns = p->numa_migration_ns = 0;
+    p->wake_ns = p->spawn_ns = p->msg_ns = p->steal_probe_ns = 0;
+}

@@ -1,0 +1,93 @@
+/* ws_params.h: every tunable of schedlab in one struct, described by a table so that any of
+ * them can be set by name (`--param name=value`, JSON files) and recorded with each run.
+ *
+ * Nothing here is a compile-time constant: sweeps vary any field. Defaults follow the source
+ * documents (MIN_STEAL_QUEUE_SIZE 2, LOAD_IMBALANCE_THRESHOLD 2, STEAL_RETRY_LIMIT 3,
+ * MAX_MIGRATIONS_PER_PROCESS 100, load weights 4/3/2/1) or, for costs, the middle of the
+ * ranges they give (context switch 100-200 cycles, cache refill 100-300 cycles per miss,
+ * remote memory 200-500 cycles, cross-NUMA 1000+ cycles) converted at 3 GHz. */
+#ifndef WS_PARAMS_H
+#define WS_PARAMS_H
+
+#include "core/ws_common.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ws_steal_amount { WS_STEAL_ONE = 0, WS_STEAL_HALF };
+enum ws_wake_place { WS_WAKE_LAST = 0, WS_WAKE_WAKER };
+enum ws_mig_policy { WS_MIG_CONSERVATIVE = 0, WS_MIG_AGGRESSIVE, WS_MIG_ADAPTIVE, WS_MIG_NUMA,
+                     WS_MIG_OFF };
+
+struct ws_params {
+    /* stealing rules */
+    uint64_t min_steal_queue;      /* victim must have at least this many waiting processes */
+    uint64_t imbalance_threshold;  /* steal only if victim load - thief load > this */
+    uint64_t steal_cooldown_ns;    /* minimum time between steals from the same victim */
+    uint64_t steal_retries;        /* victim choices per idle round */
+    uint32_t steal_amount;         /* enum ws_steal_amount */
+    uint64_t steal_batch_max;      /* cap on a steal-half batch */
+    uint64_t p2c_choices;          /* d of the power-of-d-choices strategy */
+    /* load and priorities */
+    uint64_t load_w_max, load_w_high, load_w_normal, load_w_low;
+    uint64_t low_every;            /* a waiting low process runs after this many normal picks */
+    uint64_t time_slice_ns;        /* run budget before preemption (BEAM's reductions) */
+    uint32_t wake_placement;       /* enum ws_wake_place */
+    /* balancer */
+    uint64_t balance_interval_ns;  /* period of the check_balance pass; 0 = off */
+    /* migration policy */
+    uint32_t migration_policy;     /* enum ws_mig_policy; setting it loads its preset */
+    double   migration_factor;     /* migrate when benefit > cost * factor */
+    uint64_t max_migrations;       /* per process */
+    uint64_t core_migrations_per_s;   /* into one core per second; 0 = unlimited */
+    uint64_t system_migrations_per_s; /* whole machine per second; 0 = unlimited */
+    uint64_t burst_max;            /* storm guard: at most this many migrations ... */
+    uint64_t burst_window_ns;      /* ... within this window; 0 = off */
+    double   numa_cost_scale;      /* extra multiplier on cross-node costs (policy numa) */
+    /* migration cost terms (ns) */
+    uint64_t ctx_switch_ns;
+    uint64_t refill_l2_ns, refill_l3_ns, refill_mem_ns; /* per cache line refilled from there */
+    uint64_t remote_mem_ns;        /* per line touched remotely, scaled by (distance - 10) / 10 */
+    uint64_t numa_migration_ns;    /* fixed cost of moving across NUMA nodes */
+    /* simulated machine (ignored natively) */
+    uint64_t spin_ns;              /* idle core spins this long before sleeping */
+    uint64_t wake_ns;              /* cost of waking a sleeping core */
+    uint64_t spawn_ns;             /* cost of a spawn to the spawner */
+    uint64_t msg_ns;               /* cost of a send to the sender */
+    uint64_t steal_probe_ns;       /* extra per steal attempt on top of core-to-core latency */
+    uint64_t sample_interval_ns;   /* timeseries interval; 0 = automatic */
+    uint64_t zero_overheads;       /* 1: every cost above and all latencies are zero */
+    uint64_t no_preempt;           /* 1: run phases run to completion */
+};
+
+enum ws_param_type { WS_PARAM_U64, WS_PARAM_F64, WS_PARAM_ENUM };
+
+struct ws_param_desc {
+    const char *name;
+    enum ws_param_type type;
+    size_t offset;
+    const char *const *choices;   /* WS_PARAM_ENUM: NULL-terminated names */
+    const char *doc;
+};
+
+/* Fill p with the defaults. */
+void ws_params_defaults(struct ws_params *p);
+
+/* Number of parameters and the i-th description (i < count). */
+size_t ws_params_count(void);
+const struct ws_param_desc *ws_params_desc(size_t i);
+const struct ws_param_desc *ws_params_find(const char *name);
+
+/* Set the parameter `name` from text (decimal, with k/M/G suffixes for integers, or a choice
+ * name). Setting migration_policy also loads that policy's preset values. WS_EINVAL with a
+ * message in err (unknown name, bad value) leaves p unchanged. */
+ws_status ws_params_set(struct ws_params *p, const char *name, const char *value, char *err,
+                        size_t errlen);
+
+/* Write the value of parameter i of p as text ("2", "0.5", "half"). Returns buf. */
+char *ws_params_format(const struct ws_params *p, size_t i, char *buf, size_t len);
+
+/* Apply zero_overheads: zero every cost and latency term. Called by drivers before a run. */
+void ws_params_apply_zero_overheads(struct ws_params *p);
+
+#endif

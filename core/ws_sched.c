@@ -1,0 +1,373 @@
+/* ws_sched.c: scheduler state, load, placement, inboxes and picking the next process (the
+ * design essay is in ws_sched.h; stealing is in ws_sched_steal.c). */
+#include "core/ws_sched.h"
+#include "core/ws_alloc.h"
+#include "core/ws_atomic.h"
+#include "core/ws_victim.h"
+
+#include <string.h>
+
+#define INITIAL_DEQUE 64
+
+static const char *const result_names[WS_STEAL_RESULT_COUNT] = {
+    "ok", "empty", "lost_race", "affinity", "cooldown", "threshold", "cost", "rate_limit",
+};
+
+const char *ws_steal_result_name(enum ws_steal_result r)
+{
+    return (unsigned)r < WS_STEAL_RESULT_COUNT ? result_names[r] : "?";
+}
+
+ws_status ws_sched_create(const struct ws_topo *topo, const struct ws_params *p,
+                          const char *strategy, const struct ws_platform *plat, void *ctx,
+                          struct ws_sched **out)
+{
+    *out = NULL;
+    const struct ws_victim_ops *v = ws_victim_find(strategy);
+    if (v == NULL)
+        return WS_EINVAL;
+    struct ws_sched *s = ws_calloc(1, sizeof(*s));
+    if (s == NULL)
+        return WS_NOMEM;
+    s->topo = topo;
+    s->p = *p;
+    ws_params_apply_zero_overheads(&s->p);
+    s->plat = plat;
+    s->ctx = ctx;
+    s->victim = v;
+    s->ncores = topo->ncores;
+    s->nwords = (s->ncores + 63) / 64;
+    s->cores = ws_aligned_alloc(WS_CACHE_LINE, sizeof(struct ws_core) * s->ncores);
+    s->idle = ws_calloc(s->nwords, sizeof(uint64_t));
+    s->sleeping = ws_calloc(s->nwords, sizeof(uint64_t));
+    if (s->cores == NULL || s->idle == NULL || s->sleeping == NULL) {
+        ws_free(s->cores), ws_free(s->idle), ws_free(s->sleeping), ws_free(s);
+        return WS_NOMEM;
+    }
+    memset(s->cores, 0, sizeof(struct ws_core) * s->ncores);
+    for (uint32_t c = 0; c < s->ncores; c++) {
+        struct ws_core *k = &s->cores[c];
+        k->id = c;
+        k->emigrate_to = WS_CORE_NONE;
+        atomic_flag_clear(&k->inbox.lock);
+        for (int q = 0; q < WS_PRIO_COUNT; q++) {
+            if (ws_deque_init(&k->q[q], INITIAL_DEQUE) != WS_OK) {
+                s->ncores = c;   /* destroy what was built so far */
+                for (int r = 0; r < q; r++)
+                    ws_deque_destroy(&k->q[r]);
+                ws_sched_destroy(s);
+                return WS_NOMEM;
+            }
+        }
+    }
+    *out = s;
+    return WS_OK;
+}
+
+void ws_sched_destroy(struct ws_sched *s)
+{
+    if (s == NULL)
+        return;
+    for (uint32_t c = 0; c < s->ncores; c++)
+        for (int q = 0; q < WS_PRIO_COUNT; q++)
+            ws_deque_destroy(&s->cores[c].q[q]);
+    ws_free(s->cores);
+    ws_free(s->idle);
+    ws_free(s->sleeping);
+    ws_free(s);
+}
+
+/* ---- load -------------------------------------------------------------------------------- */
+
+static uint64_t weight(const struct ws_params *p, int prio)
+{
+    switch (prio) {
+    case WS_PRIO_MAX:  return p->load_w_max;
+    case WS_PRIO_HIGH: return p->load_w_high;
+    case WS_PRIO_NORMAL: return p->load_w_normal;
+    default:           return p->load_w_low;
+    }
+}
+
+uint64_t ws_sched_load(const struct ws_sched *s, uint32_t c)
+{
+    const struct ws_core *k = &s->cores[c];
+    uint64_t load = 0;
+    for (int q = 0; q < WS_PRIO_COUNT; q++)
+        load += weight(&s->p, q) * ws_deque_size(&k->q[q]);
+    /* Inbox processes count at the normal weight: their priorities are not summed apart. */
+    return load + weight(&s->p, WS_PRIO_NORMAL) * ws_load_relaxed(&k->inbox.len);
+}
+
+uint64_t ws_sched_waiting(const struct ws_sched *s, uint32_t c)
+{
+    const struct ws_core *k = &s->cores[c];
+    uint64_t n = ws_load_relaxed(&k->inbox.len);
+    for (int q = 0; q < WS_PRIO_COUNT; q++)
+        n += ws_deque_size(&k->q[q]);
+    return n;
+}
+
+/* ---- idle and sleeping bitmaps ----------------------------------------------------------- */
+
+static void bit_set(_Atomic uint64_t *words, uint32_t c, bool on)
+{
+    uint64_t bit = UINT64_C(1) << (c & 63);
+    if (on)
+        atomic_fetch_or_explicit(&words[c >> 6], bit, memory_order_seq_cst);
+    else
+        atomic_fetch_and_explicit(&words[c >> 6], ~bit, memory_order_seq_cst);
+}
+
+static bool bit_test(const _Atomic uint64_t *words, uint32_t c)
+{
+    return (ws_load_seq_cst(&words[c >> 6]) >> (c & 63)) & 1u;
+}
+
+void ws_sched_set_idle(struct ws_sched *s, uint32_t core, bool idle)
+{
+    bit_set(s->idle, core, idle);
+}
+
+void ws_sched_set_sleeping(struct ws_sched *s, uint32_t core, bool asleep)
+{
+    if (asleep == bit_test(s->sleeping, core))
+        return;
+    bit_set(s->sleeping, core, asleep);
+    if (asleep)
+        ws_fetch_add_acq_rel(&s->nsleeping, 1);
+    else
+        ws_fetch_sub_acq_rel(&s->nsleeping, 1);
+}
+
+bool ws_sched_is_idle(const struct ws_sched *s, uint32_t core)
+{
+    return bit_test(s->idle, core);
+}
+
+bool ws_sched_is_sleeping(const struct ws_sched *s, uint32_t core)
+{
+    return bit_test(s->sleeping, core);
+}
+
+/* Clear target's sleeping bit (so no second waker picks it) and wake it. */
+static void wake_core(struct ws_sched *s, uint32_t from, uint32_t target)
+{
+    ws_sched_set_sleeping(s, target, false);
+    s->cores[from].stats.wakes_sent++;
+    s->plat->wake(s->ctx, from, target);
+}
+
+/* Wake the sleeping core nearest to `near`: its own cluster first, then the first sleeper
+ * found scanning the bitmap from near's word onwards (preset ids are grouped by cluster and
+ * node, so this finds near cores first). Pairs with the sleeper's seq_cst bitmap update. */
+void ws_sched_wake_one_sleeper(struct ws_sched *s, uint32_t from, uint32_t near)
+{
+    if (ws_load_seq_cst(&s->nsleeping) == 0)
+        return;
+    const struct ws_cpuset *cl = &s->topo->clusters[s->topo->cores[near].cluster].cores;
+    for (uint32_t c = ws_cpuset_first(cl); c != WS_CPUSET_NONE; c = ws_cpuset_next(cl, c)) {
+        if (c != near && bit_test(s->sleeping, c)) {
+            wake_core(s, from, c);
+            return;
+        }
+    }
+    for (uint32_t i = 0; i < s->nwords; i++) {
+        uint32_t w = (near / 64 + i) % s->nwords;
+        uint64_t bits = ws_load_seq_cst(&s->sleeping[w]);
+        if (w == near / 64)
+            bits &= ~(UINT64_C(1) << (near & 63));
+        if (bits != 0) {
+            wake_core(s, from, w * 64 + (uint32_t)__builtin_ctzll(bits));
+            return;
+        }
+    }
+}
+
+/* ---- inbox ------------------------------------------------------------------------------- */
+
+static void inbox_lock(struct ws_inbox *b)
+{
+    while (atomic_flag_test_and_set_explicit(&b->lock, memory_order_acquire))
+        ws_cpu_relax();
+}
+
+static void inbox_unlock(struct ws_inbox *b)
+{
+    atomic_flag_clear_explicit(&b->lock, memory_order_release);
+}
+
+void ws_sched_inbox_put(struct ws_inbox *b, struct ws_proc *p)
+{
+    p->inbox_next = NULL;
+    inbox_lock(b);
+    if (b->tail != NULL)
+        b->tail->inbox_next = p;
+    else
+        b->head = p;
+    b->tail = p;
+    ws_fetch_add_relaxed(&b->len, 1);
+    inbox_unlock(b);
+}
+
+struct ws_proc *ws_sched_inbox_take(struct ws_core *k, bool (*pred)(const struct ws_proc *, void *),
+                                    void *arg)
+{
+    struct ws_inbox *b = &k->inbox;
+    if (ws_load_relaxed(&b->len) == 0)
+        return NULL;
+    inbox_lock(b);
+    struct ws_proc *prev = NULL, *p = b->head;
+    while (p != NULL && pred != NULL && !pred(p, arg))
+        prev = p, p = p->inbox_next;
+    if (p != NULL) {
+        if (prev == NULL)
+            b->head = p->inbox_next;
+        else
+            prev->inbox_next = p->inbox_next;
+        if (b->tail == p)
+            b->tail = prev;
+        p->inbox_next = NULL;
+        ws_fetch_sub_acq_rel(&b->len, 1);
+    }
+    inbox_unlock(b);
+    return p;
+}
+
+/* Owner: move every inbox process into the deques. */
+static ws_status inbox_drain(struct ws_sched *s, struct ws_core *k)
+{
+    struct ws_proc *p;
+    while ((p = ws_sched_inbox_take(k, NULL, NULL)) != NULL) {
+        if (ws_deque_push(&k->q[p->prio], p) != WS_OK) {
+            ws_sched_inbox_put(&k->inbox, p);     /* keep it; try again at the next point */
+            return WS_NOMEM;
+        }
+    }
+    (void)s;
+    return WS_OK;
+}
+
+/* ---- placement --------------------------------------------------------------------------- */
+
+/* The core p should go to when `want` is the natural choice, corrected for affinity: want if
+ * allowed, else the preferred core if allowed, else the least-loaded allowed core. */
+uint32_t ws_sched_place_allowed(struct ws_sched *s, const struct ws_proc *p, uint32_t want)
+{
+    if (ws_proc_allowed(p, want))
+        return want;
+    if (p->pref_core >= 0 && ws_proc_allowed(p, (uint32_t)p->pref_core))
+        return (uint32_t)p->pref_core;
+    uint32_t best = WS_CORE_NONE;
+    uint64_t best_load = UINT64_MAX;
+    for (uint32_t c = ws_cpuset_first(&p->cores); c != WS_CPUSET_NONE && c < s->ncores;
+         c = ws_cpuset_next(&p->cores, c)) {
+        uint64_t l = ws_sched_load(s, c);
+        if (l < best_load)
+            best = c, best_load = l;
+    }
+    return best;
+}
+
+/* Queue p on core `to`, acting from core `from`: a push into from's own deque when to == from,
+ * else the inbox of `to` and a wake-up. */
+ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, struct ws_proc *p)
+{
+    p->cur_core = (int32_t)to;
+    p->ready_ns = s->plat->now_ns(s->ctx, from);
+    if (to != from) {
+        ws_sched_inbox_put(&s->cores[to].inbox, p);
+        if (ws_sched_is_sleeping(s, to)) {
+            wake_core(s, from, to);
+            return WS_OK;
+        }
+    } else {
+        ws_status st = ws_deque_push(&s->cores[from].q[p->prio], p);
+        if (st != WS_OK)
+            return st;
+    }
+    /* Enough waiting on `to` for a thief: wake the nearest sleeper to come and take it. */
+    if (ws_sched_waiting(s, to) >= (s->p.min_steal_queue ? s->p.min_steal_queue : 1))
+        ws_sched_wake_one_sleeper(s, from, to);
+    return WS_OK;
+}
+
+ws_status ws_sched_spawn(struct ws_sched *s, uint32_t core, struct ws_proc *p, uint32_t *placed)
+{
+    uint32_t want = core;
+    if (p->aff_kind == WS_AFF_PREFERRED && p->pref_core >= 0 && (uint32_t)p->pref_core < s->ncores)
+        want = (uint32_t)p->pref_core;
+    else if (p->aff_kind == WS_AFF_NONE && s->cores[core].emigrate_to != WS_CORE_NONE)
+        want = s->cores[core].emigrate_to;
+    uint32_t to = ws_sched_place_allowed(s, p, want);
+    if (to == WS_CORE_NONE)
+        return WS_EINVAL;
+    ws_status st = ws_sched_enqueue_on(s, core, to, p);
+    if (st == WS_OK) {
+        s->cores[core].stats.spawns++;
+        if (placed != NULL)
+            *placed = to;
+    }
+    return st;
+}
+
+ws_status ws_sched_wake(struct ws_sched *s, uint32_t core, struct ws_proc *p, uint32_t *placed)
+{
+    uint32_t want = core;
+    if (s->p.wake_placement == WS_WAKE_LAST && p->cur_core >= 0)
+        want = (uint32_t)p->cur_core;
+    if (p->aff_kind == WS_AFF_PREFERRED && p->pref_core >= 0 && (uint32_t)p->pref_core < s->ncores)
+        want = (uint32_t)p->pref_core;
+    uint32_t to = ws_sched_place_allowed(s, p, want);
+    if (to == WS_CORE_NONE)
+        return WS_EINVAL;
+    ws_status st = ws_sched_enqueue_on(s, core, to, p);
+    if (st == WS_OK && placed != NULL)
+        *placed = to;
+    return st;
+}
+
+ws_status ws_sched_requeue(struct ws_sched *s, uint32_t core, struct ws_proc *p)
+{
+    return ws_sched_enqueue_on(s, core, core, p);
+}
+
+/* ---- picking ----------------------------------------------------------------------------- */
+
+/* Priority to serve next on k, or -1 if nothing waits: max, high, then normal and low sharing
+ * a turn (a low process runs after low_every normal picks or when no normal one waits). */
+static int pick_prio(const struct ws_sched *s, const struct ws_core *k)
+{
+    if (ws_deque_size(&k->q[WS_PRIO_MAX]) > 0)
+        return WS_PRIO_MAX;
+    if (ws_deque_size(&k->q[WS_PRIO_HIGH]) > 0)
+        return WS_PRIO_HIGH;
+    bool normal = ws_deque_size(&k->q[WS_PRIO_NORMAL]) > 0;
+    bool low = ws_deque_size(&k->q[WS_PRIO_LOW]) > 0;
+    if (low && (!normal || k->normal_since_low >= s->p.low_every))
+        return WS_PRIO_LOW;
+    return normal ? WS_PRIO_NORMAL : -1;
+}
+
+struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_preempt)
+{
+    struct ws_core *k = &s->cores[core];
+    inbox_drain(s, k);
+    for (;;) {
+        int q = pick_prio(s, k);
+        if (q < 0)
+            return NULL;
+        void *x;
+        ws_status st = after_preempt ? ws_deque_steal(&k->q[q], &x) : ws_deque_take(&k->q[q], &x);
+        if (st != WS_OK)
+            continue;   /* a thief took it meanwhile: look again */
+        if (q == WS_PRIO_LOW)
+            k->normal_since_low = 0;
+        else if (q == WS_PRIO_NORMAL)
+            k->normal_since_low++;
+        k->stats.picks[q]++;
+        struct ws_proc *p = x;
+        p->cur_core = (int32_t)core;
+        return p;
+    }
+}

@@ -1,0 +1,165 @@
+/* ws_sched_steal.c: an idle core's steal round and its last look before sleeping: the stealing
+ * rules, the conditional steal that enforces affinity, limits and cost, and the accounting of
+ * every attempt by reason (design essay in ws_sched.h). */
+#include "core/ws_atomic.h"
+#include "core/ws_migrate.h"
+#include "core/ws_victim.h"
+
+struct steal_ctx {
+    struct ws_sched *s;
+    uint32_t thief, victim;
+    uint64_t now;
+    enum ws_steal_result why;   /* reason of the first refusal */
+};
+
+/* The conditional-steal predicate: runs on the thief, before the CAS commits. */
+static bool accept_proc(const struct ws_proc *p, void *arg)
+{
+    struct steal_ctx *c = arg;
+    enum ws_steal_result r = WS_STEAL_OK;
+    if (!ws_proc_allowed(p, c->thief))
+        r = WS_STEAL_AFFINITY;
+    else
+        r = ws_migrate_check(c->s, p, c->victim, c->thief, c->now);
+    if (r != WS_STEAL_OK && c->why == WS_STEAL_EMPTY)
+        c->why = r;
+    return r == WS_STEAL_OK;
+}
+
+static bool accept_item(const void *item, void *arg)
+{
+    return accept_proc(item, arg);
+}
+
+static bool in_cooldown(const struct ws_sched *s, const struct ws_core *k, uint32_t v,
+                        uint64_t now)
+{
+    if (s->p.steal_cooldown_ns == 0)
+        return false;
+    for (int i = 0; i < WS_RECENT_VICTIMS; i++)
+        if (k->recent[i].victim == v && k->recent[i].t != 0 &&
+            now - k->recent[i].t < s->p.steal_cooldown_ns)
+            return true;
+    return false;
+}
+
+/* Probe v's queues from max to low, then its inbox; *got on success. */
+static enum ws_steal_result probe(struct steal_ctx *c, struct ws_proc **got)
+{
+    struct ws_core *vk = &c->s->cores[c->victim];
+    for (int q = 0; q < WS_PRIO_COUNT; q++) {
+        void *x;
+        ws_status st = ws_deque_steal_if(&vk->q[q], &x, accept_item, c);
+        if (st == WS_OK) {
+            *got = x;
+            return WS_STEAL_OK;
+        }
+        if (st == WS_ABORT)
+            return WS_STEAL_LOST_RACE;
+    }
+    struct ws_proc *p = ws_sched_inbox_take(vk, accept_proc, c);
+    if (p != NULL) {
+        c->s->cores[c->thief].stats.inbox_steals++;
+        *got = p;
+        return WS_STEAL_OK;
+    }
+    return c->why;
+}
+
+/* A half-steal takes more of the same victim's oldest processes into the thief's deques. */
+static void steal_more(struct steal_ctx *c, int64_t extra)
+{
+    struct ws_sched *s = c->s;
+    struct ws_core *tk = &s->cores[c->thief];
+    for (int64_t i = 0; i < extra; i++) {
+        struct ws_proc *p = NULL;
+        if (probe(c, &p) != WS_STEAL_OK)
+            return;
+        ws_migrate_commit(s, p, c->victim, c->thief, c->now);
+        p->cur_core = (int32_t)c->thief;
+        ws_fetch_add_relaxed(&s->cores[c->victim].stats.steals_out, 1);
+        tk->stats.steal_items++;
+        if (ws_deque_push(&tk->q[p->prio], p) != WS_OK)
+            ws_sched_inbox_put(&tk->inbox, p);   /* out of memory: keep it, never lose it */
+    }
+}
+
+/* Apply the rules to victim v and try it. */
+static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint32_t v,
+                                       bool honour_cooldown, struct ws_proc **got)
+{
+    struct ws_core *k = &s->cores[thief];
+    uint64_t now = s->plat->now_ns(s->ctx, thief);
+    if (honour_cooldown && in_cooldown(s, k, v, now))
+        return WS_STEAL_COOLDOWN;
+    uint64_t waiting = ws_sched_waiting(s, v);
+    if (waiting == 0)
+        return WS_STEAL_EMPTY;
+    if (waiting < s->p.min_steal_queue ||
+        ws_sched_load(s, v) <= ws_sched_load(s, thief) + s->p.imbalance_threshold)
+        return WS_STEAL_THRESHOLD;
+    if (!s->p.zero_overheads)
+        s->plat->charge(s->ctx, thief, ws_topo_latency_ns(s->topo, thief, v) + s->p.steal_probe_ns,
+                        WS_CHARGE_STEAL_PROBE);
+    struct steal_ctx c = { s, thief, v, now, WS_STEAL_EMPTY };
+    enum ws_steal_result r = probe(&c, got);
+    if (r != WS_STEAL_OK)
+        return r;
+    ws_migrate_commit(s, *got, v, thief, now);
+    (*got)->cur_core = (int32_t)thief;
+    ws_fetch_add_relaxed(&s->cores[v].stats.steals_out, 1);
+    k->stats.steal_items++;
+    k->last_victim = v;
+    k->recent[k->recent_next].victim = v;
+    k->recent[k->recent_next].t = now ? now : 1;
+    k->recent_next = (k->recent_next + 1) % WS_RECENT_VICTIMS;
+    if (s->p.steal_amount == WS_STEAL_HALF) {
+        int64_t extra = (int64_t)((waiting + 1) / 2) - 1;
+        if (extra > (int64_t)s->p.steal_batch_max - 1)
+            extra = (int64_t)s->p.steal_batch_max - 1;
+        steal_more(&c, extra);
+    }
+    return WS_STEAL_OK;
+}
+
+struct ws_proc *ws_sched_steal(struct ws_sched *s, uint32_t thief)
+{
+    struct ws_core *k = &s->cores[thief];
+    k->ntried = 0;
+    for (uint32_t a = 0; a < s->p.steal_retries; a++) {
+        uint32_t v = s->victim->select(s, thief, a);
+        if (v == WS_CORE_NONE || v >= s->ncores || v == thief)
+            break;
+        if (k->ntried < WS_RECENT_VICTIMS)
+            k->tried[k->ntried++] = v;
+        struct ws_proc *p = NULL;
+        enum ws_steal_result r = try_victim(s, thief, v, true, &p);
+        k->stats.steal_result[r]++;
+        if (r == WS_STEAL_OK)
+            return p;
+    }
+    return NULL;
+}
+
+/* Before sleeping: every other core, nearest first (the thief's cluster, then upwards from the
+ * thief's id), under the same rules except the cooldown: a cooldown spreads steals over
+ * victims, it must not leave a core asleep beside work it may take. Only victims with waiting
+ * processes are tried, so the scan costs nothing when the machine is idle. */
+struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief)
+{
+    struct ws_core *k = &s->cores[thief];
+    const struct ws_cpuset *cl = &s->topo->clusters[s->topo->cores[thief].cluster].cores;
+    for (uint32_t pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 1; i < s->ncores; i++) {
+            uint32_t v = (thief + i) % s->ncores;
+            if ((pass == 0) != ws_cpuset_test(cl, v) || ws_sched_waiting(s, v) == 0)
+                continue;
+            struct ws_proc *p = NULL;
+            enum ws_steal_result r = try_victim(s, thief, v, false, &p);
+            k->stats.steal_result[r]++;
+            if (r == WS_STEAL_OK)
+                return p;
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,84 @@
+/* ws_victim.c: the registry of victim strategies and helpers they share. */
+#include "core/ws_victim.h"
+
+#include <string.h>
+
+extern const struct ws_victim_ops ws_victim_random;
+extern const struct ws_victim_ops ws_victim_ring;
+extern const struct ws_victim_ops ws_victim_load;
+extern const struct ws_victim_ops ws_victim_p2c;
+extern const struct ws_victim_ops ws_victim_locality;
+extern const struct ws_victim_ops ws_victim_pe;
+
+static const struct ws_victim_ops *const registry[] = {
+    &ws_victim_random, &ws_victim_ring, &ws_victim_load,
+    &ws_victim_p2c, &ws_victim_locality, &ws_victim_pe,
+};
+
+#define NREG (sizeof(registry) / sizeof(registry[0]))
+
+const struct ws_victim_ops *ws_victim_find(const char *name)
+{
+    for (size_t i = 0; i < NREG; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+size_t ws_victim_count(void)
+{
+    return NREG;
+}
+
+const struct ws_victim_ops *ws_victim_get(size_t i)
+{
+    return i < NREG ? registry[i] : NULL;
+}
+
+uint32_t ws_victim_random_other(struct ws_sched *s, uint32_t thief)
+{
+    if (s->ncores < 2)
+        return WS_CORE_NONE;
+    uint32_t v = (uint32_t)(s->plat->random(s->ctx, thief) % (s->ncores - 1));
+    return v >= thief ? v + 1 : v;
+}
+
+bool ws_victim_tried(const struct ws_sched *s, uint32_t thief, uint32_t v)
+{
+    const struct ws_core *k = &s->cores[thief];
+    for (uint32_t i = 0; i < k->ntried; i++)
+        if (k->tried[i] == v)
+            return true;
+    return false;
+}
+
+bool ws_victim_candidate(const struct ws_sched *s, uint32_t thief, uint32_t v)
+{
+    uint64_t need = s->p.min_steal_queue ? s->p.min_steal_queue : 1;
+    return v != thief && ws_sched_waiting(s, v) >= need && !ws_victim_tried(s, thief, v);
+}
+
+uint32_t ws_victim_busiest(struct ws_sched *s, uint32_t thief, const struct ws_cpuset *set,
+                           uint32_t sample)
+{
+    uint32_t n = set ? ws_cpuset_count(set) : s->ncores;
+    uint32_t best = WS_CORE_NONE;
+    uint64_t best_load = 0;
+    if (sample != 0 && n > sample) {
+        for (uint32_t i = 0; i < sample; i++) {
+            uint32_t k = (uint32_t)(s->plat->random(s->ctx, thief) % n);
+            uint32_t v = set ? ws_cpuset_nth(set, k) : k;
+            uint64_t l;
+            if (ws_victim_candidate(s, thief, v) && (l = ws_sched_load(s, v)) > best_load)
+                best = v, best_load = l;
+        }
+        return best;
+    }
+    for (uint32_t v = set ? ws_cpuset_first(set) : 0; v != WS_CPUSET_NONE && v < s->ncores;
+         v = set ? ws_cpuset_next(set, v) : v + 1) {
+        uint64_t l;
+        if (ws_victim_candidate(s, thief, v) && (l = ws_sched_load(s, v)) > best_load)
+            best = v, best_load = l;
+    }
+    return best;
+}

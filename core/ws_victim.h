@@ -1,0 +1,39 @@
+/* ws_victim.h: victim-selection strategies, each a table of function pointers in its own file,
+ * found by name in the registry (ws_victim.c). Adding a strategy is one new file and one
+ * registry line.
+ *
+ * A strategy only chooses whom to try; the stealing rules (cooldown, minimum queue, imbalance,
+ * affinity, cost) are applied by ws_sched_steal to whatever it returns. Within one idle round
+ * the attempt number counts up from 0 and the thief's `tried` list holds the victims already
+ * tried, so strategies can avoid repeating themselves. */
+#ifndef WS_VICTIM_H
+#define WS_VICTIM_H
+
+#include "core/ws_sched.h"
+
+#include <stddef.h>
+
+struct ws_victim_ops {
+    const char *name;
+    const char *summary;
+    /* Victim for attempt `attempt` of thief's idle round: a core != thief, or WS_CORE_NONE
+     * when the strategy has no candidate (the round ends). Thief's thread only. */
+    uint32_t (*select)(struct ws_sched *s, uint32_t thief, uint32_t attempt);
+};
+
+const struct ws_victim_ops *ws_victim_find(const char *name);  /* NULL if unknown */
+size_t ws_victim_count(void);
+const struct ws_victim_ops *ws_victim_get(size_t i);           /* i < count */
+
+/* Helpers shared by the strategies. */
+uint32_t ws_victim_random_other(struct ws_sched *s, uint32_t thief); /* uniform, != thief */
+bool ws_victim_tried(const struct ws_sched *s, uint32_t thief, uint32_t v);
+/* A candidate: not thief, not tried this round, at least min_steal_queue waiting. */
+bool ws_victim_candidate(const struct ws_sched *s, uint32_t thief, uint32_t v);
+/* The candidate with the largest load among the cores of set (all cores if set is NULL);
+ * sets wider than `sample` (0 = no limit) are sampled: `sample` random members are compared
+ * instead. WS_CORE_NONE if there is no candidate. */
+uint32_t ws_victim_busiest(struct ws_sched *s, uint32_t thief, const struct ws_cpuset *set,
+                           uint32_t sample);
+
+#endif
