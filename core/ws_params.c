@@ -228,4 +228,7 @@ void ws_params_apply_zero_overheads(struct ws_params *p)
     p->ctx_switch_ns = p->refill_l2_ns = p->refill_l3_ns = p->refill_mem_ns = 0;
     p->remote_mem_ns = p->numa_migration_ns = 0;
     p->wake_ns = p->spawn_ns = p->msg_ns = p->steal_probe_ns = 0;
+    /* The pure model of scheduling theory has no migration limits either. */
+    p->core_migrations_per_s = p->system_migrations_per_s = p->burst_max = 0;
+    p->max_migrations = UINT64_MAX;
 }

@@ -87,7 +87,8 @@ ws_status ws_params_set(struct ws_params *p, const char *name, const char *value
 /* Write the value of parameter i of p as text ("2", "0.5", "half"). Returns buf. */
 char *ws_params_format(const struct ws_params *p, size_t i, char *buf, size_t len);
 
-/* Apply zero_overheads: zero every cost and latency term. Called by drivers before a run. */
+/* Apply zero_overheads (the pure model of scheduling theory): zero every cost and latency term
+ * and lift the migration rate limits. Called by drivers before a run. */
 void ws_params_apply_zero_overheads(struct ws_params *p);
 
 #endif

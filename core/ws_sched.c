@@ -124,13 +124,31 @@ static bool bit_test(const _Atomic uint64_t *words, uint32_t c)
     return (ws_load_seq_cst(&words[c >> 6]) >> (c & 63)) & 1u;
 }
 
+/* A woken core has settled (found work or went back to waiting): it no longer counts as a
+ * searcher for the wake throttle. */
+void ws_sched_search_end(struct ws_sched *s, uint32_t core)
+{
+    if (atomic_exchange_explicit(&s->cores[core].searching, 0, memory_order_acq_rel))
+        ws_fetch_sub_acq_rel(&s->nsearching, 1);
+}
+
 void ws_sched_set_idle(struct ws_sched *s, uint32_t core, bool idle)
 {
+    if (idle != bit_test(s->idle, core)) {
+        if (idle)
+            ws_fetch_add_acq_rel(&s->nidle, 1);
+        else
+            ws_fetch_sub_acq_rel(&s->nidle, 1);
+    }
     bit_set(s->idle, core, idle);
+    if (!idle)
+        ws_sched_search_end(s, core);
 }
 
 void ws_sched_set_sleeping(struct ws_sched *s, uint32_t core, bool asleep)
 {
+    if (asleep)
+        ws_sched_search_end(s, core);
     if (asleep == bit_test(s->sleeping, core))
         return;
     bit_set(s->sleeping, core, asleep);
@@ -154,6 +172,8 @@ bool ws_sched_is_sleeping(const struct ws_sched *s, uint32_t core)
 static void wake_core(struct ws_sched *s, uint32_t from, uint32_t target)
 {
     ws_sched_set_sleeping(s, target, false);
+    if (!atomic_exchange_explicit(&s->cores[target].searching, 1, memory_order_acq_rel))
+        ws_fetch_add_acq_rel(&s->nsearching, 1);
     s->cores[from].stats.wakes_sent++;
     s->plat->wake(s->ctx, from, target);
 }
@@ -165,6 +185,10 @@ void ws_sched_wake_one_sleeper(struct ws_sched *s, uint32_t from, uint32_t near)
 {
     if (ws_load_seq_cst(&s->nsleeping) == 0)
         return;
+    uint64_t idle = ws_load_relaxed(&s->nidle);
+    uint64_t busy = s->ncores > idle ? s->ncores - idle : 0;
+    if (ws_load_seq_cst(&s->nsearching) >= (busy / 2 > 1 ? busy / 2 : 1))
+        return;   /* enough searchers on their way */
     const struct ws_cpuset *cl = &s->topo->clusters[s->topo->cores[near].cluster].cores;
     for (uint32_t c = ws_cpuset_first(cl); c != WS_CPUSET_NONE; c = ws_cpuset_next(cl, c)) {
         if (c != near && bit_test(s->sleeping, c)) {

@@ -30,7 +30,12 @@
  * core under the same rules, so with permissive rules no core sleeps while it could take work.
  *
  * Waking: when a core's queues reach `min_steal_queue` waiting processes and some core sleeps,
- * the nearest sleeping core is woken through the platform (one per push, never a herd).
+ * the nearest sleeping core is woken through the platform, unless enough cores woken earlier
+ * are still searching: at most max(1, busy cores / 2) search at once (Go's limit on spinning
+ * threads), so wake-ups spread work geometrically without a herd. A searcher that steals and sees work left
+ * behind wakes the next sleeper, so surplus work pulls in cores one at a time, never as a herd
+ * (the throttle of Go's spinning threads). A wake aimed at one core (work placed in its inbox)
+ * is never throttled.
  *
  * Threads: ws_sched_next, ws_sched_requeue and ws_sched_spawn/ws_sched_wake acting on the
  * calling core are owner-only for that core; ws_sched_steal and ws_sched_last_look run on the
@@ -99,6 +104,7 @@ struct ws_core {
     uint64_t mig_window_start, mig_window_count; /* per-core per-second migration window */
     uint32_t emigrate_to;         /* balancer path, or WS_CORE_NONE */
     uint32_t last_victim;         /* victim of this core's latest successful steal */
+    _Atomic uint32_t searching;   /* woken to look for work and has not settled yet */
     struct ws_core_stats stats;
 };
 
@@ -116,6 +122,8 @@ struct ws_sched {
     _Atomic uint64_t *idle;           /* bit c: core c has nothing to run */
     _Atomic uint64_t *sleeping;       /* bit c: core c is asleep (wake before it runs) */
     _Atomic uint64_t nsleeping;
+    _Atomic uint64_t nsearching;      /* cores woken and still searching (wake throttle) */
+    _Atomic uint64_t nidle;           /* cores with their idle bit set */
     _Atomic uint64_t sys_window_start, sys_window_count;     /* per-second system window */
     _Atomic uint64_t burst_window_start, burst_window_count; /* storm guard window */
     uint64_t next_balance_ns;
@@ -176,6 +184,8 @@ uint32_t ws_sched_place_allowed(struct ws_sched *s, const struct ws_proc *p, uin
 ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, struct ws_proc *p);
 /* Wake the sleeping core nearest to `near` (if any), acting as core `from`. */
 void ws_sched_wake_one_sleeper(struct ws_sched *s, uint32_t from, uint32_t near);
+/* Core stops counting as a woken searcher (done by set_idle(false) / set_sleeping(true)). */
+void ws_sched_search_end(struct ws_sched *s, uint32_t core);
 /* Append p to an inbox (any thread). */
 void ws_sched_inbox_put(struct ws_inbox *b, struct ws_proc *p);
 /* Take the oldest inbox process of k that pred accepts (pred NULL: any); NULL if none. */

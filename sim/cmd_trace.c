@@ -65,6 +65,32 @@ static int write_trace(struct sim_trace *t, FILE *f, const char *out, struct sim
     return 0;
 }
 
+/* Create OUT.tmpXXXXXX with the usual mode (mkstemp makes 0600); NULL with errno set. */
+static FILE *create_temp(const char *out, char **tmp_out)
+{
+    size_t n = strlen(out) + 16;
+    char *tmp = malloc(n);
+    if (tmp == NULL)
+        return NULL;
+    snprintf(tmp, n, "%s.tmpXXXXXX", out);
+    int fd = mkstemp(tmp);
+    mode_t mask = umask(0);
+    umask(mask);
+    FILE *f = fd >= 0 && fchmod(fd, 0666 & ~mask) == 0 ? fdopen(fd, "w") : NULL;
+    if (f == NULL) {
+        int e = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        free(tmp);
+        errno = e;
+        return NULL;
+    }
+    *tmp_out = tmp;
+    return f;
+}
+
 static int cmd_gen(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -91,25 +117,10 @@ static int cmd_gen(int argc, char **argv)
                                    spec, sim_trace_kinds());
     }
     /* Write beside the target and rename, so FILE is either complete or untouched. */
-    size_t n = strlen(out) + 16;
-    char *tmp = malloc(n);
-    int fd = -1;
-    FILE *f = NULL;
-    if (tmp != NULL) {
-        snprintf(tmp, n, "%s.tmpXXXXXX", out);
-        fd = mkstemp(tmp);
-        mode_t mask = umask(0);   /* mkstemp makes 0600; give the file the usual mode */
-        umask(mask);
-        if (fd >= 0 && fchmod(fd, 0666 & ~mask) == 0)
-            f = fdopen(fd, "w");
-    }
+    char *tmp;
+    FILE *f = create_temp(out, &tmp);
     if (f == NULL) {
         int e = errno;
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
         sim_trace_close(t);
         return sim_cli_fail(CMD, "%s: cannot create: %s", out, strerror(e));
     }

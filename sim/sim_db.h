@@ -24,7 +24,8 @@ struct sqlite3;
 /* Open the database at `path`, creating the file and the schema if absent. WAL journal, foreign
  * keys on, a busy timeout so that concurrent writers (compare -j N) wait instead of failing.
  * A database with another schema version, or a file that is not a database, is an error. With
- * read_only the file must exist and nothing is created. */
+ * read_only the file must exist and nothing is created. A connection belongs to one thread
+ * (open one per thread or process). */
 int sim_db_open(const char *path, bool read_only, struct sim_db **out, char *err, size_t errlen);
 
 /* Close the database (NULL is fine). */

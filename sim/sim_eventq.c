@@ -1,39 +1,44 @@
-/* sim_eventq.c: the pending-event set, a ladder queue (bucket rungs) in front of which a small
- * 4-ary heap orders the events that are about to be popped.
+/* sim_eventq.c: the pending-event set: a ladder queue (rungs of unsorted buckets) behind a
+ * small 4-ary heap that orders only the events about to be popped.
  *
  * Why this structure. A hold (pop the minimum, push it again a random increment later) on a
- * binary or 4-ary heap of 32-byte events measured 14-15 M holds/s at 10 k pending events but only
- * 3-4 M/s at 1 M pending on this machine: at 1 M the heap is 32 MB, and every sift walks ~10
- * levels of which the lower ones are cache misses (separating 16-byte keys from payloads barely
- * helped). A ladder queue (Tang, Goh and Thng, ACM TOMACS 2005) does O(1) amortised work per event
- * with mostly sequential memory traffic: an event is appended to an unsorted bucket, moved once
- * or twice between buckets, and only the ~BUCKET_TARGET events of the current bucket are ever
- * heap-ordered. Measured side by side (sim/bench_sim.c keeps a heap baseline for the ratio) it is
- * faster at both sizes. Its weakness, a bucket that collects far more events than the target
- * because the times cluster, is handled the ladder way: such a bucket is split into a finer rung;
- * a bucket whose width is already 1 ns (all events at one time) goes to the heap, which degrades
- * gracefully to plain heap behaviour instead of failing.
+ * binary or 4-ary heap of 32-byte events ran at 14-15 M holds/s with 10 k pending events but only
+ * 3-4 M/s with 1 M pending on the 2-core development machine: at 1 M the heap is 32 MB and every
+ * sift walks ~10 levels whose lower half are cache misses (a 16-byte key heap with payloads
+ * apart, and 8-ary variants, changed little). A ladder queue (Tang, Goh and Thng, ACM TOMACS
+ * 2005) does O(1) amortised work per event with mostly sequential memory traffic: an event is
+ * appended to an unsorted bucket, moved between tiers once or twice, and only the few events of
+ * the current bucket are ever heap-ordered. Measured in one run (`schedlab bench sim` keeps the
+ * binary heap as a baseline) it reaches ~30-40 M holds/s at 10 k and ~11-15 M/s at 1 M. Tuning
+ * that mattered: keeping a chain's count and links outside its blocks (an append is then a pure
+ * store into a likely uncached block: +60 % at 1 M), and small buckets (8 events on average:
+ * a cheaper front heap, +25 % at 10 k; larger ones were no faster at 1 M). A bucket that gets
+ * crowded because the times cluster is split into a finer rung, the ladder way; a bucket that
+ * cannot be split (width 1 ns: all one time; or no rung left) goes to the heap whole, so the
+ * worst case degrades to plain heap behaviour rather than failing.
  *
  * Layout.
- *   front   a 4-ary heap (time, then seq) of events earlier than `front_bound`.
+ *   front   a 4-ary heap, ordered by (time, seq), of the events before the current bucket.
  *   rungs   rung[0..depth): rung r splits [base, base + nb << shift) into nb buckets of width
- *           1 << shift; buckets [0, bi) are consumed. Rung r+1 covers exactly bucket bi-1 of
- *           rung r (its width is 1 << shift of rung r, split into a power of two of buckets).
- *   far     an unsorted chain of events at or after the end of rung 0 (or of everything, when
- *           there are no rungs).
- * Buckets and `far` are chains of fixed-size blocks from one pool, linked by index; within a
- * chain order does not matter, because the front heap sorts by (time, seq) and seq is unique.
+ *           1 << shift; its buckets [0, bi) are consumed. Rung r+1 covers exactly bucket bi-1
+ *           of rung r (the parent's width split into a power of two of buckets). The rungs'
+ *           buckets lie one after another in one array of bucket_cap chains.
+ *   far     an unsorted chain of the events after the end of rung 0; when every rung is used up
+ *           it becomes a new rung 0 sized for ~BUCKET_TARGET events per bucket.
+ * Buckets and far are chains of 8-event blocks from one pool, linked by index; within a chain
+ * order does not matter, because the front heap sorts by (time, seq) and seq is unique.
  *
  * Invariants (sim_eventq_check verifies them):
- *   1. Every front event < front_bound <= every event in a rung or in far. front_bound is the
- *      start of the deepest rung's bucket bi (or the end of the last rung, with no rungs).
+ *   1. Every front event is before the deepest rung's bucket bi, which is before every event in
+ *      a rung or in far.
  *   2. An event in bucket i of rung r lies in that bucket's time range, and i >= bi.
- *   3. Every far event is >= the end of rung 0 (when depth > 0) and >= front_bound.
- *   4. The front heap is non-empty whenever the queue is (so peek is O(1) and const).
- *   5. Capacity: `cap` >= n events. Front holds up to cap events; the block pool holds
- *      cap / BLOCK_EVENTS + MAX_RUNGS * max_buckets + 2 blocks, enough for n events in every
- *      arrangement (each non-empty chain has at most one partly filled block). So only a push
- *      that makes n exceed cap allocates; pop and every internal move never do.
+ *   3. Every far event is after the end of rung 0.
+ *   4. The front is non-empty whenever the queue is (so peek is O(1) and const).
+ *   5. Capacity: cap >= n. The front holds up to cap events; the rungs together use at most
+ *      bucket_cap buckets; the pool holds cap / BLOCK_EVENTS + bucket_cap + 2 blocks, enough for
+ *      n events in any arrangement (every non-empty chain has one partly filled block at most).
+ *      So only a push that makes n exceed cap allocates; pop and every internal move never do,
+ *      which is why a failed push can leave the queue exactly as it was.
  * Times near UINT64_MAX: bucket ends are never computed (they could overflow); membership is
  * tested as (t - base) >> shift < nb, which cannot. */
 #include "sim/sim_eventq.h"
@@ -43,7 +48,7 @@
 #include <string.h>
 
 #define BLOCK_EVENTS   8u          /* events per block: a block is 256 bytes */
-#define BUCKET_TARGET  16u         /* mean events per bucket a rung is sized for */
+#define BUCKET_TARGET  8u          /* mean events per bucket a rung is sized for */
 #define SPLIT_MIN      32u         /* a bucket with more events than this is split into a rung */
 #define MAX_RUNGS      16u
 #define NIL            UINT32_MAX

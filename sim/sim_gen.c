@@ -135,6 +135,10 @@ static int split_args(const char *spec, const struct sim_gen_kind *k, const char
 /* Shortest decimal text that reads back as f. */
 static void print_double(char *out, size_t len, double f)
 {
+    if (f == (double)(int64_t)f && f > -1e15 && f < 1e15) {
+        snprintf(out, len, "%lld", (long long)f);
+        return;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(out, len, "%.*g", prec, f);
         if (strtod(out, NULL) == f)
@@ -198,9 +202,12 @@ struct sim_trace *sim_gen_open(const char *spec, char *err, size_t errlen)
         return NULL;
     char canonical[sizeof ((struct sim_trace_info *)0)->canonical];
     canonical_spec(k, v, canonical, sizeof canonical);
-    struct sim_trace *t = k->open(v, err, errlen);
-    if (t == NULL)
+    char why[512];
+    struct sim_trace *t = k->open(v, why, sizeof why);
+    if (t == NULL) {
+        snprintf(err, errlen, "%s: %s", spec, why);
         return NULL;
+    }
     t->info.kind = k->name;
     memcpy(t->info.canonical, canonical, sizeof canonical);
     snprintf(t->info.name, sizeof t->info.name, "%s", spec);

@@ -37,8 +37,9 @@ struct sim_gen_kind {
     /* Optional: fill parameters from a named set (v[positional].s); given[i] marks the ones
      * the user set explicitly, which win. Returns 0, or -1 with err set. */
     int (*preset)(union sim_gen_val *v, const bool *given, char *err, size_t errlen);
-    /* Build the source from parsed values; NULL with err set on failure. sim_gen_open fills
-     * info.kind, info.canonical and info.name afterwards. */
+    /* Build the source from parsed values; NULL with "FIELD: message" in err on failure
+     * (sim_gen_open puts the spec in front). sim_gen_open fills info.kind, info.canonical and
+     * info.name afterwards. */
     struct sim_trace *(*open)(const union sim_gen_val *v, char *err, size_t errlen);
 };
 

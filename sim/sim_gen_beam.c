@@ -86,7 +86,7 @@ static const struct sim_trace_ops ring_ops = {
 static struct sim_trace *ring_open(const union sim_gen_val *v, char *err, size_t errlen)
 {
     if (v[2].u > v[0].u || v[0].u - 1 + 3 * v[1].u > MAX_PHASES) {
-        snprintf(err, errlen, "ring: %s", v[2].u > v[0].u ? "tokens: more tokens than procs"
+        snprintf(err, errlen, "%s", v[2].u > v[0].u ? "tokens: more tokens than procs"
                                                           : "procs: too many phases for member 0");
         return NULL;
     }
@@ -216,7 +216,7 @@ static struct sim_trace *server_open(const union sim_gen_val *v, char *err, size
     uint64_t clients = v[0].u, requests = v[1].u, servers = v[2].u;
     if (servers > clients || 3 * ((clients + servers - 1) / servers) * requests > MAX_PHASES
         || servers + clients > MAX_PHASES) {
-        snprintf(err, errlen, "server: %s", servers > clients
+        snprintf(err, errlen, "%s", servers > clients
                  ? "servers: more servers than clients"
                  : "clients: too many phases for one process (clients x requests / servers)");
         return NULL;

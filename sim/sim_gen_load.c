@@ -15,8 +15,8 @@ static uint32_t run_wait_phases(struct sim_trace_phase *ph, uint64_t seed, uint6
     uint32_t k = 0;
     for (uint64_t i = 0; i < iters; i++) {
         if (i > 0)
-            ph[k++] = (struct sim_trace_phase){ sim_gen_exp(sleep, sim_gen_rand(seed, id, 2 * i + 1)),
-                                                SIM_PHASE_WAIT };
+            ph[k++] = (struct sim_trace_phase){
+                sim_gen_exp(sleep, sim_gen_rand(seed, id, 2 * i + 1)), SIM_PHASE_WAIT };
         ph[k++] = (struct sim_trace_phase){ sim_gen_exp(work, sim_gen_rand(seed, id, 2 * i)),
                                             SIM_PHASE_RUN };
     }
@@ -49,7 +49,8 @@ static int bursty_next_root(struct sim_trace *t, struct sim_trace_rec **out)
     if (g->next == g->bursts * g->size)
         return SIM_TRACE_END;
     uint64_t j = g->next, i = j % g->size;
-    g->offset = i == 0 ? 0 : g->offset + sim_gen_exp(g->spread / g->size, sim_gen_rand(g->seed, j, 0));
+    uint64_t spacing = sim_gen_exp(g->spread / g->size, sim_gen_rand(g->seed, j, 0));
+    g->offset = i == 0 ? 0 : g->offset + spacing;
     uint64_t at = (j / g->size) * g->gap + g->offset;
     g->t = at > g->t ? at : g->t;
     struct sim_trace_rec *r = sim_gen_rec(t, 1 + 2 * (uint32_t)g->fanout, 0, j, NULL, g->ws);
@@ -233,7 +234,7 @@ static struct sim_trace *skewed_open(const union sim_gen_val *v, char *err, size
     uint64_t procs = v[0].u, spawners = v[1].u;
     uint64_t hot = spawners == 1 ? procs : (uint64_t)(v[2].f * (double)procs + 0.5);
     if (2 * hot > MAX_PHASES || 2 * (procs - hot) > MAX_PHASES) {
-        snprintf(err, errlen, "skewed: procs: too many phases for one spawner");
+        snprintf(err, errlen, "procs: too many phases for one spawner");
         return NULL;
     }
     struct skewed_gen *g = (struct skewed_gen *)sim_gen_new(sizeof *g, &skewed_ops, err, errlen);
@@ -342,7 +343,7 @@ static struct sim_trace *mixed_open(const union sim_gen_val *v, char *err, size_
 {
     uint64_t w[SIM_PRIO_COUNT], sum;
     if (parse_weights(v[5].s, w, &sum) != 0) {
-        snprintf(err, errlen, "mixed: prio: expected four weights MAX/HIGH/NORMAL/LOW such as "
+        snprintf(err, errlen, "prio: expected four weights MAX/HIGH/NORMAL/LOW such as "
                  "1/9/80/10, not '%s'", v[5].s);
         return NULL;
     }
@@ -480,7 +481,7 @@ static const struct sim_trace_ops aff_ops = {
 static struct sim_trace *aff_open(const union sim_gen_val *v, char *err, size_t errlen)
 {
     if (v[4].u > v[1].u || v[2].f + v[3].f > 1.0) {
-        snprintf(err, errlen, "affinity: %s", v[4].u > v[1].u ? "set: more cores per set than "
+        snprintf(err, errlen, "%s", v[4].u > v[1].u ? "set: more cores per set than "
                  "cores" : "strict: strict + preferred exceeds 1");
         return NULL;
     }

@@ -2,9 +2,13 @@
  * runner fills in and sim_db_write_run stores; it maps one-to-one onto results/schema.sql.
  *
  * Conventions: times are nanoseconds (simulated time for mode "sim", wall time for "native");
- * counters are uint64_t; arrays are owned by whoever filled the struct (the database code only
- * reads them); a NULL array with a zero count means "not recorded". Core indexes are
- * 0..ncores-1 of the run's topology. */
+ * counters are uint64_t and must stay below 2^63 (SQLite integers are signed; larger values
+ * are refused by the schema's CHECKs); arrays are owned by whoever filled the struct (the
+ * database code only reads them); a NULL array with a zero count means "not recorded". Core
+ * indexes are 0..ncores-1 of the run's topology; timeseries, steal-matrix and process rows that
+ * name another core make the write fail (foreign keys). Invariants the schema checks:
+ * steal_attempts >= steals, percentiles p50 <= p95 <= p99, sleep_ns <= idle_ns, a core never
+ * steals from itself, utilisations within 0..1. */
 #ifndef SIM_METRICS_H
 #define SIM_METRICS_H
 
@@ -49,7 +53,7 @@ struct sim_run_desc {
     uint64_t seed;
     enum sim_run_mode mode;
     const char *tool_version;     /* schedlab version string */
-    int64_t start_unix_ns;        /* wall-clock start, ns since the Unix epoch */
+    int64_t start_unix_ns;        /* wall-clock start, ns since the Unix epoch; 0 = now */
     double wall_s;                /* wall-clock duration of the run, seconds */
     uint64_t timeseries_interval_ns; /* sampling interval of `timeseries` (0 = none recorded) */
 };
@@ -97,14 +101,15 @@ struct sim_ts_sample {
     uint32_t queue_len;           /* runnable processes queued on the core at t_ns */
 };
 
-/* One process (only with --per-process). Unset times are UINT64_MAX (stored as NULL). */
+/* One process (only with --per-process). Times that never happened are UINT64_MAX and a core
+ * it never ran on is UINT32_MAX (both stored as NULL). */
 struct sim_proc_row {
     uint64_t pid;
     uint64_t spawn_ns;
     uint64_t first_run_ns;
     uint64_t end_ns;
     uint64_t wait_ns;             /* total time runnable but not running */
-    uint32_t core_last;           /* core it ran on last */
+    uint32_t core_last;           /* core it ran on last, or UINT32_MAX */
     uint32_t migrations;
 };
 

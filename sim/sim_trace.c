@@ -89,7 +89,7 @@ struct sim_trace *sim_trace_open(const char *trace, const struct sim_trace_opts 
         snprintf(err, errlen, "empty trace name");
         return NULL;
     }
-    bool is_file = strchr(trace, '/') != NULL || ends_with(trace, ".jsonl")
+    bool is_file = strchr(trace, ':') == NULL || ends_with(trace, ".jsonl")
                    || !sim_gen_known(trace);
     if (is_file)
         return sim_trace_file_open(trace, opts, err, errlen);

@@ -131,9 +131,10 @@ struct sim_trace_opts {
     uint64_t max_buffered;     /* files: most skipped lines remembered at once; 0 = no limit */
 };
 
-/* Open TRACE: a path to a .jsonl file (anything that is not KIND:ARGS with a known KIND, or any
- * path containing '/' or ending in .jsonl), or a generator spec KIND:ARGS (fib:25,
- * uts:T1, ring:procs=1000,rounds=10, ...; the list is sim_trace_kinds()). opts may be NULL.
+/* Open TRACE: a generator spec KIND:ARGS (fib:25, uts:T1, ring:procs=1000,rounds=10, ...; the
+ * list is sim_trace_kinds()) when the text before the first ':' names a kind and it does not end
+ * in .jsonl; otherwise a path to a JSON Lines file (write ./fib:3 for a file so named). opts may
+ * be NULL.
  * Returns the source, or NULL with a message "FILE:LINE: FIELD: message" in err. The header
  * line of a file is read and checked here. */
 struct sim_trace *sim_trace_open(const char *trace, const struct sim_trace_opts *opts, char *err,

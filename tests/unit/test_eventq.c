@@ -93,6 +93,13 @@ static uint64_t draw_clustered(uint64_t *s, size_t i)    /* dense cluster plus f
     return (i % 100 == 0) ? UINT64_MAX - r % 1000 : 1000000 + r % 50000;
 }
 
+static uint64_t draw_geometric(uint64_t *s, size_t i)   /* clusters at every scale */
+{
+    (void)i;
+    uint64_t r = rng(s);
+    return ((uint64_t)1 << (r % 64)) + (r >> 60);
+}
+
 static uint64_t draw_descending(uint64_t *s, size_t i)
 {
     (void)s;
@@ -105,6 +112,9 @@ Test(eventq, pops_in_time_then_seq_order_against_sorted_reference)
     push_all_pop_all(20000, draw_full_range, 64);
     push_all_pop_all(20000, draw_clustered, 1);
     push_all_pop_all(5000, draw_descending, 5000);
+    push_all_pop_all(60, draw_geometric, 0);      /* nested rungs down to 1 ns buckets */
+    push_all_pop_all(300, draw_geometric, 0);
+    push_all_pop_all(20000, draw_geometric, 0);
     push_all_pop_all(1, draw_uniform, 0);
 }
 
