@@ -8,7 +8,7 @@ native_pkgs=(
   gcc make pkg-config
   libsqlite3-dev sqlite3 libcjson-dev libcriterion-dev
   libhwloc-dev hwloc libssl-dev
-  gnuplot-nox
+  gnuplot-nox parallel
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 

@@ -12,5 +12,9 @@ const struct sim_cmd sim_commands[] = {
     { "trace", "generate traces and print their statistics", SIM_TRACE_USAGE, sim_cmd_trace },
     { "replay", "simulate a trace on a modelled machine and store the run", SIM_REPLAY_USAGE,
       sim_cmd_replay },
+    { "compare", "run strategies x traces x machines x seeds and compare them", SIM_COMPARE_USAGE,
+      sim_cmd_compare },
+    { "merge", "combine databases written by a compare --plan into one experiment",
+      SIM_MERGE_USAGE, sim_cmd_merge },
     { NULL, NULL, NULL, NULL },
 };

@@ -98,4 +98,37 @@ int sim_cmd_replay(int argc, char **argv);
     "      --json         print one JSON object (makespan_ns, processes, events, steals,\n" \
     "                     steal_attempts, migrations, utilization, wall_s, run_id, ...)\n"
 
+int sim_cmd_compare(int argc, char **argv);
+#define SIM_COMPARE_USAGE \
+    "usage: schedlab compare TRACE... [--topology T]... [--strategy S[,S...]|all]...\n" \
+    "                        [--seeds N] [--param name=v1[,v2...]]... [-j N] [--db FILE]\n" \
+    "                        [--description TEXT] [--json] [--plan FILE]\n" \
+    "\n" \
+    "Replay every trace on every topology with every strategy, parameter set and seed\n" \
+    "(seeds 1..N), in N parallel worker processes, into one experiment of the database, and\n" \
+    "print a table per trace x topology: makespan mean with its 95% confidence interval over\n" \
+    "seeds, normalised to the best strategy and to a lower bound (critical path or work over\n" \
+    "capacity), utilisation, steals, migrations by distance, p99 response time, energy.\n" \
+    "Ctrl-C stops: finished runs stay in the database, interrupted ones leave no rows.\n" \
+    "\n" \
+    "options:\n" \
+    "  -t, --topology T   machine (repeatable; default m1)\n" \
+    "  -s, --strategy S   strategies, comma-separated or repeated, or all (default all)\n" \
+    "  -n, --seeds N      seeds per configuration (default 3)\n" \
+    "  -p, --param k=v    a parameter; k=v1,v2,... sweeps it (the cross product of all sweeps)\n" \
+    "  -j, --jobs N       worker processes (default: the number of CPUs)\n" \
+    "      --db FILE      database (default results/schedlab.db)\n" \
+    "      --json         print the tables as one JSON object\n" \
+    "      --plan FILE    do not run: write one 'schedlab replay' command per run to FILE,\n" \
+    "                     each writing its own database in FILE.d/, for GNU parallel or a\n" \
+    "                     Slurm array; combine them afterwards with 'schedlab merge'\n"
+
+int sim_cmd_merge(int argc, char **argv);
+#define SIM_MERGE_USAGE \
+    "usage: schedlab merge OUT.db IN.db...\n" \
+    "\n" \
+    "Copy every run of the input databases into OUT.db (created if missing) as one new\n" \
+    "experiment, with new run ids; each input is copied in one transaction, so a failure\n" \
+    "leaves OUT.db without any row of that input. Prints the experiment id.\n"
+
 #endif

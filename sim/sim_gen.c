@@ -185,8 +185,11 @@ static int parse_spec(const char *spec, const struct sim_gen_kind *k, union sim_
         if (t != NULL && parse_value(spec, p, t, &v[i], err, errlen) != 0)
             return -1;
     }
-    if (k->preset != NULL && given[k->positional] && k->preset(v, given, err, errlen) != 0)
+    char why[512];
+    if (k->preset != NULL && given[k->positional] && k->preset(v, given, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", spec, why);
         return -1;
+    }
     return 0;
 }
 

@@ -35,7 +35,7 @@ struct sim_gen_kind {
     const struct sim_gen_param *params;  /* ends with a zeroed entry */
     int positional;                      /* index of the parameter a bare first argument sets */
     /* Optional: fill parameters from a named set (v[positional].s); given[i] marks the ones
-     * the user set explicitly, which win. Returns 0, or -1 with err set. */
+     * the user set explicitly, which win. Returns 0, or -1 with "FIELD: message" in err. */
     int (*preset)(union sim_gen_val *v, const bool *given, char *err, size_t errlen);
     /* Build the source from parsed values; NULL with "FIELD: message" in err on failure
      * (sim_gen_open puts the spec in front). sim_gen_open fills info.kind, info.canonical and

@@ -340,7 +340,8 @@ int sim_trace_line_rec(struct sim_trace_line_ctx *c, const cJSON *j, uint64_t li
     if (inherit) {
         r->aff_kind = parent->aff_kind;
         r->aff_preferred = parent->aff_preferred;
-        memcpy(sim_trace_rec_cores(r), parent->aff_cores, ncores * sizeof(uint32_t));
+        if (ncores > 0)
+            memcpy(sim_trace_rec_cores(r), parent->aff_cores, ncores * sizeof(uint32_t));
     } else if (a.kind != SIM_AFF_NONE && fill_aff(c, line, &a, r) != SIM_TRACE_OK) {
         sim_trace_rec_free(r);
         return SIM_TRACE_ERROR;

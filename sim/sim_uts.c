@@ -215,8 +215,8 @@ static int uts_preset(union sim_gen_val *v, const bool *given, char *err, size_t
 {
     struct sim_uts_params p;
     if (!sim_uts_preset(v[UP_NAME].s, &p)) {
-        snprintf(err, errlen, "uts:%s: set: unknown UTS parameter set '%s' (known: %s)",
-                 v[UP_NAME].s, v[UP_NAME].s, sim_uts_preset_names());
+        snprintf(err, errlen, "set: unknown UTS parameter set '%s' (known: %s)", v[UP_NAME].s,
+                 sim_uts_preset_names());
         return -1;
     }
     if (!given[UP_T]) v[UP_T].u = (uint64_t)p.type;
