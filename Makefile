@@ -173,6 +173,12 @@ test: setup
 bench: setup
 	@$(MAKE) --no-print-directory all
 	$(SCHEDLAB) bench deque
+	$(SCHEDLAB) bench sim
+
+# The main job: compare strategies on a default mix, write SQLite and plots (scripts/demo.sh).
+demo: setup
+	@$(MAKE) --no-print-directory all
+	@BUILD_ROOT=$(BUILD_ROOT) bash scripts/demo.sh
 
 clean:
 	rm -rf build

@@ -78,6 +78,33 @@ static uint64_t window_count(uint64_t start, uint64_t count, uint64_t len, uint6
     return (now >= start && now - start < len) ? count : 0;
 }
 
+/* The storm guard's allowance: burst_max migrations per core of the machine per window. */
+static uint64_t burst_limit(const struct ws_sched *s)
+{
+    return s->p.burst_max * s->ncores;
+}
+
+static uint64_t burst_now(const struct ws_sched *s, uint64_t now)
+{
+    return window_count(ws_load_relaxed(&s->burst_window_start),
+                        ws_load_relaxed(&s->burst_window_count), s->p.burst_window_ns, now);
+}
+
+bool ws_migrate_limited(const struct ws_sched *s, uint32_t to, uint64_t now)
+{
+    const struct ws_params *pr = &s->p;
+    const struct ws_core *c = &s->cores[to];
+    if (pr->core_migrations_per_s &&
+        window_count(c->mig_window_start, c->mig_window_count, NS_PER_S, now) >=
+            pr->core_migrations_per_s)
+        return true;
+    if (pr->system_migrations_per_s &&
+        window_count(ws_load_relaxed(&s->sys_window_start), ws_load_relaxed(&s->sys_window_count),
+                     NS_PER_S, now) >= pr->system_migrations_per_s)
+        return true;
+    return pr->burst_max && pr->burst_window_ns && burst_now(s, now) >= burst_limit(s);
+}
+
 enum ws_steal_result ws_migrate_check(const struct ws_sched *s, const struct ws_proc *p,
                                       uint32_t from, uint32_t to, uint64_t now)
 {
@@ -85,31 +112,16 @@ enum ws_steal_result ws_migrate_check(const struct ws_sched *s, const struct ws_
     if (pr->migration_policy == WS_MIG_OFF)
         return WS_STEAL_COST;
     uint64_t maxm = p->max_migrations ? p->max_migrations : pr->max_migrations;
-    if (p->migrations >= maxm)
+    if (p->migrations >= maxm || ws_migrate_limited(s, to, now))
         return WS_STEAL_RATE_LIMIT;
-    const struct ws_core *c = &s->cores[to];
-    if (pr->core_migrations_per_s &&
-        window_count(c->mig_window_start, c->mig_window_count, NS_PER_S, now) >=
-            pr->core_migrations_per_s)
-        return WS_STEAL_RATE_LIMIT;
-    if (pr->system_migrations_per_s &&
-        window_count(ws_load_relaxed(&s->sys_window_start), ws_load_relaxed(&s->sys_window_count),
-                     NS_PER_S, now) >= pr->system_migrations_per_s)
-        return WS_STEAL_RATE_LIMIT;
-    uint64_t burst = 0;
-    if (pr->burst_max && pr->burst_window_ns) {
-        burst = window_count(ws_load_relaxed(&s->burst_window_start),
-                             ws_load_relaxed(&s->burst_window_count), pr->burst_window_ns, now);
-        if (burst >= pr->burst_max)
-            return WS_STEAL_RATE_LIMIT;
-    }
+    uint64_t burst = pr->burst_max && pr->burst_window_ns ? burst_now(s, now) : 0;
     struct ws_mig_cost cost;
     ws_migrate_cost(s, p, from, to, &cost);
     if (cost.total <= 0)
         return WS_STEAL_OK;
     double factor = pr->migration_factor;
     if (pr->migration_policy == WS_MIG_ADAPTIVE && pr->burst_max)
-        factor *= 1.0 + (double)burst / (double)pr->burst_max;
+        factor *= 1.0 + (double)burst / (double)burst_limit(s);
     double benefit = (double)ws_migrate_benefit(s, p, from);
     return benefit > (double)cost.total * factor ? WS_STEAL_OK : WS_STEAL_COST;
 }

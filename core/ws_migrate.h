@@ -24,12 +24,12 @@
  *
  * A move happens when benefit > cost * factor; a negative cost (a move to a faster core)
  * always passes. The factor is migration_factor, raised under the adaptive policy by how close
- * the system is to its storm limit: factor * (1 + burst_count / burst_max).
+ * the system is to its storm limit: factor * (1 + burst_count / (burst_max * cores)).
  *
  * Rate limits, checked before the cost: the process's own max_migrations (or the scheduler's),
  * core_migrations_per_s into the thief, system_migrations_per_s, and the storm guard of at most
- * burst_max migrations per burst_window_ns. Windows are fixed intervals that restart when they
- * expire. */
+ * burst_max migrations per core of the machine per burst_window_ns (so the guard means the same
+ * on 8 cores and on 4,096). Windows are fixed intervals that restart when they expire. */
 #ifndef WS_MIGRATE_H
 #define WS_MIGRATE_H
 
@@ -53,6 +53,9 @@ int64_t ws_migrate_benefit(const struct ws_sched *s, const struct ws_proc *p, ui
  * WS_STEAL_COST. No side effects. */
 enum ws_steal_result ws_migrate_check(const struct ws_sched *s, const struct ws_proc *p,
                                       uint32_t from, uint32_t to, uint64_t now);
+
+/* Are the limits that do not depend on the process (into core `to`, system, storm) reached? */
+bool ws_migrate_limited(const struct ws_sched *s, uint32_t to, uint64_t now);
 
 /* Record a completed move: counters of p, the windows, the thief's statistics, and charge the
  * cost to `to` through the platform (only when positive). */

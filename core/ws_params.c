@@ -37,7 +37,7 @@ static const struct ws_param_desc descs[] = {
     U64(max_migrations, "migrations allowed per process"),
     U64(core_migrations_per_s, "migrations into one core per second (0 = unlimited)"),
     U64(system_migrations_per_s, "migrations in the whole machine per second (0 = unlimited)"),
-    U64(burst_max, "storm guard: migrations allowed per burst window"),
+    U64(burst_max, "storm guard: migrations per core of the machine per burst window"),
     U64(burst_window_ns, "storm guard window (0 = off)"),
     F64(numa_cost_scale, "multiplier on cross-node migration costs"),
     U64(ctx_switch_ns, "context switch cost"),
@@ -66,7 +66,7 @@ static void apply_policy(struct ws_params *p, enum ws_mig_policy pol)
     switch (pol) {
     case WS_MIG_CONSERVATIVE:
         p->migration_factor = 2.0, p->core_migrations_per_s = 1000;
-        p->system_migrations_per_s = 10000, p->burst_max = 16;
+        p->system_migrations_per_s = 0, p->burst_max = 1;
         break;
     case WS_MIG_AGGRESSIVE:
         p->migration_factor = 0.5, p->core_migrations_per_s = 0;
@@ -74,11 +74,11 @@ static void apply_policy(struct ws_params *p, enum ws_mig_policy pol)
         break;
     case WS_MIG_ADAPTIVE:
         p->migration_factor = 1.0, p->core_migrations_per_s = 100000;
-        p->system_migrations_per_s = 0, p->burst_max = 256;
+        p->system_migrations_per_s = 0, p->burst_max = 32;
         break;
     case WS_MIG_NUMA:
         p->migration_factor = 1.0, p->core_migrations_per_s = 100000;
-        p->system_migrations_per_s = 0, p->burst_max = 256, p->numa_cost_scale = 4.0;
+        p->system_migrations_per_s = 0, p->burst_max = 32, p->numa_cost_scale = 4.0;
         break;
     case WS_MIG_OFF:
         p->migration_factor = 0.0, p->core_migrations_per_s = 0;

@@ -41,7 +41,8 @@ struct ws_params {
     uint64_t max_migrations;       /* per process */
     uint64_t core_migrations_per_s;   /* into one core per second; 0 = unlimited */
     uint64_t system_migrations_per_s; /* whole machine per second; 0 = unlimited */
-    uint64_t burst_max;            /* storm guard: at most this many migrations ... */
+    uint64_t burst_max;            /* storm guard: at most this many migrations per core of the
+                                      machine ... */
     uint64_t burst_window_ns;      /* ... within this window; 0 = off */
     double   numa_cost_scale;      /* extra multiplier on cross-node costs (policy numa) */
     /* migration cost terms (ns) */

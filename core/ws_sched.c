@@ -40,8 +40,9 @@ ws_status ws_sched_create(const struct ws_topo *topo, const struct ws_params *p,
     s->cores = ws_aligned_alloc(WS_CACHE_LINE, sizeof(struct ws_core) * s->ncores);
     s->idle = ws_calloc(s->nwords, sizeof(uint64_t));
     s->sleeping = ws_calloc(s->nwords, sizeof(uint64_t));
-    if (s->cores == NULL || s->idle == NULL || s->sleeping == NULL) {
-        ws_free(s->cores), ws_free(s->idle), ws_free(s->sleeping), ws_free(s);
+    s->work = ws_calloc(s->nwords, sizeof(uint64_t));
+    if (s->cores == NULL || s->idle == NULL || s->sleeping == NULL || s->work == NULL) {
+        ws_free(s->cores), ws_free(s->idle), ws_free(s->sleeping), ws_free(s->work), ws_free(s);
         return WS_NOMEM;
     }
     memset(s->cores, 0, sizeof(struct ws_core) * s->ncores);
@@ -74,6 +75,7 @@ void ws_sched_destroy(struct ws_sched *s)
     ws_free(s->cores);
     ws_free(s->idle);
     ws_free(s->sleeping);
+    ws_free(s->work);
     ws_free(s);
 }
 
@@ -166,6 +168,23 @@ bool ws_sched_is_idle(const struct ws_sched *s, uint32_t core)
 bool ws_sched_is_sleeping(const struct ws_sched *s, uint32_t core)
 {
     return bit_test(s->sleeping, core);
+}
+
+/* Work was queued on c: make sure its work bit is set (read first: the word is shared). */
+void ws_sched_note_work(struct ws_sched *s, uint32_t c)
+{
+    if (!bit_test(s->work, c))
+        bit_set(s->work, c, true);
+}
+
+/* Owner of c found its queues empty: clear the bit, then look again so that work queued by
+ * another core between the look and the clear is not hidden (its enqueuer saw the bit set and
+ * did not set it again). */
+static void clear_work(struct ws_sched *s, uint32_t c)
+{
+    bit_set(s->work, c, false);
+    if (ws_sched_waiting(s, c) > 0)
+        bit_set(s->work, c, true);
 }
 
 /* Clear target's sleeping bit (so no second waker picks it) and wake it. */
@@ -301,6 +320,7 @@ ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, st
     p->ready_ns = s->plat->now_ns(s->ctx, from);
     if (to != from) {
         ws_sched_inbox_put(&s->cores[to].inbox, p);
+        ws_sched_note_work(s, to);
         if (ws_sched_is_sleeping(s, to)) {
             wake_core(s, from, to);
             return WS_OK;
@@ -309,6 +329,7 @@ ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, st
         ws_status st = ws_deque_push(&s->cores[from].q[p->prio], p);
         if (st != WS_OK)
             return st;
+        ws_sched_note_work(s, from);
     }
     /* Enough waiting on `to` for a thief: wake the nearest sleeper to come and take it. */
     if (ws_sched_waiting(s, to) >= (s->p.min_steal_queue ? s->p.min_steal_queue : 1))
@@ -379,8 +400,10 @@ struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_pree
     inbox_drain(s, k);
     for (;;) {
         int q = pick_prio(s, k);
-        if (q < 0)
+        if (q < 0) {
+            clear_work(s, core);
             return NULL;
+        }
         void *x;
         ws_status st = after_preempt ? ws_deque_steal(&k->q[q], &x) : ws_deque_take(&k->q[q], &x);
         if (st != WS_OK)

@@ -27,7 +27,9 @@
  * predicate enforces strict affinity, the per-process and rate limits, and the migration cost
  * model (ws_migrate.h). Each probe is charged the core-to-core latency. Every outcome is counted
  * by reason. Before a core goes to sleep the driver calls ws_sched_last_look, which scans every
- * core under the same rules, so with permissive rules no core sleeps while it could take work.
+ * core that may have work (the `work` bitmap) under the same rules, so with permissive rules no
+ * core sleeps while it could take work; cores with fewer than min_steal_queue waiting are
+ * skipped without counting an attempt (no probe is made).
  *
  * Waking: when a core's queues reach `min_steal_queue` waiting processes and some core sleeps,
  * the nearest sleeping core is woken through the platform, unless enough cores woken earlier
@@ -121,6 +123,9 @@ struct ws_sched {
     uint32_t nwords;                  /* words in the idle / sleeping bitmaps */
     _Atomic uint64_t *idle;           /* bit c: core c has nothing to run */
     _Atomic uint64_t *sleeping;       /* bit c: core c is asleep (wake before it runs) */
+    _Atomic uint64_t *work;           /* bit c: core c may have waiting processes (a hint: set
+                                         whenever work is queued on c, cleared only by c's owner
+                                         when it finds its queues empty, then re-checked) */
     _Atomic uint64_t nsleeping;
     _Atomic uint64_t nsearching;      /* cores woken and still searching (wake throttle) */
     _Atomic uint64_t nidle;           /* cores with their idle bit set */
@@ -173,6 +178,11 @@ void ws_sched_set_idle(struct ws_sched *s, uint32_t core, bool idle);
 void ws_sched_set_sleeping(struct ws_sched *s, uint32_t core, bool asleep);
 bool ws_sched_is_idle(const struct ws_sched *s, uint32_t core);
 bool ws_sched_is_sleeping(const struct ws_sched *s, uint32_t core);
+/* May core have waiting processes? (its work bit; see struct ws_sched) */
+static inline bool ws_sched_has_work_bit(const struct ws_sched *s, uint32_t core)
+{
+    return (atomic_load_explicit(&s->work[core >> 6], memory_order_relaxed) >> (core & 63)) & 1u;
+}
 
 /* The periodic check_balance pass (any core may run it when it is due; see ws_balance.c).
  * Returns true if it ran. */
@@ -184,6 +194,8 @@ uint32_t ws_sched_place_allowed(struct ws_sched *s, const struct ws_proc *p, uin
 ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, struct ws_proc *p);
 /* Wake the sleeping core nearest to `near` (if any), acting as core `from`. */
 void ws_sched_wake_one_sleeper(struct ws_sched *s, uint32_t from, uint32_t near);
+/* Work was queued on core c by any path: set its work bit. */
+void ws_sched_note_work(struct ws_sched *s, uint32_t c);
 /* Core stops counting as a woken searcher (done by set_idle(false) / set_sleeping(true)). */
 void ws_sched_search_end(struct ws_sched *s, uint32_t core);
 /* Append p to an inbox (any thread). */

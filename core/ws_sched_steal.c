@@ -81,6 +81,7 @@ static void steal_more(struct steal_ctx *c, int64_t extra)
         tk->stats.steal_items++;
         if (ws_deque_push(&tk->q[p->prio], p) != WS_OK)
             ws_sched_inbox_put(&tk->inbox, p);   /* out of memory: keep it, never lose it */
+        ws_sched_note_work(s, c->thief);
     }
 }
 
@@ -130,10 +131,22 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
     return WS_STEAL_OK;
 }
 
+/* The thief's own and the machine-wide migration limits are reached: no victim can help, so
+ * the round ends at once, counted as one rate-limited attempt. */
+static bool limited(struct ws_sched *s, struct ws_core *k, uint32_t thief)
+{
+    if (!ws_migrate_limited(s, thief, s->plat->now_ns(s->ctx, thief)))
+        return false;
+    k->stats.steal_result[WS_STEAL_RATE_LIMIT]++;
+    return true;
+}
+
 struct ws_proc *ws_sched_steal(struct ws_sched *s, uint32_t thief)
 {
     struct ws_core *k = &s->cores[thief];
     k->ntried = 0;
+    if (limited(s, k, thief))
+        return NULL;
     for (uint32_t a = 0; a < s->p.steal_retries; a++) {
         uint32_t v = s->victim->select(s, thief, a);
         if (v == WS_CORE_NONE || v >= s->ncores || v == thief)
@@ -149,24 +162,45 @@ struct ws_proc *ws_sched_steal(struct ws_sched *s, uint32_t thief)
     return NULL;
 }
 
-/* Before sleeping: every other core, nearest first (the thief's cluster, then upwards from the
- * thief's id), under the same rules except the cooldown: a cooldown spreads steals over
- * victims, it must not leave a core asleep beside work it may take. Only victims with waiting
- * processes are tried, so the scan costs nothing when the machine is idle. */
+/* Whether the last look should try v: it may have work (its bit) and enough of it to meet
+ * min_steal_queue. Cores failing this are skipped without counting an attempt. */
+static bool worth_a_look(const struct ws_sched *s, uint32_t v)
+{
+    uint64_t need = s->p.min_steal_queue ? s->p.min_steal_queue : 1;
+    return ws_sched_waiting(s, v) >= need;
+}
+
+/* Before sleeping: every other core that may have work, nearest first (the thief's cluster,
+ * then the work bitmap from the thief's word onwards), under the same rules except the
+ * cooldown: a cooldown spreads steals over victims, it must not leave a core asleep beside
+ * work it may take. The bitmap makes the scan cost nothing when the machine is idle. */
 struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief)
 {
     struct ws_core *k = &s->cores[thief];
-    const struct ws_cpuset *cl = &s->topo->clusters[s->topo->cores[thief].cluster].cores;
-    for (uint32_t pass = 0; pass < 2; pass++) {
-        for (uint32_t i = 1; i < s->ncores; i++) {
-            uint32_t v = (thief + i) % s->ncores;
-            if ((pass == 0) != ws_cpuset_test(cl, v) || ws_sched_waiting(s, v) == 0)
-                continue;
-            struct ws_proc *p = NULL;
-            enum ws_steal_result r = try_victim(s, thief, v, false, &p);
-            k->stats.steal_result[r]++;
-            if (r == WS_STEAL_OK)
-                return p;
+    uint32_t my_cluster = s->topo->cores[thief].cluster;
+    struct ws_proc *p = NULL;
+    if (limited(s, k, thief))
+        return NULL;
+    for (int pass = 0; pass < 2; pass++) {          /* pass 0: the thief's cluster */
+        for (uint32_t i = 0; i <= s->nwords; i++) {
+            uint32_t w = (thief / 64 + i) % s->nwords;
+            uint64_t bits = ws_load_relaxed(&s->work[w]);
+            if (i == 0)
+                bits &= ~((UINT64_C(2) << (thief & 63)) - 1);  /* ids above the thief first */
+            else if (i == s->nwords)
+                bits &= (UINT64_C(1) << (thief & 63)) - 1;     /* ... and below it last */
+            for (; bits != 0; bits &= bits - 1) {
+                uint32_t v = w * 64 + (uint32_t)__builtin_ctzll(bits);
+                if ((s->topo->cores[v].cluster == my_cluster) != (pass == 0) ||
+                    !worth_a_look(s, v))
+                    continue;
+                enum ws_steal_result r = try_victim(s, thief, v, false, &p);
+                k->stats.steal_result[r]++;
+                if (r == WS_STEAL_OK)
+                    return p;
+                if (r == WS_STEAL_RATE_LIMIT && limited(s, k, thief))
+                    return NULL;
+            }
         }
     }
     return NULL;

@@ -74,8 +74,21 @@ uint32_t ws_victim_busiest(struct ws_sched *s, uint32_t thief, const struct ws_c
         }
         return best;
     }
-    for (uint32_t v = set ? ws_cpuset_first(set) : 0; v != WS_CPUSET_NONE && v < s->ncores;
-         v = set ? ws_cpuset_next(set, v) : v + 1) {
+    if (set == NULL) {
+        /* Every core: only those whose work bit is set can be candidates. */
+        for (uint32_t w = 0; w < s->nwords; w++) {
+            for (uint64_t bits = atomic_load_explicit(&s->work[w], memory_order_relaxed);
+                 bits != 0; bits &= bits - 1) {
+                uint32_t v = w * 64 + (uint32_t)__builtin_ctzll(bits);
+                uint64_t l;
+                if (ws_victim_candidate(s, thief, v) && (l = ws_sched_load(s, v)) > best_load)
+                    best = v, best_load = l;
+            }
+        }
+        return best;
+    }
+    for (uint32_t v = ws_cpuset_first(set); v != WS_CPUSET_NONE && v < s->ncores;
+         v = ws_cpuset_next(set, v)) {
         uint64_t l;
         if (ws_victim_candidate(s, thief, v) && (l = ws_sched_load(s, v)) > best_load)
             best = v, best_load = l;

@@ -277,6 +277,11 @@ void sim_engine_destroy(struct sim_engine *e)
         if (e->live.keys[i] != UINT64_MAX)
             sim_proc_free(e, (struct sproc *)(uintptr_t)e->live.vals[i]);
     sim_trace_release(e->trace, e->next_root);
+    while (e->free_procs != NULL) {
+        struct sproc *next = *(struct sproc **)e->free_procs;
+        free(e->free_procs);
+        e->free_procs = next;
+    }
     ws_sched_destroy(e->s);
     sim_eventq_destroy(&e->q);
     sim_idmap_destroy(&e->live);
