@@ -161,5 +161,5 @@ void ws_migrate_commit(struct ws_sched *s, struct ws_proc *p, uint32_t from, uin
     ws_migrate_cost(s, p, from, to, &cost);
     int64_t spent = cost.terms[0] + cost.terms[1] + cost.terms[2] + cost.terms[3];
     if (spent > 0)
-        s->plat->charge(s->ctx, to, (uint64_t)spent, WS_CHARGE_MIGRATION);
+        p->owed_ns += (uint64_t)spent;
 }

@@ -57,8 +57,8 @@ enum ws_steal_result ws_migrate_check(const struct ws_sched *s, const struct ws_
 /* Are the limits that do not depend on the process (into core `to`, system, storm) reached? */
 bool ws_migrate_limited(const struct ws_sched *s, uint32_t to, uint64_t now);
 
-/* Record a completed move: counters of p, the windows, the thief's statistics, and charge the
- * cost to `to` through the platform (only when positive). */
+/* Record a completed move: counters of p, the windows, the thief's statistics, and the cost's
+ * time terms (1)-(4) added to what p owes (ws_proc.owed_ns). */
 void ws_migrate_commit(struct ws_sched *s, struct ws_proc *p, uint32_t from, uint32_t to,
                        uint64_t now);
 

@@ -15,9 +15,10 @@
 /* What a charged cost was for (drivers may account them separately). */
 enum ws_charge {
     WS_CHARGE_STEAL_PROBE = 0, /* a steal attempt: core-to-core latency plus the probe */
-    WS_CHARGE_MIGRATION,       /* moving a process: the cost model's time, paid by the process */
     WS_CHARGE_COUNT
 };
+/* (A migration's cost is not charged to a core: the process owes it, ws_proc.owed_ns, and the
+ * driver makes it pay before it runs again.) */
 
 struct ws_platform {
     /* Current time in ns as seen by `core`. */

@@ -39,6 +39,8 @@ struct ws_proc {
     uint64_t reductions;        /* work units consumed (driver-defined), for the balancer */
     uint64_t ready_ns;          /* when it last became runnable (for wait-time accounting) */
     uint64_t expected_ns;       /* driver's estimate of its remaining run time (0 = unknown) */
+    uint64_t owed_ns;           /* migration cost (ws_migrate.h) owed; the driver makes the
+                                   process pay it on its new core before it runs, then zeroes it */
     struct ws_proc *inbox_next; /* link in a core's remote-enqueue inbox (ws_sched.c) */
 };
 

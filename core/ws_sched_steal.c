@@ -93,15 +93,16 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
     uint64_t now = s->plat->now_ns(s->ctx, thief);
     if (honour_cooldown && in_cooldown(s, k, v, now))
         return WS_STEAL_COOLDOWN;
+    /* Looking at the victim's queues costs the core-to-core latency, found empty or not. */
+    if (!s->p.zero_overheads)
+        s->plat->charge(s->ctx, thief, ws_topo_latency_ns(s->topo, thief, v) + s->p.steal_probe_ns,
+                        WS_CHARGE_STEAL_PROBE);
     uint64_t waiting = ws_sched_waiting(s, v);
     if (waiting == 0)
         return WS_STEAL_EMPTY;
     if (waiting < s->p.min_steal_queue ||
         ws_sched_load(s, v) <= ws_sched_load(s, thief) + s->p.imbalance_threshold)
         return WS_STEAL_THRESHOLD;
-    if (!s->p.zero_overheads)
-        s->plat->charge(s->ctx, thief, ws_topo_latency_ns(s->topo, thief, v) + s->p.steal_probe_ns,
-                        WS_CHARGE_STEAL_PROBE);
     struct steal_ctx c = { s, thief, v, now, WS_STEAL_EMPTY };
     enum ws_steal_result r = probe(&c, got);
     if (r != WS_STEAL_OK)

@@ -40,10 +40,8 @@ static uint64_t plat_random(void *ctx, uint32_t core)
 static void plat_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge what)
 {
     struct sim_engine *e = ctx;
-    struct score *k = &e->cores[core];
-    if (what == WS_CHARGE_MIGRATION)
-        e->m.summary.migration_cost_ns += ns;
-    k->charge += ns;
+    (void)what;
+    e->cores[core].charge += ns;
 }
 
 /* The scheduler found work for a waiting core: it resumes after the wake-up latency (none
@@ -147,6 +145,10 @@ static void dispatch(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t
         p->first_run_ns = now;
     if (now > p->wp.ready_ns)
         p->wait_ns += now - p->wp.ready_ns;
+    /* A migrated process first pays its migration cost on this core (busy time). */
+    p->charge += p->wp.owed_ns;
+    e->m.summary.migration_cost_ns += p->wp.owed_ns;
+    p->wp.owed_ns = 0;
     sim_collect_queue(e, c, now);
 }
 

@@ -549,3 +549,26 @@ Test(balance, check_balance_moves_excess_and_sets_migration_paths)
     cr_assert_eq(placed, partner);
     rig_close(&r);
 }
+
+Test(migrate, a_steal_leaves_the_process_owing_the_cost_and_charges_the_probe)
+{
+    struct ws_params p;
+    ws_params_defaults(&p);
+    cr_assert_eq(ws_params_set(&p, "migration_policy", "aggressive", NULL, 0), WS_OK);
+    struct rig r;
+    rig_open(&r, "p=8,nodes=2,clusters=4", "random", &p);
+    put(&r, 4, 6, WS_PRIO_NORMAL);            /* on the other NUMA node */
+    for (uint32_t i = 0; i < r.nprocs; i++)
+        r.procs[i].wset_bytes = 1 << 20;
+    struct ws_proc *q = NULL;
+    for (int i = 0; i < 20 && q == NULL; i++)
+        q = ws_sched_steal(r.s, 0);
+    cr_assert_not_null(q);
+    struct ws_mig_cost cost;
+    q->migrations = 0;
+    ws_migrate_cost(r.s, q, 4, 0, &cost);
+    cr_assert_eq((int64_t)q->owed_ns, cost.terms[0] + cost.terms[1] + cost.terms[2] + cost.terms[3]);
+    cr_assert_gt(q->owed_ns, 0);
+    cr_assert_geq(r.f.charged[0], ws_topo_latency_ns(r.t, 0, 4), "the probe costs latency");
+    rig_close(&r);
+}
