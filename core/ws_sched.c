@@ -112,13 +112,14 @@ uint64_t ws_sched_waiting(const struct ws_sched *s, uint32_t c)
 
 /* ---- idle and sleeping bitmaps ----------------------------------------------------------- */
 
-static void bit_set(_Atomic uint64_t *words, uint32_t c, bool on)
+/* Set or clear bit c; returns whether it was set before. One RMW, so of two threads changing
+ * the same bit at once exactly one sees it change (natively a sleeper and its wakers race). */
+static bool bit_set(_Atomic uint64_t *words, uint32_t c, bool on)
 {
     uint64_t bit = UINT64_C(1) << (c & 63);
-    if (on)
-        atomic_fetch_or_explicit(&words[c >> 6], bit, memory_order_seq_cst);
-    else
-        atomic_fetch_and_explicit(&words[c >> 6], ~bit, memory_order_seq_cst);
+    uint64_t old = on ? atomic_fetch_or_explicit(&words[c >> 6], bit, memory_order_seq_cst)
+                      : atomic_fetch_and_explicit(&words[c >> 6], ~bit, memory_order_seq_cst);
+    return (old & bit) != 0;
 }
 
 static bool bit_test(const _Atomic uint64_t *words, uint32_t c)
@@ -127,11 +128,13 @@ static bool bit_test(const _Atomic uint64_t *words, uint32_t c)
 }
 
 /* A woken core has settled (found work or went back to waiting): it no longer counts as a
- * searcher for the wake throttle. */
-void ws_sched_search_end(struct ws_sched *s, uint32_t core)
+ * searcher for the wake throttle. Returns whether it was one. */
+bool ws_sched_search_end(struct ws_sched *s, uint32_t core)
 {
-    if (atomic_exchange_explicit(&s->cores[core].searching, 0, memory_order_acq_rel))
-        ws_fetch_sub_acq_rel(&s->nsearching, 1);
+    if (!atomic_exchange_explicit(&s->cores[core].searching, 0, memory_order_acq_rel))
+        return false;
+    ws_fetch_sub_acq_rel(&s->nsearching, 1);
+    return true;
 }
 
 void ws_sched_set_idle(struct ws_sched *s, uint32_t core, bool idle)
@@ -143,17 +146,18 @@ void ws_sched_set_idle(struct ws_sched *s, uint32_t core, bool idle)
             ws_fetch_sub_acq_rel(&s->nidle, 1);
     }
     bit_set(s->idle, core, idle);
-    if (!idle)
-        ws_sched_search_end(s, core);
+    /* The last searcher found work (in its own queues or inbox, or by stealing): work queued
+     * while searchers were out woke nobody, so hand the search on to one more sleeper. */
+    if (!idle && ws_sched_search_end(s, core) && ws_load_seq_cst(&s->nsearching) == 0)
+        ws_sched_wake_one_sleeper(s, core, core);
 }
 
 void ws_sched_set_sleeping(struct ws_sched *s, uint32_t core, bool asleep)
 {
     if (asleep)
         ws_sched_search_end(s, core);
-    if (asleep == bit_test(s->sleeping, core))
-        return;
-    bit_set(s->sleeping, core, asleep);
+    if (bit_set(s->sleeping, core, asleep) == asleep)
+        return;   /* already so: another thread (a second waker) changed it first */
     if (asleep)
         ws_fetch_add_acq_rel(&s->nsleeping, 1);
     else

@@ -197,7 +197,7 @@ void ws_sched_wake_one_sleeper(struct ws_sched *s, uint32_t from, uint32_t near)
 /* Work was queued on core c by any path: set its work bit. */
 void ws_sched_note_work(struct ws_sched *s, uint32_t c);
 /* Core stops counting as a woken searcher (done by set_idle(false) / set_sleeping(true)). */
-void ws_sched_search_end(struct ws_sched *s, uint32_t core);
+bool ws_sched_search_end(struct ws_sched *s, uint32_t core);
 /* Append p to an inbox (any thread). */
 void ws_sched_inbox_put(struct ws_inbox *b, struct ws_proc *p);
 /* Take the oldest inbox process of k that pred accepts (pred NULL: any); NULL if none. */

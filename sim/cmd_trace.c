@@ -1,7 +1,9 @@
-/* cmd_trace.c: `schedlab trace gen` (write a generator's trace as a JSON Lines file) and
+/* cmd_trace.c: `schedlab trace gen` (write a generator's trace as a JSON Lines file),
+ * `schedlab trace import` (the same for an imported STG, WfCommons, ftrace or perf file) and
  * `schedlab trace stats` (what a trace holds, its critical path and parallelism). */
 #include "sim/cli.h"
 #include "sim/commands.h"
+#include "sim/sim_import.h"
 #include "sim/sim_trace.h"
 #include "sim/sim_util.h"
 
@@ -91,6 +93,36 @@ static FILE *create_temp(const char *out, char **tmp_out)
     return f;
 }
 
+/* Write t to out beside the target and rename, so out is either complete or untouched; print
+ * what was written. 0, or -1 after printing the error. */
+static int write_file(struct sim_trace *t, const char *out)
+{
+    char *tmp;
+    FILE *f = create_temp(out, &tmp);
+    if (f == NULL) {
+        sim_cli_fail(CMD, "%s: cannot create: %s", out, strerror(errno));
+        return -1;
+    }
+    uint64_t t0 = sim_now_ns();
+    struct sim_trace_stats st;
+    int rc = write_trace(t, f, out, &st);
+    if (fclose(f) != 0 && rc == 0) {
+        sim_cli_fail(CMD, "%s: write error: %s", out, strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && rename(tmp, out) != 0) {
+        sim_cli_fail(CMD, "%s: cannot rename %s: %s", out, tmp, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0)
+        unlink(tmp);
+    else
+        fprintf(stderr, "wrote %" PRIu64 " processes to %s (%s) in %.2f s\n", st.processes, out,
+                sim_trace_info(t)->canonical, (double)(sim_now_ns() - t0) / 1e9);
+    free(tmp);
+    return rc;
+}
+
 static int cmd_gen(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -116,31 +148,55 @@ static int cmd_gen(int argc, char **argv)
         return sim_cli_usage_error("trace gen", "'%s' is a file, not a generator spec (kinds:\n%s)",
                                    spec, sim_trace_kinds());
     }
-    /* Write beside the target and rename, so FILE is either complete or untouched. */
-    char *tmp;
-    FILE *f = create_temp(out, &tmp);
-    if (f == NULL) {
-        int e = errno;
-        sim_trace_close(t);
-        return sim_cli_fail(CMD, "%s: cannot create: %s", out, strerror(e));
+    int rc = write_file(t, out);
+    sim_trace_close(t);
+    return rc == 0 ? SIM_EXIT_OK : SIM_EXIT_FAIL;
+}
+
+/* ---- import -------------------------------------------------------------------------------- */
+
+static int cmd_import(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "unit-ns", required_argument, NULL, 'u' },
+        { "multicore", required_argument, NULL, 'm' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *out = NULL, *unit = NULL, *mc = NULL;
+    int c;
+    while ((c = sim_cli_getopt("trace import", argc, argv, ":o:", longopts)) != -1) {
+        if (c == '?')
+            return SIM_EXIT_USAGE;
+        *(c == 'o' ? &out : c == 'u' ? &unit : &mc) = optarg;
     }
-    uint64_t t0 = sim_now_ns();
-    struct sim_trace_stats st;
-    int rc = write_trace(t, f, out, &st);
-    if (fclose(f) != 0 && rc == 0) {
-        sim_cli_fail(CMD, "%s: write error: %s", out, strerror(errno));
-        rc = -1;
+    if (optind != argc - 2 || out == NULL)
+        return sim_cli_usage_error("trace import", "expected FORMAT FILE -o OUT (formats: stg, "
+                                   "wfcommons, ftrace, perf)");
+    int fmt = sim_import_format_parse(argv[optind]);
+    if (fmt < 0)
+        return sim_cli_usage_error("trace import", "unknown format '%s' (stg, wfcommons, "
+                                   "ftrace, perf)", argv[optind]);
+    struct sim_import_opts io;
+    sim_import_opts_defaults(&io);
+    if (unit != NULL && (fmt != SIM_IMPORT_STG || !sim_cli_parse_u64(unit, &io.unit_ns)
+                         || io.unit_ns == 0 || io.unit_ns > 1000000000000ULL))
+        return sim_cli_usage_error("trace import", "--unit-ns wants ns per STG cost unit "
+                                   "(1..10^12) and format stg, not '%s'", unit);
+    if (mc != NULL) {
+        if (fmt != SIM_IMPORT_WFCOMMONS || (strcmp(mc, "split") != 0 && strcmp(mc, "serial")))
+            return sim_cli_usage_error("trace import", "--multicore wants split or serial and "
+                                       "format wfcommons, not '%s'", mc);
+        io.multicore = mc[1] == 'e' ? SIM_IMPORT_MC_SERIAL : SIM_IMPORT_MC_SPLIT;
     }
-    if (rc == 0 && rename(tmp, out) != 0) {
-        sim_cli_fail(CMD, "%s: cannot rename %s: %s", out, tmp, strerror(errno));
-        rc = -1;
-    }
-    if (rc != 0)
-        unlink(tmp);
-    else
-        fprintf(stderr, "wrote %" PRIu64 " processes to %s (%s) in %.2f s\n", st.processes, out,
-                sim_trace_info(t)->canonical, (double)(sim_now_ns() - t0) / 1e9);
-    free(tmp);
+    char err[1024];
+    struct sim_trace *t = sim_import_open_format((enum sim_import_format)fmt, argv[optind + 1],
+                                                 &io, err, sizeof err);
+    if (t == NULL)
+        return sim_cli_fail(CMD, "%s", err);
+    int rc = write_file(t, out);
+    if (rc == 0)
+        sim_import_report_write(stderr, sim_import_report(t));
     sim_trace_close(t);
     return rc == 0 ? SIM_EXIT_OK : SIM_EXIT_FAIL;
 }
@@ -271,11 +327,13 @@ static int cmd_stats(int argc, char **argv)
 int sim_cmd_trace(int argc, char **argv)
 {
     if (argc < 2)
-        return sim_cli_usage_error(CMD, "expected a subcommand: gen or stats");
+        return sim_cli_usage_error(CMD, "expected a subcommand: gen, stats or import");
     optind = 1;
     if (strcmp(argv[1], "gen") == 0)
         return cmd_gen(argc - 1, argv + 1);
     if (strcmp(argv[1], "stats") == 0)
         return cmd_stats(argc - 1, argv + 1);
-    return sim_cli_usage_error(CMD, "unknown subcommand '%s' (gen, stats)", argv[1]);
+    if (strcmp(argv[1], "import") == 0)
+        return cmd_import(argc - 1, argv + 1);
+    return sim_cli_usage_error(CMD, "unknown subcommand '%s' (gen, stats, import)", argv[1]);
 }

@@ -16,5 +16,7 @@ const struct sim_cmd sim_commands[] = {
       sim_cmd_compare },
     { "merge", "combine databases written by a compare --plan into one experiment",
       SIM_MERGE_USAGE, sim_cmd_merge },
+    { "plot", "plot an experiment with gnuplot (PNG, SVG, index.html)", SIM_PLOT_USAGE,
+      sim_cmd_plot },
     { NULL, NULL, NULL, NULL },
 };

@@ -41,10 +41,14 @@ int sim_cmd_topo(int argc, char **argv);
 int sim_cmd_trace(int argc, char **argv);
 #define SIM_TRACE_USAGE \
     "usage: schedlab trace gen KIND[:ARGS] -o FILE\n" \
+    "       schedlab trace import FORMAT FILE -o OUT [--unit-ns N] [--multicore split|serial]\n" \
     "       schedlab trace stats TRACE [--json]\n" \
     "\n" \
     "  gen     write a generator's trace as a JSON Lines file (traces/FORMAT.md); the file\n" \
     "          appears complete or not at all (written to a temporary file, then renamed)\n" \
+    "  import  convert stg (Standard Task Graph Set), wfcommons (WfFormat JSON), ftrace or\n" \
+    "          perf (perf script of perf sched record) into a trace file; imported files are\n" \
+    "          also usable directly as TRACE (traces/IMPORT.md)\n" \
     "  stats   processes, total work, priority and affinity mix, depth, and the critical\n" \
     "          path and average parallelism on unlimited cores (or the deadlock found)\n" \
     "\n" \
@@ -130,5 +134,30 @@ int sim_cmd_merge(int argc, char **argv);
     "Copy every run of the input databases into OUT.db (created if missing) as one new\n" \
     "experiment, with new run ids; each input is copied in one transaction, so a failure\n" \
     "leaves OUT.db without any row of that input. Prints the experiment id.\n"
+
+int sim_cmd_plot(int argc, char **argv);
+#define SIM_PLOT_USAGE \
+    "usage: schedlab plot [--db FILE] [--experiment ID|all|newest] [-o DIR]\n" \
+    "                     [--scripts DIR] [--gnuplot PROGRAM]\n" \
+    "\n" \
+    "Plot one experiment of the results database: the data of each plot is extracted with\n" \
+    "SQL into DIR/NAME.dat (its header names the query), gnuplot renders scripts/plot/*.gp\n" \
+    "to DIR/NAME.png and DIR/NAME.svg, and DIR/index.html shows every plot with the runs.\n" \
+    "Plots: makespan per strategy with 95% confidence intervals over seeds (normalised to\n" \
+    "the best); per-core utilisation over time and the thief x victim steal matrix (one\n" \
+    "image per trace x topology); migrations by distance class; response-time CDF; energy\n" \
+    "versus makespan on P/E machines. Without gnuplot the data files and index.html are\n" \
+    "still written (install it with: apt-get install gnuplot-nox) and the exit status is 0;\n" \
+    "it is 1 only when nothing could be produced (no database, experiment or runs).\n" \
+    "\n" \
+    "options:\n" \
+    "      --db FILE          database (default results/schedlab.db), opened read-only\n" \
+    "      --experiment ID    experiment id; 'newest' (default) is the newest experiment\n" \
+    "                         with runs, or every run when there is none; 'all' plots every\n" \
+    "                         run of the database\n" \
+    "  -o, --output DIR       output folder (default results/plots/ID, or results/plots/all)\n" \
+    "      --scripts DIR      the .gp scripts (default: $SCHEDLAB_PLOT_SCRIPTS, else\n" \
+    "                         scripts/plot found upwards from the executable)\n" \
+    "      --gnuplot PROGRAM  gnuplot program name or path (default gnuplot on PATH)\n"
 
 #endif

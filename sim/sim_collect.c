@@ -154,7 +154,10 @@ static void fill_core(struct sim_engine *e, uint32_t c, uint64_t end, struct sim
 
 static int fill_timeseries(struct sim_engine *e, uint64_t end)
 {
-    uint64_t nb = end / e->ts_width + 1;
+    uint64_t nb = (end + e->ts_width - 1) / e->ts_width;   /* buckets up to the end, each with a
+                                                              distinct end time t_ns */
+    if (nb == 0)
+        nb = 1;
     if (nb > SIM_TS_BUCKETS)
         nb = SIM_TS_BUCKETS;
     e->m.timeseries = calloc((size_t)e->ncores * nb, sizeof(struct sim_ts_sample));

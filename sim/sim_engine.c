@@ -271,10 +271,8 @@ void sim_engine_destroy(struct sim_engine *e)
 {
     if (e == NULL)
         return;
-    for (uint32_t c = 0; e->cores != NULL && c < e->ncores; c++)
-        if (e->cores[c].cur != NULL)
-            sim_proc_free(e, e->cores[c].cur);
-    /* Processes still queued, blocked or waiting belong to the live map. */
+    /* Every live process, the ones running on a core (cores[c].cur) included, is in the
+     * live map until it finishes: free them from there, once. */
     for (size_t i = 0; e->live.keys != NULL && i <= e->live.mask; i++)
         if (e->live.keys[i] != UINT64_MAX)
             sim_proc_free(e, (struct sproc *)(uintptr_t)e->live.vals[i]);

@@ -91,8 +91,12 @@ struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
     p->spawn_ns = e->now;
     p->first_run_ns = UINT64_MAX;
     if (!e->started) {
+        /* The run starts now: time asleep before it is not part of the run. */
         e->started = true;
         e->first_spawn = e->now;
+        for (uint32_t c = 0; c < e->ncores; c++)
+            if (e->cores[c].asleep)
+                e->cores[c].sleep_since = e->now;
     }
     if (sim_idmap_del(&e->pending, rec->id, &held))
         p->mailbox = held;

@@ -1,5 +1,5 @@
 /* sim_plot.h: `schedlab plot`: extract one experiment's data from the results database with SQL
- * into plain data files, render them with gnuplot (run as a program on scripts/plot/*.gp) as
+ * into plain data files, render them with gnuplot (run as a program on scripts/plot/KIND.gp) as
  * PNG and SVG, and write an index.html that shows every plot with the experiment's runs.
  *
  * Plots, one data file each (the file's header comment names the query that produced it):

@@ -14,7 +14,7 @@ static const double t95_table[30] = {
 double sim_t95(size_t dof)
 {
     if (dof == 0)
-        return NAN;
+        return (double)NAN;
     if (dof <= 30)
         return t95_table[dof - 1];
     /* Cornish-Fisher expansion of the t quantile around the normal quantile z (Abramowitz &

@@ -1,5 +1,6 @@
 /* sim_trace.c: opening a trace (file or generator spec), the parts every source shares, and the
  * JSON Lines writer. */
+#include "sim/sim_import.h"
 #include "sim/sim_trace_src.h"
 
 #include <errno.h>
@@ -91,6 +92,8 @@ struct sim_trace *sim_trace_open(const char *trace, const struct sim_trace_opts 
     }
     bool is_file = strchr(trace, ':') == NULL || ends_with(trace, ".jsonl")
                    || !sim_gen_known(trace);
+    if (is_file && sim_import_claims(trace))   /* stg:, wfcommons:, ftrace:, perf:, sniffed */
+        return sim_import_open(trace, opts, err, errlen);
     if (is_file)
         return sim_trace_file_open(trace, opts, err, errlen);
     return sim_gen_open(trace, err, errlen);
