@@ -2,6 +2,8 @@
 #include "core/ws_migrate.h"
 #include "core/ws_atomic.h"
 
+#include <math.h>
+
 #define NS_PER_S 1000000000ull
 #define REMOTE_WSET_CAP (64ull << 20)
 
@@ -120,8 +122,12 @@ enum ws_steal_result ws_migrate_check(const struct ws_sched *s, const struct ws_
     if (cost.total <= 0)
         return WS_STEAL_OK;
     double factor = pr->migration_factor;
-    if (pr->migration_policy == WS_MIG_ADAPTIVE && pr->burst_max)
-        factor *= 1.0 + (double)burst / (double)burst_limit(s);
+    if (pr->migration_policy == WS_MIG_ADAPTIVE) {
+        if (pr->burst_max)
+            factor *= 1.0 + (double)burst / (double)burst_limit(s);
+        uint32_t rounds = s->cores[to].cost_idle_rounds;
+        factor = ldexp(factor, -(int)(rounds < 60 ? rounds : 60));
+    }
     double benefit = (double)ws_migrate_benefit(s, p, from);
     return benefit > (double)cost.total * factor ? WS_STEAL_OK : WS_STEAL_COST;
 }

@@ -23,8 +23,16 @@
  *   benefit = waiting(from) * estimate
  *
  * A move happens when benefit > cost * factor; a negative cost (a move to a faster core)
- * always passes. The factor is migration_factor, raised under the adaptive policy by how close
- * the system is to its storm limit: factor * (1 + burst_count / (burst_max * cores)).
+ * always passes. The factor is migration_factor; under the adaptive policy it is
+ *
+ *   factor * (1 + burst_count / (burst_max * cores)) / 2^r
+ *
+ * raised by how close the system is to its storm limit, and halved for each of the r idle
+ * rounds in a row that the thief ended without work because cost alone refused it (r resets
+ * when it migrates something). The benefit only sees the waiting process's own run time, not
+ * the work it will spawn, so a fork-join subtree looks cheap to leave behind; an idle core
+ * that keeps being refused is evidence against that estimate, and the adaptive policy lets it
+ * cross a NUMA boundary after a few rounds instead of idling for the whole run.
  *
  * Rate limits, checked before the cost: the process's own max_migrations (or the scheduler's),
  * core_migrations_per_s into the thief, system_migrations_per_s, and the storm guard of at most

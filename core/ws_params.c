@@ -44,7 +44,7 @@ static const struct ws_param_desc descs[] = {
     U64(refill_l2_ns, "refill cost per line from a shared L2"),
     U64(refill_l3_ns, "refill cost per line from a shared L3"),
     U64(refill_mem_ns, "refill cost per line from memory"),
-    U64(remote_mem_ns, "remote memory penalty per line per 10 units of NUMA distance"),
+    U64(remote_mem_ns, "extra cost per line of remote memory per 10 units of NUMA distance"),
     U64(numa_migration_ns, "fixed cost of a cross-NUMA migration"),
     U64(spin_ns, "idle spin before sleeping (simulated)"),
     U64(wake_ns, "cost of waking a sleeping core (simulated)"),
@@ -109,7 +109,8 @@ void ws_params_defaults(struct ws_params *p)
     p->refill_l2_ns = 4;
     p->refill_l3_ns = 15;
     p->refill_mem_ns = 67;          /* 200 cycles */
-    p->remote_mem_ns = 117;         /* 350 cycles */
+    p->remote_mem_ns = 60;          /* extra per line at SLIT distance 20 (remote 200-500
+                                       cycles against ~150-250 local) */
     p->numa_migration_ns = 400;     /* 1200 cycles */
     p->spin_ns = 20000;
     p->wake_ns = 5000;

@@ -107,6 +107,8 @@ struct ws_core {
     uint32_t emigrate_to;         /* balancer path, or WS_CORE_NONE */
     uint32_t last_victim;         /* victim of this core's latest successful steal */
     _Atomic uint32_t searching;   /* woken to look for work and has not settled yet */
+    bool round_cost_denied;       /* the current idle round met a cost refusal */
+    uint32_t cost_idle_rounds;    /* idle rounds in a row that cost alone left without work */
     struct ws_core_stats stats;
 };
 

@@ -105,8 +105,11 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
         return WS_STEAL_THRESHOLD;
     struct steal_ctx c = { s, thief, v, now, WS_STEAL_EMPTY };
     enum ws_steal_result r = probe(&c, got);
+    if (r == WS_STEAL_COST)
+        k->round_cost_denied = true;
     if (r != WS_STEAL_OK)
         return r;
+    k->cost_idle_rounds = 0;
     ws_migrate_commit(s, *got, v, thief, now);
     (*got)->cur_core = (int32_t)thief;
     ws_fetch_add_relaxed(&s->cores[v].stats.steals_out, 1);
@@ -146,6 +149,7 @@ struct ws_proc *ws_sched_steal(struct ws_sched *s, uint32_t thief)
 {
     struct ws_core *k = &s->cores[thief];
     k->ntried = 0;
+    k->round_cost_denied = false;
     if (limited(s, k, thief))
         return NULL;
     for (uint32_t a = 0; a < s->p.steal_retries; a++) {
@@ -204,5 +208,9 @@ struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief)
             }
         }
     }
+    /* The idle episode ends without work: if cost was what refused it, the adaptive policy
+     * grows more willing (ws_migrate.h). */
+    if (k->round_cost_denied && k->cost_idle_rounds < 64)
+        k->cost_idle_rounds++;
     return NULL;
 }

@@ -572,3 +572,34 @@ Test(migrate, a_steal_leaves_the_process_owing_the_cost_and_charges_the_probe)
     cr_assert_geq(r.f.charged[0], ws_topo_latency_ns(r.t, 0, 4), "the probe costs latency");
     rig_close(&r);
 }
+
+/* Cost-refused idle rounds make the adaptive policy more willing; a fixed policy never gives. */
+static int rounds_until_remote_steal(const char *policy)
+{
+    struct ws_params p;
+    ws_params_defaults(&p);
+    cr_assert_eq(ws_params_set(&p, "migration_policy", policy, NULL, 0), WS_OK);
+    p.steal_cooldown_ns = 0;
+    struct rig r;
+    rig_open(&r, "p=8,nodes=2,clusters=4", "random", &p);
+    put(&r, 4, 3, WS_PRIO_NORMAL);          /* remote from core 0 */
+    for (uint32_t i = 0; i < r.nprocs; i++)
+        r.procs[i].wset_bytes = 8 << 20, r.procs[i].expected_ns = 1000;
+    int rounds = 0;
+    for (; rounds < 40; rounds++) {
+        if (ws_sched_steal(r.s, 0) != NULL || ws_sched_last_look(r.s, 0) != NULL)
+            break;
+        r.f.now += 10000;
+    }
+    cr_assert_gt(r.s->cores[0].stats.steal_result[WS_STEAL_COST], 0);
+    rig_close(&r);
+    return rounds;
+}
+
+Test(migrate, adaptive_policy_yields_after_cost_refused_idle_rounds)
+{
+    int adaptive = rounds_until_remote_steal("adaptive");
+    cr_assert_gt(adaptive, 0, "the first round is refused on cost");
+    cr_assert_lt(adaptive, 40, "adaptive gives in after some idle rounds");
+    cr_assert_eq(rounds_until_remote_steal("conservative"), 40, "conservative never does");
+}
