@@ -129,7 +129,12 @@ static void fill_core(struct sim_engine *e, uint32_t c, uint64_t end, struct sim
                                                      of the run contributes nothing) */
     *o = k->st;
     uint64_t span = end - e->first_spawn;
-    uint64_t used = o->busy_ns + o->steal_ns;
+    /* Probes made by cores going idle at the very end can reach past the last exit: that part
+     * is not in the run (busy time cannot: nothing runs after the last exit). */
+    uint64_t used = o->busy_ns + o->steal_ns + o->sleep_ns;
+    if (used > span)
+        o->steal_ns -= used - span < o->steal_ns ? used - span : o->steal_ns;
+    used = o->busy_ns + o->steal_ns;
     o->idle_ns = span > used ? span - used : 0;
     o->steals_in = ws->steal_items;
     o->steals_out = atomic_load_explicit(&ws->steals_out, memory_order_relaxed);

@@ -340,7 +340,9 @@ static int steal_blocks(const struct plot_model *m, sqlite3_stmt *st, FILE *f, F
     }
     plot_var_str(v, "titles", titles);
     free(titles);
-    fprintf(v, "cbmin=%.6g; cbmax=%.6g; ", isfinite(lo) ? lo : 0.1, hi > lo ? hi : lo * 10);
+    if (!isfinite(lo))
+        lo = 0.1;   /* no steal at all: any range does, the panels are empty */
+    fprintf(v, "cbmin=%.6g; cbmax=%.6g; ", lo, hi > lo ? hi : lo * 10);
     return 0;
 }
 
