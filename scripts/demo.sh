@@ -14,7 +14,7 @@ mkdir -p results
 rm -f "$DB" "$DB-wal" "$DB-shm"
 echo "== compare: 5 workloads x 2 machines x 6 strategies x 3 seeds (-j $JOBS)"
 "$S" compare fib:20 nqueens:9 uts:default mixed:procs=2000 server:clients=50,requests=20 \
-    --topology m1 --topology epyc7r13-2s --strategy all --seeds 3 -j "$JOBS" \
+    --topology m1 --topology epyc7r13-2s --strategy all --seeds 3 -j "$JOBS" --per-process \
     --description "make demo: default workload mix" --db "$DB"
 echo
 echo "== plot"

@@ -96,8 +96,8 @@ static int write_plan(const char *path, const struct sim_compare_spec *s,
         shell_quote(f, s->traces[j->trace]);
         fputs(" --topology ", f);
         shell_quote(f, s->topologies[j->topology]);
-        fprintf(f, " --strategy %s --seed %llu", s->strategies[j->strategy],
-                (unsigned long long)j->seed);
+        fprintf(f, " --strategy %s --seed %llu%s", s->strategies[j->strategy],
+                (unsigned long long)j->seed, s->per_process ? " --per-process" : "");
         /* Swept values are in the set's label; fixed ones apply to every set. */
         for (size_t p = 0; p < l->nparams; p++)
             if (strchr(l->params[p], ',') == NULL)
@@ -232,12 +232,13 @@ int sim_cmd_compare(int argc, char **argv)
         { "jobs", required_argument, NULL, 'j' },     { "db", required_argument, NULL, 'd' },
         { "json", no_argument, NULL, 'J' },           { "plan", required_argument, NULL, 'P' },
         { "description", required_argument, NULL, 'D' },
+        { "per-process", no_argument, NULL, 'R' },
         { NULL, 0, NULL, 0 },
     };
     struct lists l = { .ntraces = 0 };
     uint64_t seeds = 3, jobs_n = (uint64_t)sim_online_cpus();
     const char *db = SIM_DEFAULT_DB, *plan = NULL, *desc = NULL;
-    bool json = false;
+    bool json = false, per_process = false;
     char err[1024];
     int c;
     optind = 1;
@@ -252,6 +253,7 @@ int sim_cmd_compare(int argc, char **argv)
         case 'J': json = true; break;
         case 'P': plan = optarg; break;
         case 'D': desc = optarg; break;
+        case 'R': per_process = true; break;
         case 'n':
             if (!sim_cli_parse_u64(optarg, &seeds) || seeds == 0 || seeds > 1000)
                 return sim_cli_usage_error("compare", "--seeds wants 1..1000, not '%s'", optarg);
@@ -278,7 +280,7 @@ int sim_cmd_compare(int argc, char **argv)
     struct sim_compare_spec spec = {
         .traces = l.traces, .ntraces = l.ntraces, .topologies = l.topos,
         .ntopologies = l.ntopos, .strategies = l.strats, .nstrategies = l.nstrats,
-        .seeds = (unsigned)seeds,
+        .seeds = (unsigned)seeds, .per_process = per_process,
     };
     if (sim_compare_psets(l.params, l.nparams, &spec.psets, &spec.npsets, err, sizeof err) != 0)
         return sim_cli_usage_error("compare", "%s", err);

@@ -106,7 +106,7 @@ int sim_cmd_compare(int argc, char **argv);
 #define SIM_COMPARE_USAGE \
     "usage: schedlab compare TRACE... [--topology T]... [--strategy S[,S...]|all]...\n" \
     "                        [--seeds N] [--param name=v1[,v2...]]... [-j N] [--db FILE]\n" \
-    "                        [--description TEXT] [--json] [--plan FILE]\n" \
+    "                        [--description TEXT] [--per-process] [--json] [--plan FILE]\n" \
     "\n" \
     "Replay every trace on every topology with every strategy, parameter set and seed\n" \
     "(seeds 1..N), in N parallel worker processes, into one experiment of the database, and\n" \
@@ -123,6 +123,7 @@ int sim_cmd_compare(int argc, char **argv);
     "  -j, --jobs N       worker processes (default: the number of CPUs)\n" \
     "      --db FILE      database (default results/schedlab.db)\n" \
     "      --json         print the tables as one JSON object\n" \
+    "      --per-process  store a row per process (plot draws response-time CDFs from them)\n" \
     "      --plan FILE    do not run: write one 'schedlab replay' command per run to FILE,\n" \
     "                     each writing its own database in FILE.d/, for GNU parallel or a\n" \
     "                     Slurm array; combine them afterwards with 'schedlab merge'\n"

@@ -22,10 +22,28 @@
 
 /* ---- sweeps ---------------------------------------------------------------------------------- */
 
+/* Most parameter sets one sweep may expand into (a few `--param a=1,2,...` multiply fast). */
+#define MAX_PSETS 100000
+
+/* Split values at commas into v[] (empty values kept, so that ws_params_set refuses them);
+ * the number of values, or 0 if there are more than max. */
+static size_t split_values(char *values, char **v, size_t max)
+{
+    size_t n = 0;
+    for (char *c = values;; c++) {
+        if (n == max)
+            return 0;
+        v[n++] = c;
+        c = strchr(c, ',');
+        if (c == NULL)
+            return n;
+        *c = '\0';
+    }
+}
+
 int sim_compare_psets(const char **assignments, size_t n, struct sim_pset **out, size_t *nout,
                       char *err, size_t errlen)
 {
-    size_t cap = 1;
     struct sim_pset *sets = calloc(1, sizeof(*sets));
     if (sets == NULL)
         return snprintf(err, errlen, "out of memory"), -1;
@@ -38,12 +56,25 @@ int sim_compare_psets(const char **assignments, size_t n, struct sim_pset **out,
             free(sets);
             return -1;
         }
-        char name[64], values[1024];
+        char name[64], values[1024], *v[256];
+        if ((size_t)(eq - assignments[a]) >= sizeof name || strlen(eq + 1) >= sizeof values) {
+            snprintf(err, errlen, "--param %.40s...: name or values too long", assignments[a]);
+            free(sets);
+            return -1;
+        }
         snprintf(name, sizeof name, "%.*s", (int)(eq - assignments[a]), assignments[a]);
         snprintf(values, sizeof values, "%s", eq + 1);
-        size_t nvals = 1;
-        for (const char *c = values; *c; c++)
-            nvals += *c == ',';
+        size_t nvals = split_values(values, v, sizeof v / sizeof v[0]);
+        if (nvals == 0 || nsets * nvals > MAX_PSETS) {
+            if (nvals == 0)
+                snprintf(err, errlen, "--param %s: more than %zu values", name,
+                         sizeof v / sizeof v[0]);
+            else
+                snprintf(err, errlen, "--param %s: the sweep has more than %d parameter sets",
+                         name, MAX_PSETS);
+            free(sets);
+            return -1;
+        }
         struct sim_pset *next = calloc(nsets * nvals, sizeof(*next));
         if (next == NULL) {
             free(sets);
@@ -51,28 +82,23 @@ int sim_compare_psets(const char **assignments, size_t n, struct sim_pset **out,
         }
         size_t k = 0;
         for (size_t i = 0; i < nsets; i++) {
-            char *save = NULL, buf[1024];
-            snprintf(buf, sizeof buf, "%s", values);
-            for (char *v = strtok_r(buf, ",", &save); v != NULL; v = strtok_r(NULL, ",", &save)) {
+            for (size_t j = 0; j < nvals; j++, k++) {
                 next[k] = sets[i];
-                if (ws_params_set(&next[k].p, name, v, err, errlen) != WS_OK) {
+                if (ws_params_set(&next[k].p, name, v[j], err, errlen) != WS_OK) {
                     free(sets), free(next);
                     return -1;
                 }
                 if (nvals > 1) {
                     size_t len = strlen(next[k].label);
                     snprintf(next[k].label + len, sizeof next[k].label - len, "%s%s=%s",
-                             len ? " " : "", name, v);
+                             len ? " " : "", name, v[j]);
                 }
-                k++;
             }
         }
         free(sets);
         sets = next;
         nsets = k;
-        cap = k;
     }
-    (void)cap;
     *out = sets;
     *nout = nsets;
     return 0;
@@ -123,6 +149,7 @@ worker(const struct sim_compare_spec *s, const struct sim_job *j, const char *db
         .trace = s->traces[j->trace], .topology = s->topologies[j->topology],
         .strategy = s->strategies[j->strategy], .seed = j->seed,
         .params = s->psets[j->pset].p, .db_path = db, .experiment_id = experiment,
+        .per_process = s->per_process,
         .stopped = &child_stop,
     };
     struct sim_run_result r;

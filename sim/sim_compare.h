@@ -23,6 +23,7 @@ struct sim_compare_spec {
     const char **strategies; size_t nstrategies;
     struct sim_pset *psets;  size_t npsets;
     unsigned seeds;          /* seeds 1..seeds */
+    bool per_process;        /* store a row per process (response-time CDFs) */
 };
 
 /* One run of the cross product. */
