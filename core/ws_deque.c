@@ -149,11 +149,24 @@ ws_status ws_deque_ref_push(struct ws_deque *d, void *item)
     return WS_OK;
 }
 
+/* On ARMv8, gcc compiles take's seq_cst store and load to STLR; LDAR, which the architecture
+ * keeps in order (RCsc) but qemu-user's TCG does not: it emits no StoreLoad barrier between them
+ * on an x86-64 host, and deque_stress --race then duplicates and loses items under
+ * qemu-aarch64 (see "The take fence" in core/aarch64/ws_deque.S). The extra DMB ISH is
+ * redundant in C11 and on hardware and makes the C reference as robust as the assembly; other
+ * targets get nothing (x86-64 keeps XCHG; MOV, and ThreadSanitizer never sees a fence). */
+#if defined(__aarch64__)
+#define emulator_store_load_fence() ws_fence_seq_cst()
+#else
+#define emulator_store_load_fence() ((void)0)
+#endif
+
 ws_status ws_deque_ref_take(struct ws_deque *d, void **out)
 {
     uint64_t b = ws_load_relaxed(&d->bottom) - 1;
     struct ws_deque_buf *a = ws_load_relaxed(&d->buf);
     ws_store_seq_cst(&d->bottom, b);           /* (B): ordered in S before ... */
+    emulator_store_load_fence();
     uint64_t t = ws_load_seq_cst(&d->top);     /* ... this load of top */
     int64_t size = (int64_t)(b - t);           /* items left after this take */
     if (size < 0) {

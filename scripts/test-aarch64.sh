@@ -5,6 +5,13 @@
 # which has no LSE, so a stray v8.1 instruction traps; lse: ARMv8.1 CASAL/LDADD, run on qemu's
 # "max" CPU) it runs, each bounded by `timeout -s KILL`:
 #   deque_stress  tests/validate/deque_stress.c, owner + 1..4 thieves: every item consumed once
+#   deque_race    deque_stress --race: the owner pushes 1..3 items and takes them back while
+#                 1..3 thieves steal back to back, so nearly every take races a thief for the
+#                 last one or two items. This is the regression test of take's store-bottom /
+#                 load-top order (the DMB ISH in core/aarch64/ws_deque.S): with STLR;LDAR there
+#                 (which qemu runs without a StoreLoad barrier) it duplicated and lost items in
+#                 19 of 20 runs of this size
+#   deque_race_ref  the same race through the C reference (ws_deque_ref_*), as gcc compiles it
 #   deque_diff    tests/aarch64/deque_diff.c, assembly against the C reference (ws_deque_ref_*)
 #   bench         `schedlab bench deque --json` with few items: must print the native keys
 # Criterion binaries hang under qemu-user, so every program here prints "N passed, M failed"
@@ -15,6 +22,7 @@ cd "$(dirname "$0")/.."
 
 B=${BUILD_ROOT:-build}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-90}
+RACE_ITEMS=${RACE_ITEMS:-4000000}   # per round; a round takes 1-2 s under qemu
 passed=0
 failed=0
 failures=()
@@ -86,6 +94,10 @@ for variant in llsc lse; do
   fi
   q=(timeout -s KILL "$QEMU_TIMEOUT" qemu-aarch64 -cpu "$cpu")
   check "$variant/deque_stress" "${q[@]}" "$dir/tests/aarch64/deque_stress" --thieves 4
+  check "$variant/deque_race" "${q[@]}" "$dir/tests/aarch64/deque_stress" --race \
+        --items "$RACE_ITEMS" --thieves 3
+  check "$variant/deque_race_ref" "${q[@]}" "$dir/tests/aarch64/deque_stress" --race --ref \
+        --items "$RACE_ITEMS" --thieves 3
   check "$variant/deque_diff" "${q[@]}" "$dir/tests/aarch64/deque_diff"
   check "$variant/bench" bench_keys "$cpu" "$dir/schedlab"
 done

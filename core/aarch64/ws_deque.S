@@ -8,9 +8,10 @@
 // item, and that goes through the same CAS macro as steal.
 //
 // Memory orders. The letters (A)-(D) are the arguments of the essay atop core/ws_deque.c. The C
-// reference uses seq_cst ACCESSES (not fences); these are the standard C11-to-ARMv8 mappings
-// (seq_cst load = LDAR, seq_cst store = STLR, seq_cst RMW = LDAXR/STLXR or CASAL, acquire load =
-// LDAR, release store = STLR), so no DMB appears anywhere:
+// reference expresses the paper's two seq_cst fences as seq_cst accesses; the assembly follows
+// the paper itself where that matters (take: relaxed store of bottom, full fence, relaxed load
+// of top) and uses the standard C11-to-ARMv8 mappings elsewhere (acquire load = LDAR, release
+// store = STLR, seq_cst RMW = LDAXR/STLXR or CASAL, seq_cst fence = DMB ISH):
 //
 //   instruction        in          C11 access it implements            pairs with
 //   -----------------  ----------  ----------------------------------  ------------------------------
@@ -19,18 +20,25 @@
 //                                                                       that reads b+1 sees the cell
 //   LDAR top           push (full) acquire load of top                  the CAS on top (C) of the
 //                                                                       thief that freed the slot
-//   STLR bottom        take        seq_cst store of bottom-1 (B)        steal's LDAR bottom; ordered
-//                                                                       before take's LDAR top
-//   LDAR top           take        seq_cst load of top (B)              an LDAR may not be satisfied
-//                                                                       before an earlier STLR of the
-//                                                                       same thread is visible (ARMv8
-//                                                                       RCsc): this is the paper's
-//                                                                       fence between the two
+//   STR  bottom        take        relaxed store of bottom-1 (B)        steal's LDAR bottom; a thief
+//                                                                       reading it still sees the
+//                                                                       cells push's STLR published
+//                                                                       (ARMv8 orders po;[L];coi, C11
+//                                                                       puts the store in the STLR's
+//                                                                       release sequence)
+//   DMB  ISH           take        seq_cst fence (B): the only          the order of steal's LDAR top
+//                                  StoreLoad barrier in the deque;      and LDAR bottom; see "The
+//                                  the store above is visible to all    take fence" below
+//                                  before the load below is satisfied
+//   LDR  top           take        relaxed load of top (B)              ordered by the DMB; the owner
+//                                                                       then reads only its own cell
 //   CAS top (see below) take, last seq_cst CAS t -> t+1 (B, C)          every other CAS on top: one wins
 //   STR  bottom        take        relaxed restore of bottom            none (the index is then dead)
-//   LDAR top           steal       seq_cst load of top (B, C)           ordered before the next LDAR
-//   LDAR bottom        steal       seq_cst load of bottom (B);          push's STLR (A); take's STLR
-//                                  acquire for (A)                      (B): never a stale, larger b
+//   LDAR top           steal       acquire load of top (B, C)           ordered before the next LDAR
+//                                                                       (acquire: [A];po in ARMv8)
+//   LDAR bottom        steal       acquire load of bottom (B, A)        push's STLR (A); take's
+//                                                                       STR+DMB (B): never a stale,
+//                                                                       larger b (see below)
 //   LDAR buf           steal       acquire load of buf (D)              grow's release store of buf
 //                                                                       (STLR, compiled from C)
 //   LDR  cell          steal       relaxed load of the cell             kept before the CAS by the
@@ -43,11 +51,32 @@
 //   LDXR/STXR | LDADD  thieves     relaxed fetch_add of a counter       none (statistics only)
 //   LDR/ADD/STR        owner       plain owner counters (one writer)    none
 //
-// Why no fence: the paper has a seq_cst fence between take's store of bottom and its load of top
-// and between steal's load of top and its load of bottom. In C they are expressed as seq_cst
-// accesses. On ARMv8, STLR then LDAR are observed in program order and LDAR then LDAR too
-// (acquire), which is exactly the order the fences gave; a version with plain LDR/STR would need
-// a DMB ISH in both places instead.
+// The take fence. (B) needs take's store of bottom to be ordered before its load of top: with
+// two items [t, t+1] the owner lowers bottom to t+1, reads top = t and takes t+1 WITHOUT a CAS;
+// a thief that steals t and comes straight back must then read bottom = t+1, or it sees one item
+// left, CASes top t+1 -> t+2 and takes t+1 as well (a duplicate; top is then above bottom, so
+// the next item pushed lands below top and is never taken: a loss). ARMv8 alone gives that order
+// with STLR bottom; LDAR top (an LDAR may not be satisfied before an earlier STLR is observed:
+// the RCsc rule gcc's seq_cst mapping relies on), and the first version of this file did so.
+// qemu-user does not honour that rule: TCG translates STLR as (barrier; store) and LDAR as
+// (load; barrier) (target/arm/translate-a64.c, disas_ldst_excl, qemu 7.2), which on an x86-64
+// host is `lock orl; mov [bottom]; mov [top]; lock orl` (seen with -d out_asm): nothing between
+// the store and the load, so TSO lets the load pass the store. A two-thread STLR;LDAR
+// store-buffering litmus test showed the ARMv8-forbidden r0 = r1 = 0 outcome in 0.1% to 98% of
+// runs under qemu-aarch64 7.2, depending on how tightly the harness started the two threads
+// (never with a DMB ISH between), and deque_stress --race lost and duplicated items within
+// seconds on both variants, with the C reference too (gcc emits the same STLR; LDAR). DMB ISH
+// is a full barrier on hardware and in TCG (TCG_MO_ALL, the x86 `lock orl`); DMB ISHST or
+// ISHLD would not do (no StoreLoad). With the DMB the RCsc rule is no longer needed, so the
+// accesses around it are plain, as in the paper: on hardware the sequence costs one DMB, as
+// STLR; DMB; LDAR would.
+//
+// Why steal needs no fence: the paper puts a seq_cst fence between steal's loads of top and
+// bottom too. On ARMv8 the two LDARs are already in order (acquire: [A];po is in the
+// ordered-before relation) and the architecture is other-multi-copy-atomic, so the bad cycle
+// owner STR bottom -DMB-> LDR top -fr-> thief's CAS top -> LDAR top -> LDAR bottom -fr-> owner
+// STR bottom lies in ordered-before and is forbidden. Under qemu on x86-64 the loads are TSO
+// loads (never reordered with each other, and each LDAR is followed by a `lock orl`).
 //
 // Indices are 64-bit and wrap: sizes are the SIGN of (b - t), tested with the N flag or against
 // zero after a SUB, never with a signed compare of b against t (that overflows at 2^63).
@@ -200,8 +229,9 @@ ws_deque_take:
         ldr     x3, [x0, #OFF_BUF]              // buf: relaxed, the owner wrote it
         sub     x2, x2, #1                      // b = bottom - 1
         add     x8, x0, #OFF_TOP
-        stlr    x2, [x0]                        // (B) seq_cst store bottom = b ...
-        ldar    x4, [x8]                        // (B) ... then seq_cst load t = top (RCsc order)
+        str     x2, [x0]                        // (B) bottom = b: relaxed ...
+        dmb     ish                             // (B) ... seq_cst fence: StoreLoad, see above ...
+        ldr     x4, [x8]                        // (B) ... then t = top: relaxed
         subs    x5, x2, x4                      // size = (int64_t)(b - t), items left after this
         b.mi    .Ltake_empty                    // size < 0: was empty
         ldr     x6, [x3, #BUF_MASK]
@@ -241,8 +271,8 @@ ws_deque_take:
 ws_deque_steal:
         .cfi_startproc
         add     x8, x0, #OFF_TOP
-        ldar    x4, [x8]                        // (B, C) seq_cst load t = top ...
-        ldar    x2, [x0]                        // ... then seq_cst load b = bottom; (A) acquire
+        ldar    x4, [x8]                        // (B, C) t = top: acquire, so ordered before ...
+        ldar    x2, [x0]                        // ... b = bottom: acquire, (A) and (B)
         sub     x5, x2, x4
         cmp     x5, #0
         b.le    .Lsteal_empty                   // (int64_t)(b - t) <= 0
