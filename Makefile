@@ -76,6 +76,35 @@ LIB      := $(BUILD)/libschedlab.a
 SCHEDLAB := $(BUILD)/schedlab
 UNIT_BIN := $(BUILD)/tests/unit_tests
 
+# ---- native runtime (issue 9) --------------------------------------------------------------
+# native/*.c (worker threads, futex sleeping, native processes, validation) joins SIM_OBJ, so it
+# links into schedlab, the unit tests and the validate programs on every ARCH (the aarch64
+# schedlab link included). The peer programs of `schedlab bench forkjoin` (tests/bench/) are
+# built natively only, by tests-build: peer_gomp (OpenMP tasks, gcc's libgomp) and peer_tbb
+# (oneTBB task_group; Debian libtbb-dev).
+NATIVE_SRC := $(wildcard native/*.c)
+SIM_OBJ    += $(NATIVE_SRC:%.c=$(BUILD)/%.o)
+ifeq ($(ARCH),native)
+ifeq ($(SAN),)
+PEER_BIN := $(BUILD)/tests/bench/peer_gomp $(BUILD)/tests/bench/peer_tbb
+PEER_CXXFLAGS := -std=c++17 $(OPT) -g -Wall -Wextra -Wpedantic $(if $(filter 1,$(WERROR)),-Werror) \
+                 -I. -pthread $(CXXFLAGS)
+
+$(BUILD)/tests/bench/peer_gomp: tests/bench/peer_gomp.c tests/bench/peer.h $(SIM_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD    $@ (OpenMP)")
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS_ALL)) -fopenmp -o $@ $< $(SIM_OBJ) $(LIB) $(LIBS)
+
+$(BUILD)/tests/bench/peer_tbb: tests/bench/peer_tbb.cpp tests/bench/peer.h $(SIM_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD    $@ (oneTBB)")
+	$(Q)$(CXX) $(PEER_CXXFLAGS) -o $@ $< $(SIM_OBJ) $(LIB) $(LIBS) -ltbb
+
+tests-build: $(PEER_BIN)
+endif
+endif
+# ---- end native runtime ---------------------------------------------------------------------
+
 # ---- aarch64 (issue 3) ---------------------------------------------------------------------
 # make ARCH=aarch64 [AARCH64_ATOMICS=llsc|lse]: the deque's push/take/steal come from
 # core/aarch64/*.S (-DWS_DEQUE_ASM drops the C aliases; ws_deque_ref_* stay built). LL/SC targets
@@ -168,12 +197,14 @@ setup:
 test: setup
 	@$(MAKE) --no-print-directory tests-build
 	@$(MAKE) --no-print-directory SAN=thread validate-build
+	@$(MAKE) --no-print-directory hardening-build   # issue 10: see the hardening block
 	@BUILD_ROOT=$(BUILD_ROOT) bash scripts/run-tests.sh
 
 bench: setup
 	@$(MAKE) --no-print-directory all
 	$(SCHEDLAB) bench deque
 	$(SCHEDLAB) bench sim
+	$(SCHEDLAB) bench forkjoin
 
 # The main job: compare strategies on a default mix, write SQLite and plots (scripts/demo.sh).
 demo: setup
@@ -182,6 +213,76 @@ demo: setup
 
 clean:
 	rm -rf build
+
+# ---- hardening (issue 10): sanitizer builds, fault injection, fuzzing ----------------------
+# `make test` also runs `hardening-build` (one line in its recipe), which builds
+#   SAN=address,undefined   the unit tests, the validate programs, schedlab and the fuzz
+#                           replayers with ASan + UBSan, into $(BUILD_ROOT)/san-address,undefined/
+#   $(BUILD_ROOT)/fuzz/     the libFuzzer targets (clang-14, -fsanitize=fuzzer,address,undefined)
+#                           when clang-14 is installed, for the short fuzz layer of the runner.
+# `make fuzz [FUZZ_SECONDS=N] [FUZZ_JOBS=J]` builds the libFuzzer targets and runs each for N
+# seconds, J at a time (tests/fuzz/run.sh: seed corpus, dictionaries, crash artifacts).
+# Fuzz replayers: each tests/fuzz/fuzz_NAME.c linked by gcc with tests/fuzz/replay_main.c runs
+# its seed corpus and regression inputs once, without libFuzzer.
+# The unit binary is linked with --wrap on the allocation functions so that
+# tests/unit/test_faults.c can count and fail the allocations of core/, sim/, cJSON and SQLite
+# (that file says why this mechanism).
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 20
+FUZZ_JOBS    ?= 2
+FUZZ_DIR     := $(BUILD_ROOT)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := -std=c11 -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -D_GNU_SOURCE -I. -pthread \
+                -MMD -MP -Wall -Wextra $(CFLAGS)
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+# sim_run.o needs sim_version from commands.o, which names every command: native/ comes too.
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(CORE_SRC) $(SIM_SRC) $(wildcard native/*.c))
+FUZZ_REPLAY  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
+WRAP_ALLOC   := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup \
+                -Wl,--wrap=aligned_alloc,--wrap=posix_memalign
+
+$(UNIT_BIN): private LDFLAGS_ALL += $(WRAP_ALLOC)
+
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o \
+                            $(SIM_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD    $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  FUZZCC $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+# An archive, so a target links only the objects it needs.
+$(FUZZ_DIR)/libschedlab-fuzz.a: $(FUZZ_LIB_OBJ)
+	$(Q)rm -f $@
+	@$(if $(V),,echo "  AR    $@")
+	$(Q)ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libschedlab-fuzz.a
+	@$(if $(V),,echo "  LD    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^ $(LIBS)
+
+.PHONY: fuzz fuzz-build fuzz-replay-build hardening-build
+fuzz-build: $(FUZZ_BIN)
+
+fuzz-replay-build: $(FUZZ_REPLAY)
+
+fuzz: setup
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_DIR=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) \
+	    bash tests/fuzz/run.sh
+
+hardening-build:
+	@$(MAKE) --no-print-directory SAN=address,undefined tests-build fuzz-replay-build
+	@if command -v $(FUZZ_CC) > /dev/null; then $(MAKE) --no-print-directory fuzz-build; \
+	 else echo "hardening: $(FUZZ_CC) is missing: no libFuzzer targets (scripts/setup.sh)"; fi
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/obj/tests/fuzz/%.d) \
+         $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%.d) $(BUILD)/tests/fuzz/replay_main.d
+# ---- end hardening --------------------------------------------------------------------------
 
 -include $(CORE_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/sim/main.d \
          $(VALIDATE_SRC:tests/validate/%.c=$(BUILD)/tests/validate/%.d)

@@ -114,7 +114,7 @@ enum ws_steal_result ws_migrate_check(const struct ws_sched *s, const struct ws_
     if (pr->migration_policy == WS_MIG_OFF)
         return WS_STEAL_COST;
     uint64_t maxm = p->max_migrations ? p->max_migrations : pr->max_migrations;
-    if (p->migrations >= maxm || ws_migrate_limited(s, to, now))
+    if (ws_load_relaxed(&p->migrations) >= maxm || ws_migrate_limited(s, to, now))
         return WS_STEAL_RATE_LIMIT;
     uint64_t burst = pr->burst_max && pr->burst_window_ns ? burst_now(s, now) : 0;
     struct ws_mig_cost cost;
@@ -158,7 +158,7 @@ void ws_migrate_commit(struct ws_sched *s, struct ws_proc *p, uint32_t from, uin
     window_bump(&s->sys_window_start, &s->sys_window_count, NS_PER_S, now);
     if (s->p.burst_window_ns)
         window_bump(&s->burst_window_start, &s->burst_window_count, s->p.burst_window_ns, now);
-    p->migrations++;
+    ws_fetch_add_relaxed(&p->migrations, 1);
     p->last_migration_ns = now;
     c->stats.migrations[ws_topo_dist_class(s->topo, from, to)]++;
     /* Terms (1)-(4) are time spent; (5) is not charged: the slower or faster core's capacity

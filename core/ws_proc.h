@@ -32,7 +32,9 @@ struct ws_proc {
     int32_t  pref_core;         /* preferred core, or -1 */
     int32_t  cur_core;          /* core it last ran on or is queued on, or -1 before placement */
     struct ws_cpuset cores;     /* STRICT: the allowed cores (zero-width otherwise) */
-    uint32_t migrations;        /* completed migrations (steals and balancer moves) */
+    _Atomic uint32_t migrations; /* completed migrations (steals and balancer moves); atomic
+                                    because a thief's steal predicate may read it while the
+                                    thief that won the process increments it */
     uint32_t max_migrations;    /* per-process limit; 0 = the scheduler's max_migrations */
     uint64_t last_migration_ns; /* time of the last migration (0 = never) */
     uint64_t wset_bytes;        /* working-set size, for the cache-refill cost */

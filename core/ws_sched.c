@@ -191,12 +191,15 @@ static void clear_work(struct ws_sched *s, uint32_t c)
         bit_set(s->work, c, true);
 }
 
-/* Clear target's sleeping bit (so no second waker picks it) and wake it. */
+/* Clear target's sleeping bit (so no second waker picks it) and wake it. It is counted as a
+ * searcher first: natively the target may be setting its sleeping bit at this moment, which ends
+ * its search, and that must not be undone by this count arriving after it (a sleeper counted as
+ * a searcher would throttle every later wake-up). */
 static void wake_core(struct ws_sched *s, uint32_t from, uint32_t target)
 {
-    ws_sched_set_sleeping(s, target, false);
     if (!atomic_exchange_explicit(&s->cores[target].searching, 1, memory_order_acq_rel))
         ws_fetch_add_acq_rel(&s->nsearching, 1);
+    ws_sched_set_sleeping(s, target, false);
     s->cores[from].stats.wakes_sent++;
     s->plat->wake(s->ctx, from, target);
 }

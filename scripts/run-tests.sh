@@ -7,6 +7,7 @@
 #   tsan       the validate programs again, built with SAN=thread, with --quick
 #   cli        tests/cli/*.sh (end-to-end checks of build/schedlab; SCHEDLAB names the binary)
 #   aarch64    scripts/test-aarch64.sh when present (cross-built programs under qemu)
+#   asan, fuzz see the hardening block below (issue 10)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -49,6 +50,43 @@ done
 if [ -f scripts/test-aarch64.sh ]; then
   run aarch64 bash scripts/test-aarch64.sh
 fi
+if [ -f scripts/test-aarch64-native.sh ]; then
+  run aarch64-native bash scripts/test-aarch64-native.sh
+fi
+
+# ---- hardening layers (issue 10) ----------------------------------------------------------
+#   asan   the ASan+UBSan build of `make hardening-build` ($B/san-address,undefined): the unit
+#          tests (fault injection included, with LeakSanitizer), the validate programs with
+#          --quick, the bad-input corpus, and each fuzz target's seed corpus and regression
+#          inputs (tests/fuzz/{corpus,regressions}/NAME) replayed once
+#   fuzz   each libFuzzer target of $B/fuzz for FUZZ_TEST_SECONDS (default 10; 0 skips), two
+#          at a time; longer runs: make fuzz FUZZ_SECONDS=N
+A=$B/san-address,undefined
+SAN_ENV=(env FUZZ_REPLAY_STORE=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1
+         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1)
+if [ -x "$A/tests/unit_tests" ]; then
+  run asan/unit "${SAN_ENV[@]}" "$A/tests/unit_tests" --jobs 2
+  for v in "$A"/tests/validate/*; do
+    [ -x "$v" ] && [ -f "$v" ] || continue
+    run "asan/validate/$(basename "$v")" "${SAN_ENV[@]}" "$v" --quick
+  done
+  run asan/bad_inputs "${SAN_ENV[@]}" SCHEDLAB="$PWD/$A/schedlab" bash tests/cli/bad_inputs.sh
+  for f in "$A"/tests/fuzz/fuzz_*; do
+    [ -x "$f" ] && [ -f "$f" ] || continue
+    n=${f##*/fuzz_}
+    dirs=()
+    for d in tests/fuzz/corpus/$n tests/fuzz/regressions/$n; do [ -d "$d" ] && dirs+=("$d"); done
+    run "asan/fuzz-replay/$n" "${SAN_ENV[@]}" "$f" "${dirs[@]}"
+  done
+else
+  echo "== asan: $A/tests/unit_tests missing (make hardening-build)"
+  failed=$((failed + 1)); failures+=(asan)
+fi
+if [ "${FUZZ_TEST_SECONDS:-10}" != 0 ] && ls "$B"/fuzz/fuzz_* > /dev/null 2>&1; then
+  run fuzz env FUZZ_DIR="$B/fuzz" FUZZ_SECONDS="${FUZZ_TEST_SECONDS:-10}" FUZZ_JOBS=2 \
+      bash tests/fuzz/run.sh
+fi
+# ---- end hardening layers -------------------------------------------------------------------
 
 echo
 if [ $failed -eq 0 ]; then

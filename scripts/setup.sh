@@ -8,7 +8,9 @@ native_pkgs=(
   gcc make pkg-config
   libsqlite3-dev sqlite3 libcjson-dev libcriterion-dev
   libhwloc-dev hwloc libssl-dev
-  gnuplot-nox parallel
+  gnuplot-nox parallel time
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
+  g++ libtbb-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 

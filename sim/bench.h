@@ -29,5 +29,6 @@ void   sim_bench_progress(const struct sim_bench_opts *o, const char *what, unsi
 /* Benchmarks: 0 on success, -1 if they could not run (allocation failure). */
 int sim_bench_deque(const struct sim_bench_opts *o, struct sim_bench_result *r);
 int sim_bench_sim(const struct sim_bench_opts *o, struct sim_bench_result *r);
+int sim_bench_forkjoin(const struct sim_bench_opts *o, struct sim_bench_result *r);
 
 #endif

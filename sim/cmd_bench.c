@@ -19,6 +19,7 @@ struct bench_entry {
 static const struct bench_entry benches[] = {
     { "deque", sim_bench_deque, 2000000 },
     { "sim", sim_bench_sim, 4000000 },
+    { "forkjoin", sim_bench_forkjoin, 30 },
 };
 
 void sim_bench_add(struct sim_bench_result *r, const char *key, double value)
@@ -93,7 +94,7 @@ int sim_cmd_bench(int argc, char **argv)
             return sim_cli_usage_error("bench", "--items wants a number >= 16, not '%s'", optarg);
     }
     if (optind >= argc)
-        return sim_cli_usage_error("bench", "which benchmark? (deque)");
+        return sim_cli_usage_error("bench", "which benchmark? (deque, sim, forkjoin)");
     if (optind + 1 < argc)
         return sim_cli_usage_error("bench", "unexpected argument '%s'", argv[optind + 1]);
     const char *name = argv[optind];
@@ -114,5 +115,5 @@ int sim_cmd_bench(int argc, char **argv)
             print_table(name, &o, &r);
         return SIM_EXIT_OK;
     }
-    return sim_cli_usage_error("bench", "unknown benchmark '%s' (known: deque)", name);
+    return sim_cli_usage_error("bench", "unknown benchmark '%s' (known: deque, sim, forkjoin)", name);
 }

@@ -18,5 +18,9 @@ const struct sim_cmd sim_commands[] = {
       SIM_MERGE_USAGE, sim_cmd_merge },
     { "plot", "plot an experiment with gnuplot (PNG, SVG, index.html)", SIM_PLOT_USAGE,
       sim_cmd_plot },
+    { "native", "run a workload on pinned threads with the real scheduler", SIM_NATIVE_USAGE,
+      sim_cmd_native },
+    { "validate", "check the simulator against a native run of the same workload",
+      SIM_VALIDATE_USAGE, sim_cmd_validate },
     { NULL, NULL, NULL, NULL },
 };

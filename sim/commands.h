@@ -4,13 +4,17 @@
 
 int sim_cmd_bench(int argc, char **argv);
 #define SIM_BENCH_USAGE \
-    "usage: schedlab bench deque [--json] [--reps N] [--items N]\n" \
+    "usage: schedlab bench deque|sim|forkjoin [--json] [--reps N] [--items N]\n" \
     "\n" \
     "Benchmarks; numbers are medians over repetitions, each beside its baseline measured\n" \
     "in the same run.\n" \
     "\n" \
     "  deque   Chase-Lev deque vs a pthread-mutex deque and a plain array: owner push+take\n" \
     "          pair, self-steal, and 1 owner + 1 thief contended throughput.\n" \
+    "  sim     event-queue hold throughput at 10 k and 1 M pending events (beside a binary\n" \
+    "          heap) and replay throughput of fib:22 on 1,024 and 8 modelled cores.\n" \
+    "  forkjoin  fib(30) and UTS T1 on the native runtime, 1 and 2 threads, beside OpenMP\n" \
+    "          tasks (libgomp) and oneTBB task_group peers run in the same invocation.\n" \
     "\n" \
     "options:\n" \
     "  --json       print one JSON object on stdout instead of a table\n" \
@@ -160,5 +164,46 @@ int sim_cmd_plot(int argc, char **argv);
     "      --scripts DIR      the .gp scripts (default: $SCHEDLAB_PLOT_SCRIPTS, else\n" \
     "                         scripts/plot found upwards from the executable)\n" \
     "      --gnuplot PROGRAM  gnuplot program name or path (default gnuplot on PATH)\n"
+
+int sim_cmd_native(int argc, char **argv);
+#define SIM_NATIVE_USAGE \
+    "usage: schedlab native WORKLOAD [--threads N] [--strategy S] [--binding B] [--seed N]\n" \
+    "                       [--db FILE | --no-db] [--param name=value ...] [--scale F]\n" \
+    "                       [--replay] [--slow] [--affinity strict:LIST|preferred:CORE] [--json]\n" \
+    "\n" \
+    "Run WORKLOAD on worker threads pinned to this machine's cores, one core/ scheduler core\n" \
+    "each (the deque, victim strategies, stealing rules, affinity and migration policy that\n" \
+    "replay simulates), and store the run (mode native) in SQLite. fib:N, nqueens:N and\n" \
+    "uts:SET are computed for real and every run checks the answer (F(N), the solution count,\n" \
+    "the published tree size); any other trace is replayed: RUN phases become calibrated busy\n" \
+    "work, WAIT phases timed sleeps, both scaled by --scale.\n" \
+    "\n" \
+    "options:\n" \
+    "  -n, --threads N    workers (default: every core of this machine)\n" \
+    "  -s, --strategy S   victim strategy (default locality): random ring load p2c locality pe\n" \
+    "      --binding B    none (not pinned), static (default: one per physical core first),\n" \
+    "                     pcores (P-cores first)\n" \
+    "      --seed N       seed of the per-worker generators (default 1)\n" \
+    "      --db FILE      database (default results/schedlab.db); --no-db stores nothing\n" \
+    "  -p, --param k=v    a scheduler parameter, as for replay (spin_ns is the idle spin)\n" \
+    "      --scale F      replay: multiply RUN, WAIT and arrival times by F (default 1)\n" \
+    "      --replay       replay fib/nqueens/uts as traces instead of computing them\n" \
+    "      --slow         no private rings: every spawn and pick goes through ws_sched\n" \
+    "      --affinity A   computed workloads: the root's affinity, inherited by every process\n" \
+    "      --json         one JSON object with the keys of replay --json and native extras\n"
+
+int sim_cmd_validate(int argc, char **argv);
+#define SIM_VALIDATE_USAGE \
+    "usage: schedlab validate WORKLOAD [--strategy S] [--threads N] [--seed N]\n" \
+    "                         [--db FILE | --no-db] [--param name=value ...] [--json]\n" \
+    "\n" \
+    "Check the simulator against this machine: detect the host with hwloc, calibrate (busy-loop\n" \
+    "rate, steal latency, futex wake-up latency, spawn cost, the workload's cost per process),\n" \
+    "run WORKLOAD natively, replay the same workload in the simulator over the detected\n" \
+    "topology with the calibrated costs, and report per metric (makespan, steals, steal\n" \
+    "attempts, migrations, utilisation) the native value, the simulated value and the relative\n" \
+    "error (sim - native) / native. Both runs are stored, the calibration with them.\n" \
+    "\n" \
+    "options: as for native (--threads, --strategy, --seed, --db, --no-db, --param, --json)\n"
 
 #endif

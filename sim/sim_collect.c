@@ -136,6 +136,8 @@ static void fill_core(struct sim_engine *e, uint32_t c, uint64_t end, struct sim
         o->steal_ns -= used - span < o->steal_ns ? used - span : o->steal_ns;
     used = o->busy_ns + o->steal_ns;
     o->idle_ns = span > used ? span - used : 0;
+    if (o->sleep_ns > o->idle_ns)
+        o->sleep_ns = o->idle_ns;   /* a wake-up completing after the last exit */
     o->steals_in = ws->steal_items;
     o->steals_out = atomic_load_explicit(&ws->steals_out, memory_order_relaxed);
     o->steal_attempts = 0;

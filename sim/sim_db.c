@@ -102,8 +102,16 @@ static int db_fail(const struct sim_db *db, char *err, size_t errlen, const char
     va_end(ap);
     int code = db->h ? sqlite3_extended_errcode(db->h) : SQLITE_NOMEM;
     const char *msg = db->h ? sqlite3_errmsg(db->h) : "out of memory";
-    snprintf(err, errlen, "%s: %s: %s%s", db->path ? db->path : "(database)", what, msg,
-             hint(db, code));
+    /* "disk I/O error" alone hides the cause (a full disk, a read-only file system): the
+     * operating system's error says it. (Not for CANTOPEN: SQLite retries read-only and its
+     * last errno is misleading.) */
+    int sys = db->h && (code & 0xff) == SQLITE_IOERR ? sqlite3_system_errno(db->h) : 0;
+    if (sys != 0)
+        snprintf(err, errlen, "%s: %s: %s (%s)", db->path ? db->path : "(database)", what, msg,
+                 strerror(sys));
+    else
+        snprintf(err, errlen, "%s: %s: %s%s", db->path ? db->path : "(database)", what, msg,
+                 hint(db, code));
     return -1;
 }
 

@@ -20,6 +20,7 @@ static int alloc_table(struct sim_idmap *m, size_t cap)
     m->vals = malloc(cap * sizeof(uint64_t));
     if (m->keys == NULL || m->vals == NULL) {
         free(m->keys), free(m->vals);
+        m->keys = m->vals = NULL;   /* sim_idmap_destroy after a failed init frees nothing */
         return -1;
     }
     memset(m->keys, 0xff, cap * sizeof(uint64_t));

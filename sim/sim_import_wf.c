@@ -68,7 +68,8 @@ struct wgraph {
 static uint64_t line_of(const char *text, const char *key, const char *value)
 {
     size_t vl = strlen(value);
-    for (const char *p = text; (p = strstr(p, value)) != NULL; p += vl) {
+    /* An empty value matches everywhere: step one character, and stop at the end. */
+    for (const char *p = text; (p = strstr(p, value)) != NULL && *p != '\0'; p += vl ? vl : 1) {
         if (p == text || p[-1] != '"' || p[vl] != '"')
             continue;
         const char *q = p - 2;
@@ -217,7 +218,8 @@ static int build_edges(struct imp_builder *b, struct wgraph *g)
     for (uint32_t i = 0; i < g->n; i++)
         if (list_edges(b, g, i, "parents") || list_edges(b, g, i, "children"))
             return -1;
-    qsort(g->edges, g->nedges, sizeof *g->edges, cmp_edge);
+    if (g->nedges > 1)   /* edges is NULL when there are none (qsort wants non-NULL) */
+        qsort(g->edges, g->nedges, sizeof *g->edges, cmp_edge);
     size_t m = 0, one_sided = 0;
     for (size_t i = 0; i < g->nedges; i++) {
         if (m > 0 && g->edges[m - 1].p == g->edges[i].p && g->edges[m - 1].c == g->edges[i].c)

@@ -246,6 +246,11 @@ static int parse_phase(const struct sim_trace_line_ctx *c, uint64_t line, const 
     return SIM_TRACE_OK;
 }
 
+/* Most phases one process may have once recv counts are expanded (16 bytes each, held twice
+ * while a line is parsed): without a limit a 50-byte line ["recv",4000000000] would ask for
+ * 64 GB. */
+#define MAX_PHASES (1u << 24)
+
 /* Parse the phases of process id into c->scratch (recv N gives N phases); *n is the count. */
 static int parse_phases(struct sim_trace_line_ctx *c, uint64_t line, const cJSON *phases,
                         uint64_t id, uint32_t *n)
@@ -260,8 +265,9 @@ static int parse_phases(struct sim_trace_line_ctx *c, uint64_t line, const cJSON
             return SIM_TRACE_ERROR;
         if (kind == SIM_PHASE_SPAWN && arg == id)
             return FAIL(c, line, "phases", "process %" PRIu64 " spawns itself", id);
-        if (k + count > UINT32_MAX)
-            return FAIL(c, line, "phases", "more than %" PRIu32 " phases", UINT32_MAX);
+        if (k + count > MAX_PHASES)
+            return FAIL(c, line, "phases", "more than %u phases (recv counts included)",
+                        MAX_PHASES);
         if (k + count > c->scratch_cap) {
             size_t cap = (size_t)(k + count) * 2;
             struct sim_trace_phase *p = realloc(c->scratch, cap * sizeof *p);

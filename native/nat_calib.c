@@ -1,0 +1,194 @@
+/* nat_calib.c: the host measurements of nat_calib.h: busy-loop rate, steal latency (deque
+ * ping-pong), futex wake-up latency; medians over repetitions. */
+#include "native/nat_calib.h"
+#include "native/nat_rt.h"
+#include "native/nat_sys.h"
+
+#include "core/ws_deque.h"
+#include "sim/sim_util.h"
+
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+
+#define STEAL_ROUNDS 2000
+#define STEAL_TRIALS 5
+#define WAKE_SAMPLES 41
+
+static void pin_to(int32_t cpu)
+{
+    if (cpu < 0)
+        return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+}
+
+double nat_calib_busy(void)
+{
+    double best = 0;
+    uint64_t iters = 1u << 18;
+    for (int r = 0; r < 5; r++) {
+        uint64_t t0 = nat_now_ns();
+        nat_busy(iters);
+        uint64_t dt = nat_now_ns() - t0;
+        double rate = dt ? (double)iters / (double)dt : 0;
+        if (rate > best)
+            best = rate;
+    }
+    return best > 0 ? best : 1.0;
+}
+
+/* ---- steal ping-pong ----------------------------------------------------------------------- */
+
+struct pingpong {
+    struct ws_deque d[2];     /* d[i] is owned (pushed) by thread i and stolen from by the other */
+    int32_t cpu[2];
+    _Atomic int ready;
+    uint64_t ns;              /* thread 0: duration of the rounds */
+};
+
+struct pp_arg {
+    struct pingpong *pp;
+    int me;
+};
+
+static void *pp_thread(void *arg)
+{
+    struct pp_arg *a = arg;
+    struct pingpong *pp = a->pp;
+    int me = a->me, other = 1 - me;
+    static int token;
+    pin_to(pp->cpu[me]);
+    atomic_fetch_add(&pp->ready, 1);
+    while (atomic_load(&pp->ready) < 2)
+        ws_cpu_relax();
+    uint64_t t0 = nat_now_ns();
+    for (int r = 0; r < STEAL_ROUNDS; r++) {
+        void *x;
+        if (me == 0 && ws_deque_push(&pp->d[me], &token) != WS_OK)
+            break;
+        while (ws_deque_steal(&pp->d[other], &x) != WS_OK)
+            ws_cpu_relax();
+        if (me == 1 && ws_deque_push(&pp->d[me], &token) != WS_OK)
+            break;
+    }
+    if (me == 0)
+        pp->ns = nat_now_ns() - t0;
+    return NULL;
+}
+
+/* One trial: thread 1 is started, the calling thread plays thread 0 (pinned, then restored). */
+static uint64_t steal_trial(int32_t a, int32_t b)
+{
+    struct pingpong pp = { .cpu = { a, b } };
+    if (ws_deque_init(&pp.d[0], 64) != WS_OK)
+        return 0;
+    if (ws_deque_init(&pp.d[1], 64) != WS_OK) {
+        ws_deque_destroy(&pp.d[0]);
+        return 0;
+    }
+    atomic_init(&pp.ready, 0);
+    pthread_t t;
+    struct pp_arg args[2] = { { &pp, 0 }, { &pp, 1 } };
+    bool ok = pthread_create(&t, NULL, pp_thread, &args[1]) == 0;
+    if (ok) {
+        cpu_set_t saved;
+        bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
+        pp_thread(&args[0]);
+        pthread_join(t, NULL);
+        if (restore)
+            pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+    }
+    ws_deque_destroy(&pp.d[0]);
+    ws_deque_destroy(&pp.d[1]);
+    return ok ? pp.ns / (2 * STEAL_ROUNDS) : 0;
+}
+
+uint64_t nat_calib_steal(int32_t cpu_a, int32_t cpu_b)
+{
+    if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b)
+        return 0;   /* two spinning threads on one CPU would measure the scheduler instead */
+    double v[STEAL_TRIALS];
+    for (int i = 0; i < STEAL_TRIALS; i++)
+        v[i] = (double)steal_trial(cpu_a, cpu_b);
+    return (uint64_t)sim_median(v, STEAL_TRIALS);
+}
+
+/* ---- futex wake-up latency ----------------------------------------------------------------- */
+
+struct wakelat {
+    _Atomic uint32_t word;        /* futex word, bumped by each wake */
+    _Atomic uint32_t parked;      /* sample number + 1 the sleeper waits for */
+    _Atomic uint32_t acked;       /* samples the sleeper has recorded */
+    _Atomic uint64_t t_wake;
+    int32_t cpu;
+    double lat[WAKE_SAMPLES];
+};
+
+static void *wake_sleeper(void *arg)
+{
+    struct wakelat *k = arg;
+    pin_to(k->cpu);
+    for (uint32_t i = 0; i < WAKE_SAMPLES; i++) {
+        uint32_t seen = atomic_load(&k->word);
+        atomic_store(&k->parked, i + 1);
+        while (atomic_load(&k->word) == seen)
+            nat_futex_wait(&k->word, seen, 100000000);
+        uint64_t t1 = nat_now_ns(), t0 = atomic_load(&k->t_wake);
+        k->lat[i] = t1 > t0 ? (double)(t1 - t0) : 0;
+        atomic_store(&k->acked, i + 1);
+    }
+    return NULL;
+}
+
+uint64_t nat_calib_wake(int32_t cpu_a, int32_t cpu_b)
+{
+    struct wakelat *k = calloc(1, sizeof(*k));
+    if (k == NULL)
+        return 0;
+    k->cpu = cpu_b;
+    pthread_t t;
+    if (pthread_create(&t, NULL, wake_sleeper, k) != 0) {
+        free(k);
+        return 0;
+    }
+    cpu_set_t saved;
+    bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
+    pin_to(cpu_a);
+    for (uint32_t i = 0; i < WAKE_SAMPLES; i++) {
+        while (atomic_load(&k->parked) != i + 1)
+            sched_yield();
+        struct timespec ts = { 0, 50000 };   /* let it reach futex_wait */
+        nanosleep(&ts, NULL);
+        atomic_store(&k->t_wake, nat_now_ns());
+        atomic_fetch_add(&k->word, 1);
+        nat_futex_wake(&k->word, 1);
+        while (atomic_load(&k->acked) != i + 1)
+            sched_yield();
+    }
+    pthread_join(t, NULL);
+    if (restore)
+        pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+    uint64_t m = (uint64_t)sim_median(k->lat, WAKE_SAMPLES);
+    free(k);
+    return m;
+}
+
+char *nat_calib_json(const struct nat_calibration *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    cJSON_AddNumberToObject(o, "busy_iters_per_ns", c->busy_iters_per_ns);
+    cJSON_AddNumberToObject(o, "steal_ns", (double)c->steal_ns);
+    cJSON_AddNumberToObject(o, "wake_ns", (double)c->wake_ns);
+    cJSON_AddNumberToObject(o, "spawn_ns", (double)c->spawn_ns);
+    cJSON_AddNumberToObject(o, "proc_ns", (double)c->proc_ns);
+    cJSON_AddNumberToObject(o, "latency_ns", (double)c->latency_ns);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}

@@ -1,0 +1,138 @@
+/* nat_forkjoin.c: the computed workloads as process state machines: fib and nqueens join their
+ * children's values (nat_join_*), UTS nodes spawn their children and exit (the simulator's uts
+ * generator has no join either; the workers count nodes), and the spawn chain. Each mirrors the
+ * phase structure of its generator in sim/sim_gen_forkjoin.c and sim/sim_uts.c, so a native run
+ * and a replay of the same spec create the same processes. */
+/* The low-level SHA-1 interface of libcrypto: 58 ns per UTS node here against 450 ns for the
+ * one-shot SHA1(), which looks the algorithm up on every call in OpenSSL 3. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include "native/nat_work.h"
+
+#include <openssl/sha.h>
+#include <string.h>
+
+void nat_uts_child(const uint8_t parent[SIM_UTS_DIGEST], uint32_t i, uint8_t out[SIM_UTS_DIGEST])
+{
+    uint8_t be[4] = { (uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i };
+    SHA_CTX c;
+    SHA1_Init(&c);
+    SHA1_Update(&c, parent, SIM_UTS_DIGEST);
+    SHA1_Update(&c, be, sizeof be);
+    SHA1_Final(out, &c);
+}
+
+/* fib(n): n < 2 sends n; otherwise spawn fib(n-1), fib(n-2), join both, send the sum. */
+enum nat_step nat_fib_step(struct nat_worker *w, struct nat_proc *p)
+{
+    if (p->state != 0) {
+        nat_join_arrive(w, p->parent, ws_load_relaxed(&p->acc));
+        return NAT_EXIT;
+    }
+    uint32_t n = p->u.fj.n;
+    if (n < 2) {
+        nat_join_arrive(w, p->parent, n);
+        return NAT_EXIT;
+    }
+    nat_join_expect(p, 2);
+    for (uint32_t d = 1; d <= 2; d++) {
+        struct nat_proc *c = nat_proc_new(w, p, nat_fib_step);
+        if (c == NULL)
+            return NAT_EXIT;   /* the run has failed */
+        c->parent = p;
+        c->u.fj.n = n - d;
+        nat_spawn(w, c);
+    }
+    p->state = 1;
+    return nat_join_block(p) ? NAT_AGAIN : NAT_BLOCK;
+}
+
+/* One placement of queens on rows 0..row-1: spawn a child per free column of row (ascending),
+ * join their counts; a full board counts 1, a dead end 0. */
+enum nat_step nat_nqueens_step(struct nat_worker *w, struct nat_proc *p)
+{
+    if (p->state != 0) {
+        nat_join_arrive(w, p->parent, ws_load_relaxed(&p->acc));
+        return NAT_EXIT;
+    }
+    const struct nat_workload *wl = w->rt->work;
+    uint32_t n = wl->n, row = p->u.fj.row, mask = (uint32_t)((1u << n) - 1);
+    uint32_t cols = p->u.fj.cols, ld = p->u.fj.ld, rd = p->u.fj.rd;
+    uint32_t avail = row < n ? ~(cols | ld | rd) & mask : 0;
+    if (avail == 0) {
+        nat_join_arrive(w, p->parent, row == n);
+        return NAT_EXIT;
+    }
+    nat_join_expect(p, (uint32_t)__builtin_popcount(avail));
+    for (uint32_t a = avail; a != 0; a &= a - 1) {
+        uint32_t bit = a & -a;
+        struct nat_proc *c = nat_proc_new(w, p, nat_nqueens_step);
+        if (c == NULL)
+            return NAT_EXIT;
+        c->parent = p;
+        c->u.fj = (struct nat_fj){ 0, row + 1, cols | bit, ((ld | bit) << 1) & mask,
+                                   (rd | bit) >> 1 };
+        nat_spawn(w, c);
+    }
+    p->state = 1;
+    return nat_join_block(p) ? NAT_AGAIN : NAT_BLOCK;
+}
+
+/* A UTS node: count it, spawn its children (their states are computed here, as the reference
+ * does), exit. */
+enum nat_step nat_uts_step(struct nat_worker *w, struct nat_proc *p)
+{
+    const struct nat_workload *wl = w->rt->work;
+    int k = sim_uts_num_children(&wl->uts, p->u.uts.digest, p->u.uts.depth);
+    w->st.tally++;
+    for (int i = 0; i < k; i++) {
+        struct nat_proc *c = nat_proc_new(w, p, nat_uts_step);
+        if (c == NULL)
+            return NAT_EXIT;
+        nat_uts_child(p->u.uts.digest, (uint32_t)i, c->u.uts.digest);
+        c->u.uts.depth = p->u.uts.depth + 1;
+        nat_spawn(w, c);
+    }
+    return NAT_EXIT;
+}
+
+/* chain:N: process i spawns process i+1 and exits; the last counts the chain. The cost of one
+ * spawn, dispatch and exit with nothing else. */
+enum nat_step nat_chain_step(struct nat_worker *w, struct nat_proc *p)
+{
+    w->st.tally++;
+    if (p->u.fj.n > 1) {
+        struct nat_proc *c = nat_proc_new(w, p, nat_chain_step);
+        if (c == NULL)
+            return NAT_EXIT;
+        c->u.fj.n = p->u.fj.n - 1;
+        nat_spawn(w, c);
+    }
+    return NAT_EXIT;
+}
+
+struct nat_proc *nat_work_root(struct nat_rt *rt, const struct nat_workload *wl)
+{
+    static const nat_step_fn steps[] = {
+        [NAT_WORK_FIB] = nat_fib_step, [NAT_WORK_NQUEENS] = nat_nqueens_step,
+        [NAT_WORK_UTS] = nat_uts_step, [NAT_WORK_CHAIN] = nat_chain_step,
+    };
+    if (wl->kind == NAT_WORK_REPLAY)
+        return NULL;
+    struct nat_proc *p = nat_rt_root_new(rt, steps[wl->kind]);
+    if (p == NULL)
+        return NULL;
+    memset(&p->u, 0, sizeof(p->u));
+    if (wl->kind == NAT_WORK_UTS)
+        sim_uts_root(wl->uts.root_seed, p->u.uts.digest);
+    else
+        p->u.fj.n = wl->n;
+    return p;
+}
+
+uint64_t nat_work_tally(const struct nat_rt *rt, const struct nat_workload *wl,
+                        uint64_t worker_tally)
+{
+    if (wl->kind == NAT_WORK_FIB || wl->kind == NAT_WORK_NQUEENS)
+        return atomic_load_explicit(&rt->result, memory_order_relaxed);
+    return worker_tally;
+}

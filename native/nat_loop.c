@@ -1,0 +1,466 @@
+/* nat_loop.c: a worker's life: the scheduling loop and its fast path, housekeeping and lazy
+ * publication, the slow paths through ws_sched, idling (steal round, last look, spin, futex
+ * sleep), WAIT timers, and the worker's own accounting (design essay in nat_rt.h). */
+#include "native/nat_metrics.h"
+#include "native/nat_rt.h"
+#include "native/nat_sys.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- small helpers ------------------------------------------------------------------------- */
+
+/* A steal round reads processes in other workers' deques before its CAS decides whether it
+ * owns them; the qs counter is odd for its duration (seq_cst: a batch sealed while it is even
+ * was freed before this round could see it) and even again after (release: pairs with
+ * grace_passed's acquire, so what the round read happens before any reuse). */
+static inline void steal_begin(struct nat_worker *w)
+{
+    ws_store_seq_cst(&w->qs, (++w->qs_count << 1) | 1);
+}
+
+static inline void steal_end(struct nat_worker *w)
+{
+    ws_store_release(&w->qs, ++w->qs_count << 1);
+}
+
+/* Mark the non-shared ancestors of a process that leaves the ring: from now on their joins may
+ * be reached from other workers. Shared-ness is closed upwards, so the walk stops at the first
+ * shared one; the ones it marks are all owned by this worker (essay: joins without atomics). */
+static void share_up(struct nat_proc *a)
+{
+    for (; a != NULL && !a->join_shared; a = a->parent)
+        a->join_shared = 1;
+}
+
+static uint64_t rel_now(const struct nat_worker *w, uint64_t now)
+{
+    return now > w->rt->t0 ? now - w->rt->t0 : 0;
+}
+
+static uint64_t ring_count(const struct nat_worker *w)
+{
+    return w->tail - w->head;
+}
+
+/* A process that came through ws_sched: a migration's cost it owes (ws_migrate_commit) is
+ * natively being paid in cache misses right now; count it. Processes on the ring owe nothing. */
+static struct nat_proc *from_sched(struct nat_worker *w, struct ws_proc *wp)
+{
+    if (wp != NULL && wp->owed_ns != 0) {
+        w->st.migration_cost_ns += wp->owed_ns;
+        wp->owed_ns = 0;
+    }
+    return (struct nat_proc *)wp;
+}
+
+/* ---- pushes through ws_sched --------------------------------------------------------------- */
+
+void nat_after_push(struct nat_worker *w)
+{
+    struct ws_sched *s = w->s;
+    nat_dekker(w->rt);   /* pairs with the sleeper's, between its sleeping bit and last look */
+    uint64_t min = s->p.min_steal_queue ? s->p.min_steal_queue : 1;
+    if (ws_load_seq_cst(&s->nsleeping) != 0 && ws_sched_waiting(s, w->id) >= min)
+        ws_sched_wake_one_sleeper(s, w->id, w->id);
+}
+
+static void check(struct nat_worker *w, ws_status st, const struct nat_proc *p, const char *what)
+{
+    if (st != WS_OK)
+        nat_rt_fail(w->rt, "process %llu: cannot be %s (%s)", (unsigned long long)p->wp.id,
+                    what, st == WS_NOMEM ? "out of memory" : "no allowed core");
+}
+
+/* Move the k oldest ring entries into w's deque, oldest first (they stay older than the ring). */
+static void spill(struct nat_worker *w, uint64_t k)
+{
+    if (k == 0)
+        return;
+    nat_live_flush(w);
+    for (uint64_t i = 0; i < k && w->head != w->tail; i++) {
+        struct nat_proc *p = w->ring[w->head++ & NAT_RING_MASK];
+        share_up(p->parent);
+        p->dirty = 1;
+        check(w, ws_sched_enqueue_on(w->s, w->id, w->id, &p->wp), p, "queued");
+        w->st.publishes++;
+    }
+    nat_after_push(w);
+}
+
+/* Keep publish_target processes where thieves can see them: move the oldest ring entries to the
+ * deque until it holds that many, keeping `keep` on the ring (the owner's next work; fewer when
+ * somebody is idle and waiting for work right now). */
+static void publish(struct nat_worker *w, uint64_t keep)
+{
+    uint64_t waiting = ws_sched_waiting(w->s, w->id);
+    uint64_t target = w->rt->publish_target, n = ring_count(w);
+    if (waiting >= target || n <= keep)
+        return;
+    uint64_t k = target - waiting;
+    spill(w, k < n - keep ? k : n - keep);
+}
+
+/* Give up the ring for good (a non-normal priority appeared here): priorities need ws_sched's
+ * picking order. */
+static void go_slow(struct nat_worker *w)
+{
+    w->fast = false;
+    w->hk_every = w->housekeep = 1;
+    spill(w, ring_count(w));
+}
+
+void nat_spawn_slow(struct nat_worker *w, struct nat_proc *p)
+{
+    if (nat_local_ok(w, p)) {              /* the ring is full: move its older half out */
+        spill(w, NAT_RING_CAP / 2);
+        w->ring[w->tail++ & NAT_RING_MASK] = p;
+        return;
+    }
+    if (w->fast && p->wp.prio != WS_PRIO_NORMAL)
+        go_slow(w);
+    share_up(p->parent);
+    p->dirty = 1;
+    nat_live_flush(w);
+    uint32_t placed = WS_CORE_NONE;
+    ws_status st = ws_sched_spawn(w->s, w->id, &p->wp, &placed);
+    check(w, st, p, "placed");
+    if (st == WS_OK && placed == w->id)
+        nat_after_push(w);
+}
+
+void nat_ready_slow(struct nat_worker *w, struct nat_proc *p)
+{
+    if (p->wp.cur_core == (int32_t)w->id && nat_local_ok(w, p)) {   /* ring full */
+        spill(w, NAT_RING_CAP / 2);
+        w->ring[w->tail++ & NAT_RING_MASK] = p;
+        return;
+    }
+    share_up(p->parent);
+    p->dirty = 1;
+    nat_live_flush(w);
+    uint32_t placed = WS_CORE_NONE;
+    ws_status st = ws_sched_wake(w->s, w->id, &p->wp, &placed);
+    check(w, st, p, "woken");
+    if (st == WS_OK && placed == w->id)
+        nat_after_push(w);
+}
+
+void nat_sample_spawn(struct nat_worker *w, struct nat_proc *p)
+{
+    w->sample = w->rt->o.sample_every ? w->rt->o.sample_every : 1;
+    p->sample = 1;
+    p->t_spawn = rel_now(w, nat_now_ns()) + 1;
+}
+
+/* ---- timers (replay WAIT phases): a min-heap by deadline, owner only ------------------------ */
+
+void nat_timer_arm(struct nat_worker *w, struct nat_proc *p, uint64_t at)
+{
+    if (w->ntimers == w->timers_cap) {
+        uint32_t cap = w->timers_cap ? w->timers_cap * 2 : 64;
+        struct nat_timer *t = realloc(w->timers, cap * sizeof(*t));
+        if (t == NULL) {
+            nat_rt_fail(w->rt, "out of memory (timers)");
+            return;
+        }
+        w->timers = t;
+        w->timers_cap = cap;
+    }
+    uint32_t i = w->ntimers++;
+    while (i > 0 && w->timers[(i - 1) / 2].t > at) {
+        w->timers[i] = w->timers[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    w->timers[i] = (struct nat_timer){ at, p };
+    ws_store_relaxed(&w->ntimers_pub, w->ntimers);
+}
+
+static struct nat_proc *timer_pop(struct nat_worker *w)
+{
+    struct nat_proc *p = w->timers[0].p;
+    struct nat_timer last = w->timers[--w->ntimers];
+    uint32_t i = 0;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= w->ntimers)
+            break;
+        if (c + 1 < w->ntimers && w->timers[c + 1].t < w->timers[c].t)
+            c++;
+        if (w->timers[c].t >= last.t)
+            break;
+        w->timers[i] = w->timers[c];
+        i = c;
+    }
+    if (w->ntimers > 0)
+        w->timers[i] = last;
+    ws_store_relaxed(&w->ntimers_pub, w->ntimers);
+    return p;
+}
+
+/* Processes whose WAIT ended become runnable, through ws_sched_wake as the simulator's timers. */
+static void fire_timers(struct nat_worker *w, uint64_t now)
+{
+    while (w->ntimers > 0 && w->timers[0].t <= now) {
+        struct nat_proc *p = timer_pop(w);
+        p->dirty = 1;
+        nat_live_flush(w);
+        uint32_t placed = WS_CORE_NONE;
+        ws_status st = ws_sched_wake(w->s, w->id, &p->wp, &placed);
+        check(w, st, p, "woken");
+        if (st == WS_OK && placed == w->id)
+            nat_after_push(w);
+    }
+}
+
+/* ---- idling -------------------------------------------------------------------------------- */
+
+static void enter_idle(struct nat_worker *w, uint64_t now)
+{
+    if (!w->is_idle) {
+        w->is_idle = true;
+        w->st.busy_ns += now - w->busy_since;
+        nat_ts_busy(&w->ts, rel_now(w, w->busy_since), now - w->busy_since);
+        ws_sched_set_idle(w->s, w->id, true);
+    }
+    nat_live_flush(w);
+}
+
+static void leave_idle(struct nat_worker *w)
+{
+    if (!w->is_idle)
+        return;
+    uint64_t now = nat_now_ns();
+    w->is_idle = false;
+    w->busy_since = now;
+    ws_sched_set_idle(w->s, w->id, false);
+    nat_ts_queue(&w->ts, rel_now(w, now), ws_sched_waiting(w->s, w->id) + ring_count(w));
+}
+
+/* Count the steals of the last ws_sched call into this thief's row of the steal matrix. */
+static void note_steals(struct nat_worker *w)
+{
+    const struct ws_core *k = &w->s->cores[w->id];
+    if (k->stats.steal_items != w->steal_seen) {
+        w->steal_row[k->last_victim] += k->stats.steal_items - w->steal_seen;
+        w->steal_seen = k->stats.steal_items;
+    }
+}
+
+static struct nat_proc *steal_round(struct nat_worker *w, bool last_look)
+{
+    uint64_t t0 = nat_now_ns();
+    steal_begin(w);
+    struct ws_proc *wp = last_look ? ws_sched_last_look(w->s, w->id)
+                                   : ws_sched_steal(w->s, w->id);
+    steal_end(w);
+    w->st.steal_ns += nat_now_ns() - t0;
+    note_steals(w);
+    return from_sched(w, wp);
+}
+
+/* Futex sleep until woken, the safety timeout, or the next timer. */
+static void park(struct nat_worker *w, uint32_t seq, bool *timed_out)
+{
+    uint64_t now = nat_now_ns(), timeout = w->rt->safety_ns;
+    bool timer = w->ntimers > 0 && w->timers[0].t < now + timeout;
+    if (timer)
+        timeout = w->timers[0].t > now ? w->timers[0].t - now : 1;
+    atomic_store_explicit(&w->parked, 1, memory_order_seq_cst);   /* pairs with nat_wake_worker */
+    nat_futex_wait(&w->wake_seq, seq, timeout);
+    atomic_store_explicit(&w->parked, 0, memory_order_relaxed);
+    uint64_t t1 = nat_now_ns();
+    w->st.sleep_ns += t1 - now;
+    bool woken = ws_load_acquire(&w->wake_seq) != seq;
+    *timed_out = !woken && !timer;   /* the safety net, not a timer, ended the sleep */
+    if (woken)
+        w->st.wakeups++;
+    else if (!timer)
+        w->st.timeouts++;
+}
+
+/* Nothing found by a steal round: set the sleeping bit, look once more, spin, then sleep.
+ * Returns work found by the last look, else NULL (the caller loops). */
+static struct nat_proc *wait_for_work(struct nat_worker *w, bool *timed_out)
+{
+    struct nat_rt *rt = w->rt;
+    uint32_t seq = ws_load_acquire(&w->wake_seq);
+    ws_sched_set_sleeping(w->s, w->id, true);
+    nat_dekker(rt);   /* the sleeping bit before the look; pairs with nat_after_push's */
+    struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, false));
+    if (p == NULL)
+        p = steal_round(w, true);
+    if (p != NULL || ws_load_acquire(&rt->done)) {
+        ws_sched_set_sleeping(w->s, w->id, false);
+        return p;
+    }
+    uint64_t until = nat_now_ns() + rt->p.spin_ns;
+    for (uint32_t i = 1; ws_load_acquire(&w->wake_seq) == seq; i++) {
+        ws_cpu_relax();
+        if ((i & 63) == 0 && (ws_load_relaxed(&rt->done) || nat_now_ns() >= until))
+            break;
+        if (w->ntimers > 0 && (i & 63) == 0 && nat_now_ns() >= w->timers[0].t)
+            break;
+    }
+    if (ws_load_acquire(&w->wake_seq) == seq && !ws_load_acquire(&rt->done) &&
+        (w->ntimers == 0 || nat_now_ns() < w->timers[0].t))
+        park(w, seq, timed_out);
+    ws_sched_set_sleeping(w->s, w->id, false);
+    return NULL;
+}
+
+/* Nothing local to run: timers, own queues, a steal round, then wait. NULL when the run is
+ * over. */
+static struct nat_proc *idle(struct nat_worker *w)
+{
+    struct nat_rt *rt = w->rt;
+    enter_idle(w, nat_now_ns());
+    bool timed_out = false;
+    while (!ws_load_acquire(&rt->done)) {
+        if (w->ntimers > 0)
+            fire_timers(w, nat_now_ns());
+        struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, false));
+        if (p == NULL)
+            p = steal_round(w, false);
+        if (p == NULL)
+            p = wait_for_work(w, &timed_out);
+        if (p != NULL) {
+            if (timed_out)
+                w->st.timeout_finds++;
+            leave_idle(w);
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* ---- the loop ------------------------------------------------------------------------------ */
+
+/* Every hk_every scheduling points: due timers, the inbox (work placed here
+ * by other cores: ws_sched_next drains it and picks by priority), and publication. */
+static struct nat_proc *housekeep(struct nat_worker *w)
+{
+    w->housekeep = w->hk_every;
+    if (WS_UNLIKELY(ws_load_relaxed(&w->rt->failed))) {
+        w->head = w->tail;   /* a failed run: drop the ring, go idle and see done */
+        return NULL;
+    }
+    if (w->ntimers > 0)
+        fire_timers(w, nat_now_ns());
+    if (ws_load_relaxed(&w->s->cores[w->id].inbox.len) != 0) {
+        struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, w->after_preempt));
+        w->after_preempt = false;
+        if (p != NULL)
+            return p;
+    }
+    if (w->fast && ring_count(w) > 1 &&
+        ws_deque_size(&w->s->cores[w->id].q[WS_PRIO_NORMAL]) < w->rt->publish_target)
+        publish(w, ws_load_relaxed(&w->s->nidle) != 0 ? 1 : 2 * w->rt->publish_target);
+    return NULL;
+}
+
+static struct nat_proc *next_slow(struct nat_worker *w)
+{
+    struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, w->after_preempt));
+    w->after_preempt = false;
+    if (p == NULL && w->tail != w->head)
+        p = w->ring[--w->tail & NAT_RING_MASK];
+    if (p == NULL)
+        return idle(w);
+    leave_idle(w);   /* the first process of a run arrives in the inbox of an idle worker */
+    return p;
+}
+
+static inline struct nat_proc *next_proc(struct nat_worker *w)
+{
+    if (WS_UNLIKELY(--w->housekeep == 0)) {
+        struct nat_proc *p = housekeep(w);
+        if (p != NULL)
+            return p;
+    }
+    if (WS_LIKELY(w->tail != w->head))
+        return w->ring[--w->tail & NAT_RING_MASK];
+    return next_slow(w);
+}
+
+static void sample_first(struct nat_worker *w, struct nat_proc *p)
+{
+    p->sample = 2;
+    uint64_t now = rel_now(w, nat_now_ns()) + 1;
+    sim_hist_add(w->wait_hist, now > p->t_spawn ? now - p->t_spawn : 0);
+}
+
+static void proc_exited(struct nat_worker *w, struct nat_proc *p)
+{
+    w->st.exits++;
+    w->live_delta--;
+    if (WS_UNLIKELY(p->sample != 0)) {
+        uint64_t now = rel_now(w, nat_now_ns()) + 1;
+        sim_hist_add(w->resp_hist, now > p->t_spawn ? now - p->t_spawn : 0);
+    }
+    nat_proc_free(w, p);
+}
+
+/* Its reduction budget is spent: back to the queue; the next pick takes the oldest (BEAM). */
+static void on_yield(struct nat_worker *w, struct nat_proc *p)
+{
+    w->st.preemptions++;
+    w->after_preempt = true;
+    share_up(p->parent);
+    p->dirty = 1;
+    nat_live_flush(w);
+    check(w, ws_sched_requeue(w->s, w->id, &p->wp), p, "requeued");
+    nat_after_push(w);
+}
+
+static inline void run(struct nat_worker *w, struct nat_proc *p)
+{
+    w->st.run++;
+    p->wp.cur_core = (int32_t)w->id;
+    if (WS_UNLIKELY(!ws_proc_allowed(&p->wp, w->id)))
+        w->st.aff_violations++;
+    if (WS_UNLIKELY(p->sample == 1))
+        sample_first(w, p);
+    enum nat_step r;
+    while ((r = p->step(w, p)) == NAT_AGAIN)
+        continue;
+    if (r == NAT_EXIT)
+        proc_exited(w, p);
+    else if (r == NAT_YIELD)
+        on_yield(w, p);
+}
+
+static void pin(struct nat_worker *w)
+{
+    if (w->os_cpu < 0)
+        return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(w->os_cpu, &one);
+    w->pinned = pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0;
+}
+
+void *nat_worker_main(void *arg)
+{
+    struct nat_worker *w = arg;
+    struct nat_rt *rt = w->rt;
+    pin(w);
+    atomic_fetch_add_explicit(&rt->nready, 1, memory_order_acq_rel);
+    nat_futex_wake(&rt->nready, 1);
+    while (!ws_load_acquire(&rt->start))   /* pairs with nat_rt_start's release */
+        nat_futex_wait(&rt->start, 0, 0);
+    w->busy_since = rt->t0;
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    struct nat_proc *p;
+    while ((p = next_proc(w)) != NULL)
+        run(w, p);
+    if (!w->is_idle)
+        enter_idle(w, nat_now_ns());     /* a failed run: close the busy period */
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    w->st.cpu_ns = (uint64_t)((c1.tv_sec - c0.tv_sec) * 1000000000 + (c1.tv_nsec - c0.tv_nsec));
+    return NULL;
+}

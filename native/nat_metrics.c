@@ -1,0 +1,195 @@
+/* nat_metrics.c: per-core timeseries buckets and the collection of a native run's metrics into
+ * the structs the database stores (see nat_metrics.h). Times are wall-clock ns. */
+#include "native/nat_metrics.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Halve the resolution: bucket i becomes buckets 2i and 2i+1. */
+static void ts_double(struct nat_ts *ts)
+{
+    for (uint32_t i = 0; i < NAT_TS_BUCKETS / 2; i++) {
+        ts->busy[i] = ts->busy[2 * i] + ts->busy[2 * i + 1];
+        ts->queue[i] = ts->queue[2 * i] > ts->queue[2 * i + 1] ? ts->queue[2 * i]
+                                                                : ts->queue[2 * i + 1];
+    }
+    memset(ts->busy + NAT_TS_BUCKETS / 2, 0, sizeof(ts->busy[0]) * NAT_TS_BUCKETS / 2);
+    memset(ts->queue + NAT_TS_BUCKETS / 2, 0, sizeof(ts->queue[0]) * NAT_TS_BUCKETS / 2);
+    ts->width *= 2;
+}
+
+static void ts_fit(struct nat_ts *ts, uint64_t t)
+{
+    while (t / ts->width >= NAT_TS_BUCKETS)
+        ts_double(ts);
+}
+
+void nat_ts_busy(struct nat_ts *ts, uint64_t start, uint64_t len)
+{
+    if (len == 0)
+        return;
+    ts_fit(ts, start + len - 1);
+    while (len > 0) {
+        uint64_t i = start / ts->width;
+        uint64_t room = (i + 1) * ts->width - start;
+        uint64_t part = len < room ? len : room;
+        ts->busy[i] += part;
+        start += part;
+        len -= part;
+    }
+}
+
+void nat_ts_queue(struct nat_ts *ts, uint64_t t, uint64_t q)
+{
+    ts_fit(ts, t);
+    uint32_t *b = &ts->queue[t / ts->width];
+    if (q > *b)
+        *b = q > UINT32_MAX ? UINT32_MAX : (uint32_t)q;
+}
+
+static void hist_merge(struct sim_hist *into, const struct sim_hist *h)
+{
+    into->count += h->count;
+    if (h->max > into->max)
+        into->max = h->max;
+    for (size_t i = 0; i < sizeof(h->b) / sizeof(h->b[0]); i++)
+        into->b[i] += h->b[i];
+}
+
+static void fill_core(const struct nat_rt *rt, uint32_t c, uint64_t span,
+                      struct sim_core_stats *o, struct sim_run_summary *s)
+{
+    const struct nat_worker *w = &rt->w[c];
+    const struct ws_core_stats *ws = &rt->s->cores[c].stats;
+    o->busy_ns = w->st.busy_ns < span ? w->st.busy_ns : span;
+    o->steal_ns = w->st.steal_ns < span - o->busy_ns ? w->st.steal_ns : span - o->busy_ns;
+    o->idle_ns = span - o->busy_ns - o->steal_ns;
+    o->sleep_ns = w->st.sleep_ns < o->idle_ns ? w->st.sleep_ns : o->idle_ns;
+    o->wakeups = w->st.wakeups;
+    o->processes_run = w->st.run;
+    o->steals_in = ws->steal_items;
+    o->steals_out = atomic_load_explicit(&ws->steals_out, memory_order_relaxed);
+    for (int r = 0; r < WS_STEAL_RESULT_COUNT; r++)
+        o->steal_attempts += ws->steal_result[r];
+    enum ws_core_kind kind = ws_topo_core_kind(rt->topo, c);
+    strncpy(o->kind, ws_core_kind_name(kind), sizeof(o->kind) - 1);
+    o->cluster = ws_topo_cluster_of(rt->topo, c);
+    o->node = ws_topo_node_of(rt->topo, c);
+    s->steals += ws->steal_items;
+    s->steal_attempts += o->steal_attempts;
+    for (int r = WS_STEAL_EMPTY; r < WS_STEAL_RESULT_COUNT; r++)
+        s->steal_fail[r - 1] += ws->steal_result[r];
+    for (int d = WS_DIST_SMT; d < WS_DIST_COUNT; d++)
+        s->migrations[d - 1] += ws->migrations[d];
+    s->migration_cost_ns += w->st.migration_cost_ns;
+    s->preemptions += w->st.preemptions;
+    s->messages += w->st.messages;
+    s->processes += w->st.exits;
+    double active = (double)(span - o->sleep_ns);
+    s->energy_j += (active * ws_topo_power_w(rt->topo, kind, true) +
+                    (double)o->sleep_ns * ws_topo_power_w(rt->topo, kind, false)) / 1e9;
+}
+
+/* Every worker's buckets at the widest worker's width, as samples of every core. */
+static int fill_timeseries(const struct nat_rt *rt, uint64_t span, struct sim_run_metrics *m)
+{
+    uint64_t width = NAT_TS_FIRST_WIDTH;
+    for (uint32_t c = 0; c < rt->n; c++)
+        if (rt->w[c].ts.width > width)
+            width = rt->w[c].ts.width;
+    while (span / width >= NAT_TS_BUCKETS)
+        width *= 2;
+    uint64_t nb = span / width + 1;
+    m->timeseries = calloc((size_t)rt->n * nb, sizeof(struct sim_ts_sample));
+    if (m->timeseries == NULL)
+        return -1;
+    size_t k = 0;
+    for (uint32_t c = 0; c < rt->n; c++) {
+        struct nat_ts ts = rt->w[c].ts;
+        while (ts.width < width)
+            ts_double(&ts);
+        for (uint64_t i = 0; i < nb; i++) {
+            uint64_t lo = i * width, hi = lo + width < span ? lo + width : span;
+            struct sim_ts_sample *t = &m->timeseries[k++];
+            t->core = c;
+            t->t_ns = hi;
+            t->utilization = (double)ts.busy[i] / (double)(hi > lo ? hi - lo : 1);
+            if (t->utilization > 1.0)
+                t->utilization = 1.0;
+            t->queue_len = ts.queue[i];
+        }
+    }
+    m->ntimeseries = k;
+    m->run.timeseries_interval_ns = width;
+    return 0;
+}
+
+int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, struct nat_extra *x)
+{
+    memset(m, 0, sizeof(*m));
+    memset(x, 0, sizeof(*x));
+    uint64_t start = rt->t_first > rt->t0 ? rt->t_first : rt->t0;
+    uint64_t end = atomic_load_explicit(&rt->t_end, memory_order_relaxed);
+    uint64_t span = end > start ? end - start : 0;
+    struct sim_run_summary *s = &m->summary;
+    struct sim_hist *wait = calloc(1, sizeof(*wait)), *resp = calloc(1, sizeof(*resp));
+    m->ncores = rt->n;
+    m->cores = calloc(rt->n, sizeof(struct sim_core_stats));
+    m->steal_matrix = calloc((size_t)rt->n * rt->n, sizeof(uint64_t));
+    if (wait == NULL || resp == NULL || m->cores == NULL || m->steal_matrix == NULL)
+        goto nomem;
+    s->makespan_ns = span;
+    x->pinned = true;
+    uint64_t busy = 0;
+    for (uint32_t c = 0; c < rt->n; c++) {
+        const struct nat_worker *w = &rt->w[c];
+        fill_core(rt, c, span, &m->cores[c], s);
+        busy += m->cores[c].busy_ns;
+        hist_merge(wait, w->wait_hist);
+        hist_merge(resp, w->resp_hist);
+        memcpy(&m->steal_matrix[(size_t)c * rt->n], w->steal_row, rt->n * sizeof(uint64_t));
+        m->steal_matrix[(size_t)c * rt->n + c] = 0;
+        x->publishes += w->st.publishes;
+        x->aff_violations += w->st.aff_violations;
+        x->timeouts += w->st.timeouts;
+        x->timeout_finds += w->st.timeout_finds;
+        x->wakeups += w->st.wakeups;
+        x->dropped += w->st.dropped;
+        x->tally += w->st.tally;
+        x->cpu_ns += w->st.cpu_ns;
+        if (w->os_cpu >= 0 && !w->pinned)
+            x->pinned = false;
+    }
+    x->spawns = s->processes + rt->stuck - rt->main_next_id;   /* every process but the roots */
+    s->stuck_processes = rt->stuck;
+    s->utilization = span ? (double)busy / ((double)span * rt->n) : 0;
+    if (s->utilization > 1.0)
+        s->utilization = 1.0;
+    s->wait_p50_ns = sim_hist_quantile(wait, 0.50);
+    s->wait_p95_ns = sim_hist_quantile(wait, 0.95);
+    s->wait_p99_ns = sim_hist_quantile(wait, 0.99);
+    s->resp_p50_ns = sim_hist_quantile(resp, 0.50);
+    s->resp_p95_ns = sim_hist_quantile(resp, 0.95);
+    s->resp_p99_ns = sim_hist_quantile(resp, 0.99);
+    free(wait);
+    free(resp);
+    if (fill_timeseries(rt, span, m) != 0)
+        goto nomem_done;
+    return 0;
+nomem:
+    free(wait);
+    free(resp);
+nomem_done:
+    nat_metrics_free(m);
+    return -1;
+}
+
+void nat_metrics_free(struct sim_run_metrics *m)
+{
+    free(m->cores);
+    free(m->steal_matrix);
+    free(m->timeseries);
+    m->cores = NULL;
+    m->steal_matrix = NULL;
+    m->timeseries = NULL;
+}

@@ -1,0 +1,36 @@
+/* nat_metrics.h: what a native run measured, in the simulator's metrics structs (sim_metrics.h,
+ * stored by sim_db_write_run exactly like a replay): the per-core timeseries buckets each worker
+ * keeps, and the collection after the workers have exited. */
+#ifndef NAT_METRICS_H
+#define NAT_METRICS_H
+
+#include "native/nat_rt.h"
+#include "sim/sim_metrics.h"
+
+/* Add a busy interval [start, start + len) (ns since t0) to ts, doubling its bucket width until
+ * the interval fits (pairs of buckets merge). Owner of ts only. */
+void nat_ts_busy(struct nat_ts *ts, uint64_t start, uint64_t len);
+
+/* Record a queue length q seen at time t (the bucket keeps the largest). */
+void nat_ts_queue(struct nat_ts *ts, uint64_t t, uint64_t q);
+
+/* Counters of a native run that the database has no column for. */
+struct nat_extra {
+    uint64_t spawns;              /* processes created by workers (roots not included) */
+    uint64_t publishes;           /* ring entries moved into ws_sched deques */
+    uint64_t aff_violations;      /* dispatches of strict processes outside their set: 0 */
+    uint64_t timeouts;            /* futex sleeps ended by the safety timeout */
+    uint64_t timeout_finds;       /* ... of which found work on the next look */
+    uint64_t wakeups;             /* futex sleeps ended by a wake-up */
+    uint64_t dropped;             /* replay: messages to processes that had exited */
+    uint64_t tally;               /* workload count kept by the workers (UTS nodes) */
+    uint64_t cpu_ns;              /* CPU time of all workers (spinning included) */
+    bool pinned;                  /* every worker that had a CPU to pin to is pinned */
+};
+
+/* Fill m from a finished runtime (m->run is left for the caller; arrays are malloc'd: free
+ * with nat_metrics_free). 0, or -1 when out of memory (m freed). */
+int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, struct nat_extra *x);
+void nat_metrics_free(struct sim_run_metrics *m);
+
+#endif

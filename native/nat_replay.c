@@ -1,0 +1,278 @@
+/* nat_replay.c: native replay of trace processes (the model is in nat_replay.h). */
+#include "native/nat_replay.h"
+#include "native/nat_calib.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int nat_replay_open(struct nat_replay *r, const char *trace, double scale, double ipn,
+                    uint32_t ncores, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof(*r));
+    r->scale = scale > 0 ? scale : 1.0;
+    r->ipn = ipn > 0 ? ipn : 1.0;
+    r->ncores = ncores;
+    if ((r->t = sim_trace_open(trace, NULL, err, errlen)) == NULL)
+        return -1;
+    if (sim_idmap_init(&r->live, 1024) != 0 || sim_idmap_init(&r->pending, 16) != 0 ||
+        sim_idmap_init(&r->exited, 1024) != 0) {
+        snprintf(err, errlen, "out of memory");
+        nat_replay_close(r);
+        return -1;
+    }
+    pthread_mutex_init(&r->lock, NULL);
+    return 0;
+}
+
+void nat_replay_close(struct nat_replay *r)
+{
+    if (r->t != NULL) {
+        /* Processes left alive by a failed run (a deadlock) still hold their records. */
+        for (size_t i = 0; r->live.keys != NULL && i <= r->live.mask; i++) {
+            if (r->live.keys[i] == UINT64_MAX)
+                continue;
+            struct nat_proc *p = (struct nat_proc *)(uintptr_t)r->live.vals[i];
+            sim_trace_release(r->t, p->u.rp.rec);
+            p->u.rp.rec = NULL;
+        }
+        r->tally = r->t->tally;
+        sim_trace_close(r->t);
+        pthread_mutex_destroy(&r->lock);
+    }
+    sim_idmap_destroy(&r->live);
+    sim_idmap_destroy(&r->pending);
+    sim_idmap_destroy(&r->exited);
+    r->t = NULL;
+}
+
+static uint64_t scaled(const struct nat_replay *r, uint64_t ns)
+{
+    return (uint64_t)((double)ns * r->scale + 0.5);
+}
+
+/* Fill p from its record and register it (r->lock held). 0, or -1 after nat_rt_fail. */
+static int setup(struct nat_rt *rt, struct nat_replay *r, struct nat_proc *p,
+                 struct sim_trace_rec *rec)
+{
+    p->dirty = 1;
+    p->wp.id = rec->id;
+    p->wp.prio = rec->prio;
+    p->wp.wset_bytes = rec->ws_bytes;
+    p->wp.expected_ns = 0;
+    for (uint32_t i = 0; i < rec->nphases; i++)
+        if (rec->phases[i].kind == SIM_PHASE_RUN)
+            p->wp.expected_ns += scaled(r, rec->phases[i].arg);
+    p->u.rp = (struct nat_rp){ rec, 0, 0, 0, false };
+    if (rec->aff_kind != SIM_AFF_NONE) {
+        struct ws_cpuset set;
+        if (ws_cpuset_init(&set, r->ncores) != WS_OK)
+            return nat_rt_fail(rt, "out of memory"), -1;
+        for (uint32_t i = 0; i < rec->aff_ncores; i++) {
+            if (ws_cpuset_set(&set, rec->aff_cores[i]) != WS_OK) {
+                ws_cpuset_destroy(&set);
+                return nat_rt_fail(rt, "process %llu (line %llu): affinity: core %u does not exist "
+                                       "natively (%u workers)", (unsigned long long)rec->id,
+                                   (unsigned long long)rec->line, rec->aff_cores[i], r->ncores), -1;
+            }
+        }
+        enum ws_aff_kind k = rec->aff_kind == SIM_AFF_STRICT ? WS_AFF_STRICT : WS_AFF_PREFERRED;
+        ws_status st = ws_proc_set_affinity(&p->wp, k, &set, rec->aff_preferred);
+        ws_cpuset_destroy(&set);
+        if (st != WS_OK)
+            return nat_rt_fail(rt, "process %llu (line %llu): affinity: invalid",
+                               (unsigned long long)rec->id, (unsigned long long)rec->line), -1;
+    }
+    uint64_t held = 0;
+    sim_idmap_del(&r->pending, rec->id, &held);
+    atomic_store_explicit(&p->mbox, (int64_t)held, memory_order_relaxed);
+    if (sim_idmap_put(&r->live, rec->id, (uint64_t)(uintptr_t)p) != 0)
+        return nat_rt_fail(rt, "out of memory (processes)"), -1;
+    return 0;
+}
+
+static void finish(struct nat_replay *r, struct nat_proc *p)
+{
+    pthread_mutex_lock(&r->lock);
+    sim_idmap_del(&r->live, p->wp.id, NULL);
+    sim_idmap_put(&r->exited, p->wp.id, 1);
+    sim_trace_release(r->t, p->u.rp.rec);
+    pthread_mutex_unlock(&r->lock);
+    p->u.rp.rec = NULL;
+}
+
+static void send_msg(struct nat_worker *w, struct nat_replay *r, uint64_t to)
+{
+    struct nat_proc *t = NULL;
+    int64_t old = 0;
+    uint64_t v;
+    w->st.messages++;
+    pthread_mutex_lock(&r->lock);
+    if (sim_idmap_get(&r->live, to, &v)) {
+        t = (struct nat_proc *)(uintptr_t)v;
+        /* acq_rel: a receiver blocked in RECV (-1) is handed over to us with its state. */
+        old = atomic_fetch_add_explicit(&t->mbox, 1, memory_order_acq_rel);
+    } else if (sim_idmap_get(&r->exited, to, &v)) {
+        w->st.dropped++;
+    } else {
+        uint64_t held = 0;
+        sim_idmap_get(&r->pending, to, &held);
+        if (sim_idmap_put(&r->pending, to, held + 1) != 0)
+            nat_rt_fail(w->rt, "out of memory (messages)");
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (t != NULL && old == -1)
+        nat_ready(w, t);   /* its RECV completes with this message */
+}
+
+static void spawn_child(struct nat_worker *w, struct nat_replay *r, struct nat_proc *p,
+                        uint64_t cid)
+{
+    struct nat_proc *c = nat_proc_new(w, NULL, nat_replay_step);
+    if (c == NULL)
+        return;
+    struct sim_trace_rec *crec;
+    pthread_mutex_lock(&r->lock);
+    int st = sim_trace_child(r->t, p->u.rp.rec, cid, &crec);
+    int ok = st == SIM_TRACE_OK ? setup(w->rt, r, c, crec) : -1;
+    if (st != SIM_TRACE_OK)
+        nat_rt_fail(w->rt, "%s", sim_trace_error(r->t));
+    pthread_mutex_unlock(&r->lock);
+    if (ok == 0)
+        nat_spawn(w, c);
+    else
+        nat_proc_free(w, c);
+}
+
+/* RUN: busy work within the reduction budget. True (with *out) when p must leave the core. */
+static bool run_phase(struct nat_worker *w, struct nat_replay *r, struct nat_proc *p,
+                      uint64_t ns, enum nat_step *out)
+{
+    struct nat_rp *x = &p->u.rp;
+    const struct ws_params *pr = &w->rt->p;
+    if (!x->in_run) {
+        x->remaining = scaled(r, ns);
+        x->in_run = true;
+    }
+    if (x->dispatch != w->st.run) {   /* a new dispatch: a fresh reduction budget */
+        x->dispatch = w->st.run;
+        w->slice_left = pr->time_slice_ns;
+    }
+    bool budget = !pr->no_preempt && pr->time_slice_ns > 0;
+    uint64_t chunk = budget && x->remaining > w->slice_left ? w->slice_left : x->remaining;
+    nat_busy((uint64_t)((double)chunk * r->ipn));
+    x->remaining -= chunk;
+    if (budget)
+        w->slice_left -= chunk;
+    if (x->remaining == 0) {
+        x->in_run = false;
+        x->pc++;
+    }
+    if (budget && w->slice_left == 0 && x->pc < x->rec->nphases) {
+        if (ws_sched_waiting(w->s, w->id) > 0) {   /* reductions spent: yield, as BEAM */
+            *out = NAT_YIELD;
+            return true;
+        }
+        w->slice_left = pr->time_slice_ns;
+    }
+    return false;
+}
+
+enum nat_step nat_replay_step(struct nat_worker *w, struct nat_proc *p)
+{
+    struct nat_replay *r = w->rt->work;
+    struct nat_rp *x = &p->u.rp;
+    while (!ws_load_relaxed(&w->rt->failed)) {
+        if (x->pc >= x->rec->nphases || x->rec->phases[x->pc].kind == SIM_PHASE_EXIT)
+            break;
+        const struct sim_trace_phase *ph = &x->rec->phases[x->pc];
+        enum nat_step out;
+        switch (ph->kind) {
+        case SIM_PHASE_RUN:
+            if (run_phase(w, r, p, ph->arg, &out))
+                return out;
+            break;
+        case SIM_PHASE_WAIT:
+            x->pc++;
+            nat_timer_arm(w, p, nat_now_ns() + scaled(r, ph->arg));
+            return NAT_BLOCK;
+        case SIM_PHASE_SEND:
+            x->pc++;
+            send_msg(w, r, ph->arg);
+            break;
+        case SIM_PHASE_RECV:
+            x->pc++;
+            /* acq_rel: 0 -> -1 hands p to the next sender, which must see the pc above. */
+            if (atomic_fetch_sub_explicit(&p->mbox, 1, memory_order_acq_rel) > 0)
+                break;
+            return NAT_BLOCK;
+        case SIM_PHASE_SPAWN:
+            x->pc++;
+            spawn_child(w, r, p, ph->arg);
+            break;
+        default:
+            nat_rt_fail(w->rt, "process %llu: unknown phase kind %u",
+                        (unsigned long long)p->wp.id, ph->kind);
+            return NAT_EXIT;
+        }
+    }
+    finish(r, p);
+    return NAT_EXIT;
+}
+
+void nat_replay_feed(struct nat_rt *rt, struct nat_replay *r, volatile int *stopped)
+{
+    while (!ws_load_acquire(&rt->done)) {
+        struct sim_trace_rec *rec;
+        pthread_mutex_lock(&r->lock);
+        int st = sim_trace_next_root(r->t, &rec);
+        pthread_mutex_unlock(&r->lock);
+        if (st == SIM_TRACE_END)
+            break;
+        if (st == SIM_TRACE_ERROR) {
+            nat_rt_fail(rt, "%s", sim_trace_error(r->t));
+            break;
+        }
+        uint64_t at = rt->t0 + scaled(r, rec->spawn_ns), now;
+        while ((now = nat_now_ns()) < at && !ws_load_acquire(&rt->done)) {
+            if (stopped != NULL && *stopped)
+                nat_rt_fail(rt, "interrupted");
+            uint64_t d = at - now < 10000000 ? at - now : 10000000;
+            struct timespec ts = { 0, (long)d };
+            nanosleep(&ts, NULL);
+        }
+        struct nat_proc *p = ws_load_acquire(&rt->done) ? NULL
+                             : nat_rt_root_new(rt, nat_replay_step);
+        if (p == NULL) {
+            if (!ws_load_acquire(&rt->done))
+                nat_rt_fail(rt, "out of memory (processes)");
+            pthread_mutex_lock(&r->lock);
+            sim_trace_release(r->t, rec);
+            pthread_mutex_unlock(&r->lock);
+            break;
+        }
+        pthread_mutex_lock(&r->lock);
+        int ok = setup(rt, r, p, rec);
+        pthread_mutex_unlock(&r->lock);
+        if (ok != 0)
+            break;
+        if (nat_rt_inject(rt, p) != 0) {
+            nat_rt_fail(rt, "process %llu: cannot be placed (affinity)",
+                        (unsigned long long)rec->id);
+            break;
+        }
+    }
+    nat_rt_feeder_done(rt);
+}
+
+int nat_replay_check(struct nat_replay *r, char *err, size_t errlen)
+{
+    for (size_t i = 0; r->pending.n > 0 && i <= r->pending.mask; i++) {
+        if (r->pending.keys[i] != UINT64_MAX) {
+            snprintf(err, errlen, "message to process %llu, which never exists",
+                     (unsigned long long)r->pending.keys[i]);
+            return -1;
+        }
+    }
+    return 0;
+}

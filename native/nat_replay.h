@@ -1,0 +1,49 @@
+/* nat_replay.h: replaying a schedlab trace natively. Each trace process becomes a native process
+ * that walks its phases: RUN becomes calibrated busy work (nat_busy) for the phase's ns times
+ * `scale`, cut into reduction budgets of time_slice_ns (a process whose budget is spent yields
+ * if anything else waits, as in the simulator); WAIT becomes a timer of ns times `scale` on the
+ * worker; SEND and RECV use the process's mailbox counter (-1 while it waits in RECV, so a send
+ * knows whether to wake it); SPAWN asks the trace source for the child's record. Roots arrive
+ * at t0 + spawn_ns times `scale`, injected by the creating thread.
+ *
+ * The trace source and the id maps (live processes, messages held for processes not spawned
+ * yet, exited ids) are shared by the workers under one mutex: replayed processes spend
+ * microseconds in RUN phases, so this is not a hot path. Messages to exited processes are
+ * dropped and counted; messages held for a process that never appears fail the run, as in the
+ * simulator. */
+#ifndef NAT_REPLAY_H
+#define NAT_REPLAY_H
+
+#include "native/nat_rt.h"
+#include "sim/sim_idmap.h"
+
+#include <pthread.h>
+
+struct nat_replay {
+    struct sim_trace *t;
+    pthread_mutex_t lock;         /* t and the three maps */
+    struct sim_idmap live;        /* id -> struct nat_proc * */
+    struct sim_idmap pending;     /* id -> messages sent before it was spawned */
+    struct sim_idmap exited;      /* ids that exited */
+    double scale;                 /* ns of the trace -> ns natively */
+    double ipn;                   /* nat_busy iterations per ns */
+    uint32_t ncores;              /* affinity core ids must be below this */
+    uint64_t tally;               /* the source's tally after the run */
+};
+
+/* Open TRACE for replay. 0, or -1 with a message in err. */
+int nat_replay_open(struct nat_replay *r, const char *trace, double scale, double ipn,
+                    uint32_t ncores, char *err, size_t errlen);
+void nat_replay_close(struct nat_replay *r);
+
+/* Creating thread, after nat_rt_start (rt->work == r): inject every root at its time, then
+ * nat_rt_feeder_done. Failures go to nat_rt_fail. */
+void nat_replay_feed(struct nat_rt *rt, struct nat_replay *r, volatile int *stopped);
+
+/* After a successful run: -1 with a message if messages are held for processes that never
+ * appeared. */
+int nat_replay_check(struct nat_replay *r, char *err, size_t errlen);
+
+enum nat_step nat_replay_step(struct nat_worker *w, struct nat_proc *p);
+
+#endif

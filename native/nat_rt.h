@@ -1,0 +1,454 @@
+/* nat_rt.h: the native runtime: worker threads pinned to host cores, each driving one core of the
+ * core/ scheduler (ws_sched) through a platform of real clocks, per-worker generators and futex
+ * sleeping, running processes that are small state machines.
+ *
+ * The design, in one place
+ * ------------------------
+ * Workers. One thread per core of the run's topology (native/nat_topo.h builds it from the host
+ * and the binding kind), pinned to that core's os_id, running ws_sched's core of the same index.
+ * Everything ws_sched decides natively it decides as in the simulator: placement of spawns and
+ * wake-ups (affinity, inboxes), priorities, steal rounds with the victim strategy, the stealing
+ * rules and the migration cost model, the wake throttle. The platform (nat_rt.c): now_ns is
+ * CLOCK_MONOTONIC; random is a per-worker SplitMix64 seeded from (seed, worker); charge only
+ * counts (the time has passed already); wake bumps the target's futex word.
+ *
+ * Processes. A nat_proc embeds a ws_proc and a step function; the worker calls the step, which
+ * returns EXIT (done: the worker frees it), BLOCK (it handed itself to a join, a mailbox or a
+ * timer: the worker must not touch it again), YIELD (its reduction budget is spent: requeue it
+ * through ws_sched_requeue, oldest-first next pick as BEAM) or AGAIN (its join completed while
+ * it blocked: step once more). Fork-join results travel as join messages: a parent expects k
+ * children plus itself (nat_join_expect), each child adds its value and counts down
+ * (nat_join_arrive), and whoever counts the last one makes the parent runnable; the parent's own
+ * count-down when it blocks (nat_join_block) means no wake-up can be lost. Trace replay uses
+ * per-process mailboxes (nat_replay.c): a counter that is -1 while its owner waits in RECV, so
+ * one fetch_add tells the sender whether it must wake the receiver.
+ *
+ * The fast path (lazy publication). A spawn that ws_sched_spawn would place on the spawner
+ * anyway (no affinity elsewhere, normal priority) goes onto the worker's private LIFO ring
+ * instead of the Chase-Lev deque: no fence, no atomics, no clock, no syscall, no lock; and a
+ * process comes from a per-worker pool. Work in the ring is invisible to thieves, so a worker
+ * publishes: at every housekeeping point (every NAT_HOUSEKEEP scheduling points), if its deque
+ * holds fewer than `publish_target` processes, it moves its oldest ring entries there
+ * (ws_sched_enqueue_on, which wakes a sleeper) until it does, keeping 2 * publish_target on the
+ * ring for itself, or only 1 when ws_sched's idle count says somebody is waiting for work. So
+ * thieves always find the oldest (biggest) work of a busy worker in its deque, even while the
+ * operating system has that worker descheduled, and the owner pays for a publication only when
+ * a thief took one (or its ring ran dry). The ring's entries are always newer than the deque's,
+ * so the owner still runs newest-first and thieves still take the oldest, as with one deque;
+ * stealing itself is ws_sched_steal, unchanged. This is the private-deque idea of Acar,
+ * Charguéraud and Rainey (PPoPP 2013) kept in the shape of a split deque. `fast = false` (or a
+ * non-normal priority) sends every spawn through ws_sched_spawn and every pick through
+ * ws_sched_next.
+ *
+ * Joins without atomics. A parent's join counter is touched with plain (relaxed load + store)
+ * operations while all its children are on its worker's ring, because only that worker can run
+ * them. The moment a process leaves the ring (published, or handed to ws_sched) the worker sets
+ * join_shared on its parent and on every ancestor up to the first one already set (a woken
+ * ancestor may run elsewhere, so shared-ness is kept closed upwards); from then on every
+ * operation on those counters is an acq_rel RMW. The flag goes from clear to set once, written
+ * by the only thread that touches the counter while it is clear, and reaches other workers with
+ * the process through the deque's release/acquire.
+ *
+ * Sleeping. An idle worker does one steal round, then sets its sleeping bit (seq_cst), makes a
+ * seq_cst RMW on the runtime's `dekker` word and takes ws_sched's last look (Dekker's pattern
+ * against a pusher that pushes, makes the same RMW and reads the bitmap: one of the two sees the
+ * other; nat_dekker). With nothing found it spins on its futex word for spin_ns (a wake-up then
+ * costs nothing, as in the simulator), then sleeps in futex_wait. A waker increments the word and
+ * calls futex_wake only if the sleeper said it is parked. Every push the runtime makes is
+ * followed by nat_dekker and a wake check; the pushes ws_sched makes on its own (the extra
+ * processes of a half-steal, inbox drains) and its wake throttle are covered by a safety net:
+ * the futex wait times out after `safety_sleep_ns` (default 2 ms) and the worker looks again.
+ * How often that found work is counted (timeout_finds); it is mostly work ws_sched's wake policy
+ * sends no wake-up for, which the simulator leaves to its core as well.
+ *
+ * Termination. Live processes are counted without a shared atomic per spawn: each worker keeps
+ * a delta and adds it to the global count before it makes any process visible to another worker
+ * (publication, any ws_sched enqueue, replay spawns) and when it goes idle. A process that was
+ * never visible to others has its +1 in its spawner's delta until it exits there, so the global
+ * count can only reach zero when no process is alive; the worker whose flush reaches zero
+ * records the end time and wakes everyone.
+ *
+ * Memory. Processes come from per-worker pools of slabs. A thief's steal predicate reads the
+ * oldest process of a victim's deque before its CAS decides, so a process may be read by a thief
+ * that lost the race after it exited. Freed processes therefore wait in a limbo batch until every
+ * worker that was inside a steal round when the batch was sealed has left it (an epoch scheme
+ * whose critical sections are the steal rounds: a worker's counter is odd during a round). A
+ * worker that is descheduled while running processes never holds reuse up; only one preempted
+ * inside a steal round does, for as long as it is off the CPU.
+ *
+ * Threads: nat_proc_new, nat_spawn, nat_join_* and nat_ready run on the worker that calls them
+ * (the step's worker); nat_rt_* are for the thread that created the runtime.
+ */
+#ifndef NAT_RT_H
+#define NAT_RT_H
+
+#include "core/ws_atomic.h"
+#include "core/ws_sched.h"
+#include "sim/sim_hist.h"
+#include "sim/sim_trace.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NAT_RING_CAP 1024u          /* private ring per worker (a power of two) */
+#define NAT_RING_MASK (NAT_RING_CAP - 1)
+#define NAT_HOUSEKEEP 8u            /* scheduling points between housekeeping (fast mode) */
+#define NAT_TS_BUCKETS 128
+#define NAT_TS_FIRST_WIDTH 1000     /* ns; buckets double as the run grows */
+
+enum nat_step { NAT_EXIT = 0, NAT_BLOCK, NAT_YIELD, NAT_AGAIN };
+
+struct nat_worker;
+struct nat_proc;
+typedef enum nat_step (*nat_step_fn)(struct nat_worker *w, struct nat_proc *p);
+
+/* Payloads of the built-in behaviours. */
+struct nat_fj {               /* fib: n; nqueens: row and the three occupancy masks */
+    uint32_t n, row, cols, ld, rd;
+};
+struct nat_utsn {             /* one UTS node */
+    uint8_t digest[20];
+    uint32_t depth;
+};
+struct nat_rp {               /* a replayed trace process */
+    struct sim_trace_rec *rec;
+    uint64_t remaining;       /* ns left in the RUN phase at pc (scaled) */
+    uint64_t dispatch;        /* the worker's dispatch count when its budget was last reset */
+    uint32_t pc;
+    bool in_run;
+};
+
+/* A process. Invariant: at any time it is in exactly one of: a worker's ring, a ws_sched deque
+ * or inbox, running on a worker, blocked (join, mailbox or timer), or in a pool. */
+struct nat_proc {
+    struct ws_proc wp;            /* first: ws_sched hands back &wp */
+    nat_step_fn step;
+    struct nat_proc *parent;      /* join_arrive reports here; NULL: to the run's result */
+    struct nat_proc *next;        /* pool / limbo link */
+    _Atomic uint64_t acc;         /* sum of the joined children's values (nat_join_expect) */
+    _Atomic int32_t join;         /* children not joined yet, + 1 until the parent blocks */
+    uint8_t join_shared;          /* a child left the ring: join/acc only through RMWs */
+    uint8_t state;                /* the behaviour's program counter */
+    uint8_t sample;               /* 1: latency-sampled, 2: its first run was recorded */
+    uint8_t dirty;                /* wp may differ from the template: it went through ws_sched
+                                     or got its own affinity, priority or record */
+    _Atomic int64_t mbox;         /* replay mailbox: messages waiting, -1 = blocked in RECV */
+    uint64_t t_spawn;             /* sampled processes: spawn time (ns since start + 1) */
+    union {
+        struct nat_fj fj;
+        struct nat_utsn uts;
+        struct nat_rp rp;
+    } u;
+};
+
+struct nat_slab;
+
+/* Per-worker process pool with deferred reuse (see Memory above). Owner only. */
+struct nat_pool {
+    struct nat_proc *free;        /* reusable now (strict core sets are dropped on reuse) */
+    struct nat_proc *limbo, *limbo_tail;   /* freed since the last seal */
+    uint32_t nlimbo;
+    struct nat_proc *sealed, *sealed_tail; /* waiting for a grace period */
+    uint64_t *snap;               /* every worker's qs when `sealed` was sealed */
+    struct nat_slab *slabs;
+};
+
+struct nat_timer {
+    uint64_t t;                   /* absolute CLOCK_MONOTONIC ns */
+    struct nat_proc *p;
+};
+
+/* Per-core timeseries: busy ns and largest queue per bucket of `width` ns (doubling). */
+struct nat_ts {
+    uint64_t width;
+    uint64_t busy[NAT_TS_BUCKETS];
+    uint32_t queue[NAT_TS_BUCKETS];
+};
+
+/* Counters of one worker; written only by its thread, read after it exited. */
+struct nat_stats {
+    uint64_t run, exits, publishes, preemptions, messages, dropped;
+    uint64_t aff_violations;      /* dispatches on a core outside a strict process's set */
+    uint64_t tally;               /* workload count (UTS nodes) */
+    uint64_t busy_ns, steal_ns, sleep_ns, wakeups, timeouts, timeout_finds;
+    uint64_t migration_cost_ns, probe_ns;
+    uint64_t cpu_ns;              /* the thread's CPU time from start to exit */
+};
+
+struct nat_rt;
+
+struct nat_worker {
+    /* ---- owner-only ---- */
+    struct nat_rt *rt;
+    struct ws_sched *s;
+    uint32_t id, nworkers;
+    bool fast;                    /* the private ring is in use */
+    bool after_preempt;
+    bool is_idle;
+    uint32_t housekeep;           /* countdown to the next housekeeping point */
+    uint32_t hk_every;
+    uint32_t head, tail;          /* ring entries [head, tail), newest at tail - 1 */
+    struct nat_proc **ring;
+    struct nat_pool pool;
+    int64_t live_delta;
+    uint64_t next_id;
+    uint64_t rng;
+    uint32_t sample;              /* countdown to the next sampled spawn */
+    uint64_t slice_left;          /* replay: run budget of the current dispatch, ns */
+    uint64_t qs_count;
+    uint64_t busy_since;
+    uint64_t steal_seen;          /* ws steal_items already in the steal matrix */
+    uint64_t *steal_row;          /* [nworkers] steals by this thief from each victim */
+    struct nat_timer *timers;     /* min-heap by t */
+    uint32_t ntimers, timers_cap;
+    struct sim_hist *wait_hist, *resp_hist;
+    struct nat_ts ts;
+    struct nat_stats st;
+    int32_t os_cpu;               /* CPU to pin to, -1 = none */
+    bool pinned;
+    pthread_t thread;
+    bool started;
+    /* ---- touched by other threads ---- */
+    _Alignas(WS_CACHE_LINE) _Atomic uint32_t wake_seq; /* futex word: bumped by every wake */
+    _Atomic uint32_t parked;      /* in futex_wait (a waker must call futex_wake) */
+    _Atomic uint64_t qs;          /* steal rounds * 2, + 1 while inside one */
+    _Atomic uint32_t ntimers_pub; /* ntimers, for the deadlock watchdog */
+};
+
+struct nat_rt_opts {
+    const struct ws_topo *topo;   /* borrowed; one worker per core */
+    const int32_t *os_cpus;       /* [topo->ncores] pin targets (-1 = none); NULL = no pinning */
+    const struct ws_params *params; /* copied */
+    const char *strategy;
+    uint64_t seed;
+    bool fast;                    /* private rings and lazy publication */
+    uint32_t sample_every;        /* latency sample: one spawn in this many (>= 1) */
+    uint64_t safety_sleep_ns;     /* futex wait timeout; 0 = 2 ms */
+    uint64_t publish_target;      /* 0 = 2 * max(min_steal_queue, 1) */
+};
+
+struct nat_rt {
+    struct nat_rt_opts o;
+    const struct ws_topo *topo;
+    struct ws_sched *s;
+    struct ws_params p;
+    uint32_t n;
+    struct nat_worker *w;         /* [n] */
+    struct ws_proc tmpl;          /* what ws_proc_init makes: copied into new processes */
+    uint64_t publish_target;
+    uint64_t safety_ns;
+    _Alignas(WS_CACHE_LINE) _Atomic uint64_t dekker; /* see nat_dekker */
+    _Alignas(WS_CACHE_LINE) _Atomic int64_t live; /* flushed live count (+1: the root feeder) */
+    _Atomic uint32_t done;        /* futex word: 1 once finished or failed */
+    _Atomic uint32_t start;       /* futex word: workers wait for 1 */
+    _Atomic uint32_t failed;
+    _Atomic uint32_t nready;      /* futex word: workers pinned and waiting for start */
+    uint64_t stuck;               /* processes left blocked by a deadlock */
+    uint64_t t0;                  /* CLOCK_MONOTONIC ns when the workers were released */
+    uint64_t t_first;             /* when the first root was injected (0: none yet) */
+    _Atomic uint64_t t_end;
+    _Atomic uint64_t result;      /* value joined by a root (parent NULL) */
+    void *work;                   /* the workload's context */
+    pthread_mutex_t lock;         /* replay: the trace source and id maps; errors */
+    uint32_t root_rr;
+    struct nat_pool main_pool;    /* roots made by the creating thread */
+    uint64_t main_next_id;
+    char err[512];
+};
+
+/* Monotonic clock, ns. */
+uint64_t nat_now_ns(void);
+
+/* Create the runtime (threads are not started). 0, or -1 with a message in err (unknown
+ * strategy, out of memory). */
+int nat_rt_create(const struct nat_rt_opts *o, struct nat_rt **out, char *err, size_t errlen);
+
+/* Creating thread: a root process running `step` from the main pool (NULL: out of memory). */
+struct nat_proc *nat_rt_root_new(struct nat_rt *rt, nat_step_fn step);
+
+/* Creating thread: start the workers (pinned), waiting for them to be ready, and record t0.
+ * 0, or -1 with a message in err. */
+int nat_rt_start(struct nat_rt *rt, char *err, size_t errlen);
+
+/* Creating thread: make root p runnable (placed round-robin, corrected for affinity, into that
+ * core's inbox; the core is woken). Before or after nat_rt_start. 0, or -1 if no core may run
+ * it. */
+int nat_rt_inject(struct nat_rt *rt, struct nat_proc *p);
+
+/* Creating thread: no more roots will come (drops the feeder's +1 of the live count). */
+void nat_rt_feeder_done(struct nat_rt *rt);
+
+/* Creating thread: wait until every process has exited (or a failure, an interrupt through
+ * *stopped, or a deadlock: every worker asleep, no timer armed, nothing queued, processes left),
+ * then join the workers. 0, or -1 with a message in err. */
+int nat_rt_wait(struct nat_rt *rt, volatile int *stopped, char *err, size_t errlen);
+
+/* Join the worker threads if they run (they must have been told to stop: nat_rt_wait returned,
+ * or the run failed). Idempotent; NULL is a no-op. */
+void nat_rt_join(struct nat_rt *rt);
+
+/* Free everything (joining the workers first). NULL is a no-op. */
+void nat_rt_destroy(struct nat_rt *rt);
+
+/* Record a failure (first message wins) and stop the run. Any thread. */
+void nat_rt_fail(struct nat_rt *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- slow paths of the inline functions below (nat_loop.c, nat_rt.c) ---------------------- */
+
+struct nat_proc *nat_pool_refill(struct nat_worker *w);
+void nat_proc_inherit(struct nat_worker *w, struct nat_proc *child, const struct nat_proc *parent);
+void nat_spawn_slow(struct nat_worker *w, struct nat_proc *p);
+void nat_ready_slow(struct nat_worker *w, struct nat_proc *p);
+void nat_sample_spawn(struct nat_worker *w, struct nat_proc *p);
+/* Flush w's live delta into the global count (see Termination). */
+void nat_live_flush(struct nat_worker *w);
+/* Seal the limbo batch and release the sealed one if its grace period passed. */
+void nat_pool_advance(struct nat_worker *w);
+/* Wake worker `target` (any thread): bump its futex word, futex_wake it if parked. */
+void nat_wake_worker(struct nat_rt *rt, uint32_t target);
+/* Worker w: p (which last ran on w) becomes runnable again at `at` (CLOCK_MONOTONIC ns). */
+void nat_timer_arm(struct nat_worker *w, struct nat_proc *p, uint64_t at);
+/* After a push the runtime made into w's deque: nat_dekker, then wake a sleeper if work waits. */
+void nat_after_push(struct nat_worker *w);
+/* The thread body of a worker. */
+void *nat_worker_main(void *arg);
+
+/* The sleep/wake handshake's ordering point: a seq_cst RMW on one shared word, made by a
+ * pusher between its push and its look at the sleeping bitmap, and by a sleeper between setting
+ * its sleeping bit and its last look for work. The two RMWs are ordered; whichever comes second
+ * synchronises with the first, so either the pusher sees the sleeper or the sleeper sees the
+ * push (Dekker's pattern, without fences, which ThreadSanitizer does not model). */
+static inline void nat_dekker(struct nat_rt *rt)
+{
+    atomic_fetch_add_explicit(&rt->dekker, 0, memory_order_seq_cst);
+}
+
+/* ---- the fast path ------------------------------------------------------------------------- */
+
+#define NAT_LIMBO_BATCH 64u   /* frees between attempts to recycle (nat_pool_advance) */
+
+/* Worker w: p exited; back to the pool once no thief can be reading it (see Memory). */
+static inline void nat_proc_free(struct nat_worker *w, struct nat_proc *p)
+{
+    if (w->pool.limbo == NULL)
+        w->pool.limbo_tail = p;
+    p->next = w->pool.limbo;
+    w->pool.limbo = p;
+    if (WS_UNLIKELY(++w->pool.nlimbo >= NAT_LIMBO_BATCH))
+        nat_pool_advance(w);
+}
+
+
+/* May p go on w's ring, i.e. is w where ws_sched_spawn would put it anyway? */
+static inline bool nat_local_ok(const struct nat_worker *w, const struct nat_proc *p)
+{
+    return w->fast && p->wp.prio == WS_PRIO_NORMAL &&
+           (p->wp.aff_kind == WS_AFF_NONE ||
+            (p->wp.aff_kind == WS_AFF_STRICT && ws_cpuset_test(&p->wp.cores, w->id) &&
+             (p->wp.pref_core < 0 || p->wp.pref_core == (int32_t)w->id)) ||
+            (p->wp.aff_kind == WS_AFF_PREFERRED && p->wp.pref_core == (int32_t)w->id));
+}
+
+/* Worker w: a fresh process running `step`, spawned by `from` (NULL: none), whose affinity and
+ * priority it inherits; not yet runnable, joined to nobody (set ->parent to join). NULL when out
+ * of memory (the run has failed then). */
+static inline struct nat_proc *nat_proc_new(struct nat_worker *w, const struct nat_proc *from,
+                                            nat_step_fn step)
+{
+    struct nat_proc *p = w->pool.free;
+    if (WS_UNLIKELY(p == NULL) && (p = nat_pool_refill(w)) == NULL)
+        return NULL;
+    w->pool.free = p->next;
+    if (WS_UNLIKELY(p->dirty)) {   /* a process that only ever lived on a ring left wp as new */
+        if (p->wp.cores.w != NULL)
+            ws_proc_fini(&p->wp);
+        p->wp = w->rt->tmpl;
+        p->dirty = 0;
+    }
+    p->wp.id = w->next_id;
+    w->next_id += w->nworkers;
+    p->step = step;
+    p->parent = NULL;
+    p->join_shared = 0;
+    p->state = 0;
+    p->sample = 0;
+    if (from != NULL &&
+        WS_UNLIKELY(from->wp.aff_kind != WS_AFF_NONE || from->wp.prio != WS_PRIO_NORMAL))
+        nat_proc_inherit(w, p, from);
+    return p;
+}
+
+/* Worker w: make p (from nat_proc_new, payload filled in) runnable. */
+static inline void nat_spawn(struct nat_worker *w, struct nat_proc *p)
+{
+    w->live_delta++;
+    if (WS_UNLIKELY(--w->sample == 0))
+        nat_sample_spawn(w, p);
+    if (WS_LIKELY(nat_local_ok(w, p) && w->tail - w->head < NAT_RING_CAP)) {
+        w->ring[w->tail++ & NAT_RING_MASK] = p;
+        return;
+    }
+    nat_spawn_slow(w, p);
+}
+
+/* Worker w, inside p's step before it spawns any child: p will join k children. */
+static inline void nat_join_expect(struct nat_proc *p, uint32_t k)
+{
+    ws_store_relaxed(&p->acc, 0);
+    ws_store_relaxed(&p->join, (int32_t)k + 1);
+}
+
+/* Worker w: p (now runnable again) goes to w's ring if it last ran here, else to ws_sched. */
+static inline __attribute__((always_inline)) void nat_ready(struct nat_worker *w,
+                                                            struct nat_proc *p)
+{
+    if (WS_LIKELY(p->wp.cur_core == (int32_t)w->id && nat_local_ok(w, p) &&
+                  w->tail - w->head < NAT_RING_CAP)) {
+        w->ring[w->tail++ & NAT_RING_MASK] = p;
+        return;
+    }
+    nat_ready_slow(w, p);
+}
+
+/* Worker w, p's step after spawning its children: p blocks until they joined. True if they all
+ * joined already (the step should continue: return NAT_AGAIN); false means p is gone (another
+ * worker may run it now): return NAT_BLOCK without touching it. */
+static inline bool nat_join_block(struct nat_proc *p)
+{
+    if (!p->join_shared) {
+        int32_t j = ws_load_relaxed(&p->join) - 1;
+        ws_store_relaxed(&p->join, j);
+        return j == 0;
+    }
+    /* acq_rel: pairs with the children's count-downs, so their acc adds are visible. */
+    return atomic_fetch_sub_explicit(&p->join, 1, memory_order_acq_rel) == 1;
+}
+
+/* Worker w: a child's value v arrives at parent (NULL: the run's result). Counted as a message.
+ * The last arrival makes the parent runnable. */
+static inline __attribute__((always_inline)) void nat_join_arrive(struct nat_worker *w,
+                                                                  struct nat_proc *parent,
+                                                                  uint64_t v)
+{
+    if (parent == NULL) {
+        ws_store_relaxed(&w->rt->result, v);
+        return;
+    }
+    w->st.messages++;
+    if (!parent->join_shared) {
+        ws_store_relaxed(&parent->acc, ws_load_relaxed(&parent->acc) + v);
+        int32_t j = ws_load_relaxed(&parent->join) - 1;
+        ws_store_relaxed(&parent->join, j);
+        if (j == 0)
+            nat_ready(w, parent);
+        return;
+    }
+    ws_fetch_add_relaxed(&parent->acc, v);
+    /* acq_rel: releases this acc add to the last arrival (or the blocking parent), which
+     * acquires every earlier one through the counter's release sequence. */
+    if (atomic_fetch_sub_explicit(&parent->join, 1, memory_order_acq_rel) == 1)
+        nat_ready(w, parent);
+}
+
+#endif

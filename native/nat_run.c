@@ -1,0 +1,256 @@
+/* nat_run.c: one native run from names to a stored run (see nat_run.h). */
+#include "native/nat_run.h"
+#include "native/nat_calib.h"
+#include "native/nat_replay.h"
+#include "native/nat_work.h"
+
+#include "sim/cli.h"
+#include "sim/sim_db.h"
+#include "sim/sim_run.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define SAMPLE_EVERY 1024   /* computed workloads: one spawn in this many is latency-sampled */
+
+void nat_run_defaults(struct nat_run_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->strategy = "locality";
+    o->bind = NAT_BIND_STATIC;
+    o->seed = 1;
+    o->scale = 1.0;
+    ws_params_defaults(&o->params);
+}
+
+/* "strict:LIST" or "preferred:N" on the root of a computed workload. */
+static int root_affinity(struct nat_proc *p, const char *spec, uint32_t n, char *err,
+                         size_t errlen)
+{
+    struct ws_cpuset set;
+    if (ws_cpuset_init(&set, n) != WS_OK) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = -1;
+    char *end;
+    if (strncmp(spec, "strict:", 7) == 0) {
+        if (ws_cpuset_parse(&set, spec + 7, NULL) != WS_OK || ws_cpuset_is_empty(&set))
+            snprintf(err, errlen, "--affinity %s: want cores 0..%u such as strict:0-1", spec,
+                     n - 1);
+        else
+            rc = ws_proc_set_affinity(&p->wp, WS_AFF_STRICT, &set, -1) == WS_OK ? 0 : -1;
+    } else if (strncmp(spec, "preferred:", 10) == 0) {
+        long c = strtol(spec + 10, &end, 10);
+        if (*end != '\0' || c < 0 || c >= (long)n)
+            snprintf(err, errlen, "--affinity %s: want a core 0..%u", spec, n - 1);
+        else
+            rc = ws_proc_set_affinity(&p->wp, WS_AFF_PREFERRED, NULL, (int32_t)c) == WS_OK ? 0
+                                                                                          : -1;
+    } else {
+        snprintf(err, errlen, "--affinity wants strict:LIST or preferred:CORE, not '%s'", spec);
+    }
+    ws_cpuset_destroy(&set);
+    return rc;
+}
+
+/* Every parameter, the native settings and any calibration, as one JSON object. */
+static char *params_json(const struct nat_run_opts *o, const struct nat_rt *rt,
+                         const struct nat_run_result *r, const char *host_desc)
+{
+    char *base = sim_params_json(&o->params);
+    cJSON *j = base ? cJSON_Parse(base) : NULL;
+    free(base);
+    if (j == NULL)
+        return NULL;
+    cJSON *nat = cJSON_AddObjectToObject(j, "native");
+    cJSON_AddNumberToObject(nat, "threads", rt->n);
+    cJSON_AddStringToObject(nat, "binding", nat_bind_name(o->bind));
+    cJSON_AddBoolToObject(nat, "pinned", r->x.pinned);
+    cJSON_AddBoolToObject(nat, "fast_path", rt->o.fast);
+    cJSON_AddNumberToObject(nat, "publish_target", (double)rt->publish_target);
+    cJSON_AddNumberToObject(nat, "safety_sleep_ns", (double)rt->safety_ns);
+    cJSON_AddNumberToObject(nat, "sample_every", rt->o.sample_every);
+    cJSON_AddNumberToObject(nat, "scale", o->scale > 0 ? o->scale : 1.0);
+    cJSON_AddNumberToObject(nat, "busy_iters_per_ns", r->busy_ipn);
+    cJSON_AddStringToObject(nat, "host", host_desc);
+    if (o->calibration_json != NULL) {
+        cJSON *c = cJSON_Parse(o->calibration_json);
+        if (c != NULL)
+            cJSON_AddItemToObject(j, "calibration", c);
+    }
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return s;
+}
+
+static int store(const struct nat_run_opts *o, struct sim_run_metrics *m, int64_t *run_id,
+                 char *err, size_t errlen)
+{
+    const char *slash = strrchr(o->db_path, '/');
+    if (slash != NULL && slash != o->db_path) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - o->db_path), o->db_path);
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "%s: cannot create folder: %s", dir, strerror(errno));
+            return -1;
+        }
+    }
+    struct sim_db *db = NULL;
+    if (sim_db_open(o->db_path, false, &db, err, errlen) != 0)
+        return -1;
+    int rc = sim_db_write_run(db, m, run_id, err, errlen);
+    sim_db_close(db);
+    return rc;
+}
+
+/* Run the workload on rt (started here), feeding roots. */
+static int execute(const struct nat_run_opts *o, struct nat_rt *rt, struct nat_workload *wl,
+                   struct nat_replay *rp, char *err, size_t errlen)
+{
+    if (wl->kind != NAT_WORK_REPLAY) {
+        struct nat_proc *root = nat_work_root(rt, wl);
+        if (root == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        if (o->root_affinity != NULL &&
+            root_affinity(root, o->root_affinity, rt->n, err, errlen) != 0)
+            return -1;
+        if (nat_rt_inject(rt, root) != 0) {
+            snprintf(err, errlen, "the root cannot be placed (affinity)");
+            return -1;
+        }
+        if (nat_rt_start(rt, err, errlen) != 0)
+            return -1;
+        nat_rt_feeder_done(rt);
+    } else {
+        if (nat_rt_start(rt, err, errlen) != 0)
+            return -1;
+        nat_replay_feed(rt, rp, o->stopped);
+    }
+    if (nat_rt_wait(rt, o->stopped, err, errlen) != 0)
+        return -1;
+    return wl->kind == NAT_WORK_REPLAY ? nat_replay_check(rp, err, errlen) : 0;
+}
+
+/* The answer and the process count must be the known ones. */
+static int check_answer(const struct nat_workload *wl, const struct nat_run_result *r, char *err,
+                        size_t errlen)
+{
+    if (wl->tally_name != NULL && r->tally != r->expected) {
+        snprintf(err, errlen, "%s: wrong answer: %s %llu, expected %llu", wl->spec,
+                 wl->tally_name, (unsigned long long)r->tally, (unsigned long long)r->expected);
+        return -1;
+    }
+    if (wl->expected_processes && r->summary.processes != wl->expected_processes) {
+        snprintf(err, errlen, "%s: %llu processes completed, expected %llu", wl->spec,
+                 (unsigned long long)r->summary.processes,
+                 (unsigned long long)wl->expected_processes);
+        return -1;
+    }
+    if (r->x.aff_violations != 0) {
+        snprintf(err, errlen, "%s: strict affinity violated %llu times", wl->spec,
+                 (unsigned long long)r->x.aff_violations);
+        return -1;
+    }
+    return 0;
+}
+
+static int finish_run(const struct nat_run_opts *o, struct nat_rt *rt, struct nat_workload *wl,
+                      const char *host_desc, struct nat_run_result *r, char *err, size_t errlen,
+                      struct timespec wall, uint64_t t_start)
+{
+    struct sim_run_metrics m;
+    if (nat_metrics_collect(rt, &m, &r->x) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    r->summary = m.summary;
+    r->ncores = rt->n;
+    r->tally_name = wl->tally_name;
+    r->tally = nat_work_tally(rt, wl, r->x.tally);
+    r->expected = wl->expected;
+    for (uint32_t c = 0; c < rt->n && c < 64; c++)
+        r->per_core_run[c] = m.cores[c].processes_run;
+    int rc = check_answer(wl, r, err, errlen);
+    r->wall_s = (double)(nat_now_ns() - t_start) / 1e9;
+    char *pj = NULL;
+    if (rc == 0 && o->db_path != NULL) {
+        if ((pj = params_json(o, rt, r, host_desc)) == NULL) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        } else {
+            m.run = (struct sim_run_desc){
+                .trace = o->workload, .trace_checksum = wl->checksum[0] ? wl->checksum : NULL,
+                .topology = r->topology, .strategy = o->strategy, .params_json = pj,
+                .seed = o->seed, .mode = SIM_MODE_NATIVE, .tool_version = sim_version,
+                .start_unix_ns = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec,
+                .wall_s = r->wall_s, .timeseries_interval_ns = m.run.timeseries_interval_ns,
+            };
+            rc = store(o, &m, &r->run_id, err, errlen);
+        }
+    }
+    free(pj);
+    nat_metrics_free(&m);
+    return rc;
+}
+
+int nat_run(const struct nat_run_opts *o, struct nat_run_result *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof(*r));
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    uint64_t t_start = nat_now_ns();
+    struct nat_workload *wl = calloc(1, sizeof(*wl));
+    struct ws_topo *own_host = NULL, *topo = NULL;
+    struct nat_rt *rt = NULL;
+    struct nat_replay rp = { 0 };
+    int32_t *cpus = NULL;
+    int rc = -1, detected = 0;
+    if (wl == NULL || nat_work_parse(o->workload, o->replay, wl, err, errlen) != 0)
+        goto out;
+    const struct ws_topo *host = o->host;
+    if (host == NULL && nat_topo_host(&own_host, &detected, err, errlen) != 0)
+        goto out;
+    host = host ? host : own_host;
+    uint32_t n = o->threads ? o->threads : host->ncores;
+    if (n > WS_TOPO_MAX_CORES || (cpus = calloc(n, sizeof(int32_t))) == NULL) {
+        snprintf(err, errlen, "--threads %u: too many", n);
+        goto out;
+    }
+    if (nat_topo_workers(host, n, o->bind, &topo, cpus, err, errlen) != 0)
+        goto out;
+    snprintf(r->topology, sizeof r->topology, "host:%u:%s", n, nat_bind_name(o->bind));
+    bool replay = wl->kind == NAT_WORK_REPLAY;
+    r->busy_ipn = replay ? (o->busy_ipn > 0 ? o->busy_ipn : nat_calib_busy()) : 0;
+    if (replay && nat_replay_open(&rp, o->workload, o->scale, r->busy_ipn, n, err, errlen) != 0)
+        goto out;
+    struct nat_rt_opts ro = {
+        .topo = topo, .os_cpus = cpus, .params = &o->params, .strategy = o->strategy,
+        .seed = o->seed, .fast = !o->slow && !replay, .sample_every = replay ? 1 : SAMPLE_EVERY,
+    };
+    if (nat_rt_create(&ro, &rt, err, errlen) != 0)
+        goto out;
+    rt->work = replay ? (void *)&rp : (void *)wl;
+    if (execute(o, rt, wl, &rp, err, errlen) != 0)
+        goto out;
+    char host_desc[300];
+    snprintf(host_desc, sizeof host_desc, "%s%s", host->description,
+             o->host != NULL || detected ? "" : " (hwloc detection failed: online CPUs)");
+    rc = finish_run(o, rt, wl, host_desc, r, err, errlen, wall, t_start);
+out:
+    nat_rt_join(rt);      /* a failure may have left them running; their processes hold records */
+    nat_replay_close(&rp);
+    nat_rt_destroy(rt);
+    ws_topo_destroy(topo);
+    ws_topo_destroy(own_host);
+    free(cpus);
+    free(wl);
+    return rc;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# native.sh: `schedlab native`, `validate` and `bench forkjoin` end to end: native --json carries
+# every key of replay --json; exact answers (fib, nqueens, UTS) on 1 and 2 workers; a run stored
+# with mode native and a row per core; strict affinity keeps every process on its core; a trace
+# replayed natively; usage errors exit 2 and failed runs exit 1 without rows; validate reports
+# native, simulated and relative error per metric; bench forkjoin prints the native and peer
+# keys (small sizes). About 3 s.
+set -u
+S=${SCHEDLAB:?SCHEDLAB must name the schedlab binary}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+keys() { grep -o '"[A-Za-z0-9_]*":' | sort -u; }
+# num KEY JSON: the number after "KEY": in a one-line JSON object.
+num() { grep -o "\"$1\":[-0-9.e+]*" <<<"$2" | head -1 | cut -d: -f2; }
+
+# 1. The keys of replay --json, and the answers, on 1 and 2 workers.
+r=$("$S" replay fib:12 --topology synth:p=2 --no-db --json) || fail "replay fib:12"
+n=$("$S" native fib:12 --threads 2 --no-db --json) || fail "native fib:12"
+missing=$(comm -23 <(keys <<<"$r") <(keys <<<"$n"))
+[ -z "$missing" ] || fail "native --json lacks keys of replay --json: $missing"
+for t in 1 2; do
+  for spec in fib:20=result=6765 nqueens:8=solutions=92 uts:default=nodes=1732; do
+    w=${spec%%=*}; rest=${spec#*=}; key=${rest%%=*}; want=${rest#*=}
+    out=$("$S" native "$w" --threads $t --strategy random --no-db --json) || {
+      fail "native $w --threads $t: exit $?"; continue; }
+    [ "$(num "$key" "$out")" = "$want" ] || fail "native $w --threads $t: $key is not $want: $out"
+    [ "$(num threads "$out")" = "$t" ] || fail "native $w: threads is not $t"
+  done
+done
+
+# 2. Stored: mode native, one core_stats row per worker, the native settings in params.
+db=$tmp/runs.db
+out=$("$S" native nqueens:7 --threads 2 --db "$db" --json) || fail "native --db"
+id=$(num run_id "$out")
+[ "$(sqlite3 "$db" "SELECT mode FROM runs WHERE id = $id")" = native ] || fail "mode is not native"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM core_stats WHERE run_id = $id")" = 2 ] ||
+  fail "core_stats rows are not 2"
+[ "$(sqlite3 "$db" "SELECT json_extract(params, '\$.native.threads') FROM runs WHERE id = $id")" = 2 ] ||
+  fail "params lack native.threads"
+
+# 3. Strict affinity: a root bound to core 1 keeps the whole tree there.
+out=$("$S" native fib:16 --threads 2 --affinity strict:1 --db "$db" --json) || fail "strict:1"
+id=$(num run_id "$out")
+[ "$(num affinity_violations "$out")" = 0 ] || fail "affinity violated: $out"
+[ "$(sqlite3 "$db" "SELECT processes_run FROM core_stats WHERE run_id = $id AND core = 0")" = 0 ] ||
+  fail "core 0 ran processes of a root bound to core 1"
+
+# 4. A trace replayed natively: every process completes, messages counted.
+"$S" trace gen ring:procs=4,rounds=5,work=1000 -o "$tmp/ring.jsonl" >/dev/null 2>&1 || fail "trace gen"
+out=$("$S" native "$tmp/ring.jsonl" --threads 2 --scale 0.5 --no-db --json) || fail "native ring"
+[ "$(num processes "$out")" = 4 ] || fail "ring: processes is not 4: $out"
+[ "$(num messages "$out")" = 20 ] || fail "ring: messages is not 20: $out"
+
+# 5. Errors: usage exits 2, a failed run exits 1 and stores nothing.
+before=$(sqlite3 "$db" "SELECT COUNT(*) FROM runs")
+"$S" native fib:10 --threads 0 2>/dev/null; [ $? = 2 ] || fail "--threads 0 does not exit 2"
+"$S" native fib:10 --binding sideways 2>/dev/null; [ $? = 2 ] || fail "--binding sideways: not 2"
+"$S" native 2>/dev/null; [ $? = 2 ] || fail "no workload does not exit 2"
+"$S" native fib:10 --strategy nosuch --db "$db" 2>/dev/null; [ $? = 1 ] || fail "unknown strategy: not 1"
+printf '%s\n' '{"format":"schedlab-trace","version":1}' \
+  '{"id":0,"spawn":0,"phases":[["recv"]]}' >"$tmp/stuck.jsonl"
+err=$("$S" native "$tmp/stuck.jsonl" --db "$db" 2>&1 >/dev/null); rc=$?
+[ $rc = 1 ] || fail "a deadlocked trace exits $rc, not 1"
+grep -q deadlock <<<"$err" || fail "no deadlock message: $err"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM runs")" = "$before" ] || fail "a failed run left rows"
+
+# 6. validate: per metric native, sim and relative error; both runs stored.
+out=$("$S" validate fib:14 --threads 2 --db "$db" --json) || fail "validate fib:14"
+for m in makespan_ns steals steal_attempts migrations utilization; do
+  grep -q "\"$m\":{\"native\":[-0-9.e+]*,\"sim\":[-0-9.e+]*,\"rel_error\":" <<<"$out" ||
+    fail "validate lacks $m: $out"
+done
+[ "$(num result "$out")" = 377 ] || fail "validate: result is not 377"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM runs WHERE json_extract(params, '\$.calibration.wake_ns') IS NOT NULL")" = 2 ] ||
+  fail "validate did not store two runs with their calibration"
+
+# 7. bench forkjoin (small): native keys always, peer keys when the peers are built.
+out=$("$S" bench forkjoin --items 16 --reps 1 --json) || fail "bench forkjoin"
+for k in ns_per_task_1t ns_per_task_2t uts_ns_per_node_1t speedup_2t; do
+  grep -q "\"$k\":" <<<"$out" || fail "bench forkjoin lacks $k"
+done
+[ "$(num exact "$out")" = 1 ] || fail "bench forkjoin: a wrong answer: $out"
+if [ -x "$(dirname "$S")/tests/bench/peer_gomp" ] && [ -x "$(dirname "$S")/tests/bench/peer_tbb" ]; then
+  for k in gomp_ns_per_task_1t gomp_ns_per_task_2t tbb_ns_per_task_1t tbb_ns_per_task_2t \
+           gomp_ratio_1t tbb_ratio_2t; do
+    grep -q "\"$k\":" <<<"$out" || fail "bench forkjoin lacks $k"
+  done
+else
+  echo "native.sh: peers not built next to $S; their keys not checked"
+fi
+
+[ "$fails" -eq 0 ] || { echo "native.sh: $fails failure(s)"; exit 1; }
+echo "native.sh: ok"

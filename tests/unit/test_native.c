@@ -1,0 +1,292 @@
+/* test_native.c: the native runtime end to end: exact answers of fib, nqueens and UTS on 1 and 2
+ * workers with every victim strategy (fast path and through ws_sched), strict and preferred
+ * affinity honoured per process, trace replay with messages, timers and late roots, deadlocks
+ * and bad traces reported, and the topology a binding builds. */
+#include "native/nat_run.h"
+#include "native/nat_work.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *strategies[] = { "random", "ring", "load", "p2c", "locality", "pe" };
+
+static struct nat_run_opts opts(const char *workload, uint32_t threads, const char *strategy)
+{
+    struct nat_run_opts o;
+    nat_run_defaults(&o);
+    o.workload = workload;
+    o.threads = threads;
+    o.strategy = strategy;
+    return o;
+}
+
+static void run_ok(const struct nat_run_opts *o, struct nat_run_result *r)
+{
+    char err[512];
+    int rc = nat_run(o, r, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s, %u threads, %s%s: %s", o->workload, o->threads, o->strategy,
+                 o->slow ? " (slow)" : "", err);
+    cr_assert_eq(r->tally, r->expected, "%s: %s %llu, expected %llu", o->workload,
+                 r->tally_name ? r->tally_name : "tally", (unsigned long long)r->tally,
+                 (unsigned long long)r->expected);
+    cr_assert_eq(r->x.aff_violations, 0);
+}
+
+Test(native, exact_answers_every_strategy_1_and_2_threads)
+{
+    const char *work[] = { "fib:18", "nqueens:8", "uts:default" };
+    const uint64_t answer[] = { 2584, 92, 1732 };
+    for (size_t s = 0; s < sizeof strategies / sizeof *strategies; s++)
+        for (uint32_t t = 1; t <= 2; t++)
+            for (size_t k = 0; k < 3; k++) {
+                struct nat_run_opts o = opts(work[k], t, strategies[s]);
+                struct nat_run_result r;
+                run_ok(&o, &r);
+                cr_assert_eq(r.tally, answer[k], "%s: %llu", work[k],
+                             (unsigned long long)r.tally);
+                cr_assert_eq(r.ncores, t);
+            }
+}
+
+Test(native, fib_processes_and_messages)
+{
+    struct nat_run_opts o = opts("fib:20", 2, "random");
+    struct nat_run_result r;
+    run_ok(&o, &r);
+    cr_assert_eq(r.tally, 6765);
+    cr_assert_eq(r.summary.processes, 21891);        /* 2 F(21) - 1 */
+    cr_assert_eq(r.summary.messages, 21890);         /* every process but the root joins */
+    cr_assert_geq(r.per_core_run[0] + r.per_core_run[1], 21891, "a dispatch per process at least");
+    cr_assert_eq(r.x.spawns, 21890);
+    cr_assert_geq(r.summary.steal_attempts, r.summary.steals);
+}
+
+Test(native, through_ws_sched_only)
+{
+    for (size_t s = 0; s < sizeof strategies / sizeof *strategies; s++) {
+        struct nat_run_opts o = opts("fib:16", 2, strategies[s]);
+        o.slow = true;
+        struct nat_run_result r;
+        run_ok(&o, &r);
+        cr_assert_eq(r.tally, 987);
+        cr_assert_eq(r.x.publishes, 0, "no ring without the fast path");
+        o.workload = "nqueens:7";
+        run_ok(&o, &r);
+        cr_assert_eq(r.tally, 40);
+    }
+}
+
+Test(native, uts_t1_published_size, .timeout = 60)
+{
+    struct nat_run_opts o = opts("uts:T1", 2, "locality");
+    struct nat_run_result r;
+    run_ok(&o, &r);
+    cr_assert_eq(r.tally, 4130071);
+    cr_assert_eq(r.summary.processes, 4130071);
+}
+
+Test(native, uts_custom_tree_counted_sequentially)
+{
+    struct nat_workload wl;
+    char err[256];
+    cr_assert_eq(nat_work_parse("uts:t=1,a=0,d=5,b=3,r=7", false, &wl, err, sizeof err), 0, "%s",
+                 err);
+    cr_assert_eq(wl.kind, NAT_WORK_UTS);
+    cr_assert_str_empty(wl.uts_set);
+    cr_assert_gt(wl.expected, 1);
+    struct nat_run_opts o = opts("uts:t=1,a=0,d=5,b=3,r=7", 2, "p2c");
+    struct nat_run_result r;
+    run_ok(&o, &r);
+    cr_assert_eq(r.tally, wl.expected);
+    cr_assert_eq(nat_work_parse("uts:T3", false, &wl, err, sizeof err), 0);
+    cr_assert_str_eq(wl.uts_set, "T3");
+    cr_assert_eq(wl.expected, 4112897);
+}
+
+Test(native, strict_affinity_never_violated)
+{
+    for (uint32_t core = 0; core < 2; core++) {
+        char aff[32];
+        snprintf(aff, sizeof aff, "strict:%u", core);
+        for (int slow = 0; slow < 2; slow++) {
+            struct nat_run_opts o = opts("fib:17", 2, "random");
+            o.root_affinity = aff;
+            o.slow = slow;
+            struct nat_run_result r;
+            run_ok(&o, &r);
+            cr_assert_eq(r.tally, 1597);
+            cr_assert_eq(r.per_core_run[1 - core], 0, "%s: core %u ran %llu processes", aff,
+                         1 - core, (unsigned long long)r.per_core_run[1 - core]);
+            cr_assert_geq(r.per_core_run[core], 5167);   /* 2 F(18) - 1 processes */
+            cr_assert_eq(r.summary.steals, 0);
+        }
+    }
+}
+
+Test(native, strict_affinity_of_both_cores_and_preferred)
+{
+    struct nat_run_opts o = opts("nqueens:8", 2, "locality");
+    o.root_affinity = "strict:0-1";
+    struct nat_run_result r;
+    run_ok(&o, &r);
+    cr_assert_eq(r.tally, 92);
+    o.root_affinity = "preferred:1";
+    run_ok(&o, &r);
+    cr_assert_eq(r.tally, 92);
+    char err[256];
+    o.root_affinity = "strict:5";
+    cr_assert_neq(nat_run(&o, &r, err, sizeof err), 0);
+    cr_assert(strstr(err, "--affinity") != NULL, "%s", err);
+}
+
+Test(native, oversubscribed_and_unpinned)
+{
+    struct nat_run_opts o = opts("fib:18", 4, "ring");
+    struct nat_run_result r;
+    run_ok(&o, &r);
+    cr_assert_eq(r.ncores, 4);
+    o.bind = NAT_BIND_NONE;
+    o.threads = 2;
+    run_ok(&o, &r);
+    cr_assert_eq(r.tally, 2584);
+    cr_assert_str_eq(r.topology, "host:2:none");
+}
+
+Test(native, replay_ring_messages)
+{
+    struct nat_run_opts o = opts("ring:procs=8,rounds=20,work=2000", 2, "locality");
+    struct nat_run_result r;
+    char err[512];
+    cr_assert_eq(nat_run(&o, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.summary.processes, 8);
+    cr_assert_eq(r.summary.messages, 160);            /* as `trace stats` counts the sends */
+    cr_assert_eq(r.x.dropped, 0);
+    cr_assert_gt(r.busy_ipn, 0);
+    cr_assert_null(r.tally_name);
+}
+
+Test(native, replay_fib_trace_matches_the_computed_one)
+{
+    struct nat_run_opts o = opts("fib:12,work=500", 2, "random");
+    o.replay = true;
+    struct nat_run_result r;
+    char err[512];
+    cr_assert_eq(nat_run(&o, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.summary.processes, 465);          /* 2 F(13) - 1 */
+    cr_assert_eq(r.summary.messages, 464);
+}
+
+/* Write a trace file; returns its path in buf. */
+static void trace_file(char *buf, size_t len, const char *name, const char *text)
+{
+    snprintf(buf, len, "/tmp/schedlab-native-%d-%s.jsonl", (int)getpid(), name);
+    FILE *f = fopen(buf, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(native, replay_waits_and_late_roots)
+{
+    char path[256];
+    trace_file(path, sizeof path, "waits",
+               "{\"format\":\"schedlab-trace\",\"version\":1,\"time_unit\":\"us\"}\n"
+               "{\"id\":0,\"spawn\":0,\"phases\":[[\"run\",50],[\"wait\",300],[\"send\",1],"
+               "[\"run\",20]]}\n"
+               "{\"id\":1,\"spawn\":200,\"phases\":[[\"recv\"],[\"wait\",100],[\"run\",30]]}\n"
+               "{\"id\":2,\"spawn\":400,\"affinity\":{\"kind\":\"strict\",\"cores\":[1]},"
+               "\"phases\":[[\"run\",40],[\"wait\",50]]}\n");
+    struct nat_run_opts o = opts(path, 2, "locality");
+    struct nat_run_result r;
+    char err[512];
+    cr_assert_eq(nat_run(&o, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.summary.processes, 3);
+    cr_assert_eq(r.summary.messages, 1);
+    cr_assert_geq(r.summary.makespan_ns, 400000, "root 2 arrives at 400 us");
+    cr_assert_eq(r.x.aff_violations, 0);
+    cr_assert_geq(r.per_core_run[1], 1);
+    unlink(path);
+}
+
+Test(native, replay_deadlock_and_missing_process_fail)
+{
+    char path[256], err[512];
+    struct nat_run_result r;
+    trace_file(path, sizeof path, "deadlock",
+               "{\"format\":\"schedlab-trace\",\"version\":1}\n"
+               "{\"id\":0,\"spawn\":0,\"phases\":[[\"spawn\",1],[\"recv\"]]}\n"
+               "{\"id\":1,\"parent\":0,\"phases\":[[\"recv\"]]}\n");
+    struct nat_run_opts o = opts(path, 2, "random");
+    cr_assert_neq(nat_run(&o, &r, err, sizeof err), 0);
+    cr_assert(strstr(err, "deadlock: 2 processes") != NULL, "%s", err);
+    trace_file(path, sizeof path, "missing",
+               "{\"format\":\"schedlab-trace\",\"version\":1}\n"
+               "{\"id\":0,\"spawn\":0,\"phases\":[[\"run\",10],[\"send\",9]]}\n");
+    o.workload = path;
+    cr_assert_neq(nat_run(&o, &r, err, sizeof err), 0);
+    cr_assert(strstr(err, "process 9, which never exists") != NULL, "%s", err);
+    unlink(path);
+}
+
+Test(native, bad_workloads_and_strategies)
+{
+    char err[512];
+    struct nat_run_result r;
+    struct nat_run_opts o = opts("fib:x", 1, "random");
+    cr_assert_neq(nat_run(&o, &r, err, sizeof err), 0);
+    o = opts("fib:10", 1, "nosuch");
+    cr_assert_neq(nat_run(&o, &r, err, sizeof err), 0);
+    cr_assert(strstr(err, "unknown strategy 'nosuch'") != NULL, "%s", err);
+    o = opts("/nonexistent/trace.jsonl", 1, "random");
+    cr_assert_neq(nat_run(&o, &r, err, sizeof err), 0);
+    o = opts("chain:0", 1, "random");
+    cr_assert_neq(nat_run(&o, &r, err, sizeof err), 0);
+}
+
+Test(native, chain_and_known_answers)
+{
+    struct nat_run_opts o = opts("chain:5000", 2, "locality");
+    struct nat_run_result r;
+    run_ok(&o, &r);
+    cr_assert_eq(r.summary.processes, 5000);
+    cr_assert_eq(nat_fib_value(30), 832040);
+    cr_assert_eq(nat_fib_value(93), 12200160415121876738ull);
+    cr_assert_eq(nat_nqueens_solutions(14), 365596);
+    cr_assert_eq(nat_uts_published("T1"), 4130071);
+    cr_assert_eq(nat_uts_published("nosuch"), 0);
+}
+
+Test(native, binding_orders_and_models)
+{
+    struct ws_topo *host = NULL, *t = NULL;
+    struct ws_topo_error e;
+    cr_assert_eq(ws_topo_synth("p=2,e=4,smt=2", &host, &e), WS_OK, "%s", e.message);
+    for (uint32_t c = 0; c < host->ncores; c++)
+        host->cores[c].os_id = (int32_t)(100 + c);
+    int32_t cpus[16];
+    char err[256];
+    /* P-cores first, one thread per physical core before any sibling. */
+    cr_assert_eq(nat_topo_workers(host, 3, NAT_BIND_PCORES, &t, cpus, err, sizeof err), 0, "%s",
+                 err);
+    cr_assert_eq(t->ncores, 3);
+    cr_assert_eq(ws_topo_core_kind(t, 0), WS_KIND_P);
+    cr_assert_eq(ws_topo_core_kind(t, 1), WS_KIND_P);
+    cr_assert_eq(ws_topo_core_kind(t, 2), WS_KIND_E);
+    cr_assert_neq(t->cores[0].phys, t->cores[1].phys, "siblings come last");
+    cr_assert_null(ws_topo_check(t));
+    ws_topo_destroy(t);
+    cr_assert_eq(nat_topo_workers(host, 2, NAT_BIND_NONE, &t, cpus, err, sizeof err), 0);
+    cr_assert_eq(cpus[0], -1);
+    ws_topo_destroy(t);
+    cr_assert_eq(nat_topo_workers(host, 9, NAT_BIND_STATIC, &t, cpus, err, sizeof err), 0);
+    cr_assert_eq(t->ncores, 9, "more workers than cores: a synthetic model");
+    cr_assert_geq(cpus[8], 100);
+    ws_topo_destroy(t);
+    ws_topo_destroy(host);
+    enum nat_bind b;
+    cr_assert_eq(nat_bind_parse("pcores", &b), 0);
+    cr_assert_eq(b, NAT_BIND_PCORES);
+    cr_assert_neq(nat_bind_parse("dynamic", &b), 0);
+}
