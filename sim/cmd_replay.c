@@ -1,5 +1,6 @@
 /* cmd_replay.c: `schedlab replay TRACE`: simulate one trace on one machine with one strategy,
  * store the run in SQLite and print its summary. */
+#include "core/ws_victim.h"
 #include "sim/cli.h"
 #include "sim/commands.h"
 #include "sim/sim_run.h"
@@ -140,12 +141,17 @@ int sim_cmd_replay(int argc, char **argv)
     if (optind + 1 < argc)
         return sim_cli_usage_error("replay", "unexpected argument '%s'", argv[optind + 1]);
     o.trace = argv[optind];
+    if (ws_victim_find(o.strategy) == NULL)
+        return sim_cli_usage_error("replay", "unknown strategy '%s' (random, ring, load, p2c, "
+                                             "locality, pe)", o.strategy);
     o.progress = isatty(STDERR_FILENO);
     o.stopped = &interrupted;
     signal(SIGINT, on_sigint);
     struct sim_run_result r;
-    if (sim_run_replay(&o, &r, err, sizeof err) != 0)
-        return sim_cli_fail("replay", "%s", err);
+    if (sim_run_replay(&o, &r, err, sizeof err) != 0) {
+        sim_cli_fail("replay", "%s", err);
+        return interrupted ? 130 : SIM_EXIT_FAIL;   /* 130: stopped by SIGINT, as compare */
+    }
     if (json)
         print_json(&o, &r);
     else

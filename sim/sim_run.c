@@ -130,8 +130,14 @@ int sim_run_replay(const struct sim_run_opts *o, struct sim_run_result *r, char 
     int st = sim_engine_run(e, o->stopped, err, errlen);
     if (o->progress && sim_now_ns() - t0 >= 1000000000ull)
         fputs("\r\033[K", stderr);
-    if (st != 0)
+    if (st != 0) {
+        /* The engine's findings (deadlock, unknown receiver, affinity) name the trace here. */
+        char *msg = strdup(err);
+        if (msg != NULL && strncmp(msg, o->trace, strlen(o->trace)) != 0)
+            snprintf(err, errlen, "%s: %s", o->trace, msg);
+        free(msg);
         goto out;
+    }
     r->wall_s = (double)(sim_now_ns() - t0) / 1e9;
     struct sim_run_metrics m = *sim_engine_metrics(e);
     r->summary = m.summary;
