@@ -31,29 +31,10 @@ static uint64_t migrations(const struct sim_run_summary *s)
 static void print_json(const struct nat_run_opts *o, const struct nat_run_result *r)
 {
     const struct sim_run_summary *s = &r->summary;
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "trace", o->workload);
-    cJSON_AddStringToObject(j, "topology", r->topology);
-    cJSON_AddStringToObject(j, "strategy", o->strategy);
-    cJSON_AddNumberToObject(j, "seed", (double)o->seed);
-    cJSON_AddNumberToObject(j, "cores", r->ncores);
-    cJSON_AddNumberToObject(j, "makespan_ns", (double)s->makespan_ns);
-    cJSON_AddNumberToObject(j, "processes", (double)s->processes);
-    cJSON_AddNumberToObject(j, "events", 0);
-    cJSON_AddNumberToObject(j, "steals", (double)s->steals);
-    cJSON_AddNumberToObject(j, "steal_attempts", (double)s->steal_attempts);
-    cJSON_AddNumberToObject(j, "migrations", (double)migrations(s));
-    cJSON_AddNumberToObject(j, "preemptions", (double)s->preemptions);
-    cJSON_AddNumberToObject(j, "messages", (double)s->messages);
-    cJSON_AddNumberToObject(j, "utilization", s->utilization);
-    cJSON_AddNumberToObject(j, "wait_p50_ns", (double)s->wait_p50_ns);
-    cJSON_AddNumberToObject(j, "wait_p99_ns", (double)s->wait_p99_ns);
-    cJSON_AddNumberToObject(j, "resp_p50_ns", (double)s->resp_p50_ns);
-    cJSON_AddNumberToObject(j, "resp_p99_ns", (double)s->resp_p99_ns);
-    cJSON_AddNumberToObject(j, "energy_j", s->energy_j);
-    cJSON_AddNumberToObject(j, "wall_s", r->wall_s);
-    cJSON_AddNumberToObject(j, "events_per_s", 0);
-    cJSON_AddNumberToObject(j, "run_id", (double)r->run_id);
+    cJSON *j = sim_summary_json(o->workload, r->topology, o->strategy, o->seed, r->ncores, s,
+                                r->wall_s, r->run_id);
+    if (j == NULL)
+        return;
     if (r->tally_name != NULL) {
         cJSON_AddNumberToObject(j, r->tally_name, (double)r->tally);
         cJSON_AddNumberToObject(j, "expected", (double)r->expected);

@@ -31,6 +31,41 @@ char *sim_params_json(const struct ws_params *p)
     return s;
 }
 
+cJSON *sim_summary_json(const char *trace, const char *topology, const char *strategy,
+                        uint64_t seed, uint32_t cores, const struct sim_run_summary *s,
+                        double wall_s, int64_t run_id)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (j == NULL)
+        return NULL;
+    uint64_t mig = 0;
+    for (int d = 0; d < SIM_DIST_COUNT; d++)
+        mig += s->migrations[d];
+    cJSON_AddStringToObject(j, "trace", trace);
+    cJSON_AddStringToObject(j, "topology", topology);
+    cJSON_AddStringToObject(j, "strategy", strategy);
+    cJSON_AddNumberToObject(j, "seed", (double)seed);
+    cJSON_AddNumberToObject(j, "cores", cores);
+    cJSON_AddNumberToObject(j, "makespan_ns", (double)s->makespan_ns);
+    cJSON_AddNumberToObject(j, "processes", (double)s->processes);
+    cJSON_AddNumberToObject(j, "events", (double)s->events);
+    cJSON_AddNumberToObject(j, "steals", (double)s->steals);
+    cJSON_AddNumberToObject(j, "steal_attempts", (double)s->steal_attempts);
+    cJSON_AddNumberToObject(j, "migrations", (double)mig);
+    cJSON_AddNumberToObject(j, "preemptions", (double)s->preemptions);
+    cJSON_AddNumberToObject(j, "messages", (double)s->messages);
+    cJSON_AddNumberToObject(j, "utilization", s->utilization);
+    cJSON_AddNumberToObject(j, "wait_p50_ns", (double)s->wait_p50_ns);
+    cJSON_AddNumberToObject(j, "wait_p99_ns", (double)s->wait_p99_ns);
+    cJSON_AddNumberToObject(j, "resp_p50_ns", (double)s->resp_p50_ns);
+    cJSON_AddNumberToObject(j, "resp_p99_ns", (double)s->resp_p99_ns);
+    cJSON_AddNumberToObject(j, "energy_j", s->energy_j);
+    cJSON_AddNumberToObject(j, "wall_s", wall_s);
+    cJSON_AddNumberToObject(j, "events_per_s", wall_s > 0 ? (double)s->events / wall_s : 0);
+    cJSON_AddNumberToObject(j, "run_id", (double)run_id);
+    return j;
+}
+
 int sim_params_apply(struct ws_params *p, const char *assignment, char *err, size_t errlen)
 {
     const char *eq = strchr(assignment, '=');
