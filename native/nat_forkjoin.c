@@ -3,22 +3,14 @@
  * generator has no join either; the workers count nodes), and the spawn chain. Each mirrors the
  * phase structure of its generator in sim/sim_gen_forkjoin.c and sim/sim_uts.c, so a native run
  * and a replay of the same spec create the same processes. */
-/* The low-level SHA-1 interface of libcrypto: 58 ns per UTS node here against 450 ns for the
- * one-shot SHA1(), which looks the algorithm up on every call in OpenSSL 3. */
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include "native/nat_work.h"
 
-#include <openssl/sha.h>
 #include <string.h>
 
+/* The UTS tree of the simulator's generator, hashed the same way (sim/sim_uts.c). */
 void nat_uts_child(const uint8_t parent[SIM_UTS_DIGEST], uint32_t i, uint8_t out[SIM_UTS_DIGEST])
 {
-    uint8_t be[4] = { (uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i };
-    SHA_CTX c;
-    SHA1_Init(&c);
-    SHA1_Update(&c, parent, SIM_UTS_DIGEST);
-    SHA1_Update(&c, be, sizeof be);
-    SHA1_Final(out, &c);
+    sim_uts_child(parent, i, out);
 }
 
 /* fib(n): n < 2 sends n; otherwise spawn fib(n-1), fib(n-2), join both, send the sum. */
