@@ -78,7 +78,7 @@ Test(native, through_ws_sched_only)
     }
 }
 
-Test(native, uts_t1_published_size, .timeout = 60)
+Test(native, uts_t1_published_size, .timeout = 240)
 {
     struct nat_run_opts o = opts("uts:T1", 2, "locality");
     struct nat_run_result r;

@@ -123,7 +123,7 @@ Test(native_db, a_failed_run_writes_nothing)
     unlink(trace);
 }
 
-Test(native_db, validate_stores_both_runs_with_the_calibration, .timeout = 60)
+Test(native_db, validate_stores_both_runs_with_the_calibration, .timeout = 240)
 {
     char path[256], err[512];
     tmp_path(path, sizeof path, "validate.db");
