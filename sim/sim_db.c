@@ -1,17 +1,12 @@
-/* sim_db.c: the SQLite results database: schema creation and version check, one transaction
- * per run with prepared statements (the readers are in sim_db_read.c).
+/* sim_db.c: the SQLite results database: one transaction per run with prepared statements
+ * (opening and the schema check are in sim_db_open.c, the readers in sim_db_read.c).
  *
  * All-or-nothing writes. sim_db_write_run opens BEGIN IMMEDIATE (taking the write lock up front,
  * so a concurrent writer waits on the busy timeout instead of failing half-way), inserts every
  * row through statements prepared once per connection, and COMMITs. Any failure (a CHECK or
  * FOREIGN KEY violation, a full disk, a read-only file) rolls the whole transaction back, so the
  * database holds either every row of the run or none. The error message is taken before the
- * rollback (which would replace it) and names the file, the table and the row.
- *
- * Schema life cycle. results/schema.sql, embedded in sim_db_schema.c, is run on a database with
- * no tables, in the same transaction that checks for them. A database is accepted when its application_id is
- * schedlab's and its user_version is SIM_DB_SCHEMA_VERSION; anything else (another program's
- * database, a newer schedlab's schema) is refused with a message instead of being modified. */
+ * rollback (which would replace it) and names the file, the table and the row. */
 #include "sim/sim_db_int.h"
 
 #include <sqlite3.h>
@@ -20,9 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define APPLICATION_ID 0x5343484C   /* "SCHL" */
-#define BUSY_TIMEOUT_MS 10000
 
 /* ---- names -------------------------------------------------------------------------------- */
 
@@ -43,178 +35,6 @@ const char *sim_db_dist_name(enum sim_dist d)
 const char *sim_db_mode_name(enum sim_run_mode m)
 {
     return m == SIM_MODE_NATIVE ? "native" : "sim";
-}
-
-/* ---- connection and errors ---------------------------------------------------------------- */
-
-const char *sim_db_path(const struct sim_db *db)
-{
-    return db->path;
-}
-
-struct sqlite3 *sim_db_handle(struct sim_db *db)
-{
-    return db->h;
-}
-
-/* What a user can do about an SQLite error, or "". */
-static const char *hint(const struct sim_db *db, int code)
-{
-    switch (code & 0xff) {
-    case SQLITE_READONLY:
-        return db->read_only ? " (the database was opened read-only)"
-                             : " (no write permission on the file, its directory or its "
-                               "-wal/-shm files)";
-    case SQLITE_FULL:
-        return " (free some space)";
-    case SQLITE_CANTOPEN:
-        return " (no such file or directory, or no permission)";
-    case SQLITE_NOTADB:
-        return " (not an SQLite database)";
-    case SQLITE_BUSY:
-        return " (another process held the database locked for too long)";
-    default:
-        return "";
-    }
-}
-
-int sim_db_fail(const struct sim_db *db, char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return -1;
-    char what[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    int code = db->h ? sqlite3_extended_errcode(db->h) : SQLITE_NOMEM;
-    const char *msg = db->h ? sqlite3_errmsg(db->h) : "out of memory";
-    /* "disk I/O error" alone hides the cause (a full disk, a read-only file system): the
-     * operating system's error says it. (Not for CANTOPEN: SQLite retries read-only and its
-     * last errno is misleading.) */
-    int sys = db->h && (code & 0xff) == SQLITE_IOERR ? sqlite3_system_errno(db->h) : 0;
-    if (sys != 0)
-        snprintf(err, errlen, "%s: %s: %s (%s)", db->path ? db->path : "(database)", what, msg,
-                 strerror(sys));
-    else
-        snprintf(err, errlen, "%s: %s: %s%s", db->path ? db->path : "(database)", what, msg,
-                 hint(db, code));
-    return -1;
-}
-
-int sim_db_fail_plain(const struct sim_db *db, char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return -1;
-    int n = snprintf(err, errlen, "%s: ", db->path ? db->path : "(database)");
-    if (n < 0 || (size_t)n >= errlen)
-        return -1;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* Run one SQL statement that returns a single integer. */
-static int query_int(struct sim_db *db, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : -1;
-}
-
-/* Create the schema in an empty database, or check the version of an existing one. */
-static int schema_setup(struct sim_db *db, char *err, size_t errlen)
-{
-    int64_t version, app, tables;
-    if (!db->read_only && sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return sim_db_fail(db, err, errlen, "cannot start a transaction");
-    int rc = -1;
-    if (query_int(db, "PRAGMA user_version", &version) != 0 ||
-        query_int(db, "PRAGMA application_id", &app) != 0 ||
-        query_int(db, "SELECT count(*) FROM sqlite_schema", &tables) != 0)
-        sim_db_fail(db, err, errlen, "cannot read the schema");
-    else if (tables == 0 && version == 0 && db->read_only)
-        sim_db_fail_plain(db, err, errlen, "empty database (no schedlab schema), opened read-only");
-    else if (tables == 0 && version == 0) {
-        if (sqlite3_exec(db->h, sim_db_schema_sql(), NULL, NULL, NULL) != SQLITE_OK)
-            sim_db_fail(db, err, errlen, "cannot create the schema");
-        else
-            rc = 0;
-    } else if (app != APPLICATION_ID)
-        sim_db_fail_plain(db, err, errlen, "not a schedlab database (application_id %lld)",
-                      (long long)app);
-    else if (version != SIM_DB_SCHEMA_VERSION)
-        sim_db_fail_plain(db, err, errlen,
-                      "schema version %lld, but this schedlab reads and writes version %d%s",
-                      (long long)version, SIM_DB_SCHEMA_VERSION,
-                      version > SIM_DB_SCHEMA_VERSION ? " (written by a newer schedlab)" : "");
-    else
-        rc = 0;
-    if (!db->read_only)
-        sqlite3_exec(db->h, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-    return rc;
-}
-
-/* Connection settings: extended codes, busy timeout, foreign keys, WAL. */
-static int configure(struct sim_db *db, char *err, size_t errlen)
-{
-    sqlite3_extended_result_codes(db->h, 1);
-    sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
-    if (sqlite3_exec(db->h, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
-        return sim_db_fail(db, err, errlen, "cannot enable foreign keys");
-    if (db->read_only)
-        return 0;
-    if (sqlite3_db_readonly(db->h, "main") == 1)
-        return sim_db_fail_plain(db, err, errlen, "cannot open for writing: the file is read-only");
-    if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK)
-        return sim_db_fail(db, err, errlen, "cannot switch to WAL");
-    if (sqlite3_exec(db->h, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)
-        return sim_db_fail(db, err, errlen, "cannot set synchronous");
-    return 0;
-}
-
-int sim_db_open(const char *path, bool read_only, struct sim_db **out, char *err, size_t errlen)
-{
-    *out = NULL;
-    struct sim_db *db = calloc(1, sizeof(*db));
-    if (db == NULL || (db->path = strdup(path)) == NULL) {
-        free(db);
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    db->read_only = read_only;
-    int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(path, &db->h, flags | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        sim_db_fail(db, err, errlen, "cannot open");
-        sim_db_close(db);
-        return -1;
-    }
-    if (configure(db, err, errlen) != 0 || schema_setup(db, err, errlen) != 0) {
-        sim_db_close(db);
-        return -1;
-    }
-    *out = db;
-    return 0;
-}
-
-void sim_db_close(struct sim_db *db)
-{
-    if (db == NULL)
-        return;
-    for (int i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(db->st[i]);
-    sqlite3_close(db->h);   /* NULL is fine; all statements are finalized */
-    free(db->path);
-    free(db);
 }
 
 /* ---- writing ------------------------------------------------------------------------------ */

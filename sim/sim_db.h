@@ -23,10 +23,17 @@ struct sqlite3;
 
 /* Open the database at `path`, creating the file and the schema if absent. WAL journal, foreign
  * keys on, a busy timeout so that concurrent writers (compare -j N) wait instead of failing.
- * A database with another schema version, or a file that is not a database, is an error. With
- * read_only the file must exist and nothing is created. A connection belongs to one thread
- * (open one per thread or process). */
+ * An empty file, or an SQLite database with no tables and no foreign application_id, becomes a
+ * new schedlab database. Anything else that is not a schedlab database of this schema version
+ * (another program's database, a text or binary file, a newer schema) is refused before any
+ * write: its bytes stay as they were and no -wal/-shm/-journal file is made. With read_only the
+ * database must exist, nothing is written, and a database in a read-only folder opens too (see
+ * sim_db_open.c). A connection belongs to one thread (open one per thread or process). */
 int sim_db_open(const char *path, bool read_only, struct sim_db **out, char *err, size_t errlen);
+
+/* The "file:" URI (sqlite3_free it) that reaches this database the way it was opened, for
+ * ATTACH on another connection opened by sim_db_open; NULL for ":memory:" or out of memory. */
+char *sim_db_uri(const struct sim_db *db);
 
 /* Close the database (NULL is fine). */
 void sim_db_close(struct sim_db *db);

@@ -1,4 +1,5 @@
-/* sim_db_int.h: what sim_db.c (connection, schema, writing) and sim_db_read.c (readers) share;
+/* sim_db_int.h: what sim_db_open.c (connection, schema check), sim_db.c (writing) and
+ * sim_db_read.c (readers) share;
  * not for other modules. */
 #ifndef SIM_DB_INT_H
 #define SIM_DB_INT_H
@@ -14,6 +15,7 @@ struct sim_db {
     sqlite3 *h;
     char *path;
     bool read_only;
+    const char *uri_query;        /* "mode=ro", "immutable=1", "mode=rwc"; NULL: not a URI */
     sqlite3_stmt *st[ST_COUNT];   /* write statements, prepared on first write */
 };
 
