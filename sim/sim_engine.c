@@ -318,6 +318,8 @@ int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_
         }
     }
     e->m.summary.events = events;
+    if (!e->failed && sim_trace_finish(e->trace) != SIM_TRACE_OK)   /* lines nobody asked for */
+        sim_fail(e, "%s", sim_trace_error(e->trace));
     if (!e->failed)
         sim_collect_finish(e);
     if (e->failed) {

@@ -99,6 +99,13 @@ struct sim_trace *sim_trace_open(const char *trace, const struct sim_trace_opts 
     return sim_gen_open(trace, err, errlen);
 }
 
+int sim_trace_finish(struct sim_trace *t)
+{
+    if (t->failed)
+        return SIM_TRACE_ERROR;
+    return t->ops->finish != NULL ? t->ops->finish(t) : SIM_TRACE_OK;
+}
+
 void sim_trace_close(struct sim_trace *t)
 {
     if (t != NULL)

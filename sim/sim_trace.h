@@ -42,8 +42,18 @@
  */
 
 #define SIM_TRACE_NO_PARENT UINT64_MAX
-/* Largest id or time a trace may hold: JSON numbers are exact integers only up to 2^53 - 1. */
+/* Largest id a trace may hold: JSON numbers are exact integers only up to 2^53 - 1 (2^53 itself
+ * is exact, but so is the rounding of 2^53 + 1 to it, so it cannot be told apart). */
 #define SIM_TRACE_MAX_INT 9007199254740991ULL
+/* Largest time a trace may hold, after its time unit or an importer's unit scaling:
+ * WS_TIME_INPUT_MAX (2^53 ns, about 104 days; core/ws_time.h). */
+#define SIM_TRACE_MAX_TIME_NS (UINT64_C(1) << 53)
+/* Longest line of a trace file, newline excluded, checked while reading (before anything is
+ * parsed): room for SIM_TRACE_MAX_PHASES phases of the longest form (27 bytes). 16 MiB; parsing
+ * the longest line takes at most about 30 bytes per byte of it. */
+#define SIM_TRACE_MAX_LINE (UINT64_C(16) << 20)
+/* Most phases one process may have, recv counts expanded: 16 bytes each in memory. 2^19. */
+#define SIM_TRACE_MAX_PHASES (UINT32_C(1) << 19)
 
 enum sim_trace_status {
     SIM_TRACE_OK = 0,
@@ -104,6 +114,7 @@ struct sim_trace_ops {
                  struct sim_trace_rec **out);
     void (*release)(struct sim_trace *t, struct sim_trace_rec *rec);
     void (*close)(struct sim_trace *t);
+    int (*finish)(struct sim_trace *t);   /* NULL: nothing left to check */
 };
 
 /* What is known about a trace before reading it. */
@@ -162,6 +173,13 @@ static inline void sim_trace_release(struct sim_trace *t, struct sim_trace_rec *
     if (rec != NULL)
         t->ops->release(t, rec);
 }
+
+/* The consumer is done (every root taken, every process it ran finished): check what it did not
+ * read. A file is read on to its end and every remaining line checked, so lines no process asked
+ * for (a root beyond the header's "roots" count, a child of no process) are an error rather than
+ * silently dropped. SIM_TRACE_OK, or SIM_TRACE_ERROR (t's error set). Call it once, before
+ * reporting success; sources without a finish step return SIM_TRACE_OK. */
+int sim_trace_finish(struct sim_trace *t);
 
 /* Close the source and free everything it holds (records not yet released included). NULL ok. */
 void sim_trace_close(struct sim_trace *t);

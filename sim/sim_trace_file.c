@@ -40,7 +40,7 @@ struct file_src {
     uint64_t pos;               /* offset of the next unread line */
     uint64_t lineno;            /* number of the last line read */
     bool eof;
-    char *buf;                  /* getline buffer */
+    char *buf;                  /* line buffer (at most SIM_TRACE_MAX_LINE + 1 bytes) */
     size_t bufcap;
     char *rbuf;                 /* re-read buffer */
     size_t rbufcap;
@@ -57,26 +57,33 @@ struct file_src {
 
 /* ---- reading lines ------------------------------------------------------------------------ */
 
-/* The next non-blank line: 1 with text/len/off/line set, 0 at end of file, or -1. */
+/* The next non-blank line: 1 with text/len/off/line set, 0 at end of file, or -1. A line longer
+ * than SIM_TRACE_MAX_LINE is refused before more of it is read. */
 static int read_line(struct file_src *fs, char **text, size_t *len, uint64_t *off,
                      uint64_t *line)
 {
     for (;;) {
-        ssize_t n = getline(&fs->buf, &fs->bufcap, fs->f);
-        if (n < 0) {
-            if (ferror(fs->f))
-                return FAIL(fs, fs->lineno + 1, "line", "read error: %s", strerror(errno));
+        size_t used;
+        bool nl;
+        long long n = sim_trace_getline(fs->f, &fs->buf, &fs->bufcap, SIM_TRACE_MAX_LINE, &used,
+                                        &nl);
+        if (n == SIM_TRACE_LINE_EOF) {
             fs->eof = true;
             return 0;
         }
+        if (n == SIM_TRACE_LINE_IOERR)
+            return FAIL(fs, fs->lineno + 1, "line", "read error: %s", strerror(errno));
+        if (n == SIM_TRACE_LINE_LONG)
+            return FAIL(fs, fs->lineno + 1, "line", "line too long: more than %" PRIu64
+                        " bytes (the limit; see traces/FORMAT.md)", SIM_TRACE_MAX_LINE);
         *off = fs->pos;
-        fs->pos += (uint64_t)n;
+        fs->pos += used;
         *line = ++fs->lineno;
         size_t k = (size_t)n;
-        while (k > 0 && (fs->buf[k - 1] == '\n' || fs->buf[k - 1] == '\r'))
-            fs->buf[--k] = '\0';
-        if (strlen(fs->buf) != k)
+        if (memchr(fs->buf, '\0', k) != NULL)
             return FAIL(fs, *line, "line", "contains a NUL byte");
+        while (k > 0 && fs->buf[k - 1] == '\r')
+            fs->buf[--k] = '\0';
         size_t s = strspn(fs->buf, " \t");
         if (s == k)
             continue;
@@ -263,6 +270,34 @@ static int remember(struct file_src *fs, const struct sim_trace_rec *r, const ch
     return SIM_TRACE_OK;
 }
 
+/* Read, check and admit the next line: SIM_TRACE_OK with *out (and the line's text, length and
+ * offset for remembering it), SIM_TRACE_END at end of file, or SIM_TRACE_ERROR. The record is
+ * built with parent when its id is want_id (so it inherits parent's affinity). */
+static int scan_line(struct file_src *fs, uint64_t want_id, const struct sim_trace_rec *parent,
+                     struct sim_trace_rec **out, char **text, size_t *len, uint64_t *off)
+{
+    uint64_t line;
+    int got = fs->eof ? 0 : read_line(fs, text, len, off, &line);
+    if (got <= 0)
+        return got < 0 ? SIM_TRACE_ERROR : at_eof(fs);
+    cJSON *j;
+    if (sim_trace_line_json(&fs->ctx, *text, *len, line, &j) != SIM_TRACE_OK)
+        return SIM_TRACE_ERROR;
+    const cJSON *idj = cJSON_GetObjectItemCaseSensitive(j, "id");
+    bool maybe = parent != NULL && cJSON_IsNumber(idj) && idj->valuedouble == (double)want_id;
+    struct sim_trace_rec *r;
+    int rc = sim_trace_line_rec(&fs->ctx, j, line, maybe ? parent : NULL, &r);
+    cJSON_Delete(j);
+    if (rc != SIM_TRACE_OK)
+        return rc;
+    if (admit(fs, r) != SIM_TRACE_OK) {
+        sim_trace_rec_free(r);
+        return SIM_TRACE_ERROR;
+    }
+    *out = r;
+    return SIM_TRACE_OK;
+}
+
 /* Read on to the wanted line: the next root (want_root) or process want_id (parent's child). */
 static int scan(struct file_src *fs, bool want_root, uint64_t want_id,
                 const struct sim_trace_rec *parent, struct sim_trace_rec **out)
@@ -270,24 +305,11 @@ static int scan(struct file_src *fs, bool want_root, uint64_t want_id,
     for (;;) {
         char *text;
         size_t len;
-        uint64_t off, line;
-        int got = fs->eof ? 0 : read_line(fs, &text, &len, &off, &line);
-        if (got <= 0)
-            return got < 0 ? SIM_TRACE_ERROR : at_eof(fs);
-        cJSON *j;
-        if (sim_trace_line_json(&fs->ctx, text, len, line, &j) != SIM_TRACE_OK)
-            return SIM_TRACE_ERROR;
-        const cJSON *idj = cJSON_GetObjectItemCaseSensitive(j, "id");
-        bool maybe = !want_root && cJSON_IsNumber(idj) && idj->valuedouble == (double)want_id;
+        uint64_t off;
         struct sim_trace_rec *r;
-        int rc = sim_trace_line_rec(&fs->ctx, j, line, maybe ? parent : NULL, &r);
-        cJSON_Delete(j);
+        int rc = scan_line(fs, want_id, want_root ? NULL : parent, &r, &text, &len, &off);
         if (rc != SIM_TRACE_OK)
             return rc;
-        if (admit(fs, r) != SIM_TRACE_OK) {
-            sim_trace_rec_free(r);
-            return SIM_TRACE_ERROR;
-        }
         if (want_root ? r->parent == SIM_TRACE_NO_PARENT : r->id == want_id) {
             *out = r;
             return SIM_TRACE_OK;
@@ -352,6 +374,24 @@ static int file_child(struct sim_trace *t, const struct sim_trace_rec *parent, u
     return rc == SIM_TRACE_END ? SIM_TRACE_ERROR : rc;
 }
 
+/* The consumer is done: check the lines it never needed, to the end of the file, keeping none.
+ * Only a header "roots" count stops next_root before the end; without it this reads nothing. */
+static int file_finish(struct sim_trace *t)
+{
+    struct file_src *fs = (struct file_src *)t;
+    for (;;) {
+        char *text;
+        size_t len;
+        uint64_t off;
+        struct sim_trace_rec *r;
+        int rc = t->failed ? SIM_TRACE_ERROR
+                           : scan_line(fs, 0, NULL, &r, &text, &len, &off);
+        if (rc != SIM_TRACE_OK)
+            return rc == SIM_TRACE_END ? SIM_TRACE_OK : SIM_TRACE_ERROR;
+        sim_trace_rec_free(r);
+    }
+}
+
 static void file_release(struct sim_trace *t, struct sim_trace_rec *rec)
 {
     (void)t;
@@ -384,6 +424,7 @@ static const struct sim_trace_ops file_ops = {
     .child = file_child,
     .release = file_release,
     .close = file_close,
+    .finish = file_finish,
 };
 
 static int read_header(struct file_src *fs)

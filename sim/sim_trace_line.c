@@ -2,6 +2,7 @@
  * fields), with errors naming the file, line and field. */
 #include "sim/sim_trace_line.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -22,10 +23,68 @@ int sim_trace_line_fail(const struct sim_trace_line_ctx *c, uint64_t line, const
 
 #define FAIL sim_trace_line_fail
 
+long long sim_trace_getline(FILE *f, char **buf, size_t *cap, size_t max, size_t *consumed,
+                            bool *newline)
+{
+    size_t n = 0;
+    int ch;
+    *newline = false;
+    flockfile(f);
+    while ((ch = getc_unlocked(f)) != EOF && ch != '\n') {
+        if (n == max) {
+            funlockfile(f);
+            return SIM_TRACE_LINE_LONG;
+        }
+        if (n + 1 >= *cap) {
+            size_t c = *cap < 256 ? 256 : *cap * 2;
+            char *b = realloc(*buf, c > max + 1 ? max + 1 : c);
+            if (b == NULL) {
+                funlockfile(f);
+                errno = ENOMEM;
+                return SIM_TRACE_LINE_IOERR;
+            }
+            *buf = b;
+            *cap = c > max + 1 ? max + 1 : c;
+        }
+        (*buf)[n++] = (char)ch;
+    }
+    bool err = ch == EOF && ferror(f);
+    funlockfile(f);
+    if (err)
+        return SIM_TRACE_LINE_IOERR;
+    if (ch == EOF && n == 0)
+        return SIM_TRACE_LINE_EOF;
+    if (*cap == 0 && (*buf = malloc(*cap = 1)) == NULL) {
+        errno = ENOMEM;
+        return SIM_TRACE_LINE_IOERR;
+    }
+    (*buf)[n] = '\0';
+    *newline = ch == '\n';
+    *consumed = n + *newline;
+    return (long long)n;
+}
+
 /* ---- field access ------------------------------------------------------------------------ */
 
-/* Read item (label names it in errors) as an integer in [0, max], times scale (time units;
- * overflow is an error). */
+/* Why v (a non-negative integer) times scale is not in [0, max]: the limit as the format states
+ * it (2^53 - 1 for ids, 2^53 ns for times, whatever their unit). */
+static int out_of_range(const struct sim_trace_line_ctx *c, uint64_t line, const char *label,
+                        double v, uint64_t max, uint64_t scale)
+{
+    if (max == SIM_TRACE_MAX_TIME_NS && scale > 1)
+        return FAIL(c, line, label, "value %.0f is %.0f ns, beyond the limit of 2^53 ns (about "
+                    "104 days)", v, v * (double)scale);
+    if (max == SIM_TRACE_MAX_TIME_NS)
+        return FAIL(c, line, label, "value %.0f ns is beyond the limit of 2^53 ns (about 104 "
+                    "days)", v);
+    if (max == SIM_TRACE_MAX_INT)
+        return FAIL(c, line, label, "value %.0f out of range (at most 2^53 - 1: JSON numbers are "
+                    "exact integers only below 2^53)", v);
+    return FAIL(c, line, label, "value %.0f out of range (at most %" PRIu64 ")", v, max);
+}
+
+/* Read item (label names it in errors) as an integer in [0, max] once multiplied by scale (the
+ * time unit of time fields, whose max is SIM_TRACE_MAX_TIME_NS). */
 static int get_uint(const struct sim_trace_line_ctx *c, uint64_t line, const cJSON *item,
                     const char *label, uint64_t max, uint64_t scale, uint64_t *out)
 {
@@ -36,12 +95,9 @@ static int get_uint(const struct sim_trace_line_ctx *c, uint64_t line, const cJS
         return FAIL(c, line, label, "negative value %g", v);
     if (v != floor(v))
         return FAIL(c, line, label, "not an integer: %g", v);
-    if (v > (double)SIM_TRACE_MAX_INT || (uint64_t)v > max)
-        return FAIL(c, line, label, "value %.0f out of range (at most %" PRIu64 ")", v, max);
-    uint64_t u = (uint64_t)v;
-    if (scale > 1 && u > UINT64_MAX / scale)
-        return FAIL(c, line, label, "value %" PRIu64 " overflows in nanoseconds", u);
-    *out = u * scale;
+    if (v > (double)SIM_TRACE_MAX_TIME_NS || (uint64_t)v > max / scale)
+        return out_of_range(c, line, label, v, max, scale);
+    *out = (uint64_t)v * scale;
     return SIM_TRACE_OK;
 }
 
@@ -178,17 +234,17 @@ static int phase_kind(const char *name)
     return -1;
 }
 
-/* item as an integer in [0, max], times scale; false (nothing reported) if it is not one. The
- * fast path: labels for errors are only formatted when this fails. */
+/* item as get_uint would read it; false (nothing reported) if it is not one. The fast path:
+ * labels for errors are only formatted when this fails. */
 static bool quick_uint(const cJSON *item, uint64_t max, uint64_t scale, uint64_t *out)
 {
     if (!cJSON_IsNumber(item))
         return false;
     double v = item->valuedouble;
-    if (!(v >= 0) || v != floor(v) || v > (double)SIM_TRACE_MAX_INT)
+    if (!(v >= 0) || v != floor(v) || v > (double)SIM_TRACE_MAX_TIME_NS)
         return false;
     uint64_t u = (uint64_t)v;
-    if (u > max || (scale > 1 && u > UINT64_MAX / scale))
+    if (u > max / scale)
         return false;
     *out = u * scale;
     return true;
@@ -240,16 +296,11 @@ static int parse_phase(const struct sim_trace_line_ctx *c, uint64_t line, const 
         }
     } else if (item != NULL) {
         bool is_time = *kind == SIM_PHASE_RUN || *kind == SIM_PHASE_WAIT;
-        return phase_arg(c, line, item, i, is_time ? UINT64_MAX : SIM_TRACE_MAX_INT,
+        return phase_arg(c, line, item, i, is_time ? SIM_TRACE_MAX_TIME_NS : SIM_TRACE_MAX_INT,
                          is_time ? c->time_unit_ns : 1, arg);
     }
     return SIM_TRACE_OK;
 }
-
-/* Most phases one process may have once recv counts are expanded (16 bytes each, held twice
- * while a line is parsed): without a limit a 50-byte line ["recv",4000000000] would ask for
- * 64 GB. */
-#define MAX_PHASES (1u << 24)
 
 /* Parse the phases of process id into c->scratch (recv N gives N phases); *n is the count. */
 static int parse_phases(struct sim_trace_line_ctx *c, uint64_t line, const cJSON *phases,
@@ -257,6 +308,9 @@ static int parse_phases(struct sim_trace_line_ctx *c, uint64_t line, const cJSON
 {
     int total = cJSON_GetArraySize(phases), i = 0;
     uint64_t k = 0;
+    if ((uint64_t)total > SIM_TRACE_MAX_PHASES)
+        return FAIL(c, line, "phases", "%d phases, more than %" PRIu32 " (the limit of one "
+                    "process)", total, SIM_TRACE_MAX_PHASES);
     const cJSON *ph;
     cJSON_ArrayForEach(ph, phases) {
         int kind;
@@ -265,9 +319,10 @@ static int parse_phases(struct sim_trace_line_ctx *c, uint64_t line, const cJSON
             return SIM_TRACE_ERROR;
         if (kind == SIM_PHASE_SPAWN && arg == id)
             return FAIL(c, line, "phases", "process %" PRIu64 " spawns itself", id);
-        if (k + count > MAX_PHASES)
-            return FAIL(c, line, "phases", "more than %u phases (recv counts included)",
-                        MAX_PHASES);
+        /* checked before anything is allocated: ["recv",4000000000] is a 50-byte line */
+        if (k + count > SIM_TRACE_MAX_PHASES)
+            return FAIL(c, line, "phases", "more than %" PRIu32 " phases, recv counts included "
+                        "(the limit of one process)", SIM_TRACE_MAX_PHASES);
         if (k + count > c->scratch_cap) {
             size_t cap = (size_t)(k + count) * 2;
             struct sim_trace_phase *p = realloc(c->scratch, cap * sizeof *p);
@@ -315,7 +370,7 @@ int sim_trace_line_rec(struct sim_trace_line_ctx *c, const cJSON *j, uint64_t li
     if (field_uint(c, line, j, "id", true, SIM_TRACE_MAX_INT, 1, &id, &has) != SIM_TRACE_OK
         || field_uint(c, line, j, "parent", false, SIM_TRACE_MAX_INT, 1, &par, &has_parent)
                != SIM_TRACE_OK
-        || field_uint(c, line, j, "spawn", !has_parent, UINT64_MAX, c->time_unit_ns,
+        || field_uint(c, line, j, "spawn", !has_parent, SIM_TRACE_MAX_TIME_NS, c->time_unit_ns,
                       &spawn, &has) != SIM_TRACE_OK
         || field_uint(c, line, j, "ws", false, SIM_TRACE_MAX_INT, 1, &ws, &has) != SIM_TRACE_OK
         || parse_prio(c, line, j, &prio) != SIM_TRACE_OK || parse_aff(c, line, j, &a))

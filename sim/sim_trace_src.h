@@ -23,6 +23,20 @@ static inline uint32_t *sim_trace_rec_cores(struct sim_trace_rec *rec)
 /* Record the error (printf format) in t, mark t failed; returns SIM_TRACE_ERROR. */
 int sim_trace_fail(struct sim_trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What sim_trace_getline returns besides a line's length. */
+enum {
+    SIM_TRACE_LINE_EOF = -1,     /* end of file, nothing read */
+    SIM_TRACE_LINE_LONG = -2,    /* the line is longer than the limit (the rest is not read) */
+    SIM_TRACE_LINE_IOERR = -3,   /* read error, errno set */
+};
+
+/* Read the next line of f into *buf (grown as needed up to max + 1 bytes, NUL-terminated,
+ * without its newline): its length, or one of the SIM_TRACE_LINE_* codes. A line is refused as
+ * too long as soon as its max + 1st byte is read, so no input makes the buffer larger.
+ * *consumed: the bytes taken from f (newline included); *newline: whether one ended the line. */
+long long sim_trace_getline(FILE *f, char **buf, size_t *cap, size_t max, size_t *consumed,
+                            bool *newline);
+
 /* Fill the common head of a new source. */
 void sim_trace_init_head(struct sim_trace *t, const struct sim_trace_ops *ops, const char *kind);
 

@@ -423,6 +423,8 @@ int sim_trace_walk(struct sim_trace *t, struct sim_trace_stats *st, sim_trace_vi
     w.ctx = ctx;
     sim_trace_map_init(&w.ids);
     int rc = t->failed ? SIM_TRACE_ERROR : walk_all(&w);
+    if (rc == SIM_TRACE_OK)
+        rc = sim_trace_finish(t);   /* lines no process asked for are an error, not dropped */
     cleanup(&w);
     st->tally = t->tally;
     if (rc != SIM_TRACE_OK)

@@ -199,7 +199,66 @@ Test(trace_bad, fields)
     expect_error(HDR "{\"id\":0,\"spawn\":0,\"affinity\":{\"kind\":\"strict\",\"cores\":[1,1]},"
                  "\"phases\":[]}\n", 2, "affinity.cores", "twice");
     expect_error(HDR "{\"id\":0,\"spawn\":0,\"phases\":[[\"run\",1e300]]}\n", 2, "phases[0][1]",
-                 "out of range");
+                 "beyond the limit of 2^53 ns");
+}
+
+Test(trace_bad, number_limits_state_2_53)
+{
+    /* times: 2^53 ns is the largest, whatever the unit; ids: 2^53 - 1 */
+    expect_error(HDR "{\"id\":0,\"spawn\":0,\"phases\":[[\"run\",9007199254740994]]}\n", 2,
+                 "phases[0][1]", "beyond the limit of 2^53 ns");
+    expect_error("{\"format\":\"schedlab-trace\",\"version\":1,\"time_unit\":\"s\"}\n"
+                 "{\"id\":0,\"spawn\":0,\"phases\":[[\"wait\",9007200]]}\n", 2, "phases[0][1]",
+                 "value 9007200 is 9007200000000000 ns, beyond the limit of 2^53 ns");
+    expect_error("{\"format\":\"schedlab-trace\",\"version\":1,\"time_unit\":\"ms\"}\n"
+                 "{\"id\":0,\"spawn\":9007199254741,\"phases\":[]}\n", 2, "spawn",
+                 "beyond the limit of 2^53 ns");
+    expect_error(HDR "{\"id\":9007199254740992,\"spawn\":0,\"phases\":[]}\n", 2, "id",
+                 "at most 2^53 - 1");
+    expect_error(HDR "{\"id\":0,\"spawn\":0,\"phases\":[[\"send\",1e20]]}\n", 2,
+                 "phases[0][1]", "at most 2^53 - 1");
+    /* exactly 2^53 ns is accepted */
+    write_tmp(HDR "{\"id\":0,\"spawn\":0,\"phases\":[[\"wait\",9007199254740992]]}\n");
+    struct sim_trace *t = open_ok(path);
+    struct sim_trace_stats st;
+    cr_assert_eq(sim_trace_walk(t, &st, NULL, NULL), SIM_TRACE_OK, "%s", sim_trace_error(t));
+    cr_assert_eq(st.total_wait_ns, 9007199254740992ULL);
+    sim_trace_close(t);
+    unlink(path);
+}
+
+Test(trace_bad, phase_count_limit_before_allocation)
+{
+    char text[256];
+    snprintf(text, sizeof text, HDR "{\"id\":0,\"spawn\":0,\"phases\":[[\"recv\",%u],"
+             "[\"recv\",2]]}\n", SIM_TRACE_MAX_PHASES - 1);
+    expect_error(text, 2, "phases", "more than 524288 phases");
+    snprintf(text, sizeof text, HDR "{\"id\":0,\"spawn\":0,\"phases\":[[\"recv\",%u]]}\n",
+             SIM_TRACE_MAX_PHASES);
+    write_tmp(text);   /* exactly the limit is accepted */
+    struct sim_trace *t = open_ok(path);
+    struct sim_trace_rec *r;
+    cr_assert_eq(root(t, &r), SIM_TRACE_OK, "%s", sim_trace_error(t));
+    cr_assert_eq(r->nphases, SIM_TRACE_MAX_PHASES);
+    sim_trace_release(t, r);
+    sim_trace_close(t);
+    unlink(path);
+}
+
+Test(trace_bad, line_length_limit)
+{
+    /* a line one byte over the limit fails naming its line; the header too */
+    size_t n = SIM_TRACE_MAX_LINE + 1;
+    char *text = malloc(n + 128);
+    cr_assert_not_null(text);
+    int h = snprintf(text, 128, HDR "{\"id\":0,\"spawn\":0,\"phases\":[]}\n");
+    memset(text + h, ' ', n);
+    memcpy(text + h + n, "\n", 2);
+    expect_error(text, 3, "line", "line too long: more than 16777216 bytes");
+    memset(text, ' ', n);
+    memcpy(text + n, "\n", 2);
+    expect_error(text, 1, "line", "line too long");
+    free(text);
 }
 
 Test(trace_bad, structure)
@@ -225,6 +284,12 @@ Test(trace_bad, structure)
                  3, "parent", "more parentless");
     expect_error("{\"format\":\"schedlab-trace\",\"version\":1,\"roots\":3}\n" ROOT0, 1, "roots",
                  "header says 3");
+    /* ... and when nothing after it is ever asked for: the walk's end reads the rest */
+    expect_error("{\"format\":\"schedlab-trace\",\"version\":1,\"roots\":1}\n" ROOT0
+                 "{\"id\":1,\"spawn\":5,\"phases\":[]}\n", 3, "parent", "more parentless");
+    expect_error("{\"format\":\"schedlab-trace\",\"version\":1,\"roots\":1}\n" ROOT0
+                 "{\"id\":7,\"parent\":3,\"phases\":[]}\n", 3, "parent",
+                 "parent 3 does not appear");
 }
 
 Test(trace_bad, read_ahead_limit)
