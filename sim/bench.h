@@ -4,10 +4,13 @@
 #define SIM_BENCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SIM_BENCH_MAX_KEYS 48
 #define SIM_BENCH_MAX_REPS 64
+#define SIM_BENCH_MAX_TEXT 4
+#define SIM_BENCH_TEXT_LEN 64
 
 struct sim_bench_opts {
     unsigned reps;        /* repetitions per measurement; medians are reported */
@@ -19,12 +22,20 @@ struct sim_bench_result {
     unsigned n;
     const char *key[SIM_BENCH_MAX_KEYS];
     double value[SIM_BENCH_MAX_KEYS];
+    unsigned ntext;                             /* named strings, e.g. which deque back end */
+    const char *text_key[SIM_BENCH_MAX_TEXT];
+    char text_value[SIM_BENCH_MAX_TEXT][SIM_BENCH_TEXT_LEN];
 };
 
 void   sim_bench_add(struct sim_bench_result *r, const char *key, double value);
 double sim_bench_get(const struct sim_bench_result *r, const char *key); /* NaN if absent */
+void   sim_bench_add_text(struct sim_bench_result *r, const char *key, const char *value);
 void   sim_bench_progress(const struct sim_bench_opts *o, const char *what, unsigned done,
                           unsigned total);
+
+/* True when this process runs under a user-mode CPU emulator (qemu-user), whose times are not
+ * figures of the hardware the binary targets; why receives the evidence (bench_emul.c). */
+bool   sim_bench_emulated(char *why, size_t len);
 
 /* Benchmarks: 0 on success, -1 if they could not run (allocation failure). */
 int sim_bench_deque(const struct sim_bench_opts *o, struct sim_bench_result *r);

@@ -5,7 +5,9 @@
 
 #include <cjson/cJSON.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +40,14 @@ double sim_bench_get(const struct sim_bench_result *r, const char *key)
     return NAN;
 }
 
+void sim_bench_add_text(struct sim_bench_result *r, const char *key, const char *value)
+{
+    if (r->ntext < SIM_BENCH_MAX_TEXT) {
+        r->text_key[r->ntext] = key;
+        snprintf(r->text_value[r->ntext++], SIM_BENCH_TEXT_LEN, "%s", value);
+    }
+}
+
 void sim_bench_progress(const struct sim_bench_opts *o, const char *what, unsigned done,
                         unsigned total)
 {
@@ -49,10 +59,24 @@ void sim_bench_progress(const struct sim_bench_opts *o, const char *what, unsign
     fflush(stderr);
 }
 
-static void print_json(const char *name, const struct sim_bench_result *r)
+#if defined(__aarch64__)
+#define TARGET_NAME "ARM64"
+#elif defined(__x86_64__)
+#define TARGET_NAME "x86-64"
+#else
+#define TARGET_NAME "target"
+#endif
+
+/* Under an emulator, "emulated": true and "emulator": the evidence; "emulated": false else. */
+static void print_json(const char *name, const struct sim_bench_result *r, const char *emulator)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "bench", name);
+    cJSON_AddBoolToObject(o, "emulated", emulator != NULL);
+    if (emulator != NULL)
+        cJSON_AddStringToObject(o, "emulator", emulator);
+    for (unsigned i = 0; i < r->ntext; i++)
+        cJSON_AddStringToObject(o, r->text_key[i], r->text_value[i]);
     for (unsigned i = 0; i < r->n; i++)
         cJSON_AddNumberToObject(o, r->key[i], r->value[i]);
     char *s = cJSON_PrintUnformatted(o);
@@ -62,10 +86,15 @@ static void print_json(const char *name, const struct sim_bench_result *r)
 }
 
 static void print_table(const char *name, const struct sim_bench_opts *o,
-                        const struct sim_bench_result *r)
+                        const struct sim_bench_result *r, const char *emulator)
 {
     printf("bench %s (median of %u repetitions, %llu items each)\n", name, o->reps,
            (unsigned long long)o->items);
+    if (emulator != NULL)
+        printf("  EMULATED (%s):\n  times are the emulator's, not %s hardware figures\n", emulator,
+               TARGET_NAME);
+    for (unsigned i = 0; i < r->ntext; i++)
+        printf("  %-30s %14s\n", r->text_key[i], r->text_value[i]);
     for (unsigned i = 0; i < r->n; i++)
         printf("  %-30s %14.3f\n", r->key[i], r->value[i]);
 }
@@ -109,10 +138,12 @@ int sim_cmd_bench(int argc, char **argv)
         struct sim_bench_result r = { 0 };
         if (benches[i].run(&o, &r) != 0)
             return sim_cli_fail("bench", "%s: out of memory", name);
+        char why[PATH_MAX + 64];
+        const char *emulator = sim_bench_emulated(why, sizeof why) ? why : NULL;
         if (json)
-            print_json(name, &r);
+            print_json(name, &r, emulator);
         else
-            print_table(name, &o, &r);
+            print_table(name, &o, &r, emulator);
         return SIM_EXIT_OK;
     }
     return sim_cli_usage_error("bench", "unknown benchmark '%s' (known: deque, sim, forkjoin)", name);
