@@ -120,6 +120,12 @@ ifeq ($(ARCH),aarch64)
   else
     $(error AARCH64_ATOMICS must be llsc or lse, not '$(AARCH64_ATOMICS)')
   endif
+  # The dynamic programs name the arm64 multiarch loader (libc6:arm64), the glibc build of the
+  # libc.so.6 they load from /lib/aarch64-linux-gnu, not /lib/ld-linux-aarch64.so.1: under
+  # `qemu-aarch64 -L /usr/aarch64-linux-gnu` that path resolves to the cross toolchain's loader
+  # (libc6-arm64-cross, another glibc build), and with a loader and a libc.so.6 of two builds
+  # the first pthread_create loops for ever walking the loader's stack cache list.
+  LDFLAGS_ALL += -Wl,--dynamic-linker=/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1
   AARCH64_ASM_OBJ  := $(patsubst %.S,$(BUILD)/%.o,$(wildcard core/aarch64/*.S))
   CORE_OBJ         += $(AARCH64_ASM_OBJ)
   AARCH64_TEST_SRC := $(wildcard tests/aarch64/*.c)
