@@ -13,7 +13,17 @@
 #                 19 of 20 runs of this size
 #   deque_race_ref  the same race through the C reference (ws_deque_ref_*), as gcc compiles it
 #   deque_diff    tests/aarch64/deque_diff.c, assembly against the C reference (ws_deque_ref_*)
-#   bench         `schedlab bench deque --json` with few items: must print the native keys
+#   bench_deque   `schedlab bench deque --json` with few items: the native build's keys, plus the
+#                 C11 reference deque measured beside the assembly (c11_*, asm_vs_c11_*: the
+#                 ratios are printed), "deque" naming the variant and "emulated": true
+#   bench_deque_L the issue's command line, `qemu-aarch64 -L /usr/aarch64-linux-gnu ... bench
+#                 deque`: the regression test of the loader schedlab names (Makefile, aarch64
+#                 block). With /lib/ld-linux-aarch64.so.1, -L pairs the cross toolchain's loader
+#                 with the multiarch libc.so.6, and the first pthread_create (the contended
+#                 phase's thief) spins for ever in glibc's stack-cache walk
+#   bench_sim, bench_forkjoin  `schedlab bench sim` and `bench forkjoin` (the native runtime,
+#                 fib(16) and the small UTS tree; every answer checked: "exact": 1) complete
+#                 under qemu with small --items / --reps, saying "emulated": true
 # Criterion binaries hang under qemu-user, so every program here prints "N passed, M failed"
 # and exits non-zero on failure. Called by scripts/run-tests.sh (layer "aarch64") with
 # BUILD_ROOT set; prints its own "N passed, M failed" line last and exits 1 on any failure.
@@ -64,17 +74,80 @@ json_keys() {
   grep -o '"[A-Za-z0-9_]*":' | sort
 }
 
-# bench_keys QEMU_CPU SCHEDLAB: the aarch64 bench prints valid output with the native keys.
-bench_keys() {
-  local cpu=$1 bin=$2 out
-  out=$(timeout -s KILL "$QEMU_TIMEOUT" qemu-aarch64 -cpu "$cpu" "$bin" bench deque --json \
-        --items 20000 --reps 3) || return 1
-  echo "$out"
-  if [ "$(json_keys <<<"$out")" != "$(json_keys <<<"$native_json")" ]; then
-    echo "bench keys differ from the native build's:" >&2
-    diff <(json_keys <<<"$native_json") <(json_keys <<<"$out") >&2
+# json_val KEY: the raw value of KEY (a number, true/false, or a "string") in a JSON line.
+json_val() {
+  grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2-
+}
+
+# The keys bench deque adds beside an assembly deque, and "emulator" under qemu.
+ASM_DEQUE_KEYS='"asm_vs_c11_contended": "asm_vs_c11_pair": "asm_vs_c11_pair_last":
+"asm_vs_c11_steal": "c11_contended_items_per_s": "c11_pair_ns": "c11_pair_last_ns":
+"c11_steal_ns": "emulator":'
+
+# bench_common OUT: the output says it was emulated and has no NaN or infinity (cJSON prints
+# both as null).
+bench_common() {
+  if [ "$(json_val emulated <<<"$1")" != true ]; then
+    echo "bench output does not say it ran under emulation" >&2
     return 1
   fi
+  if grep -qiE '":(null|-?nan|-?inf)' <<<"$1"; then
+    echo "bench output has a NaN or an infinity" >&2
+    return 1
+  fi
+}
+
+# bench_deque VARIANT QEMU_ARGS...: bench deque's keys are the native ones plus the C11
+# reference's, the deque is this variant's assembly, and the asm/C11 ratios are printed.
+bench_deque() {
+  local variant=$1 out; shift
+  out=$(timeout -s KILL "$QEMU_TIMEOUT" qemu-aarch64 "$@" bench deque --json \
+        --items 20000 --reps 3) || return 1
+  echo "$out"
+  bench_common "$out" || return 1
+  local want
+  want=$( (json_keys <<<"$native_deque"; tr ' ' '\n' <<<"$ASM_DEQUE_KEYS") | grep . | sort)
+  if [ "$(json_keys <<<"$out")" != "$want" ]; then
+    echo "bench deque keys are not the native build's plus the C11 reference's:" >&2
+    diff <(echo "$want") <(json_keys <<<"$out") >&2
+    return 1
+  fi
+  if [ "$(json_val deque <<<"$out")" != "\"aarch64-$variant\"" ]; then
+    echo "bench deque did not measure the $variant assembly" >&2
+    return 1
+  fi
+  local k
+  for k in pair pair_last steal contended; do
+    printf '   asm/C11 %-10s cost ratio %s (qemu, not hardware)\n' "$k" \
+           "$(json_val "asm_vs_c11_$k" <<<"$out")"
+  done
+}
+
+# bench_sim QEMU_ARGS...: bench sim prints the native build's keys (and "emulator").
+bench_sim() {
+  local out
+  out=$(timeout -s KILL "$QEMU_TIMEOUT" qemu-aarch64 "$@" bench sim --json --items 2000 \
+        --reps 1) || return 1
+  bench_common "$out" || return 1
+  local want
+  want=$( (json_keys <<<"$native_sim"; echo '"emulator":') | sort)
+  if [ "$(json_keys <<<"$out")" != "$want" ]; then
+    echo "bench sim keys differ from the native build's:" >&2
+    diff <(echo "$want") <(json_keys <<<"$out") >&2
+    return 1
+  fi
+}
+
+# bench_forkjoin QEMU_ARGS...: the native runtime's fork-join bench, every answer right.
+bench_forkjoin() {
+  local out k
+  out=$(timeout -s KILL "$QEMU_TIMEOUT" qemu-aarch64 "$@" bench forkjoin --json --items 16 \
+        --reps 1) || return 1
+  bench_common "$out" || return 1
+  for k in ns_per_task_1t ns_per_task_2t uts_ns_per_node_1t uts_ns_per_node_2t; do
+    grep -q "\"$k\":" <<<"$out" || { echo "bench forkjoin lacks $k: $out" >&2; return 1; }
+  done
+  [ "$(json_val exact <<<"$out")" = 1 ] || { echo "bench forkjoin: wrong answer: $out" >&2; return 1; }
 }
 
 if ! submake all >/dev/null; then
@@ -82,7 +155,8 @@ if ! submake all >/dev/null; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-native_json=$("$B/schedlab" bench deque --json --items 1000 --reps 1)
+native_deque=$("$B/schedlab" bench deque --json --items 1000 --reps 1)
+native_sim=$("$B/schedlab" bench sim --json --items 1000 --reps 1)
 
 for variant in llsc lse; do
   if [ "$variant" = lse ]; then dir=$B/aarch64-lse cpu=max; else dir=$B/aarch64 cpu=cortex-a57; fi
@@ -99,7 +173,11 @@ for variant in llsc lse; do
   check "$variant/deque_race_ref" "${q[@]}" "$dir/tests/aarch64/deque_stress" --race --ref \
         --items "$RACE_ITEMS" --thieves 3
   check "$variant/deque_diff" "${q[@]}" "$dir/tests/aarch64/deque_diff"
-  check "$variant/bench" bench_keys "$cpu" "$dir/schedlab"
+  check "$variant/bench_deque" bench_deque "$variant" -cpu "$cpu" "$dir/schedlab"
+  check "$variant/bench_deque_L" bench_deque "$variant" -cpu "$cpu" -L /usr/aarch64-linux-gnu \
+        "$dir/schedlab"
+  check "$variant/bench_sim" bench_sim -cpu "$cpu" "$dir/schedlab"
+  check "$variant/bench_forkjoin" bench_forkjoin -cpu "$cpu" "$dir/schedlab"
 done
 
 if [ $failed -eq 0 ]; then
