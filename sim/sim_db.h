@@ -31,6 +31,11 @@ struct sqlite3;
  * sim_db_open.c). A connection belongs to one thread (open one per thread or process). */
 int sim_db_open(const char *path, bool read_only, struct sim_db **out, char *err, size_t errlen);
 
+/* 0 when every row read so far through this read-only connection came from one state of the
+ * file; -1 with a message when another process rewrote the file since it was opened (a reader
+ * that holds no locks, see sim_db_open.c: check after reading, before trusting the rows). */
+int sim_db_verify_unchanged(const struct sim_db *db, char *err, size_t errlen);
+
 /* The "file:" URI (sqlite3_free it) that reaches this database the way it was opened, for
  * ATTACH on another connection opened by sim_db_open; NULL for ":memory:" or out of memory. */
 char *sim_db_uri(const struct sim_db *db);

@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 enum stmt_id { ST_RUN, ST_SUMMARY, ST_CORE, ST_MATRIX, ST_MIGR, ST_TS, ST_PROC, ST_COUNT };
 
@@ -15,6 +16,8 @@ struct sim_db {
     sqlite3 *h;
     char *path;
     bool read_only;
+    bool immutable;               /* read without locks (no -wal rows); stamp is the file then */
+    struct stat stamp;
     const char *uri_query;        /* "mode=ro", "immutable=1", "mode=rwc"; NULL: not a URI */
     sqlite3_stmt *st[ST_COUNT];   /* write statements, prepared on first write */
 };

@@ -16,13 +16,15 @@
  * that checks again (another process may have created the schema meanwhile), create the schema.
  * A refused file keeps its bytes, and no -wal, -shm or -journal file is made beside it.
  *
- * Read-only connections. A reader (plot, merge's inputs) first connects with `mode=ro`, taking
- * SQLite's locks so that a concurrent writer is seen consistently; in a writable folder SQLite
- * may leave its -wal/-shm files there, as any SQLite reader does. When that connection cannot be
- * made because the folder is read-only (no -shm can be created) and no rows wait in a -wal file,
- * every committed row is in the main file and nobody can write it, so the reader reconnects with
- * `immutable=1`: no locks and no files. The inspection of step 3 always connects this way when no
- * -wal file exists: a torn read there can only refuse, and the write path checks again. */
+ * Read-only connections (plot, merge's inputs, the inspection above) create nothing. When no
+ * rows wait in a -wal file (none, or an empty one), every committed row is in the main file and
+ * the connection is `immutable=1`: no locks, no -shm or -wal file, so a read-only database in a
+ * read-only folder opens and a reader leaves no files behind. A writer that starts meanwhile
+ * adds to its -wal file, unseen; only a checkpoint rewrites the main file, and a reader calls
+ * sim_db_verify_unchanged after reading to learn whether that happened (the inspection need
+ * not: a torn read there can only refuse, and the write path checks again under its lock).
+ * When rows wait in a -wal file the connection is `mode=ro`, with SQLite's locks; in a
+ * read-only folder that needs the -shm file to exist already. */
 #include "sim/sim_db_int.h"
 
 #include <errno.h>
@@ -187,6 +189,9 @@ static int connect_uri(struct sim_db *db, const char *query, int flags, char *er
     int rc = sqlite3_open_v2(uri, &db->h, flags | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
     sqlite3_free(uri);
     db->uri_query = query;
+    db->immutable = strcmp(query, "immutable=1") == 0;
+    if (db->immutable && stat(db->path, &db->stamp) != 0)
+        return sim_db_fail_plain(db, err, errlen, "cannot open: %s", strerror(errno));
     if (rc != SQLITE_OK)
         return sim_db_fail(db, err, errlen, "cannot open");
     sqlite3_extended_result_codes(db->h, 1);
@@ -196,6 +201,24 @@ static int connect_uri(struct sim_db *db, const char *query, int flags, char *er
 char *sim_db_uri(const struct sim_db *db)
 {
     return db->uri_query != NULL ? path_uri(db->path, db->uri_query) : NULL;
+}
+
+/* Same file, size and modification time? */
+static bool same_stamp(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+int sim_db_verify_unchanged(const struct sim_db *db, char *err, size_t errlen)
+{
+    struct stat now;
+    if (!db->immutable)
+        return 0;
+    if (stat(db->path, &now) != 0 || !same_stamp(&now, &db->stamp))
+        return sim_db_fail_plain(db, err, errlen, "changed while being read (another process "
+                                 "wrote to it), so what was read may be torn; run again");
+    return 0;
 }
 
 /* ---- the schema --------------------------------------------------------------------------- */
@@ -281,31 +304,21 @@ static bool folder_read_only(int code)
            code == SQLITE_READONLY_DIRECTORY;
 }
 
-/* Connect read-only to an existing SQLite file and classify its schema (see the file comment);
- * with inspect_only the connection is immutable unless a -wal file exists. */
-static int connect_reader(struct sim_db *db, bool inspect_only, enum schema_state *s,
-                          char *err, size_t errlen)
+/* Connect read-only to an existing SQLite file and classify its schema (see the file
+ * comment): immutable unless rows wait in a -wal file. */
+static int connect_reader(struct sim_db *db, enum schema_state *s, char *err, size_t errlen)
 {
-    off_t wal = wal_size(db->path);
-    bool immutable = inspect_only && wal < 0;
+    bool immutable = wal_size(db->path) <= 0;
     if (connect_uri(db, immutable ? "immutable=1" : "mode=ro", SQLITE_OPEN_READONLY, err,
                     errlen) != 0)
         return -1;
     if (configure(db, err, errlen) == 0 && schema_check(db, s, err, errlen) == 0)
         return 0;
-    int code = sqlite3_extended_errcode(db->h);
-    if (immutable || !folder_read_only(code))
-        return -1;
-    if (wal > 0)
+    if (!immutable && folder_read_only(sqlite3_extended_errcode(db->h)))
         return sim_db_fail_plain(db, err, errlen, "cannot read: committed rows wait in its "
                                  "-wal file and the folder is read-only (SQLite cannot create "
                                  "the -shm index); open it once where the folder is writable");
-    sqlite3_close(db->h);
-    db->h = NULL;
-    if (connect_uri(db, "immutable=1", SQLITE_OPEN_READONLY, err, errlen) != 0 ||
-        configure(db, err, errlen) != 0)
-        return -1;
-    return schema_check(db, s, err, errlen);
+    return -1;
 }
 
 /* Decide on the file and connect (see the file comment); -1 after reporting. */
@@ -319,7 +332,7 @@ static int open_checked(struct sim_db *db, char *err, size_t errlen)
         if (p != PROBE_SQLITE)
             return sim_db_fail_plain(db, err, errlen, p == PROBE_ABSENT ? "cannot open: no "
                                      "such file" : "empty file, not a schedlab database");
-        if (connect_reader(db, false, &s, err, errlen) != 0)
+        if (connect_reader(db, &s, err, errlen) != 0)
             return -1;
         if (s == SCHEMA_BLANK)
             return sim_db_fail_plain(db, err, errlen, "empty database (no schedlab schema), "
@@ -328,7 +341,7 @@ static int open_checked(struct sim_db *db, char *err, size_t errlen)
     }
     if (p == PROBE_SQLITE) {
         db->read_only = true;   /* the inspection connection */
-        int rc = connect_reader(db, true, &s, err, errlen);
+        int rc = connect_reader(db, &s, err, errlen);
         sqlite3_close(db->h);
         db->h = NULL;
         db->read_only = false;

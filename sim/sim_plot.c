@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef int (*extract_fn)(const struct plot_model *, const char *, struct plot_list *, char *,
                           size_t);
@@ -24,9 +25,10 @@ static const struct {
     { "energy", plot_extract_energy },
 };
 
-/* mkdir -p; 0 or -1 with errno. */
-static int make_dirs(const char *path)
+/* mkdir -p; 0 or -1 with errno. *created tells whether the last folder was made here. */
+static int make_dirs(const char *path, bool *created)
 {
+    *created = false;
     char p[PATH_MAX];
     if ((size_t)snprintf(p, sizeof p, "%s", path) >= sizeof p) {
         errno = ENAMETOOLONG;
@@ -40,7 +42,9 @@ static int make_dirs(const char *path)
             return -1;
         *s = '/';
     }
-    if (mkdir(p, 0755) != 0 && errno != EEXIST)
+    if (mkdir(p, 0755) == 0)
+        *created = true;
+    else if (errno != EEXIST)
         return -1;
     struct stat sb;
     if (stat(p, &sb) != 0)
@@ -60,6 +64,16 @@ static void extract_all(const struct plot_model *m, const char *dir, struct plot
         char err[1024] = "";
         if (extractors[i].fn(m, dir, l, err, sizeof err) != 0 && log != NULL)
             fprintf(log, "schedlab plot: no %s plot: %s\n", extractors[i].what, err);
+    }
+}
+
+/* Remove the data files of l (extracted from a database that changed under them). */
+static void remove_data(const struct plot_list *l, const char *dir)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        char path[PATH_MAX];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s.dat", dir, l->items[i].name) < sizeof path)
+            unlink(path);
     }
 }
 
@@ -111,13 +125,18 @@ int sim_plot_run(const struct sim_plot_opts *o, struct sim_plot_result *r, char 
     else
         snprintf(r->out_dir, sizeof r->out_dir, "results/plots/all");
     int rc = -1;
+    bool created = false;
     struct plot_list l = { 0 };
-    if (make_dirs(r->out_dir) != 0) {
+    if (make_dirs(r->out_dir, &created) != 0) {
         snprintf(err, errlen, "%s: cannot create the output folder: %s", r->out_dir,
                  strerror(errno));
         goto out;
     }
     extract_all(&m, r->out_dir, &l, o->log);
+    if (sim_db_verify_unchanged(db, err, errlen) != 0) {
+        remove_data(&l, r->out_dir);
+        goto out;
+    }
     r->plots = l.n;
     render(o, &l, r);
     if (plot_write_html(&m, &l, r->out_dir, r->gnuplot_missing, err, errlen) != 0) {
@@ -128,6 +147,8 @@ int sim_plot_run(const struct sim_plot_opts *o, struct sim_plot_result *r, char 
     }
     rc = 0;
 out:
+    if (rc != 0 && created)
+        rmdir(r->out_dir);   /* only when empty: nothing of a failed plot stays */
     plot_list_free(&l);
     plot_model_free(&m);
     sim_db_close(db);

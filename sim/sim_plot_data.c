@@ -159,7 +159,7 @@ int plot_extract_makespan(const struct plot_model *m, const char *dir, struct pl
     int *gx0 = calloc(m->ngroups, sizeof *gx0), x = 0;
     if (f == NULL || !idx || !xs || !best || !bc || !gx0) {
         if (f != NULL)
-            fclose(f);
+            plot_data_discard(f, dir, "makespan");
         free(idx), free(xs), free(best), free(bc), free(gx0);
         return f == NULL ? -1 : oom(err, errlen);
     }
@@ -280,7 +280,7 @@ int plot_extract_migrations(const struct plot_model *m, const char *dir, struct 
     if (f == NULL || idx == NULL) {
         sqlite3_finalize(st);
         if (f != NULL)
-            fclose(f);
+            plot_data_discard(f, dir, "migrations");
         free(idx);
         return f == NULL ? -1 : oom(err, errlen);
     }
@@ -297,7 +297,7 @@ int plot_extract_migrations(const struct plot_model *m, const char *dir, struct 
     if (rc != 0) {
         if (v != NULL)
             fclose(v);
-        fclose(f);
+        plot_data_discard(f, dir, "migrations");
         free(idx), free(vbuf), free(gn);
         return v == NULL ? oom(err, errlen) : sql_fail(m, err, errlen);
     }
@@ -462,7 +462,7 @@ int plot_extract_response(const struct plot_model *m, const char *dir, struct pl
         if (v != NULL)
             fclose(v), free(vbuf);
         if (f != NULL)
-            fclose(f);
+            plot_data_discard(f, dir, "response");
         free(gn), free(kinds);
         return f == NULL ? -1 : v == NULL ? oom(err, errlen) : sql_fail(m, err, errlen);
     }
@@ -541,7 +541,7 @@ int plot_extract_energy(const struct plot_model *m, const char *dir, struct plot
     FILE *v = f && idx ? open_memstream(&vbuf, &vlen) : NULL;
     if (v == NULL) {
         if (f != NULL)
-            fclose(f);
+            plot_data_discard(f, dir, "energy");
         free(idx);
         return f == NULL ? -1 : oom(err, errlen);
     }

@@ -209,7 +209,7 @@ static int util_group(const struct plot_model *m, sqlite3_stmt *st, const char *
                 (long long)s->w[c]);
         np++;
         if (util_block(st, f, r, s->w[c], s->tlast[c]) != 0) {
-            fclose(f);
+            plot_data_discard(f, dir, stem);
             return sql_fail(m, err, errlen);
         }
     }
@@ -368,7 +368,7 @@ static int steal_group(const struct plot_model *m, sqlite3_stmt *st, const char 
         if (v != NULL)
             fclose(v), free(vbuf);
         if (f != NULL)
-            fclose(f);
+            plot_data_discard(f, dir, stem);
         free(mat);
         return f == NULL ? -1 : sql ? sql_fail(m, err, errlen) : oom(err, errlen);
     }

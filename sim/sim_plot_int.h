@@ -110,14 +110,20 @@ int plot_extract_energy(const struct plot_model *m, const char *dir, struct plot
 
 /* ---- shared helpers (sim_plot_util.c) ---- */
 
-/* Open DIR/NAME.dat and write the header: title, database, experiment, the query with its
- * bound values, how the numbers were derived, and the columns. NULL with err set on failure. */
+/* Open a data file and write the header: title, database, experiment, the query with its
+ * bound values, how the numbers were derived, and the columns. NULL with err set on failure.
+ * It is written as DIR/NAME.dat.tmp and becomes DIR/NAME.dat only in plot_data_close, so a
+ * failed or interrupted extraction leaves no partial or empty NAME.dat. */
 FILE *plot_data_open(const struct plot_model *m, const char *dir, const char *name,
                      const char *title, const char *query, const char *binds,
                      const char *derived, const char *columns, char *err, size_t errlen);
 
-/* Close a data file, reporting a write error (full disk) in err. */
+/* Close a data file and rename it to DIR/NAME.dat; on a write error (full disk) it is removed
+ * and err says why. */
 int plot_data_close(FILE *f, const char *dir, const char *name, char *err, size_t errlen);
+
+/* Close and remove a data file that will not be finished. */
+void plot_data_discard(FILE *f, const char *dir, const char *name);
 
 /* Add a plot; caption and vars are copied. Returns the item, NULL when out of memory. */
 struct plot_item *plot_list_add(struct plot_list *l, const char *name, const char *script,

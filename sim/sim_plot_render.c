@@ -75,16 +75,20 @@ bool plot_find_scripts(const char *given, char *out, size_t cap)
     return has_scripts(out);
 }
 
-/* Run gnuplot on one item in one format; true when it exited 0 and wrote a non-empty file. */
+/* Run gnuplot on one item in one format; true when it exited 0 and wrote a non-empty file.
+ * gnuplot writes DIR/NAME.tmp.FMT, renamed to DIR/NAME.FMT on success and removed otherwise,
+ * so a failed plot leaves no empty or partial image. */
 static bool run_one(const struct plot_item *it, const char *fmt, const char *gnuplot,
                     const char *scripts, const char *dir, int logfd)
 {
-    char out[PATH_MAX], script[PATH_MAX];
+    char out[PATH_MAX], tmp[PATH_MAX], script[PATH_MAX];
     snprintf(out, sizeof out, "%s/%s.%s", dir, it->name, fmt);
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp.%s", dir, it->name, fmt);
     snprintf(script, sizeof script, "%s/%s.gp", scripts, it->script);
     unlink(out);   /* a stale image must not pass for a new one */
     char *qd = plot_gp_quote(dir), *qs = plot_gp_quote(scripts);
-    char *e = qd && qs ? plot_strf("%s data='%s/%s.dat'; out='%s/%s'; fmt='%s'; scriptdir='%s'",
+    char *e = qd && qs ? plot_strf("%s data='%s/%s.dat'; out='%s/%s.tmp'; fmt='%s'; "
+                                   "scriptdir='%s'",
                                    it->vars, qd, it->name, qd, it->name, fmt, qs)
                        : NULL;
     free(qd);
@@ -113,16 +117,22 @@ static bool run_one(const struct plot_item *it, const char *fmt, const char *gnu
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     struct stat sb;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 && stat(out, &sb) == 0 && sb.st_size > 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && stat(tmp, &sb) == 0 && sb.st_size > 0 &&
+        rename(tmp, out) == 0)
+        return true;
+    unlink(tmp);
+    return false;
 }
 
 void plot_render(struct plot_list *l, const char *gnuplot, const char *scripts, const char *dir,
                  FILE *log, size_t *rendered, size_t *failed)
 {
     char logpath[PATH_MAX];
+    *rendered = *failed = 0;
+    if (l->n == 0)
+        return;   /* no empty gnuplot.log */
     snprintf(logpath, sizeof logpath, "%s/gnuplot.log", dir);
     int logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    *rendered = *failed = 0;
     for (size_t i = 0; i < l->n; i++) {
         struct plot_item *it = &l->items[i];
         it->png = run_one(it, "png", gnuplot, scripts, dir, logfd);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *plot_strf(const char *fmt, ...)
 {
@@ -42,7 +43,7 @@ FILE *plot_data_open(const struct plot_model *m, const char *dir, const char *na
                      const char *derived, const char *columns, char *err, size_t errlen)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.dat", dir, name);
+    snprintf(path, sizeof path, "%s/%s.dat.tmp", dir, name);
     FILE *f = fopen(path, "w");
     if (f == NULL) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -65,12 +66,24 @@ FILE *plot_data_open(const struct plot_model *m, const char *dir, const char *na
 
 int plot_data_close(FILE *f, const char *dir, const char *name, char *err, size_t errlen)
 {
+    char tmp[4096], path[4096];
+    snprintf(tmp, sizeof tmp, "%s/%s.dat.tmp", dir, name);
+    snprintf(path, sizeof path, "%s/%s.dat", dir, name);
     int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        snprintf(err, errlen, "%s/%s.dat: write failed: %s", dir, name, strerror(errno));
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+        unlink(tmp);
         return -1;
     }
     return 0;
+}
+
+void plot_data_discard(FILE *f, const char *dir, const char *name)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/%s.dat.tmp", dir, name);
+    fclose(f);
+    unlink(tmp);
 }
 
 struct plot_item *plot_list_add(struct plot_list *l, const char *name, const char *script,
