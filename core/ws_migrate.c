@@ -1,11 +1,26 @@
 /* ws_migrate.c: migration cost model, benefit, decision and rate limits (essay in the header). */
 #include "core/ws_migrate.h"
 #include "core/ws_atomic.h"
+#include "core/ws_time.h"
 
 #include <math.h>
 
 #define NS_PER_S 1000000000ull
 #define REMOTE_WSET_CAP (64ull << 20)
+#define TERM_MAX ((double)(INT64_C(1) << 60))   /* |term| bound: five of them fit an int64 */
+
+/* One cost term from its real value: clamped to +-TERM_MAX (parameters up to 2^53 ns times
+ * working sets and capacity ratios can exceed 64 bits); NaN gives 0. */
+static int64_t term(double ns)
+{
+    if (!(ns == ns))
+        return 0;
+    if (ns > TERM_MAX)
+        return (int64_t)TERM_MAX;
+    if (ns < -TERM_MAX)
+        return -(int64_t)TERM_MAX;
+    return (int64_t)ns;
+}
 
 /* Capacity of `from`'s caches strictly below `level` (all levels if level is 0), i.e. what
  * the process loses by moving. The largest such cache bounds what must be refilled. */
@@ -39,25 +54,25 @@ void ws_migrate_cost(const struct ws_sched *s, const struct ws_proc *p, uint32_t
         out->total = 0;
         return;
     }
-    out->terms[0] = (int64_t)pr->ctx_switch_ns;                               /* (1) */
+    out->terms[0] = term((double)pr->ctx_switch_ns);                          /* (1) */
     struct ws_topo_shared sh = ws_topo_shared_cache(t, from, to);
     uint64_t lost = lost_cache_bytes(t, from, sh.level);
     uint64_t lines = (p->wset_bytes < lost ? p->wset_bytes : lost) / line;
     uint64_t per_line = sh.level == 2 ? pr->refill_l2_ns
                       : sh.level == 3 ? pr->refill_l3_ns : pr->refill_mem_ns;
-    out->terms[1] = (int64_t)(lines * per_line);                              /* (2) */
+    out->terms[1] = term((double)lines * (double)per_line);                   /* (2) */
     uint32_t na = t->cores[from].node, nb = t->cores[to].node;
     if (na != nb) {
         uint64_t dist = ws_topo_node_distance(t, na, nb);
         uint64_t wl = (p->wset_bytes < REMOTE_WSET_CAP ? p->wset_bytes : REMOTE_WSET_CAP) / line;
         double remote = (double)wl * (double)pr->remote_mem_ns *
                         (double)(dist > 10 ? dist - 10 : 0) / 10.0;
-        out->terms[2] = (int64_t)(remote * pr->numa_cost_scale);             /* (3) */
-        out->terms[3] = (int64_t)((double)pr->numa_migration_ns * pr->numa_cost_scale); /* (4) */
+        out->terms[2] = term(remote * pr->numa_cost_scale);                  /* (3) */
+        out->terms[3] = term((double)pr->numa_migration_ns * pr->numa_cost_scale); /* (4) */
     }
     double cf = t->cores[from].capacity, ct = t->cores[to].capacity;
     if (p->expected_ns > 0 && cf > 0 && ct > 0)
-        out->terms[4] = (int64_t)((double)p->expected_ns * (cf / ct - 1.0));  /* (5) */
+        out->terms[4] = term((double)p->expected_ns * (cf / ct - 1.0));      /* (5) */
     out->total = 0;
     for (int i = 0; i < WS_MIG_TERMS; i++)
         out->total += out->terms[i];
@@ -70,8 +85,8 @@ int64_t ws_migrate_benefit(const struct ws_sched *s, const struct ws_proc *p, ui
         est = s->p.time_slice_ns;   /* it waits for each one's slice at most */
     if (est == 0)
         est = 1;
-    uint64_t waiting = ws_sched_waiting(s, from);
-    return (int64_t)(waiting * est);
+    uint64_t b = ws_time_mul(ws_sched_waiting(s, from), est);
+    return b > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)b;
 }
 
 /* Count in a fixed window [start, start + len): the value if still inside, else 0. */
@@ -167,5 +182,5 @@ void ws_migrate_commit(struct ws_sched *s, struct ws_proc *p, uint32_t from, uin
     ws_migrate_cost(s, p, from, to, &cost);
     int64_t spent = cost.terms[0] + cost.terms[1] + cost.terms[2] + cost.terms[3];
     if (spent > 0)
-        p->owed_ns += (uint64_t)spent;
+        p->owed_ns = ws_time_add(p->owed_ns, (uint64_t)spent);
 }

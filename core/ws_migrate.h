@@ -34,6 +34,10 @@
  * that keeps being refused is evidence against that estimate, and the adaptive policy lets it
  * cross a NUMA boundary after a few rounds instead of idling for the whole run.
  *
+ * Overflow: each term is clamped to +-2^60 ns and the benefit to INT64_MAX, so that extreme
+ * (valid) parameters and working sets saturate instead of wrapping into a negative cost that
+ * would always pass; what a process owes adds up saturating (ws_time.h).
+ *
  * Rate limits, checked before the cost: the process's own max_migrations (or the scheduler's),
  * core_migrations_per_s into the thief, system_migrations_per_s, and the storm guard of at most
  * burst_max migrations per core of the machine per burst_window_ns (so the guard means the same

@@ -1,8 +1,10 @@
 /* ws_params.c: the parameter table: names, types, defaults, policies, parsing. */
 #include "core/ws_params.h"
+#include "core/ws_time.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,48 +14,61 @@ static const char *const wake_names[] = { "last", "waker", NULL };
 static const char *const policy_names[] = { "conservative", "aggressive", "adaptive", "numa",
                                             "off", NULL };
 
-#define U64(f, doc) { #f, WS_PARAM_U64, offsetof(struct ws_params, f), NULL, doc }
-#define F64(f, doc) { #f, WS_PARAM_F64, offsetof(struct ws_params, f), NULL, doc }
-#define ENUM(f, ch, doc) { #f, WS_PARAM_ENUM, offsetof(struct ws_params, f), ch, doc }
+/* Ranges. Times are the project-wide time limit (ws_time.h); counts and weights stop where a
+ * larger value means nothing more (a queue of a million waiting processes, a weight a million
+ * times another) and where the scheduler's sums of them still fit 64 bits. Search effort per
+ * idle round is bounded so that one round stays cheap: steal_retries x p2c_choices probes of
+ * queue lengths at most. */
+#define NS      ((double)WS_TIME_INPUT_MAX)   /* any *_ns parameter: 0..2^53 */
+#define COUNT   1e6                           /* queue lengths, weights, batch and burst sizes */
+#define RATE    1e9                           /* migrations per second: one per ns */
+#define FACTOR  1e3                           /* cost multipliers */
+
+#define U64(f, lo, hi, doc) { #f, WS_PARAM_U64, offsetof(struct ws_params, f), NULL, doc, lo, hi }
+#define F64(f, lo, hi, doc) { #f, WS_PARAM_F64, offsetof(struct ws_params, f), NULL, doc, lo, hi }
+#define ENUM(f, ch, doc) { #f, WS_PARAM_ENUM, offsetof(struct ws_params, f), ch, doc, 0, 0 }
 
 static const struct ws_param_desc descs[] = {
-    U64(min_steal_queue, "victim needs at least this many waiting processes"),
-    U64(imbalance_threshold, "steal only if victim load - thief load exceeds this"),
-    U64(steal_cooldown_ns, "minimum ns between steals from the same victim"),
-    U64(steal_retries, "victim choices per idle round"),
+    U64(min_steal_queue, 0, COUNT, "victim needs at least this many waiting processes (0 = 1)"),
+    U64(imbalance_threshold, 0, RATE, "steal only if victim load - thief load exceeds this"),
+    U64(steal_cooldown_ns, 0, NS, "minimum ns between steals from the same victim"),
+    U64(steal_retries, 0, 1024, "victim choices per idle round"),
     ENUM(steal_amount, amount_names, "steal one process or half of the victim's queue"),
-    U64(steal_batch_max, "largest steal-half batch"),
-    U64(p2c_choices, "d random victims compared by the p2c strategy"),
-    U64(load_w_max, "load weight of a waiting max-priority process"),
-    U64(load_w_high, "load weight of a waiting high-priority process"),
-    U64(load_w_normal, "load weight of a waiting normal-priority process"),
-    U64(load_w_low, "load weight of a waiting low-priority process"),
-    U64(low_every, "a waiting low process runs after this many normal picks"),
-    U64(time_slice_ns, "run budget before preemption"),
+    U64(steal_batch_max, 1, COUNT, "largest steal-half batch"),
+    U64(p2c_choices, 1, 64, "d random victims compared by the p2c strategy"),
+    U64(load_w_max, 0, COUNT, "load weight of a waiting max-priority process"),
+    U64(load_w_high, 0, COUNT, "load weight of a waiting high-priority process"),
+    U64(load_w_normal, 0, COUNT, "load weight of a waiting normal-priority process"),
+    U64(load_w_low, 0, COUNT, "load weight of a waiting low-priority process"),
+    U64(low_every, 0, COUNT, "a waiting low process runs after this many normal picks"),
+    U64(time_slice_ns, 0, NS, "run budget before preemption (0 = never preempt)"),
     ENUM(wake_placement, wake_names, "woken process goes to its last core or the waker's"),
-    U64(balance_interval_ns, "period of the check_balance pass (0 = off)"),
+    U64(balance_interval_ns, 0, NS, "period of the check_balance pass (0 = off)"),
     ENUM(migration_policy, policy_names, "migration policy preset"),
-    F64(migration_factor, "migrate when benefit > cost x factor"),
-    U64(max_migrations, "migrations allowed per process"),
-    U64(core_migrations_per_s, "migrations into one core per second (0 = unlimited)"),
-    U64(system_migrations_per_s, "migrations in the whole machine per second (0 = unlimited)"),
-    U64(burst_max, "storm guard: migrations per core of the machine per burst window"),
-    U64(burst_window_ns, "storm guard window (0 = off)"),
-    F64(numa_cost_scale, "multiplier on cross-node migration costs"),
-    U64(ctx_switch_ns, "context switch cost"),
-    U64(refill_l2_ns, "refill cost per line from a shared L2"),
-    U64(refill_l3_ns, "refill cost per line from a shared L3"),
-    U64(refill_mem_ns, "refill cost per line from memory"),
-    U64(remote_mem_ns, "extra cost per line of remote memory per 10 units of NUMA distance"),
-    U64(numa_migration_ns, "fixed cost of a cross-NUMA migration"),
-    U64(spin_ns, "idle spin before sleeping (simulated)"),
-    U64(wake_ns, "cost of waking a sleeping core (simulated)"),
-    U64(spawn_ns, "cost of a spawn to the spawner (simulated)"),
-    U64(msg_ns, "cost of a send to the sender (simulated)"),
-    U64(steal_probe_ns, "cost per steal attempt on top of core-to-core latency (simulated)"),
-    U64(sample_interval_ns, "timeseries interval (0 = makespan / 100)"),
-    U64(zero_overheads, "1: all costs and latencies zero"),
-    U64(no_preempt, "1: run phases run to completion"),
+    F64(migration_factor, 0, FACTOR, "migrate when benefit > cost x factor"),
+    U64(max_migrations, 0, NS, "migrations allowed per process"),
+    U64(core_migrations_per_s, 0, RATE, "migrations into one core per second (0 = unlimited)"),
+    U64(system_migrations_per_s, 0, RATE,
+        "migrations in the whole machine per second (0 = unlimited)"),
+    U64(burst_max, 0, COUNT, "storm guard: migrations per core of the machine per burst window"),
+    U64(burst_window_ns, 0, NS, "storm guard window (0 = off)"),
+    F64(numa_cost_scale, 0, FACTOR, "multiplier on cross-node migration costs"),
+    U64(ctx_switch_ns, 0, NS, "context switch cost"),
+    U64(refill_l2_ns, 0, NS, "refill cost per line from a shared L2"),
+    U64(refill_l3_ns, 0, NS, "refill cost per line from a shared L3"),
+    U64(refill_mem_ns, 0, NS, "refill cost per line from memory"),
+    U64(remote_mem_ns, 0, NS,
+        "extra cost per line of remote memory per 10 units of NUMA distance"),
+    U64(numa_migration_ns, 0, NS, "fixed cost of a cross-NUMA migration"),
+    U64(spin_ns, 0, NS, "idle spin before sleeping (simulated)"),
+    U64(wake_ns, 0, NS, "cost of waking a sleeping core (simulated)"),
+    U64(spawn_ns, 0, NS, "cost of a spawn to the spawner (simulated)"),
+    U64(msg_ns, 0, NS, "cost of a send to the sender (simulated)"),
+    U64(steal_probe_ns, 0, NS, "cost per steal attempt on top of core-to-core latency (simulated)"),
+    U64(sample_interval_ns, 0, NS, "timeseries interval (0 = makespan / 100)"),
+    U64(max_events, 1, NS, "a replay stops with an error after this many events (simulated)"),
+    U64(zero_overheads, 0, 1, "1: all costs and latencies zero"),
+    U64(no_preempt, 0, 1, "1: run phases run to completion"),
 };
 
 #define NDESCS (sizeof(descs) / sizeof(descs[0]))
@@ -117,6 +132,7 @@ void ws_params_defaults(struct ws_params *p)
     p->spawn_ns = 100;
     p->msg_ns = 50;
     p->steal_probe_ns = 20;
+    p->max_events = WS_PARAMS_MAX_EVENTS_DEFAULT;
 }
 
 size_t ws_params_count(void)
@@ -137,6 +153,8 @@ const struct ws_param_desc *ws_params_find(const char *name)
     return NULL;
 }
 
+/* Decimal digits with an optional k/M/G suffix: 0 and the value, 1 for digits whose value does
+ * not fit 64 bits (a number, out of every range), -1 for anything else. */
 static int parse_u64(const char *s, uint64_t *out)
 {
     if (*s < '0' || *s > '9')
@@ -144,6 +162,7 @@ static int parse_u64(const char *s, uint64_t *out)
     errno = 0;
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
+    int overflow = errno == ERANGE;
     uint64_t mul = 1;
     if (*end == 'k')
         mul = 1000, end++;
@@ -151,10 +170,84 @@ static int parse_u64(const char *s, uint64_t *out)
         mul = 1000000, end++;
     else if (*end == 'G')
         mul = 1000000000, end++;
-    if (errno != 0 || *end != '\0' || v > UINT64_MAX / mul)
+    if (*end != '\0')
         return -1;
+    if (overflow || v > UINT64_MAX / mul)
+        return 1;
     *out = (uint64_t)v * mul;
     return 0;
+}
+
+/* One bound as text: 2^53 by name, others as written in the table. */
+static void bound_text(const struct ws_param_desc *d, double v, char *buf, size_t len)
+{
+    if (v == (double)WS_TIME_INPUT_MAX)
+        snprintf(buf, len, "%s", WS_TIME_INPUT_MAX_TEXT);
+    else if (d->type == WS_PARAM_U64)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "%g", v);
+}
+
+char *ws_params_range_text(const struct ws_param_desc *d, char *buf, size_t len)
+{
+    char lo[32], hi[32];
+    if (d->type == WS_PARAM_ENUM) {
+        size_t n = 0;
+        buf[0] = '\0';
+        for (uint32_t i = 0; d->choices[i] != NULL && n < len; i++)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "|" : "", d->choices[i]);
+        return buf;
+    }
+    bound_text(d, d->lo, lo, sizeof lo);
+    bound_text(d, d->hi, hi, sizeof hi);
+    snprintf(buf, len, "%s..%s", lo, hi);
+    return buf;
+}
+
+static ws_status out_of_range(const struct ws_param_desc *d, const char *value, char *err,
+                              size_t errlen)
+{
+    char r[64];
+    ws_params_range_text(d, r, sizeof r);
+    size_t n = strlen(d->name);
+    bool ns = n > 3 && strcmp(d->name + n - 3, "_ns") == 0;
+    snprintf(err, errlen, "parameter %s: %s is outside %s%s", d->name, value, r,
+             d->hi != (double)WS_TIME_INPUT_MAX ? ""
+             : ns ? " (2^53 = 9007199254740992 ns, about 104 days: the largest time)"
+                  : " (2^53 = 9007199254740992)");
+    return WS_EINVAL;
+}
+
+static ws_status set_u64(const struct ws_param_desc *d, char *field, const char *value,
+                         char *err, size_t errlen)
+{
+    uint64_t v = 0;
+    int st = parse_u64(value, &v);
+    if (st < 0) {
+        snprintf(err, errlen, "parameter %s wants a whole number >= 0, not '%s'", d->name, value);
+        return WS_EINVAL;
+    }
+    if (st > 0 || v < (uint64_t)d->lo || v > (uint64_t)d->hi)   /* (bounds are exact) */
+        return out_of_range(d, value, err, errlen);
+    memcpy(field, &v, sizeof(v));
+    return WS_OK;
+}
+
+static ws_status set_f64(const struct ws_param_desc *d, char *field, const char *value,
+                         char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (end == value || *end != '\0' || !isfinite(v)) {
+        snprintf(err, errlen, "parameter %s wants a number >= 0, not '%s'", d->name, value);
+        return WS_EINVAL;
+    }
+    if (errno == ERANGE || v < d->lo || v > d->hi)
+        return out_of_range(d, value, err, errlen);
+    memcpy(field, &v, sizeof(v));
+    return WS_OK;
 }
 
 ws_status ws_params_set(struct ws_params *p, const char *name, const char *value, char *err,
@@ -166,26 +259,10 @@ ws_status ws_params_set(struct ws_params *p, const char *name, const char *value
         return WS_EINVAL;
     }
     char *field = (char *)p + d->offset;
-    if (d->type == WS_PARAM_U64) {
-        uint64_t v;
-        if (parse_u64(value, &v) != 0) {
-            snprintf(err, errlen, "parameter %s wants a whole number >= 0, not '%s'", name, value);
-            return WS_EINVAL;
-        }
-        memcpy(field, &v, sizeof(v));
-        return WS_OK;
-    }
-    if (d->type == WS_PARAM_F64) {
-        char *end;
-        errno = 0;
-        double v = strtod(value, &end);
-        if (errno != 0 || end == value || *end != '\0' || !isfinite(v) || v < 0) {
-            snprintf(err, errlen, "parameter %s wants a number >= 0, not '%s'", name, value);
-            return WS_EINVAL;
-        }
-        memcpy(field, &v, sizeof(v));
-        return WS_OK;
-    }
+    if (d->type == WS_PARAM_U64)
+        return set_u64(d, field, value, err, errlen);
+    if (d->type == WS_PARAM_F64)
+        return set_f64(d, field, value, err, errlen);
     for (uint32_t i = 0; d->choices[i] != NULL; i++) {
         if (strcmp(d->choices[i], value) == 0) {
             if (d->offset == offsetof(struct ws_params, migration_policy))

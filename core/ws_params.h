@@ -5,7 +5,13 @@
  * documents (MIN_STEAL_QUEUE_SIZE 2, LOAD_IMBALANCE_THRESHOLD 2, STEAL_RETRY_LIMIT 3,
  * MAX_MIGRATIONS_PER_PROCESS 100, load weights 4/3/2/1) or, for costs, the middle of the
  * ranges they give (context switch 100-200 cycles, cache refill 100-300 cycles per miss,
- * remote memory 200-500 cycles, cross-NUMA 1000+ cycles) converted at 3 GHz. */
+ * remote memory 200-500 cycles, cross-NUMA 1000+ cycles) converted at 3 GHz.
+ *
+ * Every number has a range, in the table of ws_params.c (printed by `schedlab replay --help`)
+ * and enforced by ws_params_set, the only way values come in from outside (command line,
+ * compare's sweeps, plan files): every `*_ns` value lies in 0..2^53 (ws_time.h), counts and
+ * weights in 0..10^6, search effort per idle round is bounded (steal_retries <= 1024,
+ * p2c_choices <= 64), so no accepted value can wrap simulated time or make one step unbounded. */
 #ifndef WS_PARAMS_H
 #define WS_PARAMS_H
 
@@ -57,6 +63,7 @@ struct ws_params {
     uint64_t msg_ns;               /* cost of a send to the sender */
     uint64_t steal_probe_ns;       /* extra per steal attempt on top of core-to-core latency */
     uint64_t sample_interval_ns;   /* timeseries interval; 0 = automatic */
+    uint64_t max_events;           /* a replay stops with an error after this many events */
     uint64_t zero_overheads;       /* 1: every cost above and all latencies are zero */
     uint64_t no_preempt;           /* 1: run phases run to completion */
 };
@@ -69,7 +76,12 @@ struct ws_param_desc {
     size_t offset;
     const char *const *choices;   /* WS_PARAM_ENUM: NULL-terminated names */
     const char *doc;
+    double lo, hi;                /* WS_PARAM_U64 and WS_PARAM_F64: the accepted range */
 };
+
+/* Default event cap of a replay: the engine handles about 10-15 M events/s, so this bounds a
+ * run to about 2-3 minutes; a larger run is asked for with --param max_events=N. */
+#define WS_PARAMS_MAX_EVENTS_DEFAULT UINT64_C(2000000000)
 
 /* Fill p with the defaults. */
 void ws_params_defaults(struct ws_params *p);
@@ -81,9 +93,13 @@ const struct ws_param_desc *ws_params_find(const char *name);
 
 /* Set the parameter `name` from text (decimal, with k/M/G suffixes for integers, or a choice
  * name). Setting migration_policy also loads that policy's preset values. WS_EINVAL with a
- * message in err (unknown name, bad value) leaves p unchanged. */
+ * message in err (unknown name, not a number, outside the parameter's range, stated in the
+ * message) leaves p unchanged. */
 ws_status ws_params_set(struct ws_params *p, const char *name, const char *value, char *err,
                         size_t errlen);
+
+/* The accepted values of d as text ("0..2^53", "1..64", "one|half"). Returns buf. */
+char *ws_params_range_text(const struct ws_param_desc *d, char *buf, size_t len);
 
 /* Write the value of parameter i of p as text ("2", "0.5", "half"). Returns buf. */
 char *ws_params_format(const struct ws_params *p, size_t i, char *buf, size_t len);

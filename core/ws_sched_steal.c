@@ -3,6 +3,7 @@
  * every attempt by reason (design essay in ws_sched.h). */
 #include "core/ws_atomic.h"
 #include "core/ws_migrate.h"
+#include "core/ws_time.h"
 #include "core/ws_victim.h"
 
 struct steal_ctx {
@@ -96,7 +97,8 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
         return WS_STEAL_COOLDOWN;
     /* Looking at the victim's queues costs the core-to-core latency, found empty or not. */
     if (!s->p.zero_overheads)
-        s->plat->charge(s->ctx, thief, ws_topo_latency_ns(s->topo, thief, v) + s->p.steal_probe_ns,
+        s->plat->charge(s->ctx, thief,
+                        ws_time_add(ws_topo_latency_ns(s->topo, thief, v), s->p.steal_probe_ns),
                         WS_CHARGE_STEAL_PROBE);
     uint64_t waiting = ws_sched_waiting(s, v);
     if (waiting == 0)

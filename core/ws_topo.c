@@ -271,9 +271,9 @@ static ws_status finish_cores(struct ws_topo *t, uint32_t *phys_cluster, struct 
         phys_cluster[x->phys] = x->cluster;
         if (x->capacity == 0)
             x->capacity = t->kinds[x->kind].capacity;
-        if (!(x->capacity > 0))
+        if (!(x->capacity >= WS_TOPO_CAP_MIN && x->capacity <= WS_TOPO_CAP_MAX))
             return fail(err, (snprintf(f, sizeof f, "cores[%u].capacity", c), f),
-                        "capacity must be > 0");
+                        "%.17g is outside %s", x->capacity, WS_TOPO_CAP_RANGE_TEXT);
         ws_cpuset_set(&t->kind_cores[x->kind], c);
     }
     /* Canonical labels: phys = the smallest id among the siblings (cores run in id order, so

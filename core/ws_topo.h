@@ -52,6 +52,12 @@
 #define WS_TOPO_CACHE_LEVELS     4       /* L1 (data) .. L4 (system-level cache) */
 #define WS_TOPO_NAME_MAX         64
 #define WS_TOPO_DESC_MAX         256
+/* Core capacity (speed relative to a P-core's 1.0) lies in [WS_TOPO_CAP_MIN, WS_TOPO_CAP_MAX]:
+ * with work up to 2^53 ns per phase (ws_time.h) one phase then lasts < 2^60 ns of simulated
+ * time, and a time slice of a few ns still does whole ns of work (no rounding to nothing). */
+#define WS_TOPO_CAP_MIN          0.01
+#define WS_TOPO_CAP_MAX          100.0
+#define WS_TOPO_CAP_RANGE_TEXT   "0.01..100"
 
 /* Core kinds, ordered from most to least capable. */
 enum ws_core_kind {

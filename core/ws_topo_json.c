@@ -141,6 +141,24 @@ static ws_status get_num(struct jctx *x, const cJSON *obj, const char *path, con
     return WS_OK;
 }
 
+/* A core capacity at obj.key, within WS_TOPO_CAP_MIN..WS_TOPO_CAP_MAX. */
+static ws_status get_capacity(struct jctx *x, const cJSON *obj, const char *path, double *out)
+{
+    char f[128];
+    ws_status st;
+    const cJSON *v = field(x, obj, path, "capacity", false, &st);
+    if (v == NULL)
+        return st;
+    sub(f, sizeof f, path, "capacity", 0);
+    if (!cJSON_IsNumber(v))
+        return jfail(x, f, "expected a number, found %s", json_type(v));
+    if (!(v->valuedouble >= WS_TOPO_CAP_MIN && v->valuedouble <= WS_TOPO_CAP_MAX))
+        return jfail(x, f, "%.17g is outside %s (speed relative to a P-core's 1.0)",
+                     v->valuedouble, WS_TOPO_CAP_RANGE_TEXT);
+    *out = v->valuedouble;
+    return WS_OK;
+}
+
 static ws_status get_str(struct jctx *x, const cJSON *obj, const char *path, const char *key,
                          bool required, const char **out)
 {
@@ -268,7 +286,7 @@ static ws_status parse_kinds(struct jctx *x, const cJSON *root)
         struct ws_topo_kind *tk = &x->t->kinds[kind];
         tk->present = true;
         if (check_keys(x, k, f, keys) != WS_OK ||
-            get_num(x, k, f, "capacity", false, 0, true, &tk->capacity) != WS_OK ||
+            get_capacity(x, k, f, &tk->capacity) != WS_OK ||
             get_num(x, k, f, "power_active_w", false, 0, false, &tk->power_active_w) != WS_OK ||
             get_num(x, k, f, "power_idle_w", false, 0, false, &tk->power_idle_w) != WS_OK)
             return WS_EINVAL;
@@ -366,7 +384,7 @@ static ws_status parse_cores(struct jctx *x, const cJSON *root)
             return WS_EINVAL;
         struct ws_topo_core *c = &x->t->cores[id];
         sub(f, sizeof f, "cores", NULL, i);
-        if (get_num(x, e, f, "capacity", false, 0, true, &c->capacity) != WS_OK ||
+        if (get_capacity(x, e, f, &c->capacity) != WS_OK ||
             get_u32(x, e, f, "phys", false, 0, x->t->ncores - 1, &c->phys) != WS_OK)
             return WS_EINVAL;
         os = (uint32_t)c->os_id;

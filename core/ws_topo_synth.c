@@ -52,8 +52,9 @@ static ws_status parse_item(struct synth_spec *sp, const char *item, size_t n,
     const char *v = eq + 1;
     if (strcmp(buf, "ecap") == 0) {
         sp->ecap = strtod(v, &end);
-        if (*end != '\0' || !(sp->ecap > 0 && sp->ecap <= 1))
-            return sfail(err, "ecap", "want a capacity in (0, 1], found '%s'", v);
+        if (end == v || *end != '\0' || !(sp->ecap >= WS_TOPO_CAP_MIN && sp->ecap <= 1))
+            return sfail(err, "ecap", "want an E-core capacity in %g..1, found '%s'",
+                         WS_TOPO_CAP_MIN, v);
         return WS_OK;
     }
     uint32_t *dst[] = { &sp->p, &sp->e, &sp->sockets, &sp->nodes, &sp->clusters, &sp->smt };

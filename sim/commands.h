@@ -99,7 +99,7 @@ int sim_cmd_replay(int argc, char **argv);
     "                     first. Stealing: min_steal_queue (2), imbalance_threshold (2),\n" \
     "                     steal_cooldown_ns, steal_retries (3), steal_amount one|half;\n" \
     "                     time_slice_ns, max_migrations (100), migration_factor, costs and\n" \
-    "                     machine terms: see README.md for the full list\n" \
+    "                     machine terms, max_events: every one is listed below\n" \
     "      --zero-overheads  every steal, wake-up, spawn, message and migration cost is zero\n" \
     "      --no-preempt   run phases run to completion\n" \
     "      --per-process  store one row per process\n" \

@@ -1,5 +1,6 @@
 /* main.c: the schedlab command line: global options and dispatch to one subcommand. */
 #include "sim/cli.h"
+#include "sim/sim_run.h"
 
 #include <string.h>
 
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
             continue;
         if (sim_cli_wants_help(argc - 1, argv + 1)) {
             fputs(c->usage, stdout);
+            if (strstr(c->usage, "--param") != NULL)
+                sim_params_help(stdout);   /* every parameter with its default and range */
             return SIM_EXIT_OK;
         }
         return c->run(argc - 1, argv + 1);

@@ -49,9 +49,11 @@ static void ts_fit(struct sim_engine *e, uint64_t t)
     }
 }
 
+/* Times here are below the clock limit (ws_time.h): a later one has already failed the run
+ * in sim_push and is not recorded, so ts_fit's doubling cannot overflow. */
 void sim_collect_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t len)
 {
-    if (len == 0)
+    if (len == 0 || ws_time_past_clock(ws_time_add(start, len)))
         return;
     ts_fit(e, start + len - 1);
     uint64_t *b = &e->ts_busy[(size_t)c * SIM_TS_BUCKETS];
@@ -67,6 +69,8 @@ void sim_collect_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t
 
 void sim_collect_queue(struct sim_engine *e, uint32_t c, uint64_t t)
 {
+    if (ws_time_past_clock(t))
+        return;
     ts_fit(e, t);
     uint32_t *q = &e->ts_queue[(size_t)c * SIM_TS_BUCKETS + t / e->ts_width];
     uint64_t w = ws_sched_waiting(e->s, c);
@@ -201,12 +205,12 @@ int sim_collect_finish(struct sim_engine *e)
     e->m.cores = calloc(e->ncores, sizeof(struct sim_core_stats));
     if (e->m.cores == NULL)
         return sim_fail(e, "out of memory");
-    uint64_t busy = 0;
+    double busy = 0;   /* (a sum over up to 16,384 cores of times up to 2^62 ns) */
     for (uint32_t c = 0; c < e->ncores; c++) {
         fill_core(e, c, end, &e->m.cores[c]);
-        busy += e->m.cores[c].busy_ns;
+        busy += (double)e->m.cores[c].busy_ns;
     }
-    s->utilization = s->makespan_ns ? (double)busy / ((double)s->makespan_ns * e->ncores) : 0;
+    s->utilization = s->makespan_ns ? busy / ((double)s->makespan_ns * e->ncores) : 0;
     s->wait_p50_ns = sim_hist_quantile(&e->wait_hist, 0.50);
     s->wait_p95_ns = sim_hist_quantile(&e->wait_hist, 0.95);
     s->wait_p99_ns = sim_hist_quantile(&e->wait_hist, 0.99);

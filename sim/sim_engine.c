@@ -25,7 +25,7 @@ int sim_fail(struct sim_engine *e, const char *fmt, ...)
 static uint64_t plat_now(void *ctx, uint32_t core)
 {
     struct sim_engine *e = ctx;
-    return e->now + e->cores[core].charge;
+    return ws_time_add(e->now, e->cores[core].charge);
 }
 
 static uint64_t plat_random(void *ctx, uint32_t core)
@@ -41,7 +41,7 @@ static void plat_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge wh
 {
     struct sim_engine *e = ctx;
     (void)what;
-    e->cores[core].charge += ns;
+    e->cores[core].charge = ws_time_add(e->cores[core].charge, ns);
 }
 
 /* The scheduler found work for a waiting core: it resumes after the wake-up latency (none
@@ -52,7 +52,7 @@ static void plat_wake(void *ctx, uint32_t waker, uint32_t target)
     struct score *k = &e->cores[target];
     if (!k->waiting)
         return;
-    uint64_t t = e->now + e->cores[waker].charge + (k->asleep ? e->p.wake_ns : 0);
+    uint64_t t = ws_time_add(plat_now(e, waker), k->asleep ? e->p.wake_ns : 0);
     if (t < k->ready_at)
         t = k->ready_at;
     if (k->asleep) {
@@ -67,13 +67,23 @@ static const struct ws_platform sim_platform = { plat_now, plat_random, plat_cha
 
 /* ---- cores ------------------------------------------------------------------------------- */
 
+int sim_push(struct sim_engine *e, uint64_t t, uint32_t kind, uint32_t core, uint64_t data)
+{
+    if (ws_time_past_clock(t))
+        return sim_fail(e, "the simulated clock would pass " WS_TIME_CLOCK_MAX_TEXT " ns (about "
+                           "146 years) after %.3f s: the trace's times and costs add up to more "
+                           "than a run may simulate", (double)e->now / 1e9);
+    if (sim_eventq_push(&e->q, t, kind, core, data) != 0)
+        return sim_fail(e, "out of memory (event queue)");
+    return 0;
+}
+
 /* Give core c one pending EV_CORE at time t (any earlier pending one becomes stale). */
 void sim_core_schedule(struct sim_engine *e, uint32_t c, uint64_t t)
 {
     struct score *k = &e->cores[c];
     k->gen++;
-    if (sim_eventq_push(&e->q, t, EV_CORE, c, k->gen) != 0)
-        sim_fail(e, "out of memory (event queue)");
+    sim_push(e, t, EV_CORE, c, k->gen);
 }
 
 /* Work was queued on c from outside the scheduler (a root arriving): wake c if it waits. */
@@ -124,13 +134,13 @@ static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
     uint64_t cost = k->charge;
     k->charge = 0;
     k->st.steal_ns += cost;
-    k->ready_at = now + cost;
+    k->ready_at = ws_time_add(now, cost);
     if (wp != NULL)
         return (struct sproc *)wp;
     k->waiting = true;
     k->asleep = false;
     ws_sched_set_sleeping(e->s, c, true);
-    sim_core_schedule(e, c, now + cost + e->p.spin_ns);   /* spin end */
+    sim_core_schedule(e, c, ws_time_add(k->ready_at, e->p.spin_ns));   /* spin end */
     return NULL;
 }
 
@@ -146,8 +156,8 @@ static void dispatch(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t
     if (now > p->wp.ready_ns)
         p->wait_ns += now - p->wp.ready_ns;
     /* A migrated process first pays its migration cost on this core (busy time). */
-    p->charge += p->wp.owed_ns;
-    e->m.summary.migration_cost_ns += p->wp.owed_ns;
+    p->charge = ws_time_add(p->charge, p->wp.owed_ns);
+    e->m.summary.migration_cost_ns = ws_time_add(e->m.summary.migration_cost_ns, p->wp.owed_ns);
     p->wp.owed_ns = 0;
     sim_collect_queue(e, c, now);
 }
@@ -221,8 +231,8 @@ static void on_root(struct sim_engine *e)
         sim_fail(e, "%s", sim_trace_error(e->trace));
         return;
     }
-    if (st == SIM_TRACE_OK && sim_eventq_push(&e->q, e->next_root->spawn_ns, EV_ROOT, 0, 0) != 0)
-        sim_fail(e, "out of memory (event queue)");
+    if (st == SIM_TRACE_OK)
+        sim_push(e, e->next_root->spawn_ns, EV_ROOT, 0, 0);
 }
 
 /* ---- creation and the loop ----------------------------------------------------------------- */
@@ -292,18 +302,31 @@ void sim_engine_destroy(struct sim_engine *e)
     free(e);
 }
 
+/* The event cap (parameter max_events) is reached: the run would take too long. */
+static void too_many_events(struct sim_engine *e)
+{
+    sim_fail(e, "more than %llu events (parameter max_events) after %.3f s simulated and %llu "
+                "processes done: stopped rather than run for hours; allow more with "
+                "--param max_events=N (up to " WS_TIME_INPUT_MAX_TEXT ")",
+             (unsigned long long)e->p.max_events, (double)e->now / 1e9,
+             (unsigned long long)e->done);
+}
+
 int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_t errlen)
 {
     int st = sim_trace_next_root(e->trace, &e->next_root);
     if (st == SIM_TRACE_ERROR)
         sim_fail(e, "%s", sim_trace_error(e->trace));
     else if (st == SIM_TRACE_OK)
-        sim_eventq_push(&e->q, e->next_root->spawn_ns, EV_ROOT, 0, 0);
+        sim_push(e, e->next_root->spawn_ns, EV_ROOT, 0, 0);
     struct sim_event ev;
     uint64_t events = 0;
     while (!e->failed && sim_eventq_pop(&e->q, &ev)) {
         e->now = ev.time;
-        events++;
+        if (++events > e->p.max_events) {
+            too_many_events(e);
+            break;
+        }
         if (ev.kind == EV_CORE)
             on_core_event(e, &ev);
         else if (ev.kind == EV_ROOT)

@@ -17,6 +17,13 @@
  * of a core is an event; events at equal times run in insertion order, so runs are exactly
  * reproducible for the same inputs and seed.
  *
+ * Time: all arithmetic on simulated time saturates (ws_time.h) and every event passes
+ * sim_push, which refuses a time past the clock limit, so no sum of trace times and costs can
+ * wrap around to a plausible small time. A RUN segment on a core of capacity c does
+ * segment * c of work, carried exactly across segments (work_frac); a segment cut short by
+ * the time slice lasts at least long enough for 1 ns of work, so progress never rounds to
+ * zero, however short the slice or slow the core.
+ *
  * Messages: SEND to a process that exists increments its mailbox and wakes it if it is blocked
  * in RECV; to a process not spawned yet it is held until that process appears; to one that has
  * exited it is dropped (counted). When no event remains, processes still blocked are reported as
@@ -53,7 +60,8 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
 void sim_engine_destroy(struct sim_engine *e);
 
 /* Run to completion. 0, or -1 with a message in err: a trace error, a deadlock ("N processes
- * blocked forever"), messages to processes that never exist, out of memory. *
+ * blocked forever"), messages to processes that never exist, out of memory, more events than
+ * the parameter max_events allows, a simulated clock that would pass 2^62 ns (ws_time.h). *
  * *stopped, when non-NULL, is polled between events; setting it stops the run with an error. */
 int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_t errlen);
 

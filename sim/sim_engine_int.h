@@ -4,6 +4,7 @@
 #define SIM_ENGINE_INT_H
 
 #include "core/ws_sched.h"
+#include "core/ws_time.h"
 #include "sim/sim_engine.h"
 #include "sim/sim_eventq.h"
 #include "sim/sim_hist.h"
@@ -22,6 +23,8 @@ struct sproc {
     bool in_run;                /* remaining holds the rest of RUN phase pc */
     bool blocked;               /* in RECV with an empty mailbox */
     uint64_t remaining;         /* work left in the RUN phase, ns at capacity 1.0 */
+    double work_frac;           /* work done beyond the whole ns taken off remaining, [0, 1):
+                                   a slow core's short slices add up exactly */
     uint64_t mailbox;           /* messages received, not yet consumed */
     uint64_t spawn_ns, first_run_ns, wait_ns;
     uint64_t charge;            /* migration cost to pay before it runs again */
@@ -31,6 +34,7 @@ struct score {
     struct sproc *cur;          /* running (or about to run) process */
     uint64_t gen;               /* the only EV_CORE of this core that is not stale */
     uint64_t run_len;           /* length of the RUN segment the pending event ends */
+    bool run_full;              /* ... and that segment finishes the RUN phase */
     bool running;               /* the pending event ends a RUN segment */
     uint64_t slice_used;        /* ns the current process ran since dispatch */
     bool after_preempt;
@@ -82,6 +86,9 @@ struct sim_engine {
 /* sim_engine.c */
 void sim_core_schedule(struct sim_engine *e, uint32_t c, uint64_t t);
 void sim_core_kick(struct sim_engine *e, uint32_t c, uint64_t t);
+/* Queue an event at t; a t past the clock limit (ws_time.h) or a full memory fails the run.
+ * Every event of the engine goes through here. Returns 0 or -1. */
+int sim_push(struct sim_engine *e, uint64_t t, uint32_t kind, uint32_t core, uint64_t data);
 int sim_fail(struct sim_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* sim_exec.c: create a process for rec (spawned by code on core `by`); run cur's phases. */

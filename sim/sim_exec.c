@@ -2,6 +2,7 @@
  * on a core, messages, timers, preemption and exit. */
 #include "sim/sim_engine_int.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,7 +88,7 @@ struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
     p->wp.wset_bytes = rec->ws_bytes;
     for (uint32_t i = 0; i < rec->nphases; i++)
         if (rec->phases[i].kind == SIM_PHASE_RUN)
-            p->wp.expected_ns += rec->phases[i].arg;
+            p->wp.expected_ns = ws_time_add(p->wp.expected_ns, rec->phases[i].arg);
     p->spawn_ns = e->now;
     p->first_run_ns = UINT64_MAX;
     if (!e->started) {
@@ -178,21 +179,55 @@ static void finish(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t n
     sim_proc_free(e, p);
 }
 
-/* Start (or continue) RUN phase pc: schedule the end of the next segment. */
+/* Time for p to finish its RUN phase on a core of capacity cap (rounded up). */
+static uint64_t time_to_finish(const struct sproc *p, double cap)
+{
+    if (cap == 1.0)
+        return p->remaining;   /* work_frac < 1 never saves a whole ns at capacity 1.0 */
+    return ws_time_from_double(ceil(((double)p->remaining - p->work_frac) / cap));
+}
+
+/* Time for p to make its next whole ns of progress on a core of capacity cap (>= 1). */
+static uint64_t time_to_one_ns(const struct sproc *p, double cap)
+{
+    uint64_t t = cap == 1.0 ? 1 : ws_time_from_double(ceil((1.0 - p->work_frac) / cap));
+    return t > 0 ? t : 1;
+}
+
+/* Whole ns of work a segment of seg ns on capacity cap does, carrying the fraction in
+ * *frac; at least 1, as the segment was made long enough for that (time_to_one_ns). */
+static uint64_t work_done(uint64_t seg, double cap, double *frac)
+{
+    if (cap == 1.0)
+        return seg > 0 ? seg : 1;
+    double w = (double)seg * cap + *frac, whole = floor(w);
+    *frac = w - whole;
+    if (whole < 1) {           /* (rounding of the product: never less than 1 ns) */
+        *frac = 0;
+        return 1;
+    }
+    return ws_time_from_double(whole);
+}
+
+/* Start (or continue) RUN phase pc: schedule the end of the next segment, which finishes the
+ * phase or ends the time slice, and always makes at least 1 ns of progress. */
 static uint64_t run_segment(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now)
 {
     struct score *k = &e->cores[c];
-    uint64_t dur = k->cap == 1.0 ? p->remaining
-                                 : (uint64_t)((double)p->remaining / k->cap + 0.999999);
+    uint64_t full = time_to_finish(p, k->cap), dur = full;
     if (!e->p.no_preempt && e->p.time_slice_ns > 0) {
-        uint64_t left = e->p.time_slice_ns - k->slice_used;
+        uint64_t left = ws_time_sub(e->p.time_slice_ns, k->slice_used);
+        uint64_t least = time_to_one_ns(p, k->cap);
+        if (left < least)
+            left = least;
         if (dur > left)
             dur = left;
     }
     k->run_len = dur;
+    k->run_full = dur == full;
     k->running = true;
-    sim_core_schedule(e, c, now + dur);
-    return now + dur;
+    sim_core_schedule(e, c, ws_time_add(now, dur));
+    return ws_time_add(now, dur);
 }
 
 void sim_exec_run_done(struct sim_engine *e, uint32_t c, uint64_t now)
@@ -203,9 +238,14 @@ void sim_exec_run_done(struct sim_engine *e, uint32_t c, uint64_t now)
     sim_collect_busy(e, c, now - seg, seg);
     k->st.busy_ns += seg;
     k->slice_used += seg;
-    uint64_t work = k->cap == 1.0 ? seg : (uint64_t)((double)seg * k->cap);
-    p->remaining = work >= p->remaining ? 0 : p->remaining - work;
+    if (k->run_full) {
+        p->remaining = 0;
+    } else {
+        uint64_t work = work_done(seg, k->cap, &p->work_frac);
+        p->remaining = work >= p->remaining ? 0 : p->remaining - work;
+    }
     if (p->remaining == 0) {
+        p->work_frac = 0;
         p->in_run = false;
         p->pc++;
     }
@@ -239,8 +279,7 @@ static bool step(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now
     case SIM_PHASE_WAIT:
         p->pc++;
         k->cur = NULL;
-        if (sim_eventq_push(&e->q, now + ph->arg, EV_TIMER, c, (uint64_t)(uintptr_t)p) != 0)
-            sim_fail(e, "out of memory (event queue)");
+        sim_push(e, ws_time_add(now, ph->arg), EV_TIMER, c, (uint64_t)(uintptr_t)p);
         return false;
     case SIM_PHASE_SEND:
         p->pc++;
@@ -274,16 +313,17 @@ uint64_t sim_exec(struct sim_engine *e, uint32_t c, uint64_t now)
     if (p->charge > 0) {           /* migration cost first: the core is busy paying it */
         uint64_t t = p->charge;
         p->charge = 0;
+        sim_core_schedule(e, c, ws_time_add(now, t));
         k->st.busy_ns += t;
         sim_collect_busy(e, c, now, t);
-        sim_core_schedule(e, c, now + t);
-        return now + t;
+        return ws_time_add(now, t);
     }
     while (!e->failed && k->cur == p) {
         if (p->pc < p->rec->nphases && p->rec->phases[p->pc].kind == SIM_PHASE_RUN) {
             if (!p->in_run) {
                 p->in_run = true;
                 p->remaining = p->rec->phases[p->pc].arg;
+                p->work_frac = 0;
             }
             if (p->remaining == 0) {
                 p->in_run = false;
@@ -296,10 +336,10 @@ uint64_t sim_exec(struct sim_engine *e, uint32_t c, uint64_t now)
         if (!step(e, c, p, now, &cost))
             return UINT64_MAX;
         if (cost > 0) {
+            sim_core_schedule(e, c, ws_time_add(now, cost));
             k->st.busy_ns += cost;
             sim_collect_busy(e, c, now, cost);
-            sim_core_schedule(e, c, now + cost);
-            return now + cost;
+            return ws_time_add(now, cost);
         }
     }
     return UINT64_MAX;

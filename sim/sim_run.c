@@ -66,6 +66,21 @@ cJSON *sim_summary_json(const char *trace, const char *topology, const char *str
     return j;
 }
 
+void sim_params_help(FILE *f)
+{
+    struct ws_params def;
+    ws_params_defaults(&def);
+    fprintf(f, "\nparameters (--param name=value; times in ns; k, M, G multiply by 10^3, 10^6, "
+               "10^9):\n");
+    for (size_t i = 0; i < ws_params_count(); i++) {
+        const struct ws_param_desc *d = ws_params_desc(i);
+        char v[64], r[64];
+        fprintf(f, "  %-23s default %s, range %s\n      %s\n", d->name,
+                ws_params_format(&def, i, v, sizeof v), ws_params_range_text(d, r, sizeof r),
+                d->doc);
+    }
+}
+
 int sim_params_apply(struct ws_params *p, const char *assignment, char *err, size_t errlen)
 {
     const char *eq = strchr(assignment, '=');

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SIM_DEFAULT_DB "results/schedlab.db"
 
@@ -51,6 +52,9 @@ struct cJSON *sim_summary_json(const char *trace, const char *topology, const ch
 
 /* Every parameter of p as one JSON object (malloc'd; NULL when out of memory). */
 char *sim_params_json(const struct ws_params *p);
+
+/* Print the parameter table (name, default, range, meaning) for --help. */
+void sim_params_help(FILE *f);
 
 /* Apply "name=value" to p; -1 with a message in err. */
 int sim_params_apply(struct ws_params *p, const char *assignment, char *err, size_t errlen);
