@@ -71,6 +71,7 @@ if [ -x "$A/tests/unit_tests" ]; then
     run "asan/validate/$(basename "$v")" "${SAN_ENV[@]}" "$v" --quick
   done
   run asan/bad_inputs "${SAN_ENV[@]}" SCHEDLAB="$PWD/$A/schedlab" bash tests/cli/bad_inputs.sh
+  run asan/import_scale "${SAN_ENV[@]}" SCHEDLAB="$PWD/$A/schedlab" bash tests/cli/import_scale.sh
   for f in "$A"/tests/fuzz/fuzz_*; do
     [ -x "$f" ] && [ -f "$f" ] || continue
     n=${f##*/fuzz_}

@@ -1,6 +1,7 @@
 /* sim_idmap.c: linear-probing id map with backward-shift deletion. */
 #include "sim/sim_idmap.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,7 @@ static int grow(struct sim_idmap *m)
 
 int sim_idmap_put(struct sim_idmap *m, uint64_t key, uint64_t val)
 {
+    assert(key != EMPTY);   /* reserved: it marks empty slots */
     size_t i = slot_of(key, m->mask);
     for (; m->keys[i] != EMPTY; i = (i + 1) & m->mask) {
         if (m->keys[i] == key) {

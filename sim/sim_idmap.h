@@ -19,7 +19,8 @@ struct sim_idmap {
 
 int  sim_idmap_init(struct sim_idmap *m, size_t capacity_hint);   /* 0 or -1 (no memory) */
 void sim_idmap_destroy(struct sim_idmap *m);
-/* Insert or replace. 0, or -1 when growing failed (map unchanged). */
+/* Insert or replace (key != UINT64_MAX, asserted). 0, or -1 when growing failed (map
+ * unchanged). */
 int  sim_idmap_put(struct sim_idmap *m, uint64_t key, uint64_t val);
 /* True and *val set if present. */
 bool sim_idmap_get(const struct sim_idmap *m, uint64_t key, uint64_t *val);

@@ -3,6 +3,8 @@
  * messages. */
 #include "sim/sim_import_int.h"
 
+#include "core/ws_time.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,14 +54,49 @@ struct thr {
     uint64_t run;               /* RUN ns not yet appended */
 };
 
+/* Threads live in fixed-size chunks that never move once allocated, so a struct thr * stays
+ * valid until the import ends: the event handlers hold a thread (the parent of a fork, the target
+ * of a wake-up) while they create others, and a growing flat array would leave such a pointer
+ * dangling. Only the small table of chunk pointers is ever reallocated. */
+#define THR_CHUNK 256
+
 struct sched_imp {
     struct imp_builder *b;
-    struct thr *th;
-    size_t n, cap;
-    struct sim_idmap bytid;     /* tid -> index in th */
+    struct thr **chunk;         /* thread i is chunk[i / THR_CHUNK][i % THR_CHUNK] */
+    size_t n, nchunks;
+    struct sim_idmap bytid;     /* tid -> thread index */
     uint64_t t0, last, line;
+    uint64_t line0;             /* the first event line (t0's) */
     bool started, use_waking;
 };
+
+static struct thr *thr_at(const struct sched_imp *s, size_t i)
+{
+    return &s->chunk[i / THR_CHUNK][i % THR_CHUNK];
+}
+
+/* A zeroed record for thread index s->n (not yet counted); NULL when out of memory (nothing
+ * changed). Existing records never move. */
+static struct thr *thr_slot(struct sched_imp *s)
+{
+    if (s->n == s->nchunks * THR_CHUNK) {
+        struct thr **t = realloc(s->chunk, (s->nchunks + 1) * sizeof *t);
+        if (t == NULL)
+            return NULL;
+        s->chunk = t;
+        if ((t[s->nchunks] = calloc(THR_CHUNK, sizeof **t)) == NULL)
+            return NULL;
+        s->nchunks++;
+    }
+    return thr_at(s, s->n);
+}
+
+static void thr_free(struct sched_imp *s)
+{
+    for (size_t i = 0; i < s->nchunks; i++)
+        free(s->chunk[i]);
+    free(s->chunk);
+}
 
 static uint8_t map_prio(int prio)
 {
@@ -98,25 +135,15 @@ static struct thr *new_thread(struct sched_imp *s, uint64_t tid, const struct th
     uint64_t slot;
     struct thr *t;
     if (sim_idmap_get(&s->bytid, tid, &slot)) {
-        t = &s->th[slot];
+        t = thr_at(s, slot);
         t->incarnation++;
         imp_note(s->b, "pid_reuse", "thread ids used again after an exit: new process ids", 1);
     } else {
-        if (s->n == s->cap) {
-            size_t c = s->cap ? s->cap * 2 : 256;
-            struct thr *nt = realloc(s->th, c * sizeof *nt);
-            if (nt == NULL) {
-                imp_fail(s->b, s->line, "out of memory");
-                return NULL;
-            }
-            s->th = nt;
-            s->cap = c;
-        }
-        if (sim_idmap_put(&s->bytid, tid, s->n) != 0) {
+        if ((t = thr_slot(s)) == NULL || sim_idmap_put(&s->bytid, tid, s->n) != 0) {
             imp_fail(s->b, s->line, "out of memory");
             return NULL;
         }
-        t = &s->th[s->n++];
+        s->n++;
         *t = (struct thr){ .tid = tid };
     }
     t->id = tid + ((uint64_t)t->incarnation << 32);
@@ -136,7 +163,7 @@ static struct thr *new_thread(struct sched_imp *s, uint64_t tid, const struct th
 static struct thr *find(struct sched_imp *s, uint64_t tid)
 {
     uint64_t slot;
-    return sim_idmap_get(&s->bytid, tid, &slot) ? &s->th[slot] : NULL;
+    return sim_idmap_get(&s->bytid, tid, &slot) ? thr_at(s, slot) : NULL;
 }
 
 /* The thread tid, created in `state` at t0 if it has not been seen (first-event rule). */
@@ -306,7 +333,7 @@ static int on_event(struct sched_imp *s, const struct sched_ev *ev, uint64_t now
 static int finish(struct sched_imp *s)
 {
     for (size_t i = 0; i < s->n; i++) {
-        struct thr *t = &s->th[i];
+        struct thr *t = thr_at(s, i);
         if (t->state == T_RUNNING) {
             charge(t, s->last);
             imp_note(s->b, "clipped_end", "runs still in progress at trace end: cut there", 1);
@@ -319,36 +346,62 @@ static int finish(struct sched_imp *s)
     return 0;
 }
 
-static int run_lines(struct sched_imp *s, char *text, enum sim_import_format f)
+/* Rebase an event's time to the first event line (a time going backwards is taken as the
+ * previous event's) into *now; -1 (error set) beyond the limit on trace times. */
+static int event_time(struct sched_imp *s, struct sched_ev *ev, uint64_t *now)
+{
+    if (!s->started) {
+        s->t0 = s->last = ev->ts_ns;
+        s->line0 = s->line;
+        s->started = true;
+    }
+    if (ev->ts_ns < s->last) {
+        imp_note(s->b, "time_backwards", "events out of time order: taken at the previous "
+                 "event's time", 1);
+        ev->ts_ns = s->last;
+    }
+    s->last = ev->ts_ns;
+    *now = ev->ts_ns - s->t0;
+    if (*now > WS_TIME_INPUT_MAX)
+        return imp_fail(s->b, s->line, "timestamp: %" PRIu64 " ns after the first event (line %"
+                        PRIu64 "), beyond the limit of " WS_TIME_INPUT_MAX_TEXT " ns (about "
+                        "104 days)", *now, s->line0);
+    return 0;
+}
+
+/* Parse and apply one line (NUL-terminated); 0 or -1 (error set). */
+static int one_line(struct sched_imp *s, const char *line, enum sim_import_format f)
 {
     char err[256];
-    for (char *line = text; line != NULL && *line != '\0';) {
-        char *nl = strchr(line, '\n');
-        if (nl != NULL)
-            *nl = '\0';
+    struct sched_ev ev;
+    uint64_t now = 0;
+    if (sim_sched_line_parse(line, f, &ev, err, sizeof err) != 0)
+        return imp_fail(s->b, s->line, "%s", err);
+    if (ev.kind == SEV_SKIP)
+        return 0;
+    if (ev.kind != SEV_LOST && event_time(s, &ev, &now) != 0)
+        return -1;
+    if (ev.ctx_unknown)
+        imp_note(s->b, "unknown_context", "event lines whose thread perf could not tell "
+                 "(':-1 -1'): their wake-ups are timed sleeps", 1);
+    return on_event(s, &ev, now);
+}
+
+/* Every line of text (len bytes, text[len] == '\0'; modified in place), then the end. */
+static int run_lines(struct sched_imp *s, char *text, size_t len, enum sim_import_format f)
+{
+    for (char *line = text, *end = text + len; line < end;) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        if (nl == NULL)
+            nl = end;
         s->line++;
-        struct sched_ev ev;
-        if (sim_sched_line_parse(line, f, &ev, err, sizeof err) != 0)
-            return imp_fail(s->b, s->line, "%s", err);
-        if (ev.kind != SEV_SKIP && ev.kind != SEV_LOST) {
-            if (!s->started) {
-                s->t0 = s->last = ev.ts_ns;
-                s->started = true;
-            }
-            if (ev.ts_ns < s->last) {
-                imp_note(s->b, "time_backwards", "events out of time order: taken at the "
-                         "previous event's time", 1);
-                ev.ts_ns = s->last;
-            }
-            s->last = ev.ts_ns;
-        }
-        uint64_t now = ev.kind == SEV_LOST ? 0 : ev.ts_ns - s->t0;
-        if (ev.ctx_unknown && ev.kind != SEV_SKIP)
-            imp_note(s->b, "unknown_context", "event lines whose thread perf could not tell "
-                     "(':-1 -1'): their wake-ups are timed sleeps", 1);
-        if (ev.kind != SEV_SKIP && on_event(s, &ev, now) != 0)
+        if (memchr(line, '\0', (size_t)(nl - line)) != NULL)
+            return imp_fail(s->b, s->line, "a NUL byte in this line: not a text %s recording",
+                            f == SIM_IMPORT_PERF ? "perf script" : "ftrace");
+        *nl = '\0';
+        if (one_line(s, line, f) != 0)
             return -1;
-        line = nl != NULL ? nl + 1 : NULL;
+        line = nl + 1;
     }
     if (!s->started)
         return imp_fail(s->b, s->line, "no events: the file holds no %s event lines",
@@ -372,12 +425,12 @@ int sim_import_sched(struct imp_builder *b, enum sim_import_format f)
     }
     struct sched_imp s = { .b = b };
     s.use_waking = strstr(text, "sched_waking:") != NULL;
-    int rc = sim_idmap_init(&s.bytid, 256) == 0 ? run_lines(&s, text, f)
+    int rc = sim_idmap_init(&s.bytid, 256) == 0 ? run_lines(&s, text, len, f)
                                                  : imp_fail(b, 0, "out of memory");
     if (rc == 0 && b->n == 0)
         rc = imp_fail(b, s.line, "no threads: the trace shows only the idle task");
     sim_idmap_destroy(&s.bytid);
-    free(s.th);
+    thr_free(&s);
     free(text);
     return rc;
 }

@@ -2,6 +2,8 @@
  * `perf script` output into a scheduler event. */
 #include "sim/sim_import_int.h"
 
+#include "core/ws_time.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,24 +51,54 @@ static bool read_u64(const char *s, uint64_t *v, const char **end)
     return true;
 }
 
-/* "SECS.FRAC:" at s -> ns; *end after the colon. */
-static bool read_ts(const char *s, uint64_t *ns, const char **end)
+/* "SECS.FRAC:" at s -> ns (digits past the ninth decimal dropped); *end after the colon.
+ * 1, 0 if s is no timestamp, -1 if it is one whose ns do not fit in 64 bits. */
+static int read_ts(const char *s, uint64_t *ns, const char **end)
 {
-    uint64_t sec, frac = 0;
-    if (!read_u64(s, &sec, &s) || *s != '.' || !is_digit(s[1]) || sec > 9000000000ULL)
-        return false;
-    s++;
+    const char *p = s;
+    while (is_digit(*p))
+        p++;
+    if (p == s || *p != '.' || !is_digit(p[1]))
+        return 0;
+    uint64_t sec = 0, frac = 0;
+    bool big = false;
+    for (; s < p; s++)
+        big |= __builtin_mul_overflow(sec, 10, &sec)
+               || __builtin_add_overflow(sec, (uint64_t)(*s - '0'), &sec);
     int d = 0;
-    for (; is_digit(*s); s++, d++)
+    for (s++; is_digit(*s); s++, d++)
         if (d < 9)
             frac = frac * 10 + (uint64_t)(*s - '0');
     for (; d < 9; d++)
         frac *= 10;
     if (*s != ':')
-        return false;
-    *ns = sec * 1000000000ULL + frac;
+        return 0;
+    big |= __builtin_mul_overflow(sec, 1000000000ULL, &sec)
+           || __builtin_add_overflow(sec, frac, ns);
     *end = s + 1;
-    return true;
+    return big ? -1 : 1;
+}
+
+/* The timestamp column at *p (after an ftrace latency-flags column if there is one): 0 with
+ * *p after its colon, 1 if there is none (a shape error), -1 with a message if it overflows. */
+static int ts_column(const char **p, enum sim_import_format f, struct sched_ev *ev, char *err,
+                     size_t errlen)
+{
+    const char *s = *p;
+    int r = read_ts(s, &ev->ts_ns, p);
+    if (r == 0 && f == SIM_IMPORT_FTRACE) {   /* ftrace only: a latency-flags column first */
+        size_t fl = strcspn(s, " ");
+        ev->irq = fl >= 3 && strchr("hHsZz", s[2]) != NULL;
+        s += fl;
+        s += strspn(s, " ");
+        r = read_ts(s, &ev->ts_ns, p);
+    }
+    if (r >= 0)
+        return r == 0;
+    snprintf(err, errlen, "timestamp: %.*s s does not fit in 64-bit nanoseconds (trace times are "
+             "limited to " WS_TIME_INPUT_MAX_TEXT " ns after the first event)",
+             (int)strcspn(s, ":"), s);
+    return -1;
 }
 
 /* The task column left of the `[CPU]` bracket at br: its pid, in ftrace or perf shape. */
@@ -264,6 +296,26 @@ static bool ftrace_header(const char *s, struct sched_ev *ev)
     return false;
 }
 
+/* Thread ids are Linux pid_t values; the importer also needs them below 2^32 (a reused pid's
+ * process id is tid + 2^32 x incarnation). 0, or -1 naming the field (event name: nlen bytes). */
+static int check_tids(const struct sched_ev *ev, int nlen, const char *name, char *err,
+                      size_t errlen)
+{
+    const char *field = NULL;
+    uint64_t v = 0;
+    if (ev->ctx > UINT32_MAX)
+        field = "the thread id column", v = ev->ctx;
+    else if (ev->pid > UINT32_MAX)
+        field = ev->kind == SEV_SWITCH ? "prev_pid" : "pid", v = ev->pid;
+    else if (ev->pid2 > UINT32_MAX)
+        field = ev->kind == SEV_SWITCH ? "next_pid" : "child_pid", v = ev->pid2;
+    if (field == NULL)
+        return 0;
+    snprintf(err, errlen, "%.*s: %s: %" PRIu64 " is not a thread id (at most 2^32-1)", nlen,
+             name, field, v);
+    return -1;
+}
+
 int sim_sched_line_parse(const char *line, enum sim_import_format f, struct sched_ev *ev,
                          char *err, size_t errlen)
 {
@@ -282,15 +334,12 @@ int sim_sched_line_parse(const char *line, enum sim_import_format f, struct sche
     }
     p = strchr(br, ']') + 1;
     p += strspn(p, " ");
-    if (!read_ts(p, &ev->ts_ns, &p)) {
-        if (f != SIM_IMPORT_FTRACE)   /* ftrace only: a latency-flags column first */
+    int r = ts_column(&p, f, ev, err, errlen);
+    if (r != 0) {
+        if (r > 0)
             goto shape;
-        size_t fl = strcspn(p, " ");
-        ev->irq = fl >= 3 && strchr("hHsZz", p[2]) != NULL;
-        p += fl;
-        p += strspn(p, " ");
-        if (!read_ts(p, &ev->ts_ns, &p))
-            goto shape;
+        ev->kind = SEV_SKIP;
+        return -1;
     }
     p += strspn(p, " ");
     if (f == SIM_IMPORT_PERF && is_digit(*p)) {   /* an optional period column */
@@ -305,10 +354,13 @@ int sim_sched_line_parse(const char *line, enum sim_import_format f, struct sche
     const char *name = p, *colon = memchr(p, ':', tl - 1);
     if (colon != NULL)   /* perf's "sched:" subsystem prefix */
         name = colon + 1;
-    ev->kind = kind_of(name, (size_t)(p + tl - 1 - name));
+    int nlen = (int)(p + tl - 1 - name);
+    ev->kind = kind_of(name, (size_t)nlen);
     p += tl;
     p += strspn(p, " ");
-    return parse_payload(p, ev, err, errlen);
+    if (parse_payload(p, ev, err, errlen) != 0)
+        return -1;
+    return check_tids(ev, nlen, name, err, errlen);
 shape:
     snprintf(err, errlen, "cannot read this line as %s: expected '%s'",
              f == SIM_IMPORT_PERF ? "perf script output of `perf sched record`" : "ftrace text",

@@ -2,7 +2,8 @@
  * fuzz_ftrace.c, fuzz_perf.c): the input is a file of one foreign format, opened with
  * sim_import_open_format; an import either fails with a message or gives a trace whose records
  * keep sim_trace.h's invariants and whose report counts what the walk finds. The format
- * sniffer (sim_import_claims) reads the same bytes. */
+ * sniffer (sim_import_claims) reads the same bytes. fuzz_sched_scale.c feeds it recordings it
+ * expands from a short description. */
 #ifndef FUZZ_IMPORT_H
 #define FUZZ_IMPORT_H
 
@@ -10,11 +11,10 @@
 
 #include "sim/sim_import.h"
 
-static void fuzz_import(enum sim_import_format f, const uint8_t *data, size_t size)
+/* Import size bytes of format f from a memory file (any size) and check the result. */
+static inline void fuzz_import_file(enum sim_import_format f, const uint8_t *data, size_t size)
 {
     char path[64], err[1024] = "";
-    if (size > FUZZ_MAX_INPUT)
-        return;
     int fd = fuzz_memfd(data, size, path);
     if (fd < 0)
         return;
@@ -32,6 +32,13 @@ static void fuzz_import(enum sim_import_format f, const uint8_t *data, size_t si
         check(st.processes == rep->processes, "the report counts the processes walked");
     sim_trace_close(t);
     close(fd);
+}
+
+/* The body of the file-format targets: the fuzzer's bytes are the file. */
+static inline void fuzz_import(enum sim_import_format f, const uint8_t *data, size_t size)
+{
+    if (size <= FUZZ_MAX_INPUT)
+        fuzz_import_file(f, data, size);
 }
 
 #endif
