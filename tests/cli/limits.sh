@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Limits: 4,096-core machines replay; memory follows the processes alive, not the trace's size;
 # a full or read-only disk gives a clear error and leaves the database as it was; Ctrl-C during
-# a replay stores nothing and leaves the database consistent. Uses $SCHEDLAB and sqlite3.
+# a replay stores nothing and leaves the database consistent; tiny time slices on slow cores and
+# the largest search effort finish; the event cap stops a long replay and stores nothing. Uses
+# $SCHEDLAB and sqlite3.
 #
 # The disk checks mount a small tmpfs when they can (root with mount permission: remounted
 # read-only for the second check); otherwise the full disk is a file-size limit (ulimit -f,
@@ -129,6 +131,30 @@ wait $pid; rc=$?
   || bad "interrupted replay: exit $rc: $(head -c 300 "$T/err")"
 consistent "$DB" && [ "$(dump "$DB")" = "$before" ] && ok "nothing stored by the interrupted replay" \
   || bad "the interrupted replay changed the database"
+
+# 6. Inputs that passed validation and hung: 2 ns slices on E-core machines (a slice of a 0.35
+#    core did (uint64_t)(2 * 0.35) = 0 ns of work), the largest search effort per idle round on
+#    4,096 cores; each finishes with every process (the timeout only guards against a hang).
+for topo in m1 i9-12900k; do
+  timeout -s KILL 300 "$S" replay fib:12 --topology $topo --param time_slice_ns=2 --no-db --json \
+    > "$T/out" 2> "$T/err"; rc=$?
+  [ $rc = 0 ] && grep -q '"processes":465' "$T/out" && ok "time_slice_ns=2 on $topo finishes" \
+    || bad "time_slice_ns=2 on $topo: exit $rc: $(head -c 300 "$T/err")"
+done
+timeout -s KILL 300 "$S" replay fib:12 --topology synth:p=4096 -s p2c --param p2c_choices=64 \
+  --param steal_retries=1024 --no-db --json > "$T/out" 2> "$T/err"; rc=$?
+[ $rc = 0 ] && grep -q '"processes":465' "$T/out" && ok "largest p2c_choices and steal_retries finish" \
+  || bad "largest search effort: exit $rc: $(head -c 300 "$T/err")"
+# ... and a replay of more events than max_events (fib:40: billions) stops at once with exit 1,
+# storing nothing.
+DB=$T/cap.db
+"$S" replay fib:5 --db "$DB" > /dev/null
+before=$(dump "$DB")
+timeout -s KILL 300 "$S" replay fib:40 --param max_events=1000000 --db "$DB" > /dev/null 2> "$T/err"; rc=$?
+[ $rc = 1 ] && grep -q "more than 1000000 events (parameter max_events)" "$T/err" \
+  && ok "event cap: $(cat "$T/err")" || bad "event cap: exit $rc: $(head -c 300 "$T/err")"
+[ "$(dump "$DB")" = "$before" ] && ok "nothing stored by the capped replay" \
+  || bad "the capped replay changed the database"
 
 echo "$fails failed"
 [ $fails = 0 ]
