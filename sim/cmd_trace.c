@@ -31,13 +31,23 @@ static struct sim_trace *open_or_fail(const char *spec)
 
 struct writer {
     FILE *f;
-    int err;   /* errno of the first write error */
+    int err;           /* errno of the first write error */
+    uint64_t too_big;  /* id of a process with more phases than a file may hold, if any */
+    uint32_t nphases;
 };
 
+/* Write one record; a record the reader would refuse (more than SIM_TRACE_MAX_PHASES phases: a
+ * generator's processes may have more) stops the walk, so no file is written that cannot be
+ * read back. */
 static int write_visit(void *ctx, const struct sim_trace_rec *rec,
                        const struct sim_trace_rec *parent)
 {
     struct writer *w = ctx;
+    if (rec->nphases > SIM_TRACE_MAX_PHASES) {
+        w->too_big = rec->id;
+        w->nphases = rec->nphases;
+        return -1;
+    }
     if (sim_trace_write_rec(w->f, rec, parent) != 0) {
         w->err = errno ? errno : EIO;
         return -1;
@@ -48,7 +58,7 @@ static int write_visit(void *ctx, const struct sim_trace_rec *rec,
 /* Write t into the open temporary file; 0, or -1 after printing the error. */
 static int write_trace(struct sim_trace *t, FILE *f, const char *out, struct sim_trace_stats *st)
 {
-    struct writer w = { f, 0 };
+    struct writer w = { f, 0, 0, 0 };
     if (sim_trace_write_header(f, sim_trace_info(t)) != 0) {
         sim_cli_fail(CMD, "%s: write error: %s", out, strerror(errno));
         return -1;
@@ -56,6 +66,10 @@ static int write_trace(struct sim_trace *t, FILE *f, const char *out, struct sim
     if (sim_trace_walk(t, st, write_visit, &w) != SIM_TRACE_OK) {
         if (w.err != 0)
             sim_cli_fail(CMD, "%s: write error: %s", out, strerror(w.err));
+        else if (w.nphases != 0)
+            sim_cli_fail(CMD, "%s: process %" PRIu64 " has %" PRIu32 " phases, more than a "
+                         "trace file may hold (%" PRIu32 "; traces/FORMAT.md)", out, w.too_big,
+                         w.nphases, SIM_TRACE_MAX_PHASES);
         else
             sim_cli_fail(CMD, "%s", sim_trace_error(t));
         return -1;

@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const format_names[SIM_IMPORT_FORMATS] = { "stg", "wfcommons", "ftrace",
                                                               "perf" };
@@ -79,9 +80,12 @@ int imp_fail(struct imp_builder *b, uint64_t line, const char *fmt, ...)
 long imp_proc_add(struct imp_builder *b, uint64_t id, uint64_t parent, uint64_t spawn_ns,
                   uint64_t line)
 {
-    if (id > SIM_TRACE_MAX_INT || spawn_ns > SIM_TRACE_MAX_INT)
-        return imp_fail(b, line, "id %" PRIu64 " or spawn time %" PRIu64 " is beyond 2^53-1",
-                        id, spawn_ns);
+    if (id > SIM_TRACE_MAX_INT)
+        return imp_fail(b, line, "process id %" PRIu64 " is beyond 2^53 - 1 (JSON numbers are "
+                        "exact integers only below 2^53)", id);
+    if (spawn_ns > SIM_TRACE_MAX_TIME_NS)
+        return imp_fail(b, line, "process %" PRIu64 ": spawn time %" PRIu64 " ns is beyond the "
+                        "limit of 2^53 ns (about 104 days)", id, spawn_ns);
     uint64_t old;
     if (sim_idmap_get(&b->index, id, &old))
         return imp_fail(b, line, "duplicate process id %" PRIu64 " (first from line %" PRIu64
@@ -110,10 +114,12 @@ long imp_proc_find(const struct imp_builder *b, uint64_t id)
 int imp_phase_add(struct imp_builder *b, size_t idx, unsigned kind, uint64_t arg)
 {
     struct imp_proc *p = &b->p[idx];
-    if (p->nph == UINT32_MAX)
-        return imp_fail(b, p->line, "process %" PRIu64 " has too many phases", p->id);
+    if (p->nph == SIM_TRACE_MAX_PHASES)   /* what a trace file may hold (traces/FORMAT.md) */
+        return imp_fail(b, p->line, "process %" PRIu64 ": more than %" PRIu32 " phases (the "
+                        "limit of one process)", p->id, SIM_TRACE_MAX_PHASES);
     if (p->nph == p->cap) {
-        uint32_t c = p->cap ? (p->cap > UINT32_MAX / 2 ? UINT32_MAX : p->cap * 2) : 4;
+        uint32_t c = p->cap ? (p->cap >= SIM_TRACE_MAX_PHASES / 2 ? SIM_TRACE_MAX_PHASES
+                                                                   : p->cap * 2) : 4;
         struct sim_trace_phase *ph = realloc(p->ph, (size_t)c * sizeof *ph);
         if (ph == NULL)
             return imp_fail(b, p->line, "out of memory");
@@ -170,6 +176,57 @@ char *imp_read_file(struct imp_builder *b, size_t *len)
     if (e != 0) {
         free(buf);
         imp_fail(b, 0, "cannot read: %s", strerror(e));
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+char *imp_read_text(struct imp_builder *b, size_t max, size_t *len)
+{
+    FILE *f = fopen(b->path, "rb");
+    if (f == NULL) {
+        imp_fail(b, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+        fclose(f);
+        imp_fail(b, 0, "file of %" PRIu64 " bytes: larger than the limit of %zu bytes for "
+                 "this format (see traces/IMPORT.md)", (uint64_t)st.st_size, max);
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0, got = 0;
+    char *buf = malloc(cap + 1);
+    while (buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        if (memchr(buf + n, '\0', got) != NULL)
+            break;
+        n += got;
+        if (n > max)
+            break;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (nb == NULL)
+                free(buf);
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    int e = ferror(f) ? errno : 0;
+    fclose(f);
+    if (buf == NULL || e != 0 || n > max || got > 0) {
+        if (buf == NULL)
+            imp_fail(b, 0, "out of memory reading the file");
+        else if (e != 0)
+            imp_fail(b, 0, "cannot read: %s", strerror(e));
+        else if (n > max)
+            imp_fail(b, 0, "larger than the limit of %zu bytes for this format (see "
+                     "traces/IMPORT.md)", max);
+        else
+            imp_fail(b, 0, "a NUL byte within the first %zu bytes: not a text file",
+                     n + got);
+        free(buf);
         return NULL;
     }
     buf[n] = '\0';
@@ -289,9 +346,12 @@ static int check_links(struct imp_builder *b, uint32_t *spawned)
         const struct imp_proc *p = &b->p[i];
         for (uint32_t k = 0; k < p->nph; k++) {
             const struct sim_trace_phase *ph = &p->ph[k];
-            if (ph->arg > SIM_TRACE_MAX_INT)
-                return imp_fail(b, p->line, "process %" PRIu64 ": phase %" PRIu32
-                                " argument %" PRIu64 " is beyond 2^53-1", p->id, k, ph->arg);
+            bool time = ph->kind == SIM_PHASE_RUN || ph->kind == SIM_PHASE_WAIT;
+            if (ph->arg > (time ? SIM_TRACE_MAX_TIME_NS : SIM_TRACE_MAX_INT))
+                return imp_fail(b, p->line, "process %" PRIu64 ": phase %" PRIu32 " argument %"
+                                PRIu64 " is beyond %s", p->id, k, ph->arg,
+                                time ? "the limit of 2^53 ns (about 104 days)"
+                                     : "2^53 - 1 (the largest id)");
             if (ph->kind == SIM_PHASE_RUN)
                 b->rep.total_work_ns += ph->arg;
             else if (ph->kind == SIM_PHASE_SEND)

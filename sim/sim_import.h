@@ -31,6 +31,10 @@
  * its default, else the SHA-1 of "FILESHA1,OPTIONS" (so a different unit is a different trace).
  */
 
+/* Largest WfCommons file: the document is parsed whole (cJSON takes several times its size). */
+#define SIM_IMPORT_WF_MAX_BYTES (UINT64_C(256) << 20)
+/* STG files are read a line at a time; a line is at most SIM_TRACE_MAX_LINE bytes. */
+
 enum sim_import_format {
     SIM_IMPORT_STG = 0,
     SIM_IMPORT_WFCOMMONS = 1,

@@ -74,6 +74,11 @@ struct sim_trace *imp_build(struct imp_builder *b, const char *name, const char 
  * "PATH: cannot open/read: reason" in the builder's error. */
 char *imp_read_file(struct imp_builder *b, size_t *len);
 
+/* imp_read_file for a text format read as one document: a file larger than max bytes is refused
+ * before it is read (a regular file, by its size) or as soon as max + 1 bytes have come (a pipe,
+ * a device), and so is one holding a NUL byte. NULL with "PATH: reason" in the builder's error. */
+char *imp_read_text(struct imp_builder *b, size_t max, size_t *len);
+
 /* Fail if text (len bytes) ends in the middle of a line: a text format whose last line has no
  * newline was cut short (line: that line's number). 0 or -1. */
 int imp_check_complete(struct imp_builder *b, const char *text, size_t len, uint64_t line);

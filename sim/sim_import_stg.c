@@ -130,38 +130,58 @@ static int parse_task(struct imp_builder *b, struct graph *g, const char *line, 
     return 0;
 }
 
-/* Read the file's lines into g. */
-static int parse(struct imp_builder *b, struct graph *g, char *text)
+/* One significant line (not blank, not a comment) into g: the task count, then the tasks. */
+static int parse_line(struct imp_builder *b, struct graph *g, const char *s, uint64_t ln,
+                      uint32_t *next, bool *have_n)
 {
-    uint64_t ln = 0, n = 0;
+    if (*have_n && *next == g->n)
+        return imp_fail(b, ln, "unexpected line after the last task (%" PRIu32 ")", g->n - 1);
+    if (*have_n)
+        return parse_task(b, g, s, ln, (*next)++);
+    uint64_t n;
+    if (field(b, ln, &s, "n", &n))
+        return -1;
+    if (n > 10000000)
+        return imp_fail(b, ln, "n: %" PRIu64 " tasks is more than 10^7", n);
+    g->n = (uint32_t)n + 2;
+    g->t = calloc(g->n, sizeof *g->t);
+    if (g->t == NULL)
+        return imp_fail(b, ln, "out of memory");
+    *have_n = true;
+    return 0;
+}
+
+/* Read the file's lines into g, one at a time: a line longer than SIM_TRACE_MAX_LINE is refused
+ * before more of it is read, and a last task line without its newline (a cut file) too. */
+static int parse(struct imp_builder *b, struct graph *g, FILE *f)
+{
+    uint64_t ln = 0;
     uint32_t next = 0;
-    bool have_n = false;
-    for (char *line = text; line != NULL && *line != '\0';) {
-        char *nl = strchr(line, '\n');
-        if (nl != NULL)
-            *nl = '\0';
+    bool have_n = false, nl = true;
+    char *buf = NULL;
+    size_t cap = 0, used;
+    int rc = 0;
+    long long n;
+    while (rc == 0 && (n = sim_trace_getline(f, &buf, &cap, SIM_TRACE_MAX_LINE, &used, &nl)) >= 0) {
         ln++;
-        const char *s = line + strspn(line, " \t\r");
-        if (*s != '\0' && *s != '#') {
-            if (!have_n) {
-                if (field(b, ln, &s, "n", &n))
-                    return -1;
-                if (n > 10000000)
-                    return imp_fail(b, ln, "n: %" PRIu64 " tasks is more than 10^7", n);
-                g->n = (uint32_t)n + 2;
-                g->t = calloc(g->n, sizeof *g->t);
-                if (g->t == NULL)
-                    return imp_fail(b, ln, "out of memory");
-                have_n = true;
-            } else if (next == g->n) {
-                return imp_fail(b, ln, "unexpected line after the last task (%" PRIu32 ")",
-                                g->n - 1);
-            } else if (parse_task(b, g, s, ln, next++) != 0) {
-                return -1;
-            }
-        }
-        line = nl != NULL ? nl + 1 : NULL;
+        const char *s = buf + strspn(buf, " \t\r");
+        if (*s == '\0' || *s == '#')
+            continue;
+        if ((size_t)n != strlen(buf))
+            rc = imp_fail(b, ln, "a NUL byte in the line: not a text file");
+        else if (!nl)   /* a cut last task line may still parse: refuse it */
+            rc = imp_check_complete(b, "x", 1, ln);
+        else
+            rc = parse_line(b, g, s, ln, &next, &have_n);
     }
+    free(buf);
+    if (rc != 0)
+        return rc;
+    if (n == SIM_TRACE_LINE_LONG)
+        return imp_fail(b, ln + 1, "line too long: more than %" PRIu64 " bytes (the limit; see "
+                        "traces/IMPORT.md)", SIM_TRACE_MAX_LINE);
+    if (n == SIM_TRACE_LINE_IOERR)
+        return imp_fail(b, ln + 1, "cannot read: %s", strerror(errno));
     g->last_line = ln;
     if (!have_n)
         return imp_fail(b, ln, "n: missing: the file holds no task count (is it empty?)");
@@ -262,9 +282,9 @@ static int emit(struct imp_builder *b, struct graph *g, const uint32_t *order, u
         const struct task *t = &g->t[i];
         if (t->dropped)
             continue;
-        if (t->cost > SIM_TRACE_MAX_INT / unit)
-            return imp_fail(b, t->line, "cost: %" PRIu64 " units of %" PRIu64
-                            " ns is beyond 2^53-1 ns", t->cost, unit);
+        if (t->cost > SIM_TRACE_MAX_TIME_NS / unit)
+            return imp_fail(b, t->line, "cost: %" PRIu64 " units of %" PRIu64 " ns is beyond "
+                            "the limit of 2^53 ns (about 104 days)", t->cost, unit);
         long idx = imp_proc_add(b, i, SIM_TRACE_NO_PARENT, 0, t->line);
         if (idx < 0)
             return -1;
@@ -305,24 +325,13 @@ static void drop_dummies(struct imp_builder *b, struct graph *g)
 
 int sim_import_stg(struct imp_builder *b, const struct sim_import_opts *o)
 {
-    size_t len;
-    char *text = imp_read_file(b, &len);
-    if (text == NULL)
-        return -1;
+    FILE *f = fopen(b->path, "rb");
+    if (f == NULL)
+        return imp_fail(b, 0, "cannot open: %s", strerror(errno));
     struct graph g = { 0 };
     uint32_t *order = NULL;
-    int rc = 0;
-    const char *tail = strrchr(text, '\n');
-    tail = tail != NULL ? tail + 1 : text;
-    tail += strspn(tail, " \t\r");
-    if (*tail != '\0' && *tail != '#') {   /* a cut last task line may still parse: refuse it */
-        uint64_t lines = 1;
-        for (size_t i = 0; i + 1 < len; i++)
-            lines += text[i] == '\n';
-        rc = imp_check_complete(b, text, len, lines);
-    }
-    if (rc == 0)
-        rc = parse(b, &g, text);
+    int rc = parse(b, &g, f);
+    fclose(f);
     if (rc == 0)
         rc = build_succ(b, &g);
     if (rc == 0 && (order = malloc(g.n * sizeof *order)) == NULL)
@@ -337,6 +346,5 @@ int sim_import_stg(struct imp_builder *b, const struct sim_import_opts *o)
     free(g.t);
     free(g.pred);
     free(g.succ);
-    free(text);
     return rc;
 }

@@ -40,10 +40,18 @@ struct wtask {
     uint64_t line;
     uint64_t runtime_ns;
     uint32_t cores;
+    uint32_t exec_rec;          /* 1 + index of its record in workflow.execution.tasks, or 0 */
     bool has_runtime;
     uint64_t pid;               /* first process id */
     uint32_t npar, nchild;      /* after the union of both lists */
     uint32_t firstp, firstc;    /* in par[] / chl[] */
+};
+
+/* Where one `"key": "value"` of the text is (value as written, unescaped or not). */
+struct wloc {
+    const char *v;
+    size_t len;
+    uint64_t line;
 };
 
 struct wedge {
@@ -53,6 +61,9 @@ struct wedge {
 
 struct wgraph {
     const char *text;
+    size_t len;
+    struct wloc *locs;          /* every `"id": "..."` (1.4: "name") by value: see index_lines */
+    size_t nlocs;
     struct wtask *t;
     uint32_t n;
     bool v14;
@@ -64,7 +75,8 @@ struct wgraph {
     uint32_t *par, *chl;        /* parents / children of each task, by task index */
 };
 
-/* Line of the first `"key": "value"` in text (1 if not found: the file's start). */
+/* Line of the first `"key": "value"` in text (1 if not found: the file's start). One scan of the
+ * text: used once per file (schemaVersion); tasks use the line index below. */
 static uint64_t line_of(const char *text, const char *key, const char *value)
 {
     size_t vl = strlen(value);
@@ -90,6 +102,82 @@ static uint64_t line_of(const char *text, const char *key, const char *value)
         }
     }
     return 1;
+}
+
+static int cmp_loc(const void *a, const void *b)
+{
+    const struct wloc *x = a, *y = b;
+    int c = memcmp(x->v, y->v, x->len < y->len ? x->len : y->len);
+    if (c != 0)
+        return c;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return x->v < y->v ? -1 : x->v > y->v;   /* equal values: in file order */
+}
+
+static const char *skip_ws(const char *q, const char *end)
+{
+    while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+        q++;
+    return q;
+}
+
+/* Index every `"key": "value"` of the text by value, in one pass (lines counted as it goes), so
+ * that finding a task's line is a binary search: one task per line_of scan of the whole text
+ * made a workflow of n tasks cost n times its size. */
+static int index_lines(struct imp_builder *b, struct wgraph *g, const char *key)
+{
+    char pat[16];
+    size_t pl = (size_t)snprintf(pat, sizeof pat, "\"%s\"", key);
+    const char *p = g->text, *end = g->text + g->len, *counted = g->text;
+    uint64_t line = 1;
+    size_t cap = 0;
+    while (p < end && (p = memmem(p, (size_t)(end - p), pat, pl)) != NULL) {
+        const char *q = skip_ws(p + pl, end);
+        p += pl;
+        if (q == end || *q != ':' || (q = skip_ws(q + 1, end)) == end || *q != '"')
+            continue;
+        const char *close = memchr(q + 1, '"', (size_t)(end - q - 1));
+        if (close == NULL)
+            break;
+        for (; counted < q; counted++)
+            line += *counted == '\n';
+        if (g->nlocs == cap) {
+            cap = cap ? cap * 2 : 1024;
+            struct wloc *l = realloc(g->locs, cap * sizeof *l);
+            if (l == NULL)
+                return imp_fail(b, 0, "out of memory");
+            g->locs = l;
+        }
+        g->locs[g->nlocs++] = (struct wloc){ q + 1, (size_t)(close - q - 1), line };
+        p = close + 1;
+    }
+    if (g->nlocs > 1)
+        qsort(g->locs, g->nlocs, sizeof *g->locs, cmp_loc);
+    return 0;
+}
+
+/* Line of the nth (0: first) `"key": "value"` of the indexed key; 0 if there are fewer. */
+static uint64_t line_nth(const struct wgraph *g, const char *value, size_t nth)
+{
+    struct wloc want = { value, strlen(value), 0 };
+    size_t lo = 0, hi = g->nlocs;
+    while (lo < hi) {   /* the first entry not below (value, any position) */
+        size_t mid = lo + (hi - lo) / 2;
+        const struct wloc *m = &g->locs[mid];
+        int c = memcmp(m->v, want.v, m->len < want.len ? m->len : want.len);
+        if (c == 0 && m->len != want.len)
+            c = m->len < want.len ? -1 : 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    lo += nth;
+    if (lo >= g->nlocs || g->locs[lo].len != want.len
+        || memcmp(g->locs[lo].v, value, want.len) != 0)
+        return 0;
+    return g->locs[lo].line;
 }
 
 static const cJSON *path_get(const cJSON *o, const char *a, const char *b, const char *c)
@@ -253,7 +341,7 @@ static int build_edges(struct imp_builder *b, struct wgraph *g)
     return 0;
 }
 
-/* A number field of o as seconds -> ns (absent: *present false). */
+/* A number field of o as seconds -> ns, at most 2^53 ns (absent: *present false). */
 static int seconds(struct imp_builder *b, const struct wtask *t, const cJSON *o, const char *key,
                    uint64_t *ns, bool *present)
 {
@@ -261,10 +349,14 @@ static int seconds(struct imp_builder *b, const struct wtask *t, const cJSON *o,
     *present = v != NULL;
     if (v == NULL)
         return 0;
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 9.0e6)
-        return imp_fail(b, t->line, "task '%s': %s: want seconds in 0..9e6, not %s", t->id, key,
-                        cJSON_IsNumber(v) ? "that number" : "a non-number");
-    *ns = (uint64_t)llround(v->valuedouble * 1e9);
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0))
+        return imp_fail(b, t->line, "task '%s': %s: want a number of seconds >= 0, not %s",
+                        t->id, key, cJSON_IsNumber(v) ? "a negative one" : "a non-number");
+    double d = v->valuedouble * 1e9;
+    if (!(d <= (double)SIM_TRACE_MAX_TIME_NS))
+        return imp_fail(b, t->line, "task '%s': %s: %g s is beyond the limit of 2^53 ns (about "
+                        "104 days)", t->id, key, v->valuedouble);
+    *ns = (uint64_t)llround(d);
     return 0;
 }
 
@@ -319,6 +411,18 @@ static void note_unmapped(struct imp_builder *b, const cJSON *spec, const cJSON 
     }
 }
 
+/* The error for task t's second execution record, workflow.execution.tasks[k]: at the line of
+ * that record when it can be told (the third `"id": "ID"`, after the specification's and the
+ * first record's), else at the task's. */
+static int dup_exec(struct imp_builder *b, const struct wgraph *g, const struct wtask *t,
+                    uint32_t k)
+{
+    uint64_t line = line_nth(g, t->id, 2);
+    return imp_fail(b, line ? line : t->line, "workflow.execution.tasks[%" PRIu32 "]: task '%s' "
+                    "has a second execution record (the first is workflow.execution.tasks[%"
+                    PRIu32 "]): which runtime to use is ambiguous", k, t->id, t->exec_rec - 1);
+}
+
 /* Runtimes and core counts from workflow.execution.tasks[] (1.5). */
 static int exec_15(struct imp_builder *b, struct wgraph *g, const cJSON *root)
 {
@@ -338,6 +442,9 @@ static int exec_15(struct imp_builder *b, struct wgraph *g, const cJSON *root)
             continue;
         }
         struct wtask *t = &g->t[i];
+        if (t->exec_rec > 0)   /* two measurements of one task: which is meant is unknowable */
+            return dup_exec(b, g, t, k);
+        t->exec_rec = k + 1;
         if (seconds(b, t, e, "runtimeInSeconds", &t->runtime_ns, &t->has_runtime)
             || core_count(b, t, e, "coreCount"))
             return -1;
@@ -358,15 +465,17 @@ static int load_tasks(struct imp_builder *b, struct wgraph *g, const cJSON *root
     g->t = calloc(g->n + 1, sizeof *g->t);
     if (g->t == NULL)
         return imp_fail(b, 0, "out of memory");
+    const char *key = g->v14 ? "name" : "id";
+    if (index_lines(b, g, key) != 0)
+        return -1;
     uint32_t i = 0;
     for (const cJSON *e = tasks->child; e != NULL; e = e->next, i++) {
         struct wtask *t = &g->t[i];
-        const char *key = g->v14 ? "name" : "id";
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, key);
         if (!cJSON_IsObject(e) || !cJSON_IsString(id))
             return imp_fail(b, 1, "%s[%" PRIu32 "]: %s: missing or not a string", where, i, key);
-        *t = (struct wtask){ .spec = e, .id = id->valuestring, .cores = 1,
-                             .line = line_of(g->text, key, id->valuestring) };
+        uint64_t ln = line_nth(g, id->valuestring, 0);
+        *t = (struct wtask){ .spec = e, .id = id->valuestring, .cores = 1, .line = ln ? ln : 1 };
         if (g->v14) {
             if (seconds(b, t, e, "runtimeInSeconds", &t->runtime_ns, &t->has_runtime)
                 || core_count(b, t, e, "cores"))
@@ -464,6 +573,10 @@ static int emit(struct imp_builder *b, struct wgraph *g, const uint32_t *order, 
         struct wtask *t = &g->t[order[k]];
         t->pid = next;
         next += mc == SIM_IMPORT_MC_SPLIT ? t->cores : 1;
+        if (mc == SIM_IMPORT_MC_SERIAL && t->runtime_ns > SIM_TRACE_MAX_TIME_NS / t->cores)
+            return imp_fail(b, t->line, "task '%s': runtimeInSeconds x %" PRIu32 " cores "
+                            "(multicore=serial) is beyond the limit of 2^53 ns (about 104 days)",
+                            t->id, t->cores);
         if (!t->has_runtime)
             imp_note(b, "no_runtime", "tasks without a recorded runtime: no work", 1);
         else if (t->runtime_ns == 0)
@@ -515,10 +628,10 @@ static int parse_version(struct imp_builder *b, struct wgraph *g, const cJSON *r
 int sim_import_wfcommons(struct imp_builder *b, const struct sim_import_opts *o)
 {
     size_t len;
-    char *text = imp_read_file(b, &len);
+    char *text = imp_read_text(b, SIM_IMPORT_WF_MAX_BYTES, &len);
     if (text == NULL)
         return -1;
-    struct wgraph g = { .text = text };
+    struct wgraph g = { .text = text, .len = len };
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     uint32_t *order = NULL;
@@ -545,6 +658,7 @@ int sim_import_wfcommons(struct imp_builder *b, const struct sim_import_opts *o)
         rc = emit(b, &g, order, o->multicore);
     free(order);
     free(g.t);
+    free(g.locs);
     free(g.keys);
     free(g.keyidx);
     free(g.edges);
