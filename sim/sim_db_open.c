@@ -21,10 +21,13 @@
  * the connection is `immutable=1`: no locks, no -shm or -wal file, so a read-only database in a
  * read-only folder opens and a reader leaves no files behind. A writer that starts meanwhile
  * adds to its -wal file, unseen; only a checkpoint rewrites the main file, and a reader calls
- * sim_db_verify_unchanged after reading to learn whether that happened (the inspection need
- * not: a torn read there can only refuse, and the write path checks again under its lock).
- * When rows wait in a -wal file the connection is `mode=ro`, with SQLite's locks; in a
- * read-only folder that needs the -shm file to exist already. */
+ * sim_db_verify_unchanged after reading to learn whether that happened. When rows wait in a
+ * -wal file the connection is `mode=ro`, with SQLite's locks; in a read-only folder that needs
+ * the -shm file to exist already. The inspection is stricter: it goes without locks only when
+ * there is no -wal file at all, reads the three values in one statement (one snapshot), and
+ * looks again under SQLite's locks after any SQLite error, so that a file that another process
+ * is creating at that moment (compare -j N, parallel replays) is never refused; the write path
+ * then checks once more under its lock. */
 #include "sim/sim_db_int.h"
 
 #include <errno.h>
@@ -223,15 +226,21 @@ int sim_db_verify_unchanged(const struct sim_db *db, char *err, size_t errlen)
 
 /* ---- the schema --------------------------------------------------------------------------- */
 
-/* Run one SQL statement that returns a single integer. */
-static int query_int(struct sim_db *db, const char *sql, int64_t *out)
+/* user_version, application_id and the table count, read by one statement (one snapshot: a
+ * reader without locks must not mix two states of the file). */
+static int read_ids(struct sim_db *db, int64_t *version, int64_t *app, int64_t *tables)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db->h, "SELECT (SELECT user_version FROM pragma_user_version), "
+                           "(SELECT application_id FROM pragma_application_id), "
+                           "(SELECT count(*) FROM sqlite_schema)", -1, &st, NULL) != SQLITE_OK)
         return -1;
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
+    if (rc == SQLITE_ROW) {
+        *version = sqlite3_column_int64(st, 0);
+        *app = sqlite3_column_int64(st, 1);
+        *tables = sqlite3_column_int64(st, 2);
+    }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : -1;
 }
@@ -242,9 +251,7 @@ enum schema_state { SCHEMA_OURS, SCHEMA_BLANK };
 static int schema_check(struct sim_db *db, enum schema_state *out, char *err, size_t errlen)
 {
     int64_t version, app, tables;
-    if (query_int(db, "PRAGMA user_version", &version) != 0 ||
-        query_int(db, "PRAGMA application_id", &app) != 0 ||
-        query_int(db, "SELECT count(*) FROM sqlite_schema", &tables) != 0)
+    if (read_ids(db, &version, &app, &tables) != 0)
         return sim_db_fail(db, err, errlen, "cannot read the schema");
     if (tables == 0 && version == 0 && (app == 0 || app == APPLICATION_ID)) {
         *out = SCHEMA_BLANK;
@@ -305,16 +312,30 @@ static bool folder_read_only(int code)
 }
 
 /* Connect read-only to an existing SQLite file and classify its schema (see the file
- * comment): immutable unless rows wait in a -wal file. */
-static int connect_reader(struct sim_db *db, enum schema_state *s, char *err, size_t errlen)
+ * comment): immutable unless rows wait in a -wal file, or, for the inspection, unless a -wal
+ * file exists at all (a writer may be connected: read under its locks). */
+static int connect_reader(struct sim_db *db, bool inspect, enum schema_state *s, char *err,
+                          size_t errlen)
 {
-    bool immutable = wal_size(db->path) <= 0;
+    off_t wal = wal_size(db->path);
+    bool immutable = inspect ? wal < 0 : wal <= 0;
     if (connect_uri(db, immutable ? "immutable=1" : "mode=ro", SQLITE_OPEN_READONLY, err,
                     errlen) != 0)
         return -1;
     if (configure(db, err, errlen) == 0 && schema_check(db, s, err, errlen) == 0)
         return 0;
-    if (!immutable && folder_read_only(sqlite3_extended_errcode(db->h)))
+    int code = sqlite3_extended_errcode(db->h);
+    if (inspect && immutable && code != SQLITE_OK) {
+        /* An SQLite error (not a refusal) may be a torn read of a file another process is
+         * creating: look again under SQLite's locks. */
+        sqlite3_close(db->h);
+        db->h = NULL;
+        if (connect_uri(db, "mode=ro", SQLITE_OPEN_READONLY, err, errlen) != 0 ||
+            configure(db, err, errlen) != 0)
+            return -1;
+        return schema_check(db, s, err, errlen);
+    }
+    if (!immutable && folder_read_only(code))
         return sim_db_fail_plain(db, err, errlen, "cannot read: committed rows wait in its "
                                  "-wal file and the folder is read-only (SQLite cannot create "
                                  "the -shm index); open it once where the folder is writable");
@@ -332,7 +353,7 @@ static int open_checked(struct sim_db *db, char *err, size_t errlen)
         if (p != PROBE_SQLITE)
             return sim_db_fail_plain(db, err, errlen, p == PROBE_ABSENT ? "cannot open: no "
                                      "such file" : "empty file, not a schedlab database");
-        if (connect_reader(db, &s, err, errlen) != 0)
+        if (connect_reader(db, false, &s, err, errlen) != 0)
             return -1;
         if (s == SCHEMA_BLANK)
             return sim_db_fail_plain(db, err, errlen, "empty database (no schedlab schema), "
@@ -341,7 +362,7 @@ static int open_checked(struct sim_db *db, char *err, size_t errlen)
     }
     if (p == PROBE_SQLITE) {
         db->read_only = true;   /* the inspection connection */
-        int rc = connect_reader(db, &s, err, errlen);
+        int rc = connect_reader(db, true, &s, err, errlen);
         sqlite3_close(db->h);
         db->h = NULL;
         db->read_only = false;

@@ -69,6 +69,17 @@ has err "empty file"
 expect_exit 0 "$S" replay fib:4 --topology m1 --db empty.db
 [ "$(count empty.db runs)" -eq 1 ] || fail "empty.db did not become a database with one run"
 
+# Writers that create one database at the same moment all succeed (none sees a half-made file
+# as foreign): 6 replays at once on a new path store 6 runs.
+pids=()
+for i in 1 2 3 4 5 6; do
+  "$S" replay fib:8 --topology m1 --seed "$i" --db race.db >/dev/null 2>"race$i.err" & pids+=($!)
+done
+for i in 1 2 3 4 5 6; do
+  wait "${pids[$((i - 1))]}" || fail "replay $i of 6 on a new database failed: $(cat "race$i.err")"
+done
+[ "$(count race.db runs)" -eq 6 ] || fail "6 concurrent replays stored $(count race.db runs) runs"
+
 # ---- merge ---------------------------------------------------------------------------------
 "$S" replay fib:5 --topology m1 --db a.db >/dev/null
 "$S" replay fib:5 --topology m1 --seed 2 --db a.db >/dev/null
