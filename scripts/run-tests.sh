@@ -72,6 +72,7 @@ if [ -x "$A/tests/unit_tests" ]; then
   done
   run asan/bad_inputs "${SAN_ENV[@]}" SCHEDLAB="$PWD/$A/schedlab" bash tests/cli/bad_inputs.sh
   run asan/import_scale "${SAN_ENV[@]}" SCHEDLAB="$PWD/$A/schedlab" bash tests/cli/import_scale.sh
+  run asan/trace_limits "${SAN_ENV[@]}" SCHEDLAB="$PWD/$A/schedlab" bash tests/cli/trace_limits.sh
   for f in "$A"/tests/fuzz/fuzz_*; do
     [ -x "$f" ] && [ -f "$f" ] || continue
     n=${f##*/fuzz_}
