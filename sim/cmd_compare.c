@@ -6,6 +6,7 @@
 #include "sim/commands.h"
 #include "sim/sim_compare.h"
 #include "sim/sim_db.h"
+#include "sim/sim_outfile.h"
 #include "sim/sim_run.h"
 #include "sim/sim_util.h"
 
@@ -76,7 +77,7 @@ static void shell_quote(FILE *f, const char *s)
 static int write_plan(const char *path, const struct sim_compare_spec *s,
                       const struct sim_job *jobs, size_t n, const struct lists *l)
 {
-    char exe[PATH_MAX], dir[PATH_MAX + 8], tmp[PATH_MAX + 8];
+    char exe[PATH_MAX], dir[PATH_MAX + 8];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (len <= 0)
         snprintf(exe, sizeof exe, "schedlab");
@@ -85,10 +86,10 @@ static int write_plan(const char *path, const struct sim_compare_spec *s,
     snprintf(dir, sizeof dir, "%s.d", path);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return sim_cli_fail("compare", "%s: cannot create folder: %s", dir, strerror(errno));
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
+    struct sim_outfile o;
+    if (sim_outfile_open(&o, path) != 0)
         return sim_cli_fail("compare", "%s: cannot write: %s", path, strerror(errno));
+    FILE *f = o.f;
     for (size_t i = 0; i < n; i++) {
         const struct sim_job *j = &jobs[i];
         shell_quote(f, exe);
@@ -112,8 +113,7 @@ static int write_plan(const char *path, const struct sim_compare_spec *s,
         shell_quote(f, db);
         fputs(" --json\n", f);
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
+    if (sim_outfile_close(&o, true) != 0) {
         return sim_cli_fail("compare", "%s: cannot write: %s", path, strerror(errno));
     }
     printf("wrote %zu runs to %s; each writes its own database in %s/\n", n, path, dir);

@@ -2,8 +2,10 @@
  * machine models. */
 #include "sim/cli.h"
 #include "sim/commands.h"
+#include "sim/sim_outfile.h"
 #include "sim/sim_topo.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,9 +205,10 @@ static int topo_detect(const struct topo_opts *o)
     if (o->out == NULL) {
         rc = print_json(stdout, t) == 0 ? SIM_EXIT_OK : sim_cli_fail("topo", "out of memory");
     } else {
-        FILE *f = fopen(o->out, "w");
-        if (f == NULL || print_json(f, t) != 0 || fclose(f) != 0)
-            rc = sim_cli_fail("topo", "cannot write %s", o->out);
+        struct sim_outfile out;
+        if (sim_outfile_open(&out, o->out) != 0 ||
+            sim_outfile_close(&out, print_json(out.f, t) == 0) != 0)
+            rc = sim_cli_fail("topo", "cannot write %s: %s", o->out, strerror(errno));
         else
             fprintf(stderr, "wrote %s (%u cores, %u clusters, %u NUMA nodes)\n", o->out,
                     t->ncores, t->nclusters, t->nnodes);

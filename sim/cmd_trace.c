@@ -4,6 +4,7 @@
 #include "sim/cli.h"
 #include "sim/commands.h"
 #include "sim/sim_import.h"
+#include "sim/sim_outfile.h"
 #include "sim/sim_trace.h"
 #include "sim/sim_util.h"
 
@@ -74,66 +75,28 @@ static int write_trace(struct sim_trace *t, FILE *f, const char *out, struct sim
             sim_cli_fail(CMD, "%s", sim_trace_error(t));
         return -1;
     }
-    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
-        sim_cli_fail(CMD, "%s: write error: %s", out, strerror(errno));
-        return -1;
-    }
     return 0;
 }
 
-/* Create OUT.tmpXXXXXX with the usual mode (mkstemp makes 0600); NULL with errno set. */
-static FILE *create_temp(const char *out, char **tmp_out)
-{
-    size_t n = strlen(out) + 16;
-    char *tmp = malloc(n);
-    if (tmp == NULL)
-        return NULL;
-    snprintf(tmp, n, "%s.tmpXXXXXX", out);
-    int fd = mkstemp(tmp);
-    mode_t mask = umask(0);
-    umask(mask);
-    FILE *f = fd >= 0 && fchmod(fd, 0666 & ~mask) == 0 ? fdopen(fd, "w") : NULL;
-    if (f == NULL) {
-        int e = errno;
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
-        errno = e;
-        return NULL;
-    }
-    *tmp_out = tmp;
-    return f;
-}
-
-/* Write t to out beside the target and rename, so out is either complete or untouched; print
- * what was written. 0, or -1 after printing the error. */
+/* Write t to out through a whole-or-nothing output file (sim_outfile.h), so out is either
+ * complete or untouched; print what was written. 0, or -1 after printing the error. */
 static int write_file(struct sim_trace *t, const char *out)
 {
-    char *tmp;
-    FILE *f = create_temp(out, &tmp);
-    if (f == NULL) {
+    struct sim_outfile o;
+    if (sim_outfile_open(&o, out) != 0) {
         sim_cli_fail(CMD, "%s: cannot create: %s", out, strerror(errno));
         return -1;
     }
     uint64_t t0 = sim_now_ns();
     struct sim_trace_stats st;
-    int rc = write_trace(t, f, out, &st);
-    if (fclose(f) != 0 && rc == 0) {
+    int rc = write_trace(t, o.f, out, &st);
+    if (sim_outfile_close(&o, rc == 0) != 0 && rc == 0) {
         sim_cli_fail(CMD, "%s: write error: %s", out, strerror(errno));
         rc = -1;
     }
-    if (rc == 0 && rename(tmp, out) != 0) {
-        sim_cli_fail(CMD, "%s: cannot rename %s: %s", out, tmp, strerror(errno));
-        rc = -1;
-    }
-    if (rc != 0)
-        unlink(tmp);
-    else
+    if (rc == 0)
         fprintf(stderr, "wrote %" PRIu64 " processes to %s (%s) in %.2f s\n", st.processes, out,
                 sim_trace_info(t)->canonical, (double)(sim_now_ns() - t0) / 1e9);
-    free(tmp);
     return rc;
 }
 
