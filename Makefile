@@ -63,7 +63,7 @@ TEST_LIBS := -lcriterion
 
 # ---- sources -------------------------------------------------------------------------------
 CORE_SRC     := $(wildcard core/*.c)
-SIM_SRC      := $(filter-out sim/main.c,$(wildcard sim/*.c))
+SIM_SRC      := $(filter-out sim/cli/main.c,$(wildcard sim/*/*.c sim/*/*/*.c))
 UNIT_SRC     := $(wildcard tests/unit/*.c)
 VALIDATE_SRC := $(wildcard tests/validate/*.c)
 
@@ -140,13 +140,13 @@ $(BUILD)/%.o: %.S
 	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 # Self-checking programs need only the library and sim_util (clock, pinning).
-$(BUILD)/tests/aarch64/%: $(BUILD)/tests/aarch64/%.o $(BUILD)/sim/sim_util.o $(LIB)
+$(BUILD)/tests/aarch64/%: $(BUILD)/tests/aarch64/%.o $(BUILD)/sim/util/sim_util.o $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD    $@ (static)")
 	$(Q)$(CC) -static $(LDFLAGS_ALL) -o $@ $^
 
 $(BUILD)/tests/aarch64/deque_stress: $(BUILD)/tests/validate/deque_stress.o \
-                                     $(BUILD)/sim/sim_util.o $(LIB)
+                                     $(BUILD)/sim/util/sim_util.o $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD    $@ (static)")
 	$(Q)$(CC) -static $(LDFLAGS_ALL) -o $@ $^
@@ -177,7 +177,7 @@ $(LIB): $(CORE_OBJ)
 	@$(if $(V),,echo "  AR    $@")
 	$(Q)ar rcs $@ $^
 
-$(SCHEDLAB): $(BUILD)/sim/main.o $(SIM_OBJ) $(LIB)
+$(SCHEDLAB): $(BUILD)/sim/cli/main.o $(SIM_OBJ) $(LIB)
 	@$(if $(V),,echo "  LD    $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
@@ -290,7 +290,7 @@ hardening-build:
          $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%.d) $(BUILD)/tests/fuzz/replay_main.d
 # ---- end hardening --------------------------------------------------------------------------
 
--include $(CORE_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/sim/main.d \
+-include $(CORE_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/sim/cli/main.d \
          $(VALIDATE_SRC:tests/validate/%.c=$(BUILD)/tests/validate/%.d)
 
 # Keep object files of programs (make would delete them as intermediates).

@@ -5,7 +5,7 @@
 #include "native/nat_sys.h"
 
 #include "core/ws_deque.h"
-#include "sim/sim_util.h"
+#include "sim/util/sim_util.h"
 
 #include <cjson/cJSON.h>
 #include <pthread.h>

@@ -1,13 +1,13 @@
 /* nat_forkjoin.c: the computed workloads as process state machines: fib and nqueens join their
  * children's values (nat_join_*), UTS nodes spawn their children and exit (the simulator's uts
  * generator has no join either; the workers count nodes), and the spawn chain. Each mirrors the
- * phase structure of its generator in sim/sim_gen_forkjoin.c and sim/sim_uts.c, so a native run
+ * phase structure of its generator in sim/trace/sim_gen_forkjoin.c and sim/trace/sim_uts.c, so a native run
  * and a replay of the same spec create the same processes. */
 #include "native/nat_work.h"
 
 #include <string.h>
 
-/* The UTS tree of the simulator's generator, hashed the same way (sim/sim_uts.c). */
+/* The UTS tree of the simulator's generator, hashed the same way (sim/trace/sim_uts.c). */
 void nat_uts_child(const uint8_t parent[SIM_UTS_DIGEST], uint32_t i, uint8_t out[SIM_UTS_DIGEST])
 {
     sim_uts_child(parent, i, out);

@@ -5,7 +5,7 @@
 #define NAT_METRICS_H
 
 #include "native/nat_rt.h"
-#include "sim/sim_metrics.h"
+#include "sim/engine/sim_metrics.h"
 
 /* Add a busy interval [start, start + len) (ns since t0) to ts, doubling its bucket width until
  * the interval fits (pairs of buckets merge). Owner of ts only. */

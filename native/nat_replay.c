@@ -1,6 +1,7 @@
 /* nat_replay.c: native replay of trace processes (the model is in nat_replay.h). */
 #include "native/nat_replay.h"
 #include "native/nat_calib.h"
+#include "sim/trace/import/sim_import.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -15,7 +15,7 @@
 #define NAT_REPLAY_H
 
 #include "native/nat_rt.h"
-#include "sim/sim_idmap.h"
+#include "sim/util/sim_idmap.h"
 
 #include <pthread.h>
 

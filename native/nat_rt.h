@@ -84,8 +84,8 @@
 
 #include "core/ws_atomic.h"
 #include "core/ws_sched.h"
-#include "sim/sim_hist.h"
-#include "sim/sim_trace.h"
+#include "sim/util/sim_hist.h"
+#include "sim/trace/sim_trace.h"
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -4,9 +4,9 @@
 #include "native/nat_replay.h"
 #include "native/nat_work.h"
 
-#include "sim/cli.h"
-#include "sim/sim_db.h"
-#include "sim/sim_run.h"
+#include "sim/util/sim_version.h"
+#include "sim/db/sim_db.h"
+#include "sim/run/sim_run.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -3,10 +3,11 @@
 #include "native/nat_validate.h"
 #include "native/nat_work.h"
 
-#include "sim/cli.h"
-#include "sim/sim_db.h"
-#include "sim/sim_engine.h"
-#include "sim/sim_run.h"
+#include "sim/util/sim_version.h"
+#include "sim/db/sim_db.h"
+#include "sim/engine/sim_engine.h"
+#include "sim/run/sim_run.h"
+#include "sim/trace/import/sim_import.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

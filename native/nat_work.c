@@ -1,6 +1,7 @@
 /* nat_work.c: parsing a native workload, and the answers its run is checked against: F(n),
  * the nqueens solution counts, the published UTS tree sizes (or a sequential count). */
 #include "native/nat_work.h"
+#include "sim/trace/import/sim_import.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #define NAT_WORK_H
 
 #include "native/nat_rt.h"
-#include "sim/sim_uts.h"
+#include "sim/trace/sim_uts.h"
 
 #include <stdbool.h>
 #include <stddef.h>

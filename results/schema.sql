@@ -3,7 +3,7 @@
 -- One database holds many runs. A run is one replay (mode 'sim') or one native execution
 -- (mode 'native') of one trace on one topology with one strategy, parameter set and seed; every
 -- other table hangs off runs.id and is written in the same transaction as the runs row, so a
--- failed run leaves no rows. sim/sim_db.c embeds this text verbatim (a unit test checks) and runs
+-- failed run leaves no rows. sim/db/sim_db_schema.c embeds this verbatim (a unit test checks) and runs
 -- it on a database that has no tables; a database with another user_version is refused.
 --
 -- Units: times in nanoseconds (simulated time for 'sim' runs, wall time for 'native'), energy in

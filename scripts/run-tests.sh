@@ -2,6 +2,7 @@
 # Runs every test layer that `make tests-build` produced and prints one summary line.
 #
 # Layers:
+#   layers     scripts/check-layers.sh (no #include reaches up or sideways across sim/ folders)
 #   unit       $BUILD_ROOT/tests/unit_tests (Criterion; every tests/unit/*.c)
 #   validate   build/tests/validate/* (self-checking stress programs; exit 0 = pass)
 #   tsan       the validate programs again, built with SAN=thread, with --quick
@@ -34,6 +35,7 @@ B=${BUILD_ROOT:-build}
 export SCHEDLAB=$PWD/$B/schedlab
 export SCHEDLAB_SHARED=${SCHEDLAB_SHARED:-$PWD/../shared}
 
+run layers bash scripts/check-layers.sh
 run unit $B/tests/unit_tests --jobs 2
 for v in $B/tests/validate/*; do
   [ -x "$v" ] && [ -f "$v" ] || continue

@@ -1,5 +1,5 @@
 /* peer.h: what the peer programs of `schedlab bench forkjoin` share: arguments, a clock, the UTS
- * tree (sim/sim_uts.h, with the SHA-1 of native/nat_forkjoin.c so that every contender hashes
+ * tree (sim/trace/sim_uts.h, with the SHA-1 of native/nat_forkjoin.c so that every contender hashes
  * the same way), and the one JSON line each prints. C and C++.
  *
  * Usage of a peer:  PEER fib N THREADS REPS  |  PEER uts SET THREADS REPS
@@ -12,7 +12,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-#include "sim/sim_uts.h"
+#include "sim/trace/sim_uts.h"
 void nat_uts_child(const uint8_t parent[SIM_UTS_DIGEST], uint32_t i, uint8_t out[SIM_UTS_DIGEST]);
 #ifdef __cplusplus
 }

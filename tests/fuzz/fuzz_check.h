@@ -1,11 +1,11 @@
 /* fuzz_check.h: what every trace-source fuzz target checks on the records a source hands out:
- * the invariants of struct sim_trace_rec (sim/sim_trace.h), and a walk of the whole trace. */
+ * the invariants of struct sim_trace_rec (sim/trace/sim_trace.h), and a walk of the whole trace. */
 #ifndef FUZZ_CHECK_H
 #define FUZZ_CHECK_H
 
 #include "tests/fuzz/fuzz_common.h"
 
-#include "sim/sim_trace.h"
+#include "sim/trace/sim_trace.h"
 
 #define MAX_RECORDS 20000   /* consumers stop after this many records */
 

@@ -9,7 +9,7 @@
 
 #include "tests/fuzz/fuzz_check.h"
 
-#include "sim/sim_import.h"
+#include "sim/trace/import/sim_import.h"
 
 /* Import size bytes of format f from a memory file (any size) and check the result. */
 static inline void fuzz_import_file(enum sim_import_format f, const uint8_t *data, size_t size)

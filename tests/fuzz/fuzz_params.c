@@ -4,8 +4,8 @@
 #include "tests/fuzz/fuzz_common.h"
 
 #include "core/ws_params.h"
-#include "sim/sim_compare.h"
-#include "sim/sim_run.h"
+#include "sim/run/sim_compare.h"
+#include "sim/run/sim_run.h"
 
 #define MAX_LINES 64
 

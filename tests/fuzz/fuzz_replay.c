@@ -11,10 +11,10 @@
  * by default while `replay fib:2 --topology synth:p=2` breaks sleep_ns <= idle_ns (reported). */
 #include "tests/fuzz/fuzz_common.h"
 
-#include "sim/sim_db.h"
-#include "sim/sim_engine.h"
-#include "sim/sim_topo.h"
-#include "sim/sim_trace_src.h"
+#include "sim/db/sim_db.h"
+#include "sim/engine/sim_engine.h"
+#include "sim/engine/sim_topo.h"
+#include "sim/trace/sim_trace_src.h"
 
 static const char *const strategies[] = { "random", "ring", "load", "p2c", "locality", "pe" };
 

@@ -1,9 +1,9 @@
-/* fuzz_trace.c: fuzz target of the JSON Lines trace reader (sim/sim_trace_file.c): the input is
+/* fuzz_trace.c: fuzz target of the JSON Lines trace reader (sim/trace/sim_trace_file.c): the input is
  * a trace file, read by two consumers in different orders, with every record checked against
  * the invariants sim_trace.h promises. */
 #include "tests/fuzz/fuzz_check.h"
 
-#include "sim/sim_trace_src.h"
+#include "sim/trace/sim_trace_src.h"
 
 /*
  * Two consumers, because the reader's memory and error paths depend on the order children are

@@ -2,7 +2,7 @@
  * give identical rows, any failure mid-run leaves the database unchanged, read-only and foreign
  * or newer databases are refused with messages naming the file, and the embedded schema is
  * results/schema.sql. */
-#include "sim/sim_db.h"
+#include "sim/db/sim_db.h"
 
 #include <criterion/criterion.h>
 #include <sqlite3.h>

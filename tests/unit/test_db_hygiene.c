@@ -3,7 +3,7 @@
  * empty file becomes a new database; readers create no files, still see rows that wait in a
  * -wal file, and learn when the file was rewritten under them; odd characters in a path are
  * not read as URI syntax. */
-#include "sim/sim_db.h"
+#include "sim/db/sim_db.h"
 
 #include <criterion/criterion.h>
 #include <sqlite3.h>

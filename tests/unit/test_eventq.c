@@ -2,7 +2,7 @@
  * pushes and pops, grows from any capacity, survives allocation failure unchanged and handles
  * times up to UINT64_MAX; every case is checked against a sorted reference. */
 #include "core/ws_alloc.h"
-#include "sim/sim_eventq.h"
+#include "sim/engine/sim_eventq.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

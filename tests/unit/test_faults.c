@@ -30,11 +30,11 @@
 #include "core/ws_alloc.h"
 #include "core/ws_deque.h"
 #include "core/ws_topo.h"
-#include "sim/sim_db.h"
-#include "sim/sim_engine.h"
-#include "sim/sim_run.h"
-#include "sim/sim_topo.h"
-#include "sim/sim_trace.h"
+#include "sim/db/sim_db.h"
+#include "sim/engine/sim_engine.h"
+#include "sim/run/sim_run.h"
+#include "sim/engine/sim_topo.h"
+#include "sim/trace/import/sim_import.h"
 
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>

@@ -1,9 +1,9 @@
 /* test_import.c: the importers through their API: line shapes of ftrace and perf text, format
  * sniffing and import specs, the drop report's counts, records served by an imported source
  * (roots, children, phases), pid reuse, and errors that name file and line. */
-#include "sim/sim_import.h"
-#include "sim/sim_import_int.h"
-#include "sim/sim_trace.h"
+#include "sim/trace/import/sim_import.h"
+#include "sim/trace/import/sim_import_int.h"
+#include "sim/trace/sim_trace.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

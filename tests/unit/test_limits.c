@@ -4,9 +4,10 @@
 #include "core/ws_migrate.h"
 #include "core/ws_params.h"
 #include "core/ws_time.h"
-#include "sim/sim_engine.h"
-#include "sim/sim_run.h"
-#include "sim/sim_topo.h"
+#include "sim/engine/sim_engine.h"
+#include "sim/run/sim_run.h"
+#include "sim/engine/sim_topo.h"
+#include "sim/trace/import/sim_import.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

@@ -5,7 +5,7 @@
  * calibration stored. */
 #include "native/nat_run.h"
 #include "native/nat_validate.h"
-#include "sim/sim_db.h"
+#include "sim/db/sim_db.h"
 
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>

@@ -4,10 +4,10 @@
  * each into a non-empty PNG and SVG, index.html inlines them with no network reference, a
  * missing gnuplot still leaves the data files and index.html, and bad or default experiment ids
  * resolve as documented. */
-#include "sim/sim_db.h"
-#include "sim/sim_plot.h"
-#include "sim/sim_run.h"
-#include "sim/sim_stats.h"
+#include "sim/db/sim_db.h"
+#include "sim/plot/sim_plot.h"
+#include "sim/run/sim_run.h"
+#include "sim/util/sim_stats.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

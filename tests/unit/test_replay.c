@@ -1,7 +1,7 @@
 /* test_replay.c: whole replays through sim_run_replay: exact process counts, determinism of
  * the stored rows, consistency of the metrics tables, and bad inputs that must leave the
  * database unchanged. */
-#include "sim/sim_run.h"
+#include "sim/run/sim_run.h"
 
 #include <criterion/criterion.h>
 #include <sqlite3.h>

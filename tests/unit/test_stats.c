@@ -1,7 +1,7 @@
 /* test_stats.c: the 95% confidence interval of sim_stats matches hand-computed values on known
  * data, the t quantile matches published tables (and a numerically integrated density beyond
  * the table), and the degenerate sizes n = 0 and n = 1 give the documented zeros. */
-#include "sim/sim_stats.h"
+#include "sim/util/sim_stats.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

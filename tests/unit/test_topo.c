@@ -3,7 +3,7 @@
  * machines, every preset, JSON round trips, and hwloc detection (host and hwloc-synthetic). */
 #include "core/ws_alloc.h"
 #include "core/ws_topo.h"
-#include "sim/sim_topo.h"
+#include "sim/engine/sim_topo.h"
 
 #include <criterion/criterion.h>
 #include <hwloc.h>

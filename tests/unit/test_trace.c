@@ -1,8 +1,8 @@
 /* test_trace.c: the JSON Lines trace reader (samples, inheritance, read-ahead, every bad-input
  * error naming file, line and field), checksums, and the hash map it is built on. */
-#include "sim/sim_trace.h"
-#include "sim/sim_trace_map.h"
-#include "sim/sim_trace_src.h"
+#include "sim/trace/import/sim_import.h"
+#include "sim/trace/sim_trace_map.h"
+#include "sim/trace/sim_trace_src.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* test_trace_gen.c: the generators: exact process counts (fib, nqueens solutions), determinism
  * and independence from the order children are asked for, spec errors, bounded memory, and the
  * write -> read round trip through a JSON Lines file. */
-#include "sim/sim_trace.h"
+#include "sim/trace/import/sim_import.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

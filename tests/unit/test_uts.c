@@ -1,7 +1,7 @@
 /* test_uts.c: the UTS generator against the published reference counts (the default tree here;
  * T1..T5 in tests/cli/uts.sh), and the tree rules against a direct recursive count. */
-#include "sim/sim_trace.h"
-#include "sim/sim_uts.h"
+#include "sim/trace/import/sim_import.h"
+#include "sim/trace/sim_uts.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -22,7 +22,7 @@
  * 1..K thieves. Prints "N passed, M failed" and exits non-zero on any failure. */
 #include "core/ws_atomic.h"
 #include "core/ws_deque.h"
-#include "sim/sim_util.h"
+#include "sim/util/sim_util.h"
 
 #include <pthread.h>
 #include <sched.h>

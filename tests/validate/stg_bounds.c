@@ -17,8 +17,8 @@
  * With the default (source-document) steal rules a core may idle while a victim holds one
  * waiting process, so only the lower bound is a test; the ratio to OPT is reported.
  */
-#include "sim/sim_run.h"
-#include "sim/sim_trace.h"
+#include "sim/run/sim_run.h"
+#include "sim/trace/import/sim_import.h"
 
 #include <errno.h>
 #include <stdarg.h>

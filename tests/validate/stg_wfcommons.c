@@ -8,8 +8,8 @@
  * walk, and against SUMMARY.tsv's figures (rounded to 0.1 s) within rounding. When the folder is
  * missing the program says so loudly and exits 0. --quick (ThreadSanitizer) does the small ones.
  */
-#include "sim/sim_run.h"
-#include "sim/sim_trace.h"
+#include "sim/run/sim_run.h"
+#include "sim/trace/import/sim_import.h"
 
 #include <inttypes.h>
 #include <math.h>

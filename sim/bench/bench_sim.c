@@ -1,0 +1,225 @@
+/* bench_sim.c: `schedlab bench sim`: event-queue hold throughput at 10 k and 1 M pending events
+ * (against a plain binary heap measured in the same run), and replay throughput.
+ *
+ * The hold model (Vaucher and Duval 1975; the classic priority-queue benchmark for discrete-event
+ * simulation): fill the queue with n events at random times, then repeat "pop the earliest event,
+ * push it again at its time + a random increment", which keeps n pending. Increments come from a
+ * table of 64 Ki draws made before timing (so log() is not measured): exponential with mean 1 ms,
+ * and uniform on [0, 2 ms), in integer nanoseconds. Each number is the median over --reps
+ * repetitions of --items holds (after the fill, which is not timed).
+ *
+ * Keys:
+ *   events_per_s_10k, events_per_s_1m      sim_eventq, exponential increments (the headline)
+ *   events_per_s_10k_uniform, ..._1m_uniform   sim_eventq, uniform increments
+ *   heap_events_per_s_10k, heap_events_per_s_1m   binary-heap baseline, exponential
+ *   speedup_vs_heap_10k, speedup_vs_heap_1m
+ *   replay_procs_per_s_1024                 trace replay (see bench_replay below)
+ */
+#include "sim/bench/bench.h"
+#include "sim/engine/sim_eventq.h"
+#include "sim/run/sim_run.h"
+#include "sim/util/sim_util.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define NINC (1u << 16)
+#define SIZE_10K 10000u
+#define SIZE_1M  1000000u
+
+/* ---- binary-heap baseline: the textbook structure, 32-byte events, hole-based sifts ------- */
+
+struct bheap {
+    struct sim_event *a;
+    size_t n, cap;
+    uint64_t seq;
+};
+
+static int ev_before(const struct sim_event *x, const struct sim_event *y)
+{
+    return x->time < y->time || (x->time == y->time && x->seq < y->seq);
+}
+
+static int bheap_push(struct bheap *h, uint64_t time, uint32_t kind, uint32_t core,
+                      uint64_t data)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        struct sim_event *a = realloc(h->a, cap * sizeof(*a));
+        if (a == NULL)
+            return -1;
+        h->a = a;
+        h->cap = cap;
+    }
+    struct sim_event e = { time, h->seq++, kind, core, data };
+    size_t i = h->n++;
+    while (i > 0 && ev_before(&e, &h->a[(i - 1) / 2])) {
+        h->a[i] = h->a[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->a[i] = e;
+    return 0;
+}
+
+static bool bheap_pop(struct bheap *h, struct sim_event *out)
+{
+    if (h->n == 0)
+        return false;
+    *out = h->a[0];
+    struct sim_event last = h->a[--h->n];
+    size_t i = 0, n = h->n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && ev_before(&h->a[c + 1], &h->a[c]))
+            c++;
+        if (!ev_before(&h->a[c], &last))
+            break;
+        h->a[i] = h->a[c];
+        i = c;
+    }
+    h->a[i] = last;
+    return true;
+}
+
+/* ---- the hold loop, written once for both structures ------------------------------------ */
+
+static uint64_t rng_next(uint64_t *s)   /* splitmix64 */
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void fill_increments(uint64_t *inc, bool exponential, uint64_t seed)
+{
+    for (unsigned i = 0; i < NINC; i++) {
+        double u = (double)(rng_next(&seed) >> 11) * 0x1.0p-53;
+        inc[i] = exponential ? (uint64_t)(-log1p(-u) * 1e6) : (uint64_t)(u * 2e6);
+    }
+}
+
+/* Holds per second; -1 if the fill ran out of memory. */
+#define DEFINE_HOLD(fn, type, push, pop)                                                   \
+    static double fn(type *q, const uint64_t *inc, size_t n, uint64_t holds)              \
+    {                                                                                      \
+        struct sim_event e;                                                                \
+        for (size_t i = 0; i < n; i++)                                                     \
+            if (push(q, inc[(i * 7) & (NINC - 1)], 0, 0, i) != 0)                          \
+                return -1;                                                                 \
+        uint64_t sum = 0, t0 = sim_now_ns();                                               \
+        for (uint64_t i = 0; i < holds; i++) {                                             \
+            pop(q, &e);                                                                    \
+            sum += e.data;                                                                 \
+            if (push(q, e.time + inc[i & (NINC - 1)], e.kind, e.core, e.data) != 0)        \
+                return -1;                                                                 \
+        }                                                                                  \
+        double s = (double)(sim_now_ns() - t0) / 1e9;                                      \
+        while (pop(q, &e))                                                                 \
+            sum += e.data;                                                                 \
+        volatile uint64_t sink = sum;                                                      \
+        (void)sink;                                                                        \
+        return (double)holds / s;                                                          \
+    }
+
+DEFINE_HOLD(hold_eventq, struct sim_eventq, sim_eventq_push, sim_eventq_pop)
+DEFINE_HOLD(hold_bheap, struct bheap, bheap_push, bheap_pop)
+
+static double run_eventq(const uint64_t *inc, size_t n, uint64_t holds)
+{
+    struct sim_eventq q;
+    if (sim_eventq_init(&q, n) != 0)
+        return -1;
+    double r = hold_eventq(&q, inc, n, holds);
+    sim_eventq_destroy(&q);
+    return r;
+}
+
+static double run_bheap(const uint64_t *inc, size_t n, uint64_t holds)
+{
+    struct bheap h = { 0 };
+    double r = hold_bheap(&h, inc, n, holds);
+    free(h.a);
+    return r;
+}
+
+/* Replay throughput: fib:22 (57,313 processes) replayed with aggregated metrics (no database)
+ * on a 1,024-core and an 8-core synthetic machine, strategy random, default rules; the median
+ * over 3 repetitions of simulated processes per wall second, and events per second. */
+static int bench_replay(const struct sim_bench_opts *o, struct sim_bench_result *r)
+{
+    static const char *const topo[2] = { "synth:p=1024", "synth:p=8" };
+    static const char *const keys[2][2] = {
+        { "replay_procs_per_s_1024", "replay_events_per_s_1024" },
+        { "replay_procs_per_s_8", "replay_events_per_s_8" },
+    };
+    (void)o;
+    for (int t = 0; t < 2; t++) {
+        double procs[3], events[3];
+        for (int rep = 0; rep < 3; rep++) {
+            struct sim_run_opts ro = { .trace = "fib:22", .topology = topo[t],
+                                       .strategy = "random", .seed = 1 };
+            struct sim_run_result rr;
+            char err[512];
+            ws_params_defaults(&ro.params);
+            if (sim_run_replay(&ro, &rr, err, sizeof err) != 0 || rr.wall_s <= 0)
+                return -1;
+            procs[rep] = (double)rr.summary.processes / rr.wall_s;
+            events[rep] = (double)rr.summary.events / rr.wall_s;
+        }
+        sim_bench_add(r, keys[t][0], sim_median(procs, 3));
+        sim_bench_add(r, keys[t][1], sim_median(events, 3));
+    }
+    return 0;
+}
+
+enum { M_10K, M_1M, M_10K_U, M_1M_U, M_HEAP_10K, M_HEAP_1M, M_N };
+
+/* One repetition: every measurement once, into s[M_N]. */
+static int measure(uint64_t *inc, uint64_t holds, unsigned rep, double *s)
+{
+    fill_increments(inc, true, 0x5EED0000u + rep);
+    s[M_10K] = run_eventq(inc, SIZE_10K, holds);
+    s[M_HEAP_10K] = run_bheap(inc, SIZE_10K, holds);
+    s[M_1M] = run_eventq(inc, SIZE_1M, holds);
+    s[M_HEAP_1M] = run_bheap(inc, SIZE_1M, holds);
+    fill_increments(inc, false, 0x5EED1000u + rep);
+    s[M_10K_U] = run_eventq(inc, SIZE_10K, holds);
+    s[M_1M_U] = run_eventq(inc, SIZE_1M, holds);
+    for (int k = 0; k < M_N; k++)
+        if (s[k] < 0)
+            return -1;
+    return 0;
+}
+
+int sim_bench_sim(const struct sim_bench_opts *o, struct sim_bench_result *r)
+{
+    static const char *keys[M_N] = {
+        "events_per_s_10k", "events_per_s_1m", "events_per_s_10k_uniform",
+        "events_per_s_1m_uniform", "heap_events_per_s_10k", "heap_events_per_s_1m",
+    };
+    double *samples = calloc((size_t)M_N * o->reps, sizeof(double));
+    uint64_t *inc = malloc(NINC * sizeof(uint64_t));
+    int rc = samples && inc ? 0 : -1;
+    for (unsigned rep = 0; rc == 0 && rep < o->reps; rep++) {
+        rc = measure(inc, o->items, rep, samples + (size_t)rep * M_N);
+        sim_bench_progress(o, "sim", rep + 1, o->reps);
+    }
+    double col[SIM_BENCH_MAX_REPS];
+    for (int k = 0; rc == 0 && k < M_N; k++) {
+        for (unsigned rep = 0; rep < o->reps; rep++)
+            col[rep] = samples[(size_t)rep * M_N + (size_t)k];
+        sim_bench_add(r, keys[k], sim_median(col, o->reps));
+    }
+    free(samples);
+    free(inc);
+    if (rc != 0)
+        return -1;
+    sim_bench_add(r, "speedup_vs_heap_10k",
+                  sim_bench_get(r, "events_per_s_10k") / sim_bench_get(r, "heap_events_per_s_10k"));
+    sim_bench_add(r, "speedup_vs_heap_1m",
+                  sim_bench_get(r, "events_per_s_1m") / sim_bench_get(r, "heap_events_per_s_1m"));
+    return bench_replay(o, r);
+}

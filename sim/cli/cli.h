@@ -1,0 +1,46 @@
+/* cli.h: the schedlab command table and the helpers every subcommand uses to parse options
+ * and report errors the same way (message on stderr, exit status 2 for usage errors). */
+#ifndef SIM_CLI_H
+#define SIM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SIM_EXIT_OK    0
+#define SIM_EXIT_FAIL  1   /* the command ran and failed (bad input file, I/O error) */
+#define SIM_EXIT_USAGE 2   /* bad command line */
+
+struct sim_cmd {
+    const char *name;
+    const char *summary;                  /* one line for the overview */
+    const char *usage;                    /* full --help text */
+    int (*run)(int argc, char **argv);    /* argv[0] is the command name */
+};
+
+/* Registry, in the order `schedlab --help` lists them; ends with a zeroed entry. */
+extern const struct sim_cmd sim_commands[];
+
+#include "sim/util/sim_version.h"   /* sim_version */
+
+/* Print "schedlab CMD: message" and a pointer to --help on stderr; returns SIM_EXIT_USAGE. */
+int sim_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Print "schedlab CMD: message" on stderr; returns SIM_EXIT_FAIL. */
+int sim_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* True if argv holds -h or --help anywhere before a "--". */
+bool sim_cli_wants_help(int argc, char **argv);
+
+/* Parse a whole decimal unsigned number (with optional k/M/G suffix); false on junk. */
+bool sim_cli_parse_u64(const char *s, uint64_t *out);
+
+/* Per-command option parser on top of getopt_long with errors in schedlab's words.
+ * shortopts must start with ':' (so a missing value is told apart from an unknown option).
+ * Returns the option's val, -1 at the end, or '?' after printing the error. */
+struct option;
+int sim_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+                   const struct option *longopts);
+
+#endif

@@ -1,0 +1,36 @@
+/* sim_db_int.h: what sim_db_open.c (connection, schema check), sim_db.c (writing) and
+ * sim_db_read.c (readers) share;
+ * not for other modules. */
+#ifndef SIM_DB_INT_H
+#define SIM_DB_INT_H
+
+#include "sim/db/sim_db.h"
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+enum stmt_id { ST_RUN, ST_SUMMARY, ST_CORE, ST_MATRIX, ST_MIGR, ST_TS, ST_PROC, ST_COUNT };
+
+struct sim_db {
+    sqlite3 *h;
+    char *path;
+    bool read_only;
+    bool immutable;               /* read without locks (no -wal rows); stamp is the file then */
+    struct stat stamp;
+    const char *uri_query;        /* "mode=ro", "immutable=1", "mode=rwc"; NULL: not a URI */
+    sqlite3_stmt *st[ST_COUNT];   /* write statements, prepared on first write */
+};
+
+/* Integer columns of run_summary, in the order summary_ints() writes and the reader reads. */
+#define SUMMARY_INTS 27
+
+/* err = "PATH: what: sqlite message (hint)"; returns -1. */
+int sim_db_fail(const struct sim_db *db, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Like sim_db_fail, for errors that are not SQLite's. */
+int sim_db_fail_plain(const struct sim_db *db, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

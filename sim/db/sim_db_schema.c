@@ -1,0 +1,174 @@
+/* sim_db_schema.c: results/schema.sql embedded verbatim (sim_db_schema_sql), kept apart from
+ * sim_db.c because it is data. One literal per blank-line-separated block, because ISO C caps a
+ * single literal at 4095 characters (-Woverlength-strings); tests/unit/test_db.c checks that the
+ * joined text equals results/schema.sql byte for byte, so edit both together. */
+#include "sim/db/sim_db.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* results/schema.sql, verbatim. */
+static const char *const schema_parts[] = {
+    "-- schema.sql: the schedlab results database, schema version 1 (PRAGMA user_version).\n"
+    "--\n"
+    "-- One database holds many runs. A run is one replay (mode 'sim') or one native execution\n"
+    "-- (mode 'native') of one trace on one topology with one strategy, parameter set and seed; every\n"
+    "-- other table hangs off runs.id and is written in the same transaction as the runs row, so a\n"
+    "-- failed run leaves no rows. sim/db/sim_db_schema.c embeds this verbatim (a unit test checks) and runs\n"
+    "-- it on a database that has no tables; a database with another user_version is refused.\n"
+    "--\n"
+    "-- Units: times in nanoseconds (simulated time for 'sim' runs, wall time for 'native'), energy in\n"
+    "-- joules, utilisation as a fraction 0..1. Counters are non-negative 64-bit integers; the seed is\n"
+    "-- stored as the signed 64-bit integer with the same bits. Core numbers are indexes 0..ncores-1\n"
+    "-- of the run's topology.\n"
+    "\n",
+    "PRAGMA application_id = 1396918348;  -- 0x5343484C, \"SCHL\"\n"
+    "PRAGMA user_version = 1;\n"
+    "\n",
+    "-- A named group of runs (one `schedlab compare` invocation, a sweep).\n"
+    "CREATE TABLE experiments (\n"
+    "    id          INTEGER PRIMARY KEY,\n"
+    "    created     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n"
+    "    description TEXT\n"
+    ");\n"
+    "\n",
+    "-- What was run.\n"
+    "CREATE TABLE runs (\n"
+    "    id              INTEGER PRIMARY KEY,\n"
+    "    experiment_id   INTEGER REFERENCES experiments(id) ON DELETE SET NULL,\n"
+    "    trace           TEXT NOT NULL,             -- file path or generator spec ('fib:25')\n"
+    "    trace_checksum  TEXT,                      -- hex digest of the trace; NULL if unknown\n"
+    "    topology        TEXT NOT NULL,\n"
+    "    strategy        TEXT NOT NULL,\n"
+    "    params          TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(params)),  -- every parameter\n"
+    "    seed            INTEGER NOT NULL,\n"
+    "    mode            TEXT NOT NULL CHECK (mode IN ('sim', 'native')),\n"
+    "    tool_version    TEXT NOT NULL,\n"
+    "    start_unix_ns   INTEGER NOT NULL,          -- wall-clock start\n"
+    "    wall_s          REAL NOT NULL CHECK (wall_s >= 0),\n"
+    "    ncores          INTEGER NOT NULL CHECK (ncores >= 1),\n"
+    "    timeseries_interval_ns INTEGER NOT NULL DEFAULT 0 CHECK (timeseries_interval_ns >= 0)\n"
+    ");\n"
+    "CREATE INDEX runs_by_experiment ON runs(experiment_id);\n"
+    "\n",
+    "-- Whole-run totals. steal_attempts = steals + the seven failure counters; migrations is the sum\n"
+    "-- of the four distance classes (also in table migrations).\n"
+    "CREATE TABLE run_summary (\n"
+    "    run_id              INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "    makespan_ns         INTEGER NOT NULL CHECK (makespan_ns >= 0),\n"
+    "    processes           INTEGER NOT NULL CHECK (processes >= 0),\n"
+    "    events              INTEGER NOT NULL CHECK (events >= 0),\n"
+    "    steals              INTEGER NOT NULL CHECK (steals >= 0),\n"
+    "    steal_attempts      INTEGER NOT NULL CHECK (steal_attempts >= steals),\n"
+    "    steal_fail_empty        INTEGER NOT NULL CHECK (steal_fail_empty >= 0),\n"
+    "    steal_fail_lost_race    INTEGER NOT NULL CHECK (steal_fail_lost_race >= 0),\n"
+    "    steal_denied_affinity   INTEGER NOT NULL CHECK (steal_denied_affinity >= 0),\n"
+    "    steal_denied_cooldown   INTEGER NOT NULL CHECK (steal_denied_cooldown >= 0),\n"
+    "    steal_denied_threshold  INTEGER NOT NULL CHECK (steal_denied_threshold >= 0),\n"
+    "    steal_denied_cost       INTEGER NOT NULL CHECK (steal_denied_cost >= 0),\n"
+    "    steal_denied_rate_limit INTEGER NOT NULL CHECK (steal_denied_rate_limit >= 0),\n"
+    "    migrations          INTEGER NOT NULL CHECK (migrations >= 0),\n"
+    "    migrations_smt      INTEGER NOT NULL CHECK (migrations_smt >= 0),\n"
+    "    migrations_cluster  INTEGER NOT NULL CHECK (migrations_cluster >= 0),\n"
+    "    migrations_node     INTEGER NOT NULL CHECK (migrations_node >= 0),\n"
+    "    migrations_remote   INTEGER NOT NULL CHECK (migrations_remote >= 0),\n"
+    "    migration_cost_ns   INTEGER NOT NULL CHECK (migration_cost_ns >= 0),\n"
+    "    preemptions         INTEGER NOT NULL CHECK (preemptions >= 0),\n"
+    "    messages            INTEGER NOT NULL CHECK (messages >= 0),\n"
+    "    stuck_processes     INTEGER NOT NULL CHECK (stuck_processes >= 0),  -- > 0: deadlocked\n"
+    "    utilization         REAL NOT NULL CHECK (utilization >= 0 AND utilization <= 1.000001),\n"
+    "    wait_p50_ns         INTEGER NOT NULL CHECK (wait_p50_ns >= 0),   -- spawn -> first run\n"
+    "    wait_p95_ns         INTEGER NOT NULL CHECK (wait_p95_ns >= wait_p50_ns),\n"
+    "    wait_p99_ns         INTEGER NOT NULL CHECK (wait_p99_ns >= wait_p95_ns),\n"
+    "    resp_p50_ns         INTEGER NOT NULL CHECK (resp_p50_ns >= 0),   -- spawn -> exit\n"
+    "    resp_p95_ns         INTEGER NOT NULL CHECK (resp_p95_ns >= resp_p50_ns),\n"
+    "    resp_p99_ns         INTEGER NOT NULL CHECK (resp_p99_ns >= resp_p95_ns),\n"
+    "    energy_j            REAL NOT NULL CHECK (energy_j >= 0)\n"
+    ");\n"
+    "\n",
+    "-- Per core. busy + idle + steal is the core's share of the makespan; sleep_ns is part of idle.\n"
+    "CREATE TABLE core_stats (\n"
+    "    run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "    core            INTEGER NOT NULL CHECK (core >= 0),\n"
+    "    kind            TEXT NOT NULL,             -- 'P', 'E' or 'other'\n"
+    "    cluster         INTEGER NOT NULL CHECK (cluster >= 0),\n"
+    "    node            INTEGER NOT NULL CHECK (node >= 0),\n"
+    "    busy_ns         INTEGER NOT NULL CHECK (busy_ns >= 0),\n"
+    "    idle_ns         INTEGER NOT NULL CHECK (idle_ns >= 0),\n"
+    "    steal_ns        INTEGER NOT NULL CHECK (steal_ns >= 0),\n"
+    "    sleep_ns        INTEGER NOT NULL CHECK (sleep_ns >= 0 AND sleep_ns <= idle_ns),\n"
+    "    wakeups         INTEGER NOT NULL CHECK (wakeups >= 0),\n"
+    "    processes_run   INTEGER NOT NULL CHECK (processes_run >= 0),\n"
+    "    steals_in       INTEGER NOT NULL CHECK (steals_in >= 0),   -- as thief\n"
+    "    steals_out      INTEGER NOT NULL CHECK (steals_out >= 0),  -- as victim\n"
+    "    steal_attempts  INTEGER NOT NULL CHECK (steal_attempts >= steals_in),\n"
+    "    PRIMARY KEY (run_id, core)\n"
+    ") WITHOUT ROWID;\n"
+    "\n",
+    "-- Successful steals by thief and victim; only non-zero cells are stored.\n"
+    "CREATE TABLE steal_matrix (\n"
+    "    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "    thief   INTEGER NOT NULL,\n"
+    "    victim  INTEGER NOT NULL CHECK (victim <> thief),\n"
+    "    count   INTEGER NOT NULL CHECK (count > 0),\n"
+    "    PRIMARY KEY (run_id, thief, victim),\n"
+    "    FOREIGN KEY (run_id, thief) REFERENCES core_stats(run_id, core) ON DELETE CASCADE,\n"
+    "    FOREIGN KEY (run_id, victim) REFERENCES core_stats(run_id, core) ON DELETE CASCADE\n"
+    ") WITHOUT ROWID;\n"
+    "\n",
+    "-- Migrations by distance class (the nearest level the two cores share); one row per class.\n"
+    "CREATE TABLE migrations (\n"
+    "    run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "    distance  TEXT NOT NULL CHECK (distance IN ('smt', 'cluster', 'node', 'remote')),\n"
+    "    count     INTEGER NOT NULL CHECK (count >= 0),\n"
+    "    PRIMARY KEY (run_id, distance)\n"
+    ") WITHOUT ROWID;\n"
+    "\n",
+    "-- Per-core samples: utilisation over the interval that ends at t_ns, queue length at t_ns.\n"
+    "CREATE TABLE timeseries (\n"
+    "    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "    core        INTEGER NOT NULL,\n"
+    "    t_ns        INTEGER NOT NULL CHECK (t_ns >= 0),\n"
+    "    utilization REAL NOT NULL CHECK (utilization >= 0 AND utilization <= 1.000001),\n"
+    "    queue_len   INTEGER NOT NULL CHECK (queue_len >= 0),\n"
+    "    PRIMARY KEY (run_id, core, t_ns),\n"
+    "    FOREIGN KEY (run_id, core) REFERENCES core_stats(run_id, core) ON DELETE CASCADE\n"
+    ") WITHOUT ROWID;\n"
+    "\n",
+    "-- Per process (only with --per-process). NULL times: never happened (e.g. never ran).\n"
+    "CREATE TABLE processes (\n"
+    "    run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "    pid           INTEGER NOT NULL CHECK (pid >= 0),\n"
+    "    spawn_ns      INTEGER NOT NULL CHECK (spawn_ns >= 0),\n"
+    "    first_run_ns  INTEGER CHECK (first_run_ns >= spawn_ns),\n"
+    "    end_ns        INTEGER CHECK (end_ns >= spawn_ns),\n"
+    "    wait_ns       INTEGER NOT NULL CHECK (wait_ns >= 0),\n"
+    "    core_last     INTEGER,\n"
+    "    migrations    INTEGER NOT NULL CHECK (migrations >= 0),\n"
+    "    PRIMARY KEY (run_id, pid),\n"
+    "    FOREIGN KEY (run_id, core_last) REFERENCES core_stats(run_id, core) ON DELETE CASCADE\n"
+    ") WITHOUT ROWID;\n",
+};
+
+static char schema_text[16384];
+static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
+
+static void schema_join(void)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof(schema_parts) / sizeof(schema_parts[0]); i++) {
+        size_t n = strlen(schema_parts[i]);
+        if (len + n >= sizeof(schema_text))
+            abort();   /* the buffer is sized at compile time for the schema above */
+        memcpy(schema_text + len, schema_parts[i], n);
+        len += n;
+    }
+    schema_text[len] = '\0';
+}
+
+const char *sim_db_schema_sql(void)
+{
+    pthread_once(&schema_once, schema_join);
+    return schema_text;
+}

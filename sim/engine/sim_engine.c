@@ -1,0 +1,358 @@
+/* sim_engine.c: the event loop, the platform interface the scheduler runs on, and each core's
+ * decision cycle (run, pick, steal, wait); the model is described in sim_engine.h. */
+#include "sim/engine/sim_engine_int.h"
+#include "core/ws_victim.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sim_fail(struct sim_engine *e, const char *fmt, ...)
+{
+    if (!e->failed) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->err, sizeof(e->err), fmt, ap);
+        va_end(ap);
+        e->failed = true;
+    }
+    return -1;
+}
+
+/* ---- the platform interface ---------------------------------------------------------------- */
+
+static uint64_t plat_now(void *ctx, uint32_t core)
+{
+    struct sim_engine *e = ctx;
+    return ws_time_add(e->now, e->cores[core].charge);
+}
+
+static uint64_t plat_random(void *ctx, uint32_t core)
+{
+    uint64_t *x = &((struct sim_engine *)ctx)->cores[core].rng;   /* splitmix64 */
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void plat_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge what)
+{
+    struct sim_engine *e = ctx;
+    (void)what;
+    e->cores[core].charge = ws_time_add(e->cores[core].charge, ns);
+}
+
+/* The scheduler found work for a waiting core: it resumes after the wake-up latency (none
+ * while it still spins) and never before its own failed probes are over. */
+static void plat_wake(void *ctx, uint32_t waker, uint32_t target)
+{
+    struct sim_engine *e = ctx;
+    struct score *k = &e->cores[target];
+    if (!k->waiting)
+        return;
+    uint64_t t = ws_time_add(plat_now(e, waker), k->asleep ? e->p.wake_ns : 0);
+    if (t < k->ready_at)
+        t = k->ready_at;
+    if (k->asleep) {
+        k->st.sleep_ns += t - k->sleep_since;
+        k->st.wakeups++;
+    }
+    k->waiting = k->asleep = false;
+    sim_core_schedule(e, target, t);
+}
+
+static const struct ws_platform sim_platform = { plat_now, plat_random, plat_charge, plat_wake };
+
+/* ---- cores ------------------------------------------------------------------------------- */
+
+int sim_push(struct sim_engine *e, uint64_t t, uint32_t kind, uint32_t core, uint64_t data)
+{
+    if (ws_time_past_clock(t))
+        return sim_fail(e, "the simulated clock would pass " WS_TIME_CLOCK_MAX_TEXT " ns (about "
+                           "146 years) after %.3f s: the trace's times and costs add up to more "
+                           "than a run may simulate", (double)e->now / 1e9);
+    if (sim_eventq_push(&e->q, t, kind, core, data) != 0)
+        return sim_fail(e, "out of memory (event queue)");
+    return 0;
+}
+
+/* Give core c one pending EV_CORE at time t (any earlier pending one becomes stale). */
+void sim_core_schedule(struct sim_engine *e, uint32_t c, uint64_t t)
+{
+    struct score *k = &e->cores[c];
+    k->gen++;
+    sim_push(e, t, EV_CORE, c, k->gen);
+}
+
+/* Work was queued on c from outside the scheduler (a root arriving): wake c if it waits. */
+void sim_core_kick(struct sim_engine *e, uint32_t c, uint64_t t)
+{
+    (void)t;
+    if (e->cores[c].waiting) {
+        ws_sched_set_sleeping(e->s, c, false);
+        plat_wake(e, c, c);
+    }
+}
+
+static void leave_idle(struct sim_engine *e, uint32_t c, uint64_t now)
+{
+    struct score *k = &e->cores[c];
+    if (!k->idle)
+        return;
+    k->idle = false;
+    ws_sched_set_idle(e->s, c, false);
+    k->st.idle_ns += now - k->idle_since;
+}
+
+/* Count the steals of the last scheduler call into the thief x victim matrix. */
+static void note_steals(struct sim_engine *e, uint32_t c)
+{
+    struct score *k = &e->cores[c];
+    const struct ws_core *wc = &e->s->cores[c];
+    uint64_t items = wc->stats.steal_items;
+    if (items != k->steal_items_seen && e->steal_matrix != NULL)
+        e->steal_matrix[(size_t)c * e->ncores + wc->last_victim] += items - k->steal_items_seen;
+    k->steal_items_seen = items;
+}
+
+/* Nothing to run on c: steal, or wait for a wake. Returns the stolen process or NULL. */
+static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
+{
+    struct score *k = &e->cores[c];
+    if (!k->idle) {
+        k->idle = true;
+        k->idle_since = now;
+        ws_sched_set_idle(e->s, c, true);
+    }
+    k->charge = 0;
+    struct ws_proc *wp = ws_sched_steal(e->s, c);
+    if (wp == NULL)
+        wp = ws_sched_last_look(e->s, c);
+    note_steals(e, c);
+    uint64_t cost = k->charge;
+    k->charge = 0;
+    k->st.steal_ns += cost;
+    k->ready_at = ws_time_add(now, cost);
+    if (wp != NULL)
+        return (struct sproc *)wp;
+    k->waiting = true;
+    k->asleep = false;
+    ws_sched_set_sleeping(e->s, c, true);
+    sim_core_schedule(e, c, ws_time_add(k->ready_at, e->p.spin_ns));   /* spin end */
+    return NULL;
+}
+
+/* Start running p on core c at now (after any migration cost it owes). */
+static void dispatch(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now)
+{
+    struct score *k = &e->cores[c];
+    k->cur = p;
+    k->slice_used = 0;
+    k->st.processes_run++;
+    if (p->first_run_ns == UINT64_MAX)
+        p->first_run_ns = now;
+    if (now > p->wp.ready_ns)
+        p->wait_ns += now - p->wp.ready_ns;
+    /* A migrated process first pays its migration cost on this core (busy time). */
+    p->charge = ws_time_add(p->charge, p->wp.owed_ns);
+    e->m.summary.migration_cost_ns = ws_time_add(e->m.summary.migration_cost_ns, p->wp.owed_ns);
+    p->wp.owed_ns = 0;
+    sim_collect_queue(e, c, now);
+}
+
+/* Core c's decision cycle at time now: run its process's phases, pick the next, steal, wait. */
+static void core_continue(struct sim_engine *e, uint32_t c, uint64_t now)
+{
+    struct score *k = &e->cores[c];
+    for (int guard = 0; !e->failed; guard++) {
+        if (k->cur != NULL) {
+            if (sim_exec(e, c, now) != UINT64_MAX)
+                return;
+            continue;
+        }
+        k->charge = 0;
+        struct ws_proc *wp = ws_sched_next(e->s, c, k->after_preempt);
+        k->after_preempt = false;
+        struct sproc *p = (struct sproc *)wp;
+        if (p == NULL) {
+            p = go_idle(e, c, now);
+            if (p == NULL)
+                return;
+            now = k->ready_at;
+        }
+        leave_idle(e, c, now);
+        dispatch(e, c, p, now);
+        if (now != e->now || p->charge > 0) {
+            /* Resume at the new time so other cores see the world in time order. */
+            k->running = false;
+            sim_core_schedule(e, c, now);
+            return;
+        }
+    }
+}
+
+static void on_core_event(struct sim_engine *e, const struct sim_event *ev)
+{
+    struct score *k = &e->cores[ev->core];
+    if (ev->data != k->gen)
+        return;   /* stale: superseded by a wake or a reschedule */
+    if (k->waiting) {
+        /* Spin period over: sleep until woken. */
+        k->asleep = true;
+        k->sleep_since = e->now;
+        return;
+    }
+    if (k->running) {
+        k->running = false;
+        sim_exec_run_done(e, ev->core, e->now);
+    }
+    core_continue(e, ev->core, e->now);
+}
+
+/* Inject the pending root and fetch the next one. */
+static void on_root(struct sim_engine *e)
+{
+    struct sim_trace_rec *rec = e->next_root;
+    e->next_root = NULL;
+    struct sproc *p = sim_proc_new(e, rec, NULL);
+    if (p == NULL)
+        return;
+    uint32_t c = e->root_rr++ % e->ncores, placed;
+    if (ws_sched_spawn(e->s, c, &p->wp, &placed) != WS_OK) {
+        sim_fail(e, "process %llu: cannot be placed (affinity or memory)",
+                 (unsigned long long)rec->id);
+        return;
+    }
+    sim_core_kick(e, placed, e->now);
+    int st = sim_trace_next_root(e->trace, &e->next_root);
+    if (st == SIM_TRACE_ERROR) {
+        sim_fail(e, "%s", sim_trace_error(e->trace));
+        return;
+    }
+    if (st == SIM_TRACE_OK)
+        sim_push(e, e->next_root->spawn_ns, EV_ROOT, 0, 0);
+}
+
+/* ---- creation and the loop ----------------------------------------------------------------- */
+
+struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engine_opts *o,
+                                     char *err, size_t errlen)
+{
+    if (ws_victim_find(o->strategy) == NULL) {
+        snprintf(err, errlen, "unknown strategy '%s'", o->strategy);
+        return NULL;
+    }
+    struct sim_engine *e = calloc(1, sizeof(*e));
+    if (e == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->trace = t;
+    e->topo = o->topo;
+    e->o = *o;
+    e->p = *o->params;
+    ws_params_apply_zero_overheads(&e->p);
+    e->ncores = o->topo->ncores;
+    e->cores = calloc(e->ncores, sizeof(struct score));
+    int bad = e->cores == NULL || sim_eventq_init(&e->q, 1024) != 0 ||
+              sim_idmap_init(&e->live, 1024) != 0 || sim_idmap_init(&e->pending, 16) != 0 ||
+              sim_idmap_init(&e->exited_big, 16) != 0 || sim_collect_init(e) != 0 ||
+              ws_sched_create(e->topo, &e->p, o->strategy, &sim_platform, e, &e->s) != WS_OK;
+    if (bad) {
+        snprintf(err, errlen, "out of memory");
+        sim_engine_destroy(e);
+        return NULL;
+    }
+    /* Every core starts idle and asleep: the first work to arrive wakes it. */
+    for (uint32_t c = 0; c < e->ncores; c++) {
+        struct score *k = &e->cores[c];
+        k->cap = ws_topo_capacity(e->topo, c);
+        k->rng = o->seed * 0x9E3779B97F4A7C15ull + c + 1;
+        k->idle = k->waiting = k->asleep = true;
+        ws_sched_set_idle(e->s, c, true);
+        ws_sched_set_sleeping(e->s, c, true);
+    }
+    return e;
+}
+
+void sim_engine_destroy(struct sim_engine *e)
+{
+    if (e == NULL)
+        return;
+    /* Every live process, the ones running on a core (cores[c].cur) included, is in the
+     * live map until it finishes: free them from there, once. */
+    for (size_t i = 0; e->live.keys != NULL && i <= e->live.mask; i++)
+        if (e->live.keys[i] != UINT64_MAX)
+            sim_proc_free(e, (struct sproc *)(uintptr_t)e->live.vals[i]);
+    sim_trace_release(e->trace, e->next_root);
+    while (e->free_procs != NULL) {
+        struct sproc *next = *(struct sproc **)e->free_procs;
+        free(e->free_procs);
+        e->free_procs = next;
+    }
+    ws_sched_destroy(e->s);
+    sim_eventq_destroy(&e->q);
+    sim_idmap_destroy(&e->live);
+    sim_idmap_destroy(&e->pending);
+    sim_idmap_destroy(&e->exited_big);
+    sim_collect_free(e);
+    free(e->cores);
+    free(e);
+}
+
+/* The event cap (parameter max_events) is reached: the run would take too long. */
+static void too_many_events(struct sim_engine *e)
+{
+    sim_fail(e, "more than %llu events (parameter max_events) after %.3f s simulated and %llu "
+                "processes done: stopped rather than run for hours; allow more with "
+                "--param max_events=N (up to " WS_TIME_INPUT_MAX_TEXT ")",
+             (unsigned long long)e->p.max_events, (double)e->now / 1e9,
+             (unsigned long long)e->done);
+}
+
+int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_t errlen)
+{
+    int st = sim_trace_next_root(e->trace, &e->next_root);
+    if (st == SIM_TRACE_ERROR)
+        sim_fail(e, "%s", sim_trace_error(e->trace));
+    else if (st == SIM_TRACE_OK)
+        sim_push(e, e->next_root->spawn_ns, EV_ROOT, 0, 0);
+    struct sim_event ev;
+    uint64_t events = 0;
+    while (!e->failed && sim_eventq_pop(&e->q, &ev)) {
+        e->now = ev.time;
+        if (++events > e->p.max_events) {
+            too_many_events(e);
+            break;
+        }
+        if (ev.kind == EV_CORE)
+            on_core_event(e, &ev);
+        else if (ev.kind == EV_ROOT)
+            on_root(e);
+        else
+            sim_exec_timer(e, (struct sproc *)(uintptr_t)ev.data, e->now);
+        if ((events & 0xFFFFF) == 0) {
+            if (e->o.progress != NULL)
+                e->o.progress(e->o.progress_ctx, e->now, e->done, events);
+            if (stopped != NULL && *stopped)
+                sim_fail(e, "interrupted");
+        }
+    }
+    e->m.summary.events = events;
+    if (!e->failed && sim_trace_finish(e->trace) != SIM_TRACE_OK)   /* lines nobody asked for */
+        sim_fail(e, "%s", sim_trace_error(e->trace));
+    if (!e->failed)
+        sim_collect_finish(e);
+    if (e->failed) {
+        snprintf(err, errlen, "%s", e->err);
+        return -1;
+    }
+    return 0;
+}
+
+const struct sim_run_metrics *sim_engine_metrics(struct sim_engine *e)
+{
+    return &e->m;
+}

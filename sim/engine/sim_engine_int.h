@@ -1,0 +1,114 @@
+/* sim_engine_int.h: the simulator's internal state, shared by sim_engine.c (events and cores),
+ * sim_exec.c (processes and phases) and sim_collect.c (metrics). Not for other modules. */
+#ifndef SIM_ENGINE_INT_H
+#define SIM_ENGINE_INT_H
+
+#include "core/ws_sched.h"
+#include "core/ws_time.h"
+#include "sim/engine/sim_engine.h"
+#include "sim/engine/sim_eventq.h"
+#include "sim/util/sim_hist.h"
+#include "sim/util/sim_idmap.h"
+
+enum { EV_ROOT = 1, EV_CORE, EV_TIMER };
+
+#define SIM_TS_BUCKETS 128
+
+/* A live process. Invariant: exactly one of: running on a core (core.cur), queued in the
+ * scheduler, blocked in RECV (blocked), sleeping in WAIT (a pending EV_TIMER names it). */
+struct sproc {
+    struct ws_proc wp;          /* first member: the scheduler hands back &wp */
+    struct sim_trace_rec *rec;
+    uint32_t pc;                /* phase being executed */
+    bool in_run;                /* remaining holds the rest of RUN phase pc */
+    bool blocked;               /* in RECV with an empty mailbox */
+    uint64_t remaining;         /* work left in the RUN phase, ns at capacity 1.0 */
+    double work_frac;           /* work done beyond the whole ns taken off remaining, [0, 1):
+                                   a slow core's short slices add up exactly */
+    uint64_t mailbox;           /* messages received, not yet consumed */
+    uint64_t spawn_ns, first_run_ns, wait_ns;
+    uint64_t charge;            /* migration cost to pay before it runs again */
+};
+
+struct score {
+    struct sproc *cur;          /* running (or about to run) process */
+    uint64_t gen;               /* the only EV_CORE of this core that is not stale */
+    uint64_t run_len;           /* length of the RUN segment the pending event ends */
+    bool run_full;              /* ... and that segment finishes the RUN phase */
+    bool running;               /* the pending event ends a RUN segment */
+    uint64_t slice_used;        /* ns the current process ran since dispatch */
+    bool after_preempt;
+    bool waiting;               /* idle, waiting for a wake (spinning or asleep) */
+    bool asleep;
+    bool idle;                  /* nothing to run since idle_since */
+    uint64_t idle_since, sleep_since, ready_at;
+    uint64_t charge;            /* costs charged during the current scheduler call */
+    uint64_t rng;
+    double cap;
+    uint64_t steal_items_seen;
+    struct sim_core_stats st;
+};
+
+struct sim_engine {
+    struct sim_trace *trace;
+    const struct ws_topo *topo;
+    struct ws_params p;
+    struct ws_sched *s;
+    struct sim_engine_opts o;
+    struct sim_eventq q;
+    uint64_t now;               /* time of the event being handled */
+    uint32_t ncores;
+    struct score *cores;
+    struct sim_idmap live;      /* id -> struct sproc * */
+    struct sim_idmap pending;   /* id -> messages sent before the process existed */
+    uint64_t *exited_bits;      /* ids < exited_cap that have exited */
+    uint64_t exited_cap;
+    struct sim_idmap exited_big;/* exited ids >= exited_cap */
+    struct sproc *free_procs;   /* recycled process structs, linked through their first word */
+    struct sim_trace_rec *next_root;
+    uint32_t root_rr;
+    uint64_t live_procs, done, dropped_msgs, last_exit, first_spawn;
+    bool started;
+    struct sim_hist wait_hist, resp_hist;
+    uint64_t *steal_matrix;     /* ncores^2 when ncores <= 1024, else NULL */
+    /* timeseries: busy ns and max queue length per core and bucket of ts_width ns */
+    uint64_t ts_width;
+    bool ts_fixed;
+    uint64_t *ts_busy;
+    uint32_t *ts_queue;
+    struct sim_run_metrics m;
+    struct sim_proc_row *rows;
+    size_t nrows, rows_cap;
+    char err[512];
+    bool failed;
+};
+
+/* sim_engine.c */
+void sim_core_schedule(struct sim_engine *e, uint32_t c, uint64_t t);
+void sim_core_kick(struct sim_engine *e, uint32_t c, uint64_t t);
+/* Queue an event at t; a t past the clock limit (ws_time.h) or a full memory fails the run.
+ * Every event of the engine goes through here. Returns 0 or -1. */
+int sim_push(struct sim_engine *e, uint64_t t, uint32_t kind, uint32_t core, uint64_t data);
+int sim_fail(struct sim_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* sim_exec.c: create a process for rec (spawned by code on core `by`); run cur's phases. */
+struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
+                           const struct sproc *parent);
+/* Execute phases of core c's current process from time now. Returns the time at which the
+ * core next needs attention (an EV_CORE was scheduled) or UINT64_MAX when the process left the
+ * core (blocked, waiting, exited, preempted). */
+uint64_t sim_exec(struct sim_engine *e, uint32_t c, uint64_t now);
+/* A RUN segment of core c's process ended at now. */
+void sim_exec_run_done(struct sim_engine *e, uint32_t c, uint64_t now);
+void sim_exec_timer(struct sim_engine *e, struct sproc *p, uint64_t now);
+void sim_proc_free(struct sim_engine *e, struct sproc *p);
+
+/* sim_collect.c */
+int  sim_collect_init(struct sim_engine *e);
+void sim_collect_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t len);
+void sim_collect_queue(struct sim_engine *e, uint32_t c, uint64_t t);
+void sim_collect_exit(struct sim_engine *e, struct sproc *p, uint64_t t);
+int  sim_collect_finish(struct sim_engine *e);
+void sim_collect_free(struct sim_engine *e);
+
+#endif

@@ -1,0 +1,358 @@
+/* sim_exec.c: processes in the simulator: creation from trace records, executing their phases
+ * on a core, messages, timers, preemption and exit. */
+#include "sim/engine/sim_engine_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXITED_BITS_MAX (UINT64_C(1) << 26)   /* dense ids below this are tracked in a bitmap */
+
+static bool has_exited(const struct sim_engine *e, uint64_t id)
+{
+    uint64_t v;
+    if (id < e->exited_cap)
+        return (e->exited_bits[id / 64] >> (id % 64)) & 1u;
+    return sim_idmap_get(&e->exited_big, id, &v);
+}
+
+static void mark_exited(struct sim_engine *e, uint64_t id)
+{
+    if (id < EXITED_BITS_MAX) {
+        if (id >= e->exited_cap) {
+            uint64_t cap = e->exited_cap ? e->exited_cap : 4096;
+            while (cap <= id)
+                cap *= 2;
+            uint64_t *b = realloc(e->exited_bits, cap / 8);
+            if (b == NULL) {
+                sim_fail(e, "out of memory (exited ids)");
+                return;
+            }
+            for (uint64_t i = e->exited_cap / 64; i < cap / 64; i++)
+                b[i] = 0;
+            e->exited_bits = b;
+            e->exited_cap = cap;
+        }
+        e->exited_bits[id / 64] |= UINT64_C(1) << (id % 64);
+    } else if (sim_idmap_put(&e->exited_big, id, 1) != 0) {
+        sim_fail(e, "out of memory (exited ids)");
+    }
+}
+
+/* Translate the record's affinity into the scheduler's. */
+static int set_affinity(struct sim_engine *e, struct sproc *p, const struct sim_trace_rec *r)
+{
+    if (r->aff_kind == SIM_AFF_NONE)
+        return 0;
+    struct ws_cpuset set;
+    if (ws_cpuset_init(&set, e->ncores) != WS_OK)
+        return sim_fail(e, "out of memory");
+    for (uint32_t i = 0; i < r->aff_ncores; i++) {
+        if (ws_cpuset_set(&set, r->aff_cores[i]) != WS_OK) {
+            ws_cpuset_destroy(&set);
+            return sim_fail(e, "process %llu (line %llu): affinity: core %u does not exist on "
+                               "topology '%s' (%u cores)", (unsigned long long)r->id,
+                            (unsigned long long)r->line, r->aff_cores[i], e->topo->name,
+                            e->ncores);
+        }
+    }
+    enum ws_aff_kind kind = r->aff_kind == SIM_AFF_STRICT ? WS_AFF_STRICT : WS_AFF_PREFERRED;
+    ws_status st = ws_proc_set_affinity(&p->wp, kind, &set, r->aff_preferred);
+    ws_cpuset_destroy(&set);
+    if (st != WS_OK)
+        return sim_fail(e, "process %llu (line %llu): affinity: invalid (preferred core %d)",
+                        (unsigned long long)r->id, (unsigned long long)r->line, r->aff_preferred);
+    return 0;
+}
+
+struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
+                           const struct sproc *parent)
+{
+    (void)parent;   /* the record already holds the inherited affinity */
+    struct sproc *p = e->free_procs;
+    uint64_t held = 0;
+    if (p != NULL) {
+        e->free_procs = *(struct sproc **)p;
+        memset(p, 0, sizeof(*p));
+    } else {
+        p = calloc(1, sizeof(*p));
+    }
+    if (p == NULL) {
+        sim_trace_release(e->trace, rec);
+        sim_fail(e, "out of memory (processes)");
+        return NULL;
+    }
+    ws_proc_init(&p->wp, rec->id);
+    p->rec = rec;
+    p->wp.prio = rec->prio;
+    p->wp.wset_bytes = rec->ws_bytes;
+    for (uint32_t i = 0; i < rec->nphases; i++)
+        if (rec->phases[i].kind == SIM_PHASE_RUN)
+            p->wp.expected_ns = ws_time_add(p->wp.expected_ns, rec->phases[i].arg);
+    p->spawn_ns = e->now;
+    p->first_run_ns = UINT64_MAX;
+    if (!e->started) {
+        /* The run starts now: time asleep before it is not part of the run. */
+        e->started = true;
+        e->first_spawn = e->now;
+        for (uint32_t c = 0; c < e->ncores; c++)
+            if (e->cores[c].asleep)
+                e->cores[c].sleep_since = e->now;
+    }
+    if (sim_idmap_del(&e->pending, rec->id, &held))
+        p->mailbox = held;
+    if (set_affinity(e, p, rec) != 0 ||
+        sim_idmap_put(&e->live, rec->id, (uint64_t)(uintptr_t)p) != 0) {
+        sim_fail(e, "out of memory (processes)");
+        sim_proc_free(e, p);
+        return NULL;
+    }
+    e->live_procs++;
+    return p;
+}
+
+/* Processes go back to a free list (a process is created and freed per spawn: malloc was a
+ * tenth of the simulator's time); the list is freed with the engine. */
+void sim_proc_free(struct sim_engine *e, struct sproc *p)
+{
+    sim_trace_release(e->trace, p->rec);
+    ws_proc_fini(&p->wp);
+    *(struct sproc **)p = e->free_procs;
+    e->free_procs = p;
+}
+
+/* Wake a blocked process: its RECV completes with the message just delivered. */
+static void unblock(struct sim_engine *e, uint32_t c, struct sproc *t)
+{
+    t->blocked = false;
+    t->mailbox--;
+    t->pc++;
+    if (ws_sched_wake(e->s, c, &t->wp, NULL) != WS_OK)
+        sim_fail(e, "process %llu: cannot be woken (affinity or memory)",
+                 (unsigned long long)t->rec->id);
+}
+
+static void send_msg(struct sim_engine *e, uint32_t c, const struct sproc *from, uint64_t to)
+{
+    uint64_t v;
+    e->m.summary.messages++;
+    if (sim_idmap_get(&e->live, to, &v)) {
+        struct sproc *t = (struct sproc *)(uintptr_t)v;
+        t->mailbox++;
+        if (t->blocked)
+            unblock(e, c, t);
+        return;
+    }
+    if (has_exited(e, to)) {
+        e->dropped_msgs++;
+        return;
+    }
+    uint64_t held = 0;
+    sim_idmap_get(&e->pending, to, &held);
+    if (sim_idmap_put(&e->pending, to, held + 1) != 0)
+        sim_fail(e, "out of memory (messages)");
+    (void)from;
+}
+
+static void spawn_child(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t child_id)
+{
+    struct sim_trace_rec *crec;
+    if (sim_trace_child(e->trace, p->rec, child_id, &crec) != SIM_TRACE_OK) {
+        sim_fail(e, "%s", sim_trace_error(e->trace));
+        return;
+    }
+    struct sproc *ch = sim_proc_new(e, crec, p);
+    if (ch != NULL && ws_sched_spawn(e->s, c, &ch->wp, NULL) != WS_OK)
+        sim_fail(e, "process %llu: cannot be placed (affinity or memory)",
+                 (unsigned long long)child_id);
+}
+
+static void finish(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now)
+{
+    e->cores[c].cur = NULL;
+    sim_idmap_del(&e->live, p->rec->id, NULL);
+    mark_exited(e, p->rec->id);
+    e->live_procs--;
+    e->done++;
+    e->last_exit = now;
+    sim_collect_exit(e, p, now);
+    sim_proc_free(e, p);
+}
+
+/* Time for p to finish its RUN phase on a core of capacity cap (rounded up). */
+static uint64_t time_to_finish(const struct sproc *p, double cap)
+{
+    if (cap == 1.0)
+        return p->remaining;   /* work_frac < 1 never saves a whole ns at capacity 1.0 */
+    return ws_time_from_double(ceil(((double)p->remaining - p->work_frac) / cap));
+}
+
+/* Time for p to make its next whole ns of progress on a core of capacity cap (>= 1). */
+static uint64_t time_to_one_ns(const struct sproc *p, double cap)
+{
+    uint64_t t = cap == 1.0 ? 1 : ws_time_from_double(ceil((1.0 - p->work_frac) / cap));
+    return t > 0 ? t : 1;
+}
+
+/* Whole ns of work a segment of seg ns on capacity cap does, carrying the fraction in
+ * *frac; at least 1, as the segment was made long enough for that (time_to_one_ns). */
+static uint64_t work_done(uint64_t seg, double cap, double *frac)
+{
+    if (cap == 1.0)
+        return seg > 0 ? seg : 1;
+    double w = (double)seg * cap + *frac, whole = floor(w);
+    *frac = w - whole;
+    if (whole < 1) {           /* (rounding of the product: never less than 1 ns) */
+        *frac = 0;
+        return 1;
+    }
+    return ws_time_from_double(whole);
+}
+
+/* Start (or continue) RUN phase pc: schedule the end of the next segment, which finishes the
+ * phase or ends the time slice, and always makes at least 1 ns of progress. */
+static uint64_t run_segment(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now)
+{
+    struct score *k = &e->cores[c];
+    uint64_t full = time_to_finish(p, k->cap), dur = full;
+    if (!e->p.no_preempt && e->p.time_slice_ns > 0) {
+        uint64_t left = ws_time_sub(e->p.time_slice_ns, k->slice_used);
+        uint64_t least = time_to_one_ns(p, k->cap);
+        if (left < least)
+            left = least;
+        if (dur > left)
+            dur = left;
+    }
+    k->run_len = dur;
+    k->run_full = dur == full;
+    k->running = true;
+    sim_core_schedule(e, c, ws_time_add(now, dur));
+    return ws_time_add(now, dur);
+}
+
+void sim_exec_run_done(struct sim_engine *e, uint32_t c, uint64_t now)
+{
+    struct score *k = &e->cores[c];
+    struct sproc *p = k->cur;
+    uint64_t seg = k->run_len;
+    sim_collect_busy(e, c, now - seg, seg);
+    k->st.busy_ns += seg;
+    k->slice_used += seg;
+    if (k->run_full) {
+        p->remaining = 0;
+    } else {
+        uint64_t work = work_done(seg, k->cap, &p->work_frac);
+        p->remaining = work >= p->remaining ? 0 : p->remaining - work;
+    }
+    if (p->remaining == 0) {
+        p->work_frac = 0;
+        p->in_run = false;
+        p->pc++;
+    }
+    bool budget_spent = !e->p.no_preempt && e->p.time_slice_ns > 0 &&
+                        k->slice_used >= e->p.time_slice_ns;
+    if (budget_spent && p->pc < p->rec->nphases) {
+        /* Reductions spent: back to the queue if anything else waits, as BEAM does. */
+        if (ws_sched_waiting(e->s, c) > 0) {
+            k->cur = NULL;
+            k->after_preempt = true;
+            e->m.summary.preemptions++;
+            if (ws_sched_requeue(e->s, c, &p->wp) != WS_OK)
+                sim_fail(e, "out of memory (run queue)");
+        } else {
+            k->slice_used = 0;
+        }
+    }
+}
+
+/* One step of p's phases that takes no time; returns false when p left the core. */
+static bool step(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now,
+                 uint64_t *cost)
+{
+    struct score *k = &e->cores[c];
+    if (p->pc >= p->rec->nphases || p->rec->phases[p->pc].kind == SIM_PHASE_EXIT) {
+        finish(e, c, p, now);
+        return false;
+    }
+    const struct sim_trace_phase *ph = &p->rec->phases[p->pc];
+    switch (ph->kind) {
+    case SIM_PHASE_WAIT:
+        p->pc++;
+        k->cur = NULL;
+        sim_push(e, ws_time_add(now, ph->arg), EV_TIMER, c, (uint64_t)(uintptr_t)p);
+        return false;
+    case SIM_PHASE_SEND:
+        p->pc++;
+        send_msg(e, c, p, ph->arg);
+        *cost = e->p.msg_ns;
+        return true;
+    case SIM_PHASE_RECV:
+        if (p->mailbox > 0) {
+            p->mailbox--;
+            p->pc++;
+            return true;
+        }
+        p->blocked = true;
+        k->cur = NULL;
+        return false;
+    case SIM_PHASE_SPAWN:
+        p->pc++;
+        spawn_child(e, c, p, ph->arg);
+        *cost = e->p.spawn_ns;
+        return true;
+    default:
+        return sim_fail(e, "process %llu: unknown phase kind %u",
+                        (unsigned long long)p->rec->id, ph->kind), false;
+    }
+}
+
+uint64_t sim_exec(struct sim_engine *e, uint32_t c, uint64_t now)
+{
+    struct score *k = &e->cores[c];
+    struct sproc *p = k->cur;
+    if (p->charge > 0) {           /* migration cost first: the core is busy paying it */
+        uint64_t t = p->charge;
+        p->charge = 0;
+        sim_core_schedule(e, c, ws_time_add(now, t));
+        k->st.busy_ns += t;
+        sim_collect_busy(e, c, now, t);
+        return ws_time_add(now, t);
+    }
+    while (!e->failed && k->cur == p) {
+        if (p->pc < p->rec->nphases && p->rec->phases[p->pc].kind == SIM_PHASE_RUN) {
+            if (!p->in_run) {
+                p->in_run = true;
+                p->remaining = p->rec->phases[p->pc].arg;
+                p->work_frac = 0;
+            }
+            if (p->remaining == 0) {
+                p->in_run = false;
+                p->pc++;
+                continue;
+            }
+            return run_segment(e, c, p, now);
+        }
+        uint64_t cost = 0;
+        if (!step(e, c, p, now, &cost))
+            return UINT64_MAX;
+        if (cost > 0) {
+            sim_core_schedule(e, c, ws_time_add(now, cost));
+            k->st.busy_ns += cost;
+            sim_collect_busy(e, c, now, cost);
+            return ws_time_add(now, cost);
+        }
+    }
+    return UINT64_MAX;
+}
+
+void sim_exec_timer(struct sim_engine *e, struct sproc *p, uint64_t now)
+{
+    /* The timer fires on the core the process last ran on, which may be waiting itself. */
+    uint32_t c = p->wp.cur_core >= 0 ? (uint32_t)p->wp.cur_core : 0, placed;
+    if (ws_sched_wake(e->s, c, &p->wp, &placed) != WS_OK) {
+        sim_fail(e, "process %llu: cannot be woken (affinity or memory)",
+                 (unsigned long long)p->rec->id);
+        return;
+    }
+    sim_core_kick(e, placed, now);
+}

@@ -1,0 +1,93 @@
+/* sim_gen.h: the generator framework: KIND:ARGS spec parsing into typed parameters, the table
+ * of generator kinds, and the counter-based random numbers every generator draws from. */
+#ifndef SIM_GEN_H
+#define SIM_GEN_H
+
+#include "sim/trace/sim_trace_src.h"
+
+/*
+ * Determinism without order dependence: a consumer asks for children in whatever order its
+ * schedule produces, so a generator must never draw random numbers from one sequential stream
+ * (the values would depend on the asking order). Every draw is a hash of (seed, process id,
+ * draw number): sim_gen_rand(). Only next_root, whose order is fixed, may keep running state.
+ */
+
+enum sim_gen_ptype { SIM_GEN_U64, SIM_GEN_F64, SIM_GEN_STR };
+
+struct sim_gen_param {
+    const char *key;
+    enum sim_gen_ptype type;
+    const char *def;        /* default value as text; NULL: required */
+    double min, max;        /* numeric range, inclusive */
+    bool hidden;            /* left out of the canonical spec (e.g. uts's set name) */
+    const char *help;
+};
+
+union sim_gen_val {
+    uint64_t u;
+    double f;
+    char s[32];
+};
+
+struct sim_gen_kind {
+    const char *name;
+    const char *syntax;                  /* one help line */
+    const struct sim_gen_param *params;  /* ends with a zeroed entry */
+    int positional;                      /* index of the parameter a bare first argument sets */
+    /* Optional: fill parameters from a named set (v[positional].s); given[i] marks the ones
+     * the user set explicitly, which win. Returns 0, or -1 with "FIELD: message" in err. */
+    int (*preset)(union sim_gen_val *v, const bool *given, char *err, size_t errlen);
+    /* Build the source from parsed values; NULL with "FIELD: message" in err on failure
+     * (sim_gen_open puts the spec in front). sim_gen_open fills info.kind, info.canonical and
+     * info.name afterwards. */
+    struct sim_trace *(*open)(const union sim_gen_val *v, char *err, size_t errlen);
+};
+
+extern const struct sim_gen_kind sim_gen_fib, sim_gen_nqueens, sim_gen_uts, sim_gen_ring,
+    sim_gen_server, sim_gen_bursty, sim_gen_skewed, sim_gen_mixed, sim_gen_affinity;
+
+/* SplitMix64 finaliser: a bijective 64-bit mix. */
+static inline uint64_t sim_gen_mix(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+/* Random word number k for process id under seed. */
+static inline uint64_t sim_gen_rand(uint64_t seed, uint64_t id, uint64_t k)
+{
+    return sim_gen_mix(sim_gen_mix(sim_gen_mix(seed) ^ id) ^ k);
+}
+
+/* Uniform double in [0, 1) from a random word. */
+static inline double sim_gen_unit(uint64_t r)
+{
+    return (double)(r >> 11) * 0x1.0p-53;
+}
+
+/* Exponentially distributed integer with the given mean (at least 1 when mean >= 1). */
+uint64_t sim_gen_exp(uint64_t mean, uint64_t r);
+
+/* Release and close shared by generators whose records are plain sim_trace_rec_new blocks and
+ * whose state is one malloc'd struct. */
+void sim_gen_release(struct sim_trace *t, struct sim_trace_rec *rec);
+void sim_gen_close(struct sim_trace *t);
+
+/* Allocate a generator source of `size` bytes (its struct starts with struct sim_trace) with
+ * the given ops; NULL with err set when out of memory. */
+struct sim_trace *sim_gen_new(size_t size, const struct sim_trace_ops *ops, char *err,
+                              size_t errlen);
+
+/* A record for a generator: nphases phases, room for ncores affinity cores (kind NONE until
+ * the caller sets it), id/parent/depth/ws set. NULL when out
+ * of memory (t's error set). */
+struct sim_trace_rec *sim_gen_rec(struct sim_trace *t, uint32_t nphases, uint32_t ncores,
+                                  uint64_t id, const struct sim_trace_rec *parent, uint64_t ws);
+
+/* Fail with "SPEC: FIELD: message" (SPEC is info.name). Returns SIM_TRACE_ERROR. */
+int sim_gen_fail(struct sim_trace *t, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif
