@@ -61,7 +61,7 @@ endif
 LIBS      := -lsqlite3 -lcjson -lhwloc -lcrypto -lm
 TEST_LIBS := -lcriterion
 
-# ---- sources -------------------------------------------------------------------------------
+# ---- sources: core/ is libschedlab.a; sim/*/ and native/ link into schedlab and the tests ------
 CORE_SRC     := $(wildcard core/*.c)
 SIM_SRC      := $(filter-out sim/cli/main.c,$(wildcard sim/*/*.c sim/*/*/*.c))
 UNIT_SRC     := $(wildcard tests/unit/*.c)
@@ -76,7 +76,7 @@ LIB      := $(BUILD)/libschedlab.a
 SCHEDLAB := $(BUILD)/schedlab
 UNIT_BIN := $(BUILD)/tests/unit_tests
 
-# ---- native runtime (issue 9) --------------------------------------------------------------
+# ---- native runtime: native/*.c, and the OpenMP / oneTBB peer programs of bench forkjoin ----
 # native/*.c (worker threads, futex sleeping, native processes, validation) joins SIM_OBJ, so it
 # links into schedlab, the unit tests and the validate programs on every ARCH (the aarch64
 # schedlab link included). The peer programs of `schedlab bench forkjoin` (tests/bench/) are
@@ -105,7 +105,7 @@ endif
 endif
 # ---- end native runtime ---------------------------------------------------------------------
 
-# ---- aarch64 (issue 3) ---------------------------------------------------------------------
+# ---- aarch64: the assembly deque, LL/SC or LSE, and the self-checking programs for qemu ------
 # make ARCH=aarch64 [AARCH64_ATOMICS=llsc|lse]: the deque's push/take/steal come from
 # core/aarch64/*.S (-DWS_DEQUE_ASM drops the C aliases; ws_deque_ref_* stay built). LL/SC targets
 # ARMv8.0 into build/aarch64, LSE targets ARMv8.1 (CASAL, LDADD) into build/aarch64-lse.
@@ -203,7 +203,7 @@ setup:
 test: setup
 	@$(MAKE) --no-print-directory tests-build
 	@$(MAKE) --no-print-directory SAN=thread validate-build
-	@$(MAKE) --no-print-directory hardening-build   # issue 10: see the hardening block
+	@$(MAKE) --no-print-directory hardening-build   # see the hardening block
 	@BUILD_ROOT=$(BUILD_ROOT) bash scripts/run-tests.sh
 
 bench: setup
@@ -220,7 +220,7 @@ demo: setup
 clean:
 	rm -rf build
 
-# ---- hardening (issue 10): sanitizer builds, fault injection, fuzzing ----------------------
+# ---- hardening: ASan+UBSan builds, fault injection, libFuzzer targets and their replayers ---
 # `make test` also runs `hardening-build` (one line in its recipe), which builds
 #   SAN=address,undefined   the unit tests, the validate programs, schedlab and the fuzz
 #                           replayers with ASan + UBSan, into $(BUILD_ROOT)/san-address,undefined/
@@ -242,7 +242,6 @@ FUZZ_CFLAGS  := -std=c11 -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -D_GNU_SOURC
                 -MMD -MP -Wall -Wextra $(CFLAGS)
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
-# sim_run.o needs sim_version from commands.o, which names every command: native/ comes too.
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(CORE_SRC) $(SIM_SRC) $(wildcard native/*.c))
 FUZZ_REPLAY  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 WRAP_ALLOC   := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup \

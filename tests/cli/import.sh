@@ -127,7 +127,8 @@ if [ -f "$SHARED/traces/wfcommons/SUMMARY.tsv" ]; then
   expect_exit 0 "$S" replay "$f" --topology synth:p=48 --zero-overheads --no-preempt --no-db --json
   has "$T/out" '"makespan_ns":307'
 else
-  echo "*** SKIPPED the real WfCommons checks: $SHARED/traces/wfcommons is missing ***"
+  echo "*** SKIPPED the real WfCommons checks: $SHARED/traces/wfcommons is missing ***" |
+    tee -a "${TEST_SKIP_FILE:-/dev/null}"
 fi
 
 # ---- the command line ----

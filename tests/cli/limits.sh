@@ -53,7 +53,8 @@ if [ -x /usr/bin/time ]; then
     || bad "file replay peak RSS $large KB grows with the file (small: $small KB)"
   rm -f "$T"/f15.jsonl "$T"/f23.jsonl
 else
-  echo "note: /usr/bin/time missing (Debian package time): peak-RSS checks skipped"
+  echo "SKIPPED: /usr/bin/time missing (Debian package time): peak-RSS checks" |
+    tee -a "${TEST_SKIP_FILE:-/dev/null}"
 fi
 
 # 3. A full disk: the error says so, the run is not stored, the database stays consistent.

@@ -69,7 +69,8 @@ has "$T/out" '"makespan_ns":128000,'
 
 if [ ! -d "$G/50" ]; then
   echo
-  echo "*** SKIPPED the STG data checks: $G/50 is missing (set SCHEDLAB_SHARED) ***"
+  echo "*** SKIPPED the STG data checks: $G/50 is missing (set SCHEDLAB_SHARED) ***" |
+    tee -a "${TEST_SKIP_FILE:-/dev/null}"
   echo
 else
   # ---- CP Length and edge counts of a sample (every graph: tests/validate/stg_bounds) ----

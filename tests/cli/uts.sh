@@ -7,8 +7,8 @@ S=${SCHEDLAB:?SCHEDLAB must name the schedlab binary}
 SHARED=${SCHEDLAB_SHARED:-../shared}
 TSV=$SHARED/traces/uts/uts_reference_trees.tsv
 if [ ! -f "$TSV" ]; then
-  echo "*** uts.sh: SKIPPING: $TSV is missing (set SCHEDLAB_SHARED) ***"
-  exit 0
+  echo "*** uts.sh: SKIPPED: $TSV is missing (set SCHEDLAB_SHARED) ***"
+  exit 77
 fi
 fails=0
 sets="default T5 T1 T2 T3 T4"
