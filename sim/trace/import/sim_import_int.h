@@ -3,6 +3,7 @@
 #ifndef SIM_IMPORT_INT_H
 #define SIM_IMPORT_INT_H
 
+#include "sim/util/sim_dag.h"
 #include "sim/util/sim_idmap.h"
 #include "sim/trace/import/sim_import.h"
 #include "sim/trace/sim_trace_src.h"
@@ -69,6 +70,16 @@ void imp_note(struct imp_builder *b, const char *key, const char *what, uint64_t
  * with the error in the builder's err buffer. */
 struct sim_trace *imp_build(struct imp_builder *b, const char *name, const char *canonical,
                             const char *checksum);
+
+/* Write task i's name for a message into buf (len bytes, cut if longer); returns its line. */
+typedef uint64_t imp_task_name_fn(const void *ctx, uint32_t i, char *buf, size_t len);
+
+/* The n tasks of edges e[0 .. ne) in topological order into order[0 .. n) (sim_dag_sort with
+ * flags); 0, or -1 with "PATH:LINE: cycle in the WHAT: task A <- B <- A (each waits for the
+ * next)" at the line of the first task named, or out of memory. */
+int imp_dag_order(struct imp_builder *b, uint32_t n, const struct sim_dag_edge *e, size_t ne,
+                  unsigned flags, uint32_t *order, const char *what, imp_task_name_fn *name,
+                  const void *ctx);
 
 /* Read the whole file into a NUL-terminated buffer (*len bytes, not counting the NUL); NULL with
  * "PATH: cannot open/read: reason" in the builder's error. */

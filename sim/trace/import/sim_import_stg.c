@@ -214,64 +214,27 @@ static int build_succ(struct imp_builder *b, struct graph *g)
     return 0;
 }
 
-/* A topological order into order[]; a cycle is an error naming its tasks. */
+static uint64_t task_name(const void *ctx, uint32_t i, char *buf, size_t len)
+{
+    snprintf(buf, len, "%" PRIu32, i);
+    return ((const struct graph *)ctx)->t[i].line;
+}
+
+/* A topological order into order[] (the file's, when it is topological); a cycle is an error
+ * naming its tasks. */
 static int topo_order(struct imp_builder *b, struct graph *g, uint32_t *order)
 {
-    uint32_t *deg = malloc(g->n * sizeof *deg);
-    if (deg == NULL)
+    struct sim_dag_edge *e = malloc((g->npred + 1) * sizeof *e);
+    if (e == NULL)
         return imp_fail(b, 0, "out of memory");
-    bool sorted = true;   /* ids already topological: keep the file's order */
+    size_t ne = 0;
     for (uint32_t i = 0; i < g->n; i++)
         for (uint32_t k = 0; k < g->t[i].npred; k++)
-            sorted = sorted && g->pred[g->t[i].first + k] < i;
-    if (sorted) {
-        for (uint32_t i = 0; i < g->n; i++)
-            order[i] = i;
-        free(deg);
-        return 0;
-    }
-    uint32_t head = 0, tail = 0;
-    for (uint32_t i = 0; i < g->n; i++)
-        if ((deg[i] = g->t[i].npred) == 0)
-            order[tail++] = i;
-    while (head < tail) {
-        const struct task *t = &g->t[order[head++]];
-        for (uint32_t k = 0; k < t->nsucc; k++)
-            if (--deg[g->succ[t->firsts + k]] == 0)
-                order[tail++] = g->succ[t->firsts + k];
-    }
-    if (tail == g->n) {
-        free(deg);
-        return 0;
-    }
-    /* Walk back along unfinished predecessors until a task repeats: that is a cycle. */
-    uint32_t v = 0;
-    while (deg[v] == 0)
-        v++;
-    for (uint32_t steps = 0; steps < g->n; steps++) {
-        const struct task *t = &g->t[v];
-        for (uint32_t k = 0; k < t->npred; k++)
-            if (deg[g->pred[t->first + k]] != 0) {
-                v = g->pred[t->first + k];
-                break;
-            }
-    }
-    char path[256];
-    int len = snprintf(path, sizeof path, "%" PRIu32, v);
-    uint32_t u = v;
-    do {
-        const struct task *t = &g->t[u];
-        for (uint32_t k = 0; k < t->npred; k++)
-            if (deg[g->pred[t->first + k]] != 0) {
-                u = g->pred[t->first + k];
-                break;
-            }
-        if (len < (int)sizeof path - 16)
-            len += snprintf(path + len, sizeof path - (size_t)len, " <- %" PRIu32, u);
-    } while (u != v);
-    free(deg);
-    return imp_fail(b, g->t[v].line, "cycle in the task graph: task %s (each waits for the next)",
-                    path);
+            e[ne++] = (struct sim_dag_edge){ .from = g->pred[g->t[i].first + k], .to = i };
+    int rc = imp_dag_order(b, g->n, e, ne, SIM_DAG_KEEP_SORTED, order, "task graph", task_name,
+                           g);
+    free(e);
+    return rc;
 }
 
 /* Add the processes in topological order. */

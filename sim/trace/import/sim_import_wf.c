@@ -486,50 +486,24 @@ static int load_tasks(struct imp_builder *b, struct wgraph *g, const cJSON *root
     return 0;
 }
 
+static uint64_t task_name(const void *ctx, uint32_t i, char *buf, size_t len)
+{
+    const struct wtask *t = &((const struct wgraph *)ctx)->t[i];
+    snprintf(buf, len, "'%.60s'", t->id);
+    return t->line;
+}
+
 /* Kahn's order (ready tasks in file order); a cycle is an error naming its tasks. */
 static int topo(struct imp_builder *b, struct wgraph *g, uint32_t *order)
 {
-    uint32_t *deg = malloc((g->n + 1) * sizeof *deg);
-    if (deg == NULL)
+    struct sim_dag_edge *e = malloc((g->nedges + 1) * sizeof *e);
+    if (e == NULL)
         return imp_fail(b, 0, "out of memory");
-    uint32_t head = 0, tail = 0;
-    for (uint32_t i = 0; i < g->n; i++)
-        if ((deg[i] = g->t[i].npar) == 0)
-            order[tail++] = i;
-    while (head < tail) {
-        const struct wtask *t = &g->t[order[head++]];
-        for (uint32_t k = 0; k < t->nchild; k++)
-            if (--deg[g->chl[t->firstc + k]] == 0)
-                order[tail++] = g->chl[t->firstc + k];
-    }
-    if (tail == g->n) {
-        free(deg);
-        return 0;
-    }
-    uint32_t v = 0;
-    while (deg[v] == 0)
-        v++;
-    for (uint32_t steps = 0; steps <= g->n; steps++)   /* walk into the cycle itself */
-        for (uint32_t k = 0; k < g->t[v].npar; k++)
-            if (deg[g->par[g->t[v].firstp + k]] != 0) {
-                v = g->par[g->t[v].firstp + k];
-                break;
-            }
-    char path[400];
-    int len = snprintf(path, sizeof path, "'%s'", g->t[v].id);
-    uint32_t u = v;
-    do {
-        for (uint32_t k = 0; k < g->t[u].npar; k++)
-            if (deg[g->par[g->t[u].firstp + k]] != 0) {
-                u = g->par[g->t[u].firstp + k];
-                break;
-            }
-        if (len < (int)sizeof path - 80)
-            len += snprintf(path + len, sizeof path - (size_t)len, " <- '%.60s'", g->t[u].id);
-    } while (u != v);
-    free(deg);
-    return imp_fail(b, g->t[v].line, "cycle in the workflow: task %s (each waits for the next)",
-                    path);
+    for (size_t k = 0; k < g->nedges; k++)
+        e[k] = (struct sim_dag_edge){ .from = g->edges[k].p, .to = g->edges[k].c };
+    int rc = imp_dag_order(b, g->n, e, g->nedges, 0, order, "workflow", task_name, g);
+    free(e);
+    return rc;
 }
 
 static int phase(struct imp_builder *b, long idx, unsigned kind, uint64_t arg)
