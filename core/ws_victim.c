@@ -1,5 +1,8 @@
-/* ws_victim.c: the registry of victim strategies and helpers they share. */
+/* ws_victim.c: the registry of victim strategies and helpers they share. Adding a strategy is
+ * one file (ws_victim_NAME.c defining ws_victim_NAME) and one line below; the command line's
+ * help texts and errors, `compare --strategy all` and the tests find it here. */
 #include "core/ws_victim.h"
+#include "core/ws_sched_int.h"
 
 #include <string.h>
 
@@ -11,8 +14,12 @@ extern const struct ws_victim_ops ws_victim_locality;
 extern const struct ws_victim_ops ws_victim_pe;
 
 static const struct ws_victim_ops *const registry[] = {
-    &ws_victim_random, &ws_victim_ring, &ws_victim_load,
-    &ws_victim_p2c, &ws_victim_locality, &ws_victim_pe,
+    &ws_victim_random,
+    &ws_victim_ring,
+    &ws_victim_load,
+    &ws_victim_p2c,
+    &ws_victim_locality,
+    &ws_victim_pe,
 };
 
 #define NREG (sizeof(registry) / sizeof(registry[0]))
@@ -33,6 +40,22 @@ size_t ws_victim_count(void)
 const struct ws_victim_ops *ws_victim_get(size_t i)
 {
     return i < NREG ? registry[i] : NULL;
+}
+
+bool ws_victim_reads(const struct ws_victim_ops *v, const char *param)
+{
+    for (const char *const *p = v->params; p != NULL && *p != NULL; p++)
+        if (strcmp(*p, param) == 0)
+            return true;
+    return false;
+}
+
+const struct ws_victim_ops *ws_victim_param_owner(const char *param)
+{
+    for (size_t i = 0; i < NREG; i++)
+        if (ws_victim_reads(registry[i], param))
+            return registry[i];
+    return NULL;
 }
 
 uint32_t ws_victim_random_other(struct ws_sched *s, uint32_t thief)

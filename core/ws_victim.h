@@ -13,9 +13,15 @@
 
 #include <stddef.h>
 
+/* One strategy. The registry (ws_victim.c) is the only list of strategies: help texts, error
+ * messages, `compare --strategy all` and the test loops all read it. */
 struct ws_victim_ops {
     const char *name;
-    const char *summary;
+    const char *summary;             /* one line for help texts */
+    /* Names of the struct ws_params fields this strategy alone reads (p2c: p2c_choices), ending
+     * with NULL; NULL when it reads none. A front end shows them in --help and warns when one is
+     * set for a strategy that does not read it. */
+    const char *const *params;
     /* Victim for attempt `attempt` of thief's idle round: a core != thief, or WS_CORE_NONE
      * when the strategy has no candidate (the round ends). Thief's thread only. */
     uint32_t (*select)(struct ws_sched *s, uint32_t thief, uint32_t attempt);
@@ -23,7 +29,12 @@ struct ws_victim_ops {
 
 const struct ws_victim_ops *ws_victim_find(const char *name);  /* NULL if unknown */
 size_t ws_victim_count(void);
-const struct ws_victim_ops *ws_victim_get(size_t i);           /* i < count */
+const struct ws_victim_ops *ws_victim_get(size_t i);           /* NULL if i >= count */
+/* True if strategy v declares parameter `param` in its params list. */
+bool ws_victim_reads(const struct ws_victim_ops *v, const char *param);
+/* The first strategy that declares `param`, or NULL for a parameter no strategy declares (one
+ * that applies whatever the strategy). */
+const struct ws_victim_ops *ws_victim_param_owner(const char *param);
 
 /* Helpers shared by the strategies. */
 uint32_t ws_victim_random_other(struct ws_sched *s, uint32_t thief); /* uniform, != thief */

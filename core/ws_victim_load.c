@@ -9,5 +9,7 @@ static uint32_t select_load(struct ws_sched *s, uint32_t thief, uint32_t attempt
 }
 
 const struct ws_victim_ops ws_victim_load = {
-    "load", "the busiest core by weighted queue load", select_load,
+    .name = "load",
+    .summary = "the busiest core by weighted queue load",
+    .select = select_load,
 };

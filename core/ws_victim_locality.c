@@ -4,6 +4,7 @@
  * thousand-core machines. A steal thus crosses a NUMA boundary only when no nearer core has
  * anything to give. */
 #include "core/ws_victim.h"
+#include "core/ws_sched_int.h"
 
 #define LEVEL_SAMPLE 16
 
@@ -35,6 +36,7 @@ static uint32_t select_locality(struct ws_sched *s, uint32_t thief, uint32_t att
 }
 
 const struct ws_victim_ops ws_victim_locality = {
-    "locality", "same cluster, then same NUMA node, then the nearest remote node",
-    select_locality,
+    .name = "locality",
+    .summary = "same cluster, then same NUMA node, then the nearest remote node",
+    .select = select_locality,
 };

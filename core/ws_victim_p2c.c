@@ -1,6 +1,7 @@
 /* ws_victim_p2c.c: `p2c`: power of d choices: the more loaded of d random other cores
  * (Mitzenmacher), d = p2c_choices. Near the busiest at O(d) cost. */
 #include "core/ws_victim.h"
+#include "core/ws_sched_int.h"
 #include "core/ws_atomic.h"
 
 static uint32_t select_p2c(struct ws_sched *s, uint32_t thief, uint32_t attempt)
@@ -20,6 +21,11 @@ static uint32_t select_p2c(struct ws_sched *s, uint32_t thief, uint32_t attempt)
     return best;
 }
 
+static const char *const p2c_params[] = { "p2c_choices", NULL };
+
 const struct ws_victim_ops ws_victim_p2c = {
-    "p2c", "the more loaded of d random cores (power of d choices)", select_p2c,
+    .name = "p2c",
+    .summary = "the more loaded of d random cores (power of d choices)",
+    .params = p2c_params,
+    .select = select_p2c,
 };

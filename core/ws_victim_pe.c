@@ -5,6 +5,7 @@
  * it steals nothing (that P-core will), and otherwise it prefers other E-cores' queues and only
  * then P-cores'. On machines with one kind it behaves like `load`. */
 #include "core/ws_victim.h"
+#include "core/ws_sched_int.h"
 
 static bool some_idle_p_core(const struct ws_sched *s)
 {
@@ -30,5 +31,7 @@ static uint32_t select_pe(struct ws_sched *s, uint32_t thief, uint32_t attempt)
 }
 
 const struct ws_victim_ops ws_victim_pe = {
-    "pe", "P-cores steal from E-cores first; E-cores leave work to idle P-cores", select_pe,
+    .name = "pe",
+    .summary = "P-cores steal from E-cores first; E-cores leave work to idle P-cores",
+    .select = select_pe,
 };

@@ -9,5 +9,7 @@ static uint32_t select_random(struct ws_sched *s, uint32_t thief, uint32_t attem
 }
 
 const struct ws_victim_ops ws_victim_random = {
-    "random", "a uniformly random other core", select_random,
+    .name = "random",
+    .summary = "a uniformly random other core",
+    .select = select_random,
 };

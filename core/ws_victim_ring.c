@@ -1,6 +1,7 @@
 /* ws_victim_ring.c: `ring`: BEAM's try_steal_task order: the run queues above the thief's
  * index, upwards and wrapping around, the first ones that have work to spare. */
 #include "core/ws_victim.h"
+#include "core/ws_sched_int.h"
 
 static uint32_t select_ring(struct ws_sched *s, uint32_t thief, uint32_t attempt)
 {
@@ -20,5 +21,7 @@ static uint32_t select_ring(struct ws_sched *s, uint32_t thief, uint32_t attempt
 }
 
 const struct ws_victim_ops ws_victim_ring = {
-    "ring", "next core upwards with work (BEAM's try_steal_task order)", select_ring,
+    .name = "ring",
+    .summary = "next core upwards with work (BEAM's try_steal_task order)",
+    .select = select_ring,
 };

@@ -43,4 +43,21 @@ struct option;
 int sim_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                    const struct option *longopts);
 
+/* Strategies, all read from the registry of core/ws_victim.c (cli_strategy.c). */
+/* The "strategies" section of a --help text: name, summary and the parameters each reads. */
+void sim_cli_strategies_help(FILE *f);
+/* Every strategy's name, one per line (schedlab --list-strategies). */
+void sim_cli_list_strategies(FILE *f);
+/* 0 if name is a strategy; otherwise the usage error naming every strategy (SIM_EXIT_USAGE). */
+int sim_cli_check_strategy(const char *cmd, const char *name);
+/* Warn on stderr when the parameter of `name=value` belongs to a strategy that is none of the
+ * n strategies that will run (it would have no effect). Parameters of all strategies: silent. */
+void sim_cli_strategy_param_note(const char *cmd, const char *const *strategies, size_t n,
+                                 const char *assignment);
+/* The same for every parameter of p that differs from its default, strategy being the one that
+ * runs. */
+struct ws_params;
+void sim_cli_strategy_params_check(const char *cmd, const char *strategy,
+                                   const struct ws_params *p);
+
 #endif

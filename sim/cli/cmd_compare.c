@@ -52,8 +52,8 @@ static int add_strategies(struct lists *l, char *arg)
             for (size_t i = 0; i < ws_victim_count(); i++)
                 if (add(l->strats, &l->nstrats, ws_victim_get(i)->name) != 0)
                     return -1;
-        } else if (ws_victim_find(s) == NULL) {
-            return sim_cli_usage_error("compare", "unknown strategy '%s'", s);
+        } else if (sim_cli_check_strategy("compare", s) != 0) {
+            return -1;
         } else if (add(l->strats, &l->nstrats, s) != 0) {
             return -1;
         }
@@ -284,6 +284,8 @@ int sim_cmd_compare(int argc, char **argv)
     };
     if (sim_compare_psets(l.params, l.nparams, &spec.psets, &spec.npsets, err, sizeof err) != 0)
         return sim_cli_usage_error("compare", "%s", err);
+    for (size_t i = 0; i < l.nparams; i++)
+        sim_cli_strategy_param_note("compare", l.strats, l.nstrats, l.params[i]);
     size_t n = 0;
     struct sim_job *jobs = sim_compare_jobs(&spec, &n);
     int rc = SIM_EXIT_FAIL;

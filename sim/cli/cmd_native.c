@@ -152,6 +152,9 @@ static int parse(int argc, char **argv, struct nat_run_opts *o, bool *json)
                                              "trace)");
     if (optind + 1 < argc)
         return sim_cli_usage_error("native", "unexpected argument '%s'", argv[optind + 1]);
+    if (sim_cli_check_strategy("native", o->strategy) != 0)
+        return SIM_EXIT_USAGE;
+    sim_cli_strategy_params_check("native", o->strategy, &o->params);
     o->workload = argv[optind];
     return SIM_EXIT_OK;
 }

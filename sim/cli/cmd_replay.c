@@ -1,6 +1,5 @@
 /* cmd_replay.c: `schedlab replay TRACE`: simulate one trace on one machine with one strategy,
  * store the run in SQLite and print its summary. */
-#include "core/ws_victim.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
 #include "sim/run/sim_run.h"
@@ -118,9 +117,9 @@ int sim_cmd_replay(int argc, char **argv)
     if (optind + 1 < argc)
         return sim_cli_usage_error("replay", "unexpected argument '%s'", argv[optind + 1]);
     o.trace = argv[optind];
-    if (ws_victim_find(o.strategy) == NULL)
-        return sim_cli_usage_error("replay", "unknown strategy '%s' (random, ring, load, p2c, "
-                                             "locality, pe)", o.strategy);
+    if (sim_cli_check_strategy("replay", o.strategy) != 0)
+        return SIM_EXIT_USAGE;
+    sim_cli_strategy_params_check("replay", o.strategy, &o.params);
     o.progress = isatty(STDERR_FILENO);
     o.stopped = &interrupted;
     signal(SIGINT, on_sigint);

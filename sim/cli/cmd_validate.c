@@ -122,6 +122,9 @@ int sim_cmd_validate(int argc, char **argv)
                                                "a trace)");
     if (optind + 1 < argc)
         return sim_cli_usage_error("validate", "unexpected argument '%s'", argv[optind + 1]);
+    if (sim_cli_check_strategy("validate", o.strategy) != 0)
+        return SIM_EXIT_USAGE;
+    sim_cli_strategy_params_check("validate", o.strategy, &o.params);
     o.workload = argv[optind];
     o.stopped = &interrupted;
     signal(SIGINT, on_sigint);

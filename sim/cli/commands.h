@@ -85,13 +85,7 @@ int sim_cmd_replay(int argc, char **argv);
     "\n" \
     "options:\n" \
     "  -t, --topology T   preset name, JSON file or synth:SPEC (default m1)\n" \
-    "  -s, --strategy S   victim strategy (default locality):\n" \
-    "                       random    a uniformly random other core\n" \
-    "                       ring      next core upwards with work (BEAM's order)\n" \
-    "                       load      the busiest core by weighted queue load\n" \
-    "                       p2c       the more loaded of d random cores\n" \
-    "                       locality  same cluster, then NUMA node, then remote\n" \
-    "                       pe        P-cores steal from E-cores first\n" \
+    "  -s, --strategy S   victim strategy (default locality; every one is listed below)\n" \
     "      --seed N       seed of every random choice (default 1)\n" \
     "      --db FILE      database (default results/schedlab.db); --no-db stores nothing\n" \
     "  -p, --param k=v    set a parameter (repeatable); migration_policy=conservative|\n" \
@@ -121,7 +115,8 @@ int sim_cmd_compare(int argc, char **argv);
     "\n" \
     "options:\n" \
     "  -t, --topology T   machine (repeatable; default m1)\n" \
-    "  -s, --strategy S   strategies, comma-separated or repeated, or all (default all)\n" \
+    "  -s, --strategy S   strategies, comma-separated or repeated, or all (default all;\n" \
+    "                     every one is listed below)\n" \
     "  -n, --seeds N      seeds per configuration (default 3)\n" \
     "  -p, --param k=v    a parameter; k=v1,v2,... sweeps it (the cross product of all sweeps)\n" \
     "  -j, --jobs N       worker processes (default: the number of CPUs)\n" \
@@ -180,7 +175,7 @@ int sim_cmd_native(int argc, char **argv);
     "\n" \
     "options:\n" \
     "  -n, --threads N    workers (default: every core of this machine)\n" \
-    "  -s, --strategy S   victim strategy (default locality): random ring load p2c locality pe\n" \
+    "  -s, --strategy S   victim strategy (default locality; every one is listed below)\n" \
     "      --binding B    none (not pinned), static (default: one per physical core first),\n" \
     "                     pcores (P-cores first)\n" \
     "      --seed N       seed of the per-worker generators (default 1)\n" \

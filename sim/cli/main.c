@@ -9,7 +9,7 @@ static void print_overview(FILE *f)
     fprintf(f, "schedlab %s: BEAM-style multi-core scheduling research tool\n\n", sim_version);
     fprintf(f, "usage: schedlab COMMAND [ARGS...]\n"
                "       schedlab COMMAND --help\n"
-               "       schedlab --help | --version\n\ncommands:\n");
+               "       schedlab --help | --version | --list-strategies\n\ncommands:\n");
     for (const struct sim_cmd *c = sim_commands; c->name != NULL; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
 }
@@ -25,6 +25,10 @@ int main(int argc, char **argv)
         print_overview(stdout);
         return SIM_EXIT_OK;
     }
+    if (strcmp(name, "--list-strategies") == 0) {
+        sim_cli_list_strategies(stdout);   /* one name per line, for scripts */
+        return SIM_EXIT_OK;
+    }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
         printf("schedlab %s\n", sim_version);
         return SIM_EXIT_OK;
@@ -34,6 +38,8 @@ int main(int argc, char **argv)
             continue;
         if (sim_cli_wants_help(argc - 1, argv + 1)) {
             fputs(c->usage, stdout);
+            if (strstr(c->usage, "--strategy") != NULL)
+                sim_cli_strategies_help(stdout);   /* the registry's strategies */
             if (strstr(c->usage, "--param") != NULL)
                 sim_params_help(stdout);   /* every parameter with its default and range */
             return SIM_EXIT_OK;

@@ -2,6 +2,7 @@
  * workers with every victim strategy (fast path and through ws_sched), strict and preferred
  * affinity honoured per process, trace replay with messages, timers and late roots, deadlocks
  * and bad traces reported, and the topology a binding builds. */
+#include "core/ws_victim.h"
 #include "native/nat_run.h"
 #include "native/nat_work.h"
 
@@ -10,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *strategies[] = { "random", "ring", "load", "p2c", "locality", "pe" };
 
 static struct nat_run_opts opts(const char *workload, uint32_t threads, const char *strategy)
 {
@@ -38,10 +38,10 @@ Test(native, exact_answers_every_strategy_1_and_2_threads)
 {
     const char *work[] = { "fib:18", "nqueens:8", "uts:default" };
     const uint64_t answer[] = { 2584, 92, 1732 };
-    for (size_t s = 0; s < sizeof strategies / sizeof *strategies; s++)
+    for (size_t s = 0; s < ws_victim_count(); s++)   /* every registered strategy */
         for (uint32_t t = 1; t <= 2; t++)
             for (size_t k = 0; k < 3; k++) {
-                struct nat_run_opts o = opts(work[k], t, strategies[s]);
+                struct nat_run_opts o = opts(work[k], t, ws_victim_get(s)->name);
                 struct nat_run_result r;
                 run_ok(&o, &r);
                 cr_assert_eq(r.tally, answer[k], "%s: %llu", work[k],
@@ -65,8 +65,8 @@ Test(native, fib_processes_and_messages)
 
 Test(native, through_ws_sched_only)
 {
-    for (size_t s = 0; s < sizeof strategies / sizeof *strategies; s++) {
-        struct nat_run_opts o = opts("fib:16", 2, strategies[s]);
+    for (size_t s = 0; s < ws_victim_count(); s++)   /* every registered strategy */ {
+        struct nat_run_opts o = opts("fib:16", 2, ws_victim_get(s)->name);
         o.slow = true;
         struct nat_run_result r;
         run_ok(&o, &r);

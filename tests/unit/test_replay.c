@@ -1,6 +1,7 @@
 /* test_replay.c: whole replays through sim_run_replay: exact process counts, determinism of
  * the stored rows, consistency of the metrics tables, and bad inputs that must leave the
  * database unchanged. */
+#include "core/ws_victim.h"
 #include "sim/run/sim_run.h"
 
 #include <criterion/criterion.h>
@@ -10,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *strategies[] = { "random", "ring", "load", "p2c", "locality", "pe" };
 
 static void tmp_path(char *buf, size_t len, const char *name)
 {
@@ -76,12 +76,13 @@ static char *dump(sqlite3 *db, const char *table, int64_t run)
 
 Test(replay, fib_runs_exactly_2F_minus_1_processes_on_every_strategy, .timeout = 120)
 {
-    for (size_t i = 0; i < 6; i++) {
-        struct sim_run_opts o = opts("fib:15", "m1", strategies[i], NULL);
+    for (size_t i = 0; i < ws_victim_count(); i++) {        /* every registered strategy */
+        const char *name = ws_victim_get(i)->name;
+        struct sim_run_opts o = opts("fib:15", "m1", name, NULL);
         struct sim_run_result r;
         char err[512];
-        cr_assert_eq(replay(&o, &r, err, sizeof err), 0, "%s: %s", strategies[i], err);
-        cr_assert_eq(r.summary.processes, 1973, "%s: 2*F(16)-1", strategies[i]);
+        cr_assert_eq(replay(&o, &r, err, sizeof err), 0, "%s: %s", name, err);
+        cr_assert_eq(r.summary.processes, 1973, "%s: 2*F(16)-1", name);
         cr_assert_eq(r.summary.messages, 1972);
         cr_assert_str_eq(r.tally_name, "result");
         cr_assert_eq(r.tally, 610, "fib(15)");
@@ -141,8 +142,9 @@ Test(replay, summary_core_stats_and_steal_matrix_agree, .timeout = 120)
 {
     char path[256], err[512], sql[512];
     tmp_path(path, sizeof path, "consistency.db");
-    for (size_t i = 0; i < 6; i++) {
-        struct sim_run_opts o = opts("fib:16", "epyc7r13-2s", strategies[i], path);
+    for (size_t i = 0; i < ws_victim_count(); i++) {        /* every registered strategy */
+        const char *name = ws_victim_get(i)->name;
+        struct sim_run_opts o = opts("fib:16", "epyc7r13-2s", name, path);
         o.params.min_steal_queue = 1;
         o.params.imbalance_threshold = 0;
         struct sim_run_result r;
@@ -152,13 +154,13 @@ Test(replay, summary_core_stats_and_steal_matrix_agree, .timeout = 120)
 #define Q(...) (snprintf(sql, sizeof sql, __VA_ARGS__), q1(db, sql))
         int64_t run = r.run_id;
         int64_t steals = Q("SELECT steals FROM run_summary WHERE run_id=%lld", (long long)run);
-        cr_assert_gt(steals, 0, "%s: the run must steal", strategies[i]);
+        cr_assert_gt(steals, 0, "%s: the run must steal", name);
         cr_assert_eq(steals, Q("SELECT SUM(steals_in) FROM core_stats WHERE run_id=%lld",
-                               (long long)run), "%s", strategies[i]);
+                               (long long)run), "%s", name);
         cr_assert_eq(steals, Q("SELECT SUM(steals_out) FROM core_stats WHERE run_id=%lld",
-                               (long long)run), "%s", strategies[i]);
+                               (long long)run), "%s", name);
         cr_assert_eq(steals, Q("SELECT SUM(count) FROM steal_matrix WHERE run_id=%lld",
-                               (long long)run), "%s", strategies[i]);
+                               (long long)run), "%s", name);
         cr_assert_eq(Q("SELECT steal_attempts FROM run_summary WHERE run_id=%lld", (long long)run),
                      Q("SELECT SUM(steal_attempts) FROM core_stats WHERE run_id=%lld",
                        (long long)run));
