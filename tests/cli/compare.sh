@@ -1,13 +1,7 @@
 #!/usr/bin/env bash
 # compare, sweeps, interruption, and the plan -> GNU parallel -> merge path against a direct
 # compare. Uses $SCHEDLAB (the binary) and the sqlite3 shell.
-set -u
-S=${SCHEDLAB:-build/schedlab}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 q() { sqlite3 "$1" "$2"; }
 
 # 1. The cross product: 2 traces x 2 topologies x 2 strategies x 1 sweep of 2 values x 2 seeds.
@@ -29,7 +23,12 @@ for key in '"groups"' '"makespan_ns":{"mean"' '"ci95"' '"vs_best"' '"lower_bound
   grep -q "$key" "$T/j.json" && ok "json has $key" || bad "json lacks $key"
 done
 n=$(grep -o '"strategy"' "$T/j.json" | wc -l)
-[ "$n" = 6 ] && ok "all = 6 strategies" || bad "all gave $n strategies"
+want=$("$S" --list-strategies | wc -l)
+[ "$want" -ge 6 ] || bad "--list-strategies names $want strategies"
+[ "$n" = "$want" ] && ok "all = $want strategies" || bad "all gave $n strategies, not $want"
+for st in $("$S" --list-strategies); do
+  grep -q "\"strategy\":\"$st\"" "$T/j.json" || bad "all lacks strategy $st"
+done
 
 # 3. Bad input: exit 2 for usage errors, nothing run.
 "$S" compare fib:8 -s telepathy --db "$T/b.db" 2>"$T/err.txt"; rc=$?
@@ -72,5 +71,4 @@ full=$(q "$T/i.db" "SELECT COUNT(*) FROM runs r WHERE EXISTS (SELECT 1 FROM run_
 [ "$runs" -lt 120 ] && ok "stopped early ($runs of 120 runs)" || bad "it did not stop ($runs runs)"
 [ "$runs" = "$full" ] && ok "all $runs stored runs are complete" || bad "$runs runs, $full complete"
 
-echo "$fails failed"
-[ $fails = 0 ]
+finish compare.sh

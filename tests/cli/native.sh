@@ -5,15 +5,9 @@
 # replayed natively; usage errors exit 2 and failed runs exit 1 without rows; validate reports
 # native, simulated and relative error per metric; bench forkjoin prints the native and peer
 # keys (small sizes). About 3 s.
-set -u
-S=${SCHEDLAB:?SCHEDLAB must name the schedlab binary}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-keys() { grep -o '"[A-Za-z0-9_]*":' | sort -u; }
-# num KEY JSON: the number after "KEY": in a one-line JSON object.
-num() { grep -o "\"$1\":[-0-9.e+]*" <<<"$2" | head -1 | cut -d: -f2; }
+. "$(dirname "$0")/lib.sh"
+keys() { json_keys; }
+num() { json_num "$@"; }
 
 # 1. The keys of replay --json, and the answers, on 1 and 2 workers.
 r=$("$S" replay fib:12 --topology synth:p=2 --no-db --json) || fail "replay fib:12"
@@ -31,7 +25,7 @@ for t in 1 2; do
 done
 
 # 2. Stored: mode native, one core_stats row per worker, the native settings in params.
-db=$tmp/runs.db
+db=$T/runs.db
 out=$("$S" native nqueens:7 --threads 2 --db "$db" --json) || fail "native --db"
 id=$(num run_id "$out")
 [ "$(sqlite3 "$db" "SELECT mode FROM runs WHERE id = $id")" = native ] || fail "mode is not native"
@@ -48,8 +42,8 @@ id=$(num run_id "$out")
   fail "core 0 ran processes of a root bound to core 1"
 
 # 4. A trace replayed natively: every process completes, messages counted.
-"$S" trace gen ring:procs=4,rounds=5,work=1000 -o "$tmp/ring.jsonl" >/dev/null 2>&1 || fail "trace gen"
-out=$("$S" native "$tmp/ring.jsonl" --threads 2 --scale 0.5 --no-db --json) || fail "native ring"
+"$S" trace gen ring:procs=4,rounds=5,work=1000 -o "$T/ring.jsonl" >/dev/null 2>&1 || fail "trace gen"
+out=$("$S" native "$T/ring.jsonl" --threads 2 --scale 0.5 --no-db --json) || fail "native ring"
 [ "$(num processes "$out")" = 4 ] || fail "ring: processes is not 4: $out"
 [ "$(num messages "$out")" = 20 ] || fail "ring: messages is not 20: $out"
 
@@ -58,10 +52,11 @@ before=$(sqlite3 "$db" "SELECT COUNT(*) FROM runs")
 "$S" native fib:10 --threads 0 2>/dev/null; [ $? = 2 ] || fail "--threads 0 does not exit 2"
 "$S" native fib:10 --binding sideways 2>/dev/null; [ $? = 2 ] || fail "--binding sideways: not 2"
 "$S" native 2>/dev/null; [ $? = 2 ] || fail "no workload does not exit 2"
-"$S" native fib:10 --strategy nosuch --db "$db" 2>/dev/null; [ $? = 1 ] || fail "unknown strategy: not 1"
+expect_stderr 2 "unknown strategy 'nosuch' (one of: $("$S" --list-strategies | paste -sd, - | sed 's/,/, /g'))" \
+  "$S" native fib:10 --strategy nosuch --db "$db"
 printf '%s\n' '{"format":"schedlab-trace","version":1}' \
-  '{"id":0,"spawn":0,"phases":[["recv"]]}' >"$tmp/stuck.jsonl"
-err=$("$S" native "$tmp/stuck.jsonl" --db "$db" 2>&1 >/dev/null); rc=$?
+  '{"id":0,"spawn":0,"phases":[["recv"]]}' >"$T/stuck.jsonl"
+err=$("$S" native "$T/stuck.jsonl" --db "$db" 2>&1 >/dev/null); rc=$?
 [ $rc = 1 ] || fail "a deadlocked trace exits $rc, not 1"
 grep -q deadlock <<<"$err" || fail "no deadlock message: $err"
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM runs")" = "$before" ] || fail "a failed run left rows"
@@ -91,5 +86,4 @@ else
   echo "native.sh: peers not built next to $S; their keys not checked"
 fi
 
-[ "$fails" -eq 0 ] || { echo "native.sh: $fails failure(s)"; exit 1; }
-echo "native.sh: ok"
+finish native.sh

@@ -3,23 +3,7 @@
 # by real replays, data files that agree with sqlite3 queries, index.html, the default output
 # folder and experiment, a PATH without gnuplot (data still written, exit 0, install hint), and
 # clear errors for a bad experiment id or database.
-set -u
-S=${SCHEDLAB:?SCHEDLAB must name the schedlab binary}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect_exit CODE CMD...: runs CMD, stdout -> $T/out, stderr -> $T/err, checks the exit status.
-expect_exit() {
-  local want=$1; shift
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "'$*' exited $got, want $want; stderr: $(head -c 400 "$T/err")"
-}
-
-has() { grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(head -c 300 "$1")"; }
+. "$(dirname "$0")/lib.sh"
 sql() { sqlite3 "$DB" "$1"; }
 # data rows (not comments, not blank) of block $2 (0-based) of .dat file $1; blocks are
 # separated by two blank lines
@@ -117,8 +101,4 @@ expect_exit 2 "$S" plot --db "$DB" stray
 expect_exit 0 "$S" plot --help
 has "$T/out" "apt-get install gnuplot-nox"
 
-if [ "$fails" -ne 0 ]; then
-  echo "plot.sh: $fails failure(s)"
-  exit 1
-fi
-echo "plot.sh: ok"
+finish plot.sh

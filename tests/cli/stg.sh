@@ -5,25 +5,10 @@
 # with options, direct replay of a .stg file, and bad files (cycle, missing predecessor,
 # truncated) failing with file and line and writing nothing. The full Graham-bound sweep is
 # tests/validate/stg_bounds.c.
-set -u
-S=${SCHEDLAB:?SCHEDLAB must name the schedlab binary}
+. "$(dirname "$0")/lib.sh"
 SHARED=${SCHEDLAB_SHARED:-../shared}
 G=$SHARED/traces/stg
 D=tests/data/stg
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-expect_exit() {
-  local want=$1; shift
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "'$*' exited $got, want $want; stderr: $(head -c 400 "$T/err")"
-}
-
-has() { grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(head -c 400 "$1")"; }
 
 field() { awk -v k="$2" '$0 ~ "^" k {print $(NF-1); exit}' "$1"; }   # "critical path  N ns" -> N
 
@@ -69,8 +54,7 @@ has "$T/out" '"makespan_ns":128000,'
 
 if [ ! -d "$G/50" ]; then
   echo
-  echo "*** SKIPPED the STG data checks: $G/50 is missing (set SCHEDLAB_SHARED) ***" |
-    tee -a "${TEST_SKIP_FILE:-/dev/null}"
+  skip_check "the STG data checks: $G/50 is missing (set SCHEDLAB_SHARED)"
   echo
 else
   # ---- CP Length and edge counts of a sample (every graph: tests/validate/stg_bounds) ----
@@ -90,7 +74,7 @@ else
   done
   # rand0015 on 2 cores: bound max(CP, W/2) = 262 but the proven optimum is 264
   f=$G/50/rand0015.stg
-  for st in random ring load p2c locality pe; do
+  for st in $("$S" --list-strategies); do
     expect_exit 0 "$S" replay "$f" --topology synth:p=2 --strategy $st --zero-overheads \
       --no-preempt --no-db --json
     mk=$(sed -n 's/.*"makespan_ns":\([0-9]*\),.*/\1/p' "$T/out")
@@ -99,9 +83,4 @@ else
   echo "stg.sh: CP Length and edges of $n graphs"
 fi
 
-if [ $fails -eq 0 ]; then
-  echo "stg.sh: ok"
-else
-  echo "stg.sh: $fails FAILED"
-  exit 1
-fi
+finish stg.sh

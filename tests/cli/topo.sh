@@ -1,23 +1,7 @@
 #!/usr/bin/env bash
 # topo.sh: end-to-end checks of `schedlab topo`: list, show (text and JSON), detect, validate,
 # and refusals that name the file, line and field with a non-zero exit.
-set -u
-S=${SCHEDLAB:?SCHEDLAB must name the schedlab binary}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect_exit CODE CMD...: runs CMD, stdout -> $T/out, stderr -> $T/err, checks the exit status.
-expect_exit() {
-  local want=$1; shift
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "'$*' exited $got, want $want; stderr: $(head -c 300 "$T/err")"
-}
-
-has() { grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(head -c 300 "$1")"; }
+. "$(dirname "$0")/lib.sh"
 
 # list names every required preset
 expect_exit 0 "$S" topo list
@@ -77,5 +61,4 @@ expect_exit 2 "$S" topo show
 expect_exit 2 "$S" topo frobnicate
 expect_exit 2 "$S" topo list -o x.json
 
-[ $fails -eq 0 ] && echo "topo.sh: all checks passed"
-exit $((fails > 0))
+finish topo.sh

@@ -2,22 +2,7 @@
 # trace.sh: end-to-end checks of `schedlab trace gen` and `trace stats`: the gen -> file -> stats
 # round trip gives the generator's own stats, bad files fail naming file and line, and a failed
 # gen leaves nothing behind (nor touches an existing file).
-set -u
-S=${SCHEDLAB:?SCHEDLAB must name the schedlab binary}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-expect_exit() {
-  local want=$1; shift
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "'$*' exited $got, want $want; stderr: $(head -c 300 "$T/err")"
-}
-
-has() { grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(head -c 300 "$1")"; }
+. "$(dirname "$0")/lib.sh"
 
 # stats without the lines that name the source or time it
 core_stats() { grep -vE '^(trace|canonical|checksum|walk time|result|solutions) ' "$1"; }
@@ -105,8 +90,4 @@ expect_exit 2 "$S" trace stats
 expect_exit 0 "$S" trace --help
 has "$T/out" "uts:SET"
 
-if [ "$fails" -gt 0 ]; then
-  echo "trace.sh: $fails failure(s)"
-  exit 1
-fi
-echo "trace.sh: all checks passed"
+finish trace.sh
