@@ -15,16 +15,10 @@
 #   .ftrace .perf (importers, named): schedlab replay ftrace:{} (perf:{}) --topology m1
 # replay and compare get --db DB appended: a database already holding one run, whose dump must
 # be identical afterwards.
-set -u
-S=${SCHEDLAB:-build/schedlab}
-case "$S" in /*) ;; *) S=$PWD/$S ;; esac     # the inputs run from their own folder
+. "$(dirname "$0")/lib.sh"   # S is absolute: the inputs run from their own folder
 D=$(cd "$(dirname "$0")/../bad_inputs" && pwd)
 export SCHEDLAB_TOPOLOGIES=${SCHEDLAB_TOPOLOGIES:-$(cd "$D/../../traces/topologies" && pwd)}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
 count=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 DB=$T/results.db
 if ! "$S" replay fib:5 --topology m1 --db "$DB" > /dev/null 2> "$T/setup.err"; then

@@ -7,23 +7,8 @@
 # folder (a read-only bind mount when this runs as root, chmod a-w otherwise) without creating
 # a file there, reads rows that wait in a -wal file, and leaves no empty or temporary file when
 # gnuplot fails.
-set -u
-S=${SCHEDLAB:?SCHEDLAB must name the schedlab binary}
-case "$S" in /*) ;; *) S=$PWD/$S ;; esac
-T=$(mktemp -d)
-trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"   # expect_exit writes $T/out and $T/err: out and err below
 cd "$T" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect_exit CODE CMD...: stdout -> out, stderr -> err, checks the exit status.
-expect_exit() {
-  local want=$1; shift
-  "$@" >out 2>err
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "'$*' exited $got, want $want; stderr: $(head -c 400 err)"
-}
-has() { grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(head -c 300 "$1")"; }
 no_side_files() {
   for f in "$@"; do
     for x in -wal -shm -journal; do [ -e "$f$x" ] && fail "$f$x was created"; done
@@ -178,8 +163,4 @@ empty=$(find plot-fail -type f -size 0)
 ls plot-fail | grep -q 'tmp' && fail "temporary files after gnuplot failed: $(ls plot-fail)"
 ls plot-fail/*.png 2>/dev/null && fail "images after gnuplot failed"
 
-if [ "$fails" -ne 0 ]; then
-  echo "db_hygiene.sh: $fails failure(s)"
-  exit 1
-fi
-echo "db_hygiene.sh: ok (read-only folder checked by $how)"
+finish db_hygiene.sh "read-only folder checked by $how"

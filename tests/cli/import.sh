@@ -4,24 +4,9 @@
 # trace written in all three text forms, real traces recorded on a Linux 6.x machine, the drop
 # report, imported files usable directly as TRACE, and bad inputs that fail naming file and line
 # and leave nothing written.
-set -u
-S=${SCHEDLAB:?SCHEDLAB must name the schedlab binary}
+. "$(dirname "$0")/lib.sh"
 SHARED=${SCHEDLAB_SHARED:-../shared}
 D=tests/data
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-expect_exit() {
-  local want=$1; shift
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "'$*' exited $got, want $want; stderr: $(head -c 400 "$T/err")"
-}
-
-has() { grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(head -c 400 "$1")"; }
 
 # ---- one scenario in three text forms gives one trace, phase for phase ----
 # sh(100) forks 101 and sleeps; 101 wakes "my worker"(200) (a message); 200 wakes 100 (a message),
@@ -127,8 +112,7 @@ if [ -f "$SHARED/traces/wfcommons/SUMMARY.tsv" ]; then
   expect_exit 0 "$S" replay "$f" --topology synth:p=48 --zero-overheads --no-preempt --no-db --json
   has "$T/out" '"makespan_ns":307'
 else
-  echo "*** SKIPPED the real WfCommons checks: $SHARED/traces/wfcommons is missing ***" |
-    tee -a "${TEST_SKIP_FILE:-/dev/null}"
+  skip_check "the real WfCommons checks: $SHARED/traces/wfcommons is missing"
 fi
 
 # ---- the command line ----
@@ -139,9 +123,4 @@ expect_exit 2 "$S" trace import stg foo.stg
 expect_exit 1 "$S" trace import perf "$T/missing.txt" -o "$T/x.jsonl"
 has "$T/err" "$T/missing.txt: cannot open"
 
-if [ $fails -eq 0 ]; then
-  echo "import.sh: ok"
-else
-  echo "import.sh: $fails FAILED"
-  exit 1
-fi
+finish import.sh

@@ -4,23 +4,8 @@
 # allocation of 256 threads, where a pointer kept across growth once crashed) imports and
 # replays in both text forms with exact counts; a trace spanning just under 2^53 ns imports.
 # `make test` runs it twice: with build/schedlab and with the ASan+UBSan build.
-set -u
-S=${SCHEDLAB:?SCHEDLAB must name the schedlab binary}
+. "$(dirname "$0")/lib.sh"
 N=10000
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-expect_exit() {
-  local want=$1; shift
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "'$*' exited $got, want $want; stderr: $(head -c 600 "$T/err")"
-}
-
-has() { grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(head -c 400 "$1")"; }
 
 # One CPU, one event per microsecond. Thread 1 runs from before the trace; thread i (2..n) is
 # forked by thread int(i/2) (a binary tree), runs and sleeps; then, children before parents, each
@@ -101,9 +86,4 @@ expect_exit 1 "$S" trace import ftrace "$T/longer.ftrace" -o "$T/longer.jsonl"
 has "$T/err" "longer.ftrace:2: timestamp: 9007199254740993 ns after the first event (line 1), beyond the limit of 2^53 ns"
 [ -e "$T/longer.jsonl" ] && fail "a failed import left $T/longer.jsonl"
 
-if [ $fails -eq 0 ]; then
-  echo "import_scale: all checks passed ($N threads)"
-else
-  echo "import_scale: $fails checks failed"
-  exit 1
-fi
+finish import_scale "$N threads"

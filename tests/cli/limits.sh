@@ -9,19 +9,10 @@
 # read-only for the second check); otherwise the full disk is a file-size limit (ulimit -f,
 # SIGXFSZ ignored) and the read-only database a chmod 444 file run as a user other than root
 # (LIMITS_NO_MOUNT=1 forces this path).
-set -u
-S=${SCHEDLAB:-build/schedlab}
-T=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 M=$T/mnt
 mounted=0
-cleanup() {
-  [ $mounted = 1 ] && umount "$M" 2> /dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+on_exit '[ $mounted = 1 ] && umount "$M" 2> /dev/null'
 dump() { sqlite3 "$1" .dump 2>&1 | sha1sum; }
 consistent() { [ "$(sqlite3 "$1" 'PRAGMA integrity_check' 2>&1)" = ok ]; }
 
@@ -53,8 +44,7 @@ if [ -x /usr/bin/time ]; then
     || bad "file replay peak RSS $large KB grows with the file (small: $small KB)"
   rm -f "$T"/f15.jsonl "$T"/f23.jsonl
 else
-  echo "SKIPPED: /usr/bin/time missing (Debian package time): peak-RSS checks" |
-    tee -a "${TEST_SKIP_FILE:-/dev/null}"
+  skip_check "/usr/bin/time missing (Debian package time): peak-RSS checks"
 fi
 
 # 3. A full disk: the error says so, the run is not stored, the database stays consistent.
@@ -157,5 +147,4 @@ timeout -s KILL 300 "$S" replay fib:40 --param max_events=1000000 --db "$DB" > /
 [ "$(dump "$DB")" = "$before" ] && ok "nothing stored by the capped replay" \
   || bad "the capped replay changed the database"
 
-echo "$fails failed"
-[ $fails = 0 ]
+finish limits.sh

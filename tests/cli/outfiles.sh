@@ -2,12 +2,7 @@
 # Output files given on the command line appear whole or not at all, and a target that is not
 # a regular file (a FIFO, /dev/null) is written through, never replaced by a rename: trace gen,
 # compare --plan and topo detect -o.
-set -u
-S=${SCHEDLAB:-build/schedlab}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # A FIFO stays a FIFO and its reader gets the whole trace.
 mkfifo "$T/pipe"
@@ -36,5 +31,4 @@ ls "$T" | grep -q 'huge' && bad "a failed trace gen left $(ls "$T" | grep huge)"
 [ "$(wc -l < "$T/plan.txt")" -ge 1 ] || bad "the plan has no line"
 ls "$T" | grep -q 'plan.txt.tmp' && bad "compare --plan left a temporary file"
 
-[ "$fails" -eq 0 ] && echo "outfiles: FIFO, /dev/null, failure and plan checks passed"
-exit $((fails > 0))
+finish outfiles "FIFO, /dev/null, failure and plan checks"

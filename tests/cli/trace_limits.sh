@@ -5,12 +5,7 @@
 # WfCommons file over its size limit is refused unread; a generator process too big for a file
 # is not written; and a WfCommons task with 50,000 children imports with the right counts (its
 # line lookup used to be quadratic). Uses $SCHEDLAB and /usr/bin/time (package time).
-set -u
-S=${SCHEDLAB:?SCHEDLAB must name the schedlab binary}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 # Peak memory allowed for refusing a huge input: the reader holds at most one 16 MiB line (the old
 # reader took 3 GB for the 10 M-phase line). Generous for sanitizer builds.
 MAX_KB=${TRACE_LIMITS_MAX_KB:-600000}
@@ -91,5 +86,4 @@ sed -i 's/"t49999","runtimeInSeconds":0.5/"t49999","runtimeInSeconds":-1/' "$T/f
 run 1 "fan.json:50002: task 't49999': runtimeInSeconds: want a number of seconds >= 0" \
   trace import wfcommons "$T/fan.json" -o "$T/fan2.jsonl"
 
-[ $fails = 0 ] && echo "trace_limits.sh: all checks passed"
-[ $fails = 0 ]
+finish trace_limits.sh
