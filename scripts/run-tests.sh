@@ -6,7 +6,8 @@
 #   unit       $BUILD_ROOT/tests/unit_tests (Criterion; every tests/unit/*.c)
 #   validate   build/tests/validate/* (self-checking stress programs; exit 0 = pass)
 #   tsan       the validate programs again, built with SAN=thread, with --quick
-#   cli        tests/cli/*.sh (end-to-end checks of build/schedlab; SCHEDLAB names the binary)
+#   cli        tests/cli/*.sh (end-to-end checks of build/schedlab; SCHEDLAB names the binary;
+#              lib.sh is their shared set-up, not a test)
 #   aarch64    scripts/test-aarch64.sh when present (cross-built programs under qemu)
 #   asan, fuzz see the hardening block below
 set -u
@@ -68,6 +69,7 @@ for v in $B/san-thread/tests/validate/*; do
 done
 for t in tests/cli/*.sh; do
   [ -f "$t" ] || continue
+  [ "$(basename "$t")" = lib.sh ] && continue   # the scripts' shared helpers, not a test
   run "cli/$(basename "$t" .sh)" bash "$t"
 done
 if [ -f scripts/test-aarch64.sh ]; then
