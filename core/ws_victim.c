@@ -1,26 +1,25 @@
 /* ws_victim.c: the registry of victim strategies and helpers they share. Adding a strategy is
- * one file (ws_victim_NAME.c defining ws_victim_NAME) and one line below; the command line's
- * help texts and errors, `compare --strategy all` and the tests find it here. */
+ * one file (ws_victim_NAME.c defining ws_victim_NAME) and one line X(NAME) in the registry; the
+ * command line's help texts and errors, `compare --strategy all` and the tests find it here. */
 #include "core/ws_victim.h"
 #include "core/ws_sched_int.h"
 
 #include <string.h>
 
-extern const struct ws_victim_ops ws_victim_random;
-extern const struct ws_victim_ops ws_victim_ring;
-extern const struct ws_victim_ops ws_victim_load;
-extern const struct ws_victim_ops ws_victim_p2c;
-extern const struct ws_victim_ops ws_victim_locality;
-extern const struct ws_victim_ops ws_victim_pe;
+/* The registry: one line per strategy NAME, defined as ws_victim_NAME in ws_victim_NAME.c, in
+ * the order help texts list them. */
+#define WS_VICTIM_REGISTRY(X) \
+    X(random)                 \
+    X(ring)                   \
+    X(load)                   \
+    X(p2c)                    \
+    X(locality)               \
+    X(pe)
 
-static const struct ws_victim_ops *const registry[] = {
-    &ws_victim_random,
-    &ws_victim_ring,
-    &ws_victim_load,
-    &ws_victim_p2c,
-    &ws_victim_locality,
-    &ws_victim_pe,
-};
+#define DECLARE(name) extern const struct ws_victim_ops ws_victim_##name;
+#define ENTRY(name) &ws_victim_##name,
+WS_VICTIM_REGISTRY(DECLARE)
+static const struct ws_victim_ops *const registry[] = { WS_VICTIM_REGISTRY(ENTRY) };
 
 #define NREG (sizeof(registry) / sizeof(registry[0]))
 
