@@ -122,10 +122,11 @@ bool ws_migrate_limited(const struct ws_sched *s, uint32_t to, uint64_t now)
     return pr->burst_max && pr->burst_window_ns && burst_now(s, now) >= burst_limit(s);
 }
 
-enum ws_steal_result ws_migrate_check(const struct ws_sched *s, const struct ws_proc *p,
+enum ws_steal_result ws_migrate_check(struct ws_sched *s, const struct ws_proc *p,
                                       uint32_t from, uint32_t to, uint64_t now)
 {
     const struct ws_params *pr = &s->p;
+    ws_fetch_add_relaxed(&s->cores[to].stats.mig_considered, 1);
     if (pr->migration_policy == WS_MIG_OFF)
         return WS_STEAL_COST;
     uint64_t maxm = p->max_migrations ? p->max_migrations : pr->max_migrations;
@@ -145,6 +146,16 @@ enum ws_steal_result ws_migrate_check(const struct ws_sched *s, const struct ws_
     }
     double benefit = (double)ws_migrate_benefit(s, p, from);
     return benefit > (double)cost.total * factor ? WS_STEAL_OK : WS_STEAL_COST;
+}
+
+/* a + b clamped to the int64 range (a run's sum of cost estimates never wraps). */
+static int64_t add_saturating(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
 }
 
 /* Advance a shared fixed window by one event (relaxed: limits are approximate across threads,
@@ -180,6 +191,7 @@ void ws_migrate_commit(struct ws_sched *s, struct ws_proc *p, uint32_t from, uin
      * already stretches or shrinks the remaining work. */
     struct ws_mig_cost cost;
     ws_migrate_cost(s, p, from, to, &cost);
+    c->stats.mig_cost_est_ns = add_saturating(c->stats.mig_cost_est_ns, cost.total);
     int64_t spent = cost.terms[0] + cost.terms[1] + cost.terms[2] + cost.terms[3];
     if (spent > 0)
         p->owed_ns = ws_time_add(p->owed_ns, (uint64_t)spent);

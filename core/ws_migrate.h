@@ -62,15 +62,17 @@ void ws_migrate_cost(const struct ws_sched *s, const struct ws_proc *p, uint32_t
 int64_t ws_migrate_benefit(const struct ws_sched *s, const struct ws_proc *p, uint32_t from);
 
 /* May p move from `from` to `to` at time now? WS_STEAL_OK, WS_STEAL_RATE_LIMIT or
- * WS_STEAL_COST. No side effects. */
-enum ws_steal_result ws_migrate_check(const struct ws_sched *s, const struct ws_proc *p,
+ * WS_STEAL_COST. Its only side effect: the decision is counted as one migration considered
+ * (ws_core_stats.mig_considered of `to`), the denominator of the migration success rate. */
+enum ws_steal_result ws_migrate_check(struct ws_sched *s, const struct ws_proc *p,
                                       uint32_t from, uint32_t to, uint64_t now);
 
 /* Are the limits that do not depend on the process (into core `to`, system, storm) reached? */
 bool ws_migrate_limited(const struct ws_sched *s, uint32_t to, uint64_t now);
 
-/* Record a completed move: counters of p, the windows, the thief's statistics, and the cost's
- * time terms (1)-(4) added to what p owes (ws_proc.owed_ns). */
+/* Record a completed move: counters of p, the windows, the thief's statistics (the distance
+ * class and the cost model's total estimate, summed in mig_cost_est_ns), and the cost's time
+ * terms (1)-(4) added to what p owes (ws_proc.owed_ns). */
 void ws_migrate_commit(struct ws_sched *s, struct ws_proc *p, uint32_t from, uint32_t to,
                        uint64_t now);
 

@@ -82,6 +82,11 @@ struct ws_core_stats {
     uint64_t picks[WS_PRIO_COUNT];      /* processes picked to run, by priority */
     uint64_t spawns, wakes_sent, balance_moves;
     _Atomic uint64_t steals_out;  /* processes stolen from this core by others */
+    _Atomic uint64_t mig_considered; /* migrations into this core the policy decided on: every
+                                        ws_migrate_check and every round refused by the rate
+                                        limits (atomic: a balancing core decides for others) */
+    int64_t mig_cost_est_ns;      /* sum of the cost model's total (ws_mig_cost.total, signed)
+                                     over the migrations committed into this core, saturating */
 };
 
 /* Inbox: FIFO of processes enqueued by other cores (intrusive via ws_proc.inbox_next). */

@@ -139,12 +139,14 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
 }
 
 /* The thief's own and the machine-wide migration limits are reached: no victim can help, so
- * the round ends at once, counted as one rate-limited attempt. */
+ * the round ends at once, counted as one rate-limited attempt and one migration the policy
+ * considered and refused. */
 static bool limited(struct ws_sched *s, struct ws_core *k, uint32_t thief)
 {
     if (!ws_migrate_limited(s, thief, s->plat->now_ns(s->ctx, thief)))
         return false;
     k->stats.steal_result[WS_STEAL_RATE_LIMIT]++;
+    ws_fetch_add_relaxed(&k->stats.mig_considered, 1);
     return true;
 }
 

@@ -82,6 +82,7 @@ static void fill_core(const struct nat_rt *rt, uint32_t c, uint64_t span,
     for (int d = WS_DIST_SMT; d < WS_DIST_COUNT; d++)
         s->migrations[d - 1] += ws->migrations[d];
     s->migration_cost_ns += w->st.migration_cost_ns;
+    sim_metrics_add_core(s, ws);
     s->preemptions += w->st.preemptions;
     s->messages += w->st.messages;
     s->processes += w->st.exits;
@@ -173,6 +174,7 @@ int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, stru
     s->resp_p99_ns = sim_hist_quantile(resp, 0.99);
     free(wait);
     free(resp);
+    sim_metrics_derive(m);
     if (fill_timeseries(rt, span, m) != 0)
         goto nomem_done;
     return 0;

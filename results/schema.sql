@@ -1,10 +1,12 @@
--- schema.sql: the schedlab results database, schema version 1 (PRAGMA user_version).
+-- schema.sql: the schedlab results database, schema version 2 (PRAGMA user_version).
 --
 -- One database holds many runs. A run is one replay (mode 'sim') or one native execution
 -- (mode 'native') of one trace on one topology with one strategy, parameter set and seed; every
 -- other table hangs off runs.id and is written in the same transaction as the runs row, so a
 -- failed run leaves no rows. sim/db/sim_db_schema.c embeds this verbatim (a unit test checks) and runs
--- it on a database that has no tables; a database with another user_version is refused.
+-- it on a database that has no tables. A database of an older version is upgraded when opened
+-- for writing, and read through a view when opened read-only (sim/db/sim_db_upgrade.c); a newer
+-- one is refused. Version 2 added the last eight columns of run_summary (results/README.md).
 --
 -- Units: times in nanoseconds (simulated time for 'sim' runs, wall time for 'native'), energy in
 -- joules, utilisation as a fraction 0..1. Counters are non-negative 64-bit integers; the seed is
@@ -12,7 +14,7 @@
 -- of the run's topology.
 
 PRAGMA application_id = 1396918348;  -- 0x5343484C, "SCHL"
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- A named group of runs (one `schedlab compare` invocation, a sweep).
 CREATE TABLE experiments (
@@ -72,7 +74,16 @@ CREATE TABLE run_summary (
     resp_p50_ns         INTEGER NOT NULL CHECK (resp_p50_ns >= 0),   -- spawn -> exit
     resp_p95_ns         INTEGER NOT NULL CHECK (resp_p95_ns >= resp_p50_ns),
     resp_p99_ns         INTEGER NOT NULL CHECK (resp_p99_ns >= resp_p95_ns),
-    energy_j            REAL NOT NULL CHECK (energy_j >= 0)
+    energy_j            REAL NOT NULL CHECK (energy_j >= 0),
+    -- Version 2. NULL only in a run stored by version 1 whose rows cannot give the value.
+    migrations_considered   INTEGER CHECK (migrations_considered >= 0),  -- policy decisions
+    migration_cost_est_ns   INTEGER,   -- sum of the cost model's estimate of each migration
+    migration_rate_per_s    REAL CHECK (migration_rate_per_s >= 0),      -- per s of makespan
+    migration_success_rate  REAL CHECK (migration_success_rate >= 0),    -- committed/considered
+    migration_cost_avg_ns   REAL,      -- migration_cost_est_ns / migrations
+    busy_cv                 REAL CHECK (busy_cv >= 0),        -- stddev / mean of busy_ns
+    busy_max_mean           REAL CHECK (busy_max_mean >= 0),  -- max / mean of busy_ns
+    steal_success_rate      REAL CHECK (steal_success_rate >= 0 AND steal_success_rate <= 1)
 );
 
 -- Per core. busy + idle + steal is the core's share of the makespan; sleep_ns is part of idle.

@@ -78,6 +78,7 @@ static void print_text(const struct nat_run_opts *o, const struct nat_run_result
            (unsigned long long)s->migrations[SIM_DIST_CLUSTER],
            (unsigned long long)s->migrations[SIM_DIST_NODE],
            (unsigned long long)s->migrations[SIM_DIST_REMOTE]);
+    sim_print_derived_metrics(stdout, s);
     printf("  published     %llu of %llu spawns; %llu wake-ups, %llu sleep timeouts\n",
            (unsigned long long)r->x.publishes, (unsigned long long)r->x.spawns,
            (unsigned long long)r->x.wakeups, (unsigned long long)r->x.timeouts);

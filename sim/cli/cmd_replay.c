@@ -51,6 +51,7 @@ static void print_text(const struct sim_run_opts *o, const struct sim_run_result
            (unsigned long long)s->migrations[SIM_DIST_CLUSTER],
            (unsigned long long)s->migrations[SIM_DIST_NODE],
            (unsigned long long)s->migrations[SIM_DIST_REMOTE]);
+    sim_print_derived_metrics(stdout, s);
     printf("  wait          p50 %llu ns, p95 %llu ns, p99 %llu ns\n",
            (unsigned long long)s->wait_p50_ns, (unsigned long long)s->wait_p95_ns,
            (unsigned long long)s->wait_p99_ns);

@@ -50,9 +50,13 @@ static const char *const write_sql[ST_COUNT] = {
                    "steal_denied_cost, steal_denied_rate_limit, migrations, migrations_smt, "
                    "migrations_cluster, migrations_node, migrations_remote, migration_cost_ns, "
                    "preemptions, messages, stuck_processes, wait_p50_ns, wait_p95_ns, "
-                   "wait_p99_ns, resp_p50_ns, resp_p95_ns, resp_p99_ns, utilization, energy_j) "
+                   "wait_p99_ns, resp_p50_ns, resp_p95_ns, resp_p99_ns, utilization, energy_j, "
+                   "migrations_considered, migration_cost_est_ns, migration_rate_per_s, "
+                   "migration_success_rate, migration_cost_avg_ns, busy_cv, busy_max_mean, "
+                   "steal_success_rate) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                   "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+                   "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, "
+                   "?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",
     [ST_CORE] = "INSERT INTO core_stats (run_id, core, kind, cluster, node, busy_ns, idle_ns, "
                 "steal_ns, sleep_ns, wakeups, processes_run, steals_in, steals_out, "
                 "steal_attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
@@ -181,6 +185,15 @@ static bool insert_summary(struct sim_db *db, int64_t run, const struct sim_run_
         bind_u64(st, (int)i + 2, v[i]);
     sqlite3_bind_double(st, SUMMARY_INTS + 2, s->utilization);
     sqlite3_bind_double(st, SUMMARY_INTS + 3, s->energy_j);
+    /* Schema version 2: the derived metrics and their raw counts (sim_metrics_derive). */
+    const double derived[] = {
+        s->migration_rate_per_s, s->migration_success_rate, s->migration_cost_avg_ns,
+        s->busy_cv, s->busy_max_mean, s->steal_success_rate,
+    };
+    bind_u64(st, SUMMARY_INTS + 4, s->migrations_considered);
+    sqlite3_bind_int64(st, SUMMARY_INTS + 5, s->migration_cost_est_ns);
+    for (int i = 0; i < (int)(sizeof derived / sizeof derived[0]); i++)
+        sqlite3_bind_double(st, SUMMARY_INTS + 6 + i, derived[i]);
     return step_done(st);
 }
 

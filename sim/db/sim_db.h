@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* Schema version this binary writes and understands (PRAGMA user_version). */
-#define SIM_DB_SCHEMA_VERSION 1
+#define SIM_DB_SCHEMA_VERSION 2
 
 /* The schema text, identical to results/schema.sql (a unit test checks). Never NULL. */
 const char *sim_db_schema_sql(void);
@@ -24,9 +24,10 @@ struct sqlite3;
 /* Open the database at `path`, creating the file and the schema if absent. WAL journal, foreign
  * keys on, a busy timeout so that concurrent writers (compare -j N) wait instead of failing.
  * An empty file, or an SQLite database with no tables and no foreign application_id, becomes a
- * new schedlab database. Anything else that is not a schedlab database of this schema version
- * (another program's database, a text or binary file, a newer schema) is refused before any
- * write: its bytes stay as they were and no -wal/-shm/-journal file is made. With read_only the
+ * new schedlab database; one of an older schema version is upgraded in place (read-only: read
+ * through a view, unchanged). Anything else that is not a schedlab database of this schema
+ * version (another program's database, a text or binary file, a newer schema) is refused
+ * before any write: its bytes stay as they were and no -wal/-shm/-journal file is made. With read_only the
  * database must exist, nothing is written, and a database in a read-only folder opens too (see
  * sim_db_open.c). A connection belongs to one thread (open one per thread or process). */
 int sim_db_open(const char *path, bool read_only, struct sim_db **out, char *err, size_t errlen);
@@ -55,7 +56,8 @@ int sim_db_create_experiment(struct sim_db *db, const char *description, int64_t
 
 /* Copy every run of the databases paths[0..n) into one new experiment of out_path (created if
  * missing) in one transaction: *exp gets the experiment, *runs the number of runs copied. Each
- * input must be a schedlab database of this schema version, opened read-only and left unchanged;
+ * input must be a schedlab database of this schema version or an older one (its runs get the
+ * values sim_db_upgrade would give them), opened read-only and left unchanged;
  * naming each input once is the caller's check. -1 with err (ending "; nothing was merged
  * (...)") on failure: an existing OUT is unchanged and a new one is not created. */
 int sim_db_merge(const char *out_path, int n, char **paths, int64_t *exp, int64_t *runs,

@@ -17,6 +17,7 @@ struct sim_db {
     char *path;
     bool read_only;
     bool immutable;               /* read without locks (no -wal rows); stamp is the file then */
+    int64_t version;              /* user_version found by the latest schema check */
     struct stat stamp;
     const char *uri_query;        /* "mode=ro", "immutable=1", "mode=rwc"; NULL: not a URI */
     sqlite3_stmt *st[ST_COUNT];   /* write statements, prepared on first write */
@@ -24,6 +25,15 @@ struct sim_db {
 
 /* Integer columns of run_summary, in the order summary_ints() writes and the reader reads. */
 #define SUMMARY_INTS 27
+
+/* Upgrade the database from schema version `from` to SIM_DB_SCHEMA_VERSION inside the open
+ * write transaction (sim_db_upgrade.c); -1 with err, and the caller rolls back. */
+int sim_db_upgrade(struct sim_db *db, int64_t from, char *err, size_t errlen);
+
+/* CREATE TEMP VIEW `view`: run_summary of the version-1 database `schema` ("main", an attached
+ * name) with the columns later versions added; -1 with err (no path prefix). */
+int sim_db_upgrade_view(struct sqlite3 *h, const char *schema, const char *view, char *err,
+                        size_t errlen);
 
 /* err = "PATH: what: sqlite message (hint)"; returns -1. */
 int sim_db_fail(const struct sim_db *db, char *err, size_t errlen, const char *fmt, ...)

@@ -9,9 +9,10 @@
  *      0 bytes -> a new database (read-write opens only, so `touch x.db` is a valid start).
  *   2. the first 16 bytes must be SQLite's magic ("SQLite format 3\0"), else refused.
  *   3. a read-only connection reads application_id, user_version and the table count:
- *      schedlab's id and version -> accepted; no tables, version 0 and no foreign id -> blank,
- *      made schedlab's by a read-write open; anything else (another program's tables, a newer
- *      schema) -> refused.
+ *      schedlab's id and version -> accepted; an older version -> accepted, upgraded in place
+ *      by a read-write open and seen through a TEMP view by a reader (sim_db_upgrade.c); no
+ *      tables, version 0 and no foreign id -> blank, made schedlab's by a read-write open;
+ *      anything else (another program's tables, a newer schema) -> refused.
  * Only then does a read-write open connect for writing, switch to WAL and, in a BEGIN IMMEDIATE
  * that checks again (another process may have created the schema meanwhile), create the schema.
  * A refused file keeps its bytes, and no -wal, -shm or -journal file is made beside it.
@@ -245,9 +246,13 @@ static int read_ids(struct sim_db *db, int64_t *version, int64_t *app, int64_t *
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
-enum schema_state { SCHEMA_OURS, SCHEMA_BLANK };
+enum schema_state { SCHEMA_OURS, SCHEMA_BLANK, SCHEMA_OLD };
 
-/* Read the ids and table count and classify them; -1 after reporting (refused or unreadable). */
+/* Oldest schema version this schedlab upgrades (sim_db_upgrade.c). */
+#define OLDEST_UPGRADABLE 1
+
+/* Read the ids and table count and classify them; -1 after reporting (refused or unreadable).
+ * SCHEMA_OLD: schedlab's, of an older version that sim_db_upgrade handles. */
 static int schema_check(struct sim_db *db, enum schema_state *out, char *err, size_t errlen)
 {
     int64_t version, app, tables;
@@ -261,6 +266,11 @@ static int schema_check(struct sim_db *db, enum schema_state *out, char *err, si
         return sim_db_fail_plain(db, err, errlen, "not a schedlab database (application_id "
                                  "%lld, %lld table%s; left unchanged)", (long long)app,
                                  (long long)tables, tables == 1 ? "" : "s");
+    db->version = version;
+    if (version >= OLDEST_UPGRADABLE && version < SIM_DB_SCHEMA_VERSION) {
+        *out = SCHEMA_OLD;
+        return 0;
+    }
     if (version != SIM_DB_SCHEMA_VERSION)
         return sim_db_fail_plain(db, err, errlen,
                                  "schema version %lld, but this schedlab reads and writes "
@@ -271,7 +281,8 @@ static int schema_check(struct sim_db *db, enum schema_state *out, char *err, si
     return 0;
 }
 
-/* Check the schema again under the write lock and create it in a blank database. */
+/* Check the schema again under the write lock and create it in a blank database, or upgrade
+ * an older one (all in one transaction). */
 static int schema_setup(struct sim_db *db, char *err, size_t errlen)
 {
     if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
@@ -281,6 +292,8 @@ static int schema_setup(struct sim_db *db, char *err, size_t errlen)
     if (rc == 0 && s == SCHEMA_BLANK &&
         sqlite3_exec(db->h, sim_db_schema_sql(), NULL, NULL, NULL) != SQLITE_OK)
         rc = sim_db_fail(db, err, errlen, "cannot create the schema");
+    if (rc == 0 && s == SCHEMA_OLD)
+        rc = sim_db_upgrade(db, db->version, err, errlen);
     sqlite3_exec(db->h, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
@@ -342,6 +355,16 @@ static int connect_reader(struct sim_db *db, bool inspect, enum schema_state *s,
     return -1;
 }
 
+/* A read-only connection to an older schema reads run_summary through a TEMP view with the
+ * columns added since (sim_db_upgrade.c): nothing is written to the file. */
+static int old_reader(struct sim_db *db, char *err, size_t errlen)
+{
+    char e[512];
+    if (sim_db_upgrade_view(db->h, "main", "run_summary", e, sizeof e) != 0)
+        return sim_db_fail_plain(db, err, errlen, "%s", e);
+    return 0;
+}
+
 /* Decide on the file and connect (see the file comment); -1 after reporting. */
 static int open_checked(struct sim_db *db, char *err, size_t errlen)
 {
@@ -358,7 +381,7 @@ static int open_checked(struct sim_db *db, char *err, size_t errlen)
         if (s == SCHEMA_BLANK)
             return sim_db_fail_plain(db, err, errlen, "empty database (no schedlab schema), "
                                      "opened read-only");
-        return 0;
+        return s == SCHEMA_OLD ? old_reader(db, err, errlen) : 0;
     }
     if (p == PROBE_SQLITE) {
         db->read_only = true;   /* the inspection connection */
@@ -387,7 +410,9 @@ static int open_scratch(struct sim_db *db, char *err, size_t errlen)
     if (!db->read_only)
         return schema_setup(db, err, errlen);
     enum schema_state s;
-    return schema_check(db, &s, err, errlen);
+    if (schema_check(db, &s, err, errlen) != 0)
+        return -1;
+    return s == SCHEMA_OLD ? old_reader(db, err, errlen) : 0;
 }
 
 int sim_db_open(const char *path, bool read_only, struct sim_db **out, char *err, size_t errlen)

@@ -104,8 +104,11 @@ int sim_db_read_summary(struct sim_db *db, int64_t run_id, struct sim_run_summar
         "steal_denied_threshold, steal_denied_cost, steal_denied_rate_limit, migrations, "
         "migrations_smt, migrations_cluster, migrations_node, migrations_remote, "
         "migration_cost_ns, preemptions, messages, stuck_processes, wait_p50_ns, wait_p95_ns, "
-        "wait_p99_ns, resp_p50_ns, resp_p95_ns, resp_p99_ns, utilization, energy_j "
-        "FROM run_summary WHERE run_id = ?1", run_id, "run_summary", err, errlen);
+        "wait_p99_ns, resp_p50_ns, resp_p95_ns, resp_p99_ns, utilization, energy_j, "
+        "migrations_considered, migration_cost_est_ns, migration_rate_per_s, "
+        "migration_success_rate, migration_cost_avg_ns, busy_cv, busy_max_mean, "
+        "steal_success_rate FROM run_summary WHERE run_id = ?1", run_id, "run_summary", err,
+        errlen);
     if (st == NULL || step_row(db, st, "run_summary row", run_id, err, errlen) != 0)
         return -1;
     uint64_t v[SUMMARY_INTS];
@@ -135,6 +138,16 @@ int sim_db_read_summary(struct sim_db *db, int64_t run_id, struct sim_run_summar
     out->resp_p99_ns = v[n++];
     out->utilization = sqlite3_column_double(st, SUMMARY_INTS);
     out->energy_j = sqlite3_column_double(st, SUMMARY_INTS + 1);
+    /* Version 2 columns; NULL (a run stored by version 1) reads as 0. */
+    int k = SUMMARY_INTS + 2;
+    out->migrations_considered = (uint64_t)sqlite3_column_int64(st, k++);
+    out->migration_cost_est_ns = sqlite3_column_int64(st, k++);
+    out->migration_rate_per_s = sqlite3_column_double(st, k++);
+    out->migration_success_rate = sqlite3_column_double(st, k++);
+    out->migration_cost_avg_ns = sqlite3_column_double(st, k++);
+    out->busy_cv = sqlite3_column_double(st, k++);
+    out->busy_max_mean = sqlite3_column_double(st, k++);
+    out->steal_success_rate = sqlite3_column_double(st, k++);
     sqlite3_finalize(st);
     return 0;
 }

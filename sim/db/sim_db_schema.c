@@ -10,13 +10,15 @@
 
 /* results/schema.sql, verbatim. */
 static const char *const schema_parts[] = {
-    "-- schema.sql: the schedlab results database, schema version 1 (PRAGMA user_version).\n"
+    "-- schema.sql: the schedlab results database, schema version 2 (PRAGMA user_version).\n"
     "--\n"
     "-- One database holds many runs. A run is one replay (mode 'sim') or one native execution\n"
     "-- (mode 'native') of one trace on one topology with one strategy, parameter set and seed; every\n"
     "-- other table hangs off runs.id and is written in the same transaction as the runs row, so a\n"
     "-- failed run leaves no rows. sim/db/sim_db_schema.c embeds this verbatim (a unit test checks) and runs\n"
-    "-- it on a database that has no tables; a database with another user_version is refused.\n"
+    "-- it on a database that has no tables. A database of an older version is upgraded when opened\n"
+    "-- for writing, and read through a view when opened read-only (sim/db/sim_db_upgrade.c); a newer\n"
+    "-- one is refused. Version 2 added the last eight columns of run_summary (results/README.md).\n"
     "--\n"
     "-- Units: times in nanoseconds (simulated time for 'sim' runs, wall time for 'native'), energy in\n"
     "-- joules, utilisation as a fraction 0..1. Counters are non-negative 64-bit integers; the seed is\n"
@@ -24,7 +26,7 @@ static const char *const schema_parts[] = {
     "-- of the run's topology.\n"
     "\n",
     "PRAGMA application_id = 1396918348;  -- 0x5343484C, \"SCHL\"\n"
-    "PRAGMA user_version = 1;\n"
+    "PRAGMA user_version = 2;\n"
     "\n",
     "-- A named group of runs (one `schedlab compare` invocation, a sweep).\n"
     "CREATE TABLE experiments (\n"
@@ -84,7 +86,16 @@ static const char *const schema_parts[] = {
     "    resp_p50_ns         INTEGER NOT NULL CHECK (resp_p50_ns >= 0),   -- spawn -> exit\n"
     "    resp_p95_ns         INTEGER NOT NULL CHECK (resp_p95_ns >= resp_p50_ns),\n"
     "    resp_p99_ns         INTEGER NOT NULL CHECK (resp_p99_ns >= resp_p95_ns),\n"
-    "    energy_j            REAL NOT NULL CHECK (energy_j >= 0)\n"
+    "    energy_j            REAL NOT NULL CHECK (energy_j >= 0),\n"
+    "    -- Version 2. NULL only in a run stored by version 1 whose rows cannot give the value.\n"
+    "    migrations_considered   INTEGER CHECK (migrations_considered >= 0),  -- policy decisions\n"
+    "    migration_cost_est_ns   INTEGER,   -- sum of the cost model's estimate of each migration\n"
+    "    migration_rate_per_s    REAL CHECK (migration_rate_per_s >= 0),      -- per s of makespan\n"
+    "    migration_success_rate  REAL CHECK (migration_success_rate >= 0),    -- committed/considered\n"
+    "    migration_cost_avg_ns   REAL,      -- migration_cost_est_ns / migrations\n"
+    "    busy_cv                 REAL CHECK (busy_cv >= 0),        -- stddev / mean of busy_ns\n"
+    "    busy_max_mean           REAL CHECK (busy_max_mean >= 0),  -- max / mean of busy_ns\n"
+    "    steal_success_rate      REAL CHECK (steal_success_rate >= 0 AND steal_success_rate <= 1)\n"
     ");\n"
     "\n",
     "-- Per core. busy + idle + steal is the core's share of the makespan; sleep_ns is part of idle.\n"

@@ -14,8 +14,9 @@
  * the experiment and copies the staged rows with run ids offset past OUT's largest, and COMMITs;
  * any failure rolls back, leaving OUT as it was (no empty experiment). Column lists come from
  * the schema itself (PRAGMA table_info), so a column added to schema.sql is copied without
- * touching this file. */
-#include "sim/db/sim_db.h"
+ * touching this file; an input of an older schema version is read through a TEMP view of its
+ * run_summary with the columns added since (sim_db_upgrade.c). */
+#include "sim/db/sim_db_int.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -86,8 +87,9 @@ static int stage_create(sqlite3 *h, char *err, size_t errlen)
     return 0;
 }
 
-/* Stage every row of the attached database `src` (input number k). */
-static int stage_input(sqlite3 *h, int k, char *err, size_t errlen)
+/* Stage every row of the attached database `src` (input number k); `old`: src is of an older
+ * schema, its run_summary read through the view temp.src_run_summary. */
+static int stage_input(sqlite3 *h, int k, bool old, char *err, size_t errlen)
 {
     char sql[8192], cols[2048], sel[2048];
     snprintf(sql, sizeof sql, "INSERT INTO stage_map(src, old) SELECT %d, id FROM src.runs "
@@ -98,9 +100,11 @@ static int stage_input(sqlite3 *h, int k, char *err, size_t errlen)
         if (columns(h, tables[i], "", NULL, NULL, cols, sizeof cols) != 0 ||
             columns(h, tables[i], "s.", "m.new", NULL, sel, sizeof sel) != 0)
             return snprintf(err, errlen, "cannot read the %s schema", tables[i]), -1;
-        snprintf(sql, sizeof sql, "INSERT INTO temp.stage_%s(%s) SELECT %s FROM src.%s AS s "
+        bool viewed = old && strcmp(tables[i], "run_summary") == 0;
+        snprintf(sql, sizeof sql, "INSERT INTO temp.stage_%s(%s) SELECT %s FROM %s%s AS s "
                  "JOIN stage_map AS m ON m.src = %d AND m.old = s.%s", tables[i], cols, sel,
-                 tables[i], k, strcmp(tables[i], "runs") == 0 ? "id" : "run_id");
+                 viewed ? "temp.src_" : "src.", tables[i], k,
+                 strcmp(tables[i], "runs") == 0 ? "id" : "run_id");
         char what[64];
         snprintf(what, sizeof what, "reading %s", tables[i]);
         if (exec(h, sql, what, err, errlen) != 0)
@@ -128,6 +132,19 @@ static int attach(sqlite3 *h, const struct sim_db *in, char *err, size_t errlen)
     return 0;
 }
 
+/* user_version of the attached input (sim_db_open has accepted it), or -1. */
+static int64_t src_version(sqlite3 *h)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(h, "PRAGMA src.user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
 /* Stage input number k (path): open it read-only, attach, copy, check it held still. */
 static int stage_one(sqlite3 *h, int k, const char *path, char *err, size_t errlen)
 {
@@ -137,7 +154,14 @@ static int stage_one(sqlite3 *h, int k, const char *path, char *err, size_t errl
     char e2[1024];
     int rc = attach(h, in, e2, sizeof e2);
     if (rc == 0) {
-        rc = stage_input(h, k, e2, sizeof e2);
+        int64_t version = src_version(h);
+        bool old = version < SIM_DB_SCHEMA_VERSION;
+        if (old)
+            rc = sim_db_upgrade_view(h, "src", "src_run_summary", e2, sizeof e2);
+        if (rc == 0)
+            rc = stage_input(h, k, old, e2, sizeof e2);
+        if (old)
+            sqlite3_exec(h, "DROP VIEW IF EXISTS temp.src_run_summary", NULL, NULL, NULL);
         sqlite3_exec(h, "DETACH src", NULL, NULL, NULL);
     }
     if (rc != 0)

@@ -158,6 +158,7 @@ static void fill_core(struct sim_engine *e, uint32_t c, uint64_t end, struct sim
         s->steal_fail[r - 1] += ws->steal_result[r];
     for (int d = WS_DIST_SMT; d < WS_DIST_COUNT; d++)
         s->migrations[d - 1] += ws->migrations[d];
+    sim_metrics_add_core(s, ws);
     double active = (double)(span - (o->sleep_ns < span ? o->sleep_ns : span));
     s->energy_j += (active * ws_topo_power_w(e->topo, kind, true) +
                     (double)o->sleep_ns * ws_topo_power_w(e->topo, kind, false)) / 1e9;
@@ -220,5 +221,6 @@ int sim_collect_finish(struct sim_engine *e)
     e->m.steal_matrix = e->steal_matrix;
     e->m.procs = e->rows;
     e->m.nprocs = e->nrows;
+    sim_metrics_derive(&e->m);
     return fill_timeseries(e, end);
 }

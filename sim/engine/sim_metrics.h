@@ -75,6 +75,20 @@ struct sim_run_summary {
     uint64_t wait_p50_ns, wait_p95_ns, wait_p99_ns;   /* spawn -> first run */
     uint64_t resp_p50_ns, resp_p95_ns, resp_p99_ns;   /* spawn -> exit */
     double energy_j;              /* energy estimate from the topology's power model */
+    /* Raw counts behind the derived metrics (summed over cores by sim_metrics_add_core). */
+    uint64_t migrations_considered; /* migration decisions of the policy: every cost/benefit or
+                                       rate-limit decision, committed or not */
+    int64_t migration_cost_est_ns;  /* sum of the cost model's estimate (all five terms, so
+                                       negative for a move to a faster core) of each committed
+                                       migration */
+    /* Derived from the rest by sim_metrics_derive (0 where the denominator is 0). */
+    double migration_rate_per_s;    /* committed migrations per second of makespan */
+    double migration_success_rate;  /* committed migrations / migrations_considered */
+    double migration_cost_avg_ns;   /* migration_cost_est_ns / committed migrations */
+    double busy_cv;                 /* coefficient of variation of per-core busy_ns:
+                                       population standard deviation / mean (0 = even) */
+    double busy_max_mean;           /* max per-core busy_ns / mean (1 = even) */
+    double steal_success_rate;      /* steals / steal_attempts */
 };
 
 /* Per-core totals. busy + idle + steal is the core's share of the makespan. */
@@ -126,5 +140,16 @@ struct sim_run_metrics {
     struct sim_proc_row *procs;        /* [nprocs] */
     size_t nprocs;
 };
+
+struct ws_core_stats;
+
+/* Add the raw counts of one core's scheduler statistics that the derived metrics need
+ * (migrations considered, the summed cost estimate) to s. Called per core by the drivers. */
+void sim_metrics_add_core(struct sim_run_summary *s, const struct ws_core_stats *ws);
+
+/* Compute the derived metrics of m->summary (migration rate, success rate and average cost,
+ * the load-balance quality of m->cores, steal success rate) from the counts already in m.
+ * Both drivers call it once their metrics are complete, before storing or printing. */
+void sim_metrics_derive(struct sim_run_metrics *m);
 
 #endif

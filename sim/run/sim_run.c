@@ -61,10 +61,26 @@ cJSON *sim_summary_json(const char *trace, const char *topology, const char *str
     cJSON_AddNumberToObject(j, "resp_p50_ns", (double)s->resp_p50_ns);
     cJSON_AddNumberToObject(j, "resp_p99_ns", (double)s->resp_p99_ns);
     cJSON_AddNumberToObject(j, "energy_j", s->energy_j);
+    cJSON_AddNumberToObject(j, "migrations_considered", (double)s->migrations_considered);
+    cJSON_AddNumberToObject(j, "migration_rate_per_s", s->migration_rate_per_s);
+    cJSON_AddNumberToObject(j, "migration_success_rate", s->migration_success_rate);
+    cJSON_AddNumberToObject(j, "migration_cost_avg_ns", s->migration_cost_avg_ns);
+    cJSON_AddNumberToObject(j, "busy_cv", s->busy_cv);
+    cJSON_AddNumberToObject(j, "busy_max_mean", s->busy_max_mean);
+    cJSON_AddNumberToObject(j, "steal_success_rate", s->steal_success_rate);
     cJSON_AddNumberToObject(j, "wall_s", wall_s);
     cJSON_AddNumberToObject(j, "events_per_s", wall_s > 0 ? (double)s->events / wall_s : 0);
     cJSON_AddNumberToObject(j, "run_id", (double)run_id);
     return j;
+}
+
+void sim_print_derived_metrics(FILE *f, const struct sim_run_summary *s)
+{
+    fprintf(f, "  migration     %.1f per s, %.1f %% of %llu considered, estimated cost %.0f ns "
+               "each\n", s->migration_rate_per_s, 100.0 * s->migration_success_rate,
+            (unsigned long long)s->migrations_considered, s->migration_cost_avg_ns);
+    fprintf(f, "  balance       busy time CV %.3f, max/mean %.3f; steal success %.1f %%\n",
+            s->busy_cv, s->busy_max_mean, 100.0 * s->steal_success_rate);
 }
 
 void sim_params_help(FILE *f)

@@ -44,11 +44,16 @@ int sim_run_replay(const struct sim_run_opts *o, struct sim_run_result *r, char 
 struct cJSON;
 /* The summary keys every run prints with --json (replay and native alike): trace, topology,
  * strategy, seed, cores, makespan_ns, processes, events, steals, steal_attempts, migrations,
- * preemptions, messages, utilization, wait/resp p50 and p99, energy_j, wall_s, events_per_s,
- * run_id. The caller adds its own keys and owns the object. NULL when out of memory. */
+ * preemptions, messages, utilization, wait/resp p50 and p99, energy_j, the derived metrics
+ * (migrations_considered, migration_rate_per_s, migration_success_rate, migration_cost_avg_ns,
+ * busy_cv, busy_max_mean, steal_success_rate), wall_s, events_per_s, run_id. The caller adds
+ * its own keys and owns the object. NULL when out of memory. */
 struct cJSON *sim_summary_json(const char *trace, const char *topology, const char *strategy,
                                uint64_t seed, uint32_t cores, const struct sim_run_summary *s,
                                double wall_s, int64_t run_id);
+
+/* The derived metrics of s as two lines of the human summary (replay, native). */
+void sim_print_derived_metrics(FILE *f, const struct sim_run_summary *s);
 
 /* Every parameter of p as one JSON object (malloc'd; NULL when out of memory). */
 char *sim_params_json(const struct ws_params *p);

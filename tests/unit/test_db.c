@@ -192,7 +192,7 @@ Test(db, creates_a_versioned_schema_in_wal_mode_and_reopens_it)
     struct sim_db *db = open_db("new.db");
     sqlite3_stmt *st;
     const char *checks[][2] = {
-        { "PRAGMA user_version", "1" },
+        { "PRAGMA user_version", "2" },
         { "PRAGMA application_id", "1396918348" },
         { "PRAGMA journal_mode", "wal" },
         { "PRAGMA foreign_keys", "1" },
@@ -205,7 +205,7 @@ Test(db, creates_a_versioned_schema_in_wal_mode_and_reopens_it)
                          checks[i][0]);
         sqlite3_finalize(st);
     }
-    cr_assert_eq(SIM_DB_SCHEMA_VERSION, 1);
+    cr_assert_eq(SIM_DB_SCHEMA_VERSION, 2);
     sim_db_close(db);
     db = open_db("new.db");   /* existing schema accepted, not re-created */
     cr_assert_eq(count_rows(db, "runs"), 0);
@@ -434,7 +434,7 @@ Test(db, foreign_newer_and_broken_databases_are_refused)
     raw_exec(db_file("other.db"), "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
     open_fails(db_file("other.db"), "not a schedlab database");
     sim_db_close(open_db("newer.db"));
-    raw_exec(db_file("newer.db"), "PRAGMA user_version = 2");
+    raw_exec(db_file("newer.db"), "PRAGMA user_version = 99");
     open_fails(db_file("newer.db"), "newer schedlab");
     FILE *f = fopen(db_file("text.db"), "w");
     cr_assert_not_null(f);

@@ -152,7 +152,7 @@ Test(db_hygiene, files_that_are_not_schedlab_databases_keep_their_bytes)
     refused_unchanged(file("foreign-id.db"), "application_id 42");
 
     sim_db_close(open_ok(file("newer.db"), false));
-    raw_exec(file("newer.db"), "PRAGMA user_version = 2");
+    raw_exec(file("newer.db"), "PRAGMA user_version = 99");
     refused_unchanged(file("newer.db"), "newer schedlab");
 }
 

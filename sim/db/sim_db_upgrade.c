@@ -1,0 +1,112 @@
+/* sim_db_upgrade.c: databases written by an older schema version: upgraded in place when opened
+ * for writing, read through a TEMP view when opened read-only or merged from.
+ *
+ * Version 2 appended eight columns to run_summary (results/schema.sql). Opened for writing, a
+ * version-1 database gets them by ALTER TABLE ADD COLUMN, with the very declarations of
+ * schema.sql (appended last, so its column order is a new database's and merge, which copies by
+ * PRAGMA table_info, sees one layout), then its old runs are filled in and user_version set to
+ * 2, all in the caller's write transaction: an upgrade that fails leaves the file as it was.
+ * What the stored rows can give is computed from them (migration rate from migrations and
+ * makespan, steal success rate, load-balance quality from core_stats.busy_ns); what version 1
+ * never recorded (migrations considered, the cost model's estimates) stays NULL.
+ *
+ * A reader must not write: a read-only connection (plot, merge's inputs) instead gets a TEMP
+ * view named run_summary, which SQLite finds before main.run_summary for an unqualified name,
+ * showing the same added columns with the same values. merge reads an attached older input
+ * through such a view as well (sim_db_upgrade_view). */
+#include "sim/db/sim_db_int.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A column added by version 2: its declaration in schema.sql and its value for a version-1 run
+ * (an SQL expression over a row `run_summary`, `@` standing for the schema name of the tables
+ * it reads; NULL: never recorded). */
+struct added_col {
+    const char *name, *decl, *v1_value;
+};
+
+#define CORE_STATS_OF_RUN "FROM @.core_stats c WHERE c.run_id = run_summary.run_id"
+
+static const struct added_col v2_cols[] = {
+    { "migrations_considered", "INTEGER CHECK (migrations_considered >= 0)", "NULL" },
+    { "migration_cost_est_ns", "INTEGER", "NULL" },
+    { "migration_rate_per_s", "REAL CHECK (migration_rate_per_s >= 0)",
+      "CASE WHEN makespan_ns > 0 THEN migrations * 1e9 / makespan_ns ELSE 0.0 END" },
+    { "migration_success_rate", "REAL CHECK (migration_success_rate >= 0)", "NULL" },
+    { "migration_cost_avg_ns", "REAL", "NULL" },
+    { "busy_cv", "REAL CHECK (busy_cv >= 0)",
+      "(SELECT CASE WHEN avg(c.busy_ns) > 0 THEN sqrt(max(0.0, avg(1.0 * c.busy_ns * c.busy_ns)"
+      " - avg(c.busy_ns) * avg(c.busy_ns))) / avg(c.busy_ns) ELSE 0.0 END " CORE_STATS_OF_RUN ")" },
+    { "busy_max_mean", "REAL CHECK (busy_max_mean >= 0)",
+      "(SELECT CASE WHEN avg(c.busy_ns) > 0 THEN max(c.busy_ns) / avg(c.busy_ns) ELSE 0.0 END "
+      CORE_STATS_OF_RUN ")" },
+    { "steal_success_rate",
+      "REAL CHECK (steal_success_rate >= 0 AND steal_success_rate <= 1)",
+      "CASE WHEN steal_attempts > 0 THEN 1.0 * steals / steal_attempts ELSE 0.0 END" },
+};
+#define NV2 (sizeof v2_cols / sizeof v2_cols[0])
+
+/* The value expression of column i for runs of schema `schema`, into buf (truncated only if
+ * len is too small for the expressions above, which the statement then fails on). */
+static const char *v1_value(size_t i, const char *schema, char *buf, size_t len)
+{
+    size_t n = 0, k = strlen(schema);
+    for (const char *p = v2_cols[i].v1_value; *p != '\0' && n + k + 1 < len; p++) {
+        if (*p == '@') {
+            memcpy(buf + n, schema, k);
+            n += k;
+        } else {
+            buf[n++] = *p;
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+int sim_db_upgrade(struct sim_db *db, int64_t from, char *err, size_t errlen)
+{
+    if (from != 1)
+        return sim_db_fail_plain(db, err, errlen, "cannot upgrade schema version %lld",
+                                 (long long)from);
+    char sql[1024], val[512];
+    for (size_t i = 0; i < NV2; i++) {
+        snprintf(sql, sizeof sql, "ALTER TABLE main.run_summary ADD COLUMN %s %s",
+                 v2_cols[i].name, v2_cols[i].decl);
+        if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+            return sim_db_fail(db, err, errlen, "upgrading schema version 1 to %d: adding %s",
+                               SIM_DB_SCHEMA_VERSION, v2_cols[i].name);
+    }
+    for (size_t i = 0; i < NV2; i++) {
+        snprintf(sql, sizeof sql, "UPDATE main.run_summary SET %s = %s", v2_cols[i].name,
+                 v1_value(i, "main", val, sizeof val));
+        if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+            return sim_db_fail(db, err, errlen, "upgrading schema version 1 to %d: filling %s",
+                               SIM_DB_SCHEMA_VERSION, v2_cols[i].name);
+    }
+    snprintf(sql, sizeof sql, "PRAGMA main.user_version = %d", SIM_DB_SCHEMA_VERSION);
+    if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return sim_db_fail(db, err, errlen, "upgrading schema version 1: setting the version");
+    return 0;
+}
+
+int sim_db_upgrade_view(struct sqlite3 *h, const char *schema, const char *view, char *err,
+                        size_t errlen)
+{
+    char sql[4096], val[512];
+    size_t n = (size_t)snprintf(sql, sizeof sql, "CREATE TEMP VIEW %s AS SELECT run_summary.*",
+                                view);
+    for (size_t i = 0; i < NV2 && n < sizeof sql; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s AS %s",
+                              v1_value(i, schema, val, sizeof val), v2_cols[i].name);
+    if (n < sizeof sql)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, " FROM %s.run_summary AS run_summary",
+                              schema);
+    if (n >= sizeof sql || sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot read schema version 1 (view of run_summary): %s",
+                 sqlite3_errmsg(h));
+        return -1;
+    }
+    return 0;
+}
