@@ -87,7 +87,8 @@ fi
 #   fuzz   each libFuzzer target of $B/fuzz for FUZZ_TEST_SECONDS (default 10; 0 skips), two
 #          at a time; longer runs: make fuzz FUZZ_SECONDS=N
 A=$B/san-address,undefined
-SAN_ENV=(env FUZZ_REPLAY_STORE=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1
+SAN_ENV=(env FUZZ_REPLAY_STORE=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
+         ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1
          UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1)
 if [ -x "$A/tests/unit_tests" ]; then
   run asan/unit "${SAN_ENV[@]}" "$A/tests/unit_tests" --jobs 2
