@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# strategies.sh: every list of victim strategies comes from the registry (core/ws_victim.c), read
+# here through `schedlab --list-strategies`: each command's --help lists every strategy with its
+# summary and the parameters it alone reads, each unknown-strategy error names them all (exit 2,
+# no database), every strategy replays and `compare --strategy all` plans every one, and a
+# strategy's own parameter set while another strategy runs draws a warning.
+. "$(dirname "$0")/lib.sh"
+
+mapfile -t names < <("$S" --list-strategies)
+[ "${#names[@]}" -ge 6 ] || fail "--list-strategies names ${#names[@]} strategies"
+[ "$(printf '%s\n' "${names[@]}" | sort -u | wc -l)" = "${#names[@]}" ] || fail "a name twice"
+list=$(printf '%s, ' "${names[@]}"); list=${list%, }
+
+# --help of every command that takes --strategy: one line per strategy, in registry order.
+for cmd in replay compare native validate; do
+  expect_exit 0 "$S" $cmd --help
+  got=$(sed -n '/^strategies (--strategy NAME):$/,/^$/p' "$T/out" | awk 'NF && $1 != "reads" && !/^strategies/ { print $1 }')
+  [ "$got" = "$(printf '%s\n' "${names[@]}")" ] || fail "$cmd --help lists [$got]"
+  has "$T/out" "reads --param p2c_choices (no other strategy does)"
+done
+
+# Unknown strategies: exit 2, every name in the message, nothing written.
+for cmd in replay compare native validate; do
+  expect_stderr 2 "unknown strategy 'telepathy' (one of: $list)" \
+    "$S" $cmd fib:5 --strategy telepathy --db "$T/$cmd.db"
+  [ ! -e "$T/$cmd.db" ] || fail "$cmd created a database for an unknown strategy"
+done
+expect_stderr 2 "unknown strategy 'telepathy'" "$S" compare fib:5 -s random,telepathy --db "$T/c.db"
+
+# Every strategy replays fib:8 (2 F(9) - 1 = 67 processes), and compare's all is every one.
+for st in "${names[@]}"; do
+  expect_exit 0 "$S" replay fib:8 --topology synth:p=4 --strategy "$st" --no-db --json
+  [ "$(json_num processes "$(cat "$T/out")")" = 67 ] || fail "$st: $(head -c 300 "$T/out")"
+  lacks "$T/err" "warning"
+done
+expect_exit 0 "$S" compare fib:5 --strategy all --seeds 1 --plan "$T/plan.txt"
+[ "$(wc -l < "$T/plan.txt")" = "${#names[@]}" ] || fail "plan: $(wc -l < "$T/plan.txt") runs"
+for st in "${names[@]}"; do
+  grep -q -- "--strategy $st " "$T/plan.txt" || fail "compare all did not plan $st"
+done
+
+# A strategy's own parameter: a warning when no strategy that reads it runs, silence otherwise.
+warn="warning: parameter p2c_choices is read only by strategy p2c"
+expect_stderr 0 "$warn" "$S" replay fib:6 --strategy random --param p2c_choices=3 --no-db
+expect_exit 0 "$S" replay fib:6 --strategy p2c --param p2c_choices=3 --no-db
+lacks "$T/err" "warning"
+expect_exit 0 "$S" replay fib:6 --strategy random --param steal_retries=5 --no-db
+lacks "$T/err" "warning"
+expect_stderr 0 "$warn" "$S" compare fib:5 -s random,ring -p p2c_choices=2,3 --plan "$T/p2.txt"
+expect_exit 0 "$S" compare fib:5 -s random,p2c -p p2c_choices=2,3 --plan "$T/p3.txt"
+lacks "$T/err" "warning"
+
+finish strategies.sh "${#names[@]} strategies"
