@@ -123,6 +123,22 @@ static int write_plan(const char *path, const struct sim_compare_spec *s,
     return SIM_EXIT_OK;
 }
 
+/* The second table of a group: the derived metrics, means over seeds. */
+static void print_derived(const struct sim_compare_spec *s, const struct sim_compare_group *g)
+{
+    printf("  %-10s %-22s %12s %8s %10s %8s %8s %8s\n", "strategy", "params", "migr/s",
+           "migr ok", "cost ns", "busy CV", "max/mean", "steal ok");
+    for (size_t r = 0; r < g->nrows; r++) {
+        const struct sim_compare_row *w = &g->rows[r];
+        printf("  %-10s %-22s %12.1f %7.1f%% %10.0f %8.3f %8.3f %7.1f%%\n",
+               s->strategies[w->strategy],
+               s->psets[w->pset].label[0] ? s->psets[w->pset].label : "-",
+               w->migration_rate_per_s, 100 * w->migration_success_rate,
+               w->migration_cost_avg_ns, w->busy_cv, w->busy_max_mean,
+               100 * w->steal_success_rate);
+    }
+}
+
 static void print_table(const struct sim_compare_spec *s, const struct sim_compare_group *g,
                         size_t ng)
 {
@@ -148,6 +164,7 @@ static void print_table(const struct sim_compare_spec *s, const struct sim_compa
                    w->vs_bound, 100 * w->utilization.mean, w->steals, mig,
                    w->resp_p99_ns / 1e3, w->energy_j);
         }
+        print_derived(s, &g[i]);
     }
 }
 
@@ -197,6 +214,12 @@ static void print_json(const struct sim_compare_spec *s, const struct sim_compar
                 cJSON_AddNumberToObject(m, names[d], w->migrations[d]);
             cJSON_AddNumberToObject(x, "resp_p99_ns", w->resp_p99_ns);
             cJSON_AddNumberToObject(x, "energy_j", w->energy_j);
+            cJSON_AddNumberToObject(x, "migration_rate_per_s", w->migration_rate_per_s);
+            cJSON_AddNumberToObject(x, "migration_success_rate", w->migration_success_rate);
+            cJSON_AddNumberToObject(x, "migration_cost_avg_ns", w->migration_cost_avg_ns);
+            cJSON_AddNumberToObject(x, "busy_cv", w->busy_cv);
+            cJSON_AddNumberToObject(x, "busy_max_mean", w->busy_max_mean);
+            cJSON_AddNumberToObject(x, "steal_success_rate", w->steal_success_rate);
         }
     }
     char *t = cJSON_PrintUnformatted(o);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,14 +72,50 @@ static void put_seeds(FILE *f, const struct plot_model *m, const size_t *idx, si
     free(s);
 }
 
+/* The derived metrics of run_summary (results/schema.sql, version 2), as table cells: the mean
+ * over the cell's runs idx[0..n) that have a value (a run stored by version 1 may have none). */
+static void put_derived(FILE *f, const struct plot_model *m, const size_t *idx, size_t n)
+{
+    static const int digits[] = { 1, 1, 0, 3, 3, 1 };
+    static const double scale[] = { 1, 100, 1, 1, 1, 100 };   /* rates as percentages */
+    double sum[6] = { 0 };
+    size_t cnt[6] = { 0 };
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(m->db, "SELECT migration_rate_per_s, migration_success_rate, "
+                           "migration_cost_avg_ns, busy_cv, busy_max_mean, steal_success_rate "
+                           "FROM run_summary WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK)
+        st = NULL;
+    for (size_t k = 0; st != NULL && k < n; k++) {
+        sqlite3_bind_int64(st, 1, m->runs[idx[k]].id);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            for (int c = 0; c < 6; c++)
+                if (sqlite3_column_type(st, c) != SQLITE_NULL) {
+                    sum[c] += sqlite3_column_double(st, c);
+                    cnt[c]++;
+                }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    for (int c = 0; c < 6; c++) {
+        fputs("<td>", f);
+        if (cnt[c] > 0)
+            fprintf(f, "%.*f%s", digits[c], scale[c] * sum[c] / (double)cnt[c],
+                    scale[c] > 1 ? "%" : "");
+        else
+            fputs("&ndash;", f);
+        fputs("</td>", f);
+    }
+}
+
 static void put_runs_table(FILE *f, const struct plot_model *m)
 {
     size_t *idx = malloc(m->nruns * sizeof *idx);
     if (idx == NULL)
         return;
     fprintf(f, "<h2 id=\"runs\">Runs</h2>\n<table>\n<tr><th>trace</th><th>topology</th>"
-               "<th>strategy</th><th>mode</th><th>seeds</th><th>runs</th><th>parameters</th>"
-               "</tr>\n");
+               "<th>strategy</th><th>mode</th><th>seeds</th><th>runs</th><th>migrations/s</th>"
+               "<th>migration success</th><th>migration cost ns</th><th>busy CV</th>"
+               "<th>busy max/mean</th><th>steal success</th><th>parameters</th></tr>\n");
     for (size_t g = 0; g < m->ngroups; g++) {
         for (size_t c = 0; c < m->ncfgs; c++) {
             size_t n = plot_cell_runs(m, g, c, idx);
@@ -95,7 +132,9 @@ static void put_runs_table(FILE *f, const struct plot_model *m)
             put_esc(f, r->mode);
             fputs("</td><td>", f);
             put_seeds(f, m, idx, n);
-            fprintf(f, "</td><td>%zu</td><td><details><summary>params JSON</summary><code>", n);
+            fprintf(f, "</td><td>%zu</td>", n);
+            put_derived(f, m, idx, n);
+            fputs("<td><details><summary>params JSON</summary><code>", f);
             put_esc(f, r->params);
             fputs("</code></details></td></tr>\n", f);
         }

@@ -307,6 +307,7 @@ static void fill_row(const struct sim_job *jobs, size_t njobs, size_t trace, siz
     double mk[1024] = { 0 }, ut[1024] = { 0 };
     size_t k = 0;
     double steals = 0, attempts = 0, p99 = 0, energy = 0, mig[SIM_DIST_COUNT] = { 0 };
+    double derived[6] = { 0 };
     for (size_t i = 0; i < njobs && k < 1024; i++) {
         const struct sim_job *j = &jobs[i];
         if (j->run_id == 0 || j->trace != trace || j->topology != topo ||
@@ -320,6 +321,12 @@ static void fill_row(const struct sim_job *jobs, size_t njobs, size_t trace, siz
         energy += j->summary.energy_j;
         for (int d = 0; d < SIM_DIST_COUNT; d++)
             mig[d] += (double)j->summary.migrations[d];
+        const struct sim_run_summary *s = &j->summary;
+        const double v[6] = { s->migration_rate_per_s, s->migration_success_rate,
+                              s->migration_cost_avg_ns, s->busy_cv, s->busy_max_mean,
+                              s->steal_success_rate };
+        for (int x = 0; x < 6; x++)
+            derived[x] += v[x];
     }
     sim_ci_compute(mk, k, &row->makespan);
     sim_ci_compute(ut, k, &row->utilization);
@@ -330,6 +337,12 @@ static void fill_row(const struct sim_job *jobs, size_t njobs, size_t trace, siz
     row->energy_j = energy / div;
     for (int d = 0; d < SIM_DIST_COUNT; d++)
         row->migrations[d] = mig[d] / div;
+    row->migration_rate_per_s = derived[0] / div;
+    row->migration_success_rate = derived[1] / div;
+    row->migration_cost_avg_ns = derived[2] / div;
+    row->busy_cv = derived[3] / div;
+    row->busy_max_mean = derived[4] / div;
+    row->steal_success_rate = derived[5] / div;
 }
 
 struct sim_compare_group *sim_compare_tabulate(const struct sim_compare_spec *s,

@@ -60,6 +60,9 @@ struct sim_compare_row {
     double vs_bound;             /* mean makespan / lower bound (0 if unknown) */
     struct sim_ci utilization;
     double steals, steal_attempts, migrations[SIM_DIST_COUNT], resp_p99_ns, energy_j;
+    /* Means over seeds of the derived metrics (sim_metrics_derive). */
+    double migration_rate_per_s, migration_success_rate, migration_cost_avg_ns;
+    double busy_cv, busy_max_mean, steal_success_rate;
 };
 
 /* A trace x topology group. */
