@@ -1,4 +1,4 @@
-/* ws_proc.c: process control block helpers: names, affinity set/clear/inherit. */
+/* ws_proc.c: process control block helpers: names, affinity set/get/update/clear/inherit. */
 #include "core/ws_proc.h"
 
 #include <string.h>
@@ -85,6 +85,32 @@ void ws_proc_clear_affinity(struct ws_proc *p)
     ws_cpuset_destroy(&p->cores);
     p->aff_kind = WS_AFF_NONE;
     p->pref_core = -1;
+}
+
+ws_status ws_proc_get_affinity(const struct ws_proc *p, enum ws_aff_kind *kind,
+                               struct ws_cpuset *cores, int32_t *pref)
+{
+    if (cores != NULL) {
+        ws_status s = p->aff_kind == WS_AFF_STRICT ? ws_cpuset_dup(cores, &p->cores)
+                                                   : ws_cpuset_init(cores, 0);
+        if (s != WS_OK)
+            return s;
+    }
+    *kind = (enum ws_aff_kind)p->aff_kind;
+    *pref = p->pref_core;
+    return WS_OK;
+}
+
+ws_status ws_proc_update_affinity(struct ws_proc *p, enum ws_aff_kind kind,
+                                  const struct ws_cpuset *cores, int32_t pref, bool *must_move)
+{
+    ws_status s = kind == WS_AFF_NONE ? WS_OK : ws_proc_set_affinity(p, kind, cores, pref);
+    if (s != WS_OK)
+        return s;
+    if (kind == WS_AFF_NONE)
+        ws_proc_clear_affinity(p);
+    *must_move = p->cur_core >= 0 && !ws_proc_allowed(p, (uint32_t)p->cur_core);
+    return WS_OK;
 }
 
 ws_status ws_proc_inherit(struct ws_proc *child, const struct ws_proc *parent)

@@ -65,6 +65,19 @@ ws_status ws_proc_set_affinity(struct ws_proc *p, enum ws_aff_kind kind,
 /* Drop any affinity (kind none). */
 void ws_proc_clear_affinity(struct ws_proc *p);
 
+/* Read p's affinity: its kind, its preferred core (-1 if none) and, if cores is non-NULL, a new
+ * set (to destroy) holding its strict cores (zero-width unless STRICT). WS_NOMEM: *cores
+ * untouched. */
+ws_status ws_proc_get_affinity(const struct ws_proc *p, enum ws_aff_kind *kind,
+                               struct ws_cpuset *cores, int32_t *pref);
+
+/* Change the affinity of a placed process at run time (ws_proc_set_affinity's rules; kind none
+ * clears). *must_move: its current core is no longer allowed, so the driver moves it at this
+ * scheduling point and counts the move as a migration (ws_migrate_commit). On error p and
+ * *must_move are unchanged. */
+ws_status ws_proc_update_affinity(struct ws_proc *p, enum ws_aff_kind kind,
+                                  const struct ws_cpuset *cores, int32_t pref, bool *must_move);
+
 /* Child takes the parent's affinity (kind, cores, preferred core) and priority. */
 ws_status ws_proc_inherit(struct ws_proc *child, const struct ws_proc *parent);
 

@@ -2,6 +2,7 @@
 #include "native/nat_replay.h"
 #include "native/nat_calib.h"
 #include "sim/trace/import/sim_import.h"
+#include "core/ws_migrate.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -145,6 +146,75 @@ static void spawn_child(struct nat_worker *w, struct nat_replay *r, struct nat_p
         nat_proc_free(w, c);
 }
 
+/* The trace's cores as a set of the workers' width; -1 after nat_rt_fail when one is missing. */
+static int trace_cores(struct nat_rt *rt, const struct nat_replay *r,
+                       const struct sim_trace_rec *rec, const char *what, const uint32_t *cores,
+                       uint32_t n, struct ws_cpuset *set)
+{
+    if (ws_cpuset_init(set, r->ncores) != WS_OK)
+        return nat_rt_fail(rt, "out of memory"), -1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (ws_cpuset_set(set, cores[i]) != WS_OK) {
+            ws_cpuset_destroy(set);
+            return nat_rt_fail(rt, "process %llu (line %llu): %s: core %u does not exist "
+                                   "natively (%u workers)", (unsigned long long)rec->id,
+                               (unsigned long long)rec->line, what, cores[i], r->ncores), -1;
+        }
+    }
+    return 0;
+}
+
+/* Where a process whose strict cores exclude its worker goes: its preferred core if allowed,
+ * else the least loaded allowed worker (lowest id on ties). */
+static uint32_t move_target(const struct nat_worker *w, const struct ws_proc *wp)
+{
+    if (wp->pref_core >= 0 && ws_proc_allowed(wp, (uint32_t)wp->pref_core))
+        return (uint32_t)wp->pref_core;
+    uint32_t best = ws_cpuset_first(&wp->cores);
+    for (uint32_t c = best; c != WS_CPUSET_NONE; c = ws_cpuset_next(&wp->cores, c))
+        if (ws_sched_load(w->s, c) < ws_sched_load(w->s, best))
+            best = c;
+    return best;
+}
+
+/* AFFINITY phase ph of p on worker w. True when p left the worker: a strict mask without it
+ * moved p to an allowed worker, counted as a migration there; p must not be touched then. */
+static bool change_affinity(struct nat_worker *w, struct nat_replay *r, struct nat_proc *p,
+                            const struct sim_trace_phase *ph)
+{
+    const struct sim_trace_rec *rec = p->u.rp.rec;
+    struct sim_trace_aff_change a;
+    sim_trace_aff_change(rec, ph, &a);
+    if (a.set_max)
+        p->wp.max_migrations = a.max_migrations;
+    if (!a.set_aff)
+        return false;
+    struct ws_cpuset set;
+    bool move = false;
+    enum ws_aff_kind k = a.kind == SIM_AFF_STRICT ? WS_AFF_STRICT
+                         : a.kind == SIM_AFF_PREFERRED ? WS_AFF_PREFERRED : WS_AFF_NONE;
+    if (trace_cores(w->rt, r, rec, "affinity phase", a.cores, a.ncores, &set) != 0)
+        return true;
+    p->dirty = 1;   /* wp now differs from a fresh process's */
+    ws_status st = ws_proc_update_affinity(&p->wp, k, &set, a.preferred, &move);
+    ws_cpuset_destroy(&set);
+    if (st != WS_OK)
+        return nat_rt_fail(w->rt, "process %llu (line %llu): affinity phase: invalid",
+                           (unsigned long long)rec->id, (unsigned long long)rec->line), true;
+    if (!move)
+        return false;
+    uint64_t now = nat_now_ns();
+    uint32_t to = move_target(w, &p->wp), placed;
+    ws_migrate_commit(w->s, &p->wp, w->id, to, now);
+    nat_live_flush(w);
+    if (ws_sched_inject(w->s, to, &p->wp, now, &placed) != WS_OK)
+        return nat_rt_fail(w->rt, "process %llu: cannot be moved (affinity)",
+                           (unsigned long long)rec->id), true;
+    nat_dekker(w->rt);   /* the inbox before the wake, against a worker going to sleep */
+    nat_wake_worker(w->rt, placed);
+    return true;
+}
+
 /* RUN: busy work within the reduction budget. True (with *out) when p must leave the core. */
 static bool run_phase(struct nat_worker *w, struct nat_replay *r, struct nat_proc *p,
                       uint64_t ns, enum nat_step *out)
@@ -210,6 +280,11 @@ enum nat_step nat_replay_step(struct nat_worker *w, struct nat_proc *p)
         case SIM_PHASE_SPAWN:
             x->pc++;
             spawn_child(w, r, p, ph->arg);
+            break;
+        case SIM_PHASE_AFFINITY:
+            x->pc++;
+            if (change_affinity(w, r, p, ph))
+                return NAT_BLOCK;   /* moved (or failed): another worker may run it now */
             break;
         default:
             nat_rt_fail(w->rt, "process %llu: unknown phase kind %u",

@@ -1,6 +1,7 @@
 /* sim_exec.c: processes in the simulator: creation from trace records, executing their phases
  * on a core, messages, timers, preemption and exit. */
 #include "sim/engine/sim_engine_int.h"
+#include "core/ws_migrate.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -39,30 +40,80 @@ static void mark_exited(struct sim_engine *e, uint64_t id)
     }
 }
 
+/* The trace's cores as a set of the machine's width in *set; -1 (run failed, naming the
+ * process, its line and what) when one does not exist. */
+static int trace_cores(struct sim_engine *e, const struct sim_trace_rec *r, const char *what,
+                       const uint32_t *cores, uint32_t n, struct ws_cpuset *set)
+{
+    if (ws_cpuset_init(set, e->ncores) != WS_OK)
+        return sim_fail(e, "out of memory");
+    for (uint32_t i = 0; i < n; i++) {
+        if (ws_cpuset_set(set, cores[i]) != WS_OK) {
+            ws_cpuset_destroy(set);
+            return sim_fail(e, "process %llu (line %llu): %s: core %u does not exist on "
+                               "topology '%s' (%u cores)", (unsigned long long)r->id,
+                            (unsigned long long)r->line, what, cores[i], e->topo->name,
+                            e->ncores);
+        }
+    }
+    return 0;
+}
+
+static enum ws_aff_kind ws_kind(uint8_t trace_kind)
+{
+    return trace_kind == SIM_AFF_STRICT ? WS_AFF_STRICT
+           : trace_kind == SIM_AFF_PREFERRED ? WS_AFF_PREFERRED : WS_AFF_NONE;
+}
+
 /* Translate the record's affinity into the scheduler's. */
 static int set_affinity(struct sim_engine *e, struct sproc *p, const struct sim_trace_rec *r)
 {
     if (r->aff_kind == SIM_AFF_NONE)
         return 0;
     struct ws_cpuset set;
-    if (ws_cpuset_init(&set, e->ncores) != WS_OK)
-        return sim_fail(e, "out of memory");
-    for (uint32_t i = 0; i < r->aff_ncores; i++) {
-        if (ws_cpuset_set(&set, r->aff_cores[i]) != WS_OK) {
-            ws_cpuset_destroy(&set);
-            return sim_fail(e, "process %llu (line %llu): affinity: core %u does not exist on "
-                               "topology '%s' (%u cores)", (unsigned long long)r->id,
-                            (unsigned long long)r->line, r->aff_cores[i], e->topo->name,
-                            e->ncores);
-        }
-    }
-    enum ws_aff_kind kind = r->aff_kind == SIM_AFF_STRICT ? WS_AFF_STRICT : WS_AFF_PREFERRED;
-    ws_status st = ws_proc_set_affinity(&p->wp, kind, &set, r->aff_preferred);
+    if (trace_cores(e, r, "affinity", r->aff_cores, r->aff_ncores, &set) != 0)
+        return -1;
+    ws_status st = ws_proc_set_affinity(&p->wp, ws_kind(r->aff_kind), &set, r->aff_preferred);
     ws_cpuset_destroy(&set);
     if (st != WS_OK)
         return sim_fail(e, "process %llu (line %llu): affinity: invalid (preferred core %d)",
                         (unsigned long long)r->id, (unsigned long long)r->line, r->aff_preferred);
     return 0;
+}
+
+/* AFFINITY phase ph of p, running on core c: the new affinity and migration limit. A strict
+ * mask without c moves p now (a migration, counted and charged like a steal's); false then. */
+static bool change_affinity(struct sim_engine *e, uint32_t c, struct sproc *p,
+                            const struct sim_trace_phase *ph, uint64_t now)
+{
+    const struct sim_trace_rec *r = p->rec;
+    struct sim_trace_aff_change a;
+    sim_trace_aff_change(r, ph, &a);
+    if (a.set_max)
+        p->wp.max_migrations = a.max_migrations;
+    if (!a.set_aff)
+        return true;
+    struct ws_cpuset set;
+    bool move = false;
+    char what[48];
+    snprintf(what, sizeof what, "phases[%u][1].cores", p->pc - 1);
+    if (trace_cores(e, r, what, a.cores, a.ncores, &set) != 0)
+        return false;
+    ws_status st = ws_proc_update_affinity(&p->wp, ws_kind(a.kind), &set, a.preferred, &move);
+    ws_cpuset_destroy(&set);
+    if (st != WS_OK)
+        return sim_fail(e, "process %llu (line %llu): %s: invalid", (unsigned long long)r->id,
+                        (unsigned long long)r->line, what), false;
+    if (!move)
+        return true;
+    uint32_t to;
+    e->cores[c].cur = NULL;
+    if (ws_sched_wake(e->s, c, &p->wp, &to) != WS_OK)
+        return sim_fail(e, "process %llu: cannot be moved (affinity or memory)",
+                        (unsigned long long)r->id), false;
+    ws_migrate_commit(e->s, &p->wp, c, to, now);
+    sim_core_kick(e, to, now);
+    return false;
 }
 
 struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
@@ -300,6 +351,9 @@ static bool step(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now
         spawn_child(e, c, p, ph->arg);
         *cost = e->p.spawn_ns;
         return true;
+    case SIM_PHASE_AFFINITY:
+        p->pc++;
+        return change_affinity(e, c, p, ph, now);
     default:
         return sim_fail(e, "process %llu: unknown phase kind %u",
                         (unsigned long long)p->rec->id, ph->kind), false;

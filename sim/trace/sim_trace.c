@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char *const phase_names[SIM_PHASE_COUNT] = {
-    "run", "wait", "send", "recv", "spawn", "exit",
+    "run", "wait", "send", "recv", "spawn", "exit", "affinity",
 };
 static const char *const prio_names[SIM_PRIO_COUNT] = { "max", "high", "normal", "low" };
 static const char *const aff_names[SIM_AFF_COUNT] = { "none", "strict", "preferred" };
@@ -33,8 +33,13 @@ const char *sim_trace_aff_name(unsigned kind)
 
 struct sim_trace_rec *sim_trace_rec_new(uint32_t nphases, uint32_t ncores)
 {
+    return sim_trace_rec_new_aff(nphases, ncores, 0);
+}
+
+struct sim_trace_rec *sim_trace_rec_new_aff(uint32_t nphases, uint32_t ncores, uint32_t nwords)
+{
     size_t size = sizeof(struct sim_trace_rec) + (size_t)nphases * sizeof(struct sim_trace_phase)
-                  + (size_t)ncores * sizeof(uint32_t);
+                  + ((size_t)ncores + nwords) * sizeof(uint32_t);
     struct sim_trace_rec *r = calloc(1, size);
     if (r == NULL)
         return NULL;
@@ -42,10 +47,23 @@ struct sim_trace_rec *sim_trace_rec_new(uint32_t nphases, uint32_t ncores)
     r->phases = sim_trace_rec_phases(r);
     r->aff_ncores = ncores;
     r->aff_cores = ncores ? sim_trace_rec_cores(r) : NULL;
+    r->aff_nwords = nwords;
+    r->aff_words = nwords ? sim_trace_rec_aff_words(r) : NULL;
     r->aff_preferred = -1;
     r->prio = SIM_PRIO_NORMAL;
     r->parent = SIM_TRACE_NO_PARENT;
     return r;
+}
+
+void sim_trace_aff_change(const struct sim_trace_rec *r, const struct sim_trace_phase *ph,
+                          struct sim_trace_aff_change *out)
+{
+    const uint32_t *w = r->aff_words + ph->arg;
+    *out = (struct sim_trace_aff_change){
+        .set_aff = (w[0] & SIM_TRACE_AFF_SET) != 0, .set_max = (w[0] & SIM_TRACE_AFF_MAX) != 0,
+        .kind = (uint8_t)(w[0] >> 8), .preferred = (int32_t)w[1], .max_migrations = w[2],
+        .ncores = w[3], .cores = w + SIM_TRACE_AFF_HEAD,
+    };
 }
 
 void sim_trace_rec_free(struct sim_trace_rec *rec)
@@ -182,17 +200,41 @@ int sim_trace_write_header(FILE *f, const struct sim_trace_info *info)
     return ferror(f) ? -1 : 0;
 }
 
+/* The object {"kind":..,"cores":[..],"preferred":..} without its closing brace. */
+static void write_aff_object(FILE *f, unsigned kind, const uint32_t *cores, uint32_t n,
+                             int32_t preferred)
+{
+    fprintf(f, "{\"kind\":\"%s\"", sim_trace_aff_name(kind));
+    if (kind != SIM_AFF_NONE) {
+        fputs(",\"cores\":[", f);
+        for (uint32_t i = 0; i < n; i++)
+            fprintf(f, "%s%" PRIu32, i ? "," : "", cores[i]);
+        fputc(']', f);
+        if (preferred >= 0)
+            fprintf(f, ",\"preferred\":%" PRId32, preferred);
+    }
+}
+
 static void write_affinity(FILE *f, const struct sim_trace_rec *r)
 {
-    fprintf(f, ",\"affinity\":{\"kind\":\"%s\"", sim_trace_aff_name(r->aff_kind));
-    if (r->aff_kind != SIM_AFF_NONE) {
-        fputs(",\"cores\":[", f);
-        for (uint32_t i = 0; i < r->aff_ncores; i++)
-            fprintf(f, "%s%" PRIu32, i ? "," : "", r->aff_cores[i]);
-        fputc(']', f);
-        if (r->aff_preferred >= 0)
-            fprintf(f, ",\"preferred\":%" PRId32, r->aff_preferred);
-    }
+    fputs(",\"affinity\":", f);
+    write_aff_object(f, r->aff_kind, r->aff_cores, r->aff_ncores, r->aff_preferred);
+    fputc('}', f);
+}
+
+/* ["affinity",{...,"max_migrations":N}] as the reader takes it back. */
+static void write_aff_phase(FILE *f, const struct sim_trace_rec *r,
+                            const struct sim_trace_phase *p)
+{
+    struct sim_trace_aff_change a;
+    sim_trace_aff_change(r, p, &a);
+    fputc(',', f);
+    if (a.set_aff)
+        write_aff_object(f, a.kind, a.cores, a.ncores, a.preferred);
+    else
+        fputc('{', f);
+    if (a.set_max)
+        fprintf(f, "%s\"max_migrations\":%" PRIu32, a.set_aff ? "," : "", a.max_migrations);
     fputc('}', f);
 }
 
@@ -224,7 +266,9 @@ int sim_trace_write_rec(FILE *f, const struct sim_trace_rec *r,
     for (uint32_t i = 0; i < r->nphases; i++) {
         const struct sim_trace_phase *p = &r->phases[i];
         fprintf(f, "%s[\"%s\"", i ? "," : "", sim_trace_phase_name(p->kind));
-        if (p->kind != SIM_PHASE_RECV && p->kind != SIM_PHASE_EXIT)
+        if (p->kind == SIM_PHASE_AFFINITY)
+            write_aff_phase(f, r, p);
+        else if (p->kind != SIM_PHASE_RECV && p->kind != SIM_PHASE_EXIT)
             fprintf(f, ",%" PRIu64, p->arg);
         fputc(']', f);
     }

@@ -20,6 +20,9 @@
  *   RECV      block until the mailbox holds a message, then consume one
  *   SPAWN c   create child process c (its record comes from sim_trace_child)
  *   EXIT      end (implicit after the last phase)
+ *   AFFINITY  set, change or clear the process's own affinity and/or its migration limit from
+ *             here on (sim_trace_aff_change decodes it); a strict mask that excludes the
+ *             current core moves the process at this scheduling point, counted as a migration
  *
  * A parentless process (a "root") is injected at its spawn_ns; a child starts when its parent
  * runs the SPAWN phase naming it (its spawn_ns is 0 and meaningless). A DAG task is a process
@@ -74,12 +77,26 @@ enum sim_trace_phase_kind {
     SIM_PHASE_RECV = 3,
     SIM_PHASE_SPAWN = 4,
     SIM_PHASE_EXIT = 5,
+    SIM_PHASE_AFFINITY = 6,
 };
-#define SIM_PHASE_COUNT 6
+#define SIM_PHASE_COUNT 7
 
 struct sim_trace_phase {
-    uint64_t arg;   /* RUN/WAIT: ns; SEND: destination id; SPAWN: child id; RECV/EXIT: 0 */
+    uint64_t arg;   /* RUN/WAIT: ns; SEND: destination id; SPAWN: child id; RECV/EXIT: 0;
+                       AFFINITY: offset of its change in the record's aff_words */
     uint8_t kind;   /* enum sim_trace_phase_kind */
+};
+
+/* One AFFINITY phase, decoded. set_aff false: the affinity stays as it is (only the migration
+ * limit changes). kind NONE clears it; cores (sorted, no duplicates) and preferred as in a
+ * record's affinity. set_max: max_migrations replaces the process's limit (0 = the run's). */
+struct sim_trace_aff_change {
+    bool set_aff, set_max;
+    uint8_t kind;                          /* enum sim_trace_aff_kind */
+    int32_t preferred;                     /* -1 or one of cores (PREFERRED only) */
+    uint32_t max_migrations;
+    uint32_t ncores;
+    const uint32_t *cores;
 };
 
 /* One process. Invariants: ids are unique within a trace and <= SIM_TRACE_MAX_INT; roots come
@@ -99,6 +116,8 @@ struct sim_trace_rec {
     int32_t aff_preferred;                 /* preferred core id, or -1 */
     uint32_t aff_ncores;
     const uint32_t *aff_cores;             /* aff_ncores core ids */
+    const uint32_t *aff_words;             /* AFFINITY phases' changes (sim_trace_aff_change) */
+    uint32_t aff_nwords;
     uint32_t depth;                        /* spawn depth: roots 0, children parent + 1 */
     uint64_t line;                         /* line in the trace file; 0 for generators */
     void *user;                            /* the consumer's; sources never read or write it */
@@ -192,6 +211,10 @@ const char *sim_trace_checksum(struct sim_trace *t);
 
 /* Generator kinds and their argument syntax, one per line, for help texts. */
 const char *sim_trace_kinds(void);
+
+/* The change of AFFINITY phase ph of r into *out. */
+void sim_trace_aff_change(const struct sim_trace_rec *r, const struct sim_trace_phase *ph,
+                          struct sim_trace_aff_change *out);
 
 /* Short names of phases, priorities and affinity kinds as written in trace files. */
 const char *sim_trace_phase_name(unsigned kind);

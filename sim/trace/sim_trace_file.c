@@ -414,6 +414,7 @@ static void file_close(struct sim_trace *t)
     free(fs->buf);
     free(fs->rbuf);
     free(fs->ctx.scratch);
+    free(fs->ctx.words);
     if (fs->f != NULL)
         fclose(fs->f);
     free(fs);
@@ -467,7 +468,8 @@ struct sim_trace *sim_trace_file_open(const char *path, const struct sim_trace_o
     const char *base = strrchr(path, '/');
     snprintf(info->name, sizeof info->name, "%s", base != NULL ? base + 1 : path);
     fs->path = info->canonical;
-    fs->ctx = (struct sim_trace_line_ctx){ &fs->base, fs->path, 1, NULL, 0 };
+    fs->ctx = (struct sim_trace_line_ctx){ .t = &fs->base, .path = fs->path,
+                                           .time_unit_ns = 1 };
     fs->max_buffered = opts != NULL ? opts->max_buffered : 0;
     sim_trace_map_init(&fs->seen);
     sim_trace_map_init(&fs->expect);

@@ -146,42 +146,51 @@ struct aff {
     const cJSON *cores;
 };
 
-static int parse_aff(const struct sim_trace_line_ctx *c, uint64_t line, const cJSON *obj,
-                     struct aff *a)
+/* Label "PREFIX.FIELD" into buf. */
+static const char *lbl(char *buf, size_t len, const char *prefix, const char *field)
 {
+    snprintf(buf, len, "%s.%s", prefix, field);
+    return buf;
+}
+
+/* Check an affinity object o (NULL: absent; JSON null: none) labelled prefix in errors. */
+static int parse_aff_obj(const struct sim_trace_line_ctx *c, uint64_t line, const cJSON *o,
+                         const char *prefix, struct aff *a)
+{
+    char label[64];
     memset(a, 0, sizeof *a);
     a->preferred = -1;
-    const cJSON *o = cJSON_GetObjectItemCaseSensitive(obj, "affinity");
-    if (o == NULL)
-        return SIM_TRACE_OK;
-    a->present = true;
-    if (cJSON_IsNull(o))
+    a->present = o != NULL;
+    if (o == NULL || cJSON_IsNull(o))
         return SIM_TRACE_OK;
     if (!cJSON_IsObject(o))
-        return FAIL(c, line, "affinity", "expected an object");
+        return FAIL(c, line, prefix, "expected an object");
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "kind");
     if (!cJSON_IsString(k))
-        return FAIL(c, line, "affinity.kind", "missing field (none, strict, preferred)");
+        return FAIL(c, line, lbl(label, sizeof label, prefix, "kind"), "missing field (none, "
+                    "strict, preferred)");
     unsigned kind = SIM_AFF_COUNT;
     for (unsigned i = 0; i < SIM_AFF_COUNT; i++)
         if (strcmp(k->valuestring, sim_trace_aff_name(i)) == 0)
             kind = i;
     if (kind == SIM_AFF_COUNT)
-        return FAIL(c, line, "affinity.kind", "unknown kind '%s' (none, strict, preferred)",
-                    k->valuestring);
+        return FAIL(c, line, lbl(label, sizeof label, prefix, "kind"), "unknown kind '%s' "
+                    "(none, strict, preferred)", k->valuestring);
     a->kind = (uint8_t)kind;
     if (kind == SIM_AFF_NONE)
         return SIM_TRACE_OK;
     a->cores = cJSON_GetObjectItemCaseSensitive(o, "cores");
     if (!cJSON_IsArray(a->cores) || cJSON_GetArraySize(a->cores) == 0)
-        return FAIL(c, line, "affinity.cores", "expected a non-empty array of core ids");
+        return FAIL(c, line, lbl(label, sizeof label, prefix, "cores"), "expected a non-empty "
+                    "array of core ids");
     a->n = (uint32_t)cJSON_GetArraySize(a->cores);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "preferred");
     if (p != NULL && !cJSON_IsNull(p)) {
+        lbl(label, sizeof label, prefix, "preferred");
         if (kind != SIM_AFF_PREFERRED)
-            return FAIL(c, line, "affinity.preferred", "only for kind 'preferred'");
+            return FAIL(c, line, label, "only for kind 'preferred'");
         uint64_t v;
-        if (get_uint(c, line, p, "affinity.preferred", INT32_MAX, 1, &v) != SIM_TRACE_OK)
+        if (get_uint(c, line, p, label, INT32_MAX, 1, &v) != SIM_TRACE_OK)
             return SIM_TRACE_ERROR;
         a->preferred = (int32_t)v;
     }
@@ -194,19 +203,16 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Copy the affinity into r (whose cores array has room for a->n). */
-static int fill_aff(const struct sim_trace_line_ctx *c, uint64_t line, const struct aff *a,
-                    struct sim_trace_rec *r)
+/* Copy the cores of a into cores[0 .. a->n), sorted; check repeats and the preferred core. */
+static int fill_cores(const struct sim_trace_line_ctx *c, uint64_t line, const struct aff *a,
+                      const char *prefix, uint32_t *cores)
 {
-    uint32_t *cores = sim_trace_rec_cores(r);
-    r->aff_kind = a->kind;
-    r->aff_preferred = a->preferred;
-    char label[48];
+    char label[80];
     uint32_t i = 0;
     const cJSON *core;
     cJSON_ArrayForEach(core, a->cores) {
         uint64_t v;
-        snprintf(label, sizeof label, "affinity.cores[%" PRIu32 "]", i);
+        snprintf(label, sizeof label, "%s.cores[%" PRIu32 "]", prefix, i);
         if (get_uint(c, line, core, label, INT32_MAX, 1, &v) != SIM_TRACE_OK)
             return SIM_TRACE_ERROR;
         cores[i++] = (uint32_t)v;
@@ -215,12 +221,71 @@ static int fill_aff(const struct sim_trace_line_ctx *c, uint64_t line, const str
     bool pref_found = a->preferred < 0;
     for (i = 0; i < a->n; i++) {
         if (i > 0 && cores[i] == cores[i - 1])
-            return FAIL(c, line, "affinity.cores", "core %" PRIu32 " listed twice", cores[i]);
+            return FAIL(c, line, lbl(label, sizeof label, prefix, "cores"), "core %" PRIu32
+                        " listed twice", cores[i]);
         pref_found |= (int64_t)cores[i] == a->preferred;
     }
     if (!pref_found)
-        return FAIL(c, line, "affinity.preferred", "core %" PRId32 " is not in cores",
-                    a->preferred);
+        return FAIL(c, line, lbl(label, sizeof label, prefix, "preferred"), "core %" PRId32
+                    " is not in cores", a->preferred);
+    return SIM_TRACE_OK;
+}
+
+/* Copy the affinity into r (whose cores array has room for a->n). */
+static int fill_aff(const struct sim_trace_line_ctx *c, uint64_t line, const struct aff *a,
+                    struct sim_trace_rec *r)
+{
+    r->aff_kind = a->kind;
+    r->aff_preferred = a->preferred;
+    return fill_cores(c, line, a, "affinity", sim_trace_rec_cores(r));
+}
+
+/* Room for n more words in c->words; SIM_TRACE_OK or out of memory. */
+static int words_room(struct sim_trace_line_ctx *c, uint64_t line, size_t n)
+{
+    if (c->nwords + n <= c->words_cap)
+        return SIM_TRACE_OK;
+    size_t cap = (c->nwords + n) * 2;
+    uint32_t *w = realloc(c->words, cap * sizeof *w);
+    if (w == NULL)
+        return FAIL(c, line, "phases", "out of memory");
+    c->words = w;
+    c->words_cap = cap;
+    return SIM_TRACE_OK;
+}
+
+/* ["affinity", {kind, cores, preferred, max_migrations}] #i: its change appended to c->words
+ * (layout in sim_trace_src.h); *arg its offset. */
+static int parse_aff_phase(struct sim_trace_line_ctx *c, uint64_t line, const cJSON *item, int i,
+                           uint64_t *arg)
+{
+    char prefix[48], label[64];
+    snprintf(prefix, sizeof prefix, "phases[%d][1]", i);
+    if (!cJSON_IsObject(item) && !cJSON_IsNull(item))
+        return FAIL(c, line, prefix, "expected an affinity object {\"kind\":...} or null");
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(item, "kind");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(item, "max_migrations");
+    bool set_aff = cJSON_IsNull(item) || k != NULL, set_max = m != NULL && !cJSON_IsNull(m);
+    if (!set_aff && !set_max)
+        return FAIL(c, line, prefix, "sets nothing: give kind (none, strict, preferred) or "
+                    "max_migrations");
+    struct aff a;
+    uint64_t max = 0;
+    if (parse_aff_obj(c, line, set_aff ? item : NULL, prefix, &a) != SIM_TRACE_OK
+        || (set_max && get_uint(c, line, m, lbl(label, sizeof label, prefix, "max_migrations"),
+                                UINT32_MAX, 1, &max) != SIM_TRACE_OK)
+        || words_room(c, line, SIM_TRACE_AFF_HEAD + a.n) != SIM_TRACE_OK)
+        return SIM_TRACE_ERROR;
+    uint32_t *w = c->words + c->nwords;
+    w[0] = (set_aff ? SIM_TRACE_AFF_SET : 0) | (set_max ? SIM_TRACE_AFF_MAX : 0)
+           | (uint32_t)a.kind << 8;
+    w[1] = (uint32_t)a.preferred;
+    w[2] = (uint32_t)max;
+    w[3] = a.n;
+    if (a.n > 0 && fill_cores(c, line, &a, prefix, w + SIM_TRACE_AFF_HEAD) != SIM_TRACE_OK)
+        return SIM_TRACE_ERROR;
+    *arg = c->nwords;
+    c->nwords += SIM_TRACE_AFF_HEAD + a.n;
     return SIM_TRACE_OK;
 }
 
@@ -262,7 +327,7 @@ static int phase_arg(const struct sim_trace_line_ctx *c, uint64_t line, const cJ
 }
 
 /* Check phase element #i and return its kind, argument and repeat count (recv N). */
-static int parse_phase(const struct sim_trace_line_ctx *c, uint64_t line, const cJSON *ph, int i,
+static int parse_phase(struct sim_trace_line_ctx *c, uint64_t line, const cJSON *ph, int i,
                        int last, int *kind, uint64_t *arg, uint64_t *count)
 {
     char label[48];
@@ -279,7 +344,7 @@ static int parse_phase(const struct sim_trace_line_ctx *c, uint64_t line, const 
             return FAIL(c, line, label, "expected [\"name\", argument]");
         if (*kind < 0)
             return FAIL(c, line, label, "unknown phase '%s' (run, wait, send, recv, spawn, "
-                        "exit)", name->valuestring);
+                        "exit, affinity)", name->valuestring);
         if (bad_n)
             return FAIL(c, line, label, "phase '%s' takes %s", name->valuestring,
                         takes_arg ? "one argument" : (*kind == SIM_PHASE_RECV
@@ -287,6 +352,8 @@ static int parse_phase(const struct sim_trace_line_ctx *c, uint64_t line, const 
         return FAIL(c, line, label, "exit must be the last phase");
     }
     const cJSON *item = n == 2 ? cJSON_GetArrayItem(ph, 1) : NULL;
+    if (*kind == SIM_PHASE_AFFINITY)
+        return parse_aff_phase(c, line, item, i, arg);
     if (item != NULL && *kind == SIM_PHASE_RECV) {
         if (phase_arg(c, line, item, i, UINT32_MAX, 1, count) != SIM_TRACE_OK)
             return SIM_TRACE_ERROR;
@@ -308,6 +375,7 @@ static int parse_phases(struct sim_trace_line_ctx *c, uint64_t line, const cJSON
 {
     int total = cJSON_GetArraySize(phases), i = 0;
     uint64_t k = 0;
+    c->nwords = 0;
     if ((uint64_t)total > SIM_TRACE_MAX_PHASES)
         return FAIL(c, line, "phases", "%d phases, more than %" PRIu32 " (the limit of one "
                     "process)", total, SIM_TRACE_MAX_PHASES);
@@ -373,7 +441,9 @@ int sim_trace_line_rec(struct sim_trace_line_ctx *c, const cJSON *j, uint64_t li
         || field_uint(c, line, j, "spawn", !has_parent, SIM_TRACE_MAX_TIME_NS, c->time_unit_ns,
                       &spawn, &has) != SIM_TRACE_OK
         || field_uint(c, line, j, "ws", false, SIM_TRACE_MAX_INT, 1, &ws, &has) != SIM_TRACE_OK
-        || parse_prio(c, line, j, &prio) != SIM_TRACE_OK || parse_aff(c, line, j, &a))
+        || parse_prio(c, line, j, &prio) != SIM_TRACE_OK
+        || parse_aff_obj(c, line, cJSON_GetObjectItemCaseSensitive(j, "affinity"), "affinity",
+                         &a) != SIM_TRACE_OK)
         return SIM_TRACE_ERROR;
     if (has_parent && par == id)
         return FAIL(c, line, "parent", "process %" PRIu64 " is its own parent", id);
@@ -386,9 +456,11 @@ int sim_trace_line_rec(struct sim_trace_line_ctx *c, const cJSON *j, uint64_t li
         return SIM_TRACE_ERROR;
     bool inherit = !a.present && parent != NULL;
     uint32_t ncores = inherit ? parent->aff_ncores : a.n;
-    struct sim_trace_rec *r = sim_trace_rec_new(nph, ncores);
+    struct sim_trace_rec *r = sim_trace_rec_new_aff(nph, ncores, (uint32_t)c->nwords);
     if (r == NULL)
         return FAIL(c, line, "line", "out of memory");
+    if (c->nwords > 0)
+        memcpy(sim_trace_rec_aff_words(r), c->words, c->nwords * sizeof *c->words);
     r->id = id;
     r->parent = has_parent ? par : SIM_TRACE_NO_PARENT;
     r->spawn_ns = has_parent ? 0 : spawn;

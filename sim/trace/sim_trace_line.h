@@ -7,14 +7,16 @@
 #include <cjson/cJSON.h>
 
 /* Where a line is parsed: errors go to t as "PATH:LINE: FIELD: message"; times in the line are
- * multiplied by time_unit_ns; scratch holds the phases of the line being parsed (the owner
- * frees it). */
+ * multiplied by time_unit_ns; scratch (and words) hold the phases of the line being parsed
+ * (the owner frees them). */
 struct sim_trace_line_ctx {
     struct sim_trace *t;
     const char *path;
     uint64_t time_unit_ns;
     struct sim_trace_phase *scratch;
     size_t scratch_cap;
+    uint32_t *words;            /* the line's AFFINITY-phase changes (the owner frees it) */
+    size_t nwords, words_cap;
 };
 
 /* Fail t with "PATH:LINE: FIELD: message"; returns SIM_TRACE_ERROR. */

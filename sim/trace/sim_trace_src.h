@@ -10,6 +10,17 @@
 struct sim_trace_rec *sim_trace_rec_new(uint32_t nphases, uint32_t ncores);
 void sim_trace_rec_free(struct sim_trace_rec *rec);
 
+/* sim_trace_rec_new with room for nwords words of AFFINITY-phase changes after the cores (see
+ * SIM_TRACE_AFF_* for their layout); zeroed. */
+struct sim_trace_rec *sim_trace_rec_new_aff(uint32_t nphases, uint32_t ncores, uint32_t nwords);
+
+/* An AFFINITY phase's change in aff_words: a head of SIM_TRACE_AFF_HEAD words, then ncores core
+ * ids. Head: flags (SIM_TRACE_AFF_SET | SIM_TRACE_AFF_MAX) | kind << 8, preferred (as uint32),
+ * max_migrations, ncores. */
+#define SIM_TRACE_AFF_HEAD 4u
+#define SIM_TRACE_AFF_SET 1u
+#define SIM_TRACE_AFF_MAX 2u
+
 /* The writable views of a record made by sim_trace_rec_new. */
 static inline struct sim_trace_phase *sim_trace_rec_phases(struct sim_trace_rec *rec)
 {
@@ -18,6 +29,10 @@ static inline struct sim_trace_phase *sim_trace_rec_phases(struct sim_trace_rec 
 static inline uint32_t *sim_trace_rec_cores(struct sim_trace_rec *rec)
 {
     return (uint32_t *)(sim_trace_rec_phases(rec) + rec->nphases);
+}
+static inline uint32_t *sim_trace_rec_aff_words(struct sim_trace_rec *rec)
+{
+    return sim_trace_rec_cores(rec) + rec->aff_ncores;
 }
 
 /* Record the error (printf format) in t, mark t failed; returns SIM_TRACE_ERROR. */

@@ -330,6 +330,8 @@ static int run(struct walk *w, struct proc *p)
             p->blocked = true;
             return b != NULL && b->n > 0 ? wake_update(w, p, b) : SIM_TRACE_OK;
         }
+        case SIM_PHASE_AFFINITY:   /* where it runs does not change the walk's times */
+            break;
         default:   /* EXIT */
             p->pc = r->nphases;
             continue;
