@@ -11,6 +11,7 @@ native_pkgs=(
   gnuplot-nox parallel time
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
   g++ libtbb-dev
+  erlang-base erlang-runtime-tools
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 

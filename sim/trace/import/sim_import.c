@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 static const char *const format_names[SIM_IMPORT_FORMATS] = { "stg", "wfcommons", "ftrace",
-                                                              "perf" };
+                                                              "perf", "beam" };
 
 const char *sim_import_format_name(enum sim_import_format f)
 {
@@ -471,6 +471,8 @@ static int sniff_text(char *buf)
     const char *s = buf;
     while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
         s++;
+    if (strncmp(s, "schedlab-beam ", 14) == 0)
+        return SIM_IMPORT_BEAM;
     if (*s == '{') {
         const char *nl = strchr(s, '\n');
         size_t first = nl ? (size_t)(nl - s) : strlen(s);
@@ -596,6 +598,7 @@ static struct sim_trace *open_format(enum sim_import_format f, const char *path,
         return NULL;
     int rc = f == SIM_IMPORT_STG         ? sim_import_stg(&b, o)
              : f == SIM_IMPORT_WFCOMMONS ? sim_import_wfcommons(&b, o)
+             : f == SIM_IMPORT_BEAM      ? sim_import_beam(&b)
                                          : sim_import_sched(&b, f);
     char hex[41], opt[64], canonical[512], sum[41];
     bool defaults;

@@ -49,8 +49,9 @@ enum sim_import_format {
     SIM_IMPORT_WFCOMMONS = 1,
     SIM_IMPORT_FTRACE = 2,
     SIM_IMPORT_PERF = 3,
+    SIM_IMPORT_BEAM = 4,        /* an Erlang VM recording of `schedlab beam record` */
 };
-#define SIM_IMPORT_FORMATS 4
+#define SIM_IMPORT_FORMATS 5
 
 enum sim_import_multicore {
     SIM_IMPORT_MC_SPLIT = 0,    /* k-core task: k processes of the runtime each (default) */

@@ -98,6 +98,7 @@ int imp_check_complete(struct imp_builder *b, const char *text, size_t len, uint
 int sim_import_stg(struct imp_builder *b, const struct sim_import_opts *o);
 int sim_import_wfcommons(struct imp_builder *b, const struct sim_import_opts *o);
 int sim_import_sched(struct imp_builder *b, enum sim_import_format f);
+int sim_import_beam(struct imp_builder *b);
 
 /* ---- scheduler-trace lines (sim_import_sched_line.c) ---- */
 

@@ -1,0 +1,44 @@
+/* sim_import_beam.h: what the BEAM importer keeps beside the trace: the ground truth of an
+ * Erlang VM recording (the scheduler of every run slice, every migration, per-scheduler busy
+ * time, response times), written as a sidecar file and read back by `beam validate`. */
+#ifndef SIM_IMPORT_BEAM_H
+#define SIM_IMPORT_BEAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Most schedulers a recording may name (erl +S allows 1024). */
+#define SIM_BEAM_MAX_SCHED 1024
+
+/*
+ * The sidecar ("OUT.truth", next to the imported trace OUT) is text, one record a line:
+ *   schedlab-beam-truth 1
+ *   schedulers N            wall_ns NS (the recorder's wall time of the run)
+ *   makespan_ns NS          first event to last exit
+ *   util S ACTIVE TOTAL     the VM's scheduler_wall_time of scheduler S over the run (ns)
+ *   proc PID SPAWN FIRST_IN EXIT         per process (ns from the first event)
+ *   slice PID SCHED START END            every run slice
+ *   migration PID T FROM TO              a slice on another scheduler than the one before
+ *   end LINES                            lines before this one (a cut file lacks it)
+ */
+
+struct sim_beam_truth {
+    uint32_t schedulers;
+    uint64_t wall_ns, makespan_ns;
+    uint64_t processes, slices, migrations;
+    uint64_t busy_ns[SIM_BEAM_MAX_SCHED];       /* slices' time per scheduler (index S - 1) */
+    uint64_t vm_active_ns[SIM_BEAM_MAX_SCHED];  /* scheduler_wall_time (0 when not recorded) */
+    uint64_t vm_total_ns[SIM_BEAM_MAX_SCHED];
+    uint64_t wait_p50_ns, wait_p99_ns;          /* spawn -> first slice */
+    uint64_t resp_p50_ns, resp_p95_ns, resp_p99_ns;   /* spawn -> exit */
+};
+
+/* Read the recording at path (checked as `trace import beam` checks it) and write its ground
+ * truth to out, whole or not at all. 0, or -1 with "FILE:LINE: message" in err. */
+int sim_beam_truth_write(const char *recording, const char *out, char *err, size_t errlen);
+
+/* Read a sidecar written by sim_beam_truth_write into *t. 0, or -1 with "FILE:LINE: message"
+ * in err. */
+int sim_beam_truth_read(const char *path, struct sim_beam_truth *t, char *err, size_t errlen);
+
+#endif
