@@ -122,6 +122,41 @@ bool ws_migrate_limited(const struct ws_sched *s, uint32_t to, uint64_t now)
     return pr->burst_max && pr->burst_window_ns && burst_now(s, now) >= burst_limit(s);
 }
 
+/* End of a fixed window [start, start + len), saturating. */
+static uint64_t window_end(uint64_t start, uint64_t len)
+{
+    return ws_time_add(start, len);
+}
+
+uint64_t ws_migrate_limited_until(const struct ws_sched *s, uint32_t to, uint64_t now)
+{
+    const struct ws_params *pr = &s->p;
+    const struct ws_core *c = &s->cores[to];
+    uint64_t until = now;
+    if (pr->core_migrations_per_s &&
+        window_count(c->mig_window_start, c->mig_window_count, NS_PER_S, now) >=
+            pr->core_migrations_per_s)
+        until = window_end(c->mig_window_start, NS_PER_S);
+    uint64_t st = ws_load_relaxed(&s->sys_window_start);
+    if (pr->system_migrations_per_s &&
+        window_count(st, ws_load_relaxed(&s->sys_window_count), NS_PER_S, now) >=
+            pr->system_migrations_per_s && window_end(st, NS_PER_S) > until)
+        until = window_end(st, NS_PER_S);
+    uint64_t bs = ws_load_relaxed(&s->burst_window_start);
+    if (pr->burst_max && pr->burst_window_ns && burst_now(s, now) >= burst_limit(s) &&
+        window_end(bs, pr->burst_window_ns) > until)
+        until = window_end(bs, pr->burst_window_ns);
+    return until;
+}
+
+uint64_t ws_migrate_burst_until(const struct ws_sched *s, uint64_t now)
+{
+    if (s->p.migration_policy != WS_MIG_ADAPTIVE || !s->p.burst_max || !s->p.burst_window_ns ||
+        burst_now(s, now) == 0)
+        return UINT64_MAX;
+    return window_end(ws_load_relaxed(&s->burst_window_start), s->p.burst_window_ns);
+}
+
 enum ws_steal_result ws_migrate_check(struct ws_sched *s, const struct ws_proc *p,
                                       uint32_t from, uint32_t to, uint64_t now)
 {

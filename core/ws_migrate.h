@@ -41,7 +41,12 @@
  * Rate limits, checked before the cost: the process's own max_migrations (or the scheduler's),
  * core_migrations_per_s into the thief, system_migrations_per_s, and the storm guard of at most
  * burst_max migrations per core of the machine per burst_window_ns (so the guard means the same
- * on 8 cores and on 4,096). Windows are fixed intervals that restart when they expire. */
+ * on 8 cores and on 4,096). Windows are fixed intervals that restart when they expire. A
+ * refusal by a window is bounded in time, so an idle core refused by one must look again when
+ * the window ends rather than sleep until some push happens to wake it (the skewed workloads
+ * spawn everything early, and a core left asleep then stays asleep beside thousands of waiting
+ * processes): ws_migrate_limited_until and ws_migrate_burst_until say when, and
+ * ws_sched_retry_at turns that into the time an idle core's driver wakes it. */
 #ifndef WS_MIGRATE_H
 #define WS_MIGRATE_H
 
@@ -69,6 +74,14 @@ enum ws_steal_result ws_migrate_check(struct ws_sched *s, const struct ws_proc *
 
 /* Are the limits that do not depend on the process (into core `to`, system, storm) reached? */
 bool ws_migrate_limited(const struct ws_sched *s, uint32_t to, uint64_t now);
+
+/* When the limits ws_migrate_limited finds reached for `to` at `now` have all expired (the end
+ * of the latest of their windows, > now); `now` itself when none is reached. No side effects. */
+uint64_t ws_migrate_limited_until(const struct ws_sched *s, uint32_t to, uint64_t now);
+
+/* When the storm guard stops raising the adaptive policy's cost factor (the end of a burst
+ * window that holds migrations); UINT64_MAX under other policies or with no such window. */
+uint64_t ws_migrate_burst_until(const struct ws_sched *s, uint64_t now);
 
 /* Record a completed move: counters of p, the windows, the thief's statistics (the distance
  * class and the cost model's total estimate, summed in mig_cost_est_ns), and the cost's time

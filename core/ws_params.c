@@ -32,7 +32,7 @@ static const struct ws_param_desc descs[] = {
     U64(min_steal_queue, 0, COUNT, "victim needs at least this many waiting processes (0 = 1)"),
     U64(imbalance_threshold, 0, RATE, "steal only if victim load - thief load exceeds this"),
     U64(steal_cooldown_ns, 0, NS, "minimum ns between steals from the same victim"),
-    U64(steal_retries, 0, 1024, "victim choices per idle round"),
+    U64(steal_retries, 0, 1024, "victim choices per idle round (0 = no stealing at all)"),
     ENUM(steal_amount, amount_names, "steal one process or half of the victim's queue"),
     U64(steal_batch_max, 1, COUNT, "largest steal-half batch"),
     U64(p2c_choices, 1, 64, "d random victims compared by the p2c strategy"),
@@ -107,7 +107,7 @@ void ws_params_defaults(struct ws_params *p)
     memset(p, 0, sizeof(*p));
     p->min_steal_queue = 2;
     p->imbalance_threshold = 2;
-    p->steal_cooldown_ns = 1000;
+    p->steal_cooldown_ns = 4000;    /* 10,000 cycles at 2.5 GHz */
     p->steal_retries = 3;
     p->steal_amount = WS_STEAL_ONE;
     p->steal_batch_max = 16;

@@ -29,7 +29,11 @@
  * by reason. Before a core goes to sleep the driver calls ws_sched_last_look, which scans every
  * core that may have work (the `work` bitmap) under the same rules, so with permissive rules no
  * core sleeps while it could take work; cores with fewer than min_steal_queue waiting are
- * skipped without counting an attempt (no probe is made).
+ * skipped without counting an attempt (no probe is made). steal_retries 0 turns stealing off
+ * altogether, last look included: cores then run only what is placed on them. A core that the
+ * rules refused for a time-bounded reason (a full migration window) must not sleep past it:
+ * ws_sched_retry_at says when the driver wakes it to look again (a timer event in the
+ * simulator, a timed futex wait natively).
  *
  * Waking: when a core's queues reach `min_steal_queue` waiting processes and some core sleeps,
  * the nearest sleeping core is woken through the platform, unless enough cores woken earlier
@@ -177,8 +181,15 @@ struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_pree
  * (now assigned to thief; extra processes of a half-steal are queued on thief) or NULL. */
 struct ws_proc *ws_sched_steal(struct ws_sched *s, uint32_t thief);
 
-/* Thief core is about to sleep: scan every core under the same rules; as ws_sched_steal. */
+/* Thief core is about to sleep: scan every core under the same rules; as ws_sched_steal.
+ * With steal_retries 0 it takes nothing (no stealing at all). */
 struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief);
+
+/* Thief's steal round and last look found nothing: the earliest time (platform clock) at which
+ * a refusal they met for a time-bounded reason expires (a full migration window, the storm
+ * guard's weight on the adaptive cost factor), when the driver must wake the core to look
+ * again; UINT64_MAX when nothing time-bounded refused it (a push wakes it). Thief's thread. */
+uint64_t ws_sched_retry_at(struct ws_sched *s, uint32_t thief);
 
 /* Driver reports core state changes: idle (nothing to run) and asleep (needs a wake). */
 void ws_sched_set_idle(struct ws_sched *s, uint32_t core, bool idle);

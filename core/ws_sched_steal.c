@@ -189,8 +189,8 @@ struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief)
     struct ws_core *k = &s->cores[thief];
     uint32_t my_cluster = s->topo->cores[thief].cluster;
     struct ws_proc *p = NULL;
-    if (limited(s, k, thief))
-        return NULL;
+    if (s->p.steal_retries == 0 || limited(s, k, thief))
+        return NULL;   /* steal_retries 0: no stealing at all, the last look included */
     for (int pass = 0; pass < 2; pass++) {          /* pass 0: the thief's cluster */
         for (uint32_t i = 0; i <= s->nwords; i++) {
             uint32_t w = (thief / 64 + i) % s->nwords;
@@ -218,4 +218,20 @@ struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief)
     if (k->round_cost_denied && k->cost_idle_rounds < 64)
         k->cost_idle_rounds++;
     return NULL;
+}
+
+/* Time-bounded refusals: the migration windows into the thief (per core, system, storm guard)
+ * while they are full, and under the adaptive policy a cost refusal that the storm guard's
+ * weight on the factor may have caused, until its window ends. The cooldown is not one of
+ * them: the last look ignores it, so it never leaves a core asleep. */
+uint64_t ws_sched_retry_at(struct ws_sched *s, uint32_t thief)
+{
+    if (s->p.steal_retries == 0)
+        return UINT64_MAX;
+    uint64_t now = s->plat->now_ns(s->ctx, thief);
+    if (ws_migrate_limited(s, thief, now))
+        return ws_migrate_limited_until(s, thief, now);
+    if (s->cores[thief].round_cost_denied)
+        return ws_migrate_burst_until(s, now);
+    return UINT64_MAX;
 }

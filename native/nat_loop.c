@@ -262,13 +262,18 @@ static struct nat_proc *steal_round(struct nat_worker *w, bool last_look)
     return from_sched(w, wp);
 }
 
-/* Futex sleep until woken, the safety timeout, or the next timer. */
-static void park(struct nat_worker *w, uint32_t seq, bool *timed_out)
+/* Futex sleep until woken, the safety timeout, the next timer, or retry_at (the end of a
+ * time-bounded refusal: ws_sched_retry_at), whichever comes first. */
+static void park(struct nat_worker *w, uint32_t seq, uint64_t retry_at, bool *timed_out)
 {
     uint64_t now = nat_now_ns(), timeout = w->rt->safety_ns;
     bool timer = w->ntimers > 0 && w->timers[0].t < now + timeout;
     if (timer)
         timeout = w->timers[0].t > now ? w->timers[0].t - now : 1;
+    if (retry_at < now + timeout) {   /* a retry is a timer of its own, not the safety net */
+        timer = true;
+        timeout = retry_at > now ? retry_at - now : 1;
+    }
     atomic_store_explicit(&w->parked, 1, memory_order_seq_cst);   /* pairs with nat_wake_worker */
     nat_futex_wait(&w->wake_seq, seq, timeout);
     atomic_store_explicit(&w->parked, 0, memory_order_relaxed);
@@ -297,7 +302,10 @@ static struct nat_proc *wait_for_work(struct nat_worker *w, bool *timed_out)
         ws_sched_set_sleeping(w->s, w->id, false);
         return p;
     }
+    uint64_t retry_at = ws_sched_retry_at(w->s, w->id);   /* same clock: nat_now_ns */
     uint64_t until = nat_now_ns() + rt->p.spin_ns;
+    if (retry_at < until)
+        until = retry_at;
     for (uint32_t i = 1; ws_load_acquire(&w->wake_seq) == seq; i++) {
         ws_cpu_relax();
         if ((i & 63) == 0 && (ws_load_relaxed(&rt->done) || nat_now_ns() >= until))
@@ -306,8 +314,8 @@ static struct nat_proc *wait_for_work(struct nat_worker *w, bool *timed_out)
             break;
     }
     if (ws_load_acquire(&w->wake_seq) == seq && !ws_load_acquire(&rt->done) &&
-        (w->ntimers == 0 || nat_now_ns() < w->timers[0].t))
-        park(w, seq, timed_out);
+        (w->ntimers == 0 || nat_now_ns() < w->timers[0].t) && nat_now_ns() < retry_at)
+        park(w, seq, retry_at, timed_out);
     ws_sched_set_sleeping(w->s, w->id, false);
     return NULL;
 }

@@ -1,6 +1,7 @@
 /* sim_engine.c: the event loop, the platform interface the scheduler runs on, and each core's
  * decision cycle (run, pick, steal, wait); the model is described in sim_engine.h. */
 #include "sim/engine/sim_engine_int.h"
+#include "core/ws_migrate.h"
 #include "core/ws_victim.h"
 
 #include <stdarg.h>
@@ -117,6 +118,23 @@ static void note_steals(struct sim_engine *e, uint32_t c)
     k->steal_items_seen = items;
 }
 
+/* Core c found nothing once its probes are over (ready_at, its clock): it waits, spinning
+ * for spin_ns and then asleep, until woken; a time-bounded refusal (ws_sched_retry_at) ends the
+ * wait at its expiry. One event: the spin's end or the retry time, whichever comes first. */
+static void begin_wait(struct sim_engine *e, uint32_t c)
+{
+    struct score *k = &e->cores[c];
+    k->retry_at = ws_sched_retry_at(e->s, c);
+    k->slept_limited = ws_migrate_limited(e->s, c, plat_now(e, c));
+    k->waiting = true;
+    k->asleep = false;
+    ws_sched_set_sleeping(e->s, c, true);
+    uint64_t t = ws_time_add(k->ready_at, e->p.spin_ns);
+    if (k->retry_at < t)
+        t = k->retry_at > k->ready_at ? k->retry_at : k->ready_at;
+    sim_core_schedule(e, c, t);
+}
+
 /* Nothing to run on c: steal, or wait for a wake. Returns the stolen process or NULL. */
 static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
 {
@@ -132,16 +150,12 @@ static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
         wp = ws_sched_last_look(e->s, c);
     note_steals(e, c);
     uint64_t cost = k->charge;
+    k->ready_at = ws_time_add(now, cost);
+    if (wp == NULL)
+        begin_wait(e, c);           /* on the core's clock: the probes are over */
     k->charge = 0;
     k->st.steal_ns += cost;
-    k->ready_at = ws_time_add(now, cost);
-    if (wp != NULL)
-        return (struct sproc *)wp;
-    k->waiting = true;
-    k->asleep = false;
-    ws_sched_set_sleeping(e->s, c, true);
-    sim_core_schedule(e, c, ws_time_add(k->ready_at, e->p.spin_ns));   /* spin end */
-    return NULL;
+    return (struct sproc *)wp;
 }
 
 /* Start running p on core c at now (after any migration cost it owes). */
@@ -193,15 +207,35 @@ static void core_continue(struct sim_engine *e, uint32_t c, uint64_t now)
     }
 }
 
+/* The event of a waiting core: its retry time while asleep (a timed wake-up), or while still
+ * spinning (it looks again at once), or the end of its spin (it sleeps until woken or until
+ * its retry time). */
+static void on_wait_event(struct sim_engine *e, uint32_t c)
+{
+    struct score *k = &e->cores[c];
+    if (k->asleep) {
+        sim_core_kick(e, c, e->now);
+        return;
+    }
+    if (e->now >= k->retry_at) {
+        k->waiting = false;
+        ws_sched_set_sleeping(e->s, c, false);
+        core_continue(e, c, e->now);
+        return;
+    }
+    k->asleep = true;
+    k->sleep_since = e->now;
+    if (k->retry_at != UINT64_MAX)
+        sim_core_schedule(e, c, k->retry_at);
+}
+
 static void on_core_event(struct sim_engine *e, const struct sim_event *ev)
 {
     struct score *k = &e->cores[ev->core];
     if (ev->data != k->gen)
         return;   /* stale: superseded by a wake or a reschedule */
     if (k->waiting) {
-        /* Spin period over: sleep until woken. */
-        k->asleep = true;
-        k->sleep_since = e->now;
+        on_wait_event(e, ev->core);
         return;
     }
     if (k->running) {
@@ -252,6 +286,9 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
     e->trace = t;
     e->topo = o->topo;
     e->o = *o;
+#ifdef WS_DEBUG
+    e->o.check_invariants = true;
+#endif
     e->p = *o->params;
     ws_params_apply_zero_overheads(&e->p);
     e->ncores = o->topo->ncores;
@@ -271,6 +308,7 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
         k->cap = ws_topo_capacity(e->topo, c);
         k->rng = o->seed * 0x9E3779B97F4A7C15ull + c + 1;
         k->idle = k->waiting = k->asleep = true;
+        k->retry_at = UINT64_MAX;
         ws_sched_set_idle(e->s, c, true);
         ws_sched_set_sleeping(e->s, c, true);
     }
@@ -312,6 +350,51 @@ static void too_many_events(struct sim_engine *e)
              (unsigned long long)e->done);
 }
 
+/* A core other than c with work c may steal by the queue rules (min_steal_queue and
+ * imbalance_threshold against c's load), or WS_CORE_NONE. */
+static uint32_t stealable_for(const struct sim_engine *e, uint32_t c)
+{
+    uint64_t need = e->p.min_steal_queue ? e->p.min_steal_queue : 1;
+    uint64_t mine = ws_sched_load(e->s, c);
+    for (uint32_t v = 0; v < e->ncores; v++)
+        if (v != c && ws_sched_waiting(e->s, v) >= need &&
+            ws_sched_load(e->s, v) > mine + e->p.imbalance_threshold)
+            return v;
+    return WS_CORE_NONE;
+}
+
+int sim_engine_check(const struct sim_engine *e, char *err, size_t errlen)
+{
+    for (uint32_t c = 0; c < e->ncores; c++) {
+        const struct score *k = &e->cores[c];
+        if (!k->asleep)
+            continue;
+        if (k->slept_limited && k->retry_at == UINT64_MAX && e->p.steal_retries != 0) {
+            snprintf(err, errlen, "core %u sleeps since %llu ns refused by a full migration "
+                     "window, with no time set to look again", c,
+                     (unsigned long long)k->sleep_since);
+            return -1;
+        }
+        uint32_t v = k->retry_at < e->now ? stealable_for(e, c) : WS_CORE_NONE;
+        if (v != WS_CORE_NONE) {
+            snprintf(err, errlen, "core %u still sleeps at %llu ns, past the end of its refusal "
+                     "at %llu ns, while core %u has %llu processes it may steal", c,
+                     (unsigned long long)e->now, (unsigned long long)k->retry_at, v,
+                     (unsigned long long)ws_sched_waiting(e->s, v));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* After an event, when checking: the engine's invariants, failing the run on a broken one. */
+static void check_after_event(struct sim_engine *e)
+{
+    char msg[256];
+    if (e->o.check_invariants && !e->failed && sim_engine_check(e, msg, sizeof msg) != 0)
+        sim_fail(e, "engine invariant broken: %s", msg);
+}
+
 int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_t errlen)
 {
     int st = sim_trace_next_root(e->trace, &e->next_root);
@@ -333,6 +416,7 @@ int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_
             on_root(e);
         else
             sim_exec_timer(e, (struct sproc *)(uintptr_t)ev.data, e->now);
+        check_after_event(e);
         if ((events & 0xFFFFF) == 0) {
             if (e->o.progress != NULL)
                 e->o.progress(e->o.progress_ctx, e->now, e->done, events);

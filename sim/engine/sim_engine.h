@@ -13,9 +13,11 @@
  * Idle cores: a core with nothing to run does one steal round with its victim strategy, then
  * the last look over all cores; if both find nothing it waits. For spin_ns it spins (awake: a
  * wake-up costs nothing, and it draws active power), then it sleeps (a wake-up costs wake_ns).
- * Waiting cores are woken by the scheduler when work appears (ws_sched.h). Every decision point
- * of a core is an event; events at equal times run in insertion order, so runs are exactly
- * reproducible for the same inputs and seed.
+ * Waiting cores are woken by the scheduler when work appears (ws_sched.h), and by a timer when
+ * the scheduler refused them for a time-bounded reason (a full migration window): at the time
+ * ws_sched_retry_at gives, a spinning core looks again at once and a sleeping one after wake_ns,
+ * as a timed futex wait would. Every decision point of a core is an event; events at equal
+ * times run in insertion order, so runs are exactly reproducible for the same inputs and seed.
  *
  * Time: all arithmetic on simulated time saturates (ws_time.h) and every event passes
  * sim_push, which refuses a time past the clock limit, so no sum of trace times and costs can
@@ -48,6 +50,9 @@ struct sim_engine_opts {
     const char *strategy;
     uint64_t seed;
     bool per_process;               /* keep a row per process for the metrics */
+    /* Check the engine's invariants after every event and fail the run on the first broken
+     * one (always on in WS_DEBUG builds): sim_engine_check. */
+    bool check_invariants;
     /* Called about every 2^20 events with simulated time and processes done (may be NULL). */
     void (*progress)(void *ctx, uint64_t sim_ns, uint64_t done, uint64_t events);
     void *progress_ctx;
@@ -64,6 +69,11 @@ void sim_engine_destroy(struct sim_engine *e);
  * the parameter max_events allows, a simulated clock that would pass 2^62 ns (ws_time.h). *
  * *stopped, when non-NULL, is polled between events; setting it stops the run with an error. */
 int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_t errlen);
+
+/* The invariant of idle cores: no core sleeps past the end of a refusal for a time-bounded
+ * reason (a full migration window: ws_sched_retry_at) while another core has work it may
+ * steal. 0, or -1 with the core, the times and the victim in err. Between events only. */
+int sim_engine_check(const struct sim_engine *e, char *err, size_t errlen);
 
 /* The run's metrics (valid after a successful run, owned by the engine; run descriptor fields
  * other than timeseries_interval_ns are left for the caller). */

@@ -42,6 +42,8 @@ struct score {
     bool asleep;
     bool idle;                  /* nothing to run since idle_since */
     uint64_t idle_since, sleep_since, ready_at;
+    uint64_t retry_at;          /* a waiting core looks again then (ws_sched_retry_at) */
+    bool slept_limited;         /* its migration windows were full when it began to wait */
     uint64_t charge;            /* costs charged during the current scheduler call */
     uint64_t rng;
     double cap;
