@@ -19,6 +19,8 @@ const struct sim_cmd sim_commands[] = {
     { "native", "run a workload on pinned threads with the real scheduler", SIM_NATIVE_USAGE,
       sim_cmd_native },
     { "validate", "check the simulator against a native run of the same workload",
-      SIM_VALIDATE_USAGE, sim_cmd_validate },
+      SIM_VALIDATE_USAGE, sim_cmd_validate_or_beam },
+    { "beam", "record Erlang VM runs and measure the model against them", SIM_BEAM_USAGE,
+      sim_cmd_beam },
     { NULL, NULL, NULL, NULL },
 };

@@ -187,6 +187,28 @@ int sim_cmd_native(int argc, char **argv);
     "      --affinity A   computed workloads: the root's affinity, inherited by every process\n" \
     "      --json         one JSON object with the keys of replay --json and native extras\n"
 
+int sim_cmd_beam(int argc, char **argv);
+/* `validate beam PROGRAM.erl ...` is `beam validate`; any other validate is sim_cmd_validate. */
+int sim_cmd_validate_or_beam(int argc, char **argv);
+#define SIM_BEAM_USAGE \
+    "usage: schedlab beam record PROGRAM.erl -o TRACE [--schedulers N] [--bind B] [--arg A]...\n" \
+    "                            [--entry F] [--timeout-ms MS] [--untraced]\n" \
+    "       schedlab beam validate PROGRAM.erl [--schedulers N] [--reps N] [--arg A]...\n" \
+    "                            [--db FILE] [--json]\n" \
+    "       (also: schedlab validate beam PROGRAM.erl ...)\n" \
+    "\n" \
+    "  record    run PROGRAM's F(Args) (default main, Args the --arg strings) on an Erlang VM of\n" \
+    "            N schedulers (erl +S N:N +sbt B, default 1 and u) under the VM's own tracing,\n" \
+    "            and write the recording (import it with 'trace import beam'); --untraced\n" \
+    "            runs it without tracing and prints the wall time only. A process still alive\n" \
+    "            --timeout-ms (default 10000) after the entry function returned is an error.\n" \
+    "  validate  per repetition (default 5): run untraced, record, import, replay on\n" \
+    "            synth:p=N with BEAM as shipped, store both runs (recorded: mode native,\n" \
+    "            strategy beam-vm) as one experiment, and print recorded vs simulated per\n" \
+    "            metric with the error's mean and 95% CI, and the tracing overhead.\n" \
+    "Examples: traces/beam/*.erl. Needs erl (erlang-base, erlang-runtime-tools); exit 77\n" \
+    "when it is missing.\n"
+
 int sim_cmd_validate(int argc, char **argv);
 #define SIM_VALIDATE_USAGE \
     "usage: schedlab validate WORKLOAD [--strategy S] [--threads N] [--seed N]\n" \

@@ -1,0 +1,44 @@
+/* sim_beam.h: the Erlang VM measured against the model: replay an imported VM recording with
+ * the BEAM-as-shipped configuration, read the recording's ground truth, and compare them metric
+ * by metric; store both as a pair of runs of one experiment. */
+#ifndef SIM_BEAM_H
+#define SIM_BEAM_H
+
+#include "core/ws_params.h"
+#include "sim/trace/import/sim_import_beam.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The compared metrics, in print order. */
+enum sim_beam_metric {
+    SIM_BM_MAKESPAN = 0, SIM_BM_UTIL_MEAN, SIM_BM_UTIL_MAX, SIM_BM_UTIL_MIN,
+    SIM_BM_MIGRATIONS, SIM_BM_RESP_P50, SIM_BM_RESP_P99, SIM_BM_WAIT_P50,
+    SIM_BM_COUNT
+};
+
+/* The metric's name ("makespan_ns", "util_max", ...) and whether it is a utilisation (its error
+ * is then the difference in points, not a relative error). */
+const char *sim_beam_metric_name(enum sim_beam_metric m);
+int sim_beam_metric_is_util(enum sim_beam_metric m);
+
+/* The configuration closest to BEAM's default scheduler: its strategy name and its parameters
+ * applied to p (one table: switching to a shipped preset is one line). */
+const char *sim_beam_shipped(struct ws_params *p);
+
+struct sim_beam_cmp {
+    double vm[SIM_BM_COUNT], sim[SIM_BM_COUNT];
+    double err[SIM_BM_COUNT];   /* (sim - vm) / vm, or sim - vm in points for utilisations;
+                                   NAN when vm is 0 */
+    int64_t vm_run_id, sim_run_id, experiment_id;
+};
+
+/* Replay the recording (a `beam record` file, its sidecar at truth_path) on synth:p=N (N the
+ * recording's schedulers) with the BEAM-as-shipped configuration and seed, store the recorded
+ * run (mode native, strategy "beam-vm") and the simulated one in db_path as one experiment
+ * described by what, and compare. 0, or -1 with a message in err. */
+int sim_beam_compare(const char *recording, const char *truth_path, const char *db_path,
+                     const char *what, uint64_t seed, struct sim_beam_cmp *c, char *err,
+                     size_t errlen);
+
+#endif
