@@ -14,13 +14,25 @@
  * same process writes it (ws_migrate_commit), a benign race in core/ws_migrate.c that
  * ThreadSanitizer rightly reports (the fix, relaxed atomic access to that field, is for the
  * owner of core/). Prints "N passed, M failed"; exit status 0 only if none failed. */
+#include "core/ws_victim.h"
 #include "native/nat_run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *strategies[] = { "random", "ring", "load", "p2c", "locality", "pe" };
+#define WS_VICTIM_MAX_VALIDATED 64
+
+/* Every strategy of the victim registry, so a new strategy is validated without touching this
+ * file. */
+static const char *strategies[WS_VICTIM_MAX_VALIDATED];
+static size_t nstrat;
+
+static void load_strategies(void)
+{
+    for (nstrat = 0; nstrat < ws_victim_count() && nstrat < WS_VICTIM_MAX_VALIDATED; nstrat++)
+        strategies[nstrat] = ws_victim_get(nstrat)->name;
+}
 
 static uint64_t rng;
 
@@ -47,7 +59,7 @@ static bool workload(char *buf, size_t len, unsigned k, bool quick)
         snprintf(buf, len, "chain:%u", (unsigned)(quick ? 200 + draw(800) : 1000 + draw(20000)));
         return true;
     case 4:
-        snprintf(buf, len, "ring:procs=%u,rounds=%u,work=%u", (unsigned)(2 + draw(6)),
+        snprintf(buf, len, "ring:procs=%u,rounds=%u,work=%u", (unsigned)(2 + draw((uint32_t)nstrat)),
                  (unsigned)(quick ? 3 + draw(5) : 10 + draw(30)), (unsigned)(500 + draw(3000)));
         return false;
     default:
@@ -68,14 +80,14 @@ static unsigned max_threads = 4;
 static void round_once(const struct ws_topo *host, bool quick, unsigned i, struct totals *t)
 {
     char wl[128], aff[32] = "", err[1024];
-    unsigned kind = (unsigned)draw(6);
+    unsigned kind = (unsigned)draw((uint32_t)nstrat);
     bool forkjoin = workload(wl, sizeof wl, kind, quick);
     struct nat_run_opts o;
     nat_run_defaults(&o);
     o.workload = wl;
     o.host = host;
     o.threads = 1 + (uint32_t)draw(max_threads);
-    o.strategy = strategies[draw(6)];
+    o.strategy = strategies[draw((uint32_t)nstrat)];
     o.seed = i + 1;
     o.slow = draw(4) == 0;
     o.bind = draw(3) == 0 ? NAT_BIND_NONE : NAT_BIND_STATIC;
@@ -115,6 +127,7 @@ static void round_once(const struct ws_topo *host, bool quick, unsigned i, struc
 
 int main(int argc, char **argv)
 {
+    load_strategies();
     bool quick = false;
     unsigned rounds = 0;
     rng = 0x9E3779B97F4A7C15ull;

@@ -17,6 +17,7 @@
  * With the default (source-document) steal rules a core may idle while a victim holds one
  * waiting process, so only the lower bound is a test; the ratio to OPT is reported.
  */
+#include "core/ws_victim.h"
 #include "sim/run/sim_run.h"
 #include "sim/trace/import/sim_import.h"
 
@@ -32,8 +33,18 @@
 #define NGRAPHS 180
 #define UNIT_NS 1000
 
-static const char *const strategies[] = { "random", "ring", "load", "p2c", "locality", "pe" };
-#define NSTRAT (sizeof strategies / sizeof strategies[0])
+#define WS_VICTIM_MAX_VALIDATED 64
+
+/* Every strategy of the victim registry, so a new strategy is validated without touching this
+ * file. */
+static const char *strategies[WS_VICTIM_MAX_VALIDATED];
+static size_t nstrat;
+
+static void load_strategies(void)
+{
+    for (nstrat = 0; nstrat < ws_victim_count() && nstrat < WS_VICTIM_MAX_VALIDATED; nstrat++)
+        strategies[nstrat] = ws_victim_get(nstrat)->name;
+}
 static const unsigned ms[] = { 2, 4, 8, 16 };
 #define NM (sizeof ms / sizeof ms[0])
 
@@ -211,7 +222,7 @@ static void check_one(const char *path, const struct graph *g, size_t k, size_t 
 static void check_fanout(void)
 {
     const char *path = "tests/data/stg/greedy_fanout.stg";
-    for (size_t s = 0; s < NSTRAT; s++) {
+    for (size_t s = 0; s < nstrat; s++) {
         uint64_t mk = replay(path, 3, strategies[s], true);
         if (mk != 0 && (mk < 128 || mk * 3 > 5 * 128))
             fail("%s m=3 %s greedy: makespan %" PRIu64 " outside [OPT 128, (2 - 1/3) x 128 = "
@@ -233,6 +244,7 @@ static unsigned cp_folder(const char *sub, unsigned count, unsigned step, struct
 
 int main(int argc, char **argv)
 {
+    load_strategies();
     bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     const char *env = getenv("SCHEDLAB_SHARED");
     snprintf(shared, sizeof shared, "%s", env != NULL && env[0] ? env : "../shared");
@@ -262,22 +274,22 @@ int main(int argc, char **argv)
     if (!load_opt(g))
         return 1;
     check_fanout();
-    struct tally tal[2][NSTRAT] = { 0 };
+    struct tally tal[2][WS_VICTIM_MAX_VALIDATED] = { 0 };
     unsigned replays = 0;
     for (unsigned i = 0; i < NGRAPHS; i += step) {
         char path[1200];
         snprintf(path, sizeof path, "%s/traces/stg/50/rand%04u.stg", shared, i);
         for (size_t k = 0; k < NM; k++)
-            for (size_t s = 0; s < NSTRAT; s++)
+            for (size_t s = 0; s < nstrat; s++)
                 for (int greedy = 0; greedy < 2; greedy++, replays++)
                     check_one(path, &g[i], k, s, greedy, &tal[greedy][s]);
     }
     printf("%u replays of stg/50 (%u graphs x m 2,4,8,16 x %zu strategies x 2 rule sets) in "
-           "%.1f s\n", replays, (NGRAPHS + step - 1) / step, NSTRAT, now_s() - t0);
+           "%.1f s\n", replays, (NGRAPHS + step - 1) / step, nstrat, now_s() - t0);
     for (int greedy = 1; greedy >= 0; greedy--) {
         printf("%s rules: max makespan/OPT per strategy, replays above (2 - 1/m) x OPT%s\n",
                greedy ? "greedy" : "default", greedy ? " (must be 0)" : " (report only)");
-        for (size_t s = 0; s < NSTRAT; s++)
+        for (size_t s = 0; s < nstrat; s++)
             printf("  %-9s %.4f  %4u over   worst: %s\n", strategies[s], tal[greedy][s].max_ratio,
                    tal[greedy][s].over_graham, tal[greedy][s].worst);
     }
