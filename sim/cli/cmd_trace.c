@@ -4,6 +4,7 @@
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
 #include "sim/trace/import/sim_import.h"
+#include "sim/trace/import/sim_import_beam.h"
 #include "sim/util/sim_outfile.h"
 #include "sim/trace/sim_trace.h"
 #include "sim/util/sim_util.h"
@@ -132,6 +133,19 @@ static int cmd_gen(int argc, char **argv)
 
 /* ---- import -------------------------------------------------------------------------------- */
 
+/* The ground truth of a BEAM recording beside its imported trace (OUT.truth). 0 or -1. */
+static int write_beam_truth(const char *recording, const char *out)
+{
+    char path[4096], err[1024];
+    if ((size_t)snprintf(path, sizeof path, "%s.truth", out) >= sizeof path)
+        return sim_cli_fail(CMD, "%s.truth: path too long", out), -1;
+    if (sim_beam_truth_write(recording, path, err, sizeof err) != 0)
+        return sim_cli_fail(CMD, "%s", err), -1;
+    fprintf(stderr, "wrote the recording's ground truth (slices, schedulers, migrations) to "
+            "%s\n", path);
+    return 0;
+}
+
 static int cmd_import(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -149,11 +163,11 @@ static int cmd_import(int argc, char **argv)
     }
     if (optind != argc - 2 || out == NULL)
         return sim_cli_usage_error("trace import", "expected FORMAT FILE -o OUT (formats: stg, "
-                                   "wfcommons, ftrace, perf)");
+                                   "wfcommons, ftrace, perf, beam)");
     int fmt = sim_import_format_parse(argv[optind]);
     if (fmt < 0)
         return sim_cli_usage_error("trace import", "unknown format '%s' (stg, wfcommons, "
-                                   "ftrace, perf)", argv[optind]);
+                                   "ftrace, perf, beam)", argv[optind]);
     struct sim_import_opts io;
     sim_import_opts_defaults(&io);
     if (unit != NULL && (fmt != SIM_IMPORT_STG || !sim_cli_parse_u64(unit, &io.unit_ns)
@@ -175,6 +189,8 @@ static int cmd_import(int argc, char **argv)
     if (rc == 0)
         sim_import_report_write(stderr, sim_import_report(t));
     sim_trace_close(t);
+    if (rc == 0 && fmt == SIM_IMPORT_BEAM)
+        rc = write_beam_truth(argv[optind + 1], out);
     return rc == 0 ? SIM_EXIT_OK : SIM_EXIT_FAIL;
 }
 

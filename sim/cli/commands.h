@@ -51,7 +51,9 @@ int sim_cmd_trace(int argc, char **argv);
     "  gen     write a generator's trace as a JSON Lines file (traces/FORMAT.md); the file\n" \
     "          appears complete or not at all (written to a temporary file, then renamed)\n" \
     "  import  convert stg (Standard Task Graph Set), wfcommons (WfFormat JSON), ftrace or\n" \
-    "          perf (perf script of perf sched record) into a trace file; imported files are\n" \
+    "          perf (perf script of perf sched record) or beam (an Erlang VM recording of\n" \
+    "          'schedlab beam record'; its ground truth goes to OUT.truth) into a trace file;\n" \
+    "          imported files are\n" \
     "          also usable directly as TRACE (traces/IMPORT.md)\n" \
     "  stats   processes, total work, priority and affinity mix, depth, and the critical\n" \
     "          path and average parallelism on unlimited cores (or the deadlock found)\n" \

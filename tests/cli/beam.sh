@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# beam.sh: the Erlang VM bridge end to end: record traces/beam/fib.erl and farm.erl on a real
+# VM (1 and 2 schedulers), import, replay, and check exact structural facts of the programs
+# (process count, spawn tree, message count); beam validate stores a recorded and a simulated
+# run as one experiment; a program that leaves a process running is refused. Exit 77 (skipped)
+# when erl is not installed.
+. "$(dirname "$0")/lib.sh"
+R=$(cd "$(dirname "$0")/../.." && pwd)
+if ! command -v erl > /dev/null || ! erl -noshell -eval 'code:ensure_loaded(dbg) =:= {module, dbg} orelse halt(1), halt(0).' > /dev/null 2>&1; then
+  echo "beam: erl (erlang-base, erlang-runtime-tools) is not installed: skipped"
+  exit 77
+fi
+export SCHEDLAB_BEAM_RECORD=$R/scripts/beam-record.sh
+
+# fib(4): 2F(5)-1 = 9 processes, each but the root spawned once, each but the root sending its
+# result to its parent: 8 spawns, 8 sends, 8 receives; the deepest call chain is 4 -> 3 -> 2 -> 1.
+for n in 1 2; do
+  expect_exit 0 "$S" beam record "$R/traces/beam/fib.erl" --arg 4 --schedulers $n -o "$T/fib$n.beam"
+  has "$T/err" "recorded"
+  expect_exit 0 "$S" trace import beam "$T/fib$n.beam" -o "$T/fib$n.jsonl"
+  has "$T/err" "import: beam: 9 processes, 8 messages, 8 spawns"
+  [ -s "$T/fib$n.jsonl.truth" ] || fail "no ground truth beside fib$n.jsonl"
+  grep -q "^schedulers $n\$" "$T/fib$n.jsonl.truth" || fail "fib$n truth: not $n schedulers"
+  [ "$(grep -c '^proc ' "$T/fib$n.jsonl.truth")" -eq 9 ] || fail "fib$n truth: not 9 processes"
+  st=$("$S" trace stats "$T/fib$n.jsonl" --json)
+  for kv in processes:9 roots:1 leaves:5 max_depth:3 spawn:8 send:8 recv:8; do
+    [ "$(json_num "${kv%%:*}" "$st")" = "${kv#*:}" ] || fail "fib$n stats: want ${kv/:/ = }: $st"
+  done
+  # Every process but the root names a parent that spawns it (the reader checks the spawn links).
+  [ "$(grep -c '"parent":' "$T/fib$n.jsonl")" -eq 8 ] || fail "fib$n: not 8 children"
+  j=$("$S" replay "beam:$T/fib$n.beam" --topology synth:p=$n --strategy ring --no-db --json)
+  [ "$(json_num processes "$j")" = 9 ] || fail "fib$n replay: not 9 processes: $j"
+  [ "$(json_num messages "$j")" = 8 ] || fail "fib$n replay: not 8 messages: $j"
+done
+
+# farm(6 workers): 7 processes, one level deep, each worker sends one result: 6 spawns, 6 messages.
+expect_exit 0 "$S" beam record "$R/traces/beam/farm.erl" --arg 6 --arg 50 --schedulers 2 -o "$T/farm.beam"
+expect_exit 0 "$S" trace import beam "$T/farm.beam" -o "$T/farm.jsonl"
+has "$T/err" "import: beam: 7 processes, 6 messages, 6 spawns"
+st=$("$S" trace stats "$T/farm.jsonl" --json)
+[ "$(json_num max_depth "$st")" = 1 ] || fail "farm: not one level deep: $st"
+
+# validate: one repetition stores a recorded and a simulated run in one experiment.
+expect_exit 0 "$S" validate beam "$R/traces/beam/fib.erl" --arg 5 --schedulers 2 --reps 1 --db "$T/v.db" --json
+has "$T/out" '"makespan_ns":{"recorded":'
+has "$T/out" '"tracing_overhead":'
+rows=$(sqlite3 "$T/v.db" "select group_concat(mode || ':' || strategy, ' ') from runs where experiment_id = (select max(id) from experiments)")
+[ "$rows" = "native:beam-vm sim:ring" ] || fail "validate stored '$rows', want a recorded and a simulated run"
+
+# A program that leaves a process running: record says so and names the timeout.
+cat > "$T/stuck.erl" << 'ERL'
+-module(stuck).
+-export([main/1]).
+main(_) -> spawn(fun() -> receive never -> ok end end), ok.
+ERL
+expect_stderr 1 "still running 200 ms after the entry function returned" \
+  "$S" beam record "$T/stuck.erl" --timeout-ms 200 -o "$T/stuck.beam"
+expect_stderr 1 "never exits" "$S" trace import beam "$T/stuck.beam" -o "$T/stuck.jsonl"
+[ ! -e "$T/stuck.jsonl" ] || fail "a refused import left $T/stuck.jsonl"
+
+# Bad command lines exit 2.
+expect_exit 2 "$S" beam record "$R/traces/beam/fib.erl"
+expect_exit 2 "$S" beam record "$R/traces/beam/fib.erl" --schedulers 0 -o "$T/x"
+expect_exit 2 "$S" beam frobnicate
+finish beam
