@@ -31,12 +31,12 @@ int sim_beam_metric_is_util(enum sim_beam_metric m)
  * BEAM as shipped, as near as the parameters come: ring-order stealing (try_steal_task walks
  * the schedulers upwards from its own), the periodic balancer on (check_balance runs every
  * 2000 x CONTEXT_REDS reductions, tens of ms), no cost model in the way of a steal (BEAM steals
- * whenever a queue has work: min_steal_queue 1, imbalance 0), and spawn and send costs zero,
+ * whenever a queue has work: min_steal_queue 1, imbalance 0; the migration policy stays at its
+ * default, since "off" denies every move), and spawn and send costs zero,
  * since the recorded run slices already hold them. Until a "beam" strategy preset exists this
  * table is the one place to change.
  */
 static const struct { const char *name, *value; } shipped_params[] = {
-    { "migration_policy", "off" },
     { "balance_interval_ns", "20000000" },
     { "min_steal_queue", "1" },
     { "imbalance_threshold", "0" },
