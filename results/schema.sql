@@ -6,7 +6,8 @@
 -- failed run leaves no rows. sim/db/sim_db_schema.c embeds this verbatim (a unit test checks) and runs
 -- it on a database that has no tables. A database of an older version is upgraded when opened
 -- for writing, and read through a view when opened read-only (sim/db/sim_db_upgrade.c); a newer
--- one is refused. Version 2 added the last eight columns of run_summary (results/README.md).
+-- one is refused. Version 2 added the last eight columns of run_summary (results/README.md);
+-- version 3 the tables timeline_info and timeline.
 --
 -- Units: times in nanoseconds (simulated time for 'sim' runs, wall time for 'native'), energy in
 -- joules, utilisation as a fraction 0..1. Counters are non-negative 64-bit integers; the seed is
@@ -14,7 +15,7 @@
 -- of the run's topology.
 
 PRAGMA application_id = 1396918348;  -- 0x5343484C, "SCHL"
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- A named group of runs (one `schedlab compare` invocation, a sweep).
 CREATE TABLE experiments (
@@ -148,3 +149,30 @@ CREATE TABLE processes (
     PRIMARY KEY (run_id, pid),
     FOREIGN KEY (run_id, core_last) REFERENCES core_stats(run_id, core) ON DELETE CASCADE
 ) WITHOUT ROWID;
+
+-- Version 3. The schedule of a run recorded with --timeline (replay, native): one row per
+-- slice of a core, [start_ns, end_ns). kind 'run': process pid runs; 'migrate': a migrated
+-- process pays its migration cost (victim: the core it came from, when known); 'steal': the
+-- core probes victims (victim and pid: what it stole, if anything); 'sleep': the core sleeps;
+-- 'wake': an instant (start = end), victim the core that woke it. The run and migrate slices of a
+-- core add up to its core_stats.busy_ns when the timeline is complete.
+CREATE TABLE timeline_info (
+    run_id      INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    slices      INTEGER NOT NULL CHECK (slices >= 0),       -- rows in timeline
+    max_slices  INTEGER NOT NULL CHECK (max_slices >= 1),   -- the cap it was recorded with
+    dropped     INTEGER NOT NULL CHECK (dropped >= 0),      -- > 0: cut at the cap
+    cut_ns      INTEGER CHECK (cut_ns >= 0)                 -- first slice not kept; NULL: whole
+);
+
+CREATE TABLE timeline (
+    run_id    INTEGER NOT NULL REFERENCES timeline_info(run_id) ON DELETE CASCADE,
+    core      INTEGER NOT NULL,
+    start_ns  INTEGER NOT NULL CHECK (start_ns >= 0),
+    end_ns    INTEGER NOT NULL CHECK (end_ns >= start_ns),
+    kind      TEXT NOT NULL CHECK (kind IN ('run', 'migrate', 'steal', 'sleep', 'wake')),
+    pid       INTEGER CHECK (pid >= 0),
+    prio      INTEGER CHECK (prio >= 0 AND prio <= 3),
+    victim    INTEGER CHECK (victim >= 0 AND victim <> core),
+    FOREIGN KEY (run_id, core) REFERENCES core_stats(run_id, core) ON DELETE CASCADE
+);
+CREATE INDEX timeline_by_core ON timeline(run_id, core, start_ns);

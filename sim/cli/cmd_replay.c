@@ -82,6 +82,7 @@ int sim_cmd_replay(int argc, char **argv)
         { "zero-overheads", no_argument, NULL, 'Z' },
         { "no-preempt", no_argument, NULL, 'R' },
         { "json", no_argument, NULL, 'j' },
+        { "timeline", optional_argument, NULL, 'T' },
         { NULL, 0, NULL, 0 },
     };
     struct sim_run_opts o = {
@@ -101,6 +102,10 @@ int sim_cmd_replay(int argc, char **argv)
         case 'N': o.db_path = NULL; break;
         case 'P': o.per_process = true; break;
         case 'j': json = true; break;
+        case 'T':
+            if (sim_cli_timeline_arg("replay", optarg, &o.timeline_max) != 0)
+                return SIM_EXIT_USAGE;
+            break;
         case 'Z': o.params.zero_overheads = 1; break;
         case 'R': o.params.no_preempt = 1; break;
         case 'S':
@@ -118,6 +123,9 @@ int sim_cmd_replay(int argc, char **argv)
     if (optind + 1 < argc)
         return sim_cli_usage_error("replay", "unexpected argument '%s'", argv[optind + 1]);
     o.trace = argv[optind];
+    if (o.timeline_max > 0 && o.db_path == NULL)
+        return sim_cli_usage_error("replay", "--timeline stores the schedule in the database: "
+                                   "it cannot go with --no-db");
     if (sim_cli_check_strategy("replay", o.strategy) != 0)
         return SIM_EXIT_USAGE;
     sim_cli_strategy_params_check("replay", o.strategy, &o.params);
@@ -129,6 +137,7 @@ int sim_cmd_replay(int argc, char **argv)
         sim_cli_fail("replay", "%s", err);
         return interrupted ? 130 : SIM_EXIT_FAIL;   /* 130: stopped by SIGINT, as compare */
     }
+    sim_cli_timeline_note("replay", o.timeline_max, r.timeline_slices, r.timeline_dropped);
     if (json)
         print_json(&o, &r);
     else

@@ -16,6 +16,8 @@ const struct sim_cmd sim_commands[] = {
       SIM_MERGE_USAGE, sim_cmd_merge },
     { "plot", "plot an experiment with gnuplot (PNG, SVG, index.html)", SIM_PLOT_USAGE,
       sim_cmd_plot },
+    { "export", "write a run's recorded schedule for Perfetto (trace-event JSON)",
+      SIM_EXPORT_USAGE, sim_cmd_export },
     { "native", "run a workload on pinned threads with the real scheduler", SIM_NATIVE_USAGE,
       sim_cmd_native },
     { "validate", "check the simulator against a native run of the same workload",

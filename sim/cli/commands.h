@@ -2,6 +2,9 @@
 #ifndef SIM_COMMANDS_H
 #define SIM_COMMANDS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 int sim_cmd_bench(int argc, char **argv);
 #define SIM_BENCH_USAGE \
     "usage: schedlab bench deque|sim|forkjoin [--json] [--reps N] [--items N]\n" \
@@ -79,7 +82,7 @@ int sim_cmd_replay(int argc, char **argv);
 #define SIM_REPLAY_USAGE \
     "usage: schedlab replay TRACE [--topology T] [--strategy S] [--seed N] [--db FILE]\n" \
     "                       [--param name=value ...] [--zero-overheads] [--no-preempt]\n" \
-    "                       [--per-process] [--no-db] [--json]\n" \
+    "                       [--per-process] [--no-db] [--timeline[=N]] [--json]\n" \
     "\n" \
     "Simulate TRACE (a .jsonl file or a generator spec such as fib:20, uts:T3, nqueens:9,\n" \
     "ring:procs=100,rounds=10; see 'schedlab trace --help') on a modelled machine, with the\n" \
@@ -98,6 +101,8 @@ int sim_cmd_replay(int argc, char **argv);
     "                     machine terms, max_events: every one is listed below\n" \
     "      --zero-overheads  every steal, wake-up, spawn, message and migration cost is zero\n" \
     "      --no-preempt   run phases run to completion\n" \
+    "      --timeline[=N] record the schedule (slices per core) for 'schedlab export', at\n" \
+    "                     most N slices (default 1M); a longer run is cut and says so\n" \
     "      --per-process  store one row per process\n" \
     "      --json         print one JSON object (makespan_ns, processes, events, steals,\n" \
     "                     steal_attempts, migrations, utilization, wall_s, run_id, ...)\n"
@@ -161,6 +166,28 @@ int sim_cmd_plot(int argc, char **argv);
     "      --scripts DIR      the .gp scripts (default: $SCHEDLAB_PLOT_SCRIPTS, else\n" \
     "                         scripts/plot found upwards from the executable)\n" \
     "      --gnuplot PROGRAM  gnuplot program name or path (default gnuplot on PATH)\n"
+
+int sim_cmd_export(int argc, char **argv);
+#define SIM_EXPORT_USAGE \
+    "usage: schedlab export RUN --perfetto -o FILE [--db FILE]\n" \
+    "\n" \
+    "Write the schedule of run RUN (an id, or 'newest'), recorded with replay --timeline or\n" \
+    "native --timeline, as Chrome trace-event JSON, which the Perfetto UI (ui.perfetto.dev)\n" \
+    "and chrome://tracing open: one track per core with a slice per process run (pid,\n" \
+    "priority), migration costs, steal probes and sleeps; wake-ups as instants; steals as\n" \
+    "flow arrows from victim to thief; each core's queue length as a counter. Times are\n" \
+    "the run's (simulated ns for replay, wall-clock ns for native).\n" \
+    "\n" \
+    "options:\n" \
+    "      --perfetto     Chrome trace-event JSON (the one format so far)\n" \
+    "  -o, --output FILE  where to write it (whole or not at all)\n" \
+    "      --db FILE      database (default results/schedlab.db), opened read-only\n"
+
+/* --timeline[=N] of `cmd`: *max = N (default SIM_TIMELINE_DEFAULT_MAX); -1 after a usage error. */
+int sim_cli_timeline_arg(const char *cmd, const char *arg, size_t *max);
+
+/* After a run recorded with a timeline (max > 0): say on stderr when it was cut. */
+void sim_cli_timeline_note(const char *cmd, size_t max, uint64_t slices, uint64_t dropped);
 
 int sim_cmd_native(int argc, char **argv);
 #define SIM_NATIVE_USAGE \

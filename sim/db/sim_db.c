@@ -68,6 +68,10 @@ static const char *const write_sql[ST_COUNT] = {
               "VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_PROC] = "INSERT INTO processes (run_id, pid, spawn_ns, first_run_ns, end_ns, wait_ns, "
                 "core_last, migrations) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_TL_INFO] = "INSERT INTO timeline_info (run_id, slices, max_slices, dropped, cut_ns) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_TL] = "INSERT INTO timeline (run_id, core, start_ns, end_ns, kind, pid, prio, victim) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
 
 static int prepare_all(struct sim_db *db, char *err, size_t errlen)
@@ -265,7 +269,8 @@ static const char *invalid_metrics(const struct sim_run_metrics *m)
         return "run descriptor lacks trace, topology, strategy or tool version";
     if (m->ncores == 0 || m->cores == NULL)
         return "no per-core statistics";
-    if ((m->ntimeseries > 0 && m->timeseries == NULL) || (m->nprocs > 0 && m->procs == NULL))
+    if ((m->ntimeseries > 0 && m->timeseries == NULL) || (m->nprocs > 0 && m->procs == NULL) ||
+        (m->ntimeline > 0 && m->timeline == NULL))
         return "a row count without its array";
     return NULL;
 }
@@ -316,7 +321,7 @@ static bool insert_details(struct sim_db *db, const struct sim_run_metrics *m, i
         if (!insert_proc(db->st[ST_PROC], run, &m->procs[i]))
             return failed(what, len, "writing processes row %zu (pid %llu)", i,
                             (unsigned long long)m->procs[i].pid);
-    return true;
+    return sim_db_write_timeline(db, m, run, what, len);
 }
 
 int sim_db_write_run(struct sim_db *db, const struct sim_run_metrics *m, int64_t *run_id,

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* Schema version this binary writes and understands (PRAGMA user_version). */
-#define SIM_DB_SCHEMA_VERSION 2
+#define SIM_DB_SCHEMA_VERSION 3
 
 /* The schema text, identical to results/schema.sql (a unit test checks). Never NULL. */
 const char *sim_db_schema_sql(void);
@@ -109,6 +109,9 @@ int sim_db_read_migrations(struct sim_db *db, int64_t run_id, uint64_t *counts, 
  * (free with free()); *n gets the count. */
 int sim_db_list_runs(struct sim_db *db, int64_t experiment_id, int64_t **ids, size_t *n,
                      char *err, size_t errlen);
+
+/* The newest experiment that has runs (by creation time, then id) into *id; 0 when none has. */
+int sim_db_newest_experiment(struct sim_db *db, int64_t *id, char *err, size_t errlen);
 
 /* Names stored in the database for the enums of sim_metrics.h. */
 const char *sim_db_steal_fail_name(enum sim_steal_fail r);   /* "empty", "lost_race", ... */

@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-enum stmt_id { ST_RUN, ST_SUMMARY, ST_CORE, ST_MATRIX, ST_MIGR, ST_TS, ST_PROC, ST_COUNT };
+enum stmt_id { ST_RUN, ST_SUMMARY, ST_CORE, ST_MATRIX, ST_MIGR, ST_TS, ST_PROC, ST_TL_INFO,
+               ST_TL, ST_COUNT };
 
 struct sim_db {
     sqlite3 *h;
@@ -25,6 +26,11 @@ struct sim_db {
 
 /* Integer columns of run_summary, in the order summary_ints() writes and the reader reads. */
 #define SUMMARY_INTS 27
+
+/* Write m's timeline (timeline_info and timeline; nothing when m->timeline_max is 0) for run
+ * `run` inside the open transaction (sim_db_timeline.c); false with *what naming the row. */
+bool sim_db_write_timeline(struct sim_db *db, const struct sim_run_metrics *m, int64_t run,
+                           char *what, size_t len);
 
 /* Upgrade the database from schema version `from` to SIM_DB_SCHEMA_VERSION inside the open
  * write transaction (sim_db_upgrade.c); -1 with err, and the caller rolls back. */

@@ -360,6 +360,8 @@ static int connect_reader(struct sim_db *db, bool inspect, enum schema_state *s,
 static int old_reader(struct sim_db *db, char *err, size_t errlen)
 {
     char e[512];
+    if (db->version >= 2)
+        return 0;   /* run_summary is already whole; only the timeline tables are missing */
     if (sim_db_upgrade_view(db->h, "main", "run_summary", e, sizeof e) != 0)
         return sim_db_fail_plain(db, err, errlen, "%s", e);
     return 0;

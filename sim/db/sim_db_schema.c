@@ -18,7 +18,8 @@ static const char *const schema_parts[] = {
     "-- failed run leaves no rows. sim/db/sim_db_schema.c embeds this verbatim (a unit test checks) and runs\n"
     "-- it on a database that has no tables. A database of an older version is upgraded when opened\n"
     "-- for writing, and read through a view when opened read-only (sim/db/sim_db_upgrade.c); a newer\n"
-    "-- one is refused. Version 2 added the last eight columns of run_summary (results/README.md).\n"
+    "-- one is refused. Version 2 added the last eight columns of run_summary (results/README.md);\n"
+    "-- version 3 the tables timeline_info and timeline.\n"
     "--\n"
     "-- Units: times in nanoseconds (simulated time for 'sim' runs, wall time for 'native'), energy in\n"
     "-- joules, utilisation as a fraction 0..1. Counters are non-negative 64-bit integers; the seed is\n"
@@ -26,7 +27,7 @@ static const char *const schema_parts[] = {
     "-- of the run's topology.\n"
     "\n",
     "PRAGMA application_id = 1396918348;  -- 0x5343484C, \"SCHL\"\n"
-    "PRAGMA user_version = 2;\n"
+    "PRAGMA user_version = 3;\n"
     "\n",
     "-- A named group of runs (one `schedlab compare` invocation, a sweep).\n"
     "CREATE TABLE experiments (\n"
@@ -159,7 +160,34 @@ static const char *const schema_parts[] = {
     "    migrations    INTEGER NOT NULL CHECK (migrations >= 0),\n"
     "    PRIMARY KEY (run_id, pid),\n"
     "    FOREIGN KEY (run_id, core_last) REFERENCES core_stats(run_id, core) ON DELETE CASCADE\n"
-    ") WITHOUT ROWID;\n",
+    ") WITHOUT ROWID;\n"
+    "\n",
+    "-- Version 3. The schedule of a run recorded with --timeline (replay, native): one row per\n"
+    "-- slice of a core, [start_ns, end_ns). kind 'run': process pid runs; 'migrate': a migrated\n"
+    "-- process pays its migration cost (victim: the core it came from, when known); 'steal': the\n"
+    "-- core probes victims (victim and pid: what it stole, if anything); 'sleep': the core sleeps;\n"
+    "-- 'wake': an instant (start = end), victim the core that woke it. The run and migrate slices of a\n"
+    "-- core add up to its core_stats.busy_ns when the timeline is complete.\n"
+    "CREATE TABLE timeline_info (\n"
+    "    run_id      INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "    slices      INTEGER NOT NULL CHECK (slices >= 0),       -- rows in timeline\n"
+    "    max_slices  INTEGER NOT NULL CHECK (max_slices >= 1),   -- the cap it was recorded with\n"
+    "    dropped     INTEGER NOT NULL CHECK (dropped >= 0),      -- > 0: cut at the cap\n"
+    "    cut_ns      INTEGER CHECK (cut_ns >= 0)                 -- first slice not kept; NULL: whole\n"
+    ");\n"
+    "\n",
+    "CREATE TABLE timeline (\n"
+    "    run_id    INTEGER NOT NULL REFERENCES timeline_info(run_id) ON DELETE CASCADE,\n"
+    "    core      INTEGER NOT NULL,\n"
+    "    start_ns  INTEGER NOT NULL CHECK (start_ns >= 0),\n"
+    "    end_ns    INTEGER NOT NULL CHECK (end_ns >= start_ns),\n"
+    "    kind      TEXT NOT NULL CHECK (kind IN ('run', 'migrate', 'steal', 'sleep', 'wake')),\n"
+    "    pid       INTEGER CHECK (pid >= 0),\n"
+    "    prio      INTEGER CHECK (prio >= 0 AND prio <= 3),\n"
+    "    victim    INTEGER CHECK (victim >= 0 AND victim <> core),\n"
+    "    FOREIGN KEY (run_id, core) REFERENCES core_stats(run_id, core) ON DELETE CASCADE\n"
+    ");\n"
+    "CREATE INDEX timeline_by_core ON timeline(run_id, core, start_ns);\n",
 };
 
 static char schema_text[16384];

@@ -13,7 +13,12 @@
  * A reader must not write: a read-only connection (plot, merge's inputs) instead gets a TEMP
  * view named run_summary, which SQLite finds before main.run_summary for an unqualified name,
  * showing the same added columns with the same values. merge reads an attached older input
- * through such a view as well (sim_db_upgrade_view). */
+ * through such a view as well (sim_db_upgrade_view).
+ *
+ * Version 3 added the tables timeline_info and timeline, the last statements of schema.sql: a
+ * version-2 database (or a version-1 one after the steps above) gets them by running that tail
+ * of the embedded schema itself, so an upgraded database has exactly a new one's tables. A
+ * reader of an older database finds no timeline table and says the run has no timeline. */
 #include "sim/db/sim_db_int.h"
 
 #include <sqlite3.h>
@@ -65,11 +70,9 @@ static const char *v1_value(size_t i, const char *schema, char *buf, size_t len)
     return buf;
 }
 
-int sim_db_upgrade(struct sim_db *db, int64_t from, char *err, size_t errlen)
+/* Version 1 to 2: the columns of v2_cols, filled in for the stored runs. */
+static int upgrade_v1(struct sim_db *db, char *err, size_t errlen)
 {
-    if (from != 1)
-        return sim_db_fail_plain(db, err, errlen, "cannot upgrade schema version %lld",
-                                 (long long)from);
     char sql[1024], val[512];
     for (size_t i = 0; i < NV2; i++) {
         snprintf(sql, sizeof sql, "ALTER TABLE main.run_summary ADD COLUMN %s %s",
@@ -85,9 +88,33 @@ int sim_db_upgrade(struct sim_db *db, int64_t from, char *err, size_t errlen)
             return sim_db_fail(db, err, errlen, "upgrading schema version 1 to %d: filling %s",
                                SIM_DB_SCHEMA_VERSION, v2_cols[i].name);
     }
+    return 0;
+}
+
+/* Version 2 to 3: the timeline tables, as schema.sql declares them (its last statements). */
+static int upgrade_v2(struct sim_db *db, char *err, size_t errlen)
+{
+    const char *tail = strstr(sim_db_schema_sql(), "CREATE TABLE timeline_info");
+    if (tail == NULL || sqlite3_exec(db->h, tail, NULL, NULL, NULL) != SQLITE_OK)
+        return sim_db_fail(db, err, errlen, "upgrading schema version 2 to %d: adding the "
+                           "timeline tables", SIM_DB_SCHEMA_VERSION);
+    return 0;
+}
+
+int sim_db_upgrade(struct sim_db *db, int64_t from, char *err, size_t errlen)
+{
+    if (from < 1 || from >= SIM_DB_SCHEMA_VERSION)
+        return sim_db_fail_plain(db, err, errlen, "cannot upgrade schema version %lld",
+                                 (long long)from);
+    if (from == 1 && upgrade_v1(db, err, errlen) != 0)
+        return -1;
+    if (from <= 2 && upgrade_v2(db, err, errlen) != 0)
+        return -1;
+    char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA main.user_version = %d", SIM_DB_SCHEMA_VERSION);
     if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return sim_db_fail(db, err, errlen, "upgrading schema version 1: setting the version");
+        return sim_db_fail(db, err, errlen, "upgrading schema version %lld: setting the "
+                           "version", (long long)from);
     return 0;
 }
 

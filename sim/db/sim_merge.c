@@ -29,7 +29,9 @@
 /* Every table holding rows of a run, runs first, then in foreign-key order. */
 static const char *const tables[] = {
     "runs", "run_summary", "core_stats", "steal_matrix", "migrations", "timeseries", "processes",
+    "timeline_info", "timeline",
 };
+#define FIRST_V3_TABLE 7   /* tables[7..]: schema version 3 (an older input has none) */
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 /* Columns of main.table, comma-separated; a column named `key` ("id" of runs, "run_id" of the
@@ -87,9 +89,9 @@ static int stage_create(sqlite3 *h, char *err, size_t errlen)
     return 0;
 }
 
-/* Stage every row of the attached database `src` (input number k); `old`: src is of an older
- * schema, its run_summary read through the view temp.src_run_summary. */
-static int stage_input(sqlite3 *h, int k, bool old, char *err, size_t errlen)
+/* Stage every row of the attached database `src` (input number k) of schema `version`; before
+ * version 2 its run_summary is read through the view temp.src_run_summary. */
+static int stage_input(sqlite3 *h, int k, int64_t version, char *err, size_t errlen)
 {
     char sql[8192], cols[2048], sel[2048];
     snprintf(sql, sizeof sql, "INSERT INTO stage_map(src, old) SELECT %d, id FROM src.runs "
@@ -97,10 +99,12 @@ static int stage_input(sqlite3 *h, int k, bool old, char *err, size_t errlen)
     if (exec(h, sql, "reading runs", err, errlen) != 0)
         return -1;
     for (size_t i = 0; i < NTABLES; i++) {
+        if (version < 3 && i >= FIRST_V3_TABLE)
+            continue;
         if (columns(h, tables[i], "", NULL, NULL, cols, sizeof cols) != 0 ||
             columns(h, tables[i], "s.", "m.new", NULL, sel, sizeof sel) != 0)
             return snprintf(err, errlen, "cannot read the %s schema", tables[i]), -1;
-        bool viewed = old && strcmp(tables[i], "run_summary") == 0;
+        bool viewed = version < 2 && strcmp(tables[i], "run_summary") == 0;
         snprintf(sql, sizeof sql, "INSERT INTO temp.stage_%s(%s) SELECT %s FROM %s%s AS s "
                  "JOIN stage_map AS m ON m.src = %d AND m.old = s.%s", tables[i], cols, sel,
                  viewed ? "temp.src_" : "src.", tables[i], k,
@@ -155,11 +159,11 @@ static int stage_one(sqlite3 *h, int k, const char *path, char *err, size_t errl
     int rc = attach(h, in, e2, sizeof e2);
     if (rc == 0) {
         int64_t version = src_version(h);
-        bool old = version < SIM_DB_SCHEMA_VERSION;
+        bool old = version < 2;
         if (old)
             rc = sim_db_upgrade_view(h, "src", "src_run_summary", e2, sizeof e2);
         if (rc == 0)
-            rc = stage_input(h, k, old, e2, sizeof e2);
+            rc = stage_input(h, k, version, e2, sizeof e2);
         if (old)
             sqlite3_exec(h, "DROP VIEW IF EXISTS temp.src_run_summary", NULL, NULL, NULL);
         sqlite3_exec(h, "DETACH src", NULL, NULL, NULL);

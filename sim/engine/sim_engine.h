@@ -53,6 +53,8 @@ struct sim_engine_opts {
     /* Check the engine's invariants after every event and fail the run on the first broken
      * one (always on in WS_DEBUG builds): sim_engine_check. */
     bool check_invariants;
+    /* Record the schedule (sim_timeline.h), keeping at most this many slices; 0 = off. */
+    size_t timeline_max;
     /* Called about every 2^20 events with simulated time and processes done (may be NULL). */
     void (*progress)(void *ctx, uint64_t sim_ns, uint64_t done, uint64_t events);
     void *progress_ctx;

@@ -7,6 +7,7 @@
 #include "core/ws_time.h"
 #include "sim/engine/sim_engine.h"
 #include "sim/engine/sim_eventq.h"
+#include "sim/engine/sim_timeline.h"
 #include "sim/util/sim_hist.h"
 #include "sim/util/sim_idmap.h"
 
@@ -48,6 +49,7 @@ struct score {
     uint64_t rng;
     double cap;
     uint64_t steal_items_seen;
+    uint32_t tl_victim;         /* the core of its latest steal, for the timeline */
     struct sim_core_stats st;
 };
 
@@ -81,6 +83,8 @@ struct sim_engine {
     struct sim_run_metrics m;
     struct sim_proc_row *rows;
     size_t nrows, rows_cap;
+    struct sim_timeline tl;     /* the run's slices (with opts.timeline_max only) */
+    bool tl_on;
     char err[512];
     bool failed;
 };
@@ -112,5 +116,17 @@ void sim_collect_queue(struct sim_engine *e, uint32_t c, uint64_t t);
 void sim_collect_exit(struct sim_engine *e, struct sproc *p, uint64_t t);
 int  sim_collect_finish(struct sim_engine *e);
 void sim_collect_free(struct sim_engine *e);
+
+/* sim_engine_tl.c: the timeline (each entry returns at once while it is off). busy: a segment
+ * that sim_collect_busy also counts (migrate: the migration cost paid first); steal: an idle
+ * core's probes of cost ns from now, which got process `got` or none; wake: core c is woken
+ * by waker at t (closing its sleep); finish: the last sleeps, and the metrics' timeline. */
+int  sim_tl_init(struct sim_engine *e);
+void sim_tl_free(struct sim_engine *e);
+void sim_tl_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t len, bool migrate);
+void sim_tl_steal(struct sim_engine *e, uint32_t c, uint64_t now, uint64_t cost,
+                  const struct sproc *got);
+void sim_tl_wake(struct sim_engine *e, uint32_t c, uint32_t waker, uint64_t t);
+void sim_tl_finish(struct sim_engine *e);
 
 #endif

@@ -287,6 +287,7 @@ void sim_exec_run_done(struct sim_engine *e, uint32_t c, uint64_t now)
     struct sproc *p = k->cur;
     uint64_t seg = k->run_len;
     sim_collect_busy(e, c, now - seg, seg);
+    sim_tl_busy(e, c, now - seg, seg, false);
     k->st.busy_ns += seg;
     k->slice_used += seg;
     if (k->run_full) {
@@ -370,6 +371,7 @@ uint64_t sim_exec(struct sim_engine *e, uint32_t c, uint64_t now)
         sim_core_schedule(e, c, ws_time_add(now, t));
         k->st.busy_ns += t;
         sim_collect_busy(e, c, now, t);
+        sim_tl_busy(e, c, now, t, true);
         return ws_time_add(now, t);
     }
     while (!e->failed && k->cur == p) {
@@ -393,6 +395,7 @@ uint64_t sim_exec(struct sim_engine *e, uint32_t c, uint64_t now)
             sim_core_schedule(e, c, ws_time_add(now, cost));
             k->st.busy_ns += cost;
             sim_collect_busy(e, c, now, cost);
+            sim_tl_busy(e, c, now, cost, false);
             return ws_time_add(now, cost);
         }
     }

@@ -12,6 +12,8 @@
 #ifndef SIM_METRICS_H
 #define SIM_METRICS_H
 
+#include "sim/engine/sim_timeline.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -139,6 +141,11 @@ struct sim_run_metrics {
     size_t ntimeseries;
     struct sim_proc_row *procs;        /* [nprocs] */
     size_t nprocs;
+    /* The schedule (only with --timeline; timeline_max 0 = not recorded): ntimeline slices
+     * kept of at most timeline_max, timeline_dropped more cut from timeline_cut_ns on. */
+    const struct sim_tl_slice *timeline;
+    size_t ntimeline, timeline_max;
+    uint64_t timeline_dropped, timeline_cut_ns;
 };
 
 struct ws_core_stats;

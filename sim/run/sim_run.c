@@ -190,7 +190,7 @@ int sim_run_replay(const struct sim_run_opts *o, struct sim_run_result *r, char 
     struct sim_engine_opts eo = {
         .topo = topo, .params = &o->params, .strategy = o->strategy, .seed = o->seed,
         .per_process = o->per_process, .progress = o->progress ? show_progress : NULL,
-        .progress_ctx = &ps,
+        .progress_ctx = &ps, .timeline_max = o->timeline_max,
     };
     if ((e = sim_engine_create(t, &eo, err, errlen)) == NULL)
         goto out;
@@ -211,6 +211,8 @@ int sim_run_replay(const struct sim_run_opts *o, struct sim_run_result *r, char 
     r->ncores = m.ncores;
     r->tally = t->tally;
     r->tally_name = sim_trace_info(t)->tally_name;
+    r->timeline_slices = m.ntimeline;
+    r->timeline_dropped = m.timeline_dropped;
     if (o->db_path != NULL) {
         if ((pjson = sim_params_json(&o->params)) == NULL) {
             snprintf(err, errlen, "out of memory");

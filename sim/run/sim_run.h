@@ -20,6 +20,7 @@ struct sim_run_opts {
     uint64_t seed;
     struct ws_params params;
     bool per_process;
+    size_t timeline_max;        /* record the schedule, at most this many slices; 0 = off */
     const char *db_path;        /* NULL: no database (benchmarks) */
     int64_t experiment_id;      /* 0 = none */
     bool progress;              /* progress line on stderr */
@@ -34,6 +35,8 @@ struct sim_run_result {
     char trace_checksum[41];
     uint64_t tally;             /* the generator's tally (nqueens solutions), if any */
     const char *tally_name;
+    uint64_t timeline_slices;   /* slices recorded (with timeline_max) */
+    uint64_t timeline_dropped;  /* slices cut at timeline_max (> 0: say so) */
 };
 
 /* Run it. 0, or -1 with a message naming the file/line/field at fault in err; on failure

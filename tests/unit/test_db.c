@@ -192,11 +192,11 @@ Test(db, creates_a_versioned_schema_in_wal_mode_and_reopens_it)
     struct sim_db *db = open_db("new.db");
     sqlite3_stmt *st;
     const char *checks[][2] = {
-        { "PRAGMA user_version", "2" },
+        { "PRAGMA user_version", "3" },
         { "PRAGMA application_id", "1396918348" },
         { "PRAGMA journal_mode", "wal" },
         { "PRAGMA foreign_keys", "1" },
-        { "SELECT count(*) FROM sqlite_schema WHERE type = 'table'", "8" },
+        { "SELECT count(*) FROM sqlite_schema WHERE type = 'table'", "10" },
     };
     for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
         cr_assert_eq(sqlite3_prepare_v2(sim_db_handle(db), checks[i][0], -1, &st, NULL), 0);
@@ -205,7 +205,7 @@ Test(db, creates_a_versioned_schema_in_wal_mode_and_reopens_it)
                          checks[i][0]);
         sqlite3_finalize(st);
     }
-    cr_assert_eq(SIM_DB_SCHEMA_VERSION, 2);
+    cr_assert_eq(SIM_DB_SCHEMA_VERSION, 3);
     sim_db_close(db);
     db = open_db("new.db");   /* existing schema accepted, not re-created */
     cr_assert_eq(count_rows(db, "runs"), 0);

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# timeline.sh: replay --timeline records a run's schedule and export --perfetto writes it as
+# Chrome trace-event JSON that parses, has every required key and phase, and whose run and
+# migrate slices add up to each core's busy_ns exactly (tests/cli/timeline_check.py); a timeline
+# over its cap is cut with a message; export's errors; merge copies timelines; a database of
+# schema version 2 is read unchanged (no timeline) and upgraded to 3 by a replay.
+. "$(dirname "$0")/lib.sh"
+CHECK="$(cd "$(dirname "$0")" && pwd)/timeline_check.py"
+DATA="$(cd "$(dirname "$0")/../data/db" && pwd)"
+
+# Busy time reproduced exactly, on machines of one kind, P/E and NUMA, with steals, migrations,
+# affinity and preemption (a 20 us time slice) in play.
+n=0
+for run in "fib:14 --topology m1 --strategy pe" \
+           "mixed:procs=300 --topology m1 --strategy random --param time_slice_ns=20000" \
+           "affinity:procs=200 --topology i9-12900k --strategy load" \
+           "skewed:procs=400 --topology epyc7r13-2s --strategy locality"; do
+  n=$((n + 1))
+  # shellcheck disable=SC2086
+  expect_exit 0 "$S" replay $run --db "$T/t.db" --timeline
+  expect_exit 0 "$S" export $n --perfetto -o "$T/run$n.json" --db "$T/t.db"
+  has "$T/out" "exported run $n:"
+  python3 "$CHECK" "$T/run$n.json" "$T/t.db" $n > "$T/check" || fail "run $n ($run): $(cat "$T/check")"
+done
+ok "exported timelines of $n runs parse and reproduce busy time"
+[ "$(sqlite3 "$T/t.db" "SELECT count(*) FROM timeline_info WHERE dropped = 0")" = 4 ] ||
+  fail "timeline_info: $(sqlite3 "$T/t.db" 'SELECT * FROM timeline_info')"
+for k in run steal sleep wake migrate; do
+  [ "$(sqlite3 "$T/t.db" "SELECT count(*) FROM timeline WHERE kind = '$k'")" -gt 0 ] ||
+    fail "no '$k' slices recorded"
+done
+grep -q '"ph":"s"' "$T/run1.json" && grep -q '"ph":"C"' "$T/run1.json" ||
+  fail "run 1's export lacks steal flows or queue counters"
+expect_exit 0 "$S" export newest --perfetto -o "$T/newest.json" --db "$T/t.db"
+cmp -s "$T/newest.json" "$T/run4.json" || fail "export newest is not run 4"
+
+# The same run without --timeline stores no slice and replays the same schedule.
+expect_exit 0 "$S" replay fib:14 --topology m1 --strategy pe --db "$T/t.db"
+[ "$(sqlite3 "$T/t.db" "SELECT count(*) FROM timeline WHERE run_id = 5")" = 0 ] ||
+  fail "a run without --timeline stored slices"
+[ "$(sqlite3 "$T/t.db" "SELECT group_concat(busy_ns) FROM core_stats WHERE run_id IN (1) ")" = \
+  "$(sqlite3 "$T/t.db" "SELECT group_concat(busy_ns) FROM core_stats WHERE run_id IN (5)")" ] ||
+  fail "recording the timeline changed the run"
+expect_stderr 1 "run 5 has no timeline" "$S" export 5 --perfetto -o "$T/x.json" --db "$T/t.db"
+[ ! -e "$T/x.json" ] || fail "a failed export left a file"
+
+# The cap: cut with a clear message, recorded as cut, and exported with a marker.
+expect_stderr 0 "timeline cut at 40 slices" \
+  "$S" replay fib:14 --topology m1 --strategy pe --db "$T/t.db" --timeline=40
+[ "$(sqlite3 "$T/t.db" "SELECT slices, max_slices, dropped > 0 FROM timeline_info WHERE run_id = 6")" = "40|40|1" ] ||
+  fail "cut timeline_info: $(sqlite3 "$T/t.db" 'SELECT * FROM timeline_info WHERE run_id = 6')"
+expect_stderr 0 "was cut when recorded" "$S" export 6 --perfetto -o "$T/cut.json" --db "$T/t.db"
+has "$T/cut.json" '"timeline cut here"'
+
+# Bad command lines exit 2.
+expect_stderr 2 "--timeline=N wants" "$S" replay fib:5 --timeline=0 --db "$T/t.db"
+expect_stderr 2 "cannot go with --no-db" "$S" replay fib:5 --timeline --no-db
+expect_stderr 2 "which format" "$S" export 1 -o "$T/x.json" --db "$T/t.db"
+expect_stderr 2 "where to" "$S" export 1 --perfetto --db "$T/t.db"
+expect_stderr 2 "RUN is a run id" "$S" export one --perfetto -o "$T/x.json" --db "$T/t.db"
+expect_stderr 1 "run 99" "$S" export 99 --perfetto -o "$T/x.json" --db "$T/t.db"
+
+# merge copies the slices with the runs.
+expect_exit 0 "$S" merge "$T/m.db" "$T/t.db"
+[ "$(sqlite3 "$T/m.db" "SELECT count(*) FROM timeline")" = \
+  "$(sqlite3 "$T/t.db" "SELECT count(*) FROM timeline")" ] || fail "merge lost timeline rows"
+last=$(sqlite3 "$T/m.db" "SELECT max(run_id) FROM timeline_info WHERE dropped = 0")
+expect_exit 0 "$S" export "$last" --perfetto -o "$T/merged.json" --db "$T/m.db"
+python3 "$CHECK" "$T/merged.json" "$T/m.db" "$last" > "$T/check" || fail "merged: $(cat "$T/check")"
+
+# A version-2 database: read unchanged (no timeline), merged, upgraded by a replay.
+sqlite3 "$T/v2.db" < "$DATA/schema_v2.sql"
+sqlite3 "$T/v2.db" "INSERT INTO runs (id, trace, topology, strategy, seed, mode, tool_version,
+  start_unix_ns, wall_s, ncores) VALUES (1, 'fib:5', 'synth:p=1', 'random', 1, 'sim', 'old', 1,
+  0.1, 1); INSERT INTO core_stats VALUES (1, 0, 'P', 0, 0, 100, 0, 0, 0, 0, 1, 0, 0, 0);"
+sum=$(sha1sum < "$T/v2.db")
+expect_stderr 1 "run 1 has no timeline" "$S" export 1 --perfetto -o "$T/x.json" --db "$T/v2.db"
+expect_exit 0 "$S" merge "$T/m2.db" "$T/v2.db"
+[ "$(sha1sum < "$T/v2.db")" = "$sum" ] || fail "export or merge changed a version-2 database"
+expect_exit 0 "$S" replay fib:10 --topology synth:p=2 --db "$T/v2.db" --timeline
+[ "$(sqlite3 "$T/v2.db" "PRAGMA user_version")" = 3 ] || fail "replay did not upgrade version 2"
+sqlite3 "$T/v2.db" "SELECT sql FROM sqlite_schema WHERE name LIKE 'timeline%' ORDER BY name" > "$T/up"
+sqlite3 "$T/m.db" "SELECT sql FROM sqlite_schema WHERE name LIKE 'timeline%' ORDER BY name" > "$T/new"
+cmp -s "$T/up" "$T/new" || fail "upgraded timeline tables differ from a new database's"
+expect_exit 0 "$S" export 2 --perfetto -o "$T/up.json" --db "$T/v2.db"
+python3 "$CHECK" "$T/up.json" "$T/v2.db" 2 > "$T/check" || fail "upgraded: $(cat "$T/check")"
+
+finish timeline
