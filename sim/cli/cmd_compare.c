@@ -9,6 +9,7 @@
 #include "sim/util/sim_outfile.h"
 #include "sim/run/sim_run.h"
 #include "sim/util/sim_util.h"
+#include "sim/trace/sim_gen.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -61,6 +62,10 @@ static int add_strategies(struct lists *l, char *arg)
     return 0;
 }
 
+/* An existing file named by a relative path becomes absolute, so that every plan line runs
+ * the same from any folder of a shared filesystem; specs and preset names stay as they are. */
+static void shell_quote_path(FILE *f, const char *s);
+
 static void shell_quote(FILE *f, const char *s)
 {
     fputc('\'', f);
@@ -73,8 +78,16 @@ static void shell_quote(FILE *f, const char *s)
     fputc('\'', f);
 }
 
+static void shell_quote_path(FILE *f, const char *s)
+{
+    char abs[PATH_MAX];
+    if (s[0] != '/' && access(s, F_OK) == 0 && realpath(s, abs) != NULL)
+        s = abs;
+    shell_quote(f, s);
+}
+
 /* One `schedlab replay` command per job, each writing its own database beside the plan. */
-static int write_plan(const char *path, const struct sim_compare_spec *s,
+static int write_plan(const char *path, const char *workdir, const struct sim_compare_spec *s,
                       const struct sim_job *jobs, size_t n, const struct lists *l)
 {
     char exe[PATH_MAX], dir[PATH_MAX + 8];
@@ -83,9 +96,16 @@ static int write_plan(const char *path, const struct sim_compare_spec *s,
         snprintf(exe, sizeof exe, "schedlab");
     else
         exe[len] = '\0';
-    snprintf(dir, sizeof dir, "%s.d", path);
+    if (workdir != NULL)
+        snprintf(dir, sizeof dir, "%s", workdir);
+    else
+        snprintf(dir, sizeof dir, "%s.d", path);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return sim_cli_fail("compare", "%s: cannot create folder: %s", dir, strerror(errno));
+    char absdir[PATH_MAX];
+    if (realpath(dir, absdir) == NULL)
+        return sim_cli_fail("compare", "%s: %s", dir, strerror(errno));
+    snprintf(dir, sizeof dir, "%s", absdir);
     struct sim_outfile o;
     if (sim_outfile_open(&o, path) != 0)
         return sim_cli_fail("compare", "%s: cannot write: %s", path, strerror(errno));
@@ -94,9 +114,9 @@ static int write_plan(const char *path, const struct sim_compare_spec *s,
         const struct sim_job *j = &jobs[i];
         shell_quote(f, exe);
         fputs(" replay ", f);
-        shell_quote(f, s->traces[j->trace]);
+        shell_quote_path(f, s->traces[j->trace]);
         fputs(" --topology ", f);
-        shell_quote(f, s->topologies[j->topology]);
+        shell_quote_path(f, s->topologies[j->topology]);
         fprintf(f, " --strategy %s --seed %llu%s", s->strategies[j->strategy],
                 (unsigned long long)j->seed, s->per_process ? " --per-process" : "");
         /* Swept values are in the set's label; fixed ones apply to every set. */
@@ -117,115 +137,54 @@ static int write_plan(const char *path, const struct sim_compare_spec *s,
         return sim_cli_fail("compare", "%s: cannot write: %s", path, strerror(errno));
     }
     printf("wrote %zu runs to %s; each writes its own database in %s/\n", n, path, dir);
-    printf("run them with e.g.  parallel --jobs 8 < %s   (or one line per Slurm array task)\n",
-           path);
+    printf("run them with e.g.  parallel --jobs 8 < %s\n", path);
+    printf("  or on many hosts: parallel --sshloginfile HOSTS --jobs 8 < %s\n", path);
+    printf("  or a Slurm array: sbatch --array=1-%zu scripts/slurm-array.sh %s\n", n, path);
     printf("then merge:         schedlab merge OUT.db %s/run-*.db\n", dir);
     return SIM_EXIT_OK;
 }
 
-/* The second table of a group: the derived metrics, means over seeds. */
-static void print_derived(const struct sim_compare_spec *s, const struct sim_compare_group *g)
-{
-    printf("  %-10s %-22s %12s %8s %10s %8s %8s %8s\n", "strategy", "params", "migr/s",
-           "migr ok", "cost ns", "busy CV", "max/mean", "steal ok");
-    for (size_t r = 0; r < g->nrows; r++) {
-        const struct sim_compare_row *w = &g->rows[r];
-        printf("  %-10s %-22s %12.1f %7.1f%% %10.0f %8.3f %8.3f %7.1f%%\n",
-               s->strategies[w->strategy],
-               s->psets[w->pset].label[0] ? s->psets[w->pset].label : "-",
-               w->migration_rate_per_s, 100 * w->migration_success_rate,
-               w->migration_cost_avg_ns, w->busy_cv, w->busy_max_mean,
-               100 * w->steal_success_rate);
-    }
-}
+/* Traces x workload seeds 1..n: each generator spec with its seed key set ("seed", uts's "r"). */
+struct seeded_traces {
+    char (*buf)[512];
+    size_t n;
+};
 
-static void print_table(const struct sim_compare_spec *s, const struct sim_compare_group *g,
-                        size_t ng)
+static int seed_traces(struct lists *l, unsigned n, struct seeded_traces *st)
 {
-    for (size_t i = 0; i < ng; i++) {
-        printf("\n%s on %s (%u cores)", s->traces[g[i].trace], s->topologies[g[i].topology],
-               g[i].ncores);
-        if (g[i].bound_kind != NULL)
-            printf(", lower bound %.3f ms (%s)", (double)g[i].lower_bound_ns / 1e6,
-                   g[i].bound_kind);
-        printf("\n  %-10s %-22s %-24s %6s %6s %7s %9s %-22s %10s %10s\n", "strategy", "params",
-               "makespan ms (95% CI)", "/best", "/bound", "util", "steals",
-               "migr smt/cl/node/rem", "p99 resp", "energy J");
-        for (size_t r = 0; r < g[i].nrows; r++) {
-            const struct sim_compare_row *w = &g[i].rows[r];
-            char ms[48], mig[48];
-            snprintf(ms, sizeof ms, "%.4f ± %.4f (n=%zu)", w->makespan.mean / 1e6,
-                     w->makespan.half / 1e6, w->makespan.n);
-            snprintf(mig, sizeof mig, "%.0f/%.0f/%.0f/%.0f", w->migrations[0], w->migrations[1],
-                     w->migrations[2], w->migrations[3]);
-            printf("  %-10s %-22s %-24s %6.3f %6.3f %6.1f%% %9.0f %-22s %8.1fus %10.4g\n",
-                   s->strategies[w->strategy],
-                   s->psets[w->pset].label[0] ? s->psets[w->pset].label : "-", ms, w->vs_best,
-                   w->vs_bound, 100 * w->utilization.mean, w->steals, mig,
-                   w->resp_p99_ns / 1e3, w->energy_j);
-        }
-        print_derived(s, &g[i]);
-    }
-}
-
-static void ci_json(cJSON *o, const char *key, const struct sim_ci *c)
-{
-    cJSON *x = cJSON_AddObjectToObject(o, key);
-    cJSON_AddNumberToObject(x, "mean", c->mean);
-    cJSON_AddNumberToObject(x, "ci95", c->half);
-    cJSON_AddNumberToObject(x, "sd", c->sd);
-    cJSON_AddNumberToObject(x, "n", (double)c->n);
-}
-
-static void print_json(const struct sim_compare_spec *s, const struct sim_compare_group *g,
-                       size_t ng, int64_t experiment, const char *db, size_t stored, size_t n)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "experiment_id", (double)experiment);
-    cJSON_AddStringToObject(o, "db", db);
-    cJSON_AddNumberToObject(o, "runs", (double)n);
-    cJSON_AddNumberToObject(o, "stored", (double)stored);
-    cJSON *groups = cJSON_AddArrayToObject(o, "groups");
-    for (size_t i = 0; i < ng; i++) {
-        cJSON *gr = cJSON_CreateObject();
-        cJSON_AddItemToArray(groups, gr);
-        cJSON_AddStringToObject(gr, "trace", s->traces[g[i].trace]);
-        cJSON_AddStringToObject(gr, "topology", s->topologies[g[i].topology]);
-        cJSON_AddNumberToObject(gr, "cores", g[i].ncores);
-        cJSON_AddNumberToObject(gr, "lower_bound_ns", (double)g[i].lower_bound_ns);
-        if (g[i].bound_kind)
-            cJSON_AddStringToObject(gr, "bound_kind", g[i].bound_kind);
-        cJSON *rows = cJSON_AddArrayToObject(gr, "rows");
-        for (size_t r = 0; r < g[i].nrows; r++) {
-            const struct sim_compare_row *w = &g[i].rows[r];
-            cJSON *x = cJSON_CreateObject();
-            cJSON_AddItemToArray(rows, x);
-            cJSON_AddStringToObject(x, "strategy", s->strategies[w->strategy]);
-            cJSON_AddStringToObject(x, "params", s->psets[w->pset].label);
-            ci_json(x, "makespan_ns", &w->makespan);
-            cJSON_AddNumberToObject(x, "vs_best", w->vs_best);
-            cJSON_AddNumberToObject(x, "vs_bound", w->vs_bound);
-            ci_json(x, "utilization", &w->utilization);
-            cJSON_AddNumberToObject(x, "steals", w->steals);
-            cJSON_AddNumberToObject(x, "steal_attempts", w->steal_attempts);
-            cJSON *m = cJSON_AddObjectToObject(x, "migrations");
-            const char *names[] = { "smt", "cluster", "node", "remote" };
-            for (int d = 0; d < SIM_DIST_COUNT; d++)
-                cJSON_AddNumberToObject(m, names[d], w->migrations[d]);
-            cJSON_AddNumberToObject(x, "resp_p99_ns", w->resp_p99_ns);
-            cJSON_AddNumberToObject(x, "energy_j", w->energy_j);
-            cJSON_AddNumberToObject(x, "migration_rate_per_s", w->migration_rate_per_s);
-            cJSON_AddNumberToObject(x, "migration_success_rate", w->migration_success_rate);
-            cJSON_AddNumberToObject(x, "migration_cost_avg_ns", w->migration_cost_avg_ns);
-            cJSON_AddNumberToObject(x, "busy_cv", w->busy_cv);
-            cJSON_AddNumberToObject(x, "busy_max_mean", w->busy_max_mean);
-            cJSON_AddNumberToObject(x, "steal_success_rate", w->steal_success_rate);
+    char err[768];
+    if (l->ntraces * n > MAX_LIST)
+        return sim_cli_usage_error("compare", "traces x --trace-seeds is more than %d",
+                                   MAX_LIST);
+    st->buf = calloc(l->ntraces * n, sizeof(*st->buf));
+    if (st->buf == NULL)
+        return sim_cli_fail("compare", "out of memory");
+    for (size_t t = 0; t < l->ntraces; t++) {
+        for (unsigned k = 1; k <= n; k++) {
+            if (sim_gen_with_seed(l->traces[t], k, st->buf[st->n], sizeof st->buf[0], err,
+                                  sizeof err) != 0)
+                return sim_cli_usage_error("compare", "--trace-seeds: %s", err);
+            st->n++;
         }
     }
-    char *t = cJSON_PrintUnformatted(o);
-    puts(t);
-    free(t);
-    cJSON_Delete(o);
+    for (size_t i = 0; i < st->n; i++)
+        l->traces[i] = st->buf[i];
+    l->ntraces = st->n;
+    return 0;
+}
+
+/* The comparison table of the experiment's stored runs, as `report` prints it. */
+static void print_stored(const char *db, int64_t experiment, size_t planned, bool json)
+{
+    char err[1024];
+    struct sim_compare_table *t = NULL;
+    if (sim_compare_read(db, experiment, &t, err, sizeof err) != 0) {
+        sim_cli_fail("compare", "%s", err);
+        return;
+    }
+    t->planned = planned;
+    sim_compare_print(stdout, t, json ? SIM_COMPARE_JSON : SIM_COMPARE_TEXT);
+    sim_compare_table_free(t);
 }
 
 static int new_experiment(const char *db_path, const char *desc, int64_t *id)
@@ -256,11 +215,13 @@ int sim_cmd_compare(int argc, char **argv)
         { "json", no_argument, NULL, 'J' },           { "plan", required_argument, NULL, 'P' },
         { "description", required_argument, NULL, 'D' },
         { "per-process", no_argument, NULL, 'R' },
+        { "trace-seeds", required_argument, NULL, 'W' },
+        { "workdir", required_argument, NULL, 'w' },
         { NULL, 0, NULL, 0 },
     };
     struct lists l = { .ntraces = 0 };
-    uint64_t seeds = 3, jobs_n = (uint64_t)sim_online_cpus();
-    const char *db = SIM_DEFAULT_DB, *plan = NULL, *desc = NULL;
+    uint64_t seeds = 3, jobs_n = (uint64_t)sim_online_cpus(), trace_seeds = 0;
+    const char *db = SIM_DEFAULT_DB, *plan = NULL, *desc = NULL, *workdir = NULL;
     bool json = false, per_process = false;
     char err[1024];
     int c;
@@ -277,6 +238,13 @@ int sim_cmd_compare(int argc, char **argv)
         case 'P': plan = optarg; break;
         case 'D': desc = optarg; break;
         case 'R': per_process = true; break;
+        case 'w': workdir = optarg; break;
+        case 'W':
+            if (!sim_cli_parse_u64(optarg, &trace_seeds) || trace_seeds == 0 ||
+                trace_seeds > 1000)
+                return sim_cli_usage_error("compare", "--trace-seeds wants 1..1000, not '%s'",
+                                           optarg);
+            break;
         case 'n':
             if (!sim_cli_parse_u64(optarg, &seeds) || seeds == 0 || seeds > 1000)
                 return sim_cli_usage_error("compare", "--seeds wants 1..1000, not '%s'", optarg);
@@ -294,6 +262,11 @@ int sim_cmd_compare(int argc, char **argv)
             return SIM_EXIT_USAGE;
     if (l.ntraces == 0)
         return sim_cli_usage_error("compare", "which traces? (files or specs like fib:20)");
+    if (workdir != NULL && plan == NULL)
+        return sim_cli_usage_error("compare", "--workdir goes with --plan");
+    struct seeded_traces st = { .n = 0 };
+    if (trace_seeds > 0 && seed_traces(&l, (unsigned)trace_seeds, &st) != 0)
+        return SIM_EXIT_USAGE;
     if (l.ntopos == 0)
         l.topos[l.ntopos++] = "m1";
     if (l.nstrats == 0) {
@@ -317,9 +290,8 @@ int sim_cmd_compare(int argc, char **argv)
         return sim_cli_fail("compare", "out of memory");
     }
     if (plan != NULL) {
-        rc = write_plan(plan, &spec, jobs, n, &l);
-        free(jobs), free(spec.psets);
-        return rc;
+        rc = write_plan(plan, workdir, &spec, jobs, n, &l);
+        goto out;
     }
     int64_t experiment = 0;
     if (new_experiment(db, desc, &experiment) != 0)
@@ -329,16 +301,7 @@ int sim_cmd_compare(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);   /* no SA_RESTART: waitpid returns to forward it */
     size_t stored = sim_compare_run(&spec, jobs, n, (unsigned)jobs_n, db, experiment,
                                     isatty(STDERR_FILENO), &interrupted, err, sizeof err);
-    size_t ng = 0;
-    struct sim_compare_group *g = sim_compare_tabulate(&spec, jobs, n, &ng);
-    if (g != NULL && json)
-        print_json(&spec, g, ng, experiment, db, stored, n);
-    else if (g != NULL) {
-        printf("experiment %lld in %s: %zu of %zu runs stored", (long long)experiment, db, stored,
-               n);
-        print_table(&spec, g, ng);
-    }
-    sim_compare_groups_free(g, ng);
+    print_stored(db, experiment, n, json);
     if (stored < n) {
         sim_cli_fail("compare", "%zu of %zu runs stored; %s", stored, n, err);
         rc = interrupted ? 130 : SIM_EXIT_FAIL;
@@ -348,5 +311,6 @@ int sim_cmd_compare(int argc, char **argv)
 out:
     free(jobs);
     free(spec.psets);
+    free(st.buf);
     return rc;
 }

@@ -14,6 +14,8 @@ const struct sim_cmd sim_commands[] = {
       sim_cmd_compare },
     { "merge", "combine databases written by a compare --plan into one experiment",
       SIM_MERGE_USAGE, sim_cmd_merge },
+    { "report", "print compare's table again from the runs stored in a database",
+      SIM_REPORT_USAGE, sim_cmd_report },
     { "plot", "plot an experiment with gnuplot (PNG, SVG, index.html)", SIM_PLOT_USAGE,
       sim_cmd_plot },
     { "export", "write a run's recorded schedule for Perfetto (trace-event JSON)",

@@ -110,8 +110,9 @@ int sim_cmd_replay(int argc, char **argv);
 int sim_cmd_compare(int argc, char **argv);
 #define SIM_COMPARE_USAGE \
     "usage: schedlab compare TRACE... [--topology T]... [--strategy S[,S...]|all]...\n" \
-    "                        [--seeds N] [--param name=v1[,v2...]]... [-j N] [--db FILE]\n" \
-    "                        [--description TEXT] [--per-process] [--json] [--plan FILE]\n" \
+    "                        [--seeds N] [--trace-seeds N] [--param name=v1[,v2...]]...\n" \
+    "                        [-j N] [--db FILE] [--description TEXT] [--per-process] [--json]\n" \
+    "                        [--plan FILE [--workdir DIR]]\n" \
     "\n" \
     "Replay every trace on every topology with every strategy, parameter set and seed\n" \
     "(seeds 1..N), in N parallel worker processes, into one experiment of the database, and\n" \
@@ -126,13 +127,19 @@ int sim_cmd_compare(int argc, char **argv);
     "                     every one is listed below)\n" \
     "  -n, --seeds N      seeds per configuration (default 3)\n" \
     "  -p, --param k=v    a parameter; k=v1,v2,... sweeps it (the cross product of all sweeps)\n" \
+    "      --trace-seeds N  vary the workload too: run each generator spec with seed=1..N\n" \
+    "                     (uts: r=1..N), each with every scheduler seed; the interval then\n" \
+    "                     covers workload and scheduler variation (fib, nqueens, ring and\n" \
+    "                     files are deterministic and refused)\n" \
     "  -j, --jobs N       worker processes (default: the number of CPUs)\n" \
     "      --db FILE      database (default results/schedlab.db)\n" \
     "      --json         print the tables as one JSON object\n" \
     "      --per-process  store a row per process (plot draws response-time CDFs from them)\n" \
     "      --plan FILE    do not run: write one 'schedlab replay' command per run to FILE,\n" \
     "                     each writing its own database in FILE.d/, for GNU parallel or a\n" \
-    "                     Slurm array; combine them afterwards with 'schedlab merge'\n"
+    "                     Slurm array (scripts/slurm-array.sh); every path in it is\n" \
+    "                     absolute; combine them afterwards with 'schedlab merge'\n" \
+    "      --workdir DIR  (with --plan) the runs' databases go to DIR instead of FILE.d/\n"
 
 int sim_cmd_merge(int argc, char **argv);
 #define SIM_MERGE_USAGE \
@@ -141,6 +148,25 @@ int sim_cmd_merge(int argc, char **argv);
     "Copy every run of the input databases into OUT.db (created if missing) as one new\n" \
     "experiment, with new run ids; each input is copied in one transaction, so a failure\n" \
     "leaves OUT.db without any row of that input. Prints the experiment id.\n"
+
+int sim_cmd_report(int argc, char **argv);
+#define SIM_REPORT_USAGE \
+    "usage: schedlab report [--db FILE] [--experiment ID|newest|all] [--json|--csv|--markdown]\n" \
+    "\n" \
+    "Print compare's table again from the runs stored in a database: per trace x topology,\n" \
+    "each strategy and parameter set's makespan as mean with its 95% confidence interval,\n" \
+    "normalised to the best and to a lower bound, utilisation, steals, migrations, p99\n" \
+    "response time, energy and the derived metrics. Works on any database: one compare\n" \
+    "wrote, or one merged from the runs of a --plan. Runs of a generator with workload seeds\n" \
+    "(compare --trace-seeds) count under one trace; the table says what the interval covers.\n" \
+    "\n" \
+    "options:\n" \
+    "      --db FILE          database (default results/schedlab.db), opened read-only\n" \
+    "      --experiment ID    experiment id; 'newest' (default) is the newest experiment with\n" \
+    "                         runs, or every run when there is none; 'all' is every run\n" \
+    "      --json             one JSON object (the keys of compare --json)\n" \
+    "      --csv              one line per row, with a header line\n" \
+    "      --markdown         a Markdown table per trace x topology\n"
 
 int sim_cmd_plot(int argc, char **argv);
 #define SIM_PLOT_USAGE \

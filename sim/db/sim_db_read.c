@@ -276,3 +276,21 @@ int sim_db_list_runs(struct sim_db *db, int64_t experiment_id, int64_t **ids, si
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
+
+int sim_db_newest_experiment(struct sim_db *db, int64_t *id, char *err, size_t errlen)
+{
+    *id = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->h,
+            "SELECT id FROM experiments e WHERE EXISTS (SELECT 1 FROM runs r WHERE "
+            "r.experiment_id = e.id) ORDER BY created DESC, id DESC LIMIT 1", -1, &st,
+            NULL) != SQLITE_OK)
+        return sim_db_fail(db, err, errlen, "cannot read experiments");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        sim_db_fail(db, err, errlen, "cannot read experiments");
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* One parameter set of a sweep: the values and a label naming what was swept ("" if nothing). */
 struct sim_pset {
@@ -52,9 +53,28 @@ size_t sim_compare_run(const struct sim_compare_spec *s, struct sim_job *jobs, s
                        unsigned workers, const char *db_path, int64_t experiment_id,
                        bool progress, volatile int *stopped, char *err, size_t errlen);
 
+/* ---- the comparison table (sim_compare_table.c) ----------------------------------------------
+ *
+ * compare and report print the same table from the same rows: the runs of one experiment as
+ * stored in the database. Runs are grouped by trace x topology, where the trace of a run made
+ * with a workload seed ("mixed:procs=9,seed=2", see sim_gen_split_seed) counts under its base
+ * spec, so that its interval covers workload as well as scheduler variation. Within a group a
+ * row is a strategy and a parameter set, labelled by the parameters that differ between the
+ * group's runs. Groups are sorted by trace, then topology (natural order), rows by label, then
+ * strategy in registry order: the order does not depend on the order runs were stored in. */
+
+/* One stored run as the table reads it (strings owned by the table). */
+struct sim_compare_input {
+    char *trace, *topology, *strategy, *params_json;
+    uint64_t seed;
+    uint32_t ncores;
+    struct sim_run_summary summary;
+};
+
 /* One row of the comparison table: a strategy (and parameter set) over its seeds. */
 struct sim_compare_row {
-    size_t strategy, pset;
+    const char *strategy;
+    char *params;                /* "k=v k2=v2" of the varying parameters; "" if none */
     struct sim_ci makespan;      /* ns */
     double vs_best;              /* mean makespan / best mean makespan of the group */
     double vs_bound;             /* mean makespan / lower bound (0 if unknown) */
@@ -67,20 +87,47 @@ struct sim_compare_row {
 
 /* A trace x topology group. */
 struct sim_compare_group {
-    size_t trace, topology;
+    char *trace;                 /* the base spec when workload seeds vary */
+    const char *topology;
+    const char *seed_key;        /* "seed" or "r" when workload seeds vary, else NULL */
+    uint64_t seed_lo, seed_hi;   /* their range */
+    size_t workload_seeds;       /* distinct workload seeds (1 when not varied) */
+    size_t scheduler_seeds;      /* distinct scheduler seeds */
     uint32_t ncores;
-    uint64_t lower_bound_ns;     /* 0 if unknown */
+    uint64_t lower_bound_ns;     /* mean over the group's traces; 0 if unknown */
     const char *bound_kind;      /* "critical path", "work / capacity", or NULL */
     struct sim_compare_row *rows;
     size_t nrows;
 };
 
-/* Group the stored jobs into tables (malloc'd; free with sim_compare_groups_free). Lower
- * bounds come from a walk of each trace (critical path, total work over the machine's total
- * capacity); traces that cannot be walked get none. */
-struct sim_compare_group *sim_compare_tabulate(const struct sim_compare_spec *s,
-                                               const struct sim_job *jobs, size_t njobs,
-                                               size_t *ngroups);
-void sim_compare_groups_free(struct sim_compare_group *g, size_t n);
+struct sim_compare_table {
+    int64_t experiment_id;       /* 0: every run of the database */
+    char *db;
+    size_t planned;              /* runs the experiment was meant to have (compare) */
+    struct sim_compare_input *in;
+    size_t nin;
+    struct sim_compare_group *groups;
+    size_t ngroups;
+};
+
+/* Experiment selector of sim_compare_read: the newest experiment with runs (every run when
+ * no experiment has any). */
+#define SIM_COMPARE_NEWEST (-1)
+
+/* Read the runs of experiment (> 0, SIM_COMPARE_NEWEST, or 0 for every run) from db_path
+ * (opened read-only) and tabulate them. Lower bounds come from a walk of each trace on its
+ * topology; traces that cannot be opened any more get none. -1 with err when the database
+ * cannot be read or the experiment has no runs; *out is then NULL. */
+int sim_compare_read(const char *db_path, int64_t experiment, struct sim_compare_table **out,
+                     char *err, size_t errlen);
+void sim_compare_table_free(struct sim_compare_table *t);
+
+enum sim_compare_format {
+    SIM_COMPARE_TEXT, SIM_COMPARE_JSON, SIM_COMPARE_CSV, SIM_COMPARE_MARKDOWN, SIM_COMPARE_HTML
+};
+
+/* Print the table in one format: TEXT is compare's table, JSON one object (compare --json),
+ * CSV one line per row with a header line, MARKDOWN and HTML a table per group. */
+void sim_compare_print(FILE *f, const struct sim_compare_table *t, enum sim_compare_format fmt);
 
 #endif

@@ -1,6 +1,7 @@
 /* sim_gen.c: generator specs (KIND:ARGS) parsed against each kind's parameter table, the
  * registry of kinds, and helpers shared by all generators. */
 #include "sim/trace/sim_gen.h"
+#include "sim/util/sim_suggest.h"
 
 #include <errno.h>
 #include <math.h>
@@ -44,6 +45,83 @@ const char *sim_gen_kinds(void)
 const char *sim_trace_kinds(void)
 {
     return sim_gen_kinds();
+}
+
+const char *sim_gen_suggest_kind(const char *spec)
+{
+    const char *names[NKINDS];
+    char word[64];
+    snprintf(word, sizeof word, "%.*s", (int)strcspn(spec, ":"), spec);
+    for (size_t i = 0; i < NKINDS; i++)
+        names[i] = kinds[i]->name;
+    return sim_suggest(word, names, NKINDS);
+}
+
+/* ---- workload seeds ------------------------------------------------------------------------ */
+
+/* The parameters that seed a kind's randomness: seed= of the random kinds, r= (the root seed)
+ * of UTS. Kinds with neither (fib, nqueens, ring) are deterministic. */
+static const char *const seed_keys[] = { "seed", "r" };
+
+const char *sim_gen_seed_key(const char *spec)
+{
+    const struct sim_gen_kind *k = find_kind(spec);
+    for (size_t s = 0; k != NULL && s < sizeof seed_keys / sizeof seed_keys[0]; s++)
+        for (int i = 0; k->params[i].key != NULL; i++)
+            if (strcmp(k->params[i].key, seed_keys[s]) == 0)
+                return seed_keys[s];
+    return NULL;
+}
+
+/* The argument text of spec's parameter key ("" args when absent), or NULL. */
+static const char *find_arg(const char *spec, const char *key)
+{
+    const char *a = strchr(spec, ':');
+    size_t klen = strlen(key);
+    while (a != NULL) {
+        a++;
+        if (strncmp(a, key, klen) == 0 && a[klen] == '=')
+            return a;
+        a = strchr(a, ',');
+    }
+    return NULL;
+}
+
+int sim_gen_with_seed(const char *spec, uint64_t seed, char *out, size_t len, char *err,
+                      size_t errlen)
+{
+    const char *key = sim_gen_seed_key(spec);
+    if (!sim_gen_known(spec))
+        return snprintf(err, errlen, "%s: not a generator spec (only generated workloads "
+                        "take a seed)", spec), -1;
+    if (key == NULL)
+        return snprintf(err, errlen, "%s: a deterministic generator (it takes no seed; "
+                        "random kinds take seed=, uts r=)", spec), -1;
+    if (find_arg(spec, key) != NULL)
+        return snprintf(err, errlen, "%s: gives %s= itself", spec, key), -1;
+    int n = snprintf(out, len, "%s%s%s=%llu", spec, strchr(spec, ':') ? "," : ":", key,
+                     (unsigned long long)seed);
+    if (n < 0 || (size_t)n >= len)
+        return snprintf(err, errlen, "%s: spec too long", spec), -1;
+    return 0;
+}
+
+bool sim_gen_split_seed(const char *trace, char *base, size_t len, uint64_t *seed)
+{
+    const char *key = sim_gen_seed_key(trace);
+    const char *a = key != NULL ? find_arg(trace, key) : NULL;
+    if (a == NULL)
+        return false;
+    const char *v = a + strlen(key) + 1, *end = v;
+    while (*end >= '0' && *end <= '9')
+        end++;
+    if (end == v || *end != '\0' || (size_t)(a - 1 - trace) >= len)
+        return false;   /* not the last argument, or not a plain number */
+    *seed = strtoull(v, NULL, 10);
+    size_t keep = (size_t)(a - 1 - trace);   /* drop the ',' or ':' before key too */
+    memcpy(base, trace, keep);
+    base[keep] = '\0';
+    return true;
 }
 
 /* ---- parameter parsing --------------------------------------------------------------------- */
@@ -198,7 +276,10 @@ struct sim_trace *sim_gen_open(const char *spec, char *err, size_t errlen)
     const struct sim_gen_kind *k = find_kind(spec);
     union sim_gen_val v[MAX_PARAMS];
     if (k == NULL) {
-        snprintf(err, errlen, "%s: unknown generator", spec);
+        const char *near = sim_gen_suggest_kind(spec);
+        snprintf(err, errlen, "%s: unknown generator '%.*s'%s%s%s", spec,
+                 (int)strcspn(spec, ":"), spec, near ? " (did you mean '" : "",
+                 near ? near : "", near ? "'?)" : "");
         return NULL;
     }
     if (parse_spec(spec, k, v, err, errlen) != 0)

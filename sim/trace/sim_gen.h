@@ -86,6 +86,20 @@ struct sim_trace *sim_gen_new(size_t size, const struct sim_trace_ops *ops, char
 struct sim_trace_rec *sim_gen_rec(struct sim_trace *t, uint32_t nphases, uint32_t ncores,
                                   uint64_t id, const struct sim_trace_rec *parent, uint64_t ws);
 
+/* The generator kind closest to the (unknown) kind of spec, for "did you mean"; or NULL. */
+const char *sim_gen_suggest_kind(const char *spec);
+
+/* Workload seeds. The key that seeds spec's randomness ("seed", or uts's root seed "r"), or
+ * NULL for a deterministic kind (fib, nqueens, ring) or a spec that is no generator. */
+const char *sim_gen_seed_key(const char *spec);
+/* spec with its seed key set to seed (appended last: "mixed:procs=9,seed=2") into out; -1 with
+ * err when spec is no generator, is deterministic, or gives the key itself. */
+int sim_gen_with_seed(const char *spec, uint64_t seed, char *out, size_t len, char *err,
+                      size_t errlen);
+/* The inverse: when trace is a generator spec whose last argument is its seed key with a plain
+ * number, base gets the spec without it and *seed the number; otherwise false. */
+bool sim_gen_split_seed(const char *trace, char *base, size_t len, uint64_t *seed);
+
 /* Fail with "SPEC: FIELD: message" (SPEC is info.name). Returns SIM_TRACE_ERROR. */
 int sim_gen_fail(struct sim_trace *t, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
