@@ -13,6 +13,7 @@
 #include "core/ws_alloc.h"
 #include "core/ws_atomic.h"
 #include "core/ws_migrate.h"
+#include "core/ws_sched_int.h"
 
 #include <stdlib.h>
 

@@ -1,5 +1,6 @@
 /* ws_migrate.c: migration cost model, benefit, decision and rate limits (essay in the header). */
 #include "core/ws_migrate.h"
+#include "core/ws_sched_int.h"
 #include "core/ws_atomic.h"
 #include "core/ws_time.h"
 

@@ -1,6 +1,6 @@
 /* ws_sched.c: scheduler state, load, placement, inboxes and picking the next process (the
  * design essay is in ws_sched.h; stealing is in ws_sched_steal.c). */
-#include "core/ws_sched.h"
+#include "core/ws_sched_int.h"
 #include "core/ws_alloc.h"
 #include "core/ws_atomic.h"
 #include "core/ws_victim.h"
@@ -338,20 +338,46 @@ ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, st
             return st;
         ws_sched_note_work(s, from);
     }
-    /* Enough waiting on `to` for a thief: wake the nearest sleeper to come and take it. */
-    if (ws_sched_waiting(s, to) >= (s->p.min_steal_queue ? s->p.min_steal_queue : 1))
-        ws_sched_wake_one_sleeper(s, from, to);
+    ws_sched_wake_for_work(s, from, to);
     return WS_OK;
+}
+
+/* Enough waiting on c for a thief: wake the nearest sleeper to come and take it. */
+void ws_sched_wake_for_work(struct ws_sched *s, uint32_t from, uint32_t c)
+{
+    if (ws_load_seq_cst(&s->nsleeping) == 0)
+        return;
+    if (ws_sched_waiting(s, c) >= (s->p.min_steal_queue ? s->p.min_steal_queue : 1))
+        ws_sched_wake_one_sleeper(s, from, c);
+}
+
+/* The core a spawn by code on `core` asks for before the affinity correction: the preferred
+ * core, else for processes without affinity the balancer's path, else the spawner. */
+static uint32_t spawn_want(const struct ws_sched *s, uint32_t core, const struct ws_proc *p)
+{
+    if (p->aff_kind == WS_AFF_PREFERRED && p->pref_core >= 0 && (uint32_t)p->pref_core < s->ncores)
+        return (uint32_t)p->pref_core;
+    if (p->aff_kind == WS_AFF_NONE && s->cores[core].emigrate_to != WS_CORE_NONE)
+        return s->cores[core].emigrate_to;
+    return core;
+}
+
+/* When the rule says no, spawn_want names another core, or ws_sched_place_allowed corrects
+ * an unallowed spawner to another core: either way p leaves (test_sched.c checks both). */
+bool ws_sched_spawn_stays(const struct ws_sched *s, uint32_t core, const struct ws_proc *p)
+{
+    return ws_sched_spawn_local(core, s->cores[core].emigrate_to, s->ncores, p);
+}
+
+const uint32_t *ws_sched_spawn_path(const struct ws_sched *s, uint32_t core)
+{
+    return &s->cores[core].emigrate_to;
 }
 
 ws_status ws_sched_spawn(struct ws_sched *s, uint32_t core, struct ws_proc *p, uint32_t *placed)
 {
-    uint32_t want = core;
-    if (p->aff_kind == WS_AFF_PREFERRED && p->pref_core >= 0 && (uint32_t)p->pref_core < s->ncores)
-        want = (uint32_t)p->pref_core;
-    else if (p->aff_kind == WS_AFF_NONE && s->cores[core].emigrate_to != WS_CORE_NONE)
-        want = s->cores[core].emigrate_to;
-    uint32_t to = ws_sched_place_allowed(s, p, want);
+    uint32_t to = ws_sched_spawn_stays(s, core, p)
+                      ? core : ws_sched_place_allowed(s, p, spawn_want(s, core, p));
     if (to == WS_CORE_NONE)
         return WS_EINVAL;
     ws_status st = ws_sched_enqueue_on(s, core, to, p);
@@ -377,6 +403,20 @@ ws_status ws_sched_wake(struct ws_sched *s, uint32_t core, struct ws_proc *p, ui
     if (st == WS_OK && placed != NULL)
         *placed = to;
     return st;
+}
+
+ws_status ws_sched_inject(struct ws_sched *s, uint32_t want, struct ws_proc *p, uint64_t now,
+                          uint32_t *placed)
+{
+    uint32_t to = ws_sched_place_allowed(s, p, want);
+    if (to == WS_CORE_NONE)
+        return WS_EINVAL;
+    p->cur_core = (int32_t)to;
+    p->ready_ns = now;
+    ws_sched_inbox_put(&s->cores[to].inbox, p);
+    ws_sched_note_work(s, to);
+    *placed = to;
+    return WS_OK;
 }
 
 ws_status ws_sched_requeue(struct ws_sched *s, uint32_t core, struct ws_proc *p)
@@ -424,4 +464,37 @@ struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_pree
         p->cur_core = (int32_t)core;
         return p;
     }
+}
+
+/* ---- what drivers read ------------------------------------------------------------------- */
+
+const struct ws_core_stats *ws_sched_core_stats(const struct ws_sched *s, uint32_t c)
+{
+    return &s->cores[c].stats;
+}
+
+uint64_t ws_sched_new_steals(const struct ws_sched *s, uint32_t thief, uint64_t *seen,
+                             uint32_t *victim)
+{
+    const struct ws_core *k = &s->cores[thief];
+    uint64_t n = k->stats.steal_items - *seen;
+    *seen = k->stats.steal_items;
+    if (n != 0)
+        *victim = k->last_victim;
+    return n;
+}
+
+uint64_t ws_sched_inbox_len(const struct ws_sched *s, uint32_t c)
+{
+    return ws_load_relaxed(&s->cores[c].inbox.len);
+}
+
+uint64_t ws_sched_queued(const struct ws_sched *s, uint32_t c, enum ws_prio prio)
+{
+    return ws_deque_size(&s->cores[c].q[prio]);
+}
+
+uint64_t ws_sched_idle_cores(const struct ws_sched *s)
+{
+    return ws_load_relaxed(&s->nidle);
 }

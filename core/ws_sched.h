@@ -93,57 +93,7 @@ struct ws_core_stats {
                                      over the migrations committed into this core, saturating */
 };
 
-/* Inbox: FIFO of processes enqueued by other cores (intrusive via ws_proc.inbox_next). */
-struct ws_inbox {
-    atomic_flag lock;
-    struct ws_proc *head, *tail;
-    _Atomic uint32_t len;
-};
-
-#define WS_RECENT_VICTIMS 8
-
-struct ws_core {
-    struct ws_deque q[WS_PRIO_COUNT];
-    struct ws_inbox inbox;
-    uint32_t id;
-    uint32_t normal_since_low;    /* normal picks since the last low pick */
-    struct { uint32_t victim; uint64_t t; } recent[WS_RECENT_VICTIMS]; /* steal cooldowns */
-    uint32_t recent_next;
-    uint32_t tried[WS_RECENT_VICTIMS]; /* victims tried in the current idle round */
-    uint32_t ntried;
-    uint32_t ring_cursor;
-    uint64_t mig_window_start, mig_window_count; /* per-core per-second migration window */
-    uint32_t emigrate_to;         /* balancer path, or WS_CORE_NONE */
-    uint32_t last_victim;         /* victim of this core's latest successful steal */
-    _Atomic uint32_t searching;   /* woken to look for work and has not settled yet */
-    bool round_cost_denied;       /* the current idle round met a cost refusal */
-    uint32_t cost_idle_rounds;    /* idle rounds in a row that cost alone left without work */
-    struct ws_core_stats stats;
-};
-
-struct ws_victim_ops;
-
-struct ws_sched {
-    const struct ws_topo *topo;
-    struct ws_params p;
-    const struct ws_platform *plat;
-    void *ctx;
-    const struct ws_victim_ops *victim;
-    uint32_t ncores;
-    struct ws_core *cores;
-    uint32_t nwords;                  /* words in the idle / sleeping bitmaps */
-    _Atomic uint64_t *idle;           /* bit c: core c has nothing to run */
-    _Atomic uint64_t *sleeping;       /* bit c: core c is asleep (wake before it runs) */
-    _Atomic uint64_t *work;           /* bit c: core c may have waiting processes (a hint: set
-                                         whenever work is queued on c, cleared only by c's owner
-                                         when it finds its queues empty, then re-checked) */
-    _Atomic uint64_t nsleeping;
-    _Atomic uint64_t nsearching;      /* cores woken and still searching (wake throttle) */
-    _Atomic uint64_t nidle;           /* cores with their idle bit set */
-    _Atomic uint64_t sys_window_start, sys_window_count;     /* per-second system window */
-    _Atomic uint64_t burst_window_start, burst_window_count; /* storm guard window */
-    uint64_t next_balance_ns;
-};
+struct ws_sched;   /* opaque: its layout is private to core/ (ws_sched_int.h) */
 
 /* Create a scheduler for topo with params p (copied), the named victim strategy and the
  * driver's platform. WS_EINVAL if the strategy is unknown, WS_NOMEM on allocation failure;
@@ -170,7 +120,8 @@ ws_status ws_sched_spawn(struct ws_sched *s, uint32_t core, struct ws_proc *p, u
  * (wake_placement=last, BEAM's rule) or the waker's (waker), corrected for affinity. */
 ws_status ws_sched_wake(struct ws_sched *s, uint32_t core, struct ws_proc *p, uint32_t *placed);
 
-/* Owner of core: put back a process that was preempted on it. */
+/* Owner of core: queue p in core's own deque: a process preempted there, or one the driver
+ * kept out of ws_sched so far (a native worker publishing its private ring). */
 ws_status ws_sched_requeue(struct ws_sched *s, uint32_t core, struct ws_proc *p);
 
 /* Owner of core: the next process to run (NULL if none waits locally). after_preempt selects
@@ -196,30 +147,67 @@ void ws_sched_set_idle(struct ws_sched *s, uint32_t core, bool idle);
 void ws_sched_set_sleeping(struct ws_sched *s, uint32_t core, bool asleep);
 bool ws_sched_is_idle(const struct ws_sched *s, uint32_t core);
 bool ws_sched_is_sleeping(const struct ws_sched *s, uint32_t core);
-/* May core have waiting processes? (its work bit; see struct ws_sched) */
-static inline bool ws_sched_has_work_bit(const struct ws_sched *s, uint32_t core)
-{
-    return (atomic_load_explicit(&s->work[core >> 6], memory_order_relaxed) >> (core & 63)) & 1u;
-}
-
 /* The periodic check_balance pass (any core may run it when it is due; see ws_balance.c).
  * Returns true if it ran. */
 bool ws_sched_balance(struct ws_sched *s, uint32_t core);
 
-/* Internal to core/: the steal predicate context and migration accounting, shared with
- * ws_sched_steal.c and ws_balance.c. */
-uint32_t ws_sched_place_allowed(struct ws_sched *s, const struct ws_proc *p, uint32_t want);
-ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, struct ws_proc *p);
-/* Wake the sleeping core nearest to `near` (if any), acting as core `from`. */
-void ws_sched_wake_one_sleeper(struct ws_sched *s, uint32_t from, uint32_t near);
-/* Work was queued on core c by any path: set its work bit. */
-void ws_sched_note_work(struct ws_sched *s, uint32_t c);
-/* Core stops counting as a woken searcher (done by set_idle(false) / set_sleeping(true)). */
-bool ws_sched_search_end(struct ws_sched *s, uint32_t core);
-/* Append p to an inbox (any thread). */
-void ws_sched_inbox_put(struct ws_inbox *b, struct ws_proc *p);
-/* Take the oldest inbox process of k that pred accepts (pred NULL: any); NULL if none. */
-struct ws_proc *ws_sched_inbox_take(struct ws_core *k,
-                                    bool (*pred)(const struct ws_proc *, void *), void *arg);
+/* ---- what drivers read and ask beyond the calls above --------------------------------------
+ * The simulator and the native runtime use only this header; the layout behind struct
+ * ws_sched is private to core/ (ws_sched_int.h). */
+
+/* Core c's statistics (written by c's thread but for the atomic counters: read them there, or
+ * once the cores have stopped). */
+const struct ws_core_stats *ws_sched_core_stats(const struct ws_sched *s, uint32_t c);
+
+/* Thief's thread, after each ws_sched_steal or ws_sched_last_look (one call steals from one
+ * victim at most): the processes thief stole since *seen (its steal_items count when last
+ * asked; updated) and, when that is not 0, in *victim the core they came from. */
+uint64_t ws_sched_new_steals(const struct ws_sched *s, uint32_t thief, uint64_t *seen,
+                             uint32_t *victim);
+
+/* The one rule of local placement: would a spawn by code on `core`, whose balancer path is
+ * `path` (WS_CORE_NONE: none), stay on core, on a machine of ncores cores? Yes for a process
+ * without affinity unless the path leads elsewhere, with strict affinity that allows core, with
+ * preferred affinity for core (or for no core of the machine). ws_sched_spawn places by it
+ * (through ws_sched_spawn_stays); inline and pure so that a driver's per-spawn fast path (a
+ * native worker's private ring) asks the very same question at no cost. */
+static inline bool ws_sched_spawn_local(uint32_t core, uint32_t path, uint32_t ncores,
+                                        const struct ws_proc *p)
+{
+    if (p->aff_kind == WS_AFF_STRICT)
+        return ws_proc_allowed(p, core);
+    if (p->aff_kind == WS_AFF_PREFERRED && p->pref_core >= 0 && (uint32_t)p->pref_core < ncores)
+        return (uint32_t)p->pref_core == core;
+    return p->aff_kind != WS_AFF_NONE || path == WS_CORE_NONE || path == core;
+}
+
+/* Where core's balancer path lives (ws_sched_balance writes it; WS_CORE_NONE: none), for a
+ * driver's fast path to pass to ws_sched_spawn_local; valid until ws_sched_destroy. */
+const uint32_t *ws_sched_spawn_path(const struct ws_sched *s, uint32_t core);
+
+/* Would ws_sched_spawn, called by code on `core`, place p on core itself?
+ * (ws_sched_spawn_local with core's own path.) */
+bool ws_sched_spawn_stays(const struct ws_sched *s, uint32_t core, const struct ws_proc *p);
+
+/* A thread that runs no core (a driver's feeder of roots) makes p runnable: placed at `want`
+ * corrected for affinity (as a wake-up), queued in that core's inbox with ready time `now`, its
+ * work bit set; *placed is the core. Nobody is woken: the caller wakes *placed. WS_EINVAL when
+ * no core may run p (nothing queued). */
+ws_status ws_sched_inject(struct ws_sched *s, uint32_t want, struct ws_proc *p, uint64_t now,
+                          uint32_t *placed);
+
+/* Work waits on core c, queued by the caller acting as core `from`: if some core sleeps and at
+ * least min_steal_queue processes wait on c, wake the sleeper nearest to c (within the wake
+ * throttle). ws_sched's own enqueues do this already; a driver repeats it after ordering its
+ * push before its look at the sleepers (natively: nat_dekker). Any thread. */
+void ws_sched_wake_for_work(struct ws_sched *s, uint32_t from, uint32_t c);
+
+/* Processes waiting in core c's inbox (placed there by other cores), and in its deque of
+ * priority prio. Any thread; snapshots. */
+uint64_t ws_sched_inbox_len(const struct ws_sched *s, uint32_t c);
+uint64_t ws_sched_queued(const struct ws_sched *s, uint32_t c, enum ws_prio prio);
+
+/* Cores whose idle bit is set (somebody may be waiting for work). Any thread; a snapshot. */
+uint64_t ws_sched_idle_cores(const struct ws_sched *s);
 
 #endif

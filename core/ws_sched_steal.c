@@ -3,6 +3,7 @@
  * every attempt by reason (design essay in ws_sched.h). */
 #include "core/ws_atomic.h"
 #include "core/ws_migrate.h"
+#include "core/ws_sched_int.h"
 #include "core/ws_time.h"
 #include "core/ws_victim.h"
 

@@ -61,11 +61,8 @@ static struct nat_proc *from_sched(struct nat_worker *w, struct ws_proc *wp)
 
 void nat_after_push(struct nat_worker *w)
 {
-    struct ws_sched *s = w->s;
     nat_dekker(w->rt);   /* pairs with the sleeper's, between its sleeping bit and last look */
-    uint64_t min = s->p.min_steal_queue ? s->p.min_steal_queue : 1;
-    if (ws_load_seq_cst(&s->nsleeping) != 0 && ws_sched_waiting(s, w->id) >= min)
-        ws_sched_wake_one_sleeper(s, w->id, w->id);
+    ws_sched_wake_for_work(w->s, w->id, w->id);
 }
 
 static void check(struct nat_worker *w, ws_status st, const struct nat_proc *p, const char *what)
@@ -85,7 +82,7 @@ static void spill(struct nat_worker *w, uint64_t k)
         struct nat_proc *p = w->ring[w->head++ & NAT_RING_MASK];
         share_up(p->parent);
         p->dirty = 1;
-        check(w, ws_sched_enqueue_on(w->s, w->id, w->id, &p->wp), p, "queued");
+        check(w, ws_sched_requeue(w->s, w->id, &p->wp), p, "queued");
         w->st.publishes++;
     }
     nat_after_push(w);
@@ -243,11 +240,10 @@ static void leave_idle(struct nat_worker *w)
 /* Count the steals of the last ws_sched call into this thief's row of the steal matrix. */
 static void note_steals(struct nat_worker *w)
 {
-    const struct ws_core *k = &w->s->cores[w->id];
-    if (k->stats.steal_items != w->steal_seen) {
-        w->steal_row[k->last_victim] += k->stats.steal_items - w->steal_seen;
-        w->steal_seen = k->stats.steal_items;
-    }
+    uint32_t victim = 0;
+    uint64_t n = ws_sched_new_steals(w->s, w->id, &w->steal_seen, &victim);
+    if (n != 0)
+        w->steal_row[victim] += n;
 }
 
 static struct nat_proc *steal_round(struct nat_worker *w, bool last_look)
@@ -358,15 +354,15 @@ static struct nat_proc *housekeep(struct nat_worker *w)
     }
     if (w->ntimers > 0)
         fire_timers(w, nat_now_ns());
-    if (ws_load_relaxed(&w->s->cores[w->id].inbox.len) != 0) {
+    if (ws_sched_inbox_len(w->s, w->id) != 0) {
         struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, w->after_preempt));
         w->after_preempt = false;
         if (p != NULL)
             return p;
     }
     if (w->fast && ring_count(w) > 1 &&
-        ws_deque_size(&w->s->cores[w->id].q[WS_PRIO_NORMAL]) < w->rt->publish_target)
-        publish(w, ws_load_relaxed(&w->s->nidle) != 0 ? 1 : 2 * w->rt->publish_target);
+        ws_sched_queued(w->s, w->id, WS_PRIO_NORMAL) < w->rt->publish_target)
+        publish(w, ws_sched_idle_cores(w->s) != 0 ? 1 : 2 * w->rt->publish_target);
     return NULL;
 }
 

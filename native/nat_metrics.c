@@ -1,6 +1,7 @@
 /* nat_metrics.c: per-core timeseries buckets and the collection of a native run's metrics into
  * the structs the database stores (see nat_metrics.h). Times are wall-clock ns. */
 #include "native/nat_metrics.h"
+#include "sim/engine/sim_core_row.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -60,35 +61,17 @@ static void fill_core(const struct nat_rt *rt, uint32_t c, uint64_t span,
                       struct sim_core_stats *o, struct sim_run_summary *s)
 {
     const struct nat_worker *w = &rt->w[c];
-    const struct ws_core_stats *ws = &rt->s->cores[c].stats;
     o->busy_ns = w->st.busy_ns < span ? w->st.busy_ns : span;
     o->steal_ns = w->st.steal_ns < span - o->busy_ns ? w->st.steal_ns : span - o->busy_ns;
     o->idle_ns = span - o->busy_ns - o->steal_ns;
     o->sleep_ns = w->st.sleep_ns < o->idle_ns ? w->st.sleep_ns : o->idle_ns;
     o->wakeups = w->st.wakeups;
     o->processes_run = w->st.run;
-    o->steals_in = ws->steal_items;
-    o->steals_out = atomic_load_explicit(&ws->steals_out, memory_order_relaxed);
-    for (int r = 0; r < WS_STEAL_RESULT_COUNT; r++)
-        o->steal_attempts += ws->steal_result[r];
-    enum ws_core_kind kind = ws_topo_core_kind(rt->topo, c);
-    strncpy(o->kind, ws_core_kind_name(kind), sizeof(o->kind) - 1);
-    o->cluster = ws_topo_cluster_of(rt->topo, c);
-    o->node = ws_topo_node_of(rt->topo, c);
-    s->steals += ws->steal_items;
-    s->steal_attempts += o->steal_attempts;
-    for (int r = WS_STEAL_EMPTY; r < WS_STEAL_RESULT_COUNT; r++)
-        s->steal_fail[r - 1] += ws->steal_result[r];
-    for (int d = WS_DIST_SMT; d < WS_DIST_COUNT; d++)
-        s->migrations[d - 1] += ws->migrations[d];
+    sim_core_row_fill(rt->topo, c, ws_sched_core_stats(rt->s, c), span, o, s);
     s->migration_cost_ns += w->st.migration_cost_ns;
-    sim_metrics_add_core(s, ws);
     s->preemptions += w->st.preemptions;
     s->messages += w->st.messages;
     s->processes += w->st.exits;
-    double active = (double)(span - o->sleep_ns);
-    s->energy_j += (active * ws_topo_power_w(rt->topo, kind, true) +
-                    (double)o->sleep_ns * ws_topo_power_w(rt->topo, kind, false)) / 1e9;
 }
 
 /* Every worker's buckets at the widest worker's width, as samples of every core. */

@@ -231,6 +231,7 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     w->s = rt->s;
     w->id = i;
     w->nworkers = rt->n;
+    w->spawn_path = ws_sched_spawn_path(rt->s, i);
     w->fast = rt->o.fast;
     w->hk_every = w->fast ? NAT_HOUSEKEEP : 1;
     w->housekeep = w->hk_every;
@@ -356,20 +357,19 @@ struct nat_proc *nat_rt_root_new(struct nat_rt *rt, nat_step_fn step)
 
 int nat_rt_inject(struct nat_rt *rt, struct nat_proc *p)
 {
-    uint32_t want = rt->root_rr++ % rt->n;
-    uint32_t to = ws_sched_place_allowed(rt->s, &p->wp, want);
-    if (to == WS_CORE_NONE)
-        return -1;
+    uint32_t want = rt->root_rr++ % rt->n, to;
+    /* Counted live before any worker can see it; the feeder's own +1 keeps the count above 0
+     * when no core may run it and the count is taken back. */
     atomic_fetch_add_explicit(&rt->live, 1, memory_order_acq_rel);
     uint64_t now = nat_now_ns();
-    if (rt->t_first == 0)
-        rt->t_first = now;
-    p->wp.cur_core = (int32_t)to;
-    p->wp.ready_ns = now;
     p->sample = 1;
     p->t_spawn = (rt->t0 != 0 && now > rt->t0 ? now - rt->t0 : 0) + 1;
-    ws_sched_inbox_put(&rt->s->cores[to].inbox, &p->wp);
-    ws_sched_note_work(rt->s, to);
+    if (ws_sched_inject(rt->s, want, &p->wp, now, &to) != WS_OK) {
+        atomic_fetch_sub_explicit(&rt->live, 1, memory_order_acq_rel);
+        return -1;
+    }
+    if (rt->t_first == 0)
+        rt->t_first = now;
     nat_dekker(rt);   /* the inbox before the wake, against a worker going to sleep */
     nat_wake_worker(rt, to);
     return 0;

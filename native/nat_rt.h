@@ -29,7 +29,7 @@
  * process comes from a per-worker pool. Work in the ring is invisible to thieves, so a worker
  * publishes: at every housekeeping point (every NAT_HOUSEKEEP scheduling points), if its deque
  * holds fewer than `publish_target` processes, it moves its oldest ring entries there
- * (ws_sched_enqueue_on, which wakes a sleeper) until it does, keeping 2 * publish_target on the
+ * (ws_sched_requeue, which wakes a sleeper) until it does, keeping 2 * publish_target on the
  * ring for itself, or only 1 when ws_sched's idle count says somebody is waiting for work. So
  * thieves always find the oldest (biggest) work of a busy worker in its deque, even while the
  * operating system has that worker descheduled, and the owner pays for a publication only when
@@ -183,6 +183,7 @@ struct nat_worker {
     struct nat_rt *rt;
     struct ws_sched *s;
     uint32_t id, nworkers;
+    const uint32_t *spawn_path;   /* ws_sched's balancer path of this core (nat_local_ok) */
     bool fast;                    /* the private ring is in use */
     bool after_preempt;
     bool is_idle;
@@ -340,14 +341,15 @@ static inline void nat_proc_free(struct nat_worker *w, struct nat_proc *p)
 }
 
 
-/* May p go on w's ring, i.e. is w where ws_sched_spawn would put it anyway? */
+/* May p go on w's ring? Rings are for normal priority in fast mode, and only for a process
+ * that ws_sched would place on w anyway: the placement rule is ws_sched's own
+ * (ws_sched_spawn_local), the one ws_sched_spawn applies. A wake-up of a process that last ran
+ * on w (nat_ready) asks the same question: ws_sched_wake keeps it on w whenever a spawn from w
+ * would. */
 static inline bool nat_local_ok(const struct nat_worker *w, const struct nat_proc *p)
 {
     return w->fast && p->wp.prio == WS_PRIO_NORMAL &&
-           (p->wp.aff_kind == WS_AFF_NONE ||
-            (p->wp.aff_kind == WS_AFF_STRICT && ws_cpuset_test(&p->wp.cores, w->id) &&
-             (p->wp.pref_core < 0 || p->wp.pref_core == (int32_t)w->id)) ||
-            (p->wp.aff_kind == WS_AFF_PREFERRED && p->wp.pref_core == (int32_t)w->id));
+           ws_sched_spawn_local(w->id, *w->spawn_path, w->nworkers, &p->wp);
 }
 
 /* Worker w: a fresh process running `step`, spawned by `from` (NULL: none), whose affinity and

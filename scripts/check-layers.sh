@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The include graph follows the layers: every #include "DIR/FILE.h" in core/, sim/ and native/
 # names a header of the file's own folder or of a folder of a lower layer. Exit 1 naming each
-# upward or sideways include; exit 0 with a one-line summary otherwise.
+# upward or sideways include; exit 0 with a one-line summary otherwise. The private headers of
+# core/ (core/*_int.h: the scheduler's layout and internal helpers) are core's alone: a file
+# anywhere else (sim/, native/, tests/) that includes one is reported too.
 #
 # Layers, lowest first (a folder may include its own headers and those of lower layers only):
 #   0 core, core/aarch64        the scheduler library
@@ -60,6 +62,13 @@ while IFS= read -r f; do
   done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" |
            sed -E 's/^([0-9]+):[^"]*"([^"]*)".*/\1:\2/')
 done < <(find core sim native -name '*.[chS]' | sort)
+
+while IFS=: read -r f line inc; do
+  echo "check-layers: $f:$line: includes $inc, a header private to core/ (use its public API)"
+  bad=$((bad + 1))
+done < <(find sim native tests -name '*.[chS]' -print0 | sort -z |
+         xargs -0 grep -Hn '^[[:space:]]*#[[:space:]]*include[[:space:]]*"core/[^"/]*_int\.h"' |
+         sed -E 's/^([^:]*):([0-9]+):[^"]*"([^"]*)".*/\1:\2:\3/')
 
 if [ "$bad" -gt 0 ]; then
   echo "check-layers: $bad include(s) against the layers"

@@ -1,6 +1,7 @@
 /* sim_collect.c: metrics of a simulated run: per-core times, steals, migrations, latency
  * histograms, the utilisation timeseries, and the end-of-run checks (deadlock, messages to
  * processes that never existed). */
+#include "sim/engine/sim_core_row.h"
 #include "sim/engine/sim_engine_int.h"
 
 #include <stdlib.h>
@@ -127,7 +128,6 @@ static int check_end(struct sim_engine *e)
 static void fill_core(struct sim_engine *e, uint32_t c, uint64_t end, struct sim_core_stats *o)
 {
     struct score *k = &e->cores[c];
-    const struct ws_core_stats *ws = &e->s->cores[c].stats;
     if (k->asleep && k->sleep_since < end)
         k->st.sleep_ns += end - k->sleep_since;   /* (a core that fell asleep after the end
                                                      of the run contributes nothing) */
@@ -142,26 +142,7 @@ static void fill_core(struct sim_engine *e, uint32_t c, uint64_t end, struct sim
     o->idle_ns = span > used ? span - used : 0;
     if (o->sleep_ns > o->idle_ns)
         o->sleep_ns = o->idle_ns;   /* a wake-up completing after the last exit */
-    o->steals_in = ws->steal_items;
-    o->steals_out = atomic_load_explicit(&ws->steals_out, memory_order_relaxed);
-    o->steal_attempts = 0;
-    for (int r = 0; r < WS_STEAL_RESULT_COUNT; r++)
-        o->steal_attempts += ws->steal_result[r];
-    enum ws_core_kind kind = ws_topo_core_kind(e->topo, c);
-    strncpy(o->kind, ws_core_kind_name(kind), sizeof(o->kind) - 1);
-    o->cluster = ws_topo_cluster_of(e->topo, c);
-    o->node = ws_topo_node_of(e->topo, c);
-    struct sim_run_summary *s = &e->m.summary;
-    s->steals += ws->steal_items;
-    s->steal_attempts += o->steal_attempts;
-    for (int r = WS_STEAL_EMPTY; r < WS_STEAL_RESULT_COUNT; r++)
-        s->steal_fail[r - 1] += ws->steal_result[r];
-    for (int d = WS_DIST_SMT; d < WS_DIST_COUNT; d++)
-        s->migrations[d - 1] += ws->migrations[d];
-    sim_metrics_add_core(s, ws);
-    double active = (double)(span - (o->sleep_ns < span ? o->sleep_ns : span));
-    s->energy_j += (active * ws_topo_power_w(e->topo, kind, true) +
-                    (double)o->sleep_ns * ws_topo_power_w(e->topo, kind, false)) / 1e9;
+    sim_core_row_fill(e->topo, c, ws_sched_core_stats(e->s, c), span, o, &e->m.summary);
 }
 
 static int fill_timeseries(struct sim_engine *e, uint64_t end)

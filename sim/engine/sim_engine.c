@@ -110,12 +110,10 @@ static void leave_idle(struct sim_engine *e, uint32_t c, uint64_t now)
 /* Count the steals of the last scheduler call into the thief x victim matrix. */
 static void note_steals(struct sim_engine *e, uint32_t c)
 {
-    struct score *k = &e->cores[c];
-    const struct ws_core *wc = &e->s->cores[c];
-    uint64_t items = wc->stats.steal_items;
-    if (items != k->steal_items_seen && e->steal_matrix != NULL)
-        e->steal_matrix[(size_t)c * e->ncores + wc->last_victim] += items - k->steal_items_seen;
-    k->steal_items_seen = items;
+    uint32_t victim = 0;
+    uint64_t n = ws_sched_new_steals(e->s, c, &e->cores[c].steal_items_seen, &victim);
+    if (n != 0 && e->steal_matrix != NULL)
+        e->steal_matrix[(size_t)c * e->ncores + victim] += n;
 }
 
 /* Core c found nothing once its probes are over (ready_at, its clock): it waits, spinning

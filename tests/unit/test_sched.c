@@ -92,7 +92,7 @@ static void put(struct rig *r, uint32_t c, uint32_t n, enum ws_prio prio)
 
 static uint64_t steals_out(struct rig *r, uint32_t c)
 {
-    return atomic_load(&r->s->cores[c].stats.steals_out);
+    return atomic_load(&ws_sched_core_stats(r->s, c)->steals_out);
 }
 
 /* ---- strategies -------------------------------------------------------------------------- */
@@ -159,7 +159,7 @@ Test(victim, locality_stays_in_cluster_then_node_then_crosses_numa)
     /* While the cluster-mate has work to spare, every steal goes there. */
     cr_assert_not_null(ws_sched_steal(r.s, 0));
     cr_assert_eq(steals_out(&r, 1), 1);
-    cr_assert_eq(r.s->cores[0].stats.migrations[WS_DIST_CLUSTER], 1);
+    cr_assert_eq(ws_sched_core_stats(r.s, 0)->migrations[WS_DIST_CLUSTER], 1);
     /* Core 1 now has 2 waiting: still a candidate, still chosen first. */
     r.f.now += 1000000;
     cr_assert_not_null(ws_sched_steal(r.s, 0));
@@ -179,7 +179,7 @@ Test(victim, locality_stays_in_cluster_then_node_then_crosses_numa)
     r.f.now += 1000000;
     cr_assert_not_null(ws_sched_steal(r.s, 0));
     cr_assert_eq(steals_out(&r, 5), 1);
-    cr_assert_eq(r.s->cores[0].stats.migrations[WS_DIST_REMOTE], 1);
+    cr_assert_eq(ws_sched_core_stats(r.s, 0)->migrations[WS_DIST_REMOTE], 1);
     rig_close(&r);
 }
 
@@ -234,8 +234,8 @@ Test(rules, short_queue_and_small_imbalance_are_refused)
     rig_open(&r, "p=2", "random", NULL);
     put(&r, 1, 1, WS_PRIO_NORMAL);
     cr_assert_null(ws_sched_steal(r.s, 0));
-    cr_assert_geq(r.s->cores[0].stats.steal_result[WS_STEAL_THRESHOLD], 1);
-    cr_assert_eq(r.s->cores[0].stats.steal_result[WS_STEAL_OK], 0);
+    cr_assert_geq(ws_sched_core_stats(r.s, 0)->steal_result[WS_STEAL_THRESHOLD], 1);
+    cr_assert_eq(ws_sched_core_stats(r.s, 0)->steal_result[WS_STEAL_OK], 0);
     rig_close(&r);
 }
 
@@ -251,7 +251,7 @@ Test(rules, cooldown_holds_between_steals_from_one_victim)
     cr_assert_not_null(ws_sched_steal(r.s, 0));
     r.f.now += 4999;
     cr_assert_null(ws_sched_steal(r.s, 0));
-    cr_assert_eq(r.s->cores[0].stats.steal_result[WS_STEAL_COOLDOWN], 1);
+    cr_assert_eq(ws_sched_core_stats(r.s, 0)->steal_result[WS_STEAL_COOLDOWN], 1);
     r.f.now += 1;
     cr_assert_not_null(ws_sched_steal(r.s, 0));
     rig_close(&r);
@@ -269,7 +269,7 @@ Test(rules, per_process_migration_limit_holds)
     for (uint32_t i = 0; i < 3; i++)
         r.procs[i].migrations = 2;
     cr_assert_null(ws_sched_steal(r.s, 0));
-    cr_assert_geq(r.s->cores[0].stats.steal_result[WS_STEAL_RATE_LIMIT], 1);
+    cr_assert_geq(ws_sched_core_stats(r.s, 0)->steal_result[WS_STEAL_RATE_LIMIT], 1);
     rig_close(&r);
 }
 
@@ -360,7 +360,7 @@ Test(rules, strict_affinity_is_never_violated_under_random_spawns_and_steals)
         cr_assert_gt(stolen, 10, "%s: the test must exercise stealing", ws_victim_get(si)->name);
         uint64_t denied = 0;
         for (uint32_t c = 0; c < 8; c++)
-            denied += r.s->cores[c].stats.steal_result[WS_STEAL_AFFINITY];
+            denied += ws_sched_core_stats(r.s, c)->steal_result[WS_STEAL_AFFINITY];
         cr_assert_gt(denied, 0, "%s: and affinity refusals", ws_victim_get(si)->name);
         rig_close(&r);
     }
@@ -417,7 +417,7 @@ Test(migrate, cost_denial_is_counted)
     rig_open(&r, "p=2", "random", &p);
     put(&r, 1, 5, WS_PRIO_NORMAL);
     cr_assert_null(ws_sched_steal(r.s, 0));
-    cr_assert_geq(r.s->cores[0].stats.steal_result[WS_STEAL_COST], 1);
+    cr_assert_geq(ws_sched_core_stats(r.s, 0)->steal_result[WS_STEAL_COST], 1);
     cr_assert_eq(ws_sched_waiting(r.s, 1), 5, "nothing moved");
     rig_close(&r);
 }
@@ -537,16 +537,20 @@ Test(balance, check_balance_moves_excess_and_sets_migration_paths)
     put(&r, 1, 12, WS_PRIO_NORMAL);           /* load 24, mean 6 */
     cr_assert(ws_sched_balance(r.s, 0));
     cr_assert_not(ws_sched_balance(r.s, 0), "not due again until the interval passes");
-    uint32_t partner = r.s->cores[1].emigrate_to;
+    uint32_t partner = WS_CORE_NONE;   /* the one core the excess moved to */
+    for (uint32_t c = 0; c < 4; c++)
+        if (c != 1 && ws_sched_waiting(r.s, c) > 0)
+            partner = c;
     cr_assert_neq(partner, WS_CORE_NONE);
-    cr_assert_neq(partner, 1);
     cr_assert_eq(ws_sched_waiting(r.s, 1), 12 - 4, "half the excess of 18 load units, 2 each");
     cr_assert_eq(ws_sched_waiting(r.s, partner), 4);
-    cr_assert_eq(r.s->cores[0].stats.balance_moves, 4);
+    cr_assert_eq(ws_sched_core_stats(r.s, 0)->balance_moves, 4);
     /* New processes spawned on the overloaded core follow the path. */
     struct ws_proc *q = &r.procs[r.nprocs];
     ws_proc_init(q, r.nprocs++);
     uint32_t placed;
+    cr_assert_not(ws_sched_spawn_stays(r.s, 1, q), "the path leads away from core 1");
+    cr_assert(ws_sched_spawn_stays(r.s, partner, q));
     cr_assert_eq(ws_sched_spawn(r.s, 1, q, &placed), WS_OK);
     cr_assert_eq(placed, partner);
     rig_close(&r);
@@ -593,7 +597,7 @@ static int rounds_until_remote_steal(const char *policy)
             break;
         r.f.now += 10000;
     }
-    cr_assert_gt(r.s->cores[0].stats.steal_result[WS_STEAL_COST], 0);
+    cr_assert_gt(ws_sched_core_stats(r.s, 0)->steal_result[WS_STEAL_COST], 0);
     rig_close(&r);
     return rounds;
 }
@@ -604,4 +608,123 @@ Test(migrate, adaptive_policy_yields_after_cost_refused_idle_rounds)
     cr_assert_gt(adaptive, 0, "the first round is refused on cost");
     cr_assert_lt(adaptive, 40, "adaptive gives in after some idle rounds");
     cr_assert_eq(rounds_until_remote_steal("conservative"), 40, "conservative never does");
+}
+
+/* ---- the drivers' API -------------------------------------------------------------------- */
+
+/* A fresh process of r with affinity kind on `set` (strict) or `pref` (preferred). */
+static struct ws_proc *proc_with(struct rig *r, enum ws_aff_kind kind, const struct ws_cpuset *set,
+                                 int32_t pref)
+{
+    struct ws_proc *p = &r->procs[r->nprocs];
+    ws_proc_init(p, r->nprocs++);
+    if (kind != WS_AFF_NONE)
+        cr_assert_eq(ws_proc_set_affinity(p, kind, set, pref), WS_OK);
+    return p;
+}
+
+Test(sched, spawn_stays_is_the_rule_ws_sched_spawn_places_by)
+{
+    struct rig r;
+    rig_open(&r, "p=4", "random", NULL);
+    struct ws_cpuset mid;
+    cr_assert_eq(ws_cpuset_init(&mid, 4), WS_OK);
+    ws_cpuset_set(&mid, 1);
+    ws_cpuset_set(&mid, 2);
+    const enum ws_aff_kind kinds[] = { WS_AFF_NONE, WS_AFF_STRICT, WS_AFF_PREFERRED };
+    uint32_t stayed = 0;
+    for (int k = 0; k < 3; k++) {
+        for (uint32_t c = 0; c < 4; c++) {
+            struct ws_proc *p = proc_with(&r, kinds[k], &mid, kinds[k] == WS_AFF_PREFERRED ? 2 : -1);
+            bool stays = ws_sched_spawn_stays(r.s, c, p);
+            uint32_t placed = WS_CORE_NONE;
+            cr_assert_eq(ws_sched_spawn(r.s, c, p, &placed), WS_OK);
+            cr_assert_eq(stays, placed == c, "%s affinity, spawned on %u: stays %d, placed on %u",
+                         ws_aff_kind_name(kinds[k]), c, stays, placed);
+            stayed += stays;
+        }
+    }
+    cr_assert_eq(stayed, 4 + 2 + 1, "none: every core; strict {1,2}: two; preferred 2: one");
+    ws_cpuset_destroy(&mid);
+    rig_close(&r);
+}
+
+Test(sched, new_steals_counts_each_steal_once_with_its_victim)
+{
+    struct rig r;
+    rig_open(&r, "p=4", "load", NULL);
+    put(&r, 1, 8, WS_PRIO_NORMAL);
+    uint64_t seen = 0;
+    uint32_t victim = 99;
+    cr_assert_eq(ws_sched_new_steals(r.s, 0, &seen, &victim), 0);
+    cr_assert_eq(victim, 99, "no steal: the victim is left alone");
+    cr_assert_not_null(ws_sched_steal(r.s, 0));
+    uint64_t n = ws_sched_new_steals(r.s, 0, &seen, &victim);
+    cr_assert_geq(n, 1);
+    cr_assert_eq(n, steals_out(&r, 1), "every process taken from core 1 is counted");
+    cr_assert_eq(victim, 1);
+    cr_assert_eq(seen, ws_sched_core_stats(r.s, 0)->steal_items);
+    victim = 99;
+    cr_assert_eq(ws_sched_new_steals(r.s, 0, &seen, &victim), 0, "counted once");
+    cr_assert_eq(victim, 99);
+    rig_close(&r);
+}
+
+Test(sched, inject_queues_in_the_inbox_and_wakes_nobody)
+{
+    struct rig r;
+    rig_open(&r, "p=4", "random", NULL);
+    struct ws_proc *p = proc_with(&r, WS_AFF_NONE, NULL, -1);
+    uint32_t placed = WS_CORE_NONE;
+    cr_assert_eq(ws_sched_inject(r.s, 2, p, 777, &placed), WS_OK);
+    cr_assert_eq(placed, 2);
+    cr_assert_eq(p->cur_core, 2);
+    cr_assert_eq(p->ready_ns, 777);
+    cr_assert_eq(ws_sched_inbox_len(r.s, 2), 1);
+    cr_assert_eq(ws_sched_queued(r.s, 2, WS_PRIO_NORMAL), 0, "in the inbox, not the deque");
+    cr_assert_eq(ws_sched_waiting(r.s, 2), 1);
+    for (uint32_t c = 0; c < 4; c++)
+        cr_assert_eq(r.f.woken[c], 0, "the caller wakes the core, not ws_sched_inject");
+    cr_assert_eq(ws_sched_next(r.s, 2, false), p, "the owner drains its inbox");
+    cr_assert_eq(ws_sched_inbox_len(r.s, 2), 0);
+    struct ws_cpuset only3, outside;
+    cr_assert_eq(ws_cpuset_init(&only3, 4), WS_OK);
+    ws_cpuset_set(&only3, 3);
+    struct ws_proc *q = proc_with(&r, WS_AFF_STRICT, &only3, -1);
+    cr_assert_eq(ws_sched_inject(r.s, 0, q, 1, &placed), WS_OK);
+    cr_assert_eq(placed, 3, "corrected for strict affinity");
+    cr_assert_eq(ws_cpuset_init(&outside, 8), WS_OK);
+    ws_cpuset_set(&outside, 6);   /* a core this machine lacks */
+    struct ws_proc *x = proc_with(&r, WS_AFF_STRICT, &outside, -1);
+    placed = 42;
+    cr_assert_eq(ws_sched_inject(r.s, 0, x, 1, &placed), WS_EINVAL);
+    cr_assert_eq(placed, 42);
+    for (uint32_t c = 0; c < 4; c++)
+        cr_assert_eq(ws_sched_waiting(r.s, c), c == 3, "nothing queued for the unplaceable one");
+    ws_cpuset_destroy(&only3);
+    ws_cpuset_destroy(&outside);
+    rig_close(&r);
+}
+
+Test(sched, wake_for_work_wakes_one_sleeper_when_enough_waits)
+{
+    struct rig r;
+    rig_open(&r, "p=4", "random", NULL);   /* min_steal_queue 2 */
+    put(&r, 0, 2, WS_PRIO_NORMAL);         /* nobody sleeps yet: nobody is woken */
+    for (uint32_t c = 1; c < 4; c++) {
+        ws_sched_set_idle(r.s, c, true);
+        ws_sched_set_sleeping(r.s, c, true);
+    }
+    cr_assert_eq(ws_sched_idle_cores(r.s), 3);
+    uint32_t woken[3];
+    for (int i = 0; i < 3; i++) {
+        /* 0: core 1 has nothing waiting; 1: core 0 has 2; 2: one searcher is already out */
+        ws_sched_wake_for_work(r.s, 0, i == 0 ? 1 : 0);
+        woken[i] = r.f.woken[1] + r.f.woken[2] + r.f.woken[3];
+    }
+    cr_assert_eq(woken[0], 0, "no work waits on core 1");
+    cr_assert_eq(woken[1], 1, "two wait on core 0: the nearest sleeper is woken");
+    cr_assert_eq(woken[2], 1, "one busy core: one searcher at a time");
+    cr_assert_not(ws_sched_is_sleeping(r.s, 1), "core 1 is nearest to core 0");
+    rig_close(&r);
 }

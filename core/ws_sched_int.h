@@ -1,0 +1,93 @@
+/* ws_sched_int.h: the scheduler's private layout (struct ws_sched, its per-core state and
+ * inboxes) and the helpers core/ shares between ws_sched.c, ws_sched_steal.c, ws_balance.c,
+ * ws_migrate.c and the victim strategies. Included only by the .c files of core/: the drivers
+ * (sim/, native/) and the tests see the public API of ws_sched.h, which never exposes these
+ * fields, and scripts/check-layers.sh fails on any include of a core "_int.h" header from
+ * outside core/. */
+#ifndef WS_SCHED_INT_H
+#define WS_SCHED_INT_H
+
+#include "core/ws_sched.h"
+
+/* Inbox: FIFO of processes enqueued by other cores (intrusive via ws_proc.inbox_next). */
+struct ws_inbox {
+    atomic_flag lock;
+    struct ws_proc *head, *tail;
+    _Atomic uint32_t len;
+};
+
+#define WS_RECENT_VICTIMS 8
+
+struct ws_core {
+    struct ws_deque q[WS_PRIO_COUNT];
+    struct ws_inbox inbox;
+    uint32_t id;
+    uint32_t normal_since_low;    /* normal picks since the last low pick */
+    struct { uint32_t victim; uint64_t t; } recent[WS_RECENT_VICTIMS]; /* steal cooldowns */
+    uint32_t recent_next;
+    uint32_t tried[WS_RECENT_VICTIMS]; /* victims tried in the current idle round */
+    uint32_t ntried;
+    uint32_t ring_cursor;
+    uint64_t mig_window_start, mig_window_count; /* per-core per-second migration window */
+    uint32_t last_victim;         /* victim of this core's latest successful steal */
+    _Atomic uint32_t searching;   /* woken to look for work and has not settled yet */
+    bool round_cost_denied;       /* the current idle round met a cost refusal */
+    uint32_t cost_idle_rounds;    /* idle rounds in a row that cost alone left without work */
+    struct ws_core_stats stats;
+    /* Balancer path, or WS_CORE_NONE. Read at every spawn on this core, natively through
+     * ws_sched_spawn_path by the worker's fast path; written only by ws_sched_balance. On a
+     * line of its own: the fields above include some that other cores write (the inbox,
+     * searching, steals_out), and a spawn must not miss the cache on their account. */
+    _Alignas(WS_CACHE_LINE) uint32_t emigrate_to;
+};
+
+struct ws_victim_ops;
+
+struct ws_sched {
+    const struct ws_topo *topo;
+    struct ws_params p;
+    const struct ws_platform *plat;
+    void *ctx;
+    const struct ws_victim_ops *victim;
+    uint32_t ncores;
+    struct ws_core *cores;
+    uint32_t nwords;                  /* words in the idle / sleeping bitmaps */
+    _Atomic uint64_t *idle;           /* bit c: core c has nothing to run */
+    _Atomic uint64_t *sleeping;       /* bit c: core c is asleep (wake before it runs) */
+    _Atomic uint64_t *work;           /* bit c: core c may have waiting processes (a hint: set
+                                         whenever work is queued on c, cleared only by c's owner
+                                         when it finds its queues empty, then re-checked) */
+    _Atomic uint64_t nsleeping;
+    _Atomic uint64_t nsearching;      /* cores woken and still searching (wake throttle) */
+    _Atomic uint64_t nidle;           /* cores with their idle bit set */
+    _Atomic uint64_t sys_window_start, sys_window_count;     /* per-second system window */
+    _Atomic uint64_t burst_window_start, burst_window_count; /* storm guard window */
+    uint64_t next_balance_ns;
+};
+
+/* May core have waiting processes? (its work bit; see struct ws_sched) */
+static inline bool ws_sched_has_work_bit(const struct ws_sched *s, uint32_t core)
+{
+    return (atomic_load_explicit(&s->work[core >> 6], memory_order_relaxed) >> (core & 63)) & 1u;
+}
+
+/* The core p goes to when `want` is the natural choice, corrected for affinity: want if
+ * allowed, else the preferred core if allowed, else the least-loaded allowed core;
+ * WS_CORE_NONE when no core may run p. Any thread; loads are a snapshot. */
+uint32_t ws_sched_place_allowed(struct ws_sched *s, const struct ws_proc *p, uint32_t want);
+/* Queue p on core `to`, acting from core `from`: from's own deque when to == from, else to's
+ * inbox and a wake-up (ws_sched.c). */
+ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, struct ws_proc *p);
+/* Wake the sleeping core nearest to `near` (if any), acting as core `from`. */
+void ws_sched_wake_one_sleeper(struct ws_sched *s, uint32_t from, uint32_t near);
+/* Work was queued on core c by any path: set its work bit. */
+void ws_sched_note_work(struct ws_sched *s, uint32_t c);
+/* Core stops counting as a woken searcher (done by set_idle(false) / set_sleeping(true)). */
+bool ws_sched_search_end(struct ws_sched *s, uint32_t core);
+/* Append p to an inbox (any thread). */
+void ws_sched_inbox_put(struct ws_inbox *b, struct ws_proc *p);
+/* Take the oldest inbox process of k that pred accepts (pred NULL: any); NULL if none. */
+struct ws_proc *ws_sched_inbox_take(struct ws_core *k,
+                                    bool (*pred)(const struct ws_proc *, void *), void *arg);
+
+#endif
