@@ -18,11 +18,13 @@ static const struct {
     extract_fn fn;
 } extractors[] = {
     { "makespan", plot_extract_makespan },
+    { "sweep", plot_extract_sweep },
     { "utilisation", plot_extract_util },
     { "steal matrix", plot_extract_steals },
     { "migrations", plot_extract_migrations },
     { "response time", plot_extract_response },
     { "energy", plot_extract_energy },
+    { "gantt", plot_extract_gantt },
 };
 
 /* mkdir -p; 0 or -1 with errno. *created tells whether the last folder was made here. */

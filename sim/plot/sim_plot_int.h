@@ -107,6 +107,12 @@ int plot_extract_response(const struct plot_model *m, const char *dir, struct pl
                           char *err, size_t errlen);
 int plot_extract_energy(const struct plot_model *m, const char *dir, struct plot_list *l,
                         char *err, size_t errlen);
+/* sim_plot_sweep.c: makespan against the one swept parameter (nothing when none is swept). */
+int plot_extract_sweep(const struct plot_model *m, const char *dir, struct plot_list *l,
+                       char *err, size_t errlen);
+/* sim_plot_gantt.c: a Gantt chart of each small run recorded with --timeline. */
+int plot_extract_gantt(const struct plot_model *m, const char *dir, struct plot_list *l,
+                       char *err, size_t errlen);
 
 /* ---- shared helpers (sim_plot_util.c) ---- */
 

@@ -85,4 +85,22 @@ cmp -s "$T/up" "$T/new" || fail "upgraded timeline tables differ from a new data
 expect_exit 0 "$S" export 2 --perfetto -o "$T/up.json" --db "$T/v2.db"
 python3 "$CHECK" "$T/up.json" "$T/v2.db" 2 > "$T/check" || fail "upgraded: $(cat "$T/check")"
 
+# plot: a Gantt chart per small run with a timeline (its data rows are that run's slices but
+# the wake-ups), a note for the cut one; a sweep of one parameter drawn against its values.
+expect_exit 0 "$S" plot --db "$T/t.db" --experiment all -o "$T/plot"
+[ -f "$T/plot/gantt-run1.dat" ] || fail "no Gantt data for run 1: $(ls "$T/plot")"
+[ "$(grep -vc '^#' "$T/plot/gantt-run1.dat")" = \
+  "$(sqlite3 "$T/t.db" "SELECT count(*) FROM timeline WHERE run_id = 1 AND kind <> 'wake'")" ] ||
+  fail "gantt-run1.dat rows are not run 1's slices"
+[ ! -e "$T/plot/gantt-run6.dat" ] || fail "a cut timeline was drawn as a Gantt chart"
+has "$T/plot/index.html" "not drawn as a Gantt chart"
+expect_exit 0 "$S" compare fib:12 --topology m1 -s random,ring --seeds 2 --db "$T/s.db" \
+  --param steal_cooldown_ns=10,1000,100000
+expect_exit 0 "$S" plot --db "$T/s.db" -o "$T/sweep"
+d="$T/sweep/sweep-fib_12_on_m1.dat"
+[ -f "$d" ] || fail "no sweep plot: $(ls "$T/sweep")"
+[ "$(grep -v '^#' "$d" | awk 'NF == 4 { print $1 }' | tr '\n' ' ')" = "10 1000 100000 10 1000 100000 " ] ||
+  fail "sweep data is not two strategies over the three values: $(cat "$d")"
+has "$T/sweep/index.html" "the x axis is logarithmic"
+
 finish timeline
