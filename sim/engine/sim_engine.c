@@ -56,6 +56,7 @@ static void plat_wake(void *ctx, uint32_t waker, uint32_t target)
     uint64_t t = ws_time_add(plat_now(e, waker), k->asleep ? e->p.wake_ns : 0);
     if (t < k->ready_at)
         t = k->ready_at;
+    sim_tl_wake(e, target, waker, t);
     if (k->asleep) {
         k->st.sleep_ns += t - k->sleep_since;
         k->st.wakeups++;
@@ -112,6 +113,7 @@ static void note_steals(struct sim_engine *e, uint32_t c)
 {
     uint32_t victim = 0;
     uint64_t n = ws_sched_new_steals(e->s, c, &e->cores[c].steal_items_seen, &victim);
+    e->cores[c].tl_victim = n != 0 ? victim : SIM_TL_NONE32;
     if (n != 0 && e->steal_matrix != NULL)
         e->steal_matrix[(size_t)c * e->ncores + victim] += n;
 }
@@ -148,6 +150,7 @@ static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
         wp = ws_sched_last_look(e->s, c);
     note_steals(e, c);
     uint64_t cost = k->charge;
+    sim_tl_steal(e, c, now, cost, (struct sproc *)wp);
     k->ready_at = ws_time_add(now, cost);
     if (wp == NULL)
         begin_wait(e, c);           /* on the core's clock: the probes are over */
@@ -294,6 +297,7 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
     int bad = e->cores == NULL || sim_eventq_init(&e->q, 1024) != 0 ||
               sim_idmap_init(&e->live, 1024) != 0 || sim_idmap_init(&e->pending, 16) != 0 ||
               sim_idmap_init(&e->exited_big, 16) != 0 || sim_collect_init(e) != 0 ||
+              sim_tl_init(e) != 0 ||
               ws_sched_create(e->topo, &e->p, o->strategy, &sim_platform, e, &e->s) != WS_OK;
     if (bad) {
         snprintf(err, errlen, "out of memory");
@@ -334,6 +338,7 @@ void sim_engine_destroy(struct sim_engine *e)
     sim_idmap_destroy(&e->pending);
     sim_idmap_destroy(&e->exited_big);
     sim_collect_free(e);
+    sim_tl_free(e);
     free(e->cores);
     free(e);
 }
@@ -427,6 +432,8 @@ int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_
         sim_fail(e, "%s", sim_trace_error(e->trace));
     if (!e->failed)
         sim_collect_finish(e);
+    if (!e->failed)
+        sim_tl_finish(e);
     if (e->failed) {
         snprintf(err, errlen, "%s", e->err);
         return -1;
