@@ -2,10 +2,31 @@
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
 #include "sim/plot/sim_plot.h"
+#include "sim/run/sim_compare.h"
 #include "sim/run/sim_run.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* compare's table of the experiment as HTML (malloc'd), or NULL when it cannot be read (plot
+ * then reports why). */
+static char *comparison_html(const char *db, int64_t experiment)
+{
+    char err[1024], *buf = NULL;
+    size_t len = 0;
+    struct sim_compare_table *t = NULL;
+    if (sim_compare_read(db, experiment == SIM_PLOT_NEWEST ? SIM_COMPARE_NEWEST : experiment,
+                         &t, err, sizeof err) != 0)
+        return NULL;
+    FILE *f = open_memstream(&buf, &len);
+    if (f != NULL) {
+        sim_compare_print(f, t, SIM_COMPARE_HTML);
+        fclose(f);
+    }
+    sim_compare_table_free(t);
+    return buf;
+}
 
 /* Parse --experiment: a positive id, "all" or "newest". */
 static bool parse_experiment(const char *s, int64_t *out)
@@ -58,7 +79,11 @@ int sim_cmd_plot(int argc, char **argv)
         return sim_cli_usage_error("plot", "unexpected argument '%s'", argv[optind]);
     struct sim_plot_result r;
     char err[2048] = "";
-    if (sim_plot_run(&o, &r, err, sizeof err) != 0)
+    char *table = comparison_html(o.db_path, o.experiment_id);
+    o.table_html = table;
+    int rc = sim_plot_run(&o, &r, err, sizeof err);
+    free(table);
+    if (rc != 0)
         return sim_cli_fail("plot", "%s", err);
     if (r.experiment_id > 0)
         printf("experiment %lld: %zu runs\n", (long long)r.experiment_id, r.runs);

@@ -141,6 +141,7 @@ int sim_plot_run(const struct sim_plot_opts *o, struct sim_plot_result *r, char 
     }
     r->plots = l.n;
     render(o, &l, r);
+    m.table_html = o->table_html;
     if (plot_write_html(&m, &l, r->out_dir, r->gnuplot_missing, err, errlen) != 0) {
         if (l.n == 0)
             goto out;

@@ -34,6 +34,8 @@ struct sim_plot_opts {
                                 * from the executable, else ./scripts/plot */
     const char *gnuplot;       /* program name (searched on PATH) or path; NULL: "gnuplot" */
     FILE *log;                 /* warnings (gnuplot missing, a plot that failed); NULL: none */
+    const char *table_html;    /* compare's table as HTML (sim_compare_print), shown above the
+                                * runs; NULL: none */
 };
 
 struct sim_plot_result {

@@ -233,6 +233,8 @@ int plot_write_html(const struct plot_model *m, const struct plot_list *l, const
         put_esc(f, l->notes[i]);
         fputs("</p>\n", f);
     }
+    if (m->table_html != NULL)
+        fprintf(f, "<h2 id=\"comparison\">Comparison</h2>\n%s", m->table_html);
     put_runs_table(f, m);
     for (size_t i = 0; i < l->n; i++)
         put_item(f, &l->items[i], dir, gnuplot_missing);

@@ -39,6 +39,7 @@ struct plot_model {
     const char *db_path;
     int64_t experiment_id;          /* 0 = all runs */
     char *exp_description, *exp_created;
+    const char *table_html;         /* the comparison table, from sim_plot_opts; NULL: none */
     struct plot_run *runs;
     size_t nruns;
     size_t ngroups, ncfgs;

@@ -40,6 +40,10 @@ mkdir "$T/wd"
 "$S" compare fib:8 -s ring --seeds 1 --plan "$T/p2.txt" --workdir "$T/wd" > /dev/null || fail "--workdir"
 grep -q -- "--db '$T/wd/run-000001.db'" "$T/p2.txt" && ok "--workdir holds the databases" \
   || fail "--workdir: $(cat "$T/p2.txt")"
+SA=$(cd "$(dirname "$0")/../.." && pwd)/scripts/slurm-array.sh
+(cd / && SLURM_ARRAY_TASK_ID=1 bash "$SA" "$T/p2.txt" > /dev/null) || fail "slurm-array.sh task 1"
+[ -s "$T/wd/run-000001.db" ] && ok "slurm-array.sh ran plan line 1" || fail "no database from slurm-array.sh"
+expect_stderr 2 "outside 1..1" env SLURM_ARRAY_TASK_ID=2 bash "$SA" "$T/p2.txt"
 
 # 3. Workload seeds: one group per trace, the interval over workload x scheduler seeds.
 "$S" compare mixed:procs=30 uts:T1 -s random,ring --seeds 2 --trace-seeds 3 -j 2 \
@@ -64,6 +68,12 @@ expect_stderr 2 "gives seed= itself" "$S" compare mixed:procs=9,seed=4 --trace-s
 [ "$(wc -l < "$T/r.csv")" = 17 ] && ok "csv: header + 16 rows" || fail "csv lines: $(wc -l < "$T/r.csv")"
 "$S" report --db "$T/a.db" --markdown > "$T/r.md" || fail "--markdown"
 [ "$(grep -c '^| \(random\|locality\) |' "$T/r.md")" = 16 ] && ok "markdown: 16 rows" || fail "markdown rows"
+"$S" plot --db "$T/a.db" -o "$T/plots" > /dev/null 2>&1 || fail "plot"
+grep '^<tr><td>.*</td></tr>$' "$T/plots/index.html" | grep -v 'params JSON' \
+  | sed -e 's#<tr><td>#| #' -e 's#</td></tr># |#' -e 's#</td><td># | #g' -e 's#&lt;#<#g' > "$T/html_rows"
+grep '^| \(random\|locality\) |' "$T/r.md" > "$T/md_rows"
+[ -s "$T/md_rows" ] && cmp -s "$T/html_rows" "$T/md_rows" && ok "index.html shows report's table" \
+  || fail "index.html table: $(diff "$T/html_rows" "$T/md_rows" | head -4)"
 expect_stderr 2 "give one of" "$S" report --db "$T/a.db" --json --csv
 expect_stderr 2 "--experiment wants" "$S" report --db "$T/a.db" --experiment x
 expect_stderr 1 "experiment 9 has no runs" "$S" report --db "$T/a.db" --experiment 9
