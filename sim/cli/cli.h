@@ -43,6 +43,13 @@ struct option;
 int sim_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                    const struct option *longopts);
 
+/* Names a user types, checked before anything runs (cli_names.c): 0 when known (or for a
+ * file, whose faults its loader reports); otherwise the usage error with the closest known
+ * name ("did you mean"), returning SIM_EXIT_USAGE. */
+int sim_cli_check_param(const char *cmd, const char *assignment);   /* NAME=VALUE */
+int sim_cli_check_topology(const char *cmd, const char *name);
+int sim_cli_check_trace(const char *cmd, const char *trace);        /* KIND:ARGS generators */
+
 /* Strategies, all read from the registry of core/ws_victim.c (cli_strategy.c). */
 /* The "strategies" section of a --help text: name, summary and the parameters each reads. */
 void sim_cli_strategies_help(FILE *f);

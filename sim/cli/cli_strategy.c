@@ -5,6 +5,7 @@
 #include "core/ws_params.h"
 #include "core/ws_victim.h"
 #include "sim/cli/cli.h"
+#include "sim/util/sim_suggest.h"
 
 #include <string.h>
 
@@ -46,9 +47,14 @@ int sim_cli_check_strategy(const char *cmd, const char *name)
 {
     if (ws_victim_find(name) != NULL)
         return 0;
-    char names[512];
+    char names[512], hint[128];
+    const char *list[64];
+    size_t n = 0;
+    for (; n < ws_victim_count() && n < 64; n++)
+        list[n] = ws_victim_get(n)->name;
     names_text(names, sizeof names);
-    return sim_cli_usage_error(cmd, "unknown strategy '%s' (one of: %s)", name, names);
+    sim_suggest_text(name, list, n, hint, sizeof hint);
+    return sim_cli_usage_error(cmd, "unknown strategy '%s'%s (one of: %s)", name, hint, names);
 }
 
 /* Warn if parameter `name` belongs to a strategy and none of the n strategies reads it. */

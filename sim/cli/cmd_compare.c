@@ -232,7 +232,9 @@ int sim_cmd_compare(int argc, char **argv)
         case '?': return SIM_EXIT_USAGE;
         case 't': rc = add(l.topos, &l.ntopos, optarg); break;
         case 's': rc = add_strategies(&l, optarg); break;
-        case 'p': rc = add(l.params, &l.nparams, optarg); break;
+        case 'p':
+            rc = sim_cli_check_param("compare", optarg) || add(l.params, &l.nparams, optarg);
+            break;
         case 'd': db = optarg; break;
         case 'J': json = true; break;
         case 'P': plan = optarg; break;
@@ -269,6 +271,12 @@ int sim_cmd_compare(int argc, char **argv)
         return SIM_EXIT_USAGE;
     if (l.ntopos == 0)
         l.topos[l.ntopos++] = "m1";
+    for (size_t i = 0; i < l.ntopos; i++)
+        if (sim_cli_check_topology("compare", l.topos[i]) != 0)
+            return SIM_EXIT_USAGE;
+    for (size_t i = 0; i < l.ntraces; i++)
+        if (sim_cli_check_trace("compare", l.traces[i]) != 0)
+            return SIM_EXIT_USAGE;
     if (l.nstrats == 0) {
         char all[] = "all";
         add_strategies(&l, all);

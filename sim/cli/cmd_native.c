@@ -143,6 +143,8 @@ static int parse(int argc, char **argv, struct nat_run_opts *o, bool *json)
                                            optarg);
             break;
         case 'p':
+            if (sim_cli_check_param("native", optarg) != 0)
+                return SIM_EXIT_USAGE;
             if (sim_params_apply(&o->params, optarg, err, sizeof err) != 0)
                 return sim_cli_usage_error("native", "%s", err);
             break;

@@ -113,6 +113,8 @@ int sim_cmd_replay(int argc, char **argv)
                 return sim_cli_usage_error("replay", "--seed wants a number, not '%s'", optarg);
             break;
         case 'p':
+            if (sim_cli_check_param("replay", optarg) != 0)
+                return SIM_EXIT_USAGE;
             if (sim_params_apply(&o.params, optarg, err, sizeof err) != 0)
                 return sim_cli_usage_error("replay", "%s", err);
             break;
@@ -126,7 +128,9 @@ int sim_cmd_replay(int argc, char **argv)
     if (o.timeline_max > 0 && o.db_path == NULL)
         return sim_cli_usage_error("replay", "--timeline stores the schedule in the database: "
                                    "it cannot go with --no-db");
-    if (sim_cli_check_strategy("replay", o.strategy) != 0)
+    if (sim_cli_check_strategy("replay", o.strategy) != 0 ||
+        sim_cli_check_topology("replay", o.topology) != 0 ||
+        sim_cli_check_trace("replay", o.trace) != 0)
         return SIM_EXIT_USAGE;
     sim_cli_strategy_params_check("replay", o.strategy, &o.params);
     o.progress = isatty(STDERR_FILENO);

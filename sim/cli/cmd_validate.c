@@ -112,6 +112,8 @@ int sim_cmd_validate(int argc, char **argv)
                 return sim_cli_usage_error("validate", "--seed wants a number, not '%s'", optarg);
             break;
         case 'p':
+            if (sim_cli_check_param("validate", optarg) != 0)
+                return SIM_EXIT_USAGE;
             if (sim_params_apply(&o.params, optarg, err, sizeof err) != 0)
                 return sim_cli_usage_error("validate", "%s", err);
             break;

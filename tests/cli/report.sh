@@ -80,4 +80,16 @@ expect_stderr 1 "experiment 9 has no runs" "$S" report --db "$T/a.db" --experime
 expect_exit 1 "$S" report --db "$T/none.db"
 [ ! -e "$T/none.db" ] && ok "report creates no database" || fail "report created a database"
 
+# 5. Names: "did you mean", exit 2, nothing stored.
+expect_stderr 2 "unknown strategy 'locallity' (did you mean 'locality'?)" "$S" replay fib:4 -s locallity --db "$T/n.db"
+expect_stderr 2 "unknown parameter 'steal_retry' (did you mean 'steal_retries'?)" "$S" replay fib:4 --param steal_retry=1 --db "$T/n.db"
+expect_stderr 2 "unknown topology 'm2' (did you mean 'm1'?)" "$S" compare fib:4 --topology m2 --db "$T/n.db"
+expect_stderr 2 "unknown generator 'fbi' (did you mean 'fib'?)" "$S" compare fbi:10 --db "$T/n.db"
+lacks "$T/err" "cannot open"
+[ ! -e "$T/n.db" ] && ok "no database for a misspelt name" || fail "a misspelt name created a database"
+"$S" --help > "$T/help.txt"
+for c in topo trace replay compare merge report plot native validate beam bench; do
+  grep -q "^  $c " "$T/help.txt" || fail "top-level help lacks $c"
+done
+
 finish report.sh
