@@ -79,9 +79,32 @@ static int write_trace(struct sim_trace *t, FILE *f, const char *out, struct sim
     return 0;
 }
 
+/* Write t into the open temporary file in the "kids" layout (a reader seeks to each child
+ * instead of reading ahead; traces/FORMAT.md); 0, or -1 after printing the error. */
+static int write_trace_layout(struct sim_trace *t, FILE *f, const char *out,
+                              struct sim_trace_stats *st)
+{
+    struct sim_trace_write_result res;
+    if (sim_trace_write_layout(t, f, &res) == SIM_TRACE_OK) {
+        st->processes = res.processes;
+        return 0;
+    }
+    if (res.err != 0)
+        sim_cli_fail(CMD, "%s: write error: %s", out, strerror(res.err));
+    else if (res.nphases != 0)
+        sim_cli_fail(CMD, "%s: process %" PRIu64 " has %" PRIu32 " phases, more than a trace "
+                     "file may hold (%" PRIu32 "; traces/FORMAT.md)", out, res.too_big,
+                     res.nphases, SIM_TRACE_MAX_PHASES);
+    else
+        sim_cli_fail(CMD, "%s", sim_trace_error(t));
+    return -1;
+}
+
 /* Write t to out through a whole-or-nothing output file (sim_outfile.h), so out is either
- * complete or untouched; print what was written. 0, or -1 after printing the error. */
-static int write_file(struct sim_trace *t, const char *out)
+ * complete or untouched; print what was written. Generators go in the seekable "kids" layout
+ * (seek) when out is a regular file, everything else in the walk's order. 0, or -1 after
+ * printing the error. */
+static int write_file(struct sim_trace *t, const char *out, bool seek)
 {
     struct sim_outfile o;
     if (sim_outfile_open(&o, out) != 0) {
@@ -90,7 +113,9 @@ static int write_file(struct sim_trace *t, const char *out)
     }
     uint64_t t0 = sim_now_ns();
     struct sim_trace_stats st;
-    int rc = write_trace(t, o.f, out, &st);
+    struct stat sb;
+    bool layout = seek && fstat(fileno(o.f), &sb) == 0 && S_ISREG(sb.st_mode);
+    int rc = layout ? write_trace_layout(t, o.f, out, &st) : write_trace(t, o.f, out, &st);
     if (sim_outfile_close(&o, rc == 0) != 0 && rc == 0) {
         sim_cli_fail(CMD, "%s: write error: %s", out, strerror(errno));
         rc = -1;
@@ -126,7 +151,7 @@ static int cmd_gen(int argc, char **argv)
         return sim_cli_usage_error("trace gen", "'%s' is a file, not a generator spec (kinds:\n%s)",
                                    spec, sim_trace_kinds());
     }
-    int rc = write_file(t, out);
+    int rc = write_file(t, out, true);
     sim_trace_close(t);
     return rc == 0 ? SIM_EXIT_OK : SIM_EXIT_FAIL;
 }
@@ -185,7 +210,7 @@ static int cmd_import(int argc, char **argv)
                                                  &io, err, sizeof err);
     if (t == NULL)
         return sim_cli_fail(CMD, "%s", err);
-    int rc = write_file(t, out);
+    int rc = write_file(t, out, false);
     if (rc == 0)
         sim_import_report_write(stderr, sim_import_report(t));
     sim_trace_close(t);

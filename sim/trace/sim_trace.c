@@ -182,7 +182,15 @@ static void json_string(FILE *f, const char *s)
 
 int sim_trace_write_header(FILE *f, const struct sim_trace_info *info)
 {
+    return sim_trace_write_header_layout(f, info, NULL);
+}
+
+int sim_trace_write_header_layout(FILE *f, const struct sim_trace_info *info,
+                                  const char *layout)
+{
     fputs("{\"format\":\"schedlab-trace\",\"version\":1", f);
+    if (layout != NULL)
+        fprintf(f, ",\"layout\":\"%s\"", layout);
     if (info->name[0] != '\0') {
         fputs(",\"name\":", f);
         json_string(f, info->name);

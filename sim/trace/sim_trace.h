@@ -259,6 +259,24 @@ int sim_trace_walk(struct sim_trace *t, struct sim_trace_stats *st, sim_trace_vi
  * generator spec). Returns 0, or -1 on an I/O error (errno set). */
 int sim_trace_write_header(FILE *f, const struct sim_trace_info *info);
 
+/* sim_trace_write_header with a "layout" field naming how the lines are ordered (NULL: none). */
+int sim_trace_write_header_layout(FILE *f, const struct sim_trace_info *info,
+                                  const char *layout);
+
+/* What sim_trace_write_layout wrote, or why it stopped. */
+struct sim_trace_write_result {
+    uint64_t processes;        /* lines written after the header */
+    int err;                   /* errno of the first I/O error, else 0 */
+    uint64_t too_big;          /* a process with more phases than a file may hold ... */
+    uint32_t nphases;          /* ... and how many (0: none) */
+};
+
+/* Write t (fresh) to f, a seekable file, in the "kids" layout (traces/FORMAT.md, "Layout"):
+ * the header, then each root followed by its descendants in blocks of siblings, with offsets
+ * that let a reader seek to a child. SIM_TRACE_OK, or SIM_TRACE_ERROR with res->err (I/O),
+ * res->nphases (a process too big for a file) or t's error set. f is left at the end. */
+int sim_trace_write_layout(struct sim_trace *t, FILE *f, struct sim_trace_write_result *res);
+
 /* Write one record as a line: spawn only for roots, prio unless normal, ws unless 0, affinity
  * unless it equals what the line would inherit without one (parent's, or none for a root;
  * parent may be NULL for roots). 0, or -1 on an I/O error. */

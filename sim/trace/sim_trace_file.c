@@ -2,12 +2,14 @@
  * ahead to a child's line on demand and remembering where skipped lines are. */
 #include "sim/trace/sim_trace_line.h"
 #include "sim/trace/sim_trace_map.h"
+#include "sim/trace/sim_trace_window.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /*
@@ -24,6 +26,19 @@
  * If the file cannot be seeked (a pipe), held lines are kept as copies instead.
  * A header "roots": N lets next_root stop after N roots without scanning to the end of file,
  * so a consumer that asks for the next root early does not make the reader skip everything.
+ *
+ * Seeking ("kids" layout)
+ * -----------------------
+ * A file whose header says "layout":"kids" (what `trace gen` writes) is read by seeking
+ * instead: each line with spawn phases gives the offset and line number of the block of its
+ * children's lines, each root those of the next root, so a child is read where its parent's
+ * cursor (rec->gen[0], gen[1]) points and the cursor moves past it, whatever order the
+ * consumer runs processes in. Nothing is read ahead: memory is the `seen` bits and a few
+ * windows of the file (sim_trace_window.h). Every line read must start a line, be the process
+ * asked for (id and parent) and have an unseen id; when the lines read cover every byte after
+ * the header, every line was read exactly once and finish has nothing left to check.
+ * Otherwise (a consumer that stopped spawning, offsets that skip lines) finish falls back to
+ * checking the whole file in order, as for any other file.
  */
 
 struct line_ref {
@@ -44,12 +59,19 @@ struct file_src {
     size_t bufcap;
     char *rbuf;                 /* re-read buffer */
     size_t rbufcap;
+    char *lbuf;                 /* a line longer than a window, read by seeking */
+    size_t lbufcap;
     struct sim_trace_map seen, expect, held;
     struct line_ref *roots;     /* queue of scanned, not yet given roots */
     size_t roots_head, roots_n, roots_cap;
     uint64_t roots_scanned, roots_given;
     uint64_t last_root_spawn, last_root_line;
     uint64_t max_buffered;
+    bool jump;                  /* "kids" layout on a seekable file: read by seeking */
+    struct sim_trace_windows win;
+    uint64_t size, hdr_end;     /* file size; offset of the line after the header */
+    uint64_t jroot_off, jroot_line;   /* the next root's line (UINT64_MAX: none) */
+    uint64_t jbytes;            /* bytes of the lines read by seeking, newlines included */
 };
 
 /* "PATH:LINE: FIELD: message" through the line parser's context. */
@@ -321,6 +343,179 @@ static int scan(struct file_src *fs, bool want_root, uint64_t want_id,
     }
 }
 
+/* ---- reading by seeking ("kids" layout) --------------------------------------------------- */
+
+/* A [OFFSET,LINE] field (has: present and not null): its target must be a later line inside
+ * the file (the line read ends at end). SIM_TRACE_OK or SIM_TRACE_ERROR. */
+static int slot_check(struct file_src *fs, const char *name, bool has, const uint64_t v[2],
+                      uint64_t end, uint64_t line)
+{
+    if (has && (v[0] < end || v[0] >= fs->size || v[1] <= line))
+        return FAIL(fs, line, name, "expected [offset, line] of a later line of the file "
+                    "(the \"kids\" layout; traces/FORMAT.md)");
+    return SIM_TRACE_OK;
+}
+
+/* A [OFFSET,LINE] field from the full parser: *has false when absent or null. */
+static int slot_json(struct file_src *fs, const cJSON *j, const char *name, uint64_t line,
+                     bool *has, uint64_t v[2])
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, name);
+    *has = a != NULL && !cJSON_IsNull(a);
+    if (!*has)
+        return SIM_TRACE_OK;
+    for (int i = 0; i < 2; i++) {
+        const cJSON *x = cJSON_GetArrayItem(a, i);
+        if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 2 || !cJSON_IsNumber(x)
+            || !(x->valuedouble >= 0) || x->valuedouble > (double)SIM_TRACE_MAX_INT
+            || x->valuedouble != (double)(uint64_t)x->valuedouble)
+            return FAIL(fs, line, name, "expected [offset, line] (the \"kids\" layout; "
+                        "traces/FORMAT.md)");
+        v[i] = (uint64_t)x->valuedouble;
+    }
+    return SIM_TRACE_OK;
+}
+
+/* Parse a line read by seeking: the fast parser, else cJSON (which names what is wrong). */
+static int jump_parse(struct file_src *fs, const char *text, size_t k, uint64_t line,
+                      const struct sim_trace_rec *parent, struct sim_trace_rec **out,
+                      struct sim_trace_fast_slots *sl)
+{
+    int rc = sim_trace_line_fast(&fs->ctx, text, k, line, parent, out, sl);
+    if (rc != 0)
+        return rc > 0 ? SIM_TRACE_OK : SIM_TRACE_ERROR;
+    if (k + 1 > fs->rbufcap) {   /* cJSON wants its own NUL-terminated copy */
+        char *b = realloc(fs->rbuf, k + 1);
+        if (b == NULL)
+            return FAIL(fs, line, "line", "out of memory");
+        fs->rbuf = b;
+        fs->rbufcap = k + 1;
+    }
+    memmove(fs->rbuf, text, k);
+    fs->rbuf[k] = '\0';
+    cJSON *j;
+    if (sim_trace_line_json(&fs->ctx, fs->rbuf, k, line, &j) != SIM_TRACE_OK)
+        return SIM_TRACE_ERROR;
+    rc = slot_json(fs, j, "kids", line, &sl->has_kids, sl->kids);
+    if (rc == SIM_TRACE_OK)
+        rc = slot_json(fs, j, "next", line, &sl->has_next, sl->next);
+    if (rc == SIM_TRACE_OK)
+        rc = sim_trace_line_rec(&fs->ctx, j, line, parent, out);
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* Mark id seen: SIM_TRACE_OK, or an error if it was seen before. */
+static int jump_seen(struct file_src *fs, const struct sim_trace_rec *r)
+{
+    if (seen_has(fs, r->id))
+        return FAIL(fs, r->line, "id", "duplicate id %" PRIu64 " (on another line)", r->id);
+    bool created;
+    struct sim_trace_map_ent *s = sim_trace_map_put(&fs->seen, r->id >> 6, &created);
+    if (s == NULL)
+        return FAIL(fs, r->line, "id", "out of memory");
+    s->v[0] |= 1ULL << (r->id & 63);
+    return SIM_TRACE_OK;
+}
+
+/* Read and check the line at off (line number line) as a child of parent (NULL: a root); its
+ * children's cursor goes to gen[0..1], a root's next root to *next (UINT64_MAX: none). */
+static int jump_read(struct file_src *fs, uint64_t off, uint64_t line,
+                     const struct sim_trace_rec *parent, struct sim_trace_rec **out,
+                     uint64_t next[2])
+{
+    size_t span;
+    bool at_start;
+    const char *text;
+    long long n = sim_trace_windows_line(&fs->win, off, &text, &fs->lbuf, &fs->lbufcap,
+                                         SIM_TRACE_MAX_LINE, &span, &at_start);
+    if (n == SIM_TRACE_LINE_EOF || (n >= 0 && !at_start))
+        return FAIL(fs, line, parent != NULL ? "kids" : "next", "offset %" PRIu64 " is not "
+                    "where a line starts (the \"kids\" layout's offsets are wrong)", off);
+    if (n == SIM_TRACE_LINE_IOERR)
+        return FAIL(fs, line, "line", "read error: %s", strerror(errno));
+    if (n == SIM_TRACE_LINE_LONG)
+        return FAIL(fs, line, "line", "line too long: more than %" PRIu64 " bytes (the limit; "
+                    "see traces/FORMAT.md)", SIM_TRACE_MAX_LINE);
+    size_t k = (size_t)n;
+    while (k > 0 && text[k - 1] == '\r')
+        k--;
+    struct sim_trace_fast_slots sl;
+    struct sim_trace_rec *r;
+    if (jump_parse(fs, text, k, line, parent, &r, &sl) != SIM_TRACE_OK)
+        return SIM_TRACE_ERROR;
+    if (slot_check(fs, "kids", sl.has_kids, sl.kids, off + span, line) != SIM_TRACE_OK
+        || slot_check(fs, "next", sl.has_next && parent == NULL, sl.next, off + span, line)
+               != SIM_TRACE_OK) {
+        sim_trace_rec_free(r);
+        return SIM_TRACE_ERROR;
+    }
+    uint64_t ko = sl.has_kids ? sl.kids[0] : 0, kl = sl.has_kids ? sl.kids[1] : 0;
+    next[0] = sl.has_next ? sl.next[0] : UINT64_MAX;
+    next[1] = sl.next[1];
+    r->gen[0] = ko;
+    r->gen[1] = kl;
+    fs->jbytes += span;
+    *out = r;
+    return SIM_TRACE_OK;
+}
+
+static int jump_root(struct file_src *fs, struct sim_trace_rec **out)
+{
+    if (fs->jroot_off >= fs->size || fs->roots_given == fs->base.info.roots)
+        return SIM_TRACE_END;
+    uint64_t next[2];
+    struct sim_trace_rec *r;
+    if (jump_read(fs, fs->jroot_off, fs->jroot_line, NULL, &r, next) != SIM_TRACE_OK)
+        return SIM_TRACE_ERROR;
+    int rc = r->parent != SIM_TRACE_NO_PARENT
+                 ? FAIL(fs, r->line, "parent", "expected a parentless process here (the next "
+                        "root of line %" PRIu64 ")", fs->last_root_line)
+                 : admit_root(fs, r);
+    if (rc == SIM_TRACE_OK)
+        rc = jump_seen(fs, r);
+    if (rc != SIM_TRACE_OK) {
+        sim_trace_rec_free(r);
+        return rc;
+    }
+    fs->jroot_off = next[0];
+    fs->jroot_line = next[0] == UINT64_MAX ? 0 : next[1];
+    *out = r;
+    return SIM_TRACE_OK;
+}
+
+/* The child cid of parent, at parent's cursor; the cursor moves to the next line. */
+static int jump_child(struct file_src *fs, const struct sim_trace_rec *parent, uint64_t cid,
+                      struct sim_trace_rec **out)
+{
+    struct sim_trace_rec *p = (struct sim_trace_rec *)parent;   /* gen is the source's */
+    if (p->gen[0] == 0)
+        return FAIL(fs, p->line, "kids", "process %" PRIu64 " spawns %" PRIu64 " but its line "
+                    "has no kids field", p->id, cid);
+    uint64_t next[2], start = fs->jbytes;
+    struct sim_trace_rec *r;
+    if (jump_read(fs, p->gen[0], p->gen[1], parent, &r, next) != SIM_TRACE_OK)
+        return SIM_TRACE_ERROR;
+    int rc = SIM_TRACE_OK;
+    if (r->id != cid)
+        rc = FAIL(fs, r->line, "id", "expected process %" PRIu64 " (spawned by %" PRIu64
+                  ", line %" PRIu64 ") in its parent's kids block, found %" PRIu64, cid,
+                  p->id, p->line, r->id);
+    else if (r->parent != p->id)
+        rc = FAIL(fs, r->line, "parent", "process %" PRIu64 " is spawned by %" PRIu64
+                  " (line %" PRIu64 "), not by %" PRIu64, cid, p->id, p->line, r->parent);
+    if (rc == SIM_TRACE_OK)
+        rc = jump_seen(fs, r);
+    if (rc != SIM_TRACE_OK) {
+        sim_trace_rec_free(r);
+        return rc;
+    }
+    p->gen[0] += fs->jbytes - start;
+    p->gen[1]++;
+    *out = r;
+    return SIM_TRACE_OK;
+}
+
 /* ---- the source operations ----------------------------------------------------------------- */
 
 static int file_next_root(struct sim_trace *t, struct sim_trace_rec **out)
@@ -329,7 +524,9 @@ static int file_next_root(struct sim_trace *t, struct sim_trace_rec **out)
     if (t->failed)
         return SIM_TRACE_ERROR;
     int rc;
-    if (fs->roots_n > 0) {
+    if (fs->jump) {
+        rc = jump_root(fs, out);
+    } else if (fs->roots_n > 0) {
         struct line_ref ref = fs->roots[fs->roots_head++];
         fs->roots_n--;
         rc = reread(fs, &ref, NULL, out);
@@ -350,6 +547,8 @@ static int file_child(struct sim_trace *t, const struct sim_trace_rec *parent, u
     struct file_src *fs = (struct file_src *)t;
     if (t->failed)
         return SIM_TRACE_ERROR;
+    if (fs->jump)
+        return jump_child(fs, parent, cid, out);
     struct sim_trace_map_ent *h = sim_trace_map_get(&fs->held, cid);
     if (h != NULL) {
         struct line_ref ref = { h->v[0], h->v[1], h->v[2], NULL };
@@ -379,6 +578,14 @@ static int file_child(struct sim_trace *t, const struct sim_trace_rec *parent, u
 static int file_finish(struct sim_trace *t)
 {
     struct file_src *fs = (struct file_src *)t;
+    if (fs->jump && !t->failed) {
+        if (fs->jbytes == fs->size - fs->hdr_end)
+            return SIM_TRACE_OK;   /* every line was read once, each checked as it was */
+        fs->jump = false;          /* check the whole file in order */
+        sim_trace_map_free(&fs->seen);
+        sim_trace_map_free(&fs->expect);
+        fs->roots_scanned = 0;
+    }
     for (;;) {
         char *text;
         size_t len;
@@ -413,6 +620,8 @@ static void file_close(struct sim_trace *t)
     sim_trace_map_free(&fs->held);
     free(fs->buf);
     free(fs->rbuf);
+    free(fs->lbuf);
+    sim_trace_windows_free(&fs->win);
     free(fs->ctx.scratch);
     free(fs->ctx.words);
     if (fs->f != NULL)
@@ -444,6 +653,15 @@ static int read_header(struct file_src *fs)
     if (sim_trace_line_json(&fs->ctx, text, len, line, &j) != SIM_TRACE_OK)
         return SIM_TRACE_ERROR;
     int rc = sim_trace_line_header(&fs->ctx, j);
+    const cJSON *lay = cJSON_GetObjectItemCaseSensitive(j, "layout");
+    struct stat sb;
+    fs->jump = cJSON_IsString(lay) && strcmp(lay->valuestring, "kids") == 0 && fs->seekable
+               && fstat(fileno(fs->f), &sb) == 0 && S_ISREG(sb.st_mode);
+    fs->hdr_end = fs->pos;
+    fs->size = fs->jump ? (uint64_t)sb.st_size : 0;
+    fs->jroot_off = fs->hdr_end;
+    fs->jroot_line = 2;
+    sim_trace_windows_init(&fs->win, fileno(fs->f), fs->size);
     cJSON_Delete(j);
     fs->ctx.time_unit_ns = fs->base.info.time_unit_ns;
     return rc;

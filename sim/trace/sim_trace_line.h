@@ -37,6 +37,20 @@ int sim_trace_line_parse(struct sim_trace_line_ctx *c, char *text, size_t len,
                          uint64_t line, const struct sim_trace_rec *parent,
                          struct sim_trace_rec **out);
 
+/* The "kids" and "next" fields of a line (the seeking layout): has_* false when absent or null. */
+struct sim_trace_fast_slots {
+    bool has_kids, has_next;
+    uint64_t kids[2], next[2];   /* offset, line number */
+};
+
+/* Parse a process line written in the exact form of `trace gen` without cJSON: 1 with *out
+ * built as sim_trace_line_rec would build it and slots filled; 0 when the line is outside that
+ * form or fails a check (nothing reported: parse it with sim_trace_line_parse, which gives the
+ * same record or the error); SIM_TRACE_ERROR when out of memory. */
+int sim_trace_line_fast(struct sim_trace_line_ctx *c, const char *text, size_t len,
+                        uint64_t line, const struct sim_trace_rec *parent,
+                        struct sim_trace_rec **out, struct sim_trace_fast_slots *slots);
+
 /* Check the header object (line 1) and fill c->t->info (name, time unit, roots, processes). */
 int sim_trace_line_header(const struct sim_trace_line_ctx *c, const cJSON *j);
 
