@@ -1,20 +1,35 @@
 /* nat_calib.c: the host measurements of nat_calib.h: busy-loop rate, steal latency (deque
- * ping-pong), futex wake-up latency; medians over repetitions. */
+ * ping-pong), futex wake-up latency, join message and UTS child costs; each the mean of
+ * repeated trials with its 95% confidence interval. */
 #include "native/nat_calib.h"
 #include "native/nat_rt.h"
 #include "native/nat_sys.h"
+#include "native/nat_work.h"
 
 #include "core/ws_deque.h"
-#include "sim/util/sim_util.h"
+#include "sim/util/sim_stats.h"
 
 #include <cjson/cJSON.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #define STEAL_ROUNDS 2000
-#define STEAL_TRIALS 5
+#define STEAL_TRIALS 9
+#define MICRO_TRIALS 15
+#define MSG_OPS 1000000
+#define CHILD_OPS 20000
 #define WAKE_SAMPLES 41
+
+struct nat_cost nat_cost_of(const double *x, uint32_t n)
+{
+    struct sim_ci ci;
+    sim_ci_compute(x, n, &ci);
+    return (struct nat_cost){ .ns = ci.mean, .half = ci.half, .n = n };
+}
 
 static void pin_to(int32_t cpu)
 {
@@ -80,8 +95,9 @@ static void *pp_thread(void *arg)
     return NULL;
 }
 
-/* One trial: thread 1 is started, the calling thread plays thread 0 (pinned, then restored). */
-static uint64_t steal_trial(int32_t a, int32_t b)
+/* One trial: thread 1 is started, the calling thread plays thread 0 (pinned, then restored).
+ * ns per steal, or a negative value when thread 1 cannot start. */
+static double steal_trial(int32_t a, int32_t b)
 {
     struct pingpong pp = { .cpu = { a, b } };
     if (ws_deque_init(&pp.d[0], 64) != WS_OK)
@@ -104,17 +120,19 @@ static uint64_t steal_trial(int32_t a, int32_t b)
     }
     ws_deque_destroy(&pp.d[0]);
     ws_deque_destroy(&pp.d[1]);
-    return ok ? pp.ns / (2 * STEAL_ROUNDS) : 0;
+    return ok ? (double)pp.ns / (2.0 * STEAL_ROUNDS) : -1.0;
 }
 
-uint64_t nat_calib_steal(int32_t cpu_a, int32_t cpu_b)
+struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b)
 {
+    struct nat_cost none = { 0 };
     if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b)
-        return 0;   /* two spinning threads on one CPU would measure the scheduler instead */
+        return none;   /* two spinning threads on one CPU would measure the scheduler instead */
     double v[STEAL_TRIALS];
     for (int i = 0; i < STEAL_TRIALS; i++)
-        v[i] = (double)steal_trial(cpu_a, cpu_b);
-    return (uint64_t)sim_median(v, STEAL_TRIALS);
+        if ((v[i] = steal_trial(cpu_a, cpu_b)) < 0)
+            return none;
+    return nat_cost_of(v, STEAL_TRIALS);
 }
 
 /* ---- futex wake-up latency ----------------------------------------------------------------- */
@@ -144,16 +162,17 @@ static void *wake_sleeper(void *arg)
     return NULL;
 }
 
-uint64_t nat_calib_wake(int32_t cpu_a, int32_t cpu_b)
+struct nat_cost nat_calib_wake(int32_t cpu_a, int32_t cpu_b)
 {
+    struct nat_cost c = { 0 };
     struct wakelat *k = calloc(1, sizeof(*k));
     if (k == NULL)
-        return 0;
+        return c;
     k->cpu = cpu_b;
     pthread_t t;
     if (pthread_create(&t, NULL, wake_sleeper, k) != 0) {
         free(k);
-        return 0;
+        return c;
     }
     cpu_set_t saved;
     bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
@@ -172,9 +191,63 @@ uint64_t nat_calib_wake(int32_t cpu_a, int32_t cpu_b)
     pthread_join(t, NULL);
     if (restore)
         pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
-    uint64_t m = (uint64_t)sim_median(k->lat, WAKE_SAMPLES);
+    c = nat_cost_of(k->lat, WAKE_SAMPLES);
     free(k);
-    return m;
+    return c;
+}
+
+/* ---- join message and UTS child ------------------------------------------------------------ */
+
+struct nat_cost nat_calib_msg(void)
+{
+    static _Atomic int32_t join;
+    static _Atomic uint64_t acc;
+    double v[MICRO_TRIALS];
+    for (int t = 0; t < MICRO_TRIALS; t++) {
+        atomic_store_explicit(&join, MSG_OPS + 1, memory_order_relaxed);
+        uint64_t t0 = nat_now_ns();
+        for (uint32_t i = 0; i < MSG_OPS; i++) {
+            atomic_fetch_add_explicit(&acc, i, memory_order_relaxed);
+            atomic_fetch_sub_explicit(&join, 1, memory_order_acq_rel);
+        }
+        v[t] = (double)(nat_now_ns() - t0) / MSG_OPS;
+    }
+    return nat_cost_of(v, MICRO_TRIALS);
+}
+
+struct nat_cost nat_calib_uts_child(void)
+{
+    uint8_t d[2][SIM_UTS_DIGEST] = { { 0 } };
+    double v[MICRO_TRIALS];
+    for (int t = 0; t < MICRO_TRIALS; t++) {
+        uint64_t t0 = nat_now_ns();
+        for (uint32_t i = 0; i < CHILD_OPS; i++)   /* each digest hashes the last: no skipping */
+            nat_uts_child(d[i & 1], i, d[(i + 1) & 1]);
+        v[t] = (double)(nat_now_ns() - t0) / CHILD_OPS;
+    }
+    return nat_cost_of(v, MICRO_TRIALS);
+}
+
+void nat_calib_load(struct nat_calibration *c)
+{
+    memset(c->load, 0, sizeof c->load);
+    if (getloadavg(c->load, 3) != 3)
+        memset(c->load, 0, sizeof c->load);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    c->host_cpus = n > 0 ? (uint32_t)n : 0;
+}
+
+static void add_cost(cJSON *o, const char *name, const struct nat_cost *k)
+{
+    char flat[32];
+    snprintf(flat, sizeof flat, "%s_ns", name);
+    cJSON_AddNumberToObject(o, flat, k->ns);
+    cJSON *x = cJSON_AddObjectToObject(o, name);
+    if (x == NULL)
+        return;
+    cJSON_AddNumberToObject(x, "ns", k->ns);
+    cJSON_AddNumberToObject(x, "ci95", k->half);
+    cJSON_AddNumberToObject(x, "n", k->n);
 }
 
 char *nat_calib_json(const struct nat_calibration *c)
@@ -183,11 +256,18 @@ char *nat_calib_json(const struct nat_calibration *c)
     if (o == NULL)
         return NULL;
     cJSON_AddNumberToObject(o, "busy_iters_per_ns", c->busy_iters_per_ns);
-    cJSON_AddNumberToObject(o, "steal_ns", (double)c->steal_ns);
-    cJSON_AddNumberToObject(o, "wake_ns", (double)c->wake_ns);
-    cJSON_AddNumberToObject(o, "spawn_ns", (double)c->spawn_ns);
-    cJSON_AddNumberToObject(o, "proc_ns", (double)c->proc_ns);
-    cJSON_AddNumberToObject(o, "latency_ns", (double)c->latency_ns);
+    add_cost(o, "steal", &c->steal);
+    add_cost(o, "wake", &c->wake);
+    add_cost(o, "spawn", &c->spawn);
+    add_cost(o, "msg", &c->msg);
+    add_cost(o, "child", &c->child);
+    add_cost(o, "proc", &c->proc);
+    cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
+    cJSON_AddStringToObject(o, "workload", c->workload);
+    cJSON *l = cJSON_AddArrayToObject(o, "load");
+    for (int i = 0; l != NULL && i < 3; i++)
+        cJSON_AddItemToArray(l, cJSON_CreateNumber(c->load[i]));
+    cJSON_AddNumberToObject(o, "host_cpus", c->host_cpus);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;

@@ -19,26 +19,57 @@ static inline void nat_busy(uint64_t iters)
     }
 }
 
+/* A measured cost: the mean of n samples and its 95% confidence half-width, in ns (doubles, so
+ * sub-nanosecond costs keep their fraction). n == 0: not measured (the host cannot, e.g. one
+ * core has no steal between two cores). */
+struct nat_cost {
+    double ns;
+    double half;
+    uint32_t n;
+};
+
 /* Iterations of nat_busy per ns on the calling thread (best of a few ~1 ms runs). */
 double nat_calib_busy(void);
 
-/* Median ns of one steal of a freshly pushed item between threads pinned to host CPUs a and b
- * (a ping-pong of Chase-Lev deques, half a round trip). 0 if a thread cannot start. */
-uint64_t nat_calib_steal(int32_t cpu_a, int32_t cpu_b);
+/* One steal of a freshly pushed item between threads pinned to host CPUs a and b (a ping-pong
+ * of Chase-Lev deques, half a round trip), over several trials. n == 0 if a thread cannot
+ * start or a == b. */
+struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b);
 
-/* Median ns from futex_wake on CPU a to the sleeper on CPU b running again. 0 on failure. */
-uint64_t nat_calib_wake(int32_t cpu_a, int32_t cpu_b);
+/* From futex_wake on CPU a to the sleeper on CPU b running again. n == 0 on failure. */
+struct nat_cost nat_calib_wake(int32_t cpu_a, int32_t cpu_b);
 
+/* A join message: one relaxed read-modify-write of a parent's join counter and accumulator on
+ * the calling thread (what nat_join_arrive does when the parent's line is local). */
+struct nat_cost nat_calib_msg(void);
+
+/* One UTS child: a SHA-1 of 24 bytes (nat_uts_child), the cost a UTS node pays per child. */
+struct nat_cost nat_calib_uts_child(void);
+
+/* Mean and 95% half-width of x[0..n) as a cost. */
+struct nat_cost nat_cost_of(const double *x, uint32_t n);
+
+/* What validate's model of the host is made of. Every cost is measured (n > 0) unless the host
+ * cannot measure it; nothing is taken from ws_params defaults. */
 struct nat_calibration {
     double busy_iters_per_ns;
-    uint64_t steal_ns;            /* one steal between worker 0's and worker 1's cores */
-    uint64_t wake_ns;             /* futex wake-up latency between them */
-    uint64_t spawn_ns;            /* spawn + dispatch + exit of an empty process (chain) */
-    uint64_t proc_ns;             /* the workload's own cost per process on one worker */
-    uint64_t latency_ns;          /* the model's core-to-core latency of those two cores */
+    struct nat_cost steal;        /* one steal between worker 0's and worker 1's cores */
+    struct nat_cost wake;         /* futex wake-up latency between them */
+    struct nat_cost spawn;        /* spawn + dispatch + exit of an empty process (chain) */
+    struct nat_cost msg;          /* a join message to the parent (fork-join workloads) */
+    struct nat_cost child;        /* UTS: the SHA-1 of one child (0 samples otherwise) */
+    struct nat_cost proc;         /* the workload's own cost per process on one worker */
+    double latency_ns;            /* the model's core-to-core latency of those two cores */
+    char workload[512];           /* what proc was measured on: the workload or a smaller one */
+    double load[3];               /* the host's 1, 5 and 15 minute load averages at the time */
+    uint32_t host_cpus;           /* online CPUs, to read the load against */
 };
 
-/* Write c as a JSON object (malloc'd; NULL when out of memory). */
+/* The host's load averages and online CPUs into c (zeros where unreadable). */
+void nat_calib_load(struct nat_calibration *c);
+
+/* Write c as a JSON object (malloc'd; NULL when out of memory): each cost as
+ * {"ns", "ci95", "n"}, plus "<cost>_ns" numbers for readers of the flat form. */
 char *nat_calib_json(const struct nat_calibration *c);
 
 #endif

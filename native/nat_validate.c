@@ -1,5 +1,6 @@
-/* nat_validate.c: calibrate, run natively, simulate the same workload on the same cores, compare
- * (see nat_validate.h). */
+/* nat_validate.c: calibrate, run natively `repeat` times, simulate the same workload on the same
+ * cores over as many seeds, compare the means with their confidence intervals (see
+ * nat_validate.h). */
 #include "native/nat_validate.h"
 #include "native/nat_work.h"
 
@@ -17,54 +18,157 @@
 #include <time.h>
 
 #define CHAIN_LEN 200000
-#define CALIB_MAX_PROCS 3000000   /* larger computed workloads calibrate on fib:25 instead */
+#define CALIB_MIN_RUNS 3
+#define FIB_CALIB_MAX 30        /* fib:30, 2.7 M processes */
+#define NQUEENS_CALIB_MAX 12
 
-#define CALIB_RUNS 3   /* the fastest of a few one-worker runs: the least disturbed by others */
+/* ---- calibration --------------------------------------------------------------------------- */
 
-/* Quick native runs on one worker without a database: ns per completed process of the fastest
- * (0 on failure). */
-static uint64_t ns_per_proc(const struct ws_topo *host, const char *workload, uint64_t seed,
-                            const struct ws_params *p)
+/* One-worker native runs of workload without a database: ns per completed process, mean over
+ * runs; *procs gets the processes of one run. n == 0 on failure (err says why). */
+static struct nat_cost per_proc(const struct ws_topo *host, const char *workload, uint32_t runs,
+                                const struct nat_validate_opts *vo, uint64_t *procs, char *err,
+                                size_t errlen)
 {
-    uint64_t best = 0;
-    for (int i = 0; i < CALIB_RUNS; i++) {
+    double v[NAT_VALIDATE_MAX_REPEAT];
+    struct nat_cost none = { 0 };
+    for (uint32_t i = 0; i < runs; i++) {
         struct nat_run_opts o;
         nat_run_defaults(&o);
         o.workload = workload;
         o.threads = 1;
         o.host = host;
-        o.seed = seed;
-        o.params = *p;
+        o.seed = vo->seed;
+        o.params = vo->params;
+        o.stopped = vo->stopped;
         struct nat_run_result r;
-        char err[512];
-        if (nat_run(&o, &r, err, sizeof err) != 0 || r.summary.processes == 0)
-            return 0;
-        uint64_t v = r.summary.makespan_ns / r.summary.processes;
-        if (best == 0 || v < best)
-            best = v;
+        if (nat_run(&o, &r, err, errlen) != 0)
+            return none;
+        if (r.summary.processes == 0) {
+            snprintf(err, errlen, "%s: calibration run completed no process", workload);
+            return none;
+        }
+        v[i] = (double)r.summary.makespan_ns / (double)r.summary.processes;
+        *procs = r.summary.processes;
     }
-    return best;
+    return nat_cost_of(v, runs);
 }
 
-static void calibrate(const struct nat_validate_opts *o, const struct ws_topo *host,
-                      const struct ws_topo *topo, const int32_t *cpus,
-                      const struct nat_workload *wl, struct nat_calibration *c)
+/* A smaller UTS tree of the same kind: depth limit lowered (geometric, hybrid) or root
+ * branching scaled (binomial) until it has at most NAT_CALIB_MAX_PROCS nodes. */
+static void uts_smaller(const struct nat_workload *wl, char *out, size_t len)
+{
+    struct sim_uts_params u = wl->uts;
+    uint64_t n = wl->expected;
+    while (n > NAT_CALIB_MAX_PROCS) {
+        if (u.type == SIM_UTS_BIN)
+            u.b0 = fmax(1.0, floor(u.b0 * (double)NAT_CALIB_MAX_PROCS / (double)n));
+        else if (u.gen_mx > 1)
+            u.gen_mx--;
+        else
+            break;
+        n = nat_uts_count(&u);
+    }
+    snprintf(out, len, "uts:t=%d,a=%d,d=%d,b=%.17g,r=%d,q=%.17g,m=%d", u.type, u.shape,
+             u.gen_mx, u.b0, u.root_seed, u.q, u.m);
+}
+
+void nat_validate_calib_workload(const struct nat_workload *wl, char *out, size_t len)
+{
+    snprintf(out, len, "%s", wl->spec);
+    if (wl->kind == NAT_WORK_FIB && wl->n > FIB_CALIB_MAX)
+        snprintf(out, len, "fib:%d", FIB_CALIB_MAX);
+    else if (wl->kind == NAT_WORK_NQUEENS && wl->n > NQUEENS_CALIB_MAX)
+        snprintf(out, len, "nqueens:%d", NQUEENS_CALIB_MAX);
+    else if (wl->kind == NAT_WORK_UTS && wl->expected > NAT_CALIB_MAX_PROCS)
+        uts_smaller(wl, out, len);
+}
+
+/* Measure every cost of nat_calibration on host for workers cpus[0..] of topo. */
+static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *host,
+                     const struct ws_topo *topo, const int32_t *cpus,
+                     const struct nat_workload *wl, struct nat_calibration *c, char *err,
+                     size_t errlen)
 {
     memset(c, 0, sizeof(*c));
+    nat_calib_load(c);
+    uint32_t runs = o->repeat > CALIB_MIN_RUNS ? o->repeat : CALIB_MIN_RUNS;
     c->busy_iters_per_ns = nat_calib_busy();
     if (topo->ncores >= 2) {
-        c->steal_ns = nat_calib_steal(cpus[0], cpus[1]);
-        c->wake_ns = nat_calib_wake(cpus[0], cpus[1]);
-        c->latency_ns = ws_topo_latency_ns(topo, 0, 1);
+        c->steal = nat_calib_steal(cpus[0], cpus[1]);
+        c->wake = nat_calib_wake(cpus[0], cpus[1]);
+        c->latency_ns = (double)ws_topo_latency_ns(topo, 0, 1);
     }
+    c->msg = nat_calib_msg();
+    if (wl->kind == NAT_WORK_UTS)
+        c->child = nat_calib_uts_child();
     char chain[32];
+    uint64_t procs = 0;
     snprintf(chain, sizeof chain, "chain:%d", CHAIN_LEN);
-    c->spawn_ns = ns_per_proc(host, chain, o->seed, &o->params);
-    if (wl->kind == NAT_WORK_REPLAY)
-        return;
-    const char *w = wl->expected_processes && wl->expected_processes > CALIB_MAX_PROCS
-                    ? "fib:25" : o->workload;
-    c->proc_ns = ns_per_proc(host, w, o->seed, &o->params);
+    c->spawn = per_proc(host, chain, runs, o, &procs, err, errlen);
+    if (c->spawn.n == 0 || wl->kind == NAT_WORK_REPLAY)
+        return c->spawn.n == 0 ? -1 : 0;
+    nat_validate_calib_workload(wl, c->workload, sizeof c->workload);
+    c->proc = per_proc(host, c->workload, runs, o, &procs, err, errlen);
+    return c->proc.n == 0 ? -1 : 0;
+}
+
+int nat_validate_calibrate(const struct nat_validate_opts *o, struct nat_calibration *cal,
+                           char *err, size_t errlen)
+{
+    struct ws_topo *host = NULL, *topo = NULL;
+    struct nat_workload *wl = calloc(1, sizeof(*wl));
+    int32_t *cpus = NULL;
+    int rc = -1, detected;
+    if (wl == NULL || nat_work_parse(o->workload, false, wl, err, errlen) != 0 ||
+        nat_topo_host(&host, &detected, err, errlen) != 0)
+        goto out;
+    uint32_t n = o->threads ? o->threads : host->ncores;
+    if ((cpus = calloc(n, sizeof(int32_t))) != NULL &&
+        nat_topo_workers(host, n, NAT_BIND_STATIC, &topo, cpus, err, errlen) == 0)
+        rc = calibrate(o, host, topo, cpus, wl, cal, err, errlen);
+out:
+    free(cpus);
+    free(wl);
+    ws_topo_destroy(topo);
+    ws_topo_destroy(host);
+    return rc;
+}
+
+/* ---- the simulated model ------------------------------------------------------------------- */
+
+static uint64_t round_ns(double x)
+{
+    return x > 0 ? (uint64_t)llround(x) : 0;
+}
+
+/* The simulator's parameters: the user's, with the calibrated costs rounded to whole ns. */
+static struct ws_params sim_params(const struct nat_validate_opts *o,
+                                   const struct nat_calibration *c, bool computed)
+{
+    struct ws_params p = o->params;
+    if (c->steal.n)
+        p.steal_probe_ns = round_ns(c->steal.ns - c->latency_ns);
+    if (c->wake.n)
+        p.wake_ns = round_ns(c->wake.ns);
+    if (computed) {
+        p.spawn_ns = round_ns(c->spawn.ns + c->child.ns);
+        p.msg_ns = round_ns(c->msg.ns);
+    }
+    return p;
+}
+
+/* work= of a computed workload: proc less what the simulator charges apart per process (a spawn
+ * for every process but the root; a join message for fib and nqueens). *exact gets it unrounded. */
+static uint64_t sim_work(const struct nat_workload *wl, const struct nat_calibration *c,
+                         const struct ws_params *p, uint64_t procs, double *exact)
+{
+    double share = procs > 0 ? 1.0 - 1.0 / (double)procs : 1.0;
+    double sends = wl->kind == NAT_WORK_UTS ? 0.0 : share;
+    *exact = c->proc.ns - (double)p->spawn_ns * share - (double)p->msg_ns * sends;
+    if (*exact < 0)
+        *exact = 0;
+    return round_ns(*exact);
 }
 
 /* The simulator's spec for a computed workload: its canonical spec with work and ws replaced. */
@@ -88,10 +192,12 @@ static void sim_spec(const struct nat_workload *wl, uint64_t work, char *out, si
         snprintf(out + off, len - off, "work=%llu,ws=0", (unsigned long long)work);
 }
 
+/* ---- running both sides -------------------------------------------------------------------- */
+
 static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *m,
-                     const struct ws_params *p, const char *cal_json, const char *topology,
-                     const char *checksum, struct nat_validate_result *r, char *err,
-                     size_t errlen)
+                     const struct ws_params *p, const char *cal_json, uint64_t seed,
+                     double wall_s, const struct nat_validate_result *r, int64_t *id, char *err,
+                     size_t errlen, const char *checksum)
 {
     char *base = sim_params_json(p);
     cJSON *j = base ? cJSON_Parse(base) : NULL;
@@ -110,41 +216,43 @@ static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     m->run = (struct sim_run_desc){
-        .trace = r->sim_trace, .trace_checksum = checksum, .topology = topology,
-        .strategy = o->strategy, .params_json = pj, .seed = o->seed, .mode = SIM_MODE_SIM,
+        .trace = r->sim_trace, .trace_checksum = checksum, .topology = r->topology,
+        .strategy = o->strategy, .params_json = pj, .seed = seed, .mode = SIM_MODE_SIM,
         .tool_version = sim_version,
         .start_unix_ns = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec,
-        .wall_s = r->sim_wall_s, .timeseries_interval_ns = m->run.timeseries_interval_ns,
+        .wall_s = wall_s, .timeseries_interval_ns = m->run.timeseries_interval_ns,
     };
     struct sim_db *db = NULL;
     int rc = sim_db_open(o->db_path, false, &db, err, errlen);
     if (rc == 0)
-        rc = sim_db_write_run(db, m, &r->sim_run_id, err, errlen);
+        rc = sim_db_write_run(db, m, id, err, errlen);
     sim_db_close(db);
     free(pj);
     return rc;
 }
 
-/* Replay r->sim_trace on topo with p in the simulator (and store it). */
+/* Replay r->sim_trace on topo with p and seed in the simulator (and store it) into *out. */
 static int simulate(const struct nat_validate_opts *o, const struct ws_topo *topo,
-                    const struct ws_params *p, const char *cal_json,
-                    struct nat_validate_result *r, char *err, size_t errlen)
+                    const struct ws_params *p, const char *cal_json, uint64_t seed,
+                    struct nat_validate_result *r, struct sim_run_summary *out, int64_t *id,
+                    char *err, size_t errlen)
 {
     struct sim_trace *t = sim_trace_open(r->sim_trace, NULL, err, errlen);
     if (t == NULL)
         return -1;
     struct sim_engine_opts eo = { .topo = topo, .params = p, .strategy = o->strategy,
-                                  .seed = o->seed };
+                                  .seed = seed };
     uint64_t t0 = nat_now_ns();
     struct sim_engine *e = sim_engine_create(t, &eo, err, errlen);
     int rc = -1;
     if (e != NULL && sim_engine_run(e, o->stopped, err, errlen) == 0) {
-        r->sim_wall_s = (double)(nat_now_ns() - t0) / 1e9;
+        double wall_s = (double)(nat_now_ns() - t0) / 1e9;
+        r->sim_wall_s += wall_s;
         struct sim_run_metrics m = *sim_engine_metrics(e);
-        r->sim = m.summary;
+        *out = m.summary;
         const char *sum = sim_trace_checksum(t);
         rc = o->db_path == NULL ? 0
-             : store_sim(o, &m, p, cal_json, r->topology, sum, r, err, errlen);
+             : store_sim(o, &m, p, cal_json, seed, wall_s, r, id, err, errlen, sum);
     }
     sim_engine_destroy(e);
     sim_trace_close(t);
@@ -159,38 +267,104 @@ static uint64_t mig_total(const struct sim_run_summary *s)
     return m;
 }
 
-static void compare(struct nat_validate_result *r)
+static const char *const metric_names[NAT_VALIDATE_METRICS] = {
+    "makespan_ns", "steals", "steal_attempts", "migrations", "utilization", "processes",
+    "busy_ns", "busy_max_mean",
+};
+
+/* The compared metrics of one run; busy_ns is the mean core's busy time. */
+static void metrics_of(const struct sim_run_summary *s, double v[NAT_VALIDATE_METRICS])
 {
-    const struct sim_run_summary *n = &r->native.summary, *s = &r->sim;
-    const struct nat_metric_cmp v[NAT_VALIDATE_METRICS] = {
-        { "makespan_ns", (double)n->makespan_ns, (double)s->makespan_ns, 0 },
-        { "steals", (double)n->steals, (double)s->steals, 0 },
-        { "steal_attempts", (double)n->steal_attempts, (double)s->steal_attempts, 0 },
-        { "migrations", (double)mig_total(n), (double)mig_total(s), 0 },
-        { "utilization", n->utilization, s->utilization, 0 },
-        { "processes", (double)n->processes, (double)s->processes, 0 },
-    };
-    for (int i = 0; i < NAT_VALIDATE_METRICS; i++) {
-        r->m[i] = v[i];
-        r->m[i].rel_error = v[i].native != 0 ? (v[i].sim - v[i].native) / v[i].native
-                            : (v[i].sim == 0 ? 0.0 : (double)NAN);
-    }
+    v[0] = (double)s->makespan_ns;
+    v[1] = (double)s->steals;
+    v[2] = (double)s->steal_attempts;
+    v[3] = (double)mig_total(s);
+    v[4] = s->utilization;
+    v[5] = (double)s->processes;
+    v[6] = s->utilization * (double)s->makespan_ns;
+    v[7] = s->busy_max_mean;
 }
 
-/* The simulator's parameters: the user's, with the calibrated costs. */
-static struct ws_params sim_params(const struct nat_validate_opts *o,
-                                   const struct nat_calibration *c, bool computed)
+/* Means, intervals and relative errors of nat[i][0..n) and sim[i][0..n). */
+static void compare(double nat[][NAT_VALIDATE_MAX_REPEAT], double sim[][NAT_VALIDATE_MAX_REPEAT],
+                    uint32_t n, struct nat_validate_result *r)
 {
-    struct ws_params p = o->params;
-    if (c->steal_ns)
-        p.steal_probe_ns = c->steal_ns > c->latency_ns ? c->steal_ns - c->latency_ns : 0;
-    if (c->wake_ns)
-        p.wake_ns = c->wake_ns;
-    if (c->spawn_ns)
-        p.spawn_ns = c->spawn_ns;
-    if (computed)
-        p.msg_ns = 0;
-    return p;
+    for (int i = 0; i < NAT_VALIDATE_METRICS; i++) {
+        struct nat_metric_cmp *c = &r->m[i];
+        c->name = metric_names[i];
+        sim_ci_compute(nat[i], n, &c->native_ci);
+        sim_ci_compute(sim[i], n, &c->sim_ci);
+        double a = c->native_ci.mean, b = c->sim_ci.mean;
+        c->native = a;
+        c->sim = b;
+        if (a == 0) {
+            c->rel_error = b == 0 ? 0.0 : (double)NAN;
+            c->rel_half = b == 0 ? 0.0 : (double)NAN;
+            continue;
+        }
+        c->rel_error = (b - a) / a;
+        double ra = c->native_ci.half / a, rb = b != 0 ? c->sim_ci.half / b : 0;
+        c->rel_half = fabs(b / a) * sqrt(ra * ra + rb * rb);
+    }
+    r->noisy = r->m[0].native > 0 &&
+               r->m[0].native_ci.half / r->m[0].native > fabs(r->m[0].rel_error);
+}
+
+struct samples {
+    double nat[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
+    double sim[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
+};
+
+/* The repetitions: native run i, then the simulator with seed + i; both stored. */
+static int run_reps(const struct nat_validate_opts *o, const struct ws_topo *host,
+                    const struct ws_topo *topo, const char *cal_json, const struct ws_params *sp,
+                    struct nat_validate_result *r, struct samples *s, char *err, size_t errlen)
+{
+    for (uint32_t i = 0; i < r->repeat; i++) {
+        struct nat_run_opts no;
+        nat_run_defaults(&no);
+        no.workload = o->workload;
+        no.threads = r->threads;
+        no.strategy = o->strategy;
+        no.seed = o->seed + i;
+        no.params = o->params;
+        no.db_path = o->db_path;
+        no.calibration_json = cal_json;
+        no.host = host;
+        no.busy_ipn = r->cal.busy_iters_per_ns;
+        no.stopped = o->stopped;
+        if (nat_run(&no, &r->native, err, errlen) != 0)
+            return -1;
+        r->native_run_ids[i] = r->native.run_id;
+        r->native_wall_s += r->native.wall_s;
+        if (simulate(o, topo, sp, cal_json, o->seed + i, r, &r->sim, &r->sim_run_ids[i], err,
+                     errlen) != 0)
+            return -1;
+        r->sim_run_id = r->sim_run_ids[i];
+        double nv[NAT_VALIDATE_METRICS], sv[NAT_VALIDATE_METRICS];
+        metrics_of(&r->native.summary, nv);
+        metrics_of(&r->sim, sv);
+        for (int k = 0; k < NAT_VALIDATE_METRICS; k++) {
+            s->nat[k][i] = nv[k];
+            s->sim[k][i] = sv[k];
+        }
+    }
+    return 0;
+}
+
+/* The model from the calibration: parameters, work=, the simulated spec and its rounding. */
+static struct ws_params model(const struct nat_validate_opts *o, const struct nat_workload *wl,
+                              struct nat_validate_result *r)
+{
+    bool computed = wl->kind != NAT_WORK_REPLAY;
+    struct ws_params sp = sim_params(o, &r->cal, computed);
+    double exact = 0;
+    uint64_t procs = wl->expected_processes ? wl->expected_processes : 1000000;
+    uint64_t work = computed ? sim_work(wl, &r->cal, &sp, procs, &exact) : 0;
+    r->quantisation = computed && r->cal.proc.ns > 0
+                      ? ((double)work - exact) / r->cal.proc.ns : 0.0;
+    sim_spec(wl, work, r->sim_trace, sizeof r->sim_trace);
+    return sp;
 }
 
 int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *r, char *err,
@@ -199,53 +373,44 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
     memset(r, 0, sizeof(*r));
     struct ws_topo *host = NULL, *topo = NULL;
     struct nat_workload *wl = calloc(1, sizeof(*wl));
+    struct samples *s = calloc(1, sizeof(*s));
     int32_t *cpus = NULL;
     char *cal_json = NULL;
     int rc = -1, detected;
-    if (wl == NULL || nat_work_parse(o->workload, false, wl, err, errlen) != 0 ||
+    r->repeat = o->repeat ? o->repeat : 5;
+    if (wl == NULL || s == NULL || r->repeat > NAT_VALIDATE_MAX_REPEAT) {
+        snprintf(err, errlen, wl && s ? "repeat: at most %d" : "out of memory",
+                 NAT_VALIDATE_MAX_REPEAT);
+        goto out;
+    }
+    if (nat_work_parse(o->workload, false, wl, err, errlen) != 0 ||
         wl->kind == NAT_WORK_CHAIN || nat_topo_host(&host, &detected, err, errlen) != 0) {
-        if (wl != NULL && wl->kind == NAT_WORK_CHAIN)
+        if (wl->kind == NAT_WORK_CHAIN)
             snprintf(err, errlen, "%s: the simulator has no chain generator", o->workload);
         goto out;
     }
-    uint32_t n = o->threads ? o->threads : host->ncores;
-    if ((cpus = calloc(n, sizeof(int32_t))) == NULL ||
-        nat_topo_workers(host, n, NAT_BIND_STATIC, &topo, cpus, err, errlen) != 0)
+    r->threads = o->threads ? o->threads : host->ncores;
+    if ((cpus = calloc(r->threads, sizeof(int32_t))) == NULL ||
+        nat_topo_workers(host, r->threads, NAT_BIND_STATIC, &topo, cpus, err, errlen) != 0)
         goto out;
-    snprintf(r->topology, sizeof r->topology, "host:%u:static", n);
-    calibrate(o, host, topo, cpus, wl, &r->cal);
-    if (wl->kind != NAT_WORK_REPLAY && r->cal.proc_ns == 0) {
-        snprintf(err, errlen, "%s: calibration run failed", o->workload);
+    snprintf(r->topology, sizeof r->topology, "host:%u:static", r->threads);
+    if (o->cal != NULL)
+        r->cal = *o->cal;
+    else if (calibrate(o, host, topo, cpus, wl, &r->cal, err, errlen) != 0)
         goto out;
-    }
-    uint64_t work = r->cal.proc_ns > r->cal.spawn_ns ? r->cal.proc_ns - r->cal.spawn_ns : 0;
-    sim_spec(wl, work, r->sim_trace, sizeof r->sim_trace);
+    struct ws_params sp = model(o, wl, r);
     if ((cal_json = nat_calib_json(&r->cal)) == NULL) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    struct nat_run_opts no;
-    nat_run_defaults(&no);
-    no.workload = o->workload;
-    no.threads = n;
-    no.strategy = o->strategy;
-    no.seed = o->seed;
-    no.params = o->params;
-    no.db_path = o->db_path;
-    no.calibration_json = cal_json;
-    no.host = host;
-    no.busy_ipn = r->cal.busy_iters_per_ns;
-    no.stopped = o->stopped;
-    if (nat_run(&no, &r->native, err, errlen) != 0)
+    if (run_reps(o, host, topo, cal_json, &sp, r, s, err, errlen) != 0)
         goto out;
-    struct ws_params sp = sim_params(o, &r->cal, wl->kind != NAT_WORK_REPLAY);
-    if (simulate(o, topo, &sp, cal_json, r, err, errlen) != 0)
-        goto out;
-    compare(r);
+    compare(s->nat, s->sim, r->repeat, r);
     rc = 0;
 out:
     free(cal_json);
     free(cpus);
+    free(s);
     free(wl);
     ws_topo_destroy(topo);
     ws_topo_destroy(host);

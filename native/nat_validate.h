@@ -1,57 +1,85 @@
 /* nat_validate.h: the simulator checked against the machine: calibrate the simulator's costs on
- * this host, run a workload natively, replay the same workload in the simulator over the model
- * of the same cores, and compare the metrics.
+ * this host, run a workload natively several times, replay the same workload in the simulator
+ * over the model of the same cores over as many seeds, and compare each metric's mean with its
+ * 95% confidence interval.
  *
- * What is calibrated and where it goes (nat_calib.h measures it):
- *   steal_ns   -> steal_probe_ns = steal_ns - the model's core-to-core latency (each probe is
- *                 charged latency + steal_probe_ns)
- *   wake_ns    -> wake_ns (a sleeping core's wake-up)
- *   spawn_ns   -> spawn_ns (the chain: spawn + dispatch + exit of an empty process)
- *   proc_ns    -> the generator's work=: a computed workload run on one worker costs proc_ns per
- *                 process; the simulated process runs proc_ns - spawn_ns (its spawn is charged
- *                 apart), with ws=0 (native processes have no working set worth refilling) and
- *                 msg_ns = 0 (a join message is part of proc_ns)
- * spawn_ns and proc_ns are the fastest of three one-worker runs (the least disturbed by other
- * load). Replayed traces keep their own work; spin_ns is the same parameter on both sides. The
- * native run is one run: on a machine shared with other work its makespan and utilisation carry
- * that noise, which the relative errors then show. */
+ * What is calibrated and where it goes (nat_calib.h measures it; every cost is a mean of repeated
+ * trials, kept in doubles):
+ *   steal  -> steal_probe_ns = steal - the model's core-to-core latency (each probe is charged
+ *             latency + steal_probe_ns)
+ *   wake   -> wake_ns (a sleeping core's wake-up)
+ *   spawn  -> spawn_ns (the chain: spawn + dispatch + exit of an empty process); for UTS plus
+ *             one child's SHA-1, which the native node pays per child it creates
+ *   msg    -> msg_ns (a join message to the parent; fib and nqueens send one per process)
+ *   proc   -> the generator's work=: the workload itself run on one worker, `repeat` times (a
+ *             smaller instance of the same generator where it has more than NAT_CALIB_MAX_PROCS
+ *             processes); work = proc - spawn - msg (each per process), rounded to the nearest
+ *             ns, so a one-worker simulation costs proc per process to within 0.5 ns.
+ * Computed workloads are simulated with ws=0: a native process touches a few cache lines, which
+ * proc already pays on one worker. Replayed traces keep their own work; spin_ns is the same
+ * parameter on both sides. */
 #ifndef NAT_VALIDATE_H
 #define NAT_VALIDATE_H
 
 #include "native/nat_calib.h"
 #include "native/nat_run.h"
+#include "sim/util/sim_stats.h"
 
-#define NAT_VALIDATE_METRICS 6
+#define NAT_VALIDATE_METRICS 8
+#define NAT_VALIDATE_MAX_REPEAT 100
+#define NAT_CALIB_MAX_PROCS 5000000
 
 struct nat_validate_opts {
     const char *workload;
     const char *strategy;
     uint32_t threads;             /* 0 = every host core */
-    uint64_t seed;
+    uint32_t repeat;              /* native runs and simulated seeds (1..NAT_VALIDATE_MAX_REPEAT;
+                                     0 = 5) */
+    uint64_t seed;                /* the simulator's seeds are seed, seed + 1, ... */
     struct ws_params params;
     const char *db_path;          /* NULL: store nothing */
+    const struct nat_calibration *cal;   /* reuse this calibration (a sweep); NULL: measure */
     volatile int *stopped;
 };
 
 struct nat_metric_cmp {
     const char *name;             /* "makespan_ns", "steals", ... */
-    double native, sim;
-    double rel_error;             /* (sim - native) / native; NAN when native is 0 */
+    double native, sim;           /* the means over the repetitions */
+    struct sim_ci native_ci, sim_ci;   /* the same with their 95% intervals */
+    double rel_error;             /* (sim - native) / native of the means; NAN when native is 0 */
+    double rel_half;              /* its 95% half-width (delta method); NAN with rel_error */
 };
 
 struct nat_validate_result {
     struct nat_calibration cal;
-    struct nat_run_result native;
-    struct sim_run_summary sim;
-    int64_t sim_run_id;
-    double sim_wall_s;
-    char sim_trace[600];          /* what the simulator replayed */
+    struct nat_run_result native;     /* the last native run */
+    struct sim_run_summary sim;       /* the last simulated run */
+    int64_t native_run_ids[NAT_VALIDATE_MAX_REPEAT], sim_run_ids[NAT_VALIDATE_MAX_REPEAT];
+    int64_t sim_run_id;               /* the last one */
+    uint32_t repeat;
+    uint32_t threads;
+    double native_wall_s, sim_wall_s; /* summed over the repetitions */
+    double quantisation;              /* (work simulated - work exact) / proc: the rounding */
+    char sim_trace[600];              /* what the simulator replayed */
     char topology[64];
     struct nat_metric_cmp m[NAT_VALIDATE_METRICS];
+    bool noisy;                       /* the native makespan's half-width exceeds its error */
 };
 
 /* Do it. 0, or -1 with a message in err. */
 int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *r, char *err,
                  size_t errlen);
+
+/* Calibrate for workload on threads workers (0 = every core) without running it: what
+ * nat_validate measures when o->cal is NULL. 0, or -1 with a message. */
+int nat_validate_calibrate(const struct nat_validate_opts *o, struct nat_calibration *cal,
+                           char *err, size_t errlen);
+
+struct nat_workload;
+
+/* What the per-process cost of wl is measured on: wl itself, or a smaller instance of its
+ * generator (fib:30, nqueens:12, a UTS tree of the same kind cut to NAT_CALIB_MAX_PROCS nodes)
+ * where wl is larger. */
+void nat_validate_calib_workload(const struct nat_workload *wl, char *out, size_t len);
 
 #endif

@@ -103,6 +103,25 @@ static double num(const char *canonical, const char *key)
     return spec_value(canonical, key, buf, sizeof buf) ? strtod(buf, NULL) : 0.0;
 }
 
+/* A computed workload runs its own code: work= and ws= of its generator spec would describe
+ * busy work it does not do. -1 with a message naming the field when spec gives one. */
+static int reject_busy_work(const char *spec, char *err, size_t errlen)
+{
+    static const char *const keys[] = { "work", "ws" };
+    for (const char *s = strpbrk(spec, ":,"); s != NULL; s = strpbrk(s + 1, ",")) {
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            size_t n = strlen(keys[k]);
+            if (strncmp(s + 1, keys[k], n) == 0 && s[1 + n] == '=') {
+                snprintf(err, errlen, "%s: %s: a computed workload runs its own code, not busy "
+                         "work of a given size; replay the trace (native --replay) to run "
+                         "%s=", spec, keys[k], keys[k]);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static bool uts_equal(const struct sim_uts_params *a, const struct sim_uts_params *b)
 {
     return a->type == b->type && a->shape == b->shape && a->gen_mx == b->gen_mx &&
@@ -184,5 +203,5 @@ int nat_work_parse(const char *spec, bool force_replay, struct nat_workload *wl,
         parse_uts(wl);
     }
     sim_trace_close(t);
-    return 0;
+    return wl->kind == NAT_WORK_REPLAY ? 0 : reject_busy_work(spec, err, errlen);
 }

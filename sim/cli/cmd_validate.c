@@ -1,6 +1,7 @@
-/* cmd_validate.c: `schedlab validate WORKLOAD`: calibrate on this host, run natively, simulate
- * the same workload over the model of the same cores, and print per metric the native value,
- * the simulated value and the relative error. */
+/* cmd_validate.c: `schedlab validate WORKLOAD`: calibrate on this host, run natively and in the
+ * simulator over the model of the same cores `--repeat` times, and print per metric the native
+ * and simulated means with their 95% intervals and the relative error with its interval;
+ * `--sweep threads=1,2,...` prints the errors against the thread count. */
 #include "native/nat_validate.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
@@ -10,7 +11,11 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#define MAX_SWEEP 64
 
 static volatile int interrupted;
 
@@ -20,59 +25,222 @@ static void on_sigint(int sig)
     interrupted = 1;
 }
 
-static void print_json(const struct nat_validate_opts *o, const struct nat_validate_result *r)
+static void add_ci(cJSON *o, const char *name, const struct sim_ci *c)
+{
+    cJSON *x = cJSON_AddObjectToObject(o, name);
+    cJSON_AddNumberToObject(x, "mean", c->mean);
+    cJSON_AddNumberToObject(x, "ci95", c->half);
+    cJSON_AddNumberToObject(x, "n", (double)c->n);
+}
+
+static void add_num_or_null(cJSON *o, const char *name, double v)
+{
+    if (isnan(v))
+        cJSON_AddNullToObject(o, name);
+    else
+        cJSON_AddNumberToObject(o, name, v);
+}
+
+/* One validation as a JSON object (the caller owns it). */
+static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_validate_result *r)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "workload", o->workload);
     cJSON_AddStringToObject(j, "strategy", o->strategy);
     cJSON_AddStringToObject(j, "topology", r->topology);
-    cJSON_AddNumberToObject(j, "threads", r->native.ncores);
+    cJSON_AddNumberToObject(j, "threads", r->threads);
+    cJSON_AddNumberToObject(j, "repeat", r->repeat);
     cJSON_AddNumberToObject(j, "seed", (double)o->seed);
     cJSON_AddStringToObject(j, "sim_trace", r->sim_trace);
-    cJSON *cal = cJSON_AddObjectToObject(j, "calibration");
-    cJSON_AddNumberToObject(cal, "busy_iters_per_ns", r->cal.busy_iters_per_ns);
-    cJSON_AddNumberToObject(cal, "steal_ns", (double)r->cal.steal_ns);
-    cJSON_AddNumberToObject(cal, "wake_ns", (double)r->cal.wake_ns);
-    cJSON_AddNumberToObject(cal, "spawn_ns", (double)r->cal.spawn_ns);
-    cJSON_AddNumberToObject(cal, "proc_ns", (double)r->cal.proc_ns);
-    cJSON_AddNumberToObject(cal, "latency_ns", (double)r->cal.latency_ns);
+    char *cal = nat_calib_json(&r->cal);
+    cJSON_AddItemToObject(j, "calibration", cal ? cJSON_Parse(cal) : cJSON_CreateNull());
+    free(cal);
+    cJSON_AddNumberToObject(j, "quantisation", r->quantisation);
     cJSON *m = cJSON_AddObjectToObject(j, "metrics");
     for (int i = 0; i < NAT_VALIDATE_METRICS; i++) {
-        cJSON *x = cJSON_AddObjectToObject(m, r->m[i].name);
-        cJSON_AddNumberToObject(x, "native", r->m[i].native);
-        cJSON_AddNumberToObject(x, "sim", r->m[i].sim);
-        if (isnan(r->m[i].rel_error))
-            cJSON_AddNullToObject(x, "rel_error");
-        else
-            cJSON_AddNumberToObject(x, "rel_error", r->m[i].rel_error);
+        const struct nat_metric_cmp *c = &r->m[i];
+        cJSON *x = cJSON_AddObjectToObject(m, c->name);
+        cJSON_AddNumberToObject(x, "native", c->native);
+        cJSON_AddNumberToObject(x, "sim", c->sim);
+        add_num_or_null(x, "rel_error", c->rel_error);
+        add_num_or_null(x, "rel_error_ci95", c->rel_half);
+        add_ci(x, "native_ci", &c->native_ci);
+        add_ci(x, "sim_ci", &c->sim_ci);
     }
+    cJSON_AddBoolToObject(j, "noisy", r->noisy);
     if (r->native.tally_name != NULL)
         cJSON_AddNumberToObject(j, r->native.tally_name, (double)r->native.tally);
     cJSON_AddNumberToObject(j, "native_run_id", (double)r->native.run_id);
     cJSON_AddNumberToObject(j, "sim_run_id", (double)r->sim_run_id);
-    cJSON_AddNumberToObject(j, "native_wall_s", r->native.wall_s);
+    cJSON_AddNumberToObject(j, "native_wall_s", r->native_wall_s);
     cJSON_AddNumberToObject(j, "sim_wall_s", r->sim_wall_s);
-    char *txt = cJSON_PrintUnformatted(j);
-    puts(txt);
-    free(txt);
-    cJSON_Delete(j);
+    return j;
+}
+
+static void print_cost(const char *name, const struct nat_cost *c)
+{
+    if (c->n > 0)
+        printf(" %s %.2f ± %.2f ns,", name, c->ns, c->half);
+}
+
+static void print_calibration(const struct nat_calibration *c)
+{
+    printf("  calibration  ");
+    print_cost("steal", &c->steal);
+    print_cost("wake-up", &c->wake);
+    print_cost("spawn", &c->spawn);
+    print_cost("join message", &c->msg);
+    print_cost("UTS child", &c->child);
+    print_cost("per process", &c->proc);
+    printf(" busy loop %.3f iterations/ns\n", c->busy_iters_per_ns);
+    if (c->workload[0] != '\0')
+        printf("               per-process cost measured on %s\n", c->workload);
+    printf("  host load    %.2f %.2f %.2f (1, 5, 15 min) on %u CPUs\n", c->load[0], c->load[1],
+           c->load[2], c->host_cpus);
+}
+
+/* Warnings a reader of the numbers needs: a loaded host, an error below the native spread. */
+static void print_warnings(const struct nat_validate_result *r)
+{
+    const struct nat_calibration *c = &r->cal;
+    if (c->host_cpus > 0 && c->load[0] > (double)c->host_cpus)
+        printf("  warning: the host's load (%.2f) exceeds its %u CPUs: native times include "
+               "waiting for a CPU\n", c->load[0], c->host_cpus);
+    if (r->noisy)
+        printf("  warning: the native makespan's spread (±%.1f%%) is larger than the error "
+               "measured (%+.1f%%): this host cannot resolve it; repeat more or on a quiet "
+               "machine\n", 100.0 * r->m[0].native_ci.half / r->m[0].native,
+               100.0 * r->m[0].rel_error);
 }
 
 static void print_text(const struct nat_validate_opts *o, const struct nat_validate_result *r)
 {
-    printf("validate %s on %s, strategy %s (simulated as %s)\n", o->workload, r->topology,
-           o->strategy, r->sim_trace);
-    printf("  calibration   steal %llu ns, wake-up %llu ns, spawn %llu ns, %llu ns per process, "
-           "busy loop %.3f iterations/ns\n", (unsigned long long)r->cal.steal_ns,
-           (unsigned long long)r->cal.wake_ns, (unsigned long long)r->cal.spawn_ns,
-           (unsigned long long)r->cal.proc_ns, r->cal.busy_iters_per_ns);
-    printf("  %-16s %16s %16s %10s\n", "metric", "native", "simulated", "rel. error");
-    for (int i = 0; i < NAT_VALIDATE_METRICS; i++)
-        printf("  %-16s %16.4g %16.4g %+9.1f%%\n", r->m[i].name, r->m[i].native, r->m[i].sim,
-               100.0 * r->m[i].rel_error);
+    printf("validate %s on %s, strategy %s, %u repetitions (simulated as %s)\n", o->workload,
+           r->topology, o->strategy, r->repeat, r->sim_trace);
+    print_calibration(&r->cal);
+    printf("  %-14s %24s %24s %20s\n", "metric", "native (95% CI)", "simulated (95% CI)",
+           "rel. error (95% CI)");
+    for (int i = 0; i < NAT_VALIDATE_METRICS; i++) {
+        const struct nat_metric_cmp *c = &r->m[i];
+        printf("  %-14s %12.5g ± %-9.3g %12.5g ± %-9.3g %+8.1f%% ± %5.1f%%\n", c->name,
+               c->native, c->native_ci.half, c->sim, c->sim_ci.half, 100.0 * c->rel_error,
+               100.0 * c->rel_half);
+    }
+    if (fabs(r->quantisation) > 0.001)
+        printf("  note: work= rounded to whole ns moves the simulated cost by %+.2f%%\n",
+               100.0 * r->quantisation);
+    print_warnings(r);
     if (r->native.run_id > 0)
-        printf("  stored        native run %lld, simulated run %lld in %s\n",
-               (long long)r->native.run_id, (long long)r->sim_run_id, o->db_path);
+        printf("  stored       native runs %lld..%lld, simulated runs %lld..%lld in %s\n",
+               (long long)r->native_run_ids[0], (long long)r->native.run_id,
+               (long long)r->sim_run_ids[0], (long long)r->sim_run_id, o->db_path);
+}
+
+/* --sweep threads=1,2,...: the counts into t[0..*n). 0, or a usage error's exit status. */
+static int parse_sweep(const char *arg, uint32_t *t, size_t *n)
+{
+    if (strncmp(arg, "threads=", 8) != 0)
+        return sim_cli_usage_error("validate", "--sweep wants threads=1,2,..., not '%s'", arg);
+    *n = 0;
+    const char *s = arg + 8;
+    while (*s != '\0') {
+        char num[32];
+        size_t len = strcspn(s, ",");
+        uint64_t v;
+        snprintf(num, sizeof num, "%.*s", (int)(len < 31 ? len : 31), s);
+        if (len == 0 || len > 31 || !sim_cli_parse_u64(num, &v) || v == 0 || v > 4096)
+            return sim_cli_usage_error("validate", "--sweep threads: want counts 1..4096, "
+                                       "not '%.*s'", (int)len, s);
+        if (*n == MAX_SWEEP)
+            return sim_cli_usage_error("validate", "--sweep threads: at most %d counts",
+                                       MAX_SWEEP);
+        t[(*n)++] = (uint32_t)v;
+        s += len + (s[len] == ',');
+    }
+    return *n == 0 ? sim_cli_usage_error("validate", "--sweep threads: no count given") : 0;
+}
+
+static void print_sweep_row(const struct nat_validate_result *r)
+{
+    printf("  %7u", r->threads);
+    static const int cols[] = { 0, 1, 6, 3 };
+    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+        const struct nat_metric_cmp *c = &r->m[cols[k]];
+        printf("   %+7.1f%% ± %5.1f%%", 100.0 * c->rel_error, 100.0 * c->rel_half);
+    }
+    const struct sim_ci *mk = &r->m[0].native_ci;
+    printf("   %9.1f%%%s\n", mk->mean > 0 ? 100.0 * mk->half / mk->mean : 0.0,
+           r->noisy ? "  noisy" : "");
+}
+
+/* Calibrate once (on the largest count), then validate at each count. */
+static int run_sweep(struct nat_validate_opts *o, const uint32_t *t, size_t n, bool json)
+{
+    char err[1024];
+    struct nat_calibration cal;
+    uint32_t most = 0;
+    for (size_t i = 0; i < n; i++)
+        most = t[i] > most ? t[i] : most;
+    o->threads = most;
+    if (nat_validate_calibrate(o, &cal, err, sizeof err) != 0)
+        return sim_cli_fail("validate", "%s", err);
+    o->cal = &cal;
+    struct nat_validate_result *r = malloc(sizeof(*r));
+    cJSON *arr = json ? cJSON_CreateArray() : NULL;
+    if (r == NULL || (json && arr == NULL))
+        return sim_cli_fail("validate", "out of memory");
+    if (!json) {
+        printf("validate %s, strategy %s: relative error (sim - native) / native, 95%% CI\n",
+               o->workload, o->strategy);
+        print_calibration(&cal);
+        printf("  %7s   %18s   %18s   %18s   %18s   %10s\n", "threads", "makespan", "steals",
+               "busy per core", "migrations", "native ±");
+    }
+    int rc = SIM_EXIT_OK;
+    for (size_t i = 0; i < n && rc == SIM_EXIT_OK; i++) {
+        o->threads = t[i];
+        if (nat_validate(o, r, err, sizeof err) != 0)
+            rc = sim_cli_fail("validate", "threads=%u: %s", t[i], err);
+        else if (json)
+            cJSON_AddItemToArray(arr, result_json(o, r));
+        else
+            print_sweep_row(r);
+    }
+    if (rc == SIM_EXIT_OK && json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddItemToObject(j, "sweep", arr);
+        char *txt = cJSON_PrintUnformatted(j);
+        puts(txt);
+        free(txt);
+        cJSON_Delete(j);
+    } else {
+        cJSON_Delete(arr);
+    }
+    free(r);
+    return rc;
+}
+
+static int run_one(struct nat_validate_opts *o, bool json)
+{
+    char err[1024];
+    struct nat_validate_result *r = malloc(sizeof(*r));
+    if (r == NULL)
+        return sim_cli_fail("validate", "out of memory");
+    if (nat_validate(o, r, err, sizeof err) != 0) {
+        free(r);
+        return sim_cli_fail("validate", "%s", err);
+    }
+    if (json) {
+        cJSON *j = result_json(o, r);
+        char *txt = cJSON_PrintUnformatted(j);
+        puts(txt);
+        free(txt);
+        cJSON_Delete(j);
+    } else {
+        print_text(o, r);
+    }
+    free(r);
+    return SIM_EXIT_OK;
 }
 
 int sim_cmd_validate(int argc, char **argv)
@@ -81,16 +249,21 @@ int sim_cmd_validate(int argc, char **argv)
         { "threads", required_argument, NULL, 'n' },
         { "strategy", required_argument, NULL, 's' },
         { "seed", required_argument, NULL, 'S' },
+        { "repeat", required_argument, NULL, 'r' },
+        { "sweep", required_argument, NULL, 'w' },
         { "db", required_argument, NULL, 'd' },
         { "no-db", no_argument, NULL, 'N' },
         { "param", required_argument, NULL, 'p' },
         { "json", no_argument, NULL, 'j' },
         { NULL, 0, NULL, 0 },
     };
-    struct nat_validate_opts o = { .strategy = "locality", .seed = 1, .db_path = SIM_DEFAULT_DB };
+    struct nat_validate_opts o = { .strategy = "locality", .seed = 1, .repeat = 5,
+                                   .db_path = SIM_DEFAULT_DB };
     ws_params_defaults(&o.params);
     bool json = false;
     char err[1024];
+    uint32_t sweep[MAX_SWEEP];
+    size_t nsweep = 0;
     uint64_t v;
     int c;
     optind = 1;
@@ -107,6 +280,19 @@ int sim_cmd_validate(int argc, char **argv)
                                            optarg);
             o.threads = (uint32_t)v;
             break;
+        case 'r':
+            if (!sim_cli_parse_u64(optarg, &v) || v < 2 || v > NAT_VALIDATE_MAX_REPEAT)
+                return sim_cli_usage_error("validate", "--repeat wants 2..%d (an interval "
+                                           "needs two runs), not '%s'",
+                                           NAT_VALIDATE_MAX_REPEAT, optarg);
+            o.repeat = (uint32_t)v;
+            break;
+        case 'w': {
+            int rc = parse_sweep(optarg, sweep, &nsweep);
+            if (rc != 0)
+                return rc;
+            break;
+        }
         case 'S':
             if (!sim_cli_parse_u64(optarg, &o.seed))
                 return sim_cli_usage_error("validate", "--seed wants a number, not '%s'", optarg);
@@ -124,18 +310,14 @@ int sim_cmd_validate(int argc, char **argv)
                                                "a trace)");
     if (optind + 1 < argc)
         return sim_cli_usage_error("validate", "unexpected argument '%s'", argv[optind + 1]);
+    if (nsweep > 0 && o.threads > 0)
+        return sim_cli_usage_error("validate", "--threads and --sweep threads=... exclude "
+                                               "each other");
     if (sim_cli_check_strategy("validate", o.strategy) != 0)
         return SIM_EXIT_USAGE;
     sim_cli_strategy_params_check("validate", o.strategy, &o.params);
     o.workload = argv[optind];
     o.stopped = &interrupted;
     signal(SIGINT, on_sigint);
-    struct nat_validate_result r;
-    if (nat_validate(&o, &r, err, sizeof err) != 0)
-        return sim_cli_fail("validate", "%s", err);
-    if (json)
-        print_json(&o, &r);
-    else
-        print_text(&o, &r);
-    return SIM_EXIT_OK;
+    return nsweep > 0 ? run_sweep(&o, sweep, nsweep, json) : run_one(&o, json);
 }

@@ -231,8 +231,10 @@ int sim_cmd_native(int argc, char **argv);
     "options:\n" \
     "  -n, --threads N    workers (default: every core of this machine)\n" \
     "  -s, --strategy S   victim strategy (default locality; every one is listed below)\n" \
-    "      --binding B    none (not pinned), static (default: one per physical core first),\n" \
-    "                     pcores (P-cores first)\n" \
+    "      --binding B    none (no affinity), static (default: pinned in bind order),\n" \
+    "                     dynamic (mask of the run's cores), hybrid (worker 0 pinned to\n" \
+    "                     core 0, others masked to their kind's cores), pcores (P first);\n" \
+    "                     --param bind_order=u|ns|ts|ps|s|nnts|nnps|tnnps|db (erl +sbt)\n" \
     "      --seed N       seed of the per-worker generators (default 1)\n" \
     "      --db FILE      database (default results/schedlab.db); --no-db stores nothing\n" \
     "  -p, --param k=v    a scheduler parameter, as for replay (spin_ns is the idle spin)\n" \
@@ -266,15 +268,20 @@ int sim_cmd_validate_or_beam(int argc, char **argv);
 
 int sim_cmd_validate(int argc, char **argv);
 #define SIM_VALIDATE_USAGE \
-    "usage: schedlab validate WORKLOAD [--strategy S] [--threads N] [--seed N]\n" \
-    "                         [--db FILE | --no-db] [--param name=value ...] [--json]\n" \
+    "usage: schedlab validate WORKLOAD [--strategy S] [--threads N | --sweep threads=1,2,...]\n" \
+    "                         [--repeat N] [--seed N] [--db FILE | --no-db]\n" \
+    "                         [--param name=value ...] [--json]\n" \
     "\n" \
-    "Check the simulator against this machine: detect the host with hwloc, calibrate (busy-loop\n" \
-    "rate, steal latency, futex wake-up latency, spawn cost, the workload's cost per process),\n" \
-    "run WORKLOAD natively, replay the same workload in the simulator over the detected\n" \
-    "topology with the calibrated costs, and report per metric (makespan, steals, steal\n" \
-    "attempts, migrations, utilisation) the native value, the simulated value and the relative\n" \
-    "error (sim - native) / native. Both runs are stored, the calibration with them.\n" \
+    "Check the simulator against this machine: detect the host with hwloc, calibrate every cost\n" \
+    "the simulator models (steal, futex wake-up, spawn, join message, UTS child hash, the\n" \
+    "workload's own cost per process on one worker: each a mean with its 95% CI), run WORKLOAD\n" \
+    "natively --repeat times (5) and the simulator over as many seeds on the detected topology\n" \
+    "with those costs, and report per metric (makespan, steals, steal attempts, migrations,\n" \
+    "utilisation, processes, busy time per core, busiest core / mean) both means with their\n" \
+    "95% CIs and the relative error (sim - native) / native with its interval. Warns when the\n" \
+    "host is loaded or the native spread exceeds the error. Every run is stored with the\n" \
+    "calibration in its params. --sweep threads=1,2,... calibrates once and prints the errors\n" \
+    "against the thread count.\n" \
     "\n" \
     "options: as for native (--threads, --strategy, --seed, --db, --no-db, --param, --json)\n"
 

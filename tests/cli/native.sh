@@ -62,14 +62,14 @@ grep -q deadlock <<<"$err" || fail "no deadlock message: $err"
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM runs")" = "$before" ] || fail "a failed run left rows"
 
 # 6. validate: per metric native, sim and relative error; both runs stored.
-out=$("$S" validate fib:14 --threads 2 --db "$db" --json) || fail "validate fib:14"
+out=$("$S" validate fib:14 --threads 2 --repeat 2 --db "$db" --json) || fail "validate fib:14"
 for m in makespan_ns steals steal_attempts migrations utilization; do
   grep -q "\"$m\":{\"native\":[-0-9.e+]*,\"sim\":[-0-9.e+]*,\"rel_error\":" <<<"$out" ||
     fail "validate lacks $m: $out"
 done
 [ "$(num result "$out")" = 377 ] || fail "validate: result is not 377"
-[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM runs WHERE json_extract(params, '\$.calibration.wake_ns') IS NOT NULL")" = 2 ] ||
-  fail "validate did not store two runs with their calibration"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM runs WHERE json_extract(params, '\$.calibration.wake_ns') IS NOT NULL")" = 4 ] ||
+  fail "validate did not store 2 x 2 runs with their calibration"
 
 # 7. bench forkjoin (small): native keys always, peer keys when the peers are built.
 out=$("$S" bench forkjoin --items 16 --reps 1 --json) || fail "bench forkjoin"

@@ -128,15 +128,15 @@ Test(native_db, validate_stores_both_runs_with_the_calibration, .timeout = 240)
     char path[256], err[512];
     tmp_path(path, sizeof path, "validate.db");
     struct nat_validate_opts o = { .workload = "fib:15", .strategy = "locality", .threads = 2,
-                                   .seed = 3, .db_path = path };
+                                   .seed = 3, .repeat = 2, .db_path = path };
     ws_params_defaults(&o.params);
     struct nat_validate_result r;
     cr_assert_eq(nat_validate(&o, &r, err, sizeof err), 0, "%s", err);
     cr_assert_eq(r.native.tally, 610);
     cr_assert_eq(r.m[5].native, 1973);
     cr_assert_eq(r.m[5].sim, 1973, "the simulator replays the same processes");
-    cr_assert_gt(r.cal.spawn_ns, 0);
-    cr_assert_gt(r.cal.proc_ns, 0);
+    cr_assert_gt(r.cal.spawn.ns, 0);
+    cr_assert_gt(r.cal.proc.ns, 0);
     cr_assert(strstr(r.sim_trace, "fib:n=15,") == r.sim_trace, "%s", r.sim_trace);
     cr_assert(strstr(r.sim_trace, ",ws=0") != NULL, "%s", r.sim_trace);
     sqlite3 *h;
@@ -146,7 +146,8 @@ Test(native_db, validate_stores_both_runs_with_the_calibration, .timeout = 240)
     cr_assert_eq(q1(h, "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND id = ?",
                     r.sim_run_id), 1);
     cr_assert_eq(q1(h, "SELECT COUNT(*) FROM runs WHERE json_extract(params, "
-                       "'$.calibration.spawn_ns') > 0 AND ? = 0", 0), 2);
+                       "'$.calibration.spawn_ns') > 0 AND ? = 0", 0), 4,
+                 "two repetitions of each side");
     sqlite3_close(h);
     unlink(path);
 }

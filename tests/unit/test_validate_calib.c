@@ -1,0 +1,124 @@
+/* test_validate_calib.c: validate's calibration and model, without timing thresholds: every cost
+ * the simulator models is measured (samples, not ws_params defaults) and stored with its
+ * interval, large workloads calibrate on a smaller instance of themselves, computed workloads
+ * refuse busy-work parameters, and a one-thread validation of a small fib simulates exactly the
+ * calibrated cost per process with the same processes and no steals. */
+#include "native/nat_validate.h"
+#include "native/nat_work.h"
+
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void assert_measured(const char *name, const struct nat_cost *c)
+{
+    cr_assert_gt(c->n, 1, "%s: %u samples", name, c->n);
+    cr_assert(c->ns > 0 && isfinite(c->ns), "%s: %g ns", name, c->ns);
+    cr_assert(c->half >= 0 && isfinite(c->half), "%s: ± %g", name, c->half);
+}
+
+Test(validate_calib, every_modelled_cost_is_measured, .timeout = 240)
+{
+    struct nat_validate_opts o = { .workload = "fib:14", .strategy = "locality", .repeat = 3,
+                                   .seed = 1 };
+    ws_params_defaults(&o.params);
+    struct nat_calibration c;
+    char err[512];
+    cr_assert_eq(nat_validate_calibrate(&o, &c, err, sizeof err), 0, "%s", err);
+    assert_measured("spawn", &c.spawn);
+    assert_measured("msg", &c.msg);
+    assert_measured("proc", &c.proc);
+    cr_assert_eq(c.proc.n, 3, "one sample per one-worker run");
+    cr_assert_str_eq(c.workload, "fib:14", "a small workload is calibrated on itself");
+    cr_assert_eq(c.child.n, 0, "no UTS child cost for fib");
+    if (c.host_cpus >= 2) {
+        assert_measured("steal", &c.steal);
+        assert_measured("wake", &c.wake);
+    }
+    cr_assert(c.busy_iters_per_ns > 0);
+    char *js = nat_calib_json(&c);
+    cJSON *j = cJSON_Parse(js);
+    cr_assert_not_null(j, "%s", js);
+    const char *names[] = { "spawn", "msg", "proc" };
+    for (size_t i = 0; i < 3; i++) {
+        cJSON *x = cJSON_GetObjectItem(j, names[i]);
+        cr_assert_not_null(x, "%s missing: %s", names[i], js);
+        cr_assert(cJSON_GetObjectItem(x, "ci95") != NULL && cJSON_GetObjectItem(x, "n") != NULL);
+        cr_assert_float_eq(cJSON_GetObjectItem(x, "ns")->valuedouble,
+                           i == 0 ? c.spawn.ns : i == 1 ? c.msg.ns : c.proc.ns, 1e-9);
+    }
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "workload")->valuestring, "fib:14");
+    cJSON_Delete(j);
+    free(js);
+}
+
+Test(validate_calib, uts_measures_the_child_hash, .timeout = 240)
+{
+    struct nat_validate_opts o = { .workload = "uts:t=1,a=0,d=5,b=3,r=7", .strategy = "locality",
+                                   .repeat = 2, .threads = 1, .seed = 1 };
+    ws_params_defaults(&o.params);
+    struct nat_calibration c;
+    char err[512];
+    cr_assert_eq(nat_validate_calibrate(&o, &c, err, sizeof err), 0, "%s", err);
+    assert_measured("child", &c.child);
+    assert_measured("proc", &c.proc);
+}
+
+static void calib_on(const char *spec, const char *want)
+{
+    struct nat_workload *wl = calloc(1, sizeof(*wl));
+    char err[512], out[512];
+    cr_assert_eq(nat_work_parse(spec, false, wl, err, sizeof err), 0, "%s", err);
+    nat_validate_calib_workload(wl, out, sizeof out);
+    cr_assert_str_eq(out, want, "%s", spec);
+    free(wl);
+}
+
+Test(validate_calib, large_workloads_calibrate_on_their_own_generator)
+{
+    calib_on("fib:20", "fib:20");
+    calib_on("fib:40", "fib:30");
+    calib_on("nqueens:10", "nqueens:10");
+    calib_on("nqueens:15", "nqueens:12");
+    calib_on("uts:T1", "uts:T1");   /* 4.1 M nodes: itself */
+}
+
+Test(validate_calib, computed_workloads_refuse_busy_work)
+{
+    struct nat_workload *wl = calloc(1, sizeof(*wl));
+    char err[512];
+    cr_assert_neq(nat_work_parse("fib:10,work=500", false, wl, err, sizeof err), 0);
+    cr_assert(strstr(err, "fib:10,work=500: work:") != NULL, "%s", err);
+    cr_assert_neq(nat_work_parse("nqueens:6,ws=64", false, wl, err, sizeof err), 0);
+    cr_assert(strstr(err, ": ws:") != NULL, "%s", err);
+    cr_assert_eq(nat_work_parse("fib:10,work=500", true, wl, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(wl->kind, NAT_WORK_REPLAY, "replayed, the work is the trace's");
+    free(wl);
+}
+
+Test(validate_calib, one_thread_fib_simulates_the_calibrated_cost, .timeout = 240)
+{
+    struct nat_validate_opts o = { .workload = "fib:16", .strategy = "locality", .threads = 1,
+                                   .repeat = 2, .seed = 5 };
+    ws_params_defaults(&o.params);
+    struct nat_validate_result *r = calloc(1, sizeof(*r));
+    char err[512];
+    cr_assert_eq(nat_validate(&o, r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r->repeat, 2);
+    cr_assert_eq(r->m[0].native_ci.n, 2);
+    cr_assert_str_eq(r->m[5].name, "processes");
+    cr_assert_eq(r->m[5].native, 3193);
+    cr_assert_eq(r->m[5].sim, 3193, "the simulator replays the same processes");
+    for (int i = 1; i <= 3; i++)
+        cr_assert(r->m[i].native == 0 && r->m[i].sim == 0, "%s on one thread",
+                  r->m[i].name);
+    /* The model, not the host: one worker simulated costs the calibrated proc per process. */
+    double per = r->m[0].sim / r->m[5].sim;
+    cr_assert(fabs(per - r->cal.proc.ns) <= 0.25 * r->cal.proc.ns + 1.0,
+              "simulated %g ns per process, calibrated %g", per, r->cal.proc.ns);
+    cr_assert(isfinite(r->m[0].rel_error) && isfinite(r->m[0].rel_half));
+    cr_assert(strstr(r->sim_trace, ",ws=0") != NULL, "%s", r->sim_trace);
+    free(r);
+}
