@@ -1,5 +1,6 @@
 # migrations.gp: migrations by distance class, stacked bars per strategy, one panel per trace x
-# topology. Variables: W H ttl data out fmt scriptdir, npanel, cols, rows, gnames (panel titles).
+# topology. Variables: W H ttl data out fmt scriptdir, npanel, cols, rows, gnames (panel titles),
+# mempty (the panels whose runs made no migration, one word each).
 # Data columns: x cfg n smt cluster node remote s1 s2 s3 s4 label (s = cumulative tops).
 load scriptdir.'/common.gp'
 
@@ -27,6 +28,19 @@ set multiplot layout rows, cols title ttl font ',13' margins 70.0/W, 1 - 20.0/W,
 do for [i=1:npanel] {
     set title word(gnames, i) font ',10'
     if (i == 2) { load scriptdir.'/legend_off.gp' }
+    # runs without a migration: say so rather than leave an empty panel
+    none = 0
+    do for [e in mempty] { if (e + 0 == i) { none = 1 } }
+    if (none) {
+        set label 3 'no migrations' at graph 0.5, graph 0.5 center font ',12' \
+            tc rgb '#555555' front
+        set yrange [0:1]
+        set ytics ('0' 0)
+    } else {
+        unset label 3
+        set yrange [0:*]
+        set ytics autofreq
+    }
     # stacked: each class's bar reaches the cumulative sum, drawn largest first
     plot data index (i - 1) using 1:11:xticlabels(stringcolumn(12)) with boxes \
              lc rgb lg_color(4), \

@@ -44,7 +44,8 @@ lg_pt(k) = 7
 lg_ps(k) = (word(lkinds, k) eq '1' ? 0 : 1.2)
 load scriptdir.'/legend.gp'
 
-set multiplot layout rows, cols title ttl font ',13' margins 80.0/W, 1 - 20.0/W, 60.0/H, \
+# the right margin leaves room for half of the last tic label ('1 ms' on the right border)
+set multiplot layout rows, cols title ttl font ',13' margins 80.0/W, 1 - 36.0/W, 60.0/H, \
     1 - (lg_top + 30.0)/H spacing 90.0/W, 110.0/H
 do for [i=1:npanel] {
     set title word(gnames, i) font ',10'

@@ -56,11 +56,13 @@ static int add_item(struct plot_list *l, const char *name, const char *script, c
 
 /* ---- 1. makespan bars ----------------------------------------------------------------------- */
 
-/* Write group g's bars (x from *x) and return the best mean in *best, its config in *bc. */
+/* Write group g's rows (x from *x); the best mean into *best, its configuration into *bc, and
+ * the lowest and highest CI ends as per cent above the best into *lo, *hi. */
 static void makespan_group(const struct plot_model *m, FILE *f, size_t g, size_t *idx,
-                           double *xs, int *x, double *best, size_t *bc, double *maxnorm)
+                           double *xs, int *x, double *best, size_t *bc, double *lo, double *hi)
 {
     *best = INFINITY;
+    *lo = *hi = 0;
     for (size_t c = 0; c < m->ncfgs; c++) {
         size_t n = plot_cell_runs(m, g, c, idx);
         for (size_t i = 0; i < n; i++)
@@ -82,8 +84,10 @@ static void makespan_group(const struct plot_model *m, FILE *f, size_t g, size_t
         sim_ci_compute(xs, n, &k);
         double norm = *best > 0 ? k.mean / *best : (double)NAN;
         double nh = *best > 0 ? k.half / *best : (double)NAN;
-        if (norm + nh > *maxnorm)
-            *maxnorm = norm + nh;
+        if (isfinite(norm) && isfinite(nh)) {
+            *lo = fmin(*lo, 100 * (norm - nh - 1));
+            *hi = fmax(*hi, 100 * (norm + nh - 1));
+        }
         fprintf(f, "%d %zu %zu %zu %.17g %.17g %.17g %.17g\n", (*x)++, g, c, n, k.mean, k.half,
                 norm, nh);
     }
@@ -142,60 +146,91 @@ static int makespan_labels(const struct plot_model *m, FILE *f, const int *gx0, 
     return lines;
 }
 
+/* Panel variables of the makespan dot plot: per group I its title gtitles, its y range
+ * yloI..yhiI (per cent above the best, around the data, never less than 0.2 points tall) and
+ * its best mean bestI in tunitI; the layout and canvas size. */
+static void makespan_vars(const struct plot_model *m, FILE *v, const double *best,
+                          const size_t *bc, const double *lo, const double *hi)
+{
+    char *gt = NULL;
+    size_t longest = 0, cols = m->ngroups < 2 ? m->ngroups : 2;
+    size_t rows = (m->ngroups + cols - 1) / cols;
+    for (size_t c = 0; c < m->ncfgs; c++)
+        longest = strlen(m->cfg_label[c]) > longest ? strlen(m->cfg_label[c]) : longest;
+    for (size_t g = 0; g < m->ngroups; g++) {
+        double scale;
+        const char *u = plot_time_unit(best[g], &scale);
+        char t[640];
+        snprintf(t, sizeof t, "%s: best %s, %.4g %s", plot_group_name(m, g), m->cfg_label[bc[g]],
+                 best[g] / scale, u);
+        plot_words_add(&gt, t);
+        double span = fmax(hi[g] - lo[g], 0.2), mid = (hi[g] + lo[g]) / 2;
+        fprintf(v, "ylo%zu=%.6g; yhi%zu=%.6g; best%zu=%.9g; ", g + 1, mid - 0.62 * span, g + 1,
+                mid + 0.62 * span, g + 1, best[g] / scale);
+        char name[32];
+        snprintf(name, sizeof name, "tunit%zu", g + 1);
+        plot_var_str(v, name, u);
+    }
+    plot_var_str(v, "gtitles", gt);
+    free(gt);
+    /* strategy names under the dots, turned when they would not fit side by side */
+    int xrot = longest * 7 > 56, turned = (int)(longest > 40 ? 40 : longest) * 7 / 2;
+    int bm = 70 + (xrot ? turned : 0), lm = 80 + (xrot ? turned : 0);
+    size_t pw = 190 + 60 * m->ncfgs;   /* a panel and its axes (the script's margins) */
+    pw = pw < 500 ? 500 : pw;
+    size_t w = cols * pw + (size_t)lm - 80, tw = 9 * 90 + 40;   /* room for the title */
+    fprintf(v, "ncfg=%zu; npanel=%zu; cols=%zu; rows=%zu; xrot=%d; bm=%d; lm=%d; W=%zu; H=%zu; ",
+            m->ncfgs, m->ngroups, cols, rows, xrot, bm, lm, w > tw ? w : tw,
+            60 + rows * (300 + (size_t)bm) + (rows - 1) * 50);
+    var_cfgs(m, v);
+}
+
 int plot_extract_makespan(const struct plot_model *m, const char *dir, struct plot_list *l,
                           char *err, size_t errlen)
 {
-    const char *title = "Makespan by strategy, normalised to the best strategy of each trace "
+    const char *title = "Makespan by strategy: per cent above the best strategy of each trace "
                         "and machine";
     FILE *f = plot_data_open(m, dir, "makespan", title, plot_runs_sql, "?1 = experiment id",
         "per trace x topology x strategy: mean and 95% Student-t confidence half-width of "
         "makespan_ns over the seeds; norm = mean / the group's best mean, norm_half = half / "
-        "best mean.\nblock 1: the x position of each group's label and the label: trace, "
-        "topology, the best strategy and its mean makespan",
+        "best mean (the plot shows 100 * (norm - 1), per cent above the best).\nblock 1: the x "
+        "position of each group's label and the label: trace, topology, the best strategy and "
+        "its mean makespan",
         "x group cfg n mean_ns half_ns norm norm_half", err, errlen);
     size_t *idx = malloc(m->nruns * sizeof *idx);
     double *xs = malloc(m->nruns * sizeof *xs), *best = calloc(m->ngroups, sizeof *best);
+    double *lo = calloc(m->ngroups, sizeof *lo), *hi = calloc(m->ngroups, sizeof *hi);
     size_t *bc = calloc(m->ngroups, sizeof *bc);
     int *gx0 = calloc(m->ngroups, sizeof *gx0), x = 0;
-    if (f == NULL || !idx || !xs || !best || !bc || !gx0) {
-        if (f != NULL)
-            plot_data_discard(f, dir, "makespan");
-        free(idx), free(xs), free(best), free(bc), free(gx0);
-        return f == NULL ? -1 : oom(err, errlen);
-    }
-    double maxnorm = 1;
-    for (size_t g = 0; g < m->ngroups; g++) {
-        gx0[g] = x;
-        makespan_group(m, f, g, idx, xs, &x, &best[g], &bc[g], &maxnorm);
-        x++;   /* a gap between groups */
-    }
-    size_t kmax = 1;   /* the most bars of a group */
-    for (size_t g = 0; g < m->ngroups; g++) {
-        size_t k = (size_t)((g + 1 < m->ngroups ? gx0[g + 1] : x) - gx0[g]) - 1;
-        kmax = k > kmax ? k : kmax;
-    }
-    int slot = (int)(170 / (kmax + 1)) > 26 ? (int)(170 / (kmax + 1)) : 26;   /* px per bar */
-    int lines = makespan_labels(m, f, gx0, x, best, bc, slot);
-    free(idx), free(xs), free(best), free(bc), free(gx0);
-    if (plot_data_close(f, dir, "makespan", err, errlen) != 0)
-        return -1;
-
     char *vbuf = NULL;
     size_t vlen;
-    FILE *v = open_memstream(&vbuf, &vlen);
-    if (v == NULL)
-        return oom(err, errlen);
-    int w = slot * x + 260;
-    fprintf(v, "W=%d; H=%d; ncfg=%zu; xmax=%d; ymax=%.4g; glines=%d; ",
-            w < 900 ? 900 : w > 4000 ? 4000 : w, 480 + 16 * lines, m->ncfgs, x - 1, maxnorm,
-            lines);
-    var_cfgs(m, v);
+    FILE *v = f && idx && xs && best && lo && hi && bc && gx0 ? open_memstream(&vbuf, &vlen)
+                                                               : NULL;
+    if (v == NULL) {
+        if (f != NULL)
+            plot_data_discard(f, dir, "makespan");
+        free(idx), free(xs), free(best), free(lo), free(hi), free(bc), free(gx0);
+        return f == NULL ? -1 : oom(err, errlen);
+    }
+    for (size_t g = 0; g < m->ngroups; g++) {
+        gx0[g] = x;
+        makespan_group(m, f, g, idx, xs, &x, &best[g], &bc[g], &lo[g], &hi[g]);
+        x++;   /* a gap between groups */
+    }
+    makespan_labels(m, f, gx0, x, best, bc, 40);
+    makespan_vars(m, v, best, bc, lo, hi);
+    free(idx), free(xs), free(best), free(lo), free(hi), free(bc), free(gx0);
+    if (plot_data_close(f, dir, "makespan", err, errlen) != 0) {
+        fclose(v), free(vbuf);
+        return -1;
+    }
     char *cap = plot_strf(
-        "Each bar is one strategy's mean makespan over its seeds divided by the best (lowest) "
-        "mean of the same trace and machine, so the best strategy is at 1 and 1.10 means 10%% "
-        "slower. Error bars: 95%% confidence interval of the mean (Student t over the seeds; none "
-        "with a single seed), scaled by the same best mean. Below each group: the trace, the "
-        "machine, and the best strategy with its mean makespan in absolute time.");
+        "One panel per trace and machine. Each dot is one strategy's mean makespan over its "
+        "seeds, drawn as per cent above the best (lowest) mean of the same trace and machine, "
+        "so the best strategy is at 0 and +1.5%% means 1.5%% slower; the right axis gives the "
+        "same scale in absolute time. Each panel's axis spans its own data (not from zero), so "
+        "differences of a few per cent show. Error bars: 95%% confidence interval of the mean "
+        "(Student t over the seeds; none with a single seed), scaled by the same best mean.");
     return add_item(l, "makespan", "makespan", title, cap, v, &vbuf, err, errlen);
 }
 
@@ -233,11 +268,13 @@ static const char *const migr_sql =
 
 static const char *const dist_names[4] = { "smt", "cluster", "node", "remote" };
 
-/* One row per configuration of group g: mean migrations per run by class, and cumulative. */
+/* One row per configuration of group g: mean migrations per run by class, and cumulative;
+ * the group's mean total into *total. */
 static int migrations_group(const struct plot_model *m, sqlite3_stmt *st, FILE *f, size_t g,
-                            size_t *idx)
+                            size_t *idx, double *total)
 {
     int x = 0;
+    *total = 0;
     for (size_t c = 0; c < m->ncfgs; c++) {
         size_t n = plot_cell_runs(m, g, c, idx);
         if (n == 0)
@@ -254,6 +291,7 @@ static int migrations_group(const struct plot_model *m, sqlite3_stmt *st, FILE *
         }
         if (rc != SQLITE_DONE)
             return -1;
+        *total += mean[0] + mean[1] + mean[2] + mean[3];
         fprintf(f, "%d %zu %zu %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g \"%s\"\n", x++, c,
                 n, mean[0], mean[1], mean[2], mean[3], mean[0], mean[0] + mean[1],
                 mean[0] + mean[1] + mean[2], mean[0] + mean[1] + mean[2] + mean[3],
@@ -284,14 +322,20 @@ int plot_extract_migrations(const struct plot_model *m, const char *dir, struct 
         free(idx);
         return f == NULL ? -1 : oom(err, errlen);
     }
-    char *vbuf = NULL, *gn = NULL;
+    char *vbuf = NULL, *gn = NULL, empty[1024] = "";
     size_t vlen, cols, rows;
     FILE *v = open_memstream(&vbuf, &vlen);
     int rc = v == NULL ? -1 : 0;
     for (size_t g = 0; g < m->ngroups && rc == 0; g++) {
+        double total;
         fprintf(f, "%s# block %zu: %s\n", g ? "\n\n" : "", g, plot_group_name(m, g));
-        rc = migrations_group(m, st, f, g, idx);
+        rc = migrations_group(m, st, f, g, idx, &total);
         plot_words_add(&gn, plot_group_name(m, g));
+        if (rc == 0 && total == 0) {   /* the panel says so instead of showing no bars */
+            size_t len = strlen(empty);
+            snprintf(empty + len, sizeof empty - len, "%s%zu", len ? " " : "", g + 1);
+            fprintf(f, "# block %zu: no migrations in any run\n", g);
+        }
     }
     sqlite3_finalize(st);
     if (rc != 0) {
@@ -301,8 +345,9 @@ int plot_extract_migrations(const struct plot_model *m, const char *dir, struct 
         free(idx), free(vbuf), free(gn);
         return v == NULL ? oom(err, errlen) : sql_fail(m, err, errlen);
     }
-    var_layout(v, m->ngroups, 3, &cols, &rows);
+    var_layout(v, m->ngroups, m->ngroups == 4 ? 2 : 3, &cols, &rows);
     plot_var_str(v, "gnames", gn);
+    plot_var_str(v, "mempty", empty);
     size_t w = cols * (160 + 34 * m->ncfgs);
     fprintf(v, "W=%zu; H=%zu; ", w < 1000 ? 1000 : w, rows * 430 + 60);
     free(gn);
@@ -315,7 +360,8 @@ int plot_extract_migrations(const struct plot_model *m, const char *dir, struct 
     char *cap = plot_strf(
         "Process migrations per run (mean over the seeds), split by how far they moved: "
         "between SMT siblings, within a cluster (shared L2), between clusters of one NUMA node, "
-        "or to another node. One panel per trace and machine, each with its own scale.");
+        "or to another node. One panel per trace and machine, each with its own scale; a panel "
+        "whose runs made no migration says so.");
     return add_item(l, "migrations", "migrations", title, cap, v, &vbuf, err, errlen);
 }
 

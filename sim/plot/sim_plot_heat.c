@@ -1,6 +1,7 @@
 /* sim_plot_heat.c: the heatmaps, one image per trace x topology with one panel per strategy:
  * per-core utilisation over time (of a representative run) and the thief x victim steal matrix
  * (mean over the seeds). */
+#include "sim/engine/sim_topo.h"
 #include "sim/plot/sim_plot_int.h"
 
 #include <math.h>
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_BOUNDS 24   /* steal matrix: draw cluster lines up to this many, else node lines */
+#define MAX_BOUNDS 24   /* heatmaps: draw cluster lines up to this many, else node lines only */
 
 static int oom(char *err, size_t errlen)
 {
@@ -47,6 +48,115 @@ static int cmp_makespan(const void *a, const void *b, void *ctx)
     const struct plot_model *m = ctx;
     double x = m->runs[*(const size_t *)a].makespan_ns, y = m->runs[*(const size_t *)b].makespan_ns;
     return x < y ? -1 : x > y;
+}
+
+/* ---- machine boundaries ------------------------------------------------------------------- */
+
+/* Where the clusters, NUMA nodes and sockets of a run's machine begin: the first core of each
+ * but the first, as gnuplot word lists ("96 144"). Clusters and nodes come from the run's
+ * core_stats rows (what the run itself recorded); sockets from the topology named in the run,
+ * used only when it has the run's cores on the same nodes (else empty). cl is empty when there
+ * are more than MAX_BOUNDS clusters (too many lines to read). */
+struct heat_bounds {
+    char cl[2048], nd[2048], sk[2048];
+};
+
+/* Append core to the word list w[cap] (a full list stays as it is). */
+static void bound_add(char *w, size_t cap, int64_t core, size_t *count)
+{
+    size_t len = strlen(w);
+    if (len + 24 < cap) {
+        snprintf(w + len, cap - len, "%s%lld", len ? " " : "", (long long)core);
+        (*count)++;
+    }
+}
+
+/* Socket starts of run r from its topology, checked against the nodes in node[ncores]. */
+static void socket_bounds(const struct plot_run *r, const int64_t *node, struct heat_bounds *b)
+{
+    struct ws_topo *t;
+    char err[512];
+    size_t n = 0;
+    if (sim_topo_load(r->topology, &t, err, sizeof err) != 0)
+        return;
+    bool same = t->ncores == r->ncores;
+    for (uint32_t c = 0; same && c < t->ncores; c++)
+        same = node[c] == (int64_t)t->cores[c].node;
+    for (uint32_t c = 1; same && c < t->ncores; c++)
+        if (t->cores[c].socket != t->cores[c - 1].socket)
+            bound_add(b->sk, sizeof b->sk, c, &n);
+    ws_topo_destroy(t);
+}
+
+static void heat_bounds(const struct plot_model *m, const struct plot_run *r, struct heat_bounds *b)
+{
+    sqlite3_stmt *st;
+    memset(b, 0, sizeof *b);
+    int64_t *node = malloc((r->ncores ? r->ncores : 1) * sizeof *node);
+    size_t ncl = 0, nnd = 0, rows = 0;
+    if (node == NULL || sqlite3_prepare_v2(m->db, "SELECT core, cluster, node FROM core_stats "
+                                           "WHERE run_id = ?1 ORDER BY core", -1, &st,
+                                           NULL) != SQLITE_OK) {
+        free(node);
+        return;
+    }
+    sqlite3_bind_int64(st, 1, r->id);
+    int64_t pc = -1, pn = -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t core = sqlite3_column_int64(st, 0), c = sqlite3_column_int64(st, 1);
+        int64_t n = sqlite3_column_int64(st, 2);
+        if (pc >= 0 && c != pc)
+            bound_add(b->cl, sizeof b->cl, core, &ncl);
+        if (pn >= 0 && n != pn)
+            bound_add(b->nd, sizeof b->nd, core, &nnd);
+        if (core == (int64_t)rows && rows < r->ncores)
+            node[rows++] = n;
+        pc = c;
+        pn = n;
+    }
+    sqlite3_finalize(st);
+    if (ncl > MAX_BOUNDS)
+        b->cl[0] = '\0';
+    if (rows == r->ncores)
+        socket_bounds(r, node, b);
+    free(node);
+}
+
+/* The boundaries as a data-file comment. */
+static void bounds_comment(const struct heat_bounds *b, FILE *f)
+{
+    fprintf(f, "# boundaries (first core of each but the first): clusters: %s; NUMA nodes: %s; "
+            "sockets: %s\n", b->cl[0] ? b->cl : "-", b->nd[0] ? b->nd : "-",
+            b->sk[0] ? b->sk : "-");
+}
+
+/* Append "HOW lines: WHAT" to the legend text out[cap] (", " between entries). */
+static void lines_add(char *out, size_t cap, const char *how, const char *what)
+{
+    size_t len = strlen(out);
+    snprintf(out + len, cap - len, "%s%s lines: %s", len ? ", " : "", how, what);
+}
+
+/* The boundaries as the script variables bounds, nbounds and sbounds, and `lines`, the legend
+ * of the lines for the subtitle (cl_how, nd_how, sk_how: how each kind is drawn), whose length
+ * is returned. Sockets that coincide with the nodes are drawn, and named, once. */
+static size_t bounds_vars(const struct heat_bounds *b, FILE *v, const char *cl_how,
+                          const char *nd_how, const char *sk_how)
+{
+    char lines[256] = "";
+    bool same = strcmp(b->nd, b->sk) == 0;
+    plot_var_str(v, "bounds", b->cl);
+    plot_var_str(v, "nbounds", same ? "" : b->nd);
+    plot_var_str(v, "sbounds", b->sk);
+    if (b->cl[0])
+        lines_add(lines, sizeof lines, cl_how, "clusters");
+    if (b->nd[0])
+        lines_add(lines, sizeof lines, same ? sk_how : nd_how,
+                  same ? "NUMA nodes = sockets" : "NUMA nodes");
+    if (b->sk[0] && !same)
+        lines_add(lines, sizeof lines, sk_how, "sockets");
+    plot_var_str(v, "lines", lines);
+    return strlen(lines);
 }
 
 /* ---- 2. utilisation over time -------------------------------------------------------------- */
@@ -139,7 +249,8 @@ static char *util_caption(const struct plot_model *m, size_t g, const char *kind
         "core spent running processes (dark = idle, yellow = fully busy). One panel per "
         "strategy, each showing the representative run of that strategy: the seed with the "
         "median makespan (the panel title names it). All panels share the time axis, so a "
-        "shorter panel finished earlier.%s%s",
+        "shorter panel finished earlier. Horizontal lines mark where the machine's NUMA nodes and "
+        "sockets begin (and its clusters, when there are few).%s%s",
         name ? name : "", kinds[0] ? " Cores by kind: " : "", k ? k : "");
     free(name);
     free(k);
@@ -199,6 +310,9 @@ static int util_group(const struct plot_model *m, sqlite3_stmt *st, const char *
         "utilization of interval 0, 1, ... (one row per core)", err, errlen);
     if (f == NULL)
         return -1;
+    struct heat_bounds b;
+    heat_bounds(m, first, &b);
+    bounds_comment(&b, f);
     size_t np = 0, vlen;
     for (size_t c = 0; c < m->ncfgs; c++) {
         if (s->rep[c] == SIZE_MAX)
@@ -226,6 +340,7 @@ static int util_group(const struct plot_model *m, sqlite3_stmt *st, const char *
     plot_var_str(v, "tunit", unit);
     plot_var_str(v, "kinds", kinds);
     plot_var_str(v, "ttl", title);
+    bounds_vars(&b, v, "thin white", "dashed white", "thick white");
     int bad = fclose(v) != 0;
     char *cap = util_caption(m, g, kinds);
     struct plot_item *it = bad || !cap ? NULL : plot_list_add(l, stem, "util", title, cap, vbuf);
@@ -262,34 +377,6 @@ static const char *const steal_sql =
     "WHERE run_id IN (" PLOT_CELL_RUNS ")\n"
     "GROUP BY thief, victim";
 
-/* Where clusters begin (`bounds`, empty when there are more than MAX_BOUNDS) and where NUMA
- * nodes begin (`nbounds`), as gnuplot word lists of core numbers from the core_stats of run_id. */
-static void steal_bounds(const struct plot_model *m, int64_t run_id, FILE *v)
-{
-    sqlite3_stmt *st;
-    char cl[4096] = "", nd[4096] = "";
-    size_t ncl = 0;
-    if (sqlite3_prepare_v2(m->db, "SELECT core, cluster, node FROM core_stats WHERE run_id = ?1 "
-                                  "ORDER BY core", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, run_id);
-        int64_t pc = -1, pn = -1;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            int64_t core = sqlite3_column_int64(st, 0), c = sqlite3_column_int64(st, 1);
-            int64_t n = sqlite3_column_int64(st, 2);
-            size_t a = strlen(cl), b = strlen(nd);
-            if (pc >= 0 && c != pc && a + 24 < sizeof cl)
-                snprintf(cl + a, sizeof cl - a, "%s%lld", a ? " " : "", (long long)core), ncl++;
-            if (pn >= 0 && n != pn && b + 24 < sizeof nd)
-                snprintf(nd + b, sizeof nd - b, "%s%lld", b ? " " : "", (long long)core);
-            pc = c;
-            pn = n;
-        }
-    }
-    sqlite3_finalize(st);
-    plot_var_str(v, "bounds", ncl <= MAX_BOUNDS ? cl : "");
-    plot_var_str(v, "nbounds", nd);
-}
-
 /* Mean steals per run of cell (g, c) into mat[thief * n + victim] (0 where none); returns
  * the total, -1 on an SQL error. */
 static double steal_matrix(const struct plot_model *m, sqlite3_stmt *st, size_t g, size_t c,
@@ -316,7 +403,7 @@ static int steal_blocks(const struct plot_model *m, sqlite3_stmt *st, FILE *f, F
 {
     uint32_t n = m->runs[m->group_first[g]].ncores;
     double lo = INFINITY, hi = 0;
-    char *titles = NULL;
+    char *titles = NULL, empty[1024] = "";
     for (size_t c = 0; c < m->ncfgs; c++) {
         size_t runs = plot_cell_runs(m, g, c, idx);
         if (runs == 0)
@@ -324,8 +411,12 @@ static int steal_blocks(const struct plot_model *m, sqlite3_stmt *st, FILE *f, F
         double total = steal_matrix(m, st, g, c, runs, n, mat);
         if (total < 0)
             return free(titles), -1;
-        fprintf(f, "%s# block %zu: %s, %zu runs, %.1f steals per run\n", *np ? "\n\n" : "", *np,
-                m->cfg_label[c], runs, total);
+        fprintf(f, "%s# block %zu: %s, %zu runs, %.1f steals per run%s\n", *np ? "\n\n" : "",
+                *np, m->cfg_label[c], runs, total, total > 0 ? "" : " (no steals)");
+        if (total == 0) {   /* the panel says so instead of showing an empty matrix */
+            size_t len = strlen(empty);
+            snprintf(empty + len, sizeof empty - len, "%s%zu", len ? " " : "", *np + 1);
+        }
         for (size_t i = 0; i < (size_t)n * n; i++) {   /* row = thief, column = victim */
             double k = mat[i];
             fprintf(f, "%.6g%c", k, (i + 1) % n ? ' ' : '\n');
@@ -339,6 +430,7 @@ static int steal_blocks(const struct plot_model *m, sqlite3_stmt *st, FILE *f, F
         (*np)++;
     }
     plot_var_str(v, "titles", titles);
+    plot_var_str(v, "sempty", empty);
     free(titles);
     if (!isfinite(lo))
         lo = 0.1;   /* no steal at all: any range does, the panels are empty */
@@ -360,6 +452,11 @@ static int steal_group(const struct plot_model *m, sqlite3_stmt *st, const char 
         "SUM(count) / the strategy's number of runs = mean steals per run, as a matrix per "
         "strategy: row = thief core, column = victim core, 0 where no steal happened",
         "steals per run from victim 0, 1, ... (one row per thief)", err, errlen);
+    struct heat_bounds b;
+    if (f != NULL) {
+        heat_bounds(m, first, &b);
+        bounds_comment(&b, f);
+    }
     double *mat = malloc((size_t)n * n * sizeof *mat);
     size_t vlen, np = 0, cols, rows;
     FILE *v = f && mat ? open_memstream(&vbuf, &vlen) : NULL;
@@ -379,11 +476,13 @@ static int steal_group(const struct plot_model *m, sqlite3_stmt *st, const char 
     }
     cols = np < 3 ? np : 3;
     rows = (np + cols - 1) / cols;
-    fprintf(v, "npanel=%zu; cols=%zu; rows=%zu; ncores=%u; ystep=%u; W=%zu; H=%zu; ", np, cols,
-            rows, n, core_step(n, 10), cols * 440 + 40, rows * 450 + 50);
-    steal_bounds(m, first->id, v);
     char kinds[256];
     plot_core_kinds(m, first->id, kinds, sizeof kinds);
+    /* wide enough for the title and the subtitle (~9 px a character at 13 points) */
+    size_t sub = bounds_vars(&b, v, "grey", "dark", "darkest") + strlen(kinds) + 9;
+    size_t w = cols * 440 + 40, tw = 9 * (sub > strlen(title) ? sub : strlen(title)) + 40;
+    fprintf(v, "npanel=%zu; cols=%zu; rows=%zu; ncores=%u; ystep=%u; W=%zu; H=%zu; ", np, cols,
+            rows, n, core_step(n, 10), w > tw ? w : tw, rows * 450 + 50);
     plot_var_str(v, "kinds", kinds);
     plot_var_str(v, "ttl", title);
     int bad = fclose(v) != 0;
@@ -391,9 +490,10 @@ static int steal_group(const struct plot_model *m, sqlite3_stmt *st, const char 
     char *cap = name == NULL ? NULL : plot_strf(
         "Which cores stole from which on %s: row = thief, column = victim, colour = successful "
         "steals per run (mean over the seeds; logarithmic colour scale shared by the panels; "
-        "white = none). Thin grey lines separate clusters, thick dark lines NUMA nodes, so "
-        "blocks on the diagonal are local steals and cells far from it cross the machine. One "
-        "panel per strategy.",
+        "white = none). Thin grey lines separate clusters, thick dark lines NUMA nodes and "
+        "thicker darkest lines sockets (where they differ from the nodes), so blocks on the "
+        "diagonal are local steals and cells far from it cross the machine. One panel per "
+        "strategy; a strategy that made no steal says so in its panel.",
         name);
     struct plot_item *it = bad || !cap ? NULL : plot_list_add(l, stem, "steals", title, cap, vbuf);
     free(name);

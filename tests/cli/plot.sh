@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # plot.sh: end-to-end checks of `schedlab plot`: PNG and SVG of every plot from a database made
 # by real replays, data files that agree with sqlite3 queries, index.html, the default output
-# folder and experiment, a PATH without gnuplot (data still written, exit 0, install hint), and
-# clear errors for a bad experiment id or database.
+# folder and experiment, a PATH without gnuplot (data still written, exit 0, install hint),
+# clear errors for a bad experiment id or database, and what makes the plots read well: NUMA
+# node and socket boundaries on the heatmaps, a note in place of an empty migration or steal
+# panel, the makespan dot plot's axes.
 . "$(dirname "$0")/lib.sh"
 sql() { sqlite3 "$DB" "$1"; }
 # data rows (not comments, not blank) of block $2 (0-based) of .dat file $1; blocks are
@@ -100,5 +102,40 @@ has "$T/err" "none.db"
 expect_exit 2 "$S" plot --db "$DB" stray
 expect_exit 0 "$S" plot --help
 has "$T/out" "apt-get install gnuplot-nox"
+
+# ---- plots that read well: machine boundaries, notes for empty panels, the dot plot --------
+# fib:1 is one process: no steal, no migration; the synthetic machine has 2 sockets of 2 nodes
+ED=$T/e.db
+SY=synth:sockets=2,nodes=4,clusters=8,p=32
+for seed in 1 2; do
+  expect_exit 0 "$S" replay fib:1 --db "$ED" --topology synth:p=4 --strategy random --seed "$seed"
+  expect_exit 0 "$S" replay fib:12 --db "$ED" --topology "$SY" --strategy random --seed "$seed"
+done
+expect_exit 0 "$S" plot --db "$ED" --experiment all -o "$T/e"
+has "$T/out" "PNG and SVG of each"
+# the first core of each node but the first, from what the run recorded; sockets from the machine
+run=$(sqlite3 "$ED" "SELECT MIN(id) FROM runs WHERE topology = '$SY'")
+nodes=$(sqlite3 "$ED" "SELECT group_concat(core, ' ') FROM (SELECT c.core FROM core_stats c
+          JOIN core_stats p ON p.run_id = c.run_id AND p.core = c.core - 1
+          WHERE c.run_id = $run AND c.node != p.node ORDER BY c.core)")
+[ "$nodes" = "8 16 24" ] || fail "core_stats nodes of $SY begin at '$nodes'"
+for k in util steals; do
+  f=$(ls "$T"/e/$k-2-*.dat)
+  has "$f" "NUMA nodes: $nodes; sockets: 16"
+  has "$f" "clusters: 4 8 12 16 20 24 28;"
+  grep -q 'NUMA nodes' "$T"/e/$k-2-*.svg || fail "$k heatmap of $SY names no NUMA node lines"
+done
+has "$(ls "$T"/e/util-1-*.dat)" "clusters: -; NUMA nodes: -; sockets: -"
+# no migration, no steal: the panel says so
+has "$T/e/migrations.dat" "# block 0: no migrations in any run"
+grep -q '# block 1: no migrations' "$T/e/migrations.dat" && fail "fib:12 had migrations"
+grep -q '>no migrations<' "$T/e/migrations.svg" || fail "migrations.svg: no 'no migrations' note"
+has "$(ls "$T"/e/steals-1-*.dat)" "0.0 steals per run (no steals)"
+grep -q '>no steals<' "$T"/e/steals-1-*.svg || fail "steal matrix of fib:1 has no 'no steals' note"
+grep -q '>no steals<' "$T"/e/steals-2-*.svg && fail "fib:12 steal matrix says 'no steals'"
+# makespan: a dot plot in per cent above the best, the best labelled, absolute time on the right
+grep -q '>best<' "$T/e/makespan.svg" || fail "makespan.svg labels no best strategy"
+grep -q 'above the best (%)' "$T/e/makespan.svg" || fail "makespan.svg: no per-cent axis"
+grep -q 'mean makespan (µs)' "$T/e/makespan.svg" || fail "makespan.svg: no time axis in µs"
 
 finish plot.sh
