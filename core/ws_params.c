@@ -44,6 +44,7 @@ static const struct ws_param_desc descs[] = {
     U64(time_slice_ns, 0, NS, "run budget before preemption (0 = never preempt)"),
     ENUM(wake_placement, wake_names, "woken process goes to its last core or the waker's"),
     U64(balance_interval_ns, 0, NS, "period of the check_balance pass (0 = off)"),
+    U64(balance_compact, 0, 1, "1: the balancer concentrates work on the busy cores (+scl)"),
     ENUM(migration_policy, policy_names, "migration policy preset"),
     F64(migration_factor, 0, FACTOR, "migrate when benefit > cost x factor"),
     U64(max_migrations, 0, NS, "migrations allowed per process"),

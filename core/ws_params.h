@@ -40,7 +40,9 @@ struct ws_params {
     uint64_t time_slice_ns;        /* run budget before preemption (BEAM's reductions) */
     uint32_t wake_placement;       /* enum ws_wake_place */
     /* balancer */
-    uint64_t balance_interval_ns;  /* period of the check_balance pass; 0 = off */
+    uint64_t balance_interval_ns;  /* period of the check_balance pass; 0 = off (strategy beam:
+                                      its own period, ws_victim_beam.c) */
+    uint64_t balance_compact;      /* 1: compaction of load, as BEAM's +scl (ws_balance.c) */
     /* migration policy */
     uint32_t migration_policy;     /* enum ws_mig_policy; setting it loads its preset */
     double   migration_factor;     /* migrate when benefit > cost * factor */

@@ -3,6 +3,7 @@
 #include "core/ws_sched_int.h"
 #include "core/ws_alloc.h"
 #include "core/ws_atomic.h"
+#include "core/ws_time.h"
 #include "core/ws_victim.h"
 
 #include <string.h>
@@ -16,6 +17,18 @@ static const char *const result_names[WS_STEAL_RESULT_COUNT] = {
 const char *ws_steal_result_name(enum ws_steal_result r)
 {
     return (unsigned)r < WS_STEAL_RESULT_COUNT ? result_names[r] : "?";
+}
+
+/* The scheduler behaviour the strategy stands for beyond its victim choice (ws_victim.h): its
+ * balancer period where balance_interval_ns is 0, compaction, strict-only affinity, low
+ * priority in the normal queue. */
+static void apply_mode(struct ws_sched *s, const struct ws_victim_ops *v)
+{
+    if (s->p.balance_interval_ns == 0 && v->balance_slices != 0)
+        s->p.balance_interval_ns = ws_time_mul(s->p.time_slice_ns, v->balance_slices);
+    s->balance_compact = s->p.balance_compact != 0 || v->balance_compact;
+    s->strict_only = v->strict_only;
+    s->low_in_normal = v->low_in_normal;
 }
 
 ws_status ws_sched_create(const struct ws_topo *topo, const struct ws_params *p,
@@ -35,6 +48,7 @@ ws_status ws_sched_create(const struct ws_topo *topo, const struct ws_params *p,
     s->plat = plat;
     s->ctx = ctx;
     s->victim = v;
+    apply_mode(s, v);
     s->ncores = topo->ncores;
     s->nwords = (s->ncores + 63) / 64;
     s->cores = ws_aligned_alloc(WS_CACHE_LINE, sizeof(struct ws_core) * s->ncores);
@@ -49,7 +63,11 @@ ws_status ws_sched_create(const struct ws_topo *topo, const struct ws_params *p,
     for (uint32_t c = 0; c < s->ncores; c++) {
         struct ws_core *k = &s->cores[c];
         k->id = c;
-        k->emigrate_to = WS_CORE_NONE;
+        for (int q = 0; q < WS_PRIO_COUNT; q++) {
+            ws_store_relaxed(&k->emig[q], WS_CORE_NONE);
+            ws_store_relaxed(&k->immig[q], WS_CORE_NONE);
+            ws_store_relaxed(&k->limit[q], UINT32_MAX);
+        }
         atomic_flag_clear(&k->inbox.lock);
         for (int q = 0; q < WS_PRIO_COUNT; q++) {
             if (ws_deque_init(&k->q[q], INITIAL_DEQUE) != WS_OK) {
@@ -204,6 +222,12 @@ static void wake_core(struct ws_sched *s, uint32_t from, uint32_t target)
     s->plat->wake(s->ctx, from, target);
 }
 
+void ws_sched_wake_core(struct ws_sched *s, uint32_t from, uint32_t target)
+{
+    if (ws_sched_is_sleeping(s, target))
+        wake_core(s, from, target);
+}
+
 /* Wake the sleeping core nearest to `near`: its own cluster first, then the first sleeper
  * found scanning the bitmap from near's word onwards (preset ids are grouped by cluster and
  * node, so this finds near cores first). Pairs with the sleeper's seq_cst bitmap update. */
@@ -289,12 +313,11 @@ static ws_status inbox_drain(struct ws_sched *s, struct ws_core *k)
 {
     struct ws_proc *p;
     while ((p = ws_sched_inbox_take(k, NULL, NULL)) != NULL) {
-        if (ws_deque_push(&k->q[p->prio], p) != WS_OK) {
+        if (ws_deque_push(&k->q[ws_sched_queue_of(s, p)], p) != WS_OK) {
             ws_sched_inbox_put(&k->inbox, p);     /* keep it; try again at the next point */
             return WS_NOMEM;
         }
     }
-    (void)s;
     return WS_OK;
 }
 
@@ -306,7 +329,7 @@ uint32_t ws_sched_place_allowed(struct ws_sched *s, const struct ws_proc *p, uin
 {
     if (ws_proc_allowed(p, want))
         return want;
-    if (p->pref_core >= 0 && ws_proc_allowed(p, (uint32_t)p->pref_core))
+    if (!s->strict_only && p->pref_core >= 0 && ws_proc_allowed(p, (uint32_t)p->pref_core))
         return (uint32_t)p->pref_core;
     uint32_t best = WS_CORE_NONE;
     uint64_t best_load = UINT64_MAX;
@@ -333,7 +356,7 @@ ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, st
             return WS_OK;
         }
     } else {
-        ws_status st = ws_deque_push(&s->cores[from].q[p->prio], p);
+        ws_status st = ws_deque_push(&s->cores[from].q[ws_sched_queue_of(s, p)], p);
         if (st != WS_OK)
             return st;
         ws_sched_note_work(s, from);
@@ -351,33 +374,40 @@ void ws_sched_wake_for_work(struct ws_sched *s, uint32_t from, uint32_t c)
         ws_sched_wake_one_sleeper(s, from, c);
 }
 
-/* The core a spawn by code on `core` asks for before the affinity correction: the preferred
- * core, else for processes without affinity the balancer's path, else the spawner. */
-static uint32_t spawn_want(const struct ws_sched *s, uint32_t core, const struct ws_proc *p)
+/* The core p's honoured preferred affinity names, or WS_CORE_NONE. */
+static uint32_t pref_of(const struct ws_sched *s, const struct ws_proc *p)
 {
-    if (p->aff_kind == WS_AFF_PREFERRED && p->pref_core >= 0 && (uint32_t)p->pref_core < s->ncores)
+    if (ws_sched_pref_honoured(s, p) && p->pref_core >= 0 && (uint32_t)p->pref_core < s->ncores)
         return (uint32_t)p->pref_core;
-    if (p->aff_kind == WS_AFF_NONE && s->cores[core].emigrate_to != WS_CORE_NONE)
-        return s->cores[core].emigrate_to;
-    return core;
+    return WS_CORE_NONE;
 }
 
-/* When the rule says no, spawn_want names another core, or ws_sched_place_allowed corrects
- * an unallowed spawner to another core: either way p leaves (test_sched.c checks both). */
+/* When the rule says no, the preferred core is another one, the balancer's path may lead away
+ * (ws_balance_emigrate decides), or ws_sched_place_allowed corrects an unallowed spawner to
+ * another core (test_sched.c checks these). Under strict_only a preferred process is placed
+ * as one without affinity. */
 bool ws_sched_spawn_stays(const struct ws_sched *s, uint32_t core, const struct ws_proc *p)
 {
-    return ws_sched_spawn_local(core, s->cores[core].emigrate_to, s->ncores, p);
+    uint32_t path = ws_load_relaxed(&s->cores[core].emig[ws_sched_queue_of(s, p)]);
+    if (p->aff_kind == WS_AFF_PREFERRED && s->strict_only)
+        return path == WS_CORE_NONE || path == core;
+    return ws_sched_spawn_local(core, path, s->ncores, p);
 }
 
-const uint32_t *ws_sched_spawn_path(const struct ws_sched *s, uint32_t core)
+const _Atomic uint32_t *ws_sched_spawn_path(const struct ws_sched *s, uint32_t core)
 {
-    return &s->cores[core].emigrate_to;
+    return &s->cores[core].emig[WS_PRIO_NORMAL];
 }
 
 ws_status ws_sched_spawn(struct ws_sched *s, uint32_t core, struct ws_proc *p, uint32_t *placed)
 {
-    uint32_t to = ws_sched_spawn_stays(s, core, p)
-                      ? core : ws_sched_place_allowed(s, p, spawn_want(s, core, p));
+    uint32_t to = core;
+    if (!ws_sched_spawn_stays(s, core, p)) {
+        uint32_t pref = pref_of(s, p);
+        to = ws_sched_place_allowed(s, p, pref != WS_CORE_NONE ? pref : core);
+        if (to != WS_CORE_NONE && pref == WS_CORE_NONE)
+            to = ws_balance_emigrate(s, core, to, p);
+    }
     if (to == WS_CORE_NONE)
         return WS_EINVAL;
     ws_status st = ws_sched_enqueue_on(s, core, to, p);
@@ -394,11 +424,14 @@ ws_status ws_sched_wake(struct ws_sched *s, uint32_t core, struct ws_proc *p, ui
     uint32_t want = core;
     if (s->p.wake_placement == WS_WAKE_LAST && p->cur_core >= 0)
         want = (uint32_t)p->cur_core;
-    if (p->aff_kind == WS_AFF_PREFERRED && p->pref_core >= 0 && (uint32_t)p->pref_core < s->ncores)
-        want = (uint32_t)p->pref_core;
+    uint32_t pref = pref_of(s, p);
+    if (pref != WS_CORE_NONE)
+        want = pref;
     uint32_t to = ws_sched_place_allowed(s, p, want);
     if (to == WS_CORE_NONE)
         return WS_EINVAL;
+    if (pref == WS_CORE_NONE)
+        to = ws_balance_emigrate(s, core, to, p);
     ws_status st = ws_sched_enqueue_on(s, core, to, p);
     if (st == WS_OK && placed != NULL)
         *placed = to;
@@ -447,6 +480,8 @@ struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_pree
     inbox_drain(s, k);
     for (;;) {
         int q = pick_prio(s, k);
+        if (q < 0 && ws_balance_immigrate(s, core))
+            continue;   /* ran dry: the balancer's path brought one */
         if (q < 0) {
             clear_work(s, core);
             return NULL;

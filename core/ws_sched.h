@@ -147,8 +147,9 @@ void ws_sched_set_idle(struct ws_sched *s, uint32_t core, bool idle);
 void ws_sched_set_sleeping(struct ws_sched *s, uint32_t core, bool asleep);
 bool ws_sched_is_idle(const struct ws_sched *s, uint32_t core);
 bool ws_sched_is_sleeping(const struct ws_sched *s, uint32_t core);
-/* The periodic check_balance pass (any core may run it when it is due; see ws_balance.c).
- * Returns true if it ran. */
+/* The periodic check_balance pass: drivers call it at every scheduling point of every core;
+ * when it is due, one core at a time runs it (see ws_balance.c). Any core's thread. Returns
+ * true if this call ran it. */
 bool ws_sched_balance(struct ws_sched *s, uint32_t core);
 
 /* ---- what drivers read and ask beyond the calls above --------------------------------------
@@ -181,9 +182,10 @@ static inline bool ws_sched_spawn_local(uint32_t core, uint32_t path, uint32_t n
     return p->aff_kind != WS_AFF_NONE || path == WS_CORE_NONE || path == core;
 }
 
-/* Where core's balancer path lives (ws_sched_balance writes it; WS_CORE_NONE: none), for a
- * driver's fast path to pass to ws_sched_spawn_local; valid until ws_sched_destroy. */
-const uint32_t *ws_sched_spawn_path(const struct ws_sched *s, uint32_t core);
+/* Where core's balancer path for normal priority lives (ws_sched_balance writes it from
+ * another core: read it with ws_load_relaxed; WS_CORE_NONE: none), for a driver's fast path
+ * to pass to ws_sched_spawn_local; valid until ws_sched_destroy. */
+const _Atomic uint32_t *ws_sched_spawn_path(const struct ws_sched *s, uint32_t core);
 
 /* Would ws_sched_spawn, called by code on `core`, place p on core itself?
  * (ws_sched_spawn_local with core's own path.) */

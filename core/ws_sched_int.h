@@ -34,11 +34,18 @@ struct ws_core {
     bool round_cost_denied;       /* the current idle round met a cost refusal */
     uint32_t cost_idle_rounds;    /* idle rounds in a row that cost alone left without work */
     struct ws_core_stats stats;
-    /* Balancer path, or WS_CORE_NONE. Read at every spawn on this core, natively through
-     * ws_sched_spawn_path by the worker's fast path; written only by ws_sched_balance. On a
-     * line of its own: the fields above include some that other cores write (the inbox,
-     * searching, steals_out), and a spawn must not miss the cache on their account. */
-    _Alignas(WS_CACHE_LINE) uint32_t emigrate_to;
+    /* Balancer paths per priority (ws_balance.c), WS_CORE_NONE when none. Written only by the
+     * core running the balance pass, read by any core at its enqueues (emig, limit) and by this
+     * core when it runs dry (immig): relaxed atomics, hints like the work bitmap (a process
+     * itself is handed over through a deque or an inbox, which order its fields). emig[normal]
+     * is the spawn path, read at every spawn, natively by the worker's fast path through
+     * ws_sched_spawn_path. On a line of their own: the fields above include some that other
+     * cores write (the inbox, searching, steals_out), and a spawn must not miss the cache on
+     * their account. */
+    _Alignas(WS_CACHE_LINE) _Atomic uint32_t emig[WS_PRIO_COUNT];  /* push surplus there */
+    _Atomic uint32_t immig[WS_PRIO_COUNT];  /* pull from there when this core runs dry */
+    _Atomic uint32_t limit[WS_PRIO_COUNT];  /* migration limit: queue length above which
+                                               enqueues emigrate */
 };
 
 struct ws_victim_ops;
@@ -62,8 +69,27 @@ struct ws_sched {
     _Atomic uint64_t nidle;           /* cores with their idle bit set */
     _Atomic uint64_t sys_window_start, sys_window_count;     /* per-second system window */
     _Atomic uint64_t burst_window_start, burst_window_count; /* storm guard window */
-    uint64_t next_balance_ns;
+    /* The balancer (ws_balance.c): the time the next pass is due and the flag that lets one
+     * core at a time run it; the scheduler behaviour the strategy and parameters set. */
+    _Atomic uint64_t next_balance_ns;
+    _Atomic uint32_t balancing;
+    bool balance_compact;             /* +scl: concentrate work on the cores that stay busy */
+    bool strict_only;                 /* preferred affinity ignored (BEAM has none) */
+    bool low_in_normal;               /* low-priority processes queued with normal ones */
 };
+
+/* The deque a process of p's priority is queued in: its priority's own, or normal's when low
+ * shares the normal queue (low_in_normal). */
+static inline int ws_sched_queue_of(const struct ws_sched *s, const struct ws_proc *p)
+{
+    return s->low_in_normal && p->prio == WS_PRIO_LOW ? WS_PRIO_NORMAL : p->prio;
+}
+
+/* p's affinity as this scheduler honours it: preferred counts as none when strict_only. */
+static inline bool ws_sched_pref_honoured(const struct ws_sched *s, const struct ws_proc *p)
+{
+    return p->aff_kind == WS_AFF_PREFERRED && !s->strict_only;
+}
 
 /* May core have waiting processes? (its work bit; see struct ws_sched) */
 static inline bool ws_sched_has_work_bit(const struct ws_sched *s, uint32_t core)
@@ -80,12 +106,23 @@ uint32_t ws_sched_place_allowed(struct ws_sched *s, const struct ws_proc *p, uin
 ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, struct ws_proc *p);
 /* Wake the sleeping core nearest to `near` (if any), acting as core `from`. */
 void ws_sched_wake_one_sleeper(struct ws_sched *s, uint32_t from, uint32_t near);
+/* Wake core target if it sleeps, acting as core `from` (never throttled). */
+void ws_sched_wake_core(struct ws_sched *s, uint32_t from, uint32_t target);
 /* Work was queued on core c by any path: set its work bit. */
 void ws_sched_note_work(struct ws_sched *s, uint32_t c);
 /* Core stops counting as a woken searcher (done by set_idle(false) / set_sleeping(true)). */
 bool ws_sched_search_end(struct ws_sched *s, uint32_t core);
 /* Append p to an inbox (any thread). */
 void ws_sched_inbox_put(struct ws_inbox *b, struct ws_proc *p);
+/* Balancer: the core an enqueue of p by core `from` onto core `to` goes to: to, or to's
+ * emigration path when to's queue for p's priority has reached its migration limit and p may
+ * run there (counted as a balance move of `from`). Caller: from's thread. */
+uint32_t ws_balance_emigrate(struct ws_sched *s, uint32_t from, uint32_t to,
+                             const struct ws_proc *p);
+/* Balancer: core runs dry: pull one waiting process from its immigration path (oldest first,
+ * under the affinity, limit and cost checks of a steal) into its own deque. Owner of core.
+ * Returns whether one came. */
+bool ws_balance_immigrate(struct ws_sched *s, uint32_t core);
 /* Take the oldest inbox process of k that pred accepts (pred NULL: any); NULL if none. */
 struct ws_proc *ws_sched_inbox_take(struct ws_core *k,
                                     bool (*pred)(const struct ws_proc *, void *), void *arg);

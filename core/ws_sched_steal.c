@@ -82,7 +82,7 @@ static void steal_more(struct steal_ctx *c, int64_t extra)
         ws_fetch_add_relaxed(&s->cores[c->victim].stats.steals_out, 1);
         tk->stats.steal_items++;
         tk->stats.steal_result[WS_STEAL_OK]++;   /* a batch is a run of single steals */
-        if (ws_deque_push(&tk->q[p->prio], p) != WS_OK)
+        if (ws_deque_push(&tk->q[ws_sched_queue_of(s, p)], p) != WS_OK)
             ws_sched_inbox_put(&tk->inbox, p);   /* out of memory: keep it, never lose it */
         ws_sched_note_work(s, c->thief);
     }

@@ -14,7 +14,8 @@
     X(load)                   \
     X(p2c)                    \
     X(locality)               \
-    X(pe)
+    X(pe)                     \
+    X(beam)
 
 #define DECLARE(name) extern const struct ws_victim_ops ws_victim_##name;
 #define ENTRY(name) &ws_victim_##name,

@@ -25,6 +25,12 @@ struct ws_victim_ops {
     /* Victim for attempt `attempt` of thief's idle round: a core != thief, or WS_CORE_NONE
      * when the strategy has no candidate (the round ends). Thief's thread only. */
     uint32_t (*select)(struct ws_sched *s, uint32_t thief, uint32_t attempt);
+    /* The scheduler a strategy stands for beyond its victim choice (all 0 for plain victim
+     * strategies; `beam` sets them): the balancer's period in time slices where the parameter
+     * balance_interval_ns is 0, compaction on whatever balance_compact says, preferred affinity
+     * ignored, low priority queued with normal. ws_sched_create applies them. */
+    uint64_t balance_slices;
+    bool balance_compact, strict_only, low_in_normal;
 };
 
 const struct ws_victim_ops *ws_victim_find(const char *name);  /* NULL if unknown */

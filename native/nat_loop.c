@@ -326,6 +326,7 @@ static struct nat_proc *idle(struct nat_worker *w)
     while (!ws_load_acquire(&rt->done)) {
         if (w->ntimers > 0)
             fire_timers(w, nat_now_ns());
+        ws_sched_balance(w->s, w->id);
         struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, false));
         if (p == NULL)
             p = steal_round(w, false);
@@ -343,8 +344,8 @@ static struct nat_proc *idle(struct nat_worker *w)
 
 /* ---- the loop ------------------------------------------------------------------------------ */
 
-/* Every hk_every scheduling points: due timers, the inbox (work placed here
- * by other cores: ws_sched_next drains it and picks by priority), and publication. */
+/* Every hk_every scheduling points: due timers, the balancer's pass when due, the inbox (work
+ * placed here by other cores: ws_sched_next drains it and picks by priority), and publication. */
 static struct nat_proc *housekeep(struct nat_worker *w)
 {
     w->housekeep = w->hk_every;
@@ -354,6 +355,7 @@ static struct nat_proc *housekeep(struct nat_worker *w)
     }
     if (w->ntimers > 0)
         fire_timers(w, nat_now_ns());
+    ws_sched_balance(w->s, w->id);   /* when due, on one worker at a time */
     if (ws_sched_inbox_len(w->s, w->id) != 0) {
         struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, w->after_preempt));
         w->after_preempt = false;

@@ -183,7 +183,8 @@ struct nat_worker {
     struct nat_rt *rt;
     struct ws_sched *s;
     uint32_t id, nworkers;
-    const uint32_t *spawn_path;   /* ws_sched's balancer path of this core (nat_local_ok) */
+    const _Atomic uint32_t *spawn_path; /* ws_sched's balancer path of this core (nat_local_ok;
+                                           the balancing core writes it: relaxed loads) */
     bool fast;                    /* the private ring is in use */
     bool after_preempt;
     bool is_idle;
@@ -349,7 +350,8 @@ static inline void nat_proc_free(struct nat_worker *w, struct nat_proc *p)
 static inline bool nat_local_ok(const struct nat_worker *w, const struct nat_proc *p)
 {
     return w->fast && p->wp.prio == WS_PRIO_NORMAL &&
-           ws_sched_spawn_local(w->id, *w->spawn_path, w->nworkers, &p->wp);
+           ws_sched_spawn_local(w->id, ws_load_relaxed(w->spawn_path), w->nworkers,
+                                &p->wp);
 }
 
 /* Worker w: a fresh process running `step`, spawned by `from` (NULL: none), whose affinity and

@@ -188,6 +188,7 @@ static void core_continue(struct sim_engine *e, uint32_t c, uint64_t now)
             continue;
         }
         k->charge = 0;
+        ws_sched_balance(e->s, c);   /* the check_balance pass, when due */
         struct ws_proc *wp = ws_sched_next(e->s, c, k->after_preempt);
         k->after_preempt = false;
         struct sproc *p = (struct sproc *)wp;

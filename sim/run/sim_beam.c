@@ -28,16 +28,14 @@ int sim_beam_metric_is_util(enum sim_beam_metric m)
 }
 
 /*
- * BEAM as shipped, as near as the parameters come: ring-order stealing (try_steal_task walks
- * the schedulers upwards from its own), the periodic balancer on (check_balance runs every
- * 2000 x CONTEXT_REDS reductions, tens of ms), no cost model in the way of a steal (BEAM steals
- * whenever a queue has work: min_steal_queue 1, imbalance 0; the migration policy stays at its
- * default, since "off" denies every move), and spawn and send costs zero,
- * since the recorded run slices already hold them. Until a "beam" strategy preset exists this
- * table is the one place to change.
+ * BEAM as shipped is the strategy `beam` (core/ws_victim_beam.c: ring-order stealing, the
+ * periodic balancer at OTP's period with compaction, strict-only affinity, low priority in the
+ * normal queue). On top of it: no cost model in the way of a steal (BEAM steals whenever a
+ * queue has work: min_steal_queue 1, imbalance 0; the migration policy stays at its default,
+ * since "off" denies every move), and spawn and send costs zero, since the recorded run slices
+ * already hold them.
  */
 static const struct { const char *name, *value; } shipped_params[] = {
-    { "balance_interval_ns", "20000000" },
     { "min_steal_queue", "1" },
     { "imbalance_threshold", "0" },
     { "spawn_ns", "0" },
@@ -49,7 +47,7 @@ const char *sim_beam_shipped(struct ws_params *p)
     char err[256];
     for (size_t i = 0; i < sizeof shipped_params / sizeof *shipped_params; i++)
         ws_params_set(p, shipped_params[i].name, shipped_params[i].value, err, sizeof err);
-    return "ring";
+    return "beam";
 }
 
 /* Per-scheduler utilisation, sorted descending (the VM's scheduler 1 need not be core 0). */

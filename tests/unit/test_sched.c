@@ -527,35 +527,6 @@ Test(params, set_by_name_rejects_junk_and_unknown_names)
     cr_assert_str_eq(ws_params_format(&p, i, buf, sizeof buf), "conservative");
 }
 
-Test(balance, check_balance_moves_excess_and_sets_migration_paths)
-{
-    struct ws_params p;
-    ws_params_defaults(&p);
-    p.balance_interval_ns = 1000;
-    struct rig r;
-    rig_open(&r, "p=4", "random", &p);
-    put(&r, 1, 12, WS_PRIO_NORMAL);           /* load 24, mean 6 */
-    cr_assert(ws_sched_balance(r.s, 0));
-    cr_assert_not(ws_sched_balance(r.s, 0), "not due again until the interval passes");
-    uint32_t partner = WS_CORE_NONE;   /* the one core the excess moved to */
-    for (uint32_t c = 0; c < 4; c++)
-        if (c != 1 && ws_sched_waiting(r.s, c) > 0)
-            partner = c;
-    cr_assert_neq(partner, WS_CORE_NONE);
-    cr_assert_eq(ws_sched_waiting(r.s, 1), 12 - 4, "half the excess of 18 load units, 2 each");
-    cr_assert_eq(ws_sched_waiting(r.s, partner), 4);
-    cr_assert_eq(ws_sched_core_stats(r.s, 0)->balance_moves, 4);
-    /* New processes spawned on the overloaded core follow the path. */
-    struct ws_proc *q = &r.procs[r.nprocs];
-    ws_proc_init(q, r.nprocs++);
-    uint32_t placed;
-    cr_assert_not(ws_sched_spawn_stays(r.s, 1, q), "the path leads away from core 1");
-    cr_assert(ws_sched_spawn_stays(r.s, partner, q));
-    cr_assert_eq(ws_sched_spawn(r.s, 1, q, &placed), WS_OK);
-    cr_assert_eq(placed, partner);
-    rig_close(&r);
-}
-
 Test(migrate, a_steal_leaves_the_process_owing_the_cost_and_charges_the_probe)
 {
     struct ws_params p;

@@ -1,8 +1,8 @@
 /* native_stress.c: the native runtime under randomised load, self-checking. Each round draws a
  * configuration (1..4 workers, so 3 and 4 oversubscribe a 2-core machine; a victim strategy;
  * the fast path or everything through ws_sched; pinned or not; no spin before sleeping, so
- * workers park and are woken all the time; steal one or half; strict or preferred affinity on
- * the root) and a workload (fib, nqueens, UTS, a spawn chain, or a replayed ring or bursty
+ * workers park and are woken all the time; steal one or half; the periodic balancer on in half
+ * the rounds, with or without compaction; strict or preferred affinity on the root) and a workload (fib, nqueens, UTS, a spawn chain, or a replayed ring or bursty
  * trace with messages and timed waits), runs it, and checks: the exact answer and process count
  * (nat_run refuses a wrong one), no strict process ever dispatched outside its set, and no
  * process of a core-0-only run on another core. The safety-net timeouts that found work are
@@ -94,6 +94,10 @@ static void round_once(const struct ws_topo *host, bool quick, unsigned i, struc
     o.params.spin_ns = draw(2) ? 0 : 20000;
     o.params.min_steal_queue = 1 + draw(3);
     o.params.steal_amount = draw(3) == 0 ? WS_STEAL_HALF : WS_STEAL_ONE;
+    if (draw(2) == 0) {   /* the periodic balancer, every 10-100 us, compacting or not */
+        o.params.balance_interval_ns = 10000 * (1 + draw(10));
+        o.params.balance_compact = draw(2);
+    }
     o.scale = 0.05;
     int strict0 = 0;
     if (forkjoin && o.threads > 1 && draw(3) == 0) {
