@@ -15,6 +15,7 @@
 void sim_metrics_add_core(struct sim_run_summary *s, const struct ws_core_stats *ws)
 {
     s->migrations_considered += ws_load_relaxed(&ws->mig_considered);
+    s->balance_moves += ws->balance_moves;
     int64_t c = ws->mig_cost_est_ns, a = s->migration_cost_est_ns;
     if (c > 0 && a > INT64_MAX - c)
         s->migration_cost_est_ns = INT64_MAX;

@@ -83,6 +83,9 @@ struct sim_run_summary {
     int64_t migration_cost_est_ns;  /* sum of the cost model's estimate (all five terms, so
                                        negative for a move to a faster core) of each committed
                                        migration */
+    uint64_t balance_moves;         /* processes the periodic balancer moved: placed along its
+                                       paths at enqueue, or pulled by a core run dry (the pulls
+                                       are also migrations; core/ws_balance.c) */
     /* Derived from the rest by sim_metrics_derive (0 where the denominator is 0). */
     double migration_rate_per_s;    /* committed migrations per second of makespan */
     double migration_success_rate;  /* committed migrations / migrations_considered */

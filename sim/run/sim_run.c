@@ -62,6 +62,7 @@ cJSON *sim_summary_json(const char *trace, const char *topology, const char *str
     cJSON_AddNumberToObject(j, "resp_p99_ns", (double)s->resp_p99_ns);
     cJSON_AddNumberToObject(j, "energy_j", s->energy_j);
     cJSON_AddNumberToObject(j, "migrations_considered", (double)s->migrations_considered);
+    cJSON_AddNumberToObject(j, "balance_moves", (double)s->balance_moves);
     cJSON_AddNumberToObject(j, "migration_rate_per_s", s->migration_rate_per_s);
     cJSON_AddNumberToObject(j, "migration_success_rate", s->migration_success_rate);
     cJSON_AddNumberToObject(j, "migration_cost_avg_ns", s->migration_cost_avg_ns);
@@ -81,6 +82,8 @@ void sim_print_derived_metrics(FILE *f, const struct sim_run_summary *s)
             (unsigned long long)s->migrations_considered, s->migration_cost_avg_ns);
     fprintf(f, "  balance       busy time CV %.3f, max/mean %.3f; steal success %.1f %%\n",
             s->busy_cv, s->busy_max_mean, 100.0 * s->steal_success_rate);
+    fprintf(f, "  balancer      %llu moves (along its paths and pulled when dry)\n",
+            (unsigned long long)s->balance_moves);
 }
 
 void sim_params_help(FILE *f)
