@@ -206,8 +206,9 @@ test: setup
 	@$(MAKE) --no-print-directory hardening-build   # see the hardening block
 	@BUILD_ROOT=$(BUILD_ROOT) bash scripts/run-tests.sh
 
+# bench builds the peer programs of bench forkjoin too: without them it fails, naming the peer.
 bench: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(PEER_BIN)
 	$(SCHEDLAB) bench deque
 	$(SCHEDLAB) bench sim
 	$(SCHEDLAB) bench forkjoin

@@ -212,4 +212,55 @@ uint64_t ws_sched_queued(const struct ws_sched *s, uint32_t c, enum ws_prio prio
 /* Cores whose idle bit is set (somebody may be waiting for work). Any thread; a snapshot. */
 uint64_t ws_sched_idle_cores(const struct ws_sched *s);
 
+/* ---- the owner's inline fast path ----------------------------------------------------------
+ * A driver that spawns and picks at every scheduling point (a native worker) may bypass
+ * ws_sched_spawn / ws_sched_next for normal-priority processes that ws_sched_spawn_local keeps
+ * on the spawner: push straight into the core's own Chase-Lev deque of normal priority, where
+ * thieves see it at once, and take back the newest. What ws_sched_spawn adds on top it leaves
+ * to the driver's scheduling points: no clock read (ready_ns is not set), no wake check per
+ * push (the driver calls ws_sched_wake_for_work after its own ordering point when a core is
+ * idle), no inbox drain or priority pick per take (the driver drains and picks at its
+ * housekeeping points and whenever the fast take finds nothing). The work bit is kept exact:
+ * set (release) by the first push after the owner cleared it, so ws_sched_last_look never
+ * skips a core whose fast pushes wait. A handle holds what these helpers touch, so that no
+ * private layout is exposed. */
+struct ws_sched_fast {
+    struct ws_deque *q;           /* the core's own deque of normal priority */
+    _Atomic uint64_t *work_word;  /* the word of the work bitmap that holds the core's bit */
+    uint64_t work_bit;
+    struct ws_core_stats *stats;  /* the core's statistics (owner-written) */
+};
+
+/* Fill f for core's owner; valid until ws_sched_destroy. */
+void ws_sched_fast_init(struct ws_sched *s, uint32_t core, struct ws_sched_fast *f);
+
+/* Owner of core: p (normal priority, ws_sched_spawn_local true for core) joins the bottom of
+ * core's normal deque, stealable at once; counted as a spawn. WS_NOMEM leaves nothing queued. */
+static inline ws_status ws_sched_fast_push(struct ws_sched_fast *f, uint32_t core,
+                                           struct ws_proc *p)
+{
+    p->cur_core = (int32_t)core;
+    ws_status st = ws_deque_push(f->q, p);
+    if (WS_UNLIKELY(st != WS_OK))
+        return st;
+    /* Only the owner clears its bit, so a relaxed look at its own bit is exact. seq_cst RMW
+     * when it is clear, as ws_sched's own enqueues set it (pairs with the last look's scan). */
+    if (WS_UNLIKELY(!(atomic_load_explicit(f->work_word, memory_order_relaxed) & f->work_bit)))
+        atomic_fetch_or_explicit(f->work_word, f->work_bit, memory_order_seq_cst);
+    f->stats->spawns++;
+    return WS_OK;
+}
+
+/* Owner of core: the newest process of its normal deque, counted as a normal pick; NULL when
+ * it is empty (then ws_sched_next, which drains the inbox, picks by priority and clears the
+ * work bit, decides). */
+static inline struct ws_proc *ws_sched_fast_take(struct ws_sched_fast *f)
+{
+    void *x;
+    if (ws_deque_take(f->q, &x) != WS_OK)
+        return NULL;
+    f->stats->picks[WS_PRIO_NORMAL]++;
+    return x;
+}
+
 #endif

@@ -17,7 +17,7 @@ void nat_uts_child(const uint8_t parent[SIM_UTS_DIGEST], uint32_t i, uint8_t out
 enum nat_step nat_fib_step(struct nat_worker *w, struct nat_proc *p)
 {
     if (p->state != 0) {
-        nat_join_arrive(w, p->parent, ws_load_relaxed(&p->acc));
+        nat_join_arrive(w, p->parent, nat_join_value(p));
         return NAT_EXIT;
     }
     uint32_t n = p->u.fj.n;
@@ -26,6 +26,7 @@ enum nat_step nat_fib_step(struct nat_worker *w, struct nat_proc *p)
         return NAT_EXIT;
     }
     nat_join_expect(p, 2);
+    p->state = 1;   /* before the children: the last arrival may run p elsewhere at once */
     for (uint32_t d = 1; d <= 2; d++) {
         struct nat_proc *c = nat_proc_new(w, p, nat_fib_step);
         if (c == NULL)
@@ -34,8 +35,7 @@ enum nat_step nat_fib_step(struct nat_worker *w, struct nat_proc *p)
         c->u.fj.n = n - d;
         nat_spawn(w, c);
     }
-    p->state = 1;
-    return nat_join_block(p) ? NAT_AGAIN : NAT_BLOCK;
+    return NAT_BLOCK;   /* p is not touched again here (nat_join_expect) */
 }
 
 /* One placement of queens on rows 0..row-1: spawn a child per free column of row (ascending),
@@ -43,7 +43,7 @@ enum nat_step nat_fib_step(struct nat_worker *w, struct nat_proc *p)
 enum nat_step nat_nqueens_step(struct nat_worker *w, struct nat_proc *p)
 {
     if (p->state != 0) {
-        nat_join_arrive(w, p->parent, ws_load_relaxed(&p->acc));
+        nat_join_arrive(w, p->parent, nat_join_value(p));
         return NAT_EXIT;
     }
     const struct nat_workload *wl = w->rt->work;
@@ -55,6 +55,7 @@ enum nat_step nat_nqueens_step(struct nat_worker *w, struct nat_proc *p)
         return NAT_EXIT;
     }
     nat_join_expect(p, (uint32_t)__builtin_popcount(avail));
+    p->state = 1;   /* before the children: the last arrival may run p elsewhere at once */
     for (uint32_t a = avail; a != 0; a &= a - 1) {
         uint32_t bit = a & -a;
         struct nat_proc *c = nat_proc_new(w, p, nat_nqueens_step);
@@ -65,8 +66,7 @@ enum nat_step nat_nqueens_step(struct nat_worker *w, struct nat_proc *p)
                                    (rd | bit) >> 1 };
         nat_spawn(w, c);
     }
-    p->state = 1;
-    return nat_join_block(p) ? NAT_AGAIN : NAT_BLOCK;
+    return NAT_BLOCK;   /* p is not touched again here (nat_join_expect) */
 }
 
 /* A UTS node: count it, spawn its children (their states are computed here, as the reference

@@ -50,6 +50,8 @@ static uint64_t ring_count(const struct nat_worker *w)
  * natively being paid in cache misses right now; count it. Processes on the ring owe nothing. */
 static struct nat_proc *from_sched(struct nat_worker *w, struct ws_proc *wp)
 {
+    if (wp != NULL)
+        ((struct nat_proc *)wp)->dirty = 1;   /* a steal may have changed its migration fields */
     if (wp != NULL && wp->owed_ns != 0) {
         w->st.migration_cost_ns += wp->owed_ns;
         wp->owed_ns = 0;
@@ -362,6 +364,8 @@ static struct nat_proc *housekeep(struct nat_worker *w)
         if (p != NULL)
             return p;
     }
+    if (w->fast)
+        nat_fast_housekeep(w);
     if (w->fast && ring_count(w) > 1 &&
         ws_sched_queued(w->s, w->id, WS_PRIO_NORMAL) < w->rt->publish_target)
         publish(w, ws_sched_idle_cores(w->s) != 0 ? 1 : 2 * w->rt->publish_target);
@@ -387,9 +391,8 @@ static inline struct nat_proc *next_proc(struct nat_worker *w)
         if (p != NULL)
             return p;
     }
-    if (WS_LIKELY(w->tail != w->head))
-        return w->ring[--w->tail & NAT_RING_MASK];
-    return next_slow(w);
+    struct nat_proc *p = nat_take_local(w);
+    return WS_LIKELY(p != NULL) ? p : next_slow(w);
 }
 
 static void sample_first(struct nat_worker *w, struct nat_proc *p)

@@ -115,6 +115,15 @@ void nat_live_flush(struct nat_worker *w)
         finish(w->rt);
 }
 
+void nat_live_credit(struct nat_worker *w)
+{
+    int64_t add = w->live_delta + NAT_LIVE_CREDIT;
+    /* acq_rel, as a flush; it precedes the push that makes the new process visible (release),
+     * so any flush by a worker that runs it comes later in the count's modification order. */
+    atomic_fetch_add_explicit(&w->rt->live, add, memory_order_acq_rel);
+    w->live_delta = -NAT_LIVE_CREDIT;
+}
+
 /* ---- pools --------------------------------------------------------------------------------- */
 
 static struct nat_slab *slab_new(void)
@@ -232,6 +241,7 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     w->id = i;
     w->nworkers = rt->n;
     w->spawn_path = ws_sched_spawn_path(rt->s, i);
+    ws_sched_fast_init(rt->s, i, &w->fq);
     w->fast = rt->o.fast;
     w->hk_every = w->fast ? NAT_HOUSEKEEP : 1;
     w->housekeep = w->hk_every;
@@ -344,12 +354,11 @@ struct nat_proc *nat_rt_root_new(struct nat_rt *rt, nat_step_fn step)
     p->wp.id = (UINT64_C(1) << 62) + rt->main_next_id++;
     p->step = step;
     p->parent = NULL;
-    p->join_shared = 0;
+    p->join_shared = 1;   /* every join is shared (nat_rt.h) */
     p->state = 0;
     p->sample = 0;
     p->dirty = 1;   /* injected through an inbox */
     p->t_spawn = 0;
-    atomic_init(&p->acc, 0);
     atomic_init(&p->join, 0);
     atomic_init(&p->mbox, 0);
     return p;

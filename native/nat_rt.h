@@ -17,37 +17,34 @@
  * timer: the worker must not touch it again), YIELD (its reduction budget is spent: requeue it
  * through ws_sched_requeue, oldest-first next pick as BEAM) or AGAIN (its join completed while
  * it blocked: step once more). Fork-join results travel as join messages: a parent expects k
- * children plus itself (nat_join_expect), each child adds its value and counts down
- * (nat_join_arrive), and whoever counts the last one makes the parent runnable; the parent's own
- * count-down when it blocks (nat_join_block) means no wake-up can be lost. Trace replay uses
+ * children (nat_join_expect), sets its next state, spawns them and blocks without touching
+ * itself again; each child adds its value and counts down in one RMW on one word (value in the
+ * high bits, count in the low NAT_JOIN_BITS: nat_join_arrive), and whoever counts the last one
+ * makes the parent runnable. No arrival can come before the parent is ready to be woken, since
+ * the count cannot reach zero before the last child exists. Trace replay uses
  * per-process mailboxes (nat_replay.c): a counter that is -1 while its owner waits in RECV, so
  * one fetch_add tells the sender whether it must wake the receiver.
  *
- * The fast path (lazy publication). A spawn that ws_sched_spawn would place on the spawner
- * anyway (no affinity elsewhere, normal priority) goes onto the worker's private LIFO ring
- * instead of the Chase-Lev deque: no fence, no atomics, no clock, no syscall, no lock; and a
- * process comes from a per-worker pool. Work in the ring is invisible to thieves, so a worker
- * publishes: at every housekeeping point (every NAT_HOUSEKEEP scheduling points), if its deque
- * holds fewer than `publish_target` processes, it moves its oldest ring entries there
- * (ws_sched_requeue, which wakes a sleeper) until it does, keeping 2 * publish_target on the
- * ring for itself, or only 1 when ws_sched's idle count says somebody is waiting for work. So
- * thieves always find the oldest (biggest) work of a busy worker in its deque, even while the
- * operating system has that worker descheduled, and the owner pays for a publication only when
- * a thief took one (or its ring ran dry). The ring's entries are always newer than the deque's,
- * so the owner still runs newest-first and thieves still take the oldest, as with one deque;
- * stealing itself is ws_sched_steal, unchanged. This is the private-deque idea of Acar,
- * Charguéraud and Rainey (PPoPP 2013) kept in the shape of a split deque. `fast = false` (or a
- * non-normal priority) sends every spawn through ws_sched_spawn and every pick through
- * ws_sched_next.
+ * The fast path. A spawn that ws_sched_spawn would place on the spawner anyway (no affinity
+ * elsewhere, normal priority: ws_sched_spawn_local, the rule ws_sched_spawn applies) goes
+ * straight to the bottom of the worker's own Chase-Lev deque of normal priority in ws_sched
+ * (ws_sched_fast_push), stealable by any thief at once, and the worker's next pick takes the
+ * newest from there (ws_sched_fast_take): one release store per push, one seq_cst store per
+ * take, no clock, no lock, no shared counter; a process comes from a per-worker pool. What
+ * ws_sched_spawn and ws_sched_next do besides, the worker does at its housekeeping points
+ * (every NAT_HOUSEKEEP scheduling points) and whenever the fast take finds nothing: drain the
+ * inbox and pick by priority (ws_sched_next), and wake a sleeper for the work it pushed
+ * (nat_fast_housekeep: only while some core is idle, so busy workers share no cache line for
+ * it). A pushed process is therefore stealable at once by an awake thief, and a sleeping one is
+ * woken within NAT_HOUSEKEEP scheduling points of the pusher. After a preemption the pick goes
+ * through ws_sched_next (oldest first, as BEAM). `fast = false` (or a non-normal priority) sends
+ * every spawn through ws_sched_spawn and every pick through ws_sched_next. (The ring fields of
+ * nat_worker, and its publication in nat_loop.c, are what remains of a private spawn ring that
+ * the fast path no longer fills: they stay empty.)
  *
- * Joins without atomics. A parent's join counter is touched with plain (relaxed load + store)
- * operations while all its children are on its worker's ring, because only that worker can run
- * them. The moment a process leaves the ring (published, or handed to ws_sched) the worker sets
- * join_shared on its parent and on every ancestor up to the first one already set (a woken
- * ancestor may run elsewhere, so shared-ness is kept closed upwards); from then on every
- * operation on those counters is an acq_rel RMW. The flag goes from clear to set once, written
- * by the only thread that touches the counter while it is clear, and reaches other workers with
- * the process through the deque's release/acquire.
+ * Joins. Every child is stealable, so every join goes through one acq_rel RMW on the parent's
+ * join word (see Processes); a stolen child joins its parent from the thief, and the last
+ * arrival readies the parent through ws_sched_wake when it last ran elsewhere.
  *
  * Sleeping. An idle worker does one steal round, then sets its sleeping bit (seq_cst), makes a
  * seq_cst RMW on the runtime's `dekker` word and takes ws_sched's last look (Dekker's pattern
@@ -62,11 +59,13 @@
  * sends no wake-up for, which the simulator leaves to its core as well.
  *
  * Termination. Live processes are counted without a shared atomic per spawn: each worker keeps
- * a delta and adds it to the global count before it makes any process visible to another worker
- * (publication, any ws_sched enqueue, replay spawns) and when it goes idle. A process that was
- * never visible to others has its +1 in its spawner's delta until it exits there, so the global
- * count can only reach zero when no process is alive; the worker whose flush reaches zero
- * records the end time and wakes everyone.
+ * a delta (+1 per spawn, -1 per exit) that is never positive, and the global count is the sum
+ * of the flushed deltas. When a spawn would make it positive the worker first adds
+ * NAT_LIVE_CREDIT more than it owes to the global count (nat_live_credit) and keeps that credit
+ * as a negative delta for the next spawns; it also flushes whatever it holds before any
+ * ws_sched enqueue and when it goes idle. So the global count is never below the number of
+ * live processes, and reaches zero only when none is alive and every worker has flushed: the
+ * worker whose flush reaches zero records the end time and wakes everyone.
  *
  * Memory. Processes come from per-worker pools of slabs. A thief's steal predicate reads the
  * oldest process of a victim's deque before its CAS decides, so a process may be read by a thief
@@ -76,7 +75,7 @@
  * worker that is descheduled while running processes never holds reuse up; only one preempted
  * inside a steal round does, for as long as it is off the CPU.
  *
- * Threads: nat_proc_new, nat_spawn, nat_join_* and nat_ready run on the worker that calls them
+ * Threads: nat_proc_new, nat_spawn, nat_take_local, nat_join_* and nat_ready run on the worker that calls them
  * (the step's worker); nat_rt_* are for the thread that created the runtime.
  */
 #ifndef NAT_RT_H
@@ -91,7 +90,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define NAT_RING_CAP 1024u          /* private ring per worker (a power of two) */
+#define NAT_RING_CAP 1024u          /* the unused ring of a worker (a power of two) */
 #define NAT_RING_MASK (NAT_RING_CAP - 1)
 #define NAT_HOUSEKEEP 8u            /* scheduling points between housekeeping (fast mode) */
 #define NAT_TS_BUCKETS 128
@@ -119,20 +118,21 @@ struct nat_rp {               /* a replayed trace process */
     bool in_run;
 };
 
-/* A process. Invariant: at any time it is in exactly one of: a worker's ring, a ws_sched deque
- * or inbox, running on a worker, blocked (join, mailbox or timer), or in a pool. */
+/* A process. Invariant: at any time it is in exactly one of: a ws_sched deque or inbox, running
+ * on a worker, blocked (join, mailbox or timer), or in a pool. */
 struct nat_proc {
     struct ws_proc wp;            /* first: ws_sched hands back &wp */
     nat_step_fn step;
     struct nat_proc *parent;      /* join_arrive reports here; NULL: to the run's result */
     struct nat_proc *next;        /* pool / limbo link */
-    _Atomic uint64_t acc;         /* sum of the joined children's values (nat_join_expect) */
-    _Atomic int32_t join;         /* children not joined yet, + 1 until the parent blocks */
-    uint8_t join_shared;          /* a child left the ring: join/acc only through RMWs */
+    _Atomic uint64_t join;        /* (sum of the joined children's values << NAT_JOIN_BITS)
+                                     | (children not joined yet) */
+    uint8_t join_shared;          /* always 1: every child is stealable, every join an RMW
+                                     (nat_loop.c's share_up stops at once) */
     uint8_t state;                /* the behaviour's program counter */
     uint8_t sample;               /* 1: latency-sampled, 2: its first run was recorded */
     uint8_t dirty;                /* wp may differ from the template: it went through ws_sched
-                                     or got its own affinity, priority or record */
+                                     (or was stolen) or got its own affinity, priority, record */
     _Atomic int64_t mbox;         /* replay mailbox: messages waiting, -1 = blocked in RECV */
     uint64_t t_spawn;             /* sampled processes: spawn time (ns since start + 1) */
     union {
@@ -185,11 +185,12 @@ struct nat_worker {
     uint32_t id, nworkers;
     const _Atomic uint32_t *spawn_path; /* ws_sched's balancer path of this core (nat_local_ok;
                                            the balancing core writes it: relaxed loads) */
-    bool fast;                    /* the private ring is in use */
+    bool fast;                    /* spawns and picks take the fast path */
     bool after_preempt;
     bool is_idle;
     uint32_t housekeep;           /* countdown to the next housekeeping point */
     uint32_t hk_every;
+    struct ws_sched_fast fq;      /* ws_sched's own normal deque of this core (fast path) */
     uint32_t head, tail;          /* ring entries [head, tail), newest at tail - 1 */
     struct nat_proc **ring;
     struct nat_pool pool;
@@ -305,6 +306,8 @@ void nat_ready_slow(struct nat_worker *w, struct nat_proc *p);
 void nat_sample_spawn(struct nat_worker *w, struct nat_proc *p);
 /* Flush w's live delta into the global count (see Termination). */
 void nat_live_flush(struct nat_worker *w);
+/* w's live delta went positive: flush it with NAT_LIVE_CREDIT reserved (see Termination). */
+void nat_live_credit(struct nat_worker *w);
 /* Seal the limbo batch and release the sealed one if its grace period passed. */
 void nat_pool_advance(struct nat_worker *w);
 /* Wake worker `target` (any thread): bump its futex word, futex_wake it if parked. */
@@ -374,7 +377,7 @@ static inline struct nat_proc *nat_proc_new(struct nat_worker *w, const struct n
     w->next_id += w->nworkers;
     p->step = step;
     p->parent = NULL;
-    p->join_shared = 0;
+    p->join_shared = 1;   /* every join is shared: share_up stops here */
     p->state = 0;
     p->sample = 0;
     if (from != NULL &&
@@ -383,54 +386,82 @@ static inline struct nat_proc *nat_proc_new(struct nat_worker *w, const struct n
     return p;
 }
 
-/* Worker w: make p (from nat_proc_new, payload filled in) runnable. */
+#define NAT_JOIN_BITS 16u                          /* low bits of join: the count */
+#define NAT_JOIN_COUNT ((UINT64_C(1) << NAT_JOIN_BITS) - 1)
+#define NAT_LIVE_CREDIT 256                        /* live count reserved per flush (spawns) */
+
+/* Worker w: p goes to the bottom of w's own ws_sched deque (stealable at once); false (the
+ * run has failed: out of memory) if it could not. */
+static inline __attribute__((always_inline)) bool nat_push_local(struct nat_worker *w,
+                                                                 struct nat_proc *p)
+{
+    if (WS_LIKELY(ws_sched_fast_push(&w->fq, w->id, &p->wp) == WS_OK))
+        return true;
+    nat_rt_fail(w->rt, "out of memory (deque of worker %u)", w->id);
+    return false;
+}
+
+/* Worker w: make p (from nat_proc_new, payload filled in) runnable. Its +1 of the live count
+ * comes out of w's credit (see Termination), so the count covers it before anyone can see it. */
 static inline void nat_spawn(struct nat_worker *w, struct nat_proc *p)
 {
-    w->live_delta++;
+    if (WS_UNLIKELY(++w->live_delta > 0))
+        nat_live_credit(w);
     if (WS_UNLIKELY(--w->sample == 0))
         nat_sample_spawn(w, p);
-    if (WS_LIKELY(nat_local_ok(w, p) && w->tail - w->head < NAT_RING_CAP)) {
-        w->ring[w->tail++ & NAT_RING_MASK] = p;
+    if (WS_LIKELY(nat_local_ok(w, p))) {
+        nat_push_local(w, p);
         return;
     }
     nat_spawn_slow(w, p);
 }
 
-/* Worker w, inside p's step before it spawns any child: p will join k children. */
-static inline void nat_join_expect(struct nat_proc *p, uint32_t k)
+/* Worker w's fast pick: the newest process of its own normal deque; NULL when it is empty, in
+ * slow mode, or after a preemption (then ws_sched_next picks, by priority, oldest first). */
+static inline struct nat_proc *nat_take_local(struct nat_worker *w)
 {
-    ws_store_relaxed(&p->acc, 0);
-    ws_store_relaxed(&p->join, (int32_t)k + 1);
+    if (WS_UNLIKELY(!w->fast || w->after_preempt))
+        return NULL;
+    return (struct nat_proc *)ws_sched_fast_take(&w->fq);
 }
 
-/* Worker w: p (now runnable again) goes to w's ring if it last ran here, else to ws_sched. */
+/* Worker w's housekeeping point, fast mode: if some core is idle and w's deque holds work, order
+ * the pushes before the look at the sleepers (nat_dekker) and wake one. While every core is busy
+ * nobody needs waking and no shared line is touched. */
+static inline void nat_fast_housekeep(struct nat_worker *w)
+{
+    if (ws_sched_idle_cores(w->s) != 0 && ws_deque_size(w->fq.q) != 0)
+        nat_after_push(w);
+}
+
+/* Worker w, inside p's step before it spawns any child: p will join k >= 1 children. The
+ * step must then set its next state, spawn the k children and return NAT_BLOCK without
+ * touching p after the last spawn: the last arrival makes p runnable, maybe on another worker. */
+static inline void nat_join_expect(struct nat_proc *p, uint32_t k)
+{
+    ws_store_relaxed(&p->join, (uint64_t)k);
+}
+
+/* The sum of the values p's children sent (after the join completed). */
+static inline uint64_t nat_join_value(const struct nat_proc *p)
+{
+    return ws_load_relaxed(&p->join) >> NAT_JOIN_BITS;
+}
+
+/* Worker w: p (now runnable again) goes to w's deque if it last ran here, else to ws_sched. */
 static inline __attribute__((always_inline)) void nat_ready(struct nat_worker *w,
                                                             struct nat_proc *p)
 {
-    if (WS_LIKELY(p->wp.cur_core == (int32_t)w->id && nat_local_ok(w, p) &&
-                  w->tail - w->head < NAT_RING_CAP)) {
-        w->ring[w->tail++ & NAT_RING_MASK] = p;
+    if (WS_LIKELY(p->wp.cur_core == (int32_t)w->id && nat_local_ok(w, p))) {
+        nat_push_local(w, p);
         return;
     }
     nat_ready_slow(w, p);
 }
 
-/* Worker w, p's step after spawning its children: p blocks until they joined. True if they all
- * joined already (the step should continue: return NAT_AGAIN); false means p is gone (another
- * worker may run it now): return NAT_BLOCK without touching it. */
-static inline bool nat_join_block(struct nat_proc *p)
-{
-    if (!p->join_shared) {
-        int32_t j = ws_load_relaxed(&p->join) - 1;
-        ws_store_relaxed(&p->join, j);
-        return j == 0;
-    }
-    /* acq_rel: pairs with the children's count-downs, so their acc adds are visible. */
-    return atomic_fetch_sub_explicit(&p->join, 1, memory_order_acq_rel) == 1;
-}
-
-/* Worker w: a child's value v arrives at parent (NULL: the run's result). Counted as a message.
- * The last arrival makes the parent runnable. */
+/* Worker w: a child's value v (< 2^48) arrives at parent (NULL: the run's result). Counted as
+ * a message. One RMW adds the value and counts down; the last arrival makes the parent
+ * runnable. */
 static inline __attribute__((always_inline)) void nat_join_arrive(struct nat_worker *w,
                                                                   struct nat_proc *parent,
                                                                   uint64_t v)
@@ -440,18 +471,11 @@ static inline __attribute__((always_inline)) void nat_join_arrive(struct nat_wor
         return;
     }
     w->st.messages++;
-    if (!parent->join_shared) {
-        ws_store_relaxed(&parent->acc, ws_load_relaxed(&parent->acc) + v);
-        int32_t j = ws_load_relaxed(&parent->join) - 1;
-        ws_store_relaxed(&parent->join, j);
-        if (j == 0)
-            nat_ready(w, parent);
-        return;
-    }
-    ws_fetch_add_relaxed(&parent->acc, v);
-    /* acq_rel: releases this acc add to the last arrival (or the blocking parent), which
-     * acquires every earlier one through the counter's release sequence. */
-    if (atomic_fetch_sub_explicit(&parent->join, 1, memory_order_acq_rel) == 1)
+    /* acq_rel: releases everything this child did to whoever counts last (the last arrival
+     * or the blocking parent), which acquires every earlier one through the release sequence. */
+    uint64_t old = atomic_fetch_add_explicit(&parent->join, (v << NAT_JOIN_BITS) - 1,
+                                             memory_order_acq_rel);
+    if ((old & NAT_JOIN_COUNT) == 1)
         nat_ready(w, parent);
 }
 

@@ -37,7 +37,8 @@ void   sim_bench_progress(const struct sim_bench_opts *o, const char *what, unsi
  * figures of the hardware the binary targets; why receives the evidence (bench_emul.c). */
 bool   sim_bench_emulated(char *why, size_t len);
 
-/* Benchmarks: 0 on success, -1 if they could not run (allocation failure). */
+/* Benchmarks: 0 on success, -1 if they could not run (allocation failure; a missing or failing
+ * peer program or a wrong answer, said on stderr). */
 int sim_bench_deque(const struct sim_bench_opts *o, struct sim_bench_result *r);
 int sim_bench_sim(const struct sim_bench_opts *o, struct sim_bench_result *r);
 int sim_bench_forkjoin(const struct sim_bench_opts *o, struct sim_bench_result *r);

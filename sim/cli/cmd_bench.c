@@ -137,7 +137,7 @@ int sim_cmd_bench(int argc, char **argv)
         };
         struct sim_bench_result r = { 0 };
         if (benches[i].run(&o, &r) != 0)
-            return sim_cli_fail("bench", "%s: out of memory", name);
+            return sim_cli_fail("bench", "%s could not run (see above, or out of memory)", name);
         char why[PATH_MAX + 64];
         const char *emulator = sim_bench_emulated(why, sizeof why) ? why : NULL;
         if (json)

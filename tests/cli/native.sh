@@ -4,7 +4,7 @@
 # with mode native and a row per core; strict affinity keeps every process on its core; a trace
 # replayed natively; usage errors exit 2 and failed runs exit 1 without rows; validate reports
 # native, simulated and relative error per metric; bench forkjoin prints the native and peer
-# keys (small sizes). About 3 s.
+# keys in one run, and fails naming a missing peer (small sizes). About 3 s.
 . "$(dirname "$0")/lib.sh"
 keys() { json_keys; }
 num() { json_num "$@"; }
@@ -71,19 +71,23 @@ done
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM runs WHERE json_extract(params, '\$.calibration.wake_ns') IS NOT NULL")" = 4 ] ||
   fail "validate did not store 2 x 2 runs with their calibration"
 
-# 7. bench forkjoin (small): native keys always, peer keys when the peers are built.
-out=$("$S" bench forkjoin --items 16 --reps 1 --json) || fail "bench forkjoin"
-for k in ns_per_task_1t ns_per_task_2t uts_ns_per_node_1t speedup_2t; do
-  grep -q "\"$k\":" <<<"$out" || fail "bench forkjoin lacks $k"
-done
-[ "$(num exact "$out")" = 1 ] || fail "bench forkjoin: a wrong answer: $out"
+# 7. bench forkjoin (small): native and peer keys in one run; a missing peer is an error that
+#    names it, with nothing on stdout.
 if [ -x "$(dirname "$S")/tests/bench/peer_gomp" ] && [ -x "$(dirname "$S")/tests/bench/peer_tbb" ]; then
-  for k in gomp_ns_per_task_1t gomp_ns_per_task_2t tbb_ns_per_task_1t tbb_ns_per_task_2t \
-           gomp_ratio_1t tbb_ratio_2t; do
+  out=$("$S" bench forkjoin --items 16 --reps 1 --json) || fail "bench forkjoin"
+  for k in ns_per_task_1t ns_per_task_2t uts_ns_per_node_1t speedup_2t speedup_2t_min \
+           slower_2t_runs loadavg_1m gomp_ns_per_task_1t gomp_ns_per_task_2t tbb_ns_per_task_1t \
+           tbb_ns_per_task_2t gomp_ratio_1t tbb_ratio_2t gomp_uts_ratio_1t tbb_uts_ratio_2t; do
     grep -q "\"$k\":" <<<"$out" || fail "bench forkjoin lacks $k"
   done
+  [ "$(num exact "$out")" = 1 ] || fail "bench forkjoin: a wrong answer: $out"
 else
-  echo "native.sh: peers not built next to $S; their keys not checked"
+  echo "native.sh: peers not built next to $S; only their absence is checked"
 fi
+rc=0
+out=$(SCHEDLAB_PEERS="$T/no-peers" "$S" bench forkjoin --items 16 --reps 1 --json 2>"$T/err") || rc=$?
+[ $rc = 1 ] || fail "bench forkjoin without peers exits $rc, not 1"
+[ -z "$out" ] || fail "bench forkjoin without peers printed: $out"
+grep -q "no-peers/peer_gomp is missing" "$T/err" || fail "no missing-peer message: $(cat "$T/err")"
 
 finish native.sh
