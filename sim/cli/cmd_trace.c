@@ -89,6 +89,8 @@ static int write_trace_layout(struct sim_trace *t, FILE *f, const char *out,
         st->processes = res.processes;
         return 0;
     }
+    if (res.err == 0 && res.nphases == 0 && !t->failed)
+        res.err = EIO;
     if (res.err != 0)
         sim_cli_fail(CMD, "%s: write error: %s", out, strerror(res.err));
     else if (res.nphases != 0)
@@ -100,9 +102,34 @@ static int write_trace_layout(struct sim_trace *t, FILE *f, const char *out,
     return -1;
 }
 
+/* The "kids" layout into a target that cannot seek (a FIFO, a terminal): written to an
+ * anonymous temporary file first, then copied. 0, or -1 after printing the error. */
+static int write_layout_copy(struct sim_trace *t, FILE *f, const char *out,
+                             struct sim_trace_stats *st)
+{
+    FILE *tmp = tmpfile();
+    if (tmp == NULL) {
+        sim_cli_fail(CMD, "%s: cannot create a temporary file: %s", out, strerror(errno));
+        return -1;
+    }
+    int rc = write_trace_layout(t, tmp, out, st);
+    char buf[1 << 16];
+    size_t n;
+    if (rc == 0 && fseek(tmp, 0, SEEK_SET) == 0) {
+        while ((n = fread(buf, 1, sizeof buf, tmp)) > 0 && fwrite(buf, 1, n, f) == n)
+            ;
+        if (ferror(tmp) || ferror(f)) {
+            sim_cli_fail(CMD, "%s: write error: %s", out, strerror(errno));
+            rc = -1;
+        }
+    }
+    fclose(tmp);
+    return rc;
+}
+
 /* Write t to out through a whole-or-nothing output file (sim_outfile.h), so out is either
  * complete or untouched; print what was written. Generators go in the seekable "kids" layout
- * (seek) when out is a regular file, everything else in the walk's order. 0, or -1 after
+ * (seek), everything else in the walk's order. 0, or -1 after
  * printing the error. */
 static int write_file(struct sim_trace *t, const char *out, bool seek)
 {
@@ -114,8 +141,10 @@ static int write_file(struct sim_trace *t, const char *out, bool seek)
     uint64_t t0 = sim_now_ns();
     struct sim_trace_stats st;
     struct stat sb;
-    bool layout = seek && fstat(fileno(o.f), &sb) == 0 && S_ISREG(sb.st_mode);
-    int rc = layout ? write_trace_layout(t, o.f, out, &st) : write_trace(t, o.f, out, &st);
+    bool regular = fstat(fileno(o.f), &sb) == 0 && S_ISREG(sb.st_mode);
+    int rc = !seek ? write_trace(t, o.f, out, &st)
+             : regular ? write_trace_layout(t, o.f, out, &st)
+                       : write_layout_copy(t, o.f, out, &st);
     if (sim_outfile_close(&o, rc == 0) != 0 && rc == 0) {
         sim_cli_fail(CMD, "%s: write error: %s", out, strerror(errno));
         rc = -1;

@@ -189,8 +189,8 @@ int sim_trace_write_header_layout(FILE *f, const struct sim_trace_info *info,
                                   const char *layout)
 {
     fputs("{\"format\":\"schedlab-trace\",\"version\":1", f);
-    if (layout != NULL)
-        fprintf(f, ",\"layout\":\"%s\"", layout);
+    if (layout != NULL)   /* the writer fills in "bytes" (SIM_TRACE_BYTES_W wide) at the end */
+        fprintf(f, ",\"layout\":\"%s\",\"bytes\":%*s", layout, SIM_TRACE_BYTES_W, "0");
     if (info->name[0] != '\0') {
         fputs(",\"name\":", f);
         json_string(f, info->name);

@@ -259,7 +259,10 @@ int sim_trace_walk(struct sim_trace *t, struct sim_trace_stats *st, sim_trace_vi
  * generator spec). Returns 0, or -1 on an I/O error (errno set). */
 int sim_trace_write_header(FILE *f, const struct sim_trace_info *info);
 
-/* sim_trace_write_header with a "layout" field naming how the lines are ordered (NULL: none). */
+/* sim_trace_write_header with a "layout" field naming how the lines are ordered (NULL: none)
+ * and, after it, a "bytes" field: the file's size, written as "0" padded to SIM_TRACE_BYTES_W
+ * characters for the writer to fill in once it knows. */
+#define SIM_TRACE_BYTES_W 16
 int sim_trace_write_header_layout(FILE *f, const struct sim_trace_info *info,
                                   const char *layout);
 

@@ -655,8 +655,10 @@ static int read_header(struct file_src *fs)
     int rc = sim_trace_line_header(&fs->ctx, j);
     const cJSON *lay = cJSON_GetObjectItemCaseSensitive(j, "layout");
     struct stat sb;
+    const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(j, "bytes");
     fs->jump = cJSON_IsString(lay) && strcmp(lay->valuestring, "kids") == 0 && fs->seekable
-               && fstat(fileno(fs->f), &sb) == 0 && S_ISREG(sb.st_mode);
+               && fstat(fileno(fs->f), &sb) == 0 && S_ISREG(sb.st_mode)
+               && cJSON_IsNumber(bytes) && bytes->valuedouble == (double)sb.st_size;
     fs->hdr_end = fs->pos;
     fs->size = fs->jump ? (uint64_t)sb.st_size : 0;
     fs->jroot_off = fs->hdr_end;

@@ -45,6 +45,7 @@ struct lw {
     char *out;              /* output not yet written; out[0] is at file offset flushed */
     size_t nout;
     uint64_t flushed, lineno;
+    uint64_t bytes_slot;    /* file offset of the header's "bytes" value */
     struct pending *stack;
     size_t nstack, capstack;
 };
@@ -78,6 +79,16 @@ static int flush_out(struct lw *w)
     return SIM_TRACE_OK;
 }
 
+/* Overwrite the n bytes at file offset at with s, in the buffer or in the file. */
+static int overwrite(struct lw *w, uint64_t at, const char *s, size_t n)
+{
+    if (at >= w->flushed) {
+        memcpy(w->out + (at - w->flushed), s, n);
+        return SIM_TRACE_OK;
+    }
+    return write_all(w->fd, s, n, at) == 0 ? SIM_TRACE_OK : io_fail(w);
+}
+
 /* Fill the placeholder at slot with [off,line], or null when off is UINT64_MAX. */
 static int patch(struct lw *w, uint64_t slot, uint64_t off, uint64_t line)
 {
@@ -87,11 +98,7 @@ static int patch(struct lw *w, uint64_t slot, uint64_t off, uint64_t line)
                 : snprintf(s, sizeof s, "[%*" PRIu64 ",%*" PRIu64 "]", OFF_W, off, LINE_W, line);
     if (n != SLOT_W)   /* a file of 10^15 bytes or 10^13 lines */
         return errno = EFBIG, io_fail(w);
-    if (slot >= w->flushed) {
-        memcpy(w->out + (slot - w->flushed), s, SLOT_W);
-        return SIM_TRACE_OK;
-    }
-    return write_all(w->fd, s, SLOT_W, slot) == 0 ? SIM_TRACE_OK : io_fail(w);
+    return overwrite(w, slot, s, SLOT_W);
 }
 
 static bool has_spawn(const struct sim_trace_rec *r)
@@ -214,15 +221,23 @@ static int write_roots(struct lw *w)
     if (prev_next != UINT64_MAX && patch(w, prev_next, UINT64_MAX, 0) != SIM_TRACE_OK)
         return SIM_TRACE_ERROR;
     rc = sim_trace_finish(w->t);
-    return rc == SIM_TRACE_OK ? flush_out(w) : rc;
+    if (rc != SIM_TRACE_OK || flush_out(w) != SIM_TRACE_OK)
+        return SIM_TRACE_ERROR;
+    char s[SIM_TRACE_BYTES_W + 8];   /* the header's "bytes": the file is complete */
+    snprintf(s, sizeof s, "%*" PRIu64, SIM_TRACE_BYTES_W, w->flushed);
+    return overwrite(w, w->bytes_slot, s, SIM_TRACE_BYTES_W);
 }
 
 int sim_trace_write_layout(struct sim_trace *t, FILE *f, struct sim_trace_write_result *res)
 {
     memset(res, 0, sizeof *res);
     struct lw w = { .t = t, .res = res, .lineno = 1 };
-    if (sim_trace_write_header_layout(f, &t->info, "kids") != 0 || fflush(f) != 0)
+    static const char head[] = "{\"format\":\"schedlab-trace\",\"version\":1,\"layout\":"
+                               "\"kids\",\"bytes\":";
+    long at = ftell(f);
+    if (at < 0 || sim_trace_write_header_layout(f, &t->info, "kids") != 0 || fflush(f) != 0)
         return io_fail(&w);
+    w.bytes_slot = (uint64_t)at + sizeof head - 1;
     w.fd = fileno(f);
     off_t start = lseek(w.fd, 0, SEEK_CUR);
     if (start < 0)
