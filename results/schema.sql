@@ -84,7 +84,9 @@ CREATE TABLE run_summary (
     migration_cost_avg_ns   REAL,      -- migration_cost_est_ns / migrations
     busy_cv                 REAL CHECK (busy_cv >= 0),        -- stddev / mean of busy_ns
     busy_max_mean           REAL CHECK (busy_max_mean >= 0),  -- max / mean of busy_ns
-    steal_success_rate      REAL CHECK (steal_success_rate >= 0 AND steal_success_rate <= 1)
+    steal_success_rate      REAL CHECK (steal_success_rate >= 0 AND steal_success_rate <= 1),
+    -- Version 3. NULL only in a run stored by an older version.
+    balance_moves           INTEGER CHECK (balance_moves >= 0)  -- moved by the periodic balancer
 );
 
 -- Per core. busy + idle + steal is the core's share of the makespan; sleep_ns is part of idle.

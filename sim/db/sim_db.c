@@ -53,10 +53,10 @@ static const char *const write_sql[ST_COUNT] = {
                    "wait_p99_ns, resp_p50_ns, resp_p95_ns, resp_p99_ns, utilization, energy_j, "
                    "migrations_considered, migration_cost_est_ns, migration_rate_per_s, "
                    "migration_success_rate, migration_cost_avg_ns, busy_cv, busy_max_mean, "
-                   "steal_success_rate) "
+                   "steal_success_rate, balance_moves) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
                    "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, "
-                   "?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",
+                   "?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)",
     [ST_CORE] = "INSERT INTO core_stats (run_id, core, kind, cluster, node, busy_ns, idle_ns, "
                 "steal_ns, sleep_ns, wakeups, processes_run, steals_in, steals_out, "
                 "steal_attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
@@ -198,6 +198,8 @@ static bool insert_summary(struct sim_db *db, int64_t run, const struct sim_run_
     sqlite3_bind_int64(st, SUMMARY_INTS + 5, s->migration_cost_est_ns);
     for (int i = 0; i < (int)(sizeof derived / sizeof derived[0]); i++)
         sqlite3_bind_double(st, SUMMARY_INTS + 6 + i, derived[i]);
+    /* Schema version 3: the periodic balancer's moves. */
+    bind_u64(st, SUMMARY_INTS + 6 + (int)(sizeof derived / sizeof derived[0]), s->balance_moves);
     return step_done(st);
 }
 

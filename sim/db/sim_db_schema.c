@@ -96,7 +96,9 @@ static const char *const schema_parts[] = {
     "    migration_cost_avg_ns   REAL,      -- migration_cost_est_ns / migrations\n"
     "    busy_cv                 REAL CHECK (busy_cv >= 0),        -- stddev / mean of busy_ns\n"
     "    busy_max_mean           REAL CHECK (busy_max_mean >= 0),  -- max / mean of busy_ns\n"
-    "    steal_success_rate      REAL CHECK (steal_success_rate >= 0 AND steal_success_rate <= 1)\n"
+    "    steal_success_rate      REAL CHECK (steal_success_rate >= 0 AND steal_success_rate <= 1),\n"
+    "    -- Version 3. NULL only in a run stored by an older version.\n"
+    "    balance_moves           INTEGER CHECK (balance_moves >= 0)  -- moved by the periodic balancer\n"
     ");\n"
     "\n",
     "-- Per core. busy + idle + steal is the core's share of the makespan; sleep_ns is part of idle.\n"

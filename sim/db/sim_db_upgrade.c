@@ -18,7 +18,9 @@
  * Version 3 added the tables timeline_info and timeline, the last statements of schema.sql: a
  * version-2 database (or a version-1 one after the steps above) gets them by running that tail
  * of the embedded schema itself, so an upgraded database has exactly a new one's tables. A
- * reader of an older database finds no timeline table and says the run has no timeline. */
+ * reader of an older database finds no timeline table and says the run has no timeline.
+ * Version 3 also appended run_summary.balance_moves (ALTER TABLE in the same step; NULL for the
+ * older runs, and merge reads it as NULL from an older input). */
 #include "sim/db/sim_db_int.h"
 
 #include <sqlite3.h>
@@ -91,13 +93,18 @@ static int upgrade_v1(struct sim_db *db, char *err, size_t errlen)
     return 0;
 }
 
-/* Version 2 to 3: the timeline tables, as schema.sql declares them (its last statements). */
+/* Version 2 to 3: the timeline tables, as schema.sql declares them (its last statements), and
+ * run_summary's balance_moves, appended last as in schema.sql (NULL for the older runs). */
 static int upgrade_v2(struct sim_db *db, char *err, size_t errlen)
 {
     const char *tail = strstr(sim_db_schema_sql(), "CREATE TABLE timeline_info");
     if (tail == NULL || sqlite3_exec(db->h, tail, NULL, NULL, NULL) != SQLITE_OK)
         return sim_db_fail(db, err, errlen, "upgrading schema version 2 to %d: adding the "
                            "timeline tables", SIM_DB_SCHEMA_VERSION);
+    if (sqlite3_exec(db->h, "ALTER TABLE main.run_summary ADD COLUMN balance_moves INTEGER "
+                            "CHECK (balance_moves >= 0)", NULL, NULL, NULL) != SQLITE_OK)
+        return sim_db_fail(db, err, errlen, "upgrading schema version 2 to %d: adding "
+                           "balance_moves", SIM_DB_SCHEMA_VERSION);
     return 0;
 }
 

@@ -89,6 +89,20 @@ static int stage_create(sqlite3 *h, char *err, size_t errlen)
     return 0;
 }
 
+/* In the column list sel, the column `col` (one written by a later schema version than an
+ * input's) becomes NULL, padded with spaces to keep the list's length. */
+static void null_column(char *sel, const char *col)
+{
+    size_t n = strlen(col);
+    for (char *p = strstr(sel, col); p != NULL; p = strstr(p + n, col)) {
+        if ((p[n] == ',' || p[n] == '\0') && (p == sel || p[-1] == ',')) {
+            memcpy(p, "NULL", 4);
+            memset(p + 4, ' ', n - 4);
+            return;
+        }
+    }
+}
+
 /* Stage every row of the attached database `src` (input number k) of schema `version`; before
  * version 2 its run_summary is read through the view temp.src_run_summary. */
 static int stage_input(sqlite3 *h, int k, int64_t version, char *err, size_t errlen)
@@ -105,6 +119,8 @@ static int stage_input(sqlite3 *h, int k, int64_t version, char *err, size_t err
             columns(h, tables[i], "s.", "m.new", NULL, sel, sizeof sel) != 0)
             return snprintf(err, errlen, "cannot read the %s schema", tables[i]), -1;
         bool viewed = version < 2 && strcmp(tables[i], "run_summary") == 0;
+        if (version < 3 && strcmp(tables[i], "run_summary") == 0)
+            null_column(sel, "s.balance_moves");   /* version 3's column: NULL before */
         snprintf(sql, sizeof sql, "INSERT INTO temp.stage_%s(%s) SELECT %s FROM %s%s AS s "
                  "JOIN stage_map AS m ON m.src = %d AND m.old = s.%s", tables[i], cols, sel,
                  viewed ? "temp.src_" : "src.", tables[i], k,
