@@ -8,6 +8,7 @@
 
 #include "core/ws_deque.h"
 #include "sim/util/sim_stats.h"
+#include "sim/util/sim_util.h"
 
 #include <cjson/cJSON.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STEAL_ROUNDS 2000
@@ -28,7 +30,14 @@ struct nat_cost nat_cost_of(const double *x, uint32_t n)
 {
     struct sim_ci ci;
     sim_ci_compute(x, n, &ci);
-    return (struct nat_cost){ .ns = ci.mean, .half = ci.half, .n = n };
+    double *sorted = n > 0 ? malloc(n * sizeof(double)) : NULL;
+    double med = ci.mean;
+    if (sorted != NULL) {
+        memcpy(sorted, x, n * sizeof(double));
+        med = sim_median(sorted, n);
+        free(sorted);
+    }
+    return (struct nat_cost){ .ns = ci.mean, .half = ci.half, .median = med, .n = n };
 }
 
 static void pin_to(int32_t cpu)
@@ -198,6 +207,15 @@ struct nat_cost nat_calib_wake(int32_t cpu_a, int32_t cpu_b)
 
 /* ---- join message and UTS child ------------------------------------------------------------ */
 
+/* The calling thread's CPU time in ns: single-thread costs are timed with it, so time the thread
+ * spent waiting for a CPU on a loaded host is not counted as cost. */
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 struct nat_cost nat_calib_msg(void)
 {
     static _Atomic int32_t join;
@@ -205,12 +223,12 @@ struct nat_cost nat_calib_msg(void)
     double v[MICRO_TRIALS];
     for (int t = 0; t < MICRO_TRIALS; t++) {
         atomic_store_explicit(&join, MSG_OPS + 1, memory_order_relaxed);
-        uint64_t t0 = nat_now_ns();
+        uint64_t t0 = thread_cpu_ns();
         for (uint32_t i = 0; i < MSG_OPS; i++) {
             atomic_fetch_add_explicit(&acc, i, memory_order_relaxed);
             atomic_fetch_sub_explicit(&join, 1, memory_order_acq_rel);
         }
-        v[t] = (double)(nat_now_ns() - t0) / MSG_OPS;
+        v[t] = (double)(thread_cpu_ns() - t0) / MSG_OPS;
     }
     return nat_cost_of(v, MICRO_TRIALS);
 }
@@ -220,10 +238,10 @@ struct nat_cost nat_calib_uts_child(void)
     uint8_t d[2][SIM_UTS_DIGEST] = { { 0 } };
     double v[MICRO_TRIALS];
     for (int t = 0; t < MICRO_TRIALS; t++) {
-        uint64_t t0 = nat_now_ns();
+        uint64_t t0 = thread_cpu_ns();
         for (uint32_t i = 0; i < CHILD_OPS; i++)   /* each digest hashes the last: no skipping */
             nat_uts_child(d[i & 1], i, d[(i + 1) & 1]);
-        v[t] = (double)(nat_now_ns() - t0) / CHILD_OPS;
+        v[t] = (double)(thread_cpu_ns() - t0) / CHILD_OPS;
     }
     return nat_cost_of(v, MICRO_TRIALS);
 }
@@ -247,6 +265,7 @@ static void add_cost(cJSON *o, const char *name, const struct nat_cost *k)
         return;
     cJSON_AddNumberToObject(x, "ns", k->ns);
     cJSON_AddNumberToObject(x, "ci95", k->half);
+    cJSON_AddNumberToObject(x, "median", k->median);
     cJSON_AddNumberToObject(x, "n", k->n);
 }
 

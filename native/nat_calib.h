@@ -25,6 +25,7 @@ static inline void nat_busy(uint64_t iters)
 struct nat_cost {
     double ns;
     double half;
+    double median;                /* robust to the samples a loaded host stretches */
     uint32_t n;
 };
 

@@ -48,7 +48,10 @@ static struct nat_cost per_proc(const struct ws_topo *host, const char *workload
             snprintf(err, errlen, "%s: calibration run completed no process", workload);
             return none;
         }
-        v[i] = (double)r.summary.makespan_ns / (double)r.summary.processes;
+        /* CPU time, not wall time: a worker preempted by other programs is not charged for
+         * the wait, which the host's load would otherwise put into the cost. */
+        double t = r.x.cpu_ns > 0 ? (double)r.x.cpu_ns : (double)r.summary.makespan_ns;
+        v[i] = t / (double)r.summary.processes;
         *procs = r.summary.processes;
     }
     return nat_cost_of(v, runs);
@@ -142,15 +145,16 @@ static uint64_t round_ns(double x)
     return x > 0 ? (uint64_t)llround(x) : 0;
 }
 
-/* The simulator's parameters: the user's, with the calibrated costs rounded to whole ns. */
+/* The simulator's parameters: the user's, with the calibrated costs rounded to whole ns (the
+ * two-thread costs by their medians, the one-thread costs, timed in CPU time, by their means). */
 static struct ws_params sim_params(const struct nat_validate_opts *o,
                                    const struct nat_calibration *c, bool computed)
 {
     struct ws_params p = o->params;
-    if (c->steal.n)
-        p.steal_probe_ns = round_ns(c->steal.ns - c->latency_ns);
+    if (c->steal.n)   /* medians: a loaded host stretches some trials by whole time slices */
+        p.steal_probe_ns = round_ns(c->steal.median - c->latency_ns);
     if (c->wake.n)
-        p.wake_ns = round_ns(c->wake.ns);
+        p.wake_ns = round_ns(c->wake.median);
     if (computed) {
         p.spawn_ns = round_ns(c->spawn.ns + c->child.ns);
         p.msg_ns = round_ns(c->msg.ns);
@@ -159,13 +163,23 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
 }
 
 /* work= of a computed workload: proc less what the simulator charges apart per process (a spawn
- * for every process but the root; a join message for fib and nqueens). *exact gets it unrounded. */
+ * for every process but the root; a join message for fib and nqueens), so one worker costs proc
+ * per process. Where the separately measured spawn and message exceed proc (they are timed
+ * apart, in loops that keep their lines hot), the message, then the spawn, is cut to fit.
+ * *exact gets work unrounded. */
 static uint64_t sim_work(const struct nat_workload *wl, const struct nat_calibration *c,
-                         const struct ws_params *p, uint64_t procs, double *exact)
+                         struct ws_params *p, uint64_t procs, double *exact)
 {
     double share = procs > 0 ? 1.0 - 1.0 / (double)procs : 1.0;
     double sends = wl->kind == NAT_WORK_UTS ? 0.0 : share;
-    *exact = c->proc.ns - (double)p->spawn_ns * share - (double)p->msg_ns * sends;
+    double spawn = (double)p->spawn_ns * share;
+    if (spawn > c->proc.ns) {
+        p->spawn_ns = (uint64_t)floor(c->proc.ns / share);
+        spawn = (double)p->spawn_ns * share;
+    }
+    if (sends > 0 && spawn + (double)p->msg_ns * sends > c->proc.ns)
+        p->msg_ns = (uint64_t)floor((c->proc.ns - spawn) / sends);
+    *exact = c->proc.ns - spawn - (double)p->msg_ns * sends;
     if (*exact < 0)
         *exact = 0;
     return round_ns(*exact);
@@ -231,11 +245,21 @@ static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *
     return rc;
 }
 
+/* CPU time of a simulated run: every core's time but its sleep (spinning costs CPU). */
+static double sim_cpu_ns(const struct sim_run_metrics *m)
+{
+    double t = 0;
+    for (uint32_t c = 0; c < m->ncores; c++)
+        t += (double)(m->cores[c].busy_ns + m->cores[c].steal_ns + m->cores[c].idle_ns -
+                      m->cores[c].sleep_ns);
+    return t;
+}
+
 /* Replay r->sim_trace on topo with p and seed in the simulator (and store it) into *out. */
 static int simulate(const struct nat_validate_opts *o, const struct ws_topo *topo,
                     const struct ws_params *p, const char *cal_json, uint64_t seed,
-                    struct nat_validate_result *r, struct sim_run_summary *out, int64_t *id,
-                    char *err, size_t errlen)
+                    struct nat_validate_result *r, struct sim_run_summary *out, double *cpu_ns,
+                    int64_t *id, char *err, size_t errlen)
 {
     struct sim_trace *t = sim_trace_open(r->sim_trace, NULL, err, errlen);
     if (t == NULL)
@@ -250,6 +274,7 @@ static int simulate(const struct nat_validate_opts *o, const struct ws_topo *top
         r->sim_wall_s += wall_s;
         struct sim_run_metrics m = *sim_engine_metrics(e);
         *out = m.summary;
+        *cpu_ns = sim_cpu_ns(&m);
         const char *sum = sim_trace_checksum(t);
         rc = o->db_path == NULL ? 0
              : store_sim(o, &m, p, cal_json, seed, wall_s, r, id, err, errlen, sum);
@@ -269,12 +294,15 @@ static uint64_t mig_total(const struct sim_run_summary *s)
 
 static const char *const metric_names[NAT_VALIDATE_METRICS] = {
     "makespan_ns", "steals", "steal_attempts", "migrations", "utilization", "processes",
-    "busy_ns", "busy_max_mean",
+    "busy_ns", "busy_max_mean", "cpu_ns",
 };
 
-/* The compared metrics of one run; busy_ns is the mean core's busy time. */
-static void metrics_of(const struct sim_run_summary *s, double v[NAT_VALIDATE_METRICS])
+/* The compared metrics of one run; busy_ns is the mean core's busy time, cpu_ns the CPU time
+ * of all cores (what the workers held a CPU for, whatever else the host ran). */
+static void metrics_of(const struct sim_run_summary *s, double cpu_ns,
+                       double v[NAT_VALIDATE_METRICS])
 {
+    v[8] = cpu_ns;
     v[0] = (double)s->makespan_ns;
     v[1] = (double)s->steals;
     v[2] = (double)s->steal_attempts;
@@ -313,6 +341,7 @@ static void compare(double nat[][NAT_VALIDATE_MAX_REPEAT], double sim[][NAT_VALI
 struct samples {
     double nat[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
     double sim[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
+    double share[NAT_VALIDATE_MAX_REPEAT];   /* native CPU time / (threads x makespan) */
 };
 
 /* The repetitions: native run i, then the simulator with seed + i; both stored. */
@@ -337,13 +366,17 @@ static int run_reps(const struct nat_validate_opts *o, const struct ws_topo *hos
             return -1;
         r->native_run_ids[i] = r->native.run_id;
         r->native_wall_s += r->native.wall_s;
-        if (simulate(o, topo, sp, cal_json, o->seed + i, r, &r->sim, &r->sim_run_ids[i], err,
-                     errlen) != 0)
+        double sim_cpu = 0;
+        if (simulate(o, topo, sp, cal_json, o->seed + i, r, &r->sim, &sim_cpu,
+                     &r->sim_run_ids[i], err, errlen) != 0)
             return -1;
         r->sim_run_id = r->sim_run_ids[i];
         double nv[NAT_VALIDATE_METRICS], sv[NAT_VALIDATE_METRICS];
-        metrics_of(&r->native.summary, nv);
-        metrics_of(&r->sim, sv);
+        metrics_of(&r->native.summary, (double)r->native.x.cpu_ns, nv);
+        metrics_of(&r->sim, sim_cpu, sv);
+        const struct sim_run_summary *ns = &r->native.summary;
+        s->share[i] = ns->makespan_ns > 0
+                      ? nv[8] / ((double)r->threads * (double)ns->makespan_ns) : 0.0;
         for (int k = 0; k < NAT_VALIDATE_METRICS; k++) {
             s->nat[k][i] = nv[k];
             s->sim[k][i] = sv[k];
@@ -406,6 +439,7 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
     if (run_reps(o, host, topo, cal_json, &sp, r, s, err, errlen) != 0)
         goto out;
     compare(s->nat, s->sim, r->repeat, r);
+    sim_ci_compute(s->share, r->repeat, &r->cpu_share);
     rc = 0;
 out:
     free(cal_json);

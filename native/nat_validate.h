@@ -5,13 +5,16 @@
  *
  * What is calibrated and where it goes (nat_calib.h measures it; every cost is a mean of repeated
  * trials, kept in doubles):
- *   steal  -> steal_probe_ns = steal - the model's core-to-core latency (each probe is charged
- *             latency + steal_probe_ns)
- *   wake   -> wake_ns (a sleeping core's wake-up)
+ *   steal  -> steal_probe_ns = median steal - the model's core-to-core latency (each probe is
+ *             charged latency + steal_probe_ns)
+ *   wake   -> wake_ns = the median wake-up (a sleeping core's); both are timed across two
+ *             threads in wall time, where a loaded host stretches some trials by whole time
+ *             slices: the median is the cost of the hardware, the mean that of the load
  *   spawn  -> spawn_ns (the chain: spawn + dispatch + exit of an empty process); for UTS plus
  *             one child's SHA-1, which the native node pays per child it creates
  *   msg    -> msg_ns (a join message to the parent; fib and nqueens send one per process)
- *   proc   -> the generator's work=: the workload itself run on one worker, `repeat` times (a
+ *   proc   -> the generator's work=: the workload itself run on one worker, `repeat` times, in
+ *             CPU time per process, so the host's other load is not counted as work (a
  *             smaller instance of the same generator where it has more than NAT_CALIB_MAX_PROCS
  *             processes); work = proc - spawn - msg (each per process), rounded to the nearest
  *             ns, so a one-worker simulation costs proc per process to within 0.5 ns.
@@ -25,7 +28,7 @@
 #include "native/nat_run.h"
 #include "sim/util/sim_stats.h"
 
-#define NAT_VALIDATE_METRICS 8
+#define NAT_VALIDATE_METRICS 9
 #define NAT_VALIDATE_MAX_REPEAT 100
 #define NAT_CALIB_MAX_PROCS 5000000
 
@@ -64,9 +67,14 @@ struct nat_validate_result {
     char topology[64];
     struct nat_metric_cmp m[NAT_VALIDATE_METRICS];
     bool noisy;                       /* the native makespan's half-width exceeds its error */
+    struct sim_ci cpu_share;          /* native workers' CPU time / (threads x makespan): below
+                                         1 they waited for a CPU or slept, which a simulated
+                                         core, always there, does not */
 };
 
-/* Do it. 0, or -1 with a message in err. */
+/* Do it. Metrics, in this order: makespan_ns, steals, steal_attempts, migrations, utilization,
+ * processes, busy_ns (mean per core), busy_max_mean, cpu_ns (all workers' CPU time: robust to
+ * the host's other load, which stretches makespan but not it). 0, or -1 with a message. */
 int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *r, char *err,
                  size_t errlen);
 

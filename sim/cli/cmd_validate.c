@@ -68,6 +68,7 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
         add_ci(x, "sim_ci", &c->sim_ci);
     }
     cJSON_AddBoolToObject(j, "noisy", r->noisy);
+    add_ci(j, "native_cpu_share", &r->cpu_share);
     if (r->native.tally_name != NULL)
         cJSON_AddNumberToObject(j, r->native.tally_name, (double)r->native.tally);
     cJSON_AddNumberToObject(j, "native_run_id", (double)r->native.run_id);
@@ -86,8 +87,12 @@ static void print_cost(const char *name, const struct nat_cost *c)
 static void print_calibration(const struct nat_calibration *c)
 {
     printf("  calibration  ");
-    print_cost("steal", &c->steal);
-    print_cost("wake-up", &c->wake);
+    if (c->steal.n > 0)
+        printf(" steal median %.0f ns (mean %.0f ± %.0f),", c->steal.median, c->steal.ns,
+               c->steal.half);
+    if (c->wake.n > 0)
+        printf(" wake-up median %.0f ns (mean %.0f ± %.0f),", c->wake.median, c->wake.ns,
+               c->wake.half);
     print_cost("spawn", &c->spawn);
     print_cost("join message", &c->msg);
     print_cost("UTS child", &c->child);
@@ -106,6 +111,10 @@ static void print_warnings(const struct nat_validate_result *r)
     if (c->host_cpus > 0 && c->load[0] > (double)c->host_cpus)
         printf("  warning: the host's load (%.2f) exceeds its %u CPUs: native times include "
                "waiting for a CPU\n", c->load[0], c->host_cpus);
+    if (r->cpu_share.n > 0 && r->cpu_share.mean < 0.95)
+        printf("  note: the native workers held a CPU %.1f%% ± %.1f%% of threads x makespan; "
+               "the simulator's cores are never taken away (compare cpu_ns, which is not "
+               "stretched by waiting)\n", 100.0 * r->cpu_share.mean, 100.0 * r->cpu_share.half);
     if (r->noisy)
         printf("  warning: the native makespan's spread (±%.1f%%) is larger than the error "
                "measured (%+.1f%%): this host cannot resolve it; repeat more or on a quiet "
@@ -163,14 +172,14 @@ static int parse_sweep(const char *arg, uint32_t *t, size_t *n)
 static void print_sweep_row(const struct nat_validate_result *r)
 {
     printf("  %7u", r->threads);
-    static const int cols[] = { 0, 1, 6, 3 };
+    static const int cols[] = { 0, 8, 1, 6, 3 };
     for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
         const struct nat_metric_cmp *c = &r->m[cols[k]];
         printf("   %+7.1f%% ± %5.1f%%", 100.0 * c->rel_error, 100.0 * c->rel_half);
     }
     const struct sim_ci *mk = &r->m[0].native_ci;
-    printf("   %9.1f%%%s\n", mk->mean > 0 ? 100.0 * mk->half / mk->mean : 0.0,
-           r->noisy ? "  noisy" : "");
+    printf("   %9.1f%%   %8.1f%%%s\n", mk->mean > 0 ? 100.0 * mk->half / mk->mean : 0.0,
+           100.0 * r->cpu_share.mean, r->noisy ? "  noisy" : "");
 }
 
 /* Calibrate once (on the largest count), then validate at each count. */
@@ -193,8 +202,8 @@ static int run_sweep(struct nat_validate_opts *o, const uint32_t *t, size_t n, b
         printf("validate %s, strategy %s: relative error (sim - native) / native, 95%% CI\n",
                o->workload, o->strategy);
         print_calibration(&cal);
-        printf("  %7s   %18s   %18s   %18s   %18s   %10s\n", "threads", "makespan", "steals",
-               "busy per core", "migrations", "native ±");
+        printf("  %7s   %18s   %18s   %18s   %18s   %18s   %10s   %9s\n", "threads", "makespan",
+               "cpu time", "steals", "busy per core", "migrations", "native ±", "cpu share");
     }
     int rc = SIM_EXIT_OK;
     for (size_t i = 0; i < n && rc == SIM_EXIT_OK; i++) {

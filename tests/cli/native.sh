@@ -70,6 +70,9 @@ done
 [ "$(num result "$out")" = 377 ] || fail "validate: result is not 377"
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM runs WHERE json_extract(params, '\$.calibration.wake_ns') IS NOT NULL")" = 4 ] ||
   fail "validate did not store 2 x 2 runs with their calibration"
+out=$("$S" validate fib:12 --sweep threads=1 --repeat 2 --no-db --json) || fail "validate --sweep"
+grep -q '^{"sweep":\[{"workload":"fib:12",.*"threads":1,.*"cpu_ns":{"native":' <<<"$out" ||
+  fail "validate --sweep: no row for 1 thread: $out"
 
 # 7. bench forkjoin (small): native and peer keys in one run; a missing peer is an error that
 #    names it, with nothing on stdout.

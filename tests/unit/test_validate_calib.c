@@ -17,6 +17,7 @@ static void assert_measured(const char *name, const struct nat_cost *c)
     cr_assert_gt(c->n, 1, "%s: %u samples", name, c->n);
     cr_assert(c->ns > 0 && isfinite(c->ns), "%s: %g ns", name, c->ns);
     cr_assert(c->half >= 0 && isfinite(c->half), "%s: ± %g", name, c->half);
+    cr_assert(c->median > 0 && isfinite(c->median), "%s: median %g", name, c->median);
 }
 
 Test(validate_calib, every_modelled_cost_is_measured, .timeout = 240)
@@ -119,6 +120,10 @@ Test(validate_calib, one_thread_fib_simulates_the_calibrated_cost, .timeout = 24
     cr_assert(fabs(per - r->cal.proc.ns) <= 0.25 * r->cal.proc.ns + 1.0,
               "simulated %g ns per process, calibrated %g", per, r->cal.proc.ns);
     cr_assert(isfinite(r->m[0].rel_error) && isfinite(r->m[0].rel_half));
+    cr_assert_str_eq(r->m[8].name, "cpu_ns");
+    cr_assert(r->m[8].native > 0 && r->m[8].sim > 0, "CPU time on both sides");
+    cr_assert_eq(r->cpu_share.n, 2);
+    cr_assert(r->cpu_share.mean > 0 && r->cpu_share.mean <= 1.05, "%g", r->cpu_share.mean);
     cr_assert(strstr(r->sim_trace, ",ws=0") != NULL, "%s", r->sim_trace);
     free(r);
 }
