@@ -94,6 +94,27 @@ ws_status ws_deque_init(struct ws_deque *d, uint64_t capacity)
     return ws_deque_init_at(d, capacity, 0);
 }
 
+void ws_deque_init_empty(struct ws_deque *d)
+{
+    memset(d, 0, sizeof(*d));
+    atomic_init(&d->bottom, 0);
+    atomic_init(&d->top, 0);
+    atomic_init(&d->buf, NULL);
+}
+
+/* A thief reads buf only after seeing bottom above top (steal_one), so the release store here,
+ * followed by push's release store of bottom (A), orders the buffer before any use of it. */
+ws_status ws_deque_reserve(struct ws_deque *d, uint64_t capacity)
+{
+    if (ws_load_relaxed(&d->buf) != NULL)
+        return WS_OK;
+    struct ws_deque_buf *a = buf_new(round_pow2(capacity));
+    if (a == NULL)
+        return WS_NOMEM;
+    ws_store_release(&d->buf, a);
+    return WS_OK;
+}
+
 void ws_deque_reclaim_quiescent(struct ws_deque *d)
 {
     struct ws_deque_buf *r = d->retired;
@@ -259,7 +280,8 @@ uint64_t ws_deque_size(const struct ws_deque *d)
 
 uint64_t ws_deque_capacity(const struct ws_deque *d)
 {
-    return ws_load_relaxed(&d->buf)->mask + 1;
+    const struct ws_deque_buf *a = ws_load_relaxed(&d->buf);
+    return a != NULL ? a->mask + 1 : 0;
 }
 
 void ws_deque_stats(const struct ws_deque *d, struct ws_deque_stats *out)

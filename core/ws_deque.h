@@ -8,7 +8,9 @@
  *   owner only : ws_deque_push, ws_deque_take, ws_deque_grow, ws_deque_reclaim_quiescent
  *   any thread : ws_deque_steal, ws_deque_steal_if, ws_deque_steal_batch, ws_deque_size,
  *                ws_deque_stats
- *   nobody else running : ws_deque_init, ws_deque_init_at, ws_deque_destroy, ws_deque_check
+ *   owner only : ws_deque_reserve (before the first push of a deque made by ws_deque_init_empty)
+ *   nobody else running : ws_deque_init, ws_deque_init_at, ws_deque_init_empty, ws_deque_destroy,
+ *                         ws_deque_check
  *
  * On ARM64 builds the hot operations push / take / steal come from core/aarch64/ assembly with
  * exactly these symbols; the portable C versions stay available as ws_deque_ref_* everywhere
@@ -123,6 +125,15 @@ ws_status ws_deque_init(struct ws_deque *d, uint64_t capacity);
  * index arithmetic survives wraparound. */
 ws_status ws_deque_init_at(struct ws_deque *d, uint64_t capacity, uint64_t start);
 
+/* Initialise an empty deque without a buffer (nothing allocated, cannot fail): sizes read 0,
+ * steals find it empty, and the owner calls ws_deque_reserve before its first push. A scheduler
+ * of thousands of modelled cores allocates buffers only for the queues that are ever used. */
+void ws_deque_init_empty(struct ws_deque *d);
+
+/* Owner: give a deque made by ws_deque_init_empty its buffer of at least `capacity` items;
+ * nothing when it has one. Returns WS_NOMEM, leaving d as it was, when allocation fails. */
+ws_status ws_deque_reserve(struct ws_deque *d, uint64_t capacity);
+
 /* Free the buffer and every retired buffer. No other thread may touch d during or after. */
 void ws_deque_destroy(struct ws_deque *d);
 
@@ -147,7 +158,7 @@ ws_status ws_deque_steal_batch(struct ws_deque *d, void **out, uint32_t max, uin
 /* Any thread: number of items, a snapshot that may be stale by the time it returns (>= 0). */
 uint64_t ws_deque_size(const struct ws_deque *d);
 
-/* Owner: capacity of the current buffer. */
+/* Owner: capacity of the current buffer (0 before ws_deque_reserve). */
 uint64_t ws_deque_capacity(const struct ws_deque *d);
 
 /* Owner: double the buffer (push calls this when full). WS_NOMEM leaves the deque unchanged. */

@@ -55,8 +55,11 @@ ws_status ws_sched_create(const struct ws_topo *topo, const struct ws_params *p,
     s->idle = ws_calloc(s->nwords, sizeof(uint64_t));
     s->sleeping = ws_calloc(s->nwords, sizeof(uint64_t));
     s->work = ws_calloc(s->nwords, sizeof(uint64_t));
-    if (s->cores == NULL || s->idle == NULL || s->sleeping == NULL || s->work == NULL) {
-        ws_free(s->cores), ws_free(s->idle), ws_free(s->sleeping), ws_free(s->work), ws_free(s);
+    s->spare = ws_calloc(s->nwords, sizeof(uint64_t));
+    if (s->cores == NULL || s->idle == NULL || s->sleeping == NULL || s->work == NULL ||
+        s->spare == NULL) {
+        ws_free(s->cores), ws_free(s->idle), ws_free(s->sleeping), ws_free(s->work);
+        ws_free(s->spare), ws_free(s);
         return WS_NOMEM;
     }
     memset(s->cores, 0, sizeof(struct ws_core) * s->ncores);
@@ -69,15 +72,8 @@ ws_status ws_sched_create(const struct ws_topo *topo, const struct ws_params *p,
             ws_store_relaxed(&k->limit[q], UINT32_MAX);
         }
         atomic_flag_clear(&k->inbox.lock);
-        for (int q = 0; q < WS_PRIO_COUNT; q++) {
-            if (ws_deque_init(&k->q[q], INITIAL_DEQUE) != WS_OK) {
-                s->ncores = c;   /* destroy what was built so far */
-                for (int r = 0; r < q; r++)
-                    ws_deque_destroy(&k->q[r]);
-                ws_sched_destroy(s);
-                return WS_NOMEM;
-            }
-        }
+        for (int q = 0; q < WS_PRIO_COUNT; q++)
+            ws_deque_init_empty(&k->q[q]);   /* buffers at first use: ws_sched_core_ready */
     }
     *out = s;
     return WS_OK;
@@ -94,7 +90,20 @@ void ws_sched_destroy(struct ws_sched *s)
     ws_free(s->idle);
     ws_free(s->sleeping);
     ws_free(s->work);
+    ws_free(s->spare);
     ws_free(s);
+}
+
+ws_status ws_sched_core_ready(struct ws_sched *s, uint32_t c)
+{
+    struct ws_core *k = &s->cores[c];
+    if (WS_LIKELY(k->deques_ready))
+        return WS_OK;
+    for (int q = 0; q < WS_PRIO_COUNT; q++)
+        if (ws_deque_reserve(&k->q[q], INITIAL_DEQUE) != WS_OK)
+            return WS_NOMEM;   /* the ones reserved keep their buffers: a later call adds the rest */
+    k->deques_ready = true;
+    return WS_OK;
 }
 
 /* ---- load -------------------------------------------------------------------------------- */
@@ -197,6 +206,37 @@ void ws_sched_note_work(struct ws_sched *s, uint32_t c)
 {
     if (!bit_test(s->work, c))
         bit_set(s->work, c, true);
+}
+
+void ws_sched_fast_attach(struct ws_sched *s, uint32_t c)
+{
+    (void)ws_sched_core_ready(s, c);
+    s->spare_off = true;
+}
+
+static uint64_t steal_mark(const struct ws_sched *s)
+{
+    return s->p.min_steal_queue ? s->p.min_steal_queue : 1;
+}
+
+/* Read first (the word is shared); the RMW after the enqueue pairs with settle_spare's: an
+ * owner that clears after it sees what it queued, one that clears before leaves the bit set. */
+void ws_sched_note_spare(struct ws_sched *s, uint32_t c)
+{
+    if (!bit_test(s->spare, c) && ws_sched_waiting(s, c) >= steal_mark(s))
+        bit_set(s->spare, c, true);
+}
+
+/* Owner of c, after a pick: its spare bit says whether it has enough waiting to be stolen from
+ * (cleared, then looked at again, as clear_work does). */
+static void settle_spare(struct ws_sched *s, uint32_t c)
+{
+    bool enough = ws_sched_waiting(s, c) >= steal_mark(s);
+    if (enough == bit_test(s->spare, c))
+        return;
+    bit_set(s->spare, c, enough);
+    if (!enough && ws_sched_waiting(s, c) >= steal_mark(s))
+        bit_set(s->spare, c, true);
 }
 
 /* Owner of c found its queues empty: clear the bit, then look again so that work queued by
@@ -351,15 +391,19 @@ ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, st
     if (to != from) {
         ws_sched_inbox_put(&s->cores[to].inbox, p);
         ws_sched_note_work(s, to);
+        ws_sched_note_spare(s, to);
         if (ws_sched_is_sleeping(s, to)) {
             wake_core(s, from, to);
             return WS_OK;
         }
     } else {
-        ws_status st = ws_deque_push(&s->cores[from].q[ws_sched_queue_of(s, p)], p);
+        ws_status st = ws_sched_core_ready(s, from);
+        if (st == WS_OK)
+            st = ws_deque_push(&s->cores[from].q[ws_sched_queue_of(s, p)], p);
         if (st != WS_OK)
             return st;
         ws_sched_note_work(s, from);
+        ws_sched_note_spare(s, from);
     }
     ws_sched_wake_for_work(s, from, to);
     return WS_OK;
@@ -448,6 +492,7 @@ ws_status ws_sched_inject(struct ws_sched *s, uint32_t want, struct ws_proc *p, 
     p->ready_ns = now;
     ws_sched_inbox_put(&s->cores[to].inbox, p);
     ws_sched_note_work(s, to);
+    ws_sched_note_spare(s, to);
     *placed = to;
     return WS_OK;
 }
@@ -477,6 +522,8 @@ static int pick_prio(const struct ws_sched *s, const struct ws_core *k)
 struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_preempt)
 {
     struct ws_core *k = &s->cores[core];
+    if (ws_sched_core_ready(s, core) != WS_OK)
+        return NULL;   /* out of memory: its inbox keeps what waits */
     inbox_drain(s, k);
     for (;;) {
         int q = pick_prio(s, k);
@@ -484,6 +531,7 @@ struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_pree
             continue;   /* ran dry: the balancer's path brought one */
         if (q < 0) {
             clear_work(s, core);
+            settle_spare(s, core);
             return NULL;
         }
         void *x;
@@ -497,6 +545,7 @@ struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_pree
         k->stats.picks[q]++;
         struct ws_proc *p = x;
         p->cur_core = (int32_t)core;
+        settle_spare(s, core);
         return p;
     }
 }

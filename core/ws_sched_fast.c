@@ -5,6 +5,7 @@
 
 void ws_sched_fast_init(struct ws_sched *s, uint32_t core, struct ws_sched_fast *f)
 {
+    ws_sched_fast_attach(s, core);   /* deque buffers; the last look stops trusting spare bits */
     f->q = &s->cores[core].q[WS_PRIO_NORMAL];
     f->work_word = &s->work[core >> 6];
     f->work_bit = UINT64_C(1) << (core & 63);

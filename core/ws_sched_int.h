@@ -27,6 +27,7 @@ struct ws_core {
     uint32_t recent_next;
     uint32_t tried[WS_RECENT_VICTIMS]; /* victims tried in the current idle round */
     uint32_t ntried;
+    bool deques_ready;            /* q[] have buffers (allocated at the core's first use) */
     uint32_t ring_cursor;
     uint64_t mig_window_start, mig_window_count; /* per-core per-second migration window */
     uint32_t last_victim;         /* victim of this core's latest successful steal */
@@ -64,6 +65,14 @@ struct ws_sched {
     _Atomic uint64_t *work;           /* bit c: core c may have waiting processes (a hint: set
                                          whenever work is queued on c, cleared only by c's owner
                                          when it finds its queues empty, then re-checked) */
+    _Atomic uint64_t *spare;          /* bit c: core c may have min_steal_queue (at least 1)
+                                         waiting processes, so a thief may take one: the summary
+                                         the last look scans. A superset of those cores: set by
+                                         every enqueue that reaches the mark, re-evaluated (set
+                                         or cleared) by the owner at each ws_sched_next; a steal
+                                         leaves it set (a stale bit costs one look) */
+    bool spare_off;                   /* a fast-path handle exists (its pushes do not keep the
+                                         spare bits): the last look scans the work bits alone */
     _Atomic uint64_t nsleeping;
     _Atomic uint64_t nsearching;      /* cores woken and still searching (wake throttle) */
     _Atomic uint64_t nidle;           /* cores with their idle bit set */
@@ -108,6 +117,21 @@ ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, st
 void ws_sched_wake_one_sleeper(struct ws_sched *s, uint32_t from, uint32_t near);
 /* Wake core target if it sleeps, acting as core `from` (never throttled). */
 void ws_sched_wake_core(struct ws_sched *s, uint32_t from, uint32_t target);
+/* Owner of c: give its deques their buffers if they have none yet (first use of the core).
+ * Returns WS_NOMEM, leaving them without, when allocation fails. */
+ws_status ws_sched_core_ready(struct ws_sched *s, uint32_t c);
+/* A fast-path handle for core c is made: give c's deques their buffers and let the last look
+ * scan the work bits alone, as fast pushes set no spare bit (out of memory: ws_sched_next
+ * tries the buffers again). */
+void ws_sched_fast_attach(struct ws_sched *s, uint32_t c);
+/* Work was queued on core c by any path: set its spare bit if c now has enough to steal. */
+void ws_sched_note_spare(struct ws_sched *s, uint32_t c);
+/* The words the last look scans: work bits, narrowed to the spare bits while they are kept. */
+static inline uint64_t ws_sched_look_word(const struct ws_sched *s, uint32_t w)
+{
+    uint64_t bits = atomic_load_explicit(&s->work[w], memory_order_relaxed);
+    return s->spare_off ? bits : bits & atomic_load_explicit(&s->spare[w], memory_order_relaxed);
+}
 /* Work was queued on core c by any path: set its work bit. */
 void ws_sched_note_work(struct ws_sched *s, uint32_t c);
 /* Core stops counting as a woken searcher (done by set_idle(false) / set_sleeping(true)). */

@@ -82,9 +82,11 @@ static void steal_more(struct steal_ctx *c, int64_t extra)
         ws_fetch_add_relaxed(&s->cores[c->victim].stats.steals_out, 1);
         tk->stats.steal_items++;
         tk->stats.steal_result[WS_STEAL_OK]++;   /* a batch is a run of single steals */
-        if (ws_deque_push(&tk->q[ws_sched_queue_of(s, p)], p) != WS_OK)
+        if (ws_sched_core_ready(s, c->thief) != WS_OK ||
+            ws_deque_push(&tk->q[ws_sched_queue_of(s, p)], p) != WS_OK)
             ws_sched_inbox_put(&tk->inbox, p);   /* out of memory: keep it, never lose it */
         ws_sched_note_work(s, c->thief);
+        ws_sched_note_spare(s, c->thief);
     }
 }
 
@@ -181,10 +183,13 @@ static bool worth_a_look(const struct ws_sched *s, uint32_t v)
     return ws_sched_waiting(s, v) >= need;
 }
 
-/* Before sleeping: every other core that may have work, nearest first (the thief's cluster,
- * then the work bitmap from the thief's word onwards), under the same rules except the
+/* Before sleeping: every other core that may have work to spare, nearest first (the thief's
+ * cluster, then the bitmaps from the thief's word onwards), under the same rules except the
  * cooldown: a cooldown spreads steals over victims, it must not leave a core asleep beside
- * work it may take. The bitmap makes the scan cost nothing when the machine is idle. */
+ * work it may take. The work bits narrowed to the spare bits (ws_sched_look_word) make the
+ * scan cost nothing when the machine is idle and skip the many busy cores that hold fewer
+ * than min_steal_queue waiting processes; the cores found and their order are those of the
+ * work bits alone, as a spare bit is set for every core that may have enough. */
 struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief)
 {
     struct ws_core *k = &s->cores[thief];
@@ -195,7 +200,7 @@ struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief)
     for (int pass = 0; pass < 2; pass++) {          /* pass 0: the thief's cluster */
         for (uint32_t i = 0; i <= s->nwords; i++) {
             uint32_t w = (thief / 64 + i) % s->nwords;
-            uint64_t bits = ws_load_relaxed(&s->work[w]);
+            uint64_t bits = ws_sched_look_word(s, w);
             if (i == 0)
                 bits &= ~((UINT64_C(2) << (thief & 63)) - 1);  /* ids above the thief first */
             else if (i == s->nwords)

@@ -13,7 +13,7 @@
 int sim_collect_init(struct sim_engine *e)
 {
     uint32_t n = e->ncores;
-    if (n <= MATRIX_MAX_CORES && (e->steal_matrix = calloc((size_t)n * n, sizeof(uint64_t))) == NULL)
+    if (sim_idmap_init(&e->steal_pairs, 64) != 0)
         return -1;
     e->ts_width = e->p.sample_interval_ns ? e->p.sample_interval_ns : TS_FIRST_WIDTH;
     e->ts_busy = calloc((size_t)n * SIM_TS_BUCKETS, sizeof(uint64_t));
@@ -23,6 +23,7 @@ int sim_collect_init(struct sim_engine *e)
 
 void sim_collect_free(struct sim_engine *e)
 {
+    sim_idmap_destroy(&e->steal_pairs);
     free(e->steal_matrix);
     free(e->ts_busy);
     free(e->ts_queue);
@@ -30,6 +31,30 @@ void sim_collect_free(struct sim_engine *e)
     free(e->rows);
     free(e->m.cores);
     free(e->m.timeseries);
+}
+
+void sim_collect_steals(struct sim_engine *e, uint32_t thief, uint32_t victim, uint64_t n)
+{
+    uint64_t key = (uint64_t)thief * e->ncores + victim, had = 0;
+    sim_idmap_get(&e->steal_pairs, key, &had);
+    if (sim_idmap_put(&e->steal_pairs, key, had + n) != 0)
+        sim_fail(e, "out of memory (steal matrix)");
+}
+
+/* The thief x victim matrix of the database rows, from the pairs that stole (up to
+ * MATRIX_MAX_CORES cores; above, no matrix is stored). */
+static int fill_steal_matrix(struct sim_engine *e)
+{
+    uint32_t n = e->ncores;
+    if (n > MATRIX_MAX_CORES)
+        return 0;
+    e->steal_matrix = calloc((size_t)n * n, sizeof(uint64_t));
+    if (e->steal_matrix == NULL)
+        return sim_fail(e, "out of memory (steal matrix)");
+    for (size_t i = 0; e->steal_pairs.keys != NULL && i <= e->steal_pairs.mask; i++)
+        if (e->steal_pairs.keys[i] != UINT64_MAX)
+            e->steal_matrix[e->steal_pairs.keys[i]] = e->steal_pairs.vals[i];
+    return 0;
 }
 
 /* Double the bucket width until time t falls inside the buckets, merging pairs. */
@@ -199,6 +224,8 @@ int sim_collect_finish(struct sim_engine *e)
     s->resp_p50_ns = sim_hist_quantile(&e->resp_hist, 0.50);
     s->resp_p95_ns = sim_hist_quantile(&e->resp_hist, 0.95);
     s->resp_p99_ns = sim_hist_quantile(&e->resp_hist, 0.99);
+    if (fill_steal_matrix(e) != 0)
+        return -1;
     e->m.steal_matrix = e->steal_matrix;
     e->m.procs = e->rows;
     e->m.nprocs = e->nrows;

@@ -108,14 +108,14 @@ static void leave_idle(struct sim_engine *e, uint32_t c, uint64_t now)
     k->st.idle_ns += now - k->idle_since;
 }
 
-/* Count the steals of the last scheduler call into the thief x victim matrix. */
+/* Count the steals of the last scheduler call into the thief x victim pairs. */
 static void note_steals(struct sim_engine *e, uint32_t c)
 {
     uint32_t victim = 0;
     uint64_t n = ws_sched_new_steals(e->s, c, &e->cores[c].steal_items_seen, &victim);
     e->cores[c].tl_victim = n != 0 ? victim : SIM_TL_NONE32;
-    if (n != 0 && e->steal_matrix != NULL)
-        e->steal_matrix[(size_t)c * e->ncores + victim] += n;
+    if (n != 0)
+        sim_collect_steals(e, c, victim, n);
 }
 
 /* Core c found nothing once its probes are over (ready_at, its clock): it waits, spinning

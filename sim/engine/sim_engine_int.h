@@ -74,7 +74,10 @@ struct sim_engine {
     uint64_t live_procs, done, dropped_msgs, last_exit, first_spawn;
     bool started;
     struct sim_hist wait_hist, resp_hist;
-    uint64_t *steal_matrix;     /* ncores^2 when ncores <= 1024, else NULL */
+    struct sim_idmap steal_pairs;   /* thief * ncores + victim -> steals (only the pairs that
+                                       stole: a sparse steal matrix, cheap at any core count) */
+    uint64_t *steal_matrix;     /* ncores^2 when ncores <= 1024, built from steal_pairs at the
+                                   end of the run; else NULL */
     /* timeseries: busy ns and max queue length per core and bucket of ts_width ns */
     uint64_t ts_width;
     bool ts_fixed;
@@ -113,6 +116,8 @@ void sim_proc_free(struct sim_engine *e, struct sproc *p);
 int  sim_collect_init(struct sim_engine *e);
 void sim_collect_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t len);
 void sim_collect_queue(struct sim_engine *e, uint32_t c, uint64_t t);
+/* thief stole n processes from victim (counted into the sparse steal matrix). */
+void sim_collect_steals(struct sim_engine *e, uint32_t thief, uint32_t victim, uint64_t n);
 void sim_collect_exit(struct sim_engine *e, struct sproc *p, uint64_t t);
 int  sim_collect_finish(struct sim_engine *e);
 void sim_collect_free(struct sim_engine *e);

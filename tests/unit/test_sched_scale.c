@@ -1,0 +1,183 @@
+/* test_sched_scale.c: the scheduler's structures for thousands of cores: deques allocated at a
+ * core's first use, and the spare bitmap the last look scans (a superset of the cores with
+ * min_steal_queue waiting processes, so the last look finds the same victims in the same order
+ * while skipping the busy cores that have nothing to spare). */
+#include "core/ws_alloc.h"
+#include "core/ws_sched.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#define NPROCS 64
+
+static uint64_t s_now(void *ctx, uint32_t core)
+{
+    (void)ctx, (void)core;
+    return 1000000;
+}
+
+static uint64_t s_random(void *ctx, uint32_t core)
+{
+    uint64_t *x = ctx;
+    (void)core;
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    return *x;
+}
+
+static void s_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge what)
+{
+    (void)ctx, (void)core, (void)ns, (void)what;
+}
+
+static void s_wake(void *ctx, uint32_t waker, uint32_t target)
+{
+    (void)ctx, (void)waker, (void)target;
+}
+
+static const struct ws_platform plat = { s_now, s_random, s_charge, s_wake };
+
+struct big {
+    uint64_t rng;
+    struct ws_topo *t;
+    struct ws_sched *s;
+    struct ws_proc procs[NPROCS];
+    uint32_t n;
+    uint64_t sched_allocs;   /* allocations made by ws_sched_create */
+};
+
+static void big_open(struct big *b, const char *synth)
+{
+    struct ws_topo_error err;
+    struct ws_params p;
+    memset(b, 0, sizeof(*b));
+    b->rng = 0x9E3779B97F4A7C15ull;
+    ws_params_defaults(&p);
+    p.steal_cooldown_ns = 0;
+    cr_assert_eq(ws_topo_synth(synth, &b->t, &err), WS_OK, "%s: %s", synth, err.message);
+    uint64_t before = ws_alloc_count();
+    cr_assert_eq(ws_sched_create(b->t, &p, "random", &plat, &b->rng, &b->s), WS_OK);
+    b->sched_allocs = ws_alloc_count() - before;
+}
+
+static void big_close(struct big *b)
+{
+    for (uint32_t i = 0; i < b->n; i++)
+        ws_proc_fini(&b->procs[i]);
+    ws_sched_destroy(b->s);
+    ws_topo_destroy(b->t);
+}
+
+/* Spawn k processes on core c (they queue on c). */
+static void spawn_on(struct big *b, uint32_t c, uint32_t k)
+{
+    for (uint32_t i = 0; i < k; i++) {
+        cr_assert_lt(b->n, NPROCS);
+        struct ws_proc *p = &b->procs[b->n];
+        ws_proc_init(p, b->n++);
+        uint32_t placed;
+        cr_assert_eq(ws_sched_spawn(b->s, c, p, &placed), WS_OK);
+        cr_assert_eq(placed, c);
+    }
+}
+
+static uint64_t empty_looks(const struct big *b, uint32_t thief)
+{
+    const struct ws_core_stats *st = ws_sched_core_stats(b->s, thief);
+    return st->steal_result[WS_STEAL_EMPTY] + st->steal_result[WS_STEAL_THRESHOLD];
+}
+
+Test(sched_scale, deques_get_buffers_at_a_cores_first_use_only)
+{
+    struct big b;
+    big_open(&b, "p=4096");
+    /* A fixed number of arrays, not one buffer per deque (16,384 of them). */
+    cr_assert_lt(b.sched_allocs, 16, "creating a 4,096-core scheduler made %llu allocations",
+                 (unsigned long long)b.sched_allocs);
+    cr_assert_eq(ws_sched_queued(b.s, 4000, WS_PRIO_NORMAL), 0);
+    cr_assert_null(ws_sched_steal(b.s, 1));        /* stealing from bufferless deques: empty */
+    cr_assert_null(ws_sched_last_look(b.s, 1));
+    cr_assert_null(ws_sched_next(b.s, 7, false));  /* first use of core 7: its four buffers */
+    uint64_t at = ws_alloc_count();
+    spawn_on(&b, 7, 1);
+    spawn_on(&b, 7, 1);
+    cr_assert_eq(ws_alloc_count(), at, "the buffers were made once, at the first use");
+    cr_assert_eq(ws_sched_queued(b.s, 7, WS_PRIO_NORMAL), 2);
+    cr_assert_eq(ws_sched_next(b.s, 7, false), &b.procs[1]);
+    cr_assert_eq(ws_sched_next(b.s, 7, false), &b.procs[0]);
+    cr_assert_null(ws_sched_next(b.s, 7, false));
+    big_close(&b);
+}
+
+Test(sched_scale, first_spawn_on_an_unused_core_allocates_and_queues)
+{
+    struct big b;
+    big_open(&b, "p=1024");
+    uint64_t at = ws_alloc_count();
+    spawn_on(&b, 900, 3);
+    cr_assert_eq(ws_alloc_count() - at, WS_PRIO_COUNT, "one buffer per priority of core 900");
+    cr_assert_eq(ws_sched_queued(b.s, 900, WS_PRIO_NORMAL), 3);
+    struct ws_proc *p = ws_sched_last_look(b.s, 3);     /* a thief reaches the new buffer */
+    cr_assert_not_null(p);
+    cr_assert_eq(p->cur_core, 3);
+    big_close(&b);
+}
+
+Test(sched_scale, last_look_skips_thin_cores_and_finds_the_far_victim)
+{
+    struct big b;
+    big_open(&b, "p=4096");
+    for (uint32_t c = 100; c < 140; c++)
+        spawn_on(&b, c, 1);   /* 40 busy cores with one waiting each: nothing to spare */
+    spawn_on(&b, 4000, 2);
+    struct ws_proc *p = ws_sched_last_look(b.s, 0);
+    cr_assert_not_null(p);
+    cr_assert_eq(p->cur_core, 0);
+    cr_assert_eq(atomic_load(&ws_sched_core_stats(b.s, 4000)->steals_out), 1);
+    cr_assert_eq(empty_looks(&b, 0), 0, "no attempt was counted on a core without spare work");
+    /* 4000 keeps one: no longer enough to steal from (its spare bit, left set by the steal,
+     * costs one look that the rules refuse), and nothing else is. */
+    cr_assert_null(ws_sched_last_look(b.s, 1));
+    cr_assert_eq(ws_sched_queued(b.s, 4000, WS_PRIO_NORMAL), 1);
+    big_close(&b);
+}
+
+Test(sched_scale, owner_picks_clear_the_spare_mark_and_enqueues_set_it_again)
+{
+    struct big b;
+    big_open(&b, "p=2048");
+    spawn_on(&b, 1500, 2);
+    cr_assert_not_null(ws_sched_next(b.s, 1500, false));   /* 1 left: below the mark */
+    cr_assert_null(ws_sched_last_look(b.s, 2));
+    spawn_on(&b, 1500, 1);                                  /* 2 again: stealable */
+    struct ws_proc *p = ws_sched_last_look(b.s, 2);
+    cr_assert_not_null(p);
+    cr_assert_eq(p->cur_core, 2);
+    /* A remote enqueue goes to the inbox, which counts as waiting. */
+    struct ws_proc *q = &b.procs[b.n];
+    ws_proc_init(q, b.n++);
+    uint32_t placed;
+    cr_assert_eq(ws_sched_inject(b.s, 60, q, 1000000, &placed), WS_OK);
+    cr_assert_eq(placed, 60);
+    spawn_on(&b, 60, 1);
+    p = ws_sched_last_look(b.s, 3);
+    cr_assert_not_null(p);
+    cr_assert_eq(p->cur_core, 3);
+    big_close(&b);
+}
+
+Test(sched_scale, fast_path_pushes_are_found_by_the_last_look)
+{
+    struct big b;
+    big_open(&b, "p=1024");
+    struct ws_sched_fast f;
+    ws_sched_fast_init(b.s, 700, &f);
+    for (int i = 0; i < 3; i++) {
+        struct ws_proc *p = &b.procs[b.n];
+        ws_proc_init(p, b.n++);
+        cr_assert_eq(ws_sched_fast_push(&f, 700, p), WS_OK);
+    }
+    struct ws_proc *p = ws_sched_last_look(b.s, 5);
+    cr_assert_not_null(p, "fast pushes set no spare bit: the last look must not rely on it");
+    cr_assert_eq(p->cur_core, 5);
+    big_close(&b);
+}
