@@ -252,7 +252,9 @@ static int run_one(struct nat_validate_opts *o, bool json)
     return SIM_EXIT_OK;
 }
 
-int sim_cmd_validate(int argc, char **argv)
+/* The options into o, *json and sweep[0..*nsweep). 0, or a usage error's exit status. */
+static int parse_opts(int argc, char **argv, struct nat_validate_opts *o, bool *json,
+                      uint32_t *sweep, size_t *nsweep)
 {
     static const struct option longopts[] = {
         { "threads", required_argument, NULL, 'n' },
@@ -266,54 +268,62 @@ int sim_cmd_validate(int argc, char **argv)
         { "json", no_argument, NULL, 'j' },
         { NULL, 0, NULL, 0 },
     };
-    struct nat_validate_opts o = { .strategy = "locality", .seed = 1, .repeat = 5,
-                                   .db_path = SIM_DEFAULT_DB };
-    ws_params_defaults(&o.params);
-    bool json = false;
     char err[1024];
-    uint32_t sweep[MAX_SWEEP];
-    size_t nsweep = 0;
     uint64_t v;
     int c;
     optind = 1;
     while ((c = sim_cli_getopt("validate", argc, argv, ":n:s:p:", longopts)) != -1) {
         switch (c) {
         case '?': return SIM_EXIT_USAGE;
-        case 's': o.strategy = optarg; break;
-        case 'd': o.db_path = optarg; break;
-        case 'N': o.db_path = NULL; break;
-        case 'j': json = true; break;
+        case 's': o->strategy = optarg; break;
+        case 'd': o->db_path = optarg; break;
+        case 'N': o->db_path = NULL; break;
+        case 'j': *json = true; break;
         case 'n':
             if (!sim_cli_parse_u64(optarg, &v) || v == 0 || v > 4096)
                 return sim_cli_usage_error("validate", "--threads wants 1..4096, not '%s'",
                                            optarg);
-            o.threads = (uint32_t)v;
+            o->threads = (uint32_t)v;
             break;
         case 'r':
             if (!sim_cli_parse_u64(optarg, &v) || v < 2 || v > NAT_VALIDATE_MAX_REPEAT)
                 return sim_cli_usage_error("validate", "--repeat wants 2..%d (an interval "
                                            "needs two runs), not '%s'",
                                            NAT_VALIDATE_MAX_REPEAT, optarg);
-            o.repeat = (uint32_t)v;
+            o->repeat = (uint32_t)v;
             break;
         case 'w': {
-            int rc = parse_sweep(optarg, sweep, &nsweep);
+            int rc = parse_sweep(optarg, sweep, nsweep);
             if (rc != 0)
                 return rc;
             break;
         }
         case 'S':
-            if (!sim_cli_parse_u64(optarg, &o.seed))
+            if (!sim_cli_parse_u64(optarg, &o->seed))
                 return sim_cli_usage_error("validate", "--seed wants a number, not '%s'", optarg);
             break;
         case 'p':
             if (sim_cli_check_param("validate", optarg) != 0)
                 return SIM_EXIT_USAGE;
-            if (sim_params_apply(&o.params, optarg, err, sizeof err) != 0)
+            if (sim_params_apply(&o->params, optarg, err, sizeof err) != 0)
                 return sim_cli_usage_error("validate", "%s", err);
             break;
         }
     }
+    return 0;
+}
+
+int sim_cmd_validate(int argc, char **argv)
+{
+    struct nat_validate_opts o = { .strategy = "locality", .seed = 1, .repeat = 5,
+                                   .db_path = SIM_DEFAULT_DB };
+    ws_params_defaults(&o.params);
+    bool json = false;
+    uint32_t sweep[MAX_SWEEP];
+    size_t nsweep = 0;
+    int rc = parse_opts(argc, argv, &o, &json, sweep, &nsweep);
+    if (rc != 0)
+        return rc;
     if (optind >= argc)
         return sim_cli_usage_error("validate", "which workload? (fib:N, nqueens:N, uts:SET or "
                                                "a trace)");
