@@ -1,5 +1,6 @@
 /* ws_params.c: the parameter table: names, types, defaults, policies, parsing. */
 #include "core/ws_params.h"
+#include "core/ws_bind.h"
 #include "core/ws_time.h"
 
 #include <errno.h>
@@ -61,6 +62,9 @@ static const struct ws_param_desc descs[] = {
     U64(remote_mem_ns, 0, NS,
         "extra cost per line of remote memory per 10 units of NUMA distance"),
     U64(numa_migration_ns, 0, NS, "fixed cost of a cross-NUMA migration"),
+    ENUM(binding, ws_bind_kind_names, "scheduler binding kind (ws_bind.h)"),
+    ENUM(bind_order, ws_bind_order_names, "order schedulers are bound to cores in (erl +sbt)"),
+    U64(os_migrate_pct, 0, 100, "% chance the OS moves a waking unbound scheduler (simulated)"),
     U64(spin_ns, 0, NS, "idle spin before sleeping (simulated)"),
     U64(wake_ns, 0, NS, "cost of waking a sleeping core (simulated)"),
     U64(spawn_ns, 0, NS, "cost of a spawn to the spawner (simulated)"),
@@ -128,6 +132,9 @@ void ws_params_defaults(struct ws_params *p)
     p->remote_mem_ns = 60;          /* extra per line at SLIT distance 20 (remote 200-500
                                        cycles against ~150-250 local) */
     p->numa_migration_ns = 400;     /* 1200 cycles */
+    p->binding = WS_BIND_STATIC;    /* the identity map: one scheduler bound to each core */
+    p->bind_order = WS_ORDER_NS;
+    p->os_migrate_pct = 25;
     p->spin_ns = 20000;
     p->wake_ns = 5000;
     p->spawn_ns = 100;

@@ -58,6 +58,11 @@ struct ws_params {
     uint64_t refill_l2_ns, refill_l3_ns, refill_mem_ns; /* per cache line refilled from there */
     uint64_t remote_mem_ns;        /* per line touched remotely, scaled by (distance - 10) / 10 */
     uint64_t numa_migration_ns;    /* fixed cost of moving across NUMA nodes */
+    /* scheduler binding (ws_bind.h) */
+    uint32_t binding;              /* enum ws_bind_kind: none|static|dynamic|hybrid|pcores */
+    uint32_t bind_order;           /* enum ws_bind_order: BEAM's +sbt orders */
+    uint64_t os_migrate_pct;       /* chance in percent that the OS moves a waking unbound
+                                      scheduler (simulated) */
     /* simulated machine (ignored natively) */
     uint64_t spin_ns;              /* idle core spins this long before sleeping */
     uint64_t wake_ns;              /* cost of waking a sleeping core */

@@ -105,7 +105,9 @@ void nat_rt_fail(struct nat_rt *rt, const char *fmt, ...)
 
 void nat_live_flush(struct nat_worker *w)
 {
-    if (w->live_delta == 0)
+    /* A busy worker keeps its credit (a delta below zero covers nothing unseen); an idle one
+     * gives it all back, so that the count can reach zero. */
+    if (w->live_delta == 0 || (w->live_delta < 0 && !w->is_idle))
         return;
     /* acq_rel: the flush that reaches zero sees every other flush before it. */
     int64_t v = atomic_fetch_add_explicit(&w->rt->live, w->live_delta, memory_order_acq_rel) +

@@ -62,10 +62,10 @@
  * a delta (+1 per spawn, -1 per exit) that is never positive, and the global count is the sum
  * of the flushed deltas. When a spawn would make it positive the worker first adds
  * NAT_LIVE_CREDIT more than it owes to the global count (nat_live_credit) and keeps that credit
- * as a negative delta for the next spawns; it also flushes whatever it holds before any
- * ws_sched enqueue and when it goes idle. So the global count is never below the number of
- * live processes, and reaches zero only when none is alive and every worker has flushed: the
- * worker whose flush reaches zero records the end time and wakes everyone.
+ * as a negative delta for the next spawns, and gives the credit back when it goes idle
+ * (nat_live_flush keeps it while the worker is busy). So the global count is never below the
+ * number of live processes, and reaches zero only when none is alive and every worker has
+ * flushed: the worker whose flush reaches zero records the end time and wakes everyone.
  *
  * Memory. Processes come from per-worker pools of slabs. A thief's steal predicate reads the
  * oldest process of a victim's deque before its CAS decides, so a process may be read by a thief
@@ -304,7 +304,7 @@ void nat_proc_inherit(struct nat_worker *w, struct nat_proc *child, const struct
 void nat_spawn_slow(struct nat_worker *w, struct nat_proc *p);
 void nat_ready_slow(struct nat_worker *w, struct nat_proc *p);
 void nat_sample_spawn(struct nat_worker *w, struct nat_proc *p);
-/* Flush w's live delta into the global count (see Termination). */
+/* Flush w's live delta into the global count (see Termination): a busy worker keeps its credit. */
 void nat_live_flush(struct nat_worker *w);
 /* w's live delta went positive: flush it with NAT_LIVE_CREDIT reserved (see Termination). */
 void nat_live_credit(struct nat_worker *w);

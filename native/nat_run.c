@@ -9,6 +9,8 @@
 #include "sim/run/sim_run.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
+#include <sched.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +63,12 @@ static int root_affinity(struct nat_proc *p, const char *spec, uint32_t n, char 
 
 /* Every parameter, the native settings and any calibration, as one JSON object. */
 static char *params_json(const struct nat_run_opts *o, const struct nat_rt *rt,
-                         const struct nat_run_result *r, const char *host_desc)
+                         const struct nat_run_result *r, const char *host_desc,
+                         const struct nat_place *pl)
 {
-    char *base = sim_params_json(&o->params);
+    struct ws_params p = o->params;
+    p.binding = (uint32_t)o->bind;   /* --binding is the binding= parameter */
+    char *base = sim_params_json(&p);
     cJSON *j = base ? cJSON_Parse(base) : NULL;
     free(base);
     if (j == NULL)
@@ -71,7 +76,10 @@ static char *params_json(const struct nat_run_opts *o, const struct nat_rt *rt,
     cJSON *nat = cJSON_AddObjectToObject(j, "native");
     cJSON_AddNumberToObject(nat, "threads", rt->n);
     cJSON_AddStringToObject(nat, "binding", nat_bind_name(o->bind));
+    cJSON_AddStringToObject(nat, "effective_binding", nat_bind_name(pl->bind));
     cJSON_AddBoolToObject(nat, "pinned", r->x.pinned);
+    cJSON_AddNumberToObject(nat, "pinned_workers", r->pinned_workers);
+    cJSON_AddNumberToObject(nat, "masked_workers", r->masked_workers);
     cJSON_AddBoolToObject(nat, "fast_path", rt->o.fast);
     cJSON_AddNumberToObject(nat, "publish_target", (double)rt->publish_target);
     cJSON_AddNumberToObject(nat, "safety_sleep_ns", (double)rt->safety_ns);
@@ -109,9 +117,34 @@ static int store(const struct nat_run_opts *o, struct sim_run_metrics *m, int64_
     return rc;
 }
 
+/* Give every unpinned worker of a dynamic or hybrid binding its affinity mask, as soon as the
+ * workers are started (until then they run with the creating thread's mask). Returns how many
+ * masks were applied. */
+static uint32_t apply_masks(struct nat_rt *rt, const struct nat_place *pl)
+{
+    if (pl->bind != NAT_BIND_DYNAMIC && pl->bind != NAT_BIND_HYBRID)
+        return 0;
+    int32_t *cpus = calloc(pl->n, sizeof(int32_t));
+    uint32_t applied = 0;
+    for (uint32_t i = 0; cpus != NULL && i < rt->n && i < pl->n; i++) {
+        uint32_t k = nat_place_mask(pl, i, cpus);
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        for (uint32_t j = 0; j < k; j++)
+            if (cpus[j] >= 0 && cpus[j] < CPU_SETSIZE)
+                CPU_SET(cpus[j], &set);
+        if (CPU_COUNT(&set) > 0 &&
+            pthread_setaffinity_np(rt->w[i].thread, sizeof(set), &set) == 0)
+            applied++;
+    }
+    free(cpus);
+    return applied;
+}
+
 /* Run the workload on rt (started here), feeding roots. */
 static int execute(const struct nat_run_opts *o, struct nat_rt *rt, struct nat_workload *wl,
-                   struct nat_replay *rp, char *err, size_t errlen)
+                   struct nat_replay *rp, const struct nat_place *pl,
+                   struct nat_run_result *r, char *err, size_t errlen)
 {
     if (wl->kind != NAT_WORK_REPLAY) {
         struct nat_proc *root = nat_work_root(rt, wl);
@@ -128,10 +161,12 @@ static int execute(const struct nat_run_opts *o, struct nat_rt *rt, struct nat_w
         }
         if (nat_rt_start(rt, err, errlen) != 0)
             return -1;
+        r->masked_workers = apply_masks(rt, pl);
         nat_rt_feeder_done(rt);
     } else {
         if (nat_rt_start(rt, err, errlen) != 0)
             return -1;
+        r->masked_workers = apply_masks(rt, pl);
         nat_replay_feed(rt, rp, o->stopped);
     }
     if (nat_rt_wait(rt, o->stopped, err, errlen) != 0)
@@ -162,15 +197,28 @@ static int check_answer(const struct nat_workload *wl, const struct nat_run_resu
     return 0;
 }
 
+/* "pinned" is true only when every worker was pinned to one CPU and the call succeeded. */
+static void count_pinned(const struct nat_rt *rt, struct nat_run_result *r)
+{
+    r->pinned_workers = 0;
+    for (uint32_t c = 0; c < rt->n; c++)
+        r->pinned_workers += rt->w[c].os_cpu >= 0 && rt->w[c].pinned;
+    r->x.pinned = rt->n > 0 && r->pinned_workers == rt->n;
+}
+
 static int finish_run(const struct nat_run_opts *o, struct nat_rt *rt, struct nat_workload *wl,
-                      const char *host_desc, struct nat_run_result *r, char *err, size_t errlen,
+                      const char *host_desc, const struct nat_place *pl,
+                      struct nat_run_result *r, char *err, size_t errlen,
                       struct timespec wall, uint64_t t_start)
 {
     struct sim_run_metrics m;
+    uint32_t masked = r->masked_workers;
     if (nat_metrics_collect(rt, &m, &r->x) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    r->masked_workers = masked;
+    count_pinned(rt, r);
     r->summary = m.summary;
     r->ncores = rt->n;
     r->tally_name = wl->tally_name;
@@ -182,7 +230,7 @@ static int finish_run(const struct nat_run_opts *o, struct nat_rt *rt, struct na
     r->wall_s = (double)(nat_now_ns() - t_start) / 1e9;
     char *pj = NULL;
     if (rc == 0 && o->db_path != NULL) {
-        if ((pj = params_json(o, rt, r, host_desc)) == NULL) {
+        if ((pj = params_json(o, rt, r, host_desc, pl)) == NULL) {
             snprintf(err, errlen, "out of memory");
             rc = -1;
         } else {
@@ -211,7 +259,7 @@ int nat_run(const struct nat_run_opts *o, struct nat_run_result *r, char *err, s
     struct ws_topo *own_host = NULL, *topo = NULL;
     struct nat_rt *rt = NULL;
     struct nat_replay rp = { 0 };
-    int32_t *cpus = NULL;
+    struct nat_place pl = { 0 };
     int rc = -1, detected = 0;
     if (wl == NULL || nat_work_parse(o->workload, o->replay, wl, err, errlen) != 0)
         goto out;
@@ -220,37 +268,38 @@ int nat_run(const struct nat_run_opts *o, struct nat_run_result *r, char *err, s
         goto out;
     host = host ? host : own_host;
     uint32_t n = o->threads ? o->threads : host->ncores;
-    if (n > WS_TOPO_MAX_CORES || (cpus = calloc(n, sizeof(int32_t))) == NULL) {
+    if (n > WS_TOPO_MAX_CORES) {
         snprintf(err, errlen, "--threads %u: too many", n);
         goto out;
     }
-    if (nat_topo_workers(host, n, o->bind, &topo, cpus, err, errlen) != 0)
+    if (nat_topo_place(host, n, o->bind, (enum ws_bind_order)o->params.bind_order, &topo, &pl,
+                       err, errlen) != 0)
         goto out;
-    snprintf(r->topology, sizeof r->topology, "host:%u:%s", n, nat_bind_name(o->bind));
+    snprintf(r->topology, sizeof r->topology, "host:%u:%s", n, nat_bind_name(pl.bind));
     bool replay = wl->kind == NAT_WORK_REPLAY;
     r->busy_ipn = replay ? (o->busy_ipn > 0 ? o->busy_ipn : nat_calib_busy()) : 0;
     if (replay && nat_replay_open(&rp, o->workload, o->scale, r->busy_ipn, n, err, errlen) != 0)
         goto out;
     struct nat_rt_opts ro = {
-        .topo = topo, .os_cpus = cpus, .params = &o->params, .strategy = o->strategy,
+        .topo = topo, .os_cpus = pl.pin, .params = &o->params, .strategy = o->strategy,
         .seed = o->seed, .fast = !o->slow && !replay, .sample_every = replay ? 1 : SAMPLE_EVERY,
     };
     if (nat_rt_create(&ro, &rt, err, errlen) != 0)
         goto out;
     rt->work = replay ? (void *)&rp : (void *)wl;
-    if (execute(o, rt, wl, &rp, err, errlen) != 0)
+    if (execute(o, rt, wl, &rp, &pl, r, err, errlen) != 0)
         goto out;
     char host_desc[300];
     snprintf(host_desc, sizeof host_desc, "%s%s", host->description,
              o->host != NULL || detected ? "" : " (hwloc detection failed: online CPUs)");
-    rc = finish_run(o, rt, wl, host_desc, r, err, errlen, wall, t_start);
+    rc = finish_run(o, rt, wl, host_desc, &pl, r, err, errlen, wall, t_start);
 out:
     nat_rt_join(rt);      /* a failure may have left them running; their processes hold records */
     nat_replay_close(&rp);
     nat_rt_destroy(rt);
     ws_topo_destroy(topo);
     ws_topo_destroy(own_host);
-    free(cpus);
+    nat_place_free(&pl);
     free(wl);
     return rc;
 }

@@ -17,7 +17,7 @@ struct nat_run_opts {
     const char *workload;         /* fib:N, nqueens:N, uts:SET, chain:N, or any trace */
     uint32_t threads;             /* workers; 0 = every core of the host */
     const char *strategy;
-    enum nat_bind bind;
+    enum nat_bind bind;           /* with params.bind_order: where workers go (nat_topo.h) */
     uint64_t seed;
     struct ws_params params;
     double scale;                 /* replay: RUN, WAIT and arrival ns multiplied by this (0 = 1) */
@@ -43,6 +43,8 @@ struct nat_run_result {
     uint64_t expected;            /* the right tally (checked: a mismatch fails the run) */
     double busy_ipn;              /* the busy-loop rate used (replay) */
     uint64_t per_core_run[64];    /* processes run by each of the first 64 cores */
+    uint32_t pinned_workers;      /* workers pinned to one CPU (x.pinned: all of them) */
+    uint32_t masked_workers;      /* unpinned workers given an affinity mask (dynamic, hybrid) */
 };
 
 /* Run it. 0, or -1 with a message in err (bad workload or options, a wrong answer, a deadlock,

@@ -1,6 +1,7 @@
-/* cmd_native.c: `schedlab native WORKLOAD`: run a workload on worker threads pinned to this
- * machine's cores, with the core/ scheduler making every decision, check its answer, store the
- * run (mode native) and print its summary with the keys of `replay --json`. */
+/* cmd_native.c: `schedlab native WORKLOAD`: run a workload on worker threads bound to this
+ * machine's cores as --binding and bind_order say, with the core/ scheduler making every
+ * decision, check its answer, store the run (mode native) and print its summary with the keys
+ * of `replay --json`. */
 #include "native/nat_run.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
@@ -41,8 +42,14 @@ static void print_json(const struct nat_run_opts *o, const struct nat_run_result
         cJSON_AddStringToObject(j, "check", "exact");
     }
     cJSON_AddNumberToObject(j, "threads", r->ncores);
-    cJSON_AddStringToObject(j, "binding", nat_bind_name(o->bind));
+    /* the binding in effect: bind order u unbinds any kind (ws_bind.h) */
+    cJSON_AddStringToObject(j, "binding", nat_bind_name((enum nat_bind)ws_bind_effective(
+                                              (enum ws_bind_kind)o->bind,
+                                              (enum ws_bind_order)o->params.bind_order)));
+    cJSON_AddStringToObject(j, "bind_order", ws_bind_order_names[o->params.bind_order]);
     cJSON_AddBoolToObject(j, "pinned", r->x.pinned);
+    cJSON_AddNumberToObject(j, "pinned_workers", r->pinned_workers);
+    cJSON_AddNumberToObject(j, "masked_workers", r->masked_workers);
     cJSON_AddNumberToObject(j, "ns_per_process",
                             s->processes ? (double)s->makespan_ns / (double)s->processes : 0);
     cJSON_AddNumberToObject(j, "cpu_ns_per_process",
@@ -63,8 +70,10 @@ static void print_json(const struct nat_run_opts *o, const struct nat_run_result
 static void print_text(const struct nat_run_opts *o, const struct nat_run_result *r)
 {
     const struct sim_run_summary *s = &r->summary;
-    printf("native %s on %s (%u workers%s), strategy %s, seed %llu\n", o->workload, r->topology,
-           r->ncores, r->x.pinned ? ", pinned" : "", o->strategy, (unsigned long long)o->seed);
+    printf("native %s on %s (%u workers%s, bind order %s), strategy %s, seed %llu\n",
+           o->workload, r->topology, r->ncores, r->x.pinned ? ", pinned"
+           : r->masked_workers ? ", affinity masks" : "",
+           ws_bind_order_names[o->params.bind_order], o->strategy, (unsigned long long)o->seed);
     printf("  makespan      %.6f s (%.1f ns per process)\n", (double)s->makespan_ns / 1e9,
            s->processes ? (double)s->makespan_ns / (double)s->processes : 0);
     printf("  processes     %llu\n", (unsigned long long)s->processes);
@@ -111,6 +120,7 @@ static int parse(int argc, char **argv, struct nat_run_opts *o, bool *json)
     char err[512], *end;
     uint64_t v;
     int c;
+    bool bind_given = false;
     optind = 1;
     while ((c = sim_cli_getopt("native", argc, argv, ":n:s:p:", longopts)) != -1) {
         switch (c) {
@@ -129,8 +139,9 @@ static int parse(int argc, char **argv, struct nat_run_opts *o, bool *json)
             break;
         case 'b':
             if (nat_bind_parse(optarg, &o->bind) != 0)
-                return sim_cli_usage_error("native", "--binding wants none, static or pcores, "
-                                           "not '%s'", optarg);
+                return sim_cli_usage_error("native", "--binding wants none, static, dynamic, "
+                                           "hybrid or pcores, not '%s'", optarg);
+            bind_given = true;
             break;
         case 'S':
             if (!sim_cli_parse_u64(optarg, &o->seed))
@@ -159,6 +170,11 @@ static int parse(int argc, char **argv, struct nat_run_opts *o, bool *json)
         return SIM_EXIT_USAGE;
     sim_cli_strategy_params_check("native", o->strategy, &o->params);
     o->workload = argv[optind];
+    /* --binding K and --param binding=K are one setting; --binding wins. */
+    if (bind_given)
+        o->params.binding = (uint32_t)o->bind;
+    else
+        o->bind = (enum nat_bind)o->params.binding;
     return SIM_EXIT_OK;
 }
 

@@ -56,6 +56,8 @@ static void plat_wake(void *ctx, uint32_t waker, uint32_t target)
     uint64_t t = ws_time_add(plat_now(e, waker), k->asleep ? e->p.wake_ns : 0);
     if (t < k->ready_at)
         t = k->ready_at;
+    if (k->asleep)   /* an unbound scheduler's thread may wake on another core (ws_bind.h) */
+        t = ws_time_add(t, sim_bind_on_wake(e, target));
     sim_tl_wake(e, target, waker, t);
     if (k->asleep) {
         k->st.sleep_ns += t - k->sleep_since;
@@ -294,6 +296,10 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
     e->p = *o->params;
     ws_params_apply_zero_overheads(&e->p);
     e->ncores = o->topo->ncores;
+    if (sim_bind_init(e, err, errlen) != 0) {   /* may put e->topo in bind order */
+        sim_engine_destroy(e);
+        return NULL;
+    }
     e->cores = calloc(e->ncores, sizeof(struct score));
     int bad = e->cores == NULL || sim_eventq_init(&e->q, 1024) != 0 ||
               sim_idmap_init(&e->live, 1024) != 0 || sim_idmap_init(&e->pending, 16) != 0 ||
@@ -340,6 +346,7 @@ void sim_engine_destroy(struct sim_engine *e)
     sim_idmap_destroy(&e->exited_big);
     sim_collect_free(e);
     sim_tl_free(e);
+    sim_bind_free(e);   /* after the scheduler: it may own e->topo */
     free(e->cores);
     free(e);
 }

@@ -77,6 +77,14 @@ int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_
  * steal. 0, or -1 with the core, the times and the victim in err. Between events only. */
 int sim_engine_check(const struct sim_engine *e, char *err, size_t errlen);
 
+/* Scheduler binding (params binding and bind_order; model in core/ws_bind.h): how many times
+ * the operating system moved a scheduler thread, and the core of the machine model in bind
+ * order (sim_engine_topo) that scheduler s runs on now. */
+uint64_t sim_engine_os_migrations(const struct sim_engine *e);
+uint32_t sim_engine_sched_core(const struct sim_engine *e, uint32_t s);
+/* The machine model the schedulers see: the given one, or its cores in bind order. */
+const struct ws_topo *sim_engine_topo(const struct sim_engine *e);
+
 /* The run's metrics (valid after a successful run, owned by the engine; run descriptor fields
  * other than timeseries_interval_ns are left for the caller). */
 const struct sim_run_metrics *sim_engine_metrics(struct sim_engine *e);

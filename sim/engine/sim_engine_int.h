@@ -86,6 +86,7 @@ struct sim_engine {
     struct sim_run_metrics m;
     struct sim_proc_row *rows;
     size_t nrows, rows_cap;
+    struct sim_bind *bind;      /* scheduler binding (sim_bind.c); NULL until created */
     struct sim_timeline tl;     /* the run's slices (with opts.timeline_max only) */
     bool tl_on;
     char err[512];
@@ -121,6 +122,14 @@ void sim_collect_steals(struct sim_engine *e, uint32_t thief, uint32_t victim, u
 void sim_collect_exit(struct sim_engine *e, struct sproc *p, uint64_t t);
 int  sim_collect_finish(struct sim_engine *e);
 void sim_collect_free(struct sim_engine *e);
+
+/* sim_bind.c: the binding of params.binding / bind_order. init may replace e->topo by the
+ * model in bind order (owned here, freed by sim_bind_free after the scheduler); on_wake is
+ * called as a sleeping scheduler wakes and returns the cost in ns of any operating-system move
+ * of its thread to pay first (0 for bound schedulers). */
+int      sim_bind_init(struct sim_engine *e, char *err, size_t errlen);
+void     sim_bind_free(struct sim_engine *e);
+uint64_t sim_bind_on_wake(struct sim_engine *e, uint32_t c);
 
 /* sim_engine_tl.c: the timeline (each entry returns at once while it is off). busy: a segment
  * that sim_collect_busy also counts (migrate: the migration cost paid first); steal: an idle

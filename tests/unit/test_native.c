@@ -288,5 +288,7 @@ Test(native, binding_orders_and_models)
     enum nat_bind b;
     cr_assert_eq(nat_bind_parse("pcores", &b), 0);
     cr_assert_eq(b, NAT_BIND_PCORES);
-    cr_assert_neq(nat_bind_parse("dynamic", &b), 0);
+    cr_assert_eq(nat_bind_parse("dynamic", &b), 0);
+    cr_assert_eq(b, NAT_BIND_DYNAMIC);
+    cr_assert_neq(nat_bind_parse("pinned", &b), 0);
 }
