@@ -72,7 +72,8 @@ struct ws_sched {
                                          or cleared) by the owner at each ws_sched_next; a steal
                                          leaves it set (a stale bit costs one look) */
     bool spare_off;                   /* a fast-path handle exists (its pushes do not keep the
-                                         spare bits): the last look scans the work bits alone */
+                                         spare bits): the last look scans the work bits alone.
+                                         Set as handles are made, before the workers start */
     _Atomic uint64_t nsleeping;
     _Atomic uint64_t nsearching;      /* cores woken and still searching (wake throttle) */
     _Atomic uint64_t nidle;           /* cores with their idle bit set */
