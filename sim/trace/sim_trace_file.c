@@ -418,9 +418,10 @@ static int jump_seen(struct file_src *fs, const struct sim_trace_rec *r)
     return SIM_TRACE_OK;
 }
 
-/* Read and check the line at off (line number line) as a child of parent (NULL: a root); its
- * children's cursor goes to gen[0..1], a root's next root to *next (UINT64_MAX: none). */
-static int jump_read(struct file_src *fs, uint64_t off, uint64_t line,
+/* Read and check the line at off (line number line, named by a field of line from) as a child
+ * of parent (NULL: a root); its children's cursor goes to gen[0..1], a root's next root to
+ * next (next[0] UINT64_MAX: none). */
+static int jump_read(struct file_src *fs, uint64_t off, uint64_t line, uint64_t from,
                      const struct sim_trace_rec *parent, struct sim_trace_rec **out,
                      uint64_t next[2])
 {
@@ -430,8 +431,9 @@ static int jump_read(struct file_src *fs, uint64_t off, uint64_t line,
     long long n = sim_trace_windows_line(&fs->win, off, &text, &fs->lbuf, &fs->lbufcap,
                                          SIM_TRACE_MAX_LINE, &span, &at_start);
     if (n == SIM_TRACE_LINE_EOF || (n >= 0 && !at_start))
-        return FAIL(fs, line, parent != NULL ? "kids" : "next", "offset %" PRIu64 " is not "
-                    "where a line starts (the \"kids\" layout's offsets are wrong)", off);
+        return FAIL(fs, from, parent != NULL ? "kids" : "next", "offset %" PRIu64 " (line %"
+                    PRIu64 ") is not where a line starts (the \"kids\" layout's offsets are "
+                    "wrong)", off, line);
     if (n == SIM_TRACE_LINE_IOERR)
         return FAIL(fs, line, "line", "read error: %s", strerror(errno));
     if (n == SIM_TRACE_LINE_LONG)
@@ -466,7 +468,8 @@ static int jump_root(struct file_src *fs, struct sim_trace_rec **out)
         return SIM_TRACE_END;
     uint64_t next[2];
     struct sim_trace_rec *r;
-    if (jump_read(fs, fs->jroot_off, fs->jroot_line, NULL, &r, next) != SIM_TRACE_OK)
+    uint64_t from = fs->roots_scanned > 0 ? fs->last_root_line : 1;
+    if (jump_read(fs, fs->jroot_off, fs->jroot_line, from, NULL, &r, next) != SIM_TRACE_OK)
         return SIM_TRACE_ERROR;
     int rc = r->parent != SIM_TRACE_NO_PARENT
                  ? FAIL(fs, r->line, "parent", "expected a parentless process here (the next "
@@ -494,7 +497,7 @@ static int jump_child(struct file_src *fs, const struct sim_trace_rec *parent, u
                     "has no kids field", p->id, cid);
     uint64_t next[2], start = fs->jbytes;
     struct sim_trace_rec *r;
-    if (jump_read(fs, p->gen[0], p->gen[1], parent, &r, next) != SIM_TRACE_OK)
+    if (jump_read(fs, p->gen[0], p->gen[1], p->line, parent, &r, next) != SIM_TRACE_OK)
         return SIM_TRACE_ERROR;
     int rc = SIM_TRACE_OK;
     if (r->id != cid)

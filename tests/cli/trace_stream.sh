@@ -57,7 +57,7 @@ has "$T/err" "roots"
 off=$(sed -n 2p "$T/fib_12.jsonl" | grep -o '"kids":\[ *[0-9]*' | grep -o '[0-9]*$')
 sed "2s/\"kids\":\[\( *\)$off,/\"kids\":[\1$((off + 1)),/" "$T/fib_12.jsonl" > "$T/moved.jsonl"
 [ "$(stat -c %s "$T/moved.jsonl")" = "$(stat -c %s "$T/fib_12.jsonl")" ] || fail "edit changed the size"
-expect_stderr 1 "$T/moved.jsonl:3: kids: offset $((off + 1)) is not where a line starts" \
+expect_stderr 1 "$T/moved.jsonl:2: kids: offset $((off + 1)) (line 3) is not where a line starts" \
   "$S" replay "$T/moved.jsonl" --no-db
 # line 2's kids block pointed at the wrong child (its second child's line)
 off2=$((off + $(sed -n 3p "$T/fib_12.jsonl" | wc -c)))
