@@ -7,8 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_TRACE_NWIN 32            /* windows held: SIM_TRACE_NWIN * SIM_TRACE_WIN bytes */
-#define SIM_TRACE_WIN (64u << 10)
+#define SIM_TRACE_NWIN 128           /* 1 MiB held; small windows: a replay on 1,024
+                                        * cores reads in as many places at once */
+#define SIM_TRACE_WIN (8u << 10)
 
 /* Invariants: a window with data != NULL holds the file's bytes [start, start + len); used
  * orders windows by last use (the least recently used is refilled first). */
