@@ -175,7 +175,10 @@ static void print_sweep_row(const struct nat_validate_result *r)
     static const int cols[] = { 0, 8, 1, 6, 3 };
     for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
         const struct nat_metric_cmp *c = &r->m[cols[k]];
-        printf("   %+7.1f%% ± %5.1f%%", 100.0 * c->rel_error, 100.0 * c->rel_half);
+        if (isnan(c->rel_error))   /* native 0, simulated not */
+            printf("   %18s", "native 0");
+        else
+            printf("   %+7.1f%% ± %5.1f%%", 100.0 * c->rel_error, 100.0 * c->rel_half);
     }
     const struct sim_ci *mk = &r->m[0].native_ci;
     printf("   %9.1f%%   %8.1f%%%s\n", mk->mean > 0 ? 100.0 * mk->half / mk->mean : 0.0,
