@@ -17,10 +17,12 @@ same_rows() {
   cmp -s "$T/ra" "$T/rb" || fail "$a vs $b ($*): rows differ: $(diff "$T/ra" "$T/rb" | head -5)"
 }
 
-# ---- gen -> file -> replay equals the generator, for every kind of tree ----
+# ---- gen -> file -> replay equals the generator, for every kind of tree (and lines longer
+# than the reader's 8 KiB windows) ----
 for spec in fib:12 nqueens:6 uts:default ring:procs=20,rounds=3,tokens=2 \
             server:clients=10,requests=3,servers=2 bursty:bursts=3,size=6,fanout=2 \
-            skewed:procs=150,spawners=4 mixed:procs=40 affinity:procs=40,cores=8; do
+            skewed:procs=150,spawners=4 mixed:procs=40 affinity:procs=40,cores=8 \
+            ring:procs=6,rounds=3000,tokens=2; do
   f="$T/$(echo "$spec" | tr ':,=/' '____').jsonl"
   expect_exit 0 "$S" trace gen "$spec" -o "$f"
   head -1 "$f" | grep -q '"layout":"kids","bytes": *'"$(stat -c %s "$f")"',' \
