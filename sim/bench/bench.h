@@ -16,6 +16,7 @@ struct sim_bench_opts {
     unsigned reps;        /* repetitions per measurement; medians are reported */
     uint64_t items;       /* work per repetition (meaning depends on the benchmark) */
     bool progress;        /* show progress on stderr (a terminal) */
+    bool no_peers;        /* forkjoin: do not run the OpenMP / oneTBB peers (said in the output) */
 };
 
 struct sim_bench_result {

@@ -103,6 +103,8 @@ static double peer_ns(struct fj_ctx *c, const char *peer, const char *args, uint
 {
     char cmd[PATH_MAX + 128];
     sim_bench_progress(c->o, "forkjoin", ++c->step, c->steps);
+    if (c->o->no_peers)
+        return 0;                 /* --no-peers: the output says "peers: not run" */
     snprintf(cmd, sizeof cmd, "'%s/%s' %s", c->peers, peer, args);
     FILE *f = popen(cmd, "r");
     char line[512] = "";
@@ -262,7 +264,9 @@ int sim_bench_forkjoin(const struct sim_bench_opts *o, struct sim_bench_result *
 {
     struct fj_ctx c = { .o = o, .r = r, .exact = 1 };
     peer_dir(c.peers, sizeof c.peers);
-    if (!peers_present(&c))
+    if (o->no_peers)
+        sim_bench_add_text(r, "peers", "not run (--no-peers)");
+    else if (!peers_present(&c))
         return -1;
     int detected;
     char err[256];

@@ -105,9 +105,10 @@ int sim_cmd_bench(int argc, char **argv)
         { "json", no_argument, NULL, 'j' },
         { "reps", required_argument, NULL, 'r' },
         { "items", required_argument, NULL, 'n' },
+        { "no-peers", no_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
-    bool json = false;
+    bool json = false, no_peers = false;
     uint64_t reps = 7, items = 0;
     int c;
     while ((c = sim_cli_getopt("bench", argc, argv, ":", longopts)) != -1) {
@@ -115,6 +116,8 @@ int sim_cmd_bench(int argc, char **argv)
             return SIM_EXIT_USAGE;
         if (c == 'j')
             json = true;
+        else if (c == 'P')
+            no_peers = true;
         else if (c == 'r' && (!sim_cli_parse_u64(optarg, &reps) || reps == 0 ||
                               reps > SIM_BENCH_MAX_REPS))
             return sim_cli_usage_error("bench", "--reps wants 1..%d, not '%s'",
@@ -134,6 +137,7 @@ int sim_cmd_bench(int argc, char **argv)
             .reps = (unsigned)reps,
             .items = items ? items : benches[i].default_items,
             .progress = isatty(STDERR_FILENO),
+            .no_peers = no_peers,
         };
         struct sim_bench_result r = { 0 };
         if (benches[i].run(&o, &r) != 0)

@@ -7,7 +7,7 @@
 
 int sim_cmd_bench(int argc, char **argv);
 #define SIM_BENCH_USAGE \
-    "usage: schedlab bench deque|sim|forkjoin [--json] [--reps N] [--items N]\n" \
+    "usage: schedlab bench deque|sim|forkjoin [--json] [--reps N] [--items N] [--no-peers]\n" \
     "\n" \
     "Benchmarks; numbers are medians over repetitions, each beside its baseline measured\n" \
     "in the same run.\n" \
@@ -15,14 +15,18 @@ int sim_cmd_bench(int argc, char **argv);
     "  deque   Chase-Lev deque vs a pthread-mutex deque and a plain array: owner push+take\n" \
     "          pair, self-steal, and 1 owner + 1 thief contended throughput.\n" \
     "  sim     event-queue hold throughput at 10 k and 1 M pending events (beside a binary\n" \
-    "          heap) and replay throughput of fib:22 on 1,024 and 8 modelled cores.\n" \
+    "          heap) and steady-state replay throughput (set-up apart) on 8, 1,024 and 4,096\n" \
+    "          modelled cores.\n" \
     "  forkjoin  fib(30) and UTS T1 on the native runtime, 1 and 2 threads, beside OpenMP\n" \
     "          tasks (libgomp) and oneTBB task_group peers run in the same invocation.\n" \
     "\n" \
     "options:\n" \
     "  --json       print one JSON object on stdout instead of a table\n" \
     "  --reps N     repetitions per measurement (default 7)\n" \
-    "  --items N    items per repetition (default 2M; suffixes k, M, G)\n"
+    "  --items N    items per repetition (default 2M; suffixes k, M, G)\n" \
+    "  --no-peers   forkjoin only: measure the native runtime alone (where the OpenMP and\n" \
+    "               oneTBB peers cannot be built, e.g. ARM64 under qemu); the output says the\n" \
+    "               peers were not run. Without it a missing peer is an error.\n"
 
 int sim_cmd_topo(int argc, char **argv);
 #define SIM_TOPO_USAGE \
