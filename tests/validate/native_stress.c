@@ -14,25 +14,12 @@
  * same process writes it (ws_migrate_commit), a benign race in core/ws_migrate.c that
  * ThreadSanitizer rightly reports (the fix, relaxed atomic access to that field, is for the
  * owner of core/). Prints "N passed, M failed"; exit status 0 only if none failed. */
-#include "core/ws_victim.h"
+#include "tests/validate/validate_strategies.h"
 #include "native/nat_run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define WS_VICTIM_MAX_VALIDATED 64
-
-/* Every strategy of the victim registry, so a new strategy is validated without touching this
- * file. */
-static const char *strategies[WS_VICTIM_MAX_VALIDATED];
-static size_t nstrat;
-
-static void load_strategies(void)
-{
-    for (nstrat = 0; nstrat < ws_victim_count() && nstrat < WS_VICTIM_MAX_VALIDATED; nstrat++)
-        strategies[nstrat] = ws_victim_get(nstrat)->name;
-}
 
 static uint64_t rng;
 
@@ -131,7 +118,7 @@ static void round_once(const struct ws_topo *host, bool quick, unsigned i, struc
 
 int main(int argc, char **argv)
 {
-    load_strategies();
+    validate_load_strategies();
     bool quick = false;
     unsigned rounds = 0;
     rng = 0x9E3779B97F4A7C15ull;

@@ -17,7 +17,7 @@
  * With the default (source-document) steal rules a core may idle while a victim holds one
  * waiting process, so only the lower bound is a test; the ratio to OPT is reported.
  */
-#include "core/ws_victim.h"
+#include "tests/validate/validate_strategies.h"
 #include "sim/run/sim_run.h"
 #include "sim/trace/import/sim_import.h"
 
@@ -33,18 +33,6 @@
 #define NGRAPHS 180
 #define UNIT_NS 1000
 
-#define WS_VICTIM_MAX_VALIDATED 64
-
-/* Every strategy of the victim registry, so a new strategy is validated without touching this
- * file. */
-static const char *strategies[WS_VICTIM_MAX_VALIDATED];
-static size_t nstrat;
-
-static void load_strategies(void)
-{
-    for (nstrat = 0; nstrat < ws_victim_count() && nstrat < WS_VICTIM_MAX_VALIDATED; nstrat++)
-        strategies[nstrat] = ws_victim_get(nstrat)->name;
-}
 static const unsigned ms[] = { 2, 4, 8, 16 };
 #define NM (sizeof ms / sizeof ms[0])
 
@@ -244,7 +232,7 @@ static unsigned cp_folder(const char *sub, unsigned count, unsigned step, struct
 
 int main(int argc, char **argv)
 {
-    load_strategies();
+    validate_load_strategies();
     bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     const char *env = getenv("SCHEDLAB_SHARED");
     snprintf(shared, sizeof shared, "%s", env != NULL && env[0] ? env : "../shared");

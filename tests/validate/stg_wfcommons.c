@@ -8,7 +8,7 @@
  * walk, and against SUMMARY.tsv's figures (rounded to 0.1 s) within rounding. When the folder is
  * missing the program says so loudly and exits 0. --quick (ThreadSanitizer) does the small ones.
  */
-#include "core/ws_victim.h"
+#include "tests/validate/validate_strategies.h"
 #include "sim/run/sim_run.h"
 #include "sim/trace/import/sim_import.h"
 
@@ -22,19 +22,6 @@
 #include <time.h>
 
 #define CORES 48
-
-#define WS_VICTIM_MAX_VALIDATED 64
-
-/* Every strategy of the victim registry, so a new strategy is validated without touching this
- * file. */
-static const char *strategies[WS_VICTIM_MAX_VALIDATED];
-static size_t nstrat;
-
-static void load_strategies(void)
-{
-    for (nstrat = 0; nstrat < ws_victim_count() && nstrat < WS_VICTIM_MAX_VALIDATED; nstrat++)
-        strategies[nstrat] = ws_victim_get(nstrat)->name;
-}
 
 static unsigned failures;
 
@@ -123,7 +110,7 @@ static double check_replays(const char *path, const struct sim_trace_stats *st)
 
 int main(int argc, char **argv)
 {
-    load_strategies();
+    validate_load_strategies();
     bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     const char *env = getenv("SCHEDLAB_SHARED");
     char dir[1024], path[2048];
