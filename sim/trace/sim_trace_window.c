@@ -135,8 +135,9 @@ long long sim_trace_windows_line(struct sim_trace_windows *ws, uint64_t off, con
             if (!room(buf, cap, (len < max ? len : max) + 2))
                 return errno = ENOMEM, SIM_TRACE_LINE_IOERR;
             memcpy(*buf, p, len < max + 1 ? len : max + 1);
-            *text = *buf;
-            return long_line(ws, off, len < max + 1 ? len : max + 1, buf, cap, max, span);
+            long long n = long_line(ws, off, len < max + 1 ? len : max + 1, buf, cap, max, span);
+            *text = *buf;   /* after long_line: it may move *buf */
+            return n;
         }
         if (len > max)
             return SIM_TRACE_LINE_LONG;
