@@ -46,6 +46,38 @@ static uint64_t ring_count(const struct nat_worker *w)
     return w->tail - w->head;
 }
 
+/* ---- --timeline (w->tl set): slices from the clock reads the accounting makes -------------- */
+
+/* A busy period [busy_since, enter_idle's now) is cut into run slices at each dispatch's clock
+ * read: a process's slice runs from its dispatch to the next one (its pick and housekeeping
+ * included), the last one to enter_idle, and time before a period's first dispatch goes to
+ * that process (or to no process when none ran). So per worker the run slices partition the
+ * same intervals that st.busy_ns adds up: their sum equals it exactly (ns since t0 both). */
+static void tl_add(struct nat_worker *w, enum sim_tl_kind k, uint64_t start, uint64_t end,
+                   uint64_t pid, uint8_t prio, uint32_t victim)
+{
+    if (sim_timeline_add(w->tl, w->id, k, start, end, pid, prio, victim) != 0)
+        nat_rt_fail(w->rt, "out of memory (timeline of worker %u)", w->id);
+}
+
+/* Close the open run slice at rel (ns since t0); the next one starts there. A process is
+ * recorded even when no clock tick passed (every dispatch shows); no process only when some did. */
+static void tl_run_close(struct nat_worker *w, uint64_t rel)
+{
+    if (rel > w->tl_mark || w->tl_pid != SIM_TL_NONE64)
+        tl_add(w, SIM_TL_RUN, w->tl_mark, rel, w->tl_pid, w->tl_prio, SIM_TL_NONE32);
+    w->tl_mark = rel;
+}
+
+/* Worker w dispatches p: the previous process's slice ends here, p's begins. */
+static void tl_dispatch(struct nat_worker *w, const struct nat_proc *p)
+{
+    if (w->tl_pid != SIM_TL_NONE64)
+        tl_run_close(w, rel_now(w, nat_now_ns()));
+    w->tl_pid = p->wp.id;
+    w->tl_prio = (uint8_t)p->wp.prio;
+}
+
 /* A process that came through ws_sched: a migration's cost it owes (ws_migrate_commit) is
  * natively being paid in cache misses right now; count it. Processes on the ring owe nothing. */
 static struct nat_proc *from_sched(struct nat_worker *w, struct ws_proc *wp)
@@ -223,6 +255,8 @@ static void enter_idle(struct nat_worker *w, uint64_t now)
         w->is_idle = true;
         w->st.busy_ns += now - w->busy_since;
         nat_ts_busy(&w->ts, rel_now(w, w->busy_since), now - w->busy_since);
+        if (WS_UNLIKELY(w->tl != NULL))
+            tl_run_close(w, rel_now(w, now));
         ws_sched_set_idle(w->s, w->id, true);
     }
     nat_live_flush(w);
@@ -235,17 +269,24 @@ static void leave_idle(struct nat_worker *w)
     uint64_t now = nat_now_ns();
     w->is_idle = false;
     w->busy_since = now;
+    if (WS_UNLIKELY(w->tl != NULL)) {
+        w->tl_mark = rel_now(w, now);
+        w->tl_pid = SIM_TL_NONE64;
+    }
     ws_sched_set_idle(w->s, w->id, false);
     nat_ts_queue(&w->ts, rel_now(w, now), ws_sched_waiting(w->s, w->id) + ring_count(w));
 }
 
-/* Count the steals of the last ws_sched call into this thief's row of the steal matrix. */
-static void note_steals(struct nat_worker *w)
+/* Count the steals of the last ws_sched call into this thief's row of the steal matrix;
+ * returns the victim, or SIM_TL_NONE32 when it stole nothing. */
+static uint32_t note_steals(struct nat_worker *w)
 {
     uint32_t victim = 0;
     uint64_t n = ws_sched_new_steals(w->s, w->id, &w->steal_seen, &victim);
-    if (n != 0)
-        w->steal_row[victim] += n;
+    if (n == 0)
+        return SIM_TL_NONE32;
+    w->steal_row[victim] += n;
+    return victim;
 }
 
 static struct nat_proc *steal_round(struct nat_worker *w, bool last_look)
@@ -255,8 +296,12 @@ static struct nat_proc *steal_round(struct nat_worker *w, bool last_look)
     struct ws_proc *wp = last_look ? ws_sched_last_look(w->s, w->id)
                                    : ws_sched_steal(w->s, w->id);
     steal_end(w);
-    w->st.steal_ns += nat_now_ns() - t0;
-    note_steals(w);
+    uint64_t t1 = nat_now_ns();
+    w->st.steal_ns += t1 - t0;
+    uint32_t victim = note_steals(w);
+    if (WS_UNLIKELY(w->tl != NULL))
+        tl_add(w, SIM_TL_STEAL, rel_now(w, t0), rel_now(w, t1), wp ? wp->id : SIM_TL_NONE64,
+               wp ? (uint8_t)wp->prio : 0, wp ? victim : SIM_TL_NONE32);
     return from_sched(w, wp);
 }
 
@@ -283,6 +328,12 @@ static void park(struct nat_worker *w, uint32_t seq, uint64_t retry_at, bool *ti
         w->st.wakeups++;
     else if (!timer)
         w->st.timeouts++;
+    if (WS_UNLIKELY(w->tl != NULL)) {
+        tl_add(w, SIM_TL_SLEEP, rel_now(w, now), rel_now(w, t1), SIM_TL_NONE64, 0, SIM_TL_NONE32);
+        if (woken)   /* the waker is not known natively */
+            tl_add(w, SIM_TL_WAKE, rel_now(w, t1), rel_now(w, t1), SIM_TL_NONE64, 0,
+                   SIM_TL_NONE32);
+    }
 }
 
 /* Nothing found by a steal round: set the sleeping bit, look once more, spin, then sleep.
@@ -428,6 +479,8 @@ static void on_yield(struct nat_worker *w, struct nat_proc *p)
 static inline void run(struct nat_worker *w, struct nat_proc *p)
 {
     w->st.run++;
+    if (WS_UNLIKELY(w->tl != NULL))
+        tl_dispatch(w, p);
     p->wp.cur_core = (int32_t)w->id;
     if (WS_UNLIKELY(!ws_proc_allowed(&p->wp, w->id)))
         w->st.aff_violations++;
@@ -462,6 +515,8 @@ void *nat_worker_main(void *arg)
     while (!ws_load_acquire(&rt->start))   /* pairs with nat_rt_start's release */
         nat_futex_wait(&rt->start, 0, 0);
     w->busy_since = rt->t0;
+    w->tl_mark = 0;
+    w->tl_pid = SIM_TL_NONE64;
     struct timespec c0, c1;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     struct nat_proc *p;

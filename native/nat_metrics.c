@@ -1,5 +1,6 @@
-/* nat_metrics.c: per-core timeseries buckets and the collection of a native run's metrics into
- * the structs the database stores (see nat_metrics.h). Times are wall-clock ns. */
+/* nat_metrics.c: per-core timeseries buckets, the collection of a native run's metrics into
+ * the structs the database stores, and the workers' timelines (see nat_metrics.h). Times are
+ * wall-clock ns. */
 #include "native/nat_metrics.h"
 #include "sim/engine/sim_core_row.h"
 
@@ -177,4 +178,95 @@ void nat_metrics_free(struct sim_run_metrics *m)
     m->cores = NULL;
     m->steal_matrix = NULL;
     m->timeseries = NULL;
+}
+
+/* ---- --timeline: one recorder per worker (owner only while running), joined at the end ---- */
+
+int nat_tl_setup(struct nat_rt *rt, size_t max)
+{
+    for (uint32_t c = 0; c < rt->n; c++) {
+        struct sim_timeline *t = calloc(1, sizeof(*t));
+        if (t == NULL)
+            return -1;
+        if (sim_timeline_init(t, rt->n, max) != 0) {
+            free(t);
+            return -1;
+        }
+        rt->w[c].tl = t;
+    }
+    return 0;
+}
+
+/* The worker whose next slice (at[c] into its timeline, each in order of start) starts first;
+ * UINT32_MAX when every one is used up. */
+static uint32_t tl_first(const struct nat_rt *rt, const size_t *at)
+{
+    uint32_t best = UINT32_MAX;
+    for (uint32_t c = 0; c < rt->n; c++) {
+        const struct sim_timeline *t = rt->w[c].tl;
+        if (t != NULL && at[c] < t->n &&
+            (best == UINT32_MAX ||
+             t->v[at[c]].start_ns < rt->w[best].tl->v[at[best]].start_ns))
+            best = c;
+    }
+    return best;
+}
+
+/* The workers' slices merged in order of start and cut at one time, as the simulator's: kept
+ * are the first max slices that start before every worker's own cut; the rest count as
+ * dropped, from the earliest start not kept. */
+int nat_tl_collect(struct nat_rt *rt, size_t max, struct sim_timeline *all,
+                   struct sim_run_metrics *m)
+{
+    size_t *at = calloc(rt->n, sizeof(size_t));
+    if (at == NULL || sim_timeline_init(all, rt->n, max) != 0) {
+        free(at);
+        return -1;
+    }
+    uint64_t total = 0, cut = UINT64_MAX;
+    for (uint32_t c = 0; c < rt->n; c++) {
+        const struct sim_timeline *t = rt->w[c].tl;
+        total += t->n;
+        all->dropped += t->dropped;
+        if (t->dropped > 0 && t->cut_ns < cut)
+            cut = t->cut_ns;
+    }
+    size_t cap = total < all->max ? (size_t)total : all->max;
+    all->v = malloc((cap ? cap : 1) * sizeof(*all->v));
+    if (all->v == NULL) {
+        free(at);
+        sim_timeline_free(all);
+        return -1;
+    }
+    all->cap = cap;
+    uint32_t c;
+    while ((c = tl_first(rt, at)) != UINT32_MAX) {
+        const struct sim_tl_slice *s = &rt->w[c].tl->v[at[c]];
+        if (s->start_ns >= cut || all->n == all->max) {
+            cut = s->start_ns < cut ? s->start_ns : cut;
+            break;
+        }
+        all->v[all->n++] = *s;
+        at[c]++;
+    }
+    free(at);
+    all->dropped += total - all->n;
+    all->cut_ns = all->dropped > 0 ? cut : 0;
+    m->timeline = all->v;
+    m->ntimeline = all->n;
+    m->timeline_max = all->max;
+    m->timeline_dropped = all->dropped;
+    m->timeline_cut_ns = all->cut_ns;
+    return 0;
+}
+
+void nat_tl_free(struct nat_rt *rt)
+{
+    for (uint32_t c = 0; rt != NULL && c < rt->n; c++) {
+        if (rt->w[c].tl != NULL) {
+            sim_timeline_free(rt->w[c].tl);
+            free(rt->w[c].tl);
+            rt->w[c].tl = NULL;
+        }
+    }
 }

@@ -33,4 +33,17 @@ struct nat_extra {
 int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, struct nat_extra *x);
 void nat_metrics_free(struct sim_run_metrics *m);
 
+/* --timeline: give every worker of rt (not started yet) a timeline keeping at most max slices
+ * (0: the default). 0, or -1 when out of memory (nat_tl_free frees what was made). */
+int nat_tl_setup(struct nat_rt *rt, size_t max);
+
+/* After the workers exited: move every worker's slices into all (initialised here, at most
+ * max slices of rt->n cores, the cut counted) and point m's timeline fields at it (m->timeline
+ * lives as long as all). 0, or -1 when out of memory (all freed). */
+int nat_tl_collect(struct nat_rt *rt, size_t max, struct sim_timeline *all,
+                   struct sim_run_metrics *m);
+
+/* Free the workers' timelines (none: a no-op). */
+void nat_tl_free(struct nat_rt *rt);
+
 #endif

@@ -85,6 +85,7 @@
 #include "core/ws_sched.h"
 #include "sim/util/sim_hist.h"
 #include "sim/trace/sim_trace.h"
+#include "sim/engine/sim_timeline.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -201,6 +202,10 @@ struct nat_worker {
     uint64_t slice_left;          /* replay: run budget of the current dispatch, ns */
     uint64_t qs_count;
     uint64_t busy_since;
+    struct sim_timeline *tl;      /* --timeline: this worker's slices (nat_metrics.h); NULL off */
+    uint64_t tl_mark;             /* ns since t0 where the open run slice starts */
+    uint64_t tl_pid;              /* the open run slice's process (SIM_TL_NONE64: none yet) */
+    uint8_t tl_prio;
     uint64_t steal_seen;          /* ws steal_items already in the steal matrix */
     uint64_t *steal_row;          /* [nworkers] steals by this thief from each victim */
     struct nat_timer *timers;     /* min-heap by t */

@@ -212,11 +212,19 @@ static int finish_run(const struct nat_run_opts *o, struct nat_rt *rt, struct na
                       struct timespec wall, uint64_t t_start)
 {
     struct sim_run_metrics m;
+    struct sim_timeline all = { 0 };
     uint32_t masked = r->masked_workers;
     if (nat_metrics_collect(rt, &m, &r->x) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    if (o->timeline_max > 0 && nat_tl_collect(rt, o->timeline_max, &all, &m) != 0) {
+        nat_metrics_free(&m);
+        snprintf(err, errlen, "out of memory (timeline)");
+        return -1;
+    }
+    r->timeline_slices = m.ntimeline;
+    r->timeline_dropped = m.timeline_dropped;
     r->masked_workers = masked;
     count_pinned(rt, r);
     r->summary = m.summary;
@@ -246,6 +254,8 @@ static int finish_run(const struct nat_run_opts *o, struct nat_rt *rt, struct na
     }
     free(pj);
     nat_metrics_free(&m);
+    if (o->timeline_max > 0)
+        sim_timeline_free(&all);
     return rc;
 }
 
@@ -286,6 +296,10 @@ int nat_run(const struct nat_run_opts *o, struct nat_run_result *r, char *err, s
     };
     if (nat_rt_create(&ro, &rt, err, errlen) != 0)
         goto out;
+    if (o->timeline_max > 0 && nat_tl_setup(rt, o->timeline_max) != 0) {
+        snprintf(err, errlen, "out of memory (timeline)");
+        goto out;
+    }
     rt->work = replay ? (void *)&rp : (void *)wl;
     if (execute(o, rt, wl, &rp, &pl, r, err, errlen) != 0)
         goto out;
@@ -295,6 +309,7 @@ int nat_run(const struct nat_run_opts *o, struct nat_run_result *r, char *err, s
     rc = finish_run(o, rt, wl, host_desc, &pl, r, err, errlen, wall, t_start);
 out:
     nat_rt_join(rt);      /* a failure may have left them running; their processes hold records */
+    nat_tl_free(rt);
     nat_replay_close(&rp);
     nat_rt_destroy(rt);
     ws_topo_destroy(topo);

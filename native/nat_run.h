@@ -29,6 +29,8 @@ struct nat_run_opts {
     const struct ws_topo *host;   /* the host model (NULL: detect it) */
     double busy_ipn;              /* replay: nat_busy iterations per ns (0: calibrate) */
     volatile int *stopped;        /* set asynchronously to interrupt */
+    size_t timeline_max;          /* --timeline: record the schedule, at most this many slices
+                                     (stored with the run; needs db_path); 0 = off */
 };
 
 struct nat_run_result {
@@ -45,6 +47,8 @@ struct nat_run_result {
     uint64_t per_core_run[64];    /* processes run by each of the first 64 cores */
     uint32_t pinned_workers;      /* workers pinned to one CPU (x.pinned: all of them) */
     uint32_t masked_workers;      /* unpinned workers given an affinity mask (dynamic, hybrid) */
+    uint64_t timeline_slices;     /* --timeline: slices stored */
+    uint64_t timeline_dropped;    /* ... and slices cut at the cap */
 };
 
 /* Run it. 0, or -1 with a message in err (bad workload or options, a wrong answer, a deadlock,

@@ -111,6 +111,7 @@ static const struct option longopts[] = {
     { "slow", no_argument, NULL, 'W' },
     { "affinity", required_argument, NULL, 'a' },
     { "json", no_argument, NULL, 'j' },
+    { "timeline", optional_argument, NULL, 'T' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -132,6 +133,10 @@ static int parse(int argc, char **argv, struct nat_run_opts *o, bool *json)
         case 'W': o->slow = true; break;
         case 'a': o->root_affinity = optarg; break;
         case 'j': *json = true; break;
+        case 'T':
+            if (sim_cli_timeline_arg("native", optarg, &o->timeline_max) != 0)
+                return SIM_EXIT_USAGE;
+            break;
         case 'n':
             if (!sim_cli_parse_u64(optarg, &v) || v == 0 || v > 4096)
                 return sim_cli_usage_error("native", "--threads wants 1..4096, not '%s'", optarg);
@@ -170,6 +175,9 @@ static int parse(int argc, char **argv, struct nat_run_opts *o, bool *json)
         return SIM_EXIT_USAGE;
     sim_cli_strategy_params_check("native", o->strategy, &o->params);
     o->workload = argv[optind];
+    if (o->timeline_max > 0 && o->db_path == NULL)
+        return sim_cli_usage_error("native", "--timeline stores the schedule in the database: "
+                                   "it cannot go with --no-db");
     /* --binding K and --param binding=K are one setting; --binding wins. */
     if (bind_given)
         o->params.binding = (uint32_t)o->bind;
@@ -193,6 +201,7 @@ int sim_cmd_native(int argc, char **argv)
     char err[1024];
     if (nat_run(&o, &r, err, sizeof err) != 0)
         return sim_cli_fail("native", "%s", err);
+    sim_cli_timeline_note("native", o.timeline_max, r.timeline_slices, r.timeline_dropped);
     if (json)
         print_json(&o, &r);
     else

@@ -246,6 +246,7 @@ int sim_cmd_native(int argc, char **argv);
     "      --replay       replay fib/nqueens/uts as traces instead of computing them\n" \
     "      --slow         no private rings: every spawn and pick goes through ws_sched\n" \
     "      --affinity A   computed workloads: the root's affinity, inherited by every process\n" \
+    "      --timeline[=N] store the schedule (at most N slices, default 1M) for export --perfetto\n" \
     "      --json         one JSON object with the keys of replay --json and native extras\n"
 
 int sim_cmd_beam(int argc, char **argv);

@@ -3,10 +3,12 @@
 # Chrome trace-event JSON that parses, has every required key and phase, and whose run and
 # migrate slices add up to each core's busy_ns exactly (tests/cli/timeline_check.py); a timeline
 # over its cap is cut with a message; export's errors; merge copies timelines; a database of
-# schema version 2 is read unchanged (no timeline) and upgraded to 3 by a replay.
+# schema version 2 is read unchanged (no timeline) and upgraded to 3 by a replay; native
+# --timeline likewise, its slices merged from the workers' own recorders.
 . "$(dirname "$0")/lib.sh"
 CHECK="$(cd "$(dirname "$0")" && pwd)/timeline_check.py"
 DATA="$(cd "$(dirname "$0")/../data/db" && pwd)"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 
 # Busy time reproduced exactly, on machines of one kind, P/E and NUMA, with steals, migrations,
 # affinity and preemption (a 20 us time slice) in play.
@@ -102,5 +104,33 @@ d="$T/sweep/sweep-fib_12_on_m1.dat"
 [ "$(grep -v '^#' "$d" | awk 'NF == 4 { print $1 }' | tr '\n' ' ')" = "10 1000 100000 10 1000 100000 " ] ||
   fail "sweep data is not two strategies over the three values: $(cat "$d")"
 has "$T/sweep/index.html" "the x axis is logarithmic"
+
+# native --timeline: the workers' slices, merged, export and reproduce each worker's busy time
+# exactly (the run slices cut each busy period at the very clock reads busy_ns adds up), for
+# a computed workload on the fast path, the same through ws_sched only, and replayed traces.
+n=0
+for run in "fib:16" "fib:16 --slow --strategy random" "$ROOT/traces/samples/ring_small.jsonl" \
+           "mixed:procs=150"; do
+  n=$((n + 1))
+  # shellcheck disable=SC2086
+  expect_exit 0 "$S" native $run --threads 2 --db "$T/nat.db" --timeline
+  expect_exit 0 "$S" export $n --perfetto -o "$T/nat$n.json" --db "$T/nat.db"
+  python3 "$CHECK" "$T/nat$n.json" "$T/nat.db" $n > "$T/check" ||
+    fail "native run $n ($run): $(cat "$T/check")"
+done
+ok "native timelines of $n runs parse and reproduce busy time"
+[ "$(sqlite3 "$T/nat.db" "SELECT count(*) FROM timeline_info WHERE dropped = 0")" = 4 ] ||
+  fail "native timeline_info: $(sqlite3 "$T/nat.db" 'SELECT * FROM timeline_info')"
+[ "$(sqlite3 "$T/nat.db" "SELECT count(DISTINCT pid) FROM timeline WHERE run_id = 1 AND
+  kind = 'run' AND pid IS NOT NULL")" = 3193 ] || fail "fib:16's 3193 processes are not all in run 1's slices"
+expect_exit 0 "$S" native fib:16 --threads 2 --db "$T/nat.db"
+[ "$(sqlite3 "$T/nat.db" "SELECT count(*) FROM timeline_info WHERE run_id = 5")" = 0 ] ||
+  fail "a native run without --timeline recorded a timeline"
+expect_stderr 0 "timeline cut at 30 slices" "$S" native fib:16 --threads 2 --db "$T/nat.db" --timeline=30
+[ "$(sqlite3 "$T/nat.db" "SELECT slices, max_slices, dropped > 0, (SELECT max(start_ns) FROM
+  timeline WHERE run_id = 6) < cut_ns FROM timeline_info WHERE run_id = 6")" = "30|30|1|1" ] ||
+  fail "native cut: $(sqlite3 "$T/nat.db" 'SELECT * FROM timeline_info WHERE run_id = 6')"
+expect_stderr 2 "cannot go with --no-db" "$S" native fib:5 --timeline --no-db
+expect_stderr 2 "--timeline=N wants" "$S" native fib:5 --timeline=x --db "$T/nat.db"
 
 finish timeline
