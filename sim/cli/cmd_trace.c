@@ -282,6 +282,11 @@ static void print_json(struct sim_trace *t, const struct sim_trace_stats *st, do
         cJSON_AddNullToObject(o, "critical_path_ns");
         cJSON_AddNullToObject(o, "parallelism");
     }
+    cJSON_AddNumberToObject(o, "dag_depth", (double)st->dag_depth);
+    if (st->width_known)
+        cJSON_AddNumberToObject(o, "dag_width", (double)st->dag_width);
+    else
+        cJSON_AddNullToObject(o, "dag_width");
     cJSON_AddNumberToObject(o, "stuck", (double)st->stuck);
     cJSON_AddNumberToObject(o, "unreceived", (double)st->unreceived);
     cJSON_AddNumberToObject(o, "peak_live", (double)st->peak_live);
@@ -327,6 +332,14 @@ static void print_table(struct sim_trace *t, const struct sim_trace_stats *st, d
         printf("%-15sunknown: deadlock, %" PRIu64 " processes wait for messages that never "
                "come\n", "critical path", st->stuck);
     }
+    printf("%-15s%" PRIu64 " processes on the longest chain of spawns and messages\n",
+           "dag depth", st->dag_depth);
+    if (st->width_known)
+        printf("%-15s%" PRIu64 " processes running at once on unlimited cores\n", "dag width",
+               st->dag_width);
+    else
+        printf("%-15sunknown (%s)\n", "dag width",
+               st->cp_known ? "more RUN phases than kept for it" : "deadlock");
     if (st->unreceived > 0)
         printf("%-15s%" PRIu64 " messages (to exited or nonexistent processes)\n", "unreceived",
                st->unreceived);

@@ -241,7 +241,17 @@ struct sim_trace_stats {
     uint64_t stuck;                        /* processes blocked forever on RECV */
     uint64_t unreceived;                   /* messages never consumed (to exited or unknown ids) */
     uint64_t tally;                        /* the source's tally after the walk */
+    /* The trace as a graph of processes (task graphs above all), on infinitely many cores:
+     * dag_depth is the most processes on one causal chain (a spawn or a consumed message links
+     * one process to the next; a fork-join parent counts again after its children's replies);
+     * dag_width the most processes inside RUN phases at one instant, known (width_known) when
+     * the walk did not deadlock and held at most SIM_TRACE_WIDTH_MAX_RUNS RUN phases. */
+    uint64_t dag_depth;
+    uint64_t dag_width;
+    bool width_known;
 };
+
+#define SIM_TRACE_WIDTH_MAX_RUNS (UINT64_C(1) << 21)   /* RUN phases kept for dag_width */
 
 /* Called once per record, in the order the walk obtains them (every parent before its
  * children, roots in spawn order), with the parent's record (NULL for roots); nonzero stops

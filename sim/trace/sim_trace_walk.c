@@ -30,6 +30,13 @@
  * blocked process or a descendant of one, all at or after that smallest resume time, so the
  * step is the one a time-ordered event simulation would take next. Processes still blocked with
  * an empty mailbox at the end are stuck: the trace deadlocks and has no critical path.
+ *
+ * Depth and width. Each process carries the length of the longest causal chain ending in it:
+ * 1 for a root, its spawner's + 1 for a child, and at least a message's sender's + 1 once it
+ * consumes a message (a mailbox keeps the longest chain of any message sent to it, since
+ * messages are indistinguishable). Every RUN phase is an interval of the process's clock; the
+ * width is the largest number of intervals that overlap, found by sorting their ends once the
+ * walk is over (half-open intervals: an end sorts before a start at the same time).
  */
 
 struct proc {
@@ -40,6 +47,7 @@ struct proc {
     bool blocked;           /* waiting at phases[pc], a RECV */
     size_t hidx;            /* index in the wake heap, or NOT_QUEUED */
     uint64_t key, seq;      /* wake heap order: resume time, then first queued */
+    uint64_t chain;         /* longest causal chain ending here (processes) */
 };
 
 #define NOT_QUEUED SIZE_MAX
@@ -47,6 +55,7 @@ struct proc {
 struct box {                /* unconsumed arrival times, a binary min-heap */
     uint64_t *at;
     uint32_t n, cap;
+    uint64_t chain;         /* longest chain of a sender of any message here */
 };
 
 struct walk {
@@ -60,6 +69,9 @@ struct walk {
     struct proc **heap;             /* blocked with mail, by (key, seq); each at most once */
     size_t nheap, capheap;
     uint64_t seq, live, makespan;
+    uint64_t *runs;                 /* RUN intervals: (start << 1) | 1 and (end << 1) | 0 */
+    size_t nruns, capruns;
+    bool runs_cut;                  /* more than SIM_TRACE_WIDTH_MAX_RUNS: width unknown */
 };
 
 static bool grow(void **a, size_t *cap, size_t n, size_t size)
@@ -217,7 +229,7 @@ static void account(struct sim_trace_stats *st, const struct sim_trace_rec *r)
 /* Take a record just obtained from the source: count it, show it to the visitor, and make it a
  * runnable process with its clock at `clock`. */
 static int start(struct walk *w, struct sim_trace_rec *r, const struct sim_trace_rec *parent,
-                 uint64_t clock)
+                 uint64_t clock, uint64_t chain)
 {
     account(w->st, r);
     if (w->visit != NULL && w->visit(w->ctx, r, parent) != 0) {
@@ -237,6 +249,7 @@ static int start(struct walk *w, struct sim_trace_rec *r, const struct sim_trace
     }
     p->rec = r;
     p->clock = clock;
+    p->chain = chain;
     p->hidx = NOT_QUEUED;
     for (uint32_t i = 0; i < r->nphases; i++)
         p->recvs_left += r->phases[i].kind == SIM_PHASE_RECV;
@@ -251,6 +264,8 @@ static void finish(struct walk *w, struct proc *p)
 {
     if (p->clock > w->makespan)
         w->makespan = p->clock;
+    if (p->chain > w->st->dag_depth)
+        w->st->dag_depth = p->chain;
     struct sim_trace_map_ent *e = sim_trace_map_get(&w->ids, p->rec->id);
     struct box *b = (struct box *)(uintptr_t)e->v[1];
     if (b == NULL || b->n == 0) {   /* later mail to it is counted as unreceived at the end */
@@ -266,7 +281,7 @@ static void finish(struct walk *w, struct proc *p)
     w->live--;
 }
 
-static int deliver(struct walk *w, uint64_t to, uint64_t at)
+static int deliver(struct walk *w, uint64_t to, uint64_t at, uint64_t chain)
 {
     bool created;
     struct sim_trace_map_ent *e = sim_trace_map_put(&w->ids, to, &created);
@@ -275,6 +290,8 @@ static int deliver(struct walk *w, uint64_t to, uint64_t at)
         e->v[1] = (uint64_t)(uintptr_t)b;
     if (b == NULL || !box_push(b, at))
         return oom(w);
+    if (chain > b->chain)
+        b->chain = chain;
     struct proc *p = (struct proc *)(uintptr_t)e->v[0];
     if (p == NULL || !p->blocked)
         return SIM_TRACE_OK;
@@ -292,11 +309,53 @@ static int deliver(struct walk *w, uint64_t to, uint64_t at)
 static void take(struct walk *w, struct proc *p)
 {
     struct sim_trace_map_ent *e = sim_trace_map_get(&w->ids, p->rec->id);
-    uint64_t at = box_pop((struct box *)(uintptr_t)e->v[1]);
+    struct box *b = (struct box *)(uintptr_t)e->v[1];
+    uint64_t at = box_pop(b);
     if (at > p->clock)
         p->clock = at;
+    if (b->chain + 1 > p->chain)
+        p->chain = b->chain + 1;
     p->recvs_left--;
     p->pc++;
+}
+
+/* Keep the RUN interval [at, at + len) for the width (none when len is 0); past the cap the
+ * width is given up and the memory freed. */
+static int note_run(struct walk *w, uint64_t at, uint64_t len)
+{
+    if (len == 0 || w->runs_cut)
+        return SIM_TRACE_OK;
+    if (w->nruns / 2 >= SIM_TRACE_WIDTH_MAX_RUNS) {
+        w->runs_cut = true;
+        free(w->runs);
+        w->runs = NULL;
+        return SIM_TRACE_OK;
+    }
+    if (!grow((void **)&w->runs, &w->capruns, w->nruns + 1, sizeof *w->runs))
+        return oom(w);
+    w->runs[w->nruns++] = (at << 1) | 1;
+    w->runs[w->nruns++] = ((at + len) << 1) | 0;
+    return SIM_TRACE_OK;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The most RUN intervals that overlap (see Depth and width). */
+static uint64_t width(struct walk *w)
+{
+    qsort(w->runs, w->nruns, sizeof *w->runs, cmp_u64);
+    uint64_t now = 0, most = 0;
+    for (size_t i = 0; i < w->nruns; i++) {
+        if (w->runs[i] & 1)
+            most = ++now > most ? now : most;
+        else
+            now--;
+    }
+    return most;
 }
 
 /* Run p until it blocks on a RECV it cannot safely complete, or ends. */
@@ -309,16 +368,19 @@ static int run(struct walk *w, struct proc *p)
         int rc = SIM_TRACE_OK;
         switch (ph->kind) {
         case SIM_PHASE_RUN:
+            rc = note_run(w, p->clock, ph->arg);
+            p->clock += ph->arg;
+            break;
         case SIM_PHASE_WAIT:
             p->clock += ph->arg;
             break;
         case SIM_PHASE_SEND:
-            rc = deliver(w, ph->arg, p->clock);
+            rc = deliver(w, ph->arg, p->clock, p->chain);
             break;
         case SIM_PHASE_SPAWN:
             rc = sim_trace_child(w->t, r, ph->arg, &c);
             if (rc == SIM_TRACE_OK)
-                rc = start(w, c, r, p->clock);
+                rc = start(w, c, r, p->clock, p->chain + 1);
             break;
         case SIM_PHASE_RECV: {
             struct sim_trace_map_ent *e = sim_trace_map_get(&w->ids, r->id);
@@ -375,7 +437,7 @@ static int walk_all(struct walk *w)
                 return rc;
             if (rc == SIM_TRACE_END)
                 roots_done = true;
-            else if (start(w, r, NULL, r->spawn_ns) != SIM_TRACE_OK)
+            else if (start(w, r, NULL, r->spawn_ns, 1) != SIM_TRACE_OK)
                 return SIM_TRACE_ERROR;
             continue;
         }
@@ -411,6 +473,7 @@ static void cleanup(struct walk *w)
     sim_trace_map_free(&w->ids);
     free(w->stack);
     free(w->heap);
+    free(w->runs);
 }
 
 int sim_trace_walk(struct sim_trace *t, struct sim_trace_stats *st, sim_trace_visit_fn visit,
@@ -427,6 +490,10 @@ int sim_trace_walk(struct sim_trace *t, struct sim_trace_stats *st, sim_trace_vi
     int rc = t->failed ? SIM_TRACE_ERROR : walk_all(&w);
     if (rc == SIM_TRACE_OK)
         rc = sim_trace_finish(t);   /* lines no process asked for are an error, not dropped */
+    if (rc == SIM_TRACE_OK && !w.runs_cut) {
+        st->dag_width = width(&w);
+        st->width_known = true;
+    }
     cleanup(&w);
     st->tally = t->tally;
     if (rc != SIM_TRACE_OK)
@@ -436,5 +503,8 @@ int sim_trace_walk(struct sim_trace *t, struct sim_trace_stats *st, sim_trace_vi
         st->critical_path_ns = w.makespan;
         st->parallelism = w.makespan > 0 ? (double)st->total_work_ns / (double)w.makespan : 0.0;
     }
+    st->width_known = st->width_known && st->cp_known;
+    if (!st->width_known)
+        st->dag_width = 0;
     return SIM_TRACE_OK;
 }
