@@ -182,8 +182,15 @@ void nat_metrics_free(struct sim_run_metrics *m)
 
 /* ---- --timeline: one recorder per worker (owner only while running), joined at the end ---- */
 
+/* Slices whose memory is allocated and touched before the run, shared by all workers: a page
+ * fault in the middle of a run costs microseconds in a virtual machine (about 130 ns per slice
+ * measured, against 4 ns for a touched one), so a timeline of up to this many slices records
+ * without one; a longer one still grows (and faults) as it goes. */
+#define NAT_TL_PREFAULT (UINT64_C(1) << 20)
+
 int nat_tl_setup(struct nat_rt *rt, size_t max)
 {
+    size_t each = (size_t)(NAT_TL_PREFAULT / (rt->n ? rt->n : 1));
     for (uint32_t c = 0; c < rt->n; c++) {
         struct sim_timeline *t = calloc(1, sizeof(*t));
         if (t == NULL)
@@ -193,6 +200,12 @@ int nat_tl_setup(struct nat_rt *rt, size_t max)
             return -1;
         }
         rt->w[c].tl = t;
+        size_t cap = each < t->max ? each : t->max;
+        if (cap > 0 && (t->v = malloc(cap * sizeof(*t->v))) == NULL)
+            return -1;
+        t->cap = t->v != NULL ? cap : 0;
+        if (t->cap > 0)
+            memset(t->v, 0xff, t->cap * sizeof(*t->v));   /* touch every page now */
     }
     return 0;
 }
