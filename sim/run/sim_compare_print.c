@@ -43,27 +43,63 @@ static void text_derived(FILE *f, const struct sim_compare_group *g)
     }
 }
 
+/* The unit a group's times print in: the largest makespan mean stays below 1000 of it, so a
+ * 37.6 s run reads 37.5810 s, not 37580963839 ns or 37580.9638 ms. */
+struct time_unit {
+    const char *name;
+    double ns;
+};
+
+static struct time_unit group_unit(const struct sim_compare_group *g)
+{
+    double top = 0;
+    for (size_t r = 0; r < g->nrows; r++)
+        if (g->rows[r].makespan.mean > top)
+            top = g->rows[r].makespan.mean;
+    if (top < 1e6)
+        return (struct time_unit){ "us", 1e3 };
+    if (top < 1e9)
+        return (struct time_unit){ "ms", 1e6 };
+    return (struct time_unit){ "s", 1e9 };
+}
+
+/* A response time in the unit that keeps it readable: "812.0us", "4.56ms", "1.23s". */
+static const char *resp_text(double ns, char *buf, size_t len)
+{
+    if (ns < 1e6)
+        snprintf(buf, len, "%.1fus", ns / 1e3);
+    else if (ns < 1e9)
+        snprintf(buf, len, "%.2fms", ns / 1e6);
+    else
+        snprintf(buf, len, "%.2fs", ns / 1e9);
+    return buf;
+}
+
 static void text_group(FILE *f, const struct sim_compare_group *g)
 {
     char var[160];
     variation(g, var, sizeof var);
     fprintf(f, "\n%s on %s (%u cores)", g->trace, g->topology, g->ncores);
+    struct time_unit u = group_unit(g);
     if (g->bound_kind != NULL)
-        fprintf(f, ", lower bound %.3f ms (%s)", (double)g->lower_bound_ns / 1e6, g->bound_kind);
+        fprintf(f, ", lower bound %.3f %s (%s)", (double)g->lower_bound_ns / u.ns, u.name,
+                g->bound_kind);
     fprintf(f, "\n  95%% CI over %s\n", var);
+    char head[32];
+    snprintf(head, sizeof head, "makespan %s (95%% CI)", u.name);
     fprintf(f, "  %-10s %-22s %-24s %6s %6s %7s %9s %-22s %10s %10s\n", "strategy", "params",
-            "makespan ms (95% CI)", "/best", "/bound", "util", "steals", "migr smt/cl/node/rem",
-            "p99 resp", "energy J");
+            head, "/best", "/bound", "util", "steals", "migr smt/cl/node/rem", "p99 resp",
+            "energy J");
     for (size_t r = 0; r < g->nrows; r++) {
         const struct sim_compare_row *w = &g->rows[r];
-        char ms[64], mig[64];
-        snprintf(ms, sizeof ms, "%.4f ± %.4f (n=%zu)", w->makespan.mean / 1e6,
-                 w->makespan.half / 1e6, w->makespan.n);
+        char ms[64], mig[64], resp[32];
+        snprintf(ms, sizeof ms, "%.4f ± %.4f (n=%zu)", w->makespan.mean / u.ns,
+                 w->makespan.half / u.ns, w->makespan.n);
         snprintf(mig, sizeof mig, "%.0f/%.0f/%.0f/%.0f", w->migrations[0], w->migrations[1],
                  w->migrations[2], w->migrations[3]);
-        fprintf(f, "  %-10s %-22s %-24s %6.3f %6.3f %6.1f%% %9.0f %-22s %8.1fus %10.4g\n",
+        fprintf(f, "  %-10s %-22s %-24s %6.3f %6.3f %6.1f%% %9.0f %-22s %10s %10.4g\n",
                 w->strategy, label(w), ms, w->vs_best, w->vs_bound, 100 * w->utilization.mean,
-                w->steals, mig, w->resp_p99_ns / 1e3, w->energy_j);
+                w->steals, mig, resp_text(w->resp_p99_ns, resp, sizeof resp), w->energy_j);
     }
     text_derived(f, g);
 }
@@ -211,9 +247,11 @@ static void html_esc(FILE *f, const char *s)
 /* Markdown (html false) or HTML table of one group: the columns of the text table. */
 static void grid_group(FILE *f, const struct sim_compare_group *g, bool html)
 {
-    static const char *const head[] = { "strategy", "params", "makespan ms (95% CI)", "n",
-                                        "/best", "/bound", "util", "steals",
-                                        "migr smt/cl/node/rem", "p99 resp us", "energy J" };
+    struct time_unit u = group_unit(g);
+    char mhead[32];
+    snprintf(mhead, sizeof mhead, "makespan %s (95%% CI)", u.name);
+    const char *const head[] = { "strategy", "params", mhead, "n", "/best", "/bound", "util",
+                                 "steals", "migr smt/cl/node/rem", "p99 resp", "energy J" };
     const size_t ncol = sizeof head / sizeof head[0];
     char var[160], cell[11][64];
     variation(g, var, sizeof var);
@@ -225,7 +263,8 @@ static void grid_group(FILE *f, const struct sim_compare_group *g, bool html)
                 g->ncores, var);
     }
     if (g->bound_kind != NULL)
-        fprintf(f, "; lower bound %.3f ms (%s)", (double)g->lower_bound_ns / 1e6, g->bound_kind);
+        fprintf(f, "; lower bound %.3f %s (%s)", (double)g->lower_bound_ns / u.ns, u.name,
+                g->bound_kind);
     fputs(html ? "</p>\n<table>\n<tr>" : "\n\n|", f);
     for (size_t c = 0; c < ncol; c++)
         fprintf(f, html ? "<th>%s</th>" : " %s |", head[c]);
@@ -238,7 +277,7 @@ static void grid_group(FILE *f, const struct sim_compare_group *g, bool html)
         const struct sim_compare_row *w = &g->rows[r];
         snprintf(cell[0], 64, "%s", w->strategy);
         snprintf(cell[1], 64, "%s", label(w));
-        snprintf(cell[2], 64, "%.4f ± %.4f", w->makespan.mean / 1e6, w->makespan.half / 1e6);
+        snprintf(cell[2], 64, "%.4f ± %.4f", w->makespan.mean / u.ns, w->makespan.half / u.ns);
         snprintf(cell[3], 64, "%zu", w->makespan.n);
         snprintf(cell[4], 64, "%.3f", w->vs_best);
         snprintf(cell[5], 64, "%.3f", w->vs_bound);
@@ -246,7 +285,7 @@ static void grid_group(FILE *f, const struct sim_compare_group *g, bool html)
         snprintf(cell[7], 64, "%.0f", w->steals);
         snprintf(cell[8], 64, "%.0f/%.0f/%.0f/%.0f", w->migrations[0], w->migrations[1],
                  w->migrations[2], w->migrations[3]);
-        snprintf(cell[9], 64, "%.1f", w->resp_p99_ns / 1e3);
+        resp_text(w->resp_p99_ns, cell[9], 64);
         snprintf(cell[10], 64, "%.4g", w->energy_j);
         fputs(html ? "<tr>" : "|", f);
         for (size_t c = 0; c < ncol; c++) {
