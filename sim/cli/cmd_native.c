@@ -42,6 +42,9 @@ static void print_json(const struct nat_run_opts *o, const struct nat_run_result
         cJSON_AddStringToObject(j, "check", "exact");
     }
     cJSON_AddNumberToObject(j, "threads", r->ncores);
+    char label[1024];
+    sim_params_label(&o->params, label, sizeof label);
+    cJSON_AddStringToObject(j, "params", label);
     /* the binding in effect: bind order u unbinds any kind (ws_bind.h) */
     cJSON_AddStringToObject(j, "binding", nat_bind_name((enum nat_bind)ws_bind_effective(
                                               (enum ws_bind_kind)o->bind,

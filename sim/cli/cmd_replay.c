@@ -27,6 +27,9 @@ static void print_json(const struct sim_run_opts *o, const struct sim_run_result
         return;
     if (r->tally_name != NULL)
         cJSON_AddNumberToObject(j, r->tally_name, (double)r->tally);
+    char label[1024];
+    sim_params_label(&o->params, label, sizeof label);
+    cJSON_AddStringToObject(j, "params", label);
     char *txt = cJSON_PrintUnformatted(j);
     puts(txt);
     free(txt);

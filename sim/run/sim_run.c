@@ -32,6 +32,24 @@ char *sim_params_json(const struct ws_params *p)
     return s;
 }
 
+void sim_params_label(const struct ws_params *p, char *buf, size_t len)
+{
+    struct ws_params d;
+    ws_params_defaults(&d);
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < ws_params_count() && n < len; i++) {
+        char a[64], b[64];
+        ws_params_format(p, i, a, sizeof a);
+        ws_params_format(&d, i, b, sizeof b);
+        if (strcmp(a, b) != 0)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "",
+                                  ws_params_desc(i)->name, a);
+    }
+    if (buf[0] == '\0')
+        snprintf(buf, len, "-");
+}
+
 cJSON *sim_summary_json(const char *trace, const char *topology, const char *strategy,
                         uint64_t seed, uint32_t cores, const struct sim_run_summary *s,
                         double wall_s, int64_t run_id)

@@ -58,6 +58,10 @@ struct cJSON *sim_summary_json(const char *trace, const char *topology, const ch
 /* The derived metrics of s as two lines of the human summary (replay, native). */
 void sim_print_derived_metrics(FILE *f, const struct sim_run_summary *s);
 
+/* The parameters of p that differ from the defaults, "name=value ..." in table order, or "-"
+ * when none does: the `params` key of replay's and native's --json, as in compare's rows. */
+void sim_params_label(const struct ws_params *p, char *buf, size_t len);
+
 /* Every parameter of p as one JSON object (malloc'd; NULL when out of memory). */
 char *sim_params_json(const struct ws_params *p);
 
