@@ -331,7 +331,7 @@ static int note_run(struct walk *w, uint64_t at, uint64_t len)
         w->runs = NULL;
         return SIM_TRACE_OK;
     }
-    if (!grow((void **)&w->runs, &w->capruns, w->nruns + 1, sizeof *w->runs))
+    if (!grow((void **)&w->runs, &w->capruns, w->nruns + 2, sizeof *w->runs))
         return oom(w);
     w->runs[w->nruns++] = (at << 1) | 1;
     w->runs[w->nruns++] = ((at + len) << 1) | 0;
@@ -347,6 +347,8 @@ static int cmp_u64(const void *a, const void *b)
 /* The most RUN intervals that overlap (see Depth and width). */
 static uint64_t width(struct walk *w)
 {
+    if (w->nruns == 0)
+        return 0;
     qsort(w->runs, w->nruns, sizeof *w->runs, cmp_u64);
     uint64_t now = 0, most = 0;
     for (size_t i = 0; i < w->nruns; i++) {
