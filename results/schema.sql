@@ -1,21 +1,23 @@
--- schema.sql: the schedlab results database, schema version 2 (PRAGMA user_version).
+-- schema.sql: the schedlab results database, schema version 4 (PRAGMA user_version).
 --
--- One database holds many runs. A run is one replay (mode 'sim') or one native execution
--- (mode 'native') of one trace on one topology with one strategy, parameter set and seed; every
--- other table hangs off runs.id and is written in the same transaction as the runs row, so a
--- failed run leaves no rows. sim/db/sim_db_schema.c embeds this verbatim (a unit test checks) and runs
--- it on a database that has no tables. A database of an older version is upgraded when opened
--- for writing, and read through a view when opened read-only (sim/db/sim_db_upgrade.c); a newer
--- one is refused. Version 2 added the last eight columns of run_summary (results/README.md);
--- version 3 the tables timeline_info and timeline.
+-- One database holds many runs. A run is one replay (mode 'sim'), one native execution (mode
+-- 'native') or one recorded Erlang VM run (mode 'beam', `schedlab beam validate`) of one trace
+-- on one topology with one strategy, parameter set and seed; every other table hangs off
+-- runs.id and is written in the same transaction as the runs row, so a failed run leaves no
+-- rows. sim/db/sim_db_schema.c embeds this verbatim (a unit test checks) and runs it on a
+-- database that has no tables. A database of an older version is upgraded when opened for
+-- writing, and read through a view when opened read-only (sim/db/sim_db_upgrade.c); a newer one
+-- is refused. Version 2 added the last eight columns of run_summary (results/README.md);
+-- version 3 the tables timeline_info and timeline; version 4 the mode 'beam' in the CHECK of
+-- runs.mode (an older runs table is rebuilt with the same rows and ids).
 --
--- Units: times in nanoseconds (simulated time for 'sim' runs, wall time for 'native'), energy in
--- joules, utilisation as a fraction 0..1. Counters are non-negative 64-bit integers; the seed is
--- stored as the signed 64-bit integer with the same bits. Core numbers are indexes 0..ncores-1
--- of the run's topology.
+-- Units: times in nanoseconds (simulated time for 'sim' runs, wall time for 'native' and
+-- 'beam'), energy in joules, utilisation as a fraction 0..1. Counters are non-negative 64-bit
+-- integers; the seed is stored as the signed 64-bit integer with the same bits. Core numbers
+-- are indexes 0..ncores-1 of the run's topology.
 
 PRAGMA application_id = 1396918348;  -- 0x5343484C, "SCHL"
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 -- A named group of runs (one `schedlab compare` invocation, a sweep).
 CREATE TABLE experiments (
@@ -34,7 +36,7 @@ CREATE TABLE runs (
     strategy        TEXT NOT NULL,
     params          TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(params)),  -- every parameter
     seed            INTEGER NOT NULL,
-    mode            TEXT NOT NULL CHECK (mode IN ('sim', 'native')),
+    mode            TEXT NOT NULL CHECK (mode IN ('sim', 'native', 'beam')),
     tool_version    TEXT NOT NULL,
     start_unix_ns   INTEGER NOT NULL,          -- wall-clock start
     wall_s          REAL NOT NULL CHECK (wall_s >= 0),

@@ -34,7 +34,7 @@ const char *sim_db_dist_name(enum sim_dist d)
 
 const char *sim_db_mode_name(enum sim_run_mode m)
 {
-    return m == SIM_MODE_NATIVE ? "native" : "sim";
+    return m == SIM_MODE_NATIVE ? "native" : m == SIM_MODE_BEAM ? "beam" : "sim";
 }
 
 /* ---- writing ------------------------------------------------------------------------------ */

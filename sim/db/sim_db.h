@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* Schema version this binary writes and understands (PRAGMA user_version). */
-#define SIM_DB_SCHEMA_VERSION 3
+#define SIM_DB_SCHEMA_VERSION 4
 
 /* The schema text, identical to results/schema.sql (a unit test checks). Never NULL. */
 const char *sim_db_schema_sql(void);
@@ -116,6 +116,6 @@ int sim_db_newest_experiment(struct sim_db *db, int64_t *id, char *err, size_t e
 /* Names stored in the database for the enums of sim_metrics.h. */
 const char *sim_db_steal_fail_name(enum sim_steal_fail r);   /* "empty", "lost_race", ... */
 const char *sim_db_dist_name(enum sim_dist d);               /* "smt", "cluster", ... */
-const char *sim_db_mode_name(enum sim_run_mode m);           /* "sim" or "native" */
+const char *sim_db_mode_name(enum sim_run_mode m);           /* "sim", "native" or "beam" */
 
 #endif

@@ -281,9 +281,8 @@ static int schema_check(struct sim_db *db, enum schema_state *out, char *err, si
     return 0;
 }
 
-/* Check the schema again under the write lock and create it in a blank database, or upgrade
- * an older one (all in one transaction). */
-static int schema_setup(struct sim_db *db, char *err, size_t errlen)
+/* schema_setup's transaction. */
+static int schema_setup_tx(struct sim_db *db, char *err, size_t errlen)
 {
     if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return sim_db_fail(db, err, errlen, "cannot start a transaction");
@@ -295,6 +294,20 @@ static int schema_setup(struct sim_db *db, char *err, size_t errlen)
     if (rc == 0 && s == SCHEMA_OLD)
         rc = sim_db_upgrade(db, db->version, err, errlen);
     sqlite3_exec(db->h, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* Check the schema again under the write lock and create it in a blank database, or upgrade
+ * an older one (all in one transaction). Foreign keys are off meanwhile (the pragma is a no-op
+ * inside a transaction, so around it): an upgrade that rebuilds a table drops the old one,
+ * which would otherwise cascade to every row that references it (sim_db_upgrade.c). */
+static int schema_setup(struct sim_db *db, char *err, size_t errlen)
+{
+    if (sqlite3_exec(db->h, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK)
+        return sim_db_fail(db, err, errlen, "cannot switch foreign keys off");
+    int rc = schema_setup_tx(db, err, errlen);
+    if (sqlite3_exec(db->h, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK && rc == 0)
+        rc = sim_db_fail(db, err, errlen, "cannot enable foreign keys");
     return rc;
 }
 

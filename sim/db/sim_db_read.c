@@ -67,8 +67,9 @@ int sim_db_read_run(struct sim_db *db, int64_t run_id, struct sim_run_record *re
     rec->params_json = column_strdup(st, 6);
     rec->seed = (uint64_t)sqlite3_column_int64(st, 7);
     const unsigned char *mode = sqlite3_column_text(st, 8);
-    rec->mode = mode && strcmp((const char *)mode, "native") == 0 ? SIM_MODE_NATIVE
-                                                                   : SIM_MODE_SIM;
+    rec->mode = mode == NULL ? SIM_MODE_SIM
+                : strcmp((const char *)mode, "native") == 0 ? SIM_MODE_NATIVE
+                : strcmp((const char *)mode, "beam") == 0 ? SIM_MODE_BEAM : SIM_MODE_SIM;
     rec->tool_version = column_strdup(st, 9);
     rec->start_unix_ns = sqlite3_column_int64(st, 10);
     rec->wall_s = sqlite3_column_double(st, 11);

@@ -20,10 +20,19 @@
  * of the embedded schema itself, so an upgraded database has exactly a new one's tables. A
  * reader of an older database finds no timeline table and says the run has no timeline.
  * Version 3 also appended run_summary.balance_moves (ALTER TABLE in the same step; NULL for the
- * older runs, and merge reads it as NULL from an older input). */
+ * older runs, and merge reads it as NULL from an older input).
+ *
+ * Version 4 let runs.mode be 'beam' (a recorded Erlang VM run). SQLite cannot alter a CHECK, so
+ * the runs table is rebuilt, SQLite's way: a copy made with schema.sql's own declaration, every
+ * row copied with its id, the old table dropped and the copy renamed to runs, its index made
+ * again. Foreign keys are off while the schema is set up (sim_db_open.c, schema_setup), so
+ * the drop cascades to nothing and the other tables' REFERENCES runs(id) find the new table by
+ * name; PRAGMA foreign_key_check then proves every reference still lands. The runs columns are
+ * the same in versions 1 to 4, so the copy is a plain SELECT *. */
 #include "sim/db/sim_db_int.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,6 +117,58 @@ static int upgrade_v2(struct sim_db *db, char *err, size_t errlen)
     return 0;
 }
 
+/* The statement of schema.sql starting at `from` up to its ';' (and newline), into buf. 0, or -1
+ * when it is missing or does not fit. */
+static int schema_statement(const char *from, char *buf, size_t len)
+{
+    const char *s = strstr(sim_db_schema_sql(), from), *end = s ? strstr(s, ");\n") : NULL;
+    if (end == NULL || (size_t)(end + 3 - s) >= len)
+        return -1;
+    memcpy(buf, s, (size_t)(end + 3 - s));
+    buf[end + 3 - s] = '\0';
+    return 0;
+}
+
+/* Does PRAGMA foreign_key_check find no dangling reference? */
+static bool foreign_keys_hold(struct sim_db *db)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA main.foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE;
+}
+
+/* Version 3 to 4: runs rebuilt with the CHECK that admits mode 'beam' (see above). */
+static int upgrade_v3(struct sim_db *db, char *err, size_t errlen)
+{
+    char decl[2048], create[2100], index[256];
+    if (schema_statement("CREATE TABLE runs (", decl, sizeof decl) != 0
+        || schema_statement("CREATE INDEX runs_by_experiment", index, sizeof index) != 0)
+        return sim_db_fail_plain(db, err, errlen, "upgrading schema version 3 to %d: the "
+                                 "embedded schema has no runs table", SIM_DB_SCHEMA_VERSION);
+    snprintf(create, sizeof create, "CREATE TABLE main.runs_v4 %s",
+             decl + strlen("CREATE TABLE runs "));
+    static const char *const steps[] = {
+        "INSERT INTO main.runs_v4 SELECT * FROM main.runs", "DROP TABLE main.runs",
+        "ALTER TABLE main.runs_v4 RENAME TO runs",
+    };
+    int rc = sqlite3_exec(db->h, create, NULL, NULL, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof steps / sizeof *steps; i++)
+        rc = sqlite3_exec(db->h, steps[i], NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db->h, index, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return sim_db_fail(db, err, errlen, "upgrading schema version 3 to %d: rebuilding "
+                           "runs", SIM_DB_SCHEMA_VERSION);
+    if (!foreign_keys_hold(db))
+        return sim_db_fail_plain(db, err, errlen, "upgrading schema version 3 to %d: a row "
+                                 "no longer finds its run after rebuilding runs",
+                                 SIM_DB_SCHEMA_VERSION);
+    return 0;
+}
+
 int sim_db_upgrade(struct sim_db *db, int64_t from, char *err, size_t errlen)
 {
     if (from < 1 || from >= SIM_DB_SCHEMA_VERSION)
@@ -116,6 +177,8 @@ int sim_db_upgrade(struct sim_db *db, int64_t from, char *err, size_t errlen)
     if (from == 1 && upgrade_v1(db, err, errlen) != 0)
         return -1;
     if (from <= 2 && upgrade_v2(db, err, errlen) != 0)
+        return -1;
+    if (from <= 3 && upgrade_v3(db, err, errlen) != 0)
         return -1;
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA main.user_version = %d", SIM_DB_SCHEMA_VERSION);

@@ -41,7 +41,8 @@ enum sim_dist {
 
 enum sim_run_mode {
     SIM_MODE_SIM = 0,   /* discrete-event simulation */
-    SIM_MODE_NATIVE     /* real threads on the host */
+    SIM_MODE_NATIVE,    /* real threads on the host */
+    SIM_MODE_BEAM       /* the Erlang VM, recorded (schedlab beam validate) */
 };
 
 /* What was run. Strings are borrowed (NUL-terminated, not NULL unless said otherwise). */

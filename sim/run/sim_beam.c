@@ -73,7 +73,7 @@ static void util_metrics(const double *u, uint32_t n, double *out)
     out[SIM_BM_UTIL_MIN] = u[n - 1];
 }
 
-/* Store the recorded run (mode native, strategy beam-vm) in experiment exp. 0 or -1. */
+/* Store the recorded run (mode beam, strategy beam-vm) in experiment exp. 0 or -1. */
 static int store_vm(struct sim_db *db, const char *recording, const struct sim_beam_truth *t,
                     int64_t exp, const char *topo, int64_t *id, char *err, size_t errlen)
 {
@@ -94,7 +94,7 @@ static int store_vm(struct sim_db *db, const char *recording, const struct sim_b
     struct sim_run_metrics m = {
         .run = { .experiment_id = exp, .trace = recording, .topology = topo,
                  .strategy = "beam-vm", .params_json = "{\"source\":\"erlang vm recording\"}",
-                 .seed = 0, .mode = SIM_MODE_NATIVE, .tool_version = sim_version,
+                 .seed = 0, .mode = SIM_MODE_BEAM, .tool_version = sim_version,
                  .start_unix_ns = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec,
                  .wall_s = (double)t->wall_ns / 1e9 },
         .summary = { .makespan_ns = t->makespan_ns, .processes = t->processes,

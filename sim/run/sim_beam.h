@@ -35,7 +35,7 @@ struct sim_beam_cmp {
 
 /* Replay the recording (a `beam record` file, its sidecar at truth_path) on synth:p=N (N the
  * recording's schedulers) with the BEAM-as-shipped configuration and seed, store the recorded
- * run (mode native, strategy "beam-vm") and the simulated one in db_path as one experiment
+ * run (mode beam, strategy "beam-vm") and the simulated one in db_path as one experiment
  * described by what, and compare. 0, or -1 with a message in err. */
 int sim_beam_compare(const char *recording, const char *truth_path, const char *db_path,
                      const char *what, uint64_t seed, struct sim_beam_cmp *c, char *err,

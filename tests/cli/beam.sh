@@ -45,7 +45,7 @@ expect_exit 0 "$S" validate beam "$R/traces/beam/fib.erl" --arg 5 --schedulers 2
 has "$T/out" '"makespan_ns":{"recorded":'
 has "$T/out" '"tracing_overhead":'
 rows=$(sqlite3 "$T/v.db" "select group_concat(mode || ':' || strategy, ' ') from runs where experiment_id = (select max(id) from experiments)")
-[ "$rows" = "native:beam-vm sim:beam" ] || fail "validate stored '$rows', want a recorded and a simulated run"
+[ "$rows" = "beam:beam-vm sim:beam" ] || fail "validate stored '$rows', want a recorded and a simulated run"
 
 # A program that leaves a process running: record says so and names the timeout.
 cat > "$T/stuck.erl" << 'ERL'

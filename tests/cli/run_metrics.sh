@@ -65,7 +65,7 @@ expect_exit 0 "$S" merge "$T/m.db" "$T/v1.db"
       migrations_considered IS NULL FROM run_summary")" = "0.5|1.5|8.0|1" ] ||
   fail "merged version-1 run: $(sqlite3 "$T/m.db" 'SELECT * FROM run_summary')"
 expect_exit 0 "$S" replay fib:10 --topology synth:p=2 --db "$T/v1.db"
-[ "$(sqlite3 "$T/v1.db" "PRAGMA user_version")" = 3 ] || fail "replay did not upgrade version 1"
+[ "$(sqlite3 "$T/v1.db" "PRAGMA user_version")" = 4 ] || fail "replay did not upgrade version 1"
 [ "$(sqlite3 "$T/v1.db" "SELECT count(*) FROM run_summary WHERE busy_max_mean IS NOT NULL")" = 2 ] ||
   fail "upgraded database: $(sqlite3 "$T/v1.db" 'SELECT run_id, busy_max_mean FROM run_summary')"
 

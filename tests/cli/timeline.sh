@@ -80,7 +80,7 @@ expect_stderr 1 "run 1 has no timeline" "$S" export 1 --perfetto -o "$T/x.json" 
 expect_exit 0 "$S" merge "$T/m2.db" "$T/v2.db"
 [ "$(sha1sum < "$T/v2.db")" = "$sum" ] || fail "export or merge changed a version-2 database"
 expect_exit 0 "$S" replay fib:10 --topology synth:p=2 --db "$T/v2.db" --timeline
-[ "$(sqlite3 "$T/v2.db" "PRAGMA user_version")" = 3 ] || fail "replay did not upgrade version 2"
+[ "$(sqlite3 "$T/v2.db" "PRAGMA user_version")" = 4 ] || fail "replay did not upgrade version 2"
 sqlite3 "$T/v2.db" "SELECT sql FROM sqlite_schema WHERE name LIKE 'timeline%' ORDER BY name" > "$T/up"
 sqlite3 "$T/m.db" "SELECT sql FROM sqlite_schema WHERE name LIKE 'timeline%' ORDER BY name" > "$T/new"
 cmp -s "$T/up" "$T/new" || fail "upgraded timeline tables differ from a new database's"

@@ -192,7 +192,7 @@ Test(db, creates_a_versioned_schema_in_wal_mode_and_reopens_it)
     struct sim_db *db = open_db("new.db");
     sqlite3_stmt *st;
     const char *checks[][2] = {
-        { "PRAGMA user_version", "3" },
+        { "PRAGMA user_version", "4" },
         { "PRAGMA application_id", "1396918348" },
         { "PRAGMA journal_mode", "wal" },
         { "PRAGMA foreign_keys", "1" },
@@ -205,7 +205,7 @@ Test(db, creates_a_versioned_schema_in_wal_mode_and_reopens_it)
                          checks[i][0]);
         sqlite3_finalize(st);
     }
-    cr_assert_eq(SIM_DB_SCHEMA_VERSION, 3);
+    cr_assert_eq(SIM_DB_SCHEMA_VERSION, 4);
     sim_db_close(db);
     db = open_db("new.db");   /* existing schema accepted, not re-created */
     cr_assert_eq(count_rows(db, "runs"), 0);
