@@ -60,6 +60,15 @@ static void tl_add(struct nat_worker *w, enum sim_tl_kind k, uint64_t start, uin
         nat_rt_fail(w->rt, "out of memory (timeline of worker %u)", w->id);
 }
 
+/* The worker's own queue length (its deques and inbox: what ws_sched_waiting counts) at rel,
+ * into its timeseries (the largest per bucket, as the simulator's), at the clock reads the
+ * timeline makes anyway: each dispatch (after the take, so it includes the pushes of the
+ * process before), steal round, sleep and wake-up. Without --timeline only leave_idle samples. */
+static void tl_queue(struct nat_worker *w, uint64_t rel)
+{
+    nat_ts_queue(&w->ts, rel, ws_sched_waiting(w->s, w->id));
+}
+
 /* Close the open run slice at rel (ns since t0); the next one starts there. A process is
  * recorded even when no clock tick passed (every dispatch shows); no process only when some did. */
 static void tl_run_close(struct nat_worker *w, uint64_t rel)
@@ -67,6 +76,7 @@ static void tl_run_close(struct nat_worker *w, uint64_t rel)
     if (rel > w->tl_mark || w->tl_pid != SIM_TL_NONE64)
         tl_add(w, SIM_TL_RUN, w->tl_mark, rel, w->tl_pid, w->tl_prio, SIM_TL_NONE32);
     w->tl_mark = rel;
+    tl_queue(w, rel);
 }
 
 /* Worker w dispatches p: the previous process's slice ends here, p's begins. */
@@ -299,10 +309,28 @@ static struct nat_proc *steal_round(struct nat_worker *w, bool last_look)
     uint64_t t1 = nat_now_ns();
     w->st.steal_ns += t1 - t0;
     uint32_t victim = note_steals(w);
-    if (WS_UNLIKELY(w->tl != NULL))
+    if (WS_UNLIKELY(w->tl != NULL)) {
         tl_add(w, SIM_TL_STEAL, rel_now(w, t0), rel_now(w, t1), wp ? wp->id : SIM_TL_NONE64,
                wp ? (uint8_t)wp->prio : 0, wp ? victim : SIM_TL_NONE32);
+        tl_queue(w, rel_now(w, t1));
+    }
     return from_sched(w, wp);
+}
+
+/* --timeline: a sleep [now, t1) and, when woken for work, the wake-up with its waker (stored by
+ * nat_wake_worker before the wake_seq bump park acquired). The end of the run's broadcast
+ * (done set) and the feeder's injections have no waking worker: the first is no wake-up for
+ * work and is left out, the second is recorded without a waker. */
+static void tl_park(struct nat_worker *w, uint64_t now, uint64_t t1, bool woken)
+{
+    tl_queue(w, rel_now(w, now));
+    tl_add(w, SIM_TL_SLEEP, rel_now(w, now), rel_now(w, t1), SIM_TL_NONE64, 0, SIM_TL_NONE32);
+    if (!woken || ws_load_acquire(&w->rt->done))
+        return;
+    uint32_t by = ws_load_relaxed(&w->woken_by);
+    tl_add(w, SIM_TL_WAKE, rel_now(w, t1), rel_now(w, t1), SIM_TL_NONE64, 0,
+           by < w->rt->n && by != w->id ? by : SIM_TL_NONE32);
+    tl_queue(w, rel_now(w, t1));
 }
 
 /* Futex sleep until woken, the safety timeout, the next timer, or retry_at (the end of a
@@ -328,12 +356,8 @@ static void park(struct nat_worker *w, uint32_t seq, uint64_t retry_at, bool *ti
         w->st.wakeups++;
     else if (!timer)
         w->st.timeouts++;
-    if (WS_UNLIKELY(w->tl != NULL)) {
-        tl_add(w, SIM_TL_SLEEP, rel_now(w, now), rel_now(w, t1), SIM_TL_NONE64, 0, SIM_TL_NONE32);
-        if (woken)   /* the waker is not known natively */
-            tl_add(w, SIM_TL_WAKE, rel_now(w, t1), rel_now(w, t1), SIM_TL_NONE64, 0,
-                   SIM_TL_NONE32);
-    }
+    if (WS_UNLIKELY(w->tl != NULL))
+        tl_park(w, now, t1, woken);
 }
 
 /* Nothing found by a steal round: set the sleeping bit, look once more, spin, then sleep.

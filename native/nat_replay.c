@@ -211,7 +211,7 @@ static bool change_affinity(struct nat_worker *w, struct nat_replay *r, struct n
         return nat_rt_fail(w->rt, "process %llu: cannot be moved (affinity)",
                            (unsigned long long)rec->id), true;
     nat_dekker(w->rt);   /* the inbox before the wake, against a worker going to sleep */
-    nat_wake_worker(w->rt, placed);
+    nat_wake_worker(w->rt, w->id, placed);
     return true;
 }
 

@@ -56,15 +56,18 @@ static void plat_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge wh
 
 static void plat_wake(void *ctx, uint32_t waker, uint32_t target)
 {
-    (void)waker;
-    nat_wake_worker(ctx, target);
+    nat_wake_worker(ctx, waker, target);
 }
 
 static const struct ws_platform nat_platform = { plat_now, plat_random, plat_charge, plat_wake };
 
-void nat_wake_worker(struct nat_rt *rt, uint32_t target)
+void nat_wake_worker(struct nat_rt *rt, uint32_t waker, uint32_t target)
 {
     struct nat_worker *t = &rt->w[target];
+    /* --timeline only (the waker's own tl: no other worker's line is read): who woke it,
+     * published to the sleeper by the RMW below (it reads woken_by after seeing wake_seq). */
+    if (WS_UNLIKELY(waker >= rt->n || rt->w[waker].tl != NULL))
+        ws_store_relaxed(&t->woken_by, waker);
     /* seq_cst RMW, then the parked load: a sleeper stores parked before its futex_wait reads the
      * word, so either it sees the new value or this load sees it parked. */
     atomic_fetch_add_explicit(&t->wake_seq, 1, memory_order_seq_cst);
@@ -77,7 +80,7 @@ void nat_wake_worker(struct nat_rt *rt, uint32_t target)
 static void wake_everyone(struct nat_rt *rt)
 {
     for (uint32_t i = 0; i < rt->n; i++)
-        nat_wake_worker(rt, i);
+        nat_wake_worker(rt, NAT_WAKER_NONE, i);
     nat_futex_wake(&rt->done, 1 << 30);
 }
 
@@ -259,6 +262,7 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     w->wait_hist = calloc(1, sizeof(struct sim_hist));
     w->resp_hist = calloc(1, sizeof(struct sim_hist));
     atomic_init(&w->wake_seq, 0);
+    atomic_init(&w->woken_by, NAT_WAKER_NONE);
     atomic_init(&w->parked, 0);
     atomic_init(&w->qs, 0);
     atomic_init(&w->ntimers_pub, 0);
@@ -382,7 +386,7 @@ int nat_rt_inject(struct nat_rt *rt, struct nat_proc *p)
     if (rt->t_first == 0)
         rt->t_first = now;
     nat_dekker(rt);   /* the inbox before the wake, against a worker going to sleep */
-    nat_wake_worker(rt, to);
+    nat_wake_worker(rt, NAT_WAKER_NONE, to);
     return 0;
 }
 

@@ -219,6 +219,8 @@ struct nat_worker {
     bool started;
     /* ---- touched by other threads ---- */
     _Alignas(WS_CACHE_LINE) _Atomic uint32_t wake_seq; /* futex word: bumped by every wake */
+    _Atomic uint32_t woken_by;    /* --timeline: the worker whose wake bumped wake_seq last
+                                     (NAT_WAKER_NONE: the feeder or the end of the run) */
     _Atomic uint32_t parked;      /* in futex_wait (a waker must call futex_wake) */
     _Atomic uint64_t qs;          /* steal rounds * 2, + 1 while inside one */
     _Atomic uint32_t ntimers_pub; /* ntimers, for the deadlock watchdog */
@@ -315,8 +317,10 @@ void nat_live_flush(struct nat_worker *w);
 void nat_live_credit(struct nat_worker *w);
 /* Seal the limbo batch and release the sealed one if its grace period passed. */
 void nat_pool_advance(struct nat_worker *w);
-/* Wake worker `target` (any thread): bump its futex word, futex_wake it if parked. */
-void nat_wake_worker(struct nat_rt *rt, uint32_t target);
+/* Wake worker `target` (any thread) on behalf of worker `waker` (NAT_WAKER_NONE: not a
+ * worker): bump its futex word, futex_wake it if parked. */
+#define NAT_WAKER_NONE UINT32_MAX
+void nat_wake_worker(struct nat_rt *rt, uint32_t waker, uint32_t target);
 /* Worker w: p (which last ran on w) becomes runnable again at `at` (CLOCK_MONOTONIC ns). */
 void nat_timer_arm(struct nat_worker *w, struct nat_proc *p, uint64_t at);
 /* After a push the runtime made into w's deque: nat_dekker, then wake a sleeper if work waits. */

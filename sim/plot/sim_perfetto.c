@@ -117,7 +117,30 @@ static int tracks(struct writer *w, sqlite3 *h, int64_t run, const struct sim_ru
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Counters: each core's queue length at the end of each timeseries interval. */
+/* A run whose every process exited (no stuck one) ends with every queue empty. */
+static bool run_complete(sqlite3 *h, int64_t run)
+{
+    sqlite3_stmt *st;
+    bool yes = false;
+    if (sqlite3_prepare_v2(h, "SELECT stuck_processes = 0 FROM run_summary WHERE run_id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_int64(st, 1, run);
+    yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+    sqlite3_finalize(st);
+    return yes;
+}
+
+static void counter(struct writer *w, uint32_t core, uint64_t t, long long waiting)
+{
+    char name[48];
+    snprintf(name, sizeof name, "queue core %u", core);
+    head(w, name, "queue", 'C', core, t);
+    fprintf(w->f, ",\"args\":{\"waiting\":%lld}}", waiting);
+}
+
+/* Counters: each core's queue length, the largest of each timeseries interval drawn over that
+ * interval (a counter holds its value from its ts on), and 0 at the end of a complete run. */
 static int counters(struct writer *w, sqlite3 *h, int64_t run)
 {
     sqlite3_stmt *st;
@@ -125,14 +148,23 @@ static int counters(struct writer *w, sqlite3 *h, int64_t run)
                            "ORDER BY core, t_ns", -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, run);
+    bool complete = run_complete(h, run), any = false;
+    uint32_t core = 0;
+    uint64_t from = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char name[48];
-        snprintf(name, sizeof name, "queue core %d", sqlite3_column_int(st, 0));
-        head(w, name, "queue", 'C', (uint32_t)sqlite3_column_int(st, 0),
-             (uint64_t)sqlite3_column_int64(st, 1));
-        fprintf(w->f, ",\"args\":{\"waiting\":%lld}}", (long long)sqlite3_column_int64(st, 2));
+        uint32_t c = (uint32_t)sqlite3_column_int(st, 0);
+        if (any && c != core && complete)
+            counter(w, core, from, 0);
+        if (!any || c != core)
+            from = 0;
+        counter(w, c, from, (long long)sqlite3_column_int64(st, 2));
+        core = c;
+        from = (uint64_t)sqlite3_column_int64(st, 1);
+        any = true;
     }
+    if (any && complete)
+        counter(w, core, from, 0);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }

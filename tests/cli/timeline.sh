@@ -53,6 +53,7 @@ expect_stderr 0 "timeline cut at 40 slices" \
   fail "cut timeline_info: $(sqlite3 "$T/t.db" 'SELECT * FROM timeline_info WHERE run_id = 6')"
 expect_stderr 0 "was cut when recorded" "$S" export 6 --perfetto -o "$T/cut.json" --db "$T/t.db"
 has "$T/cut.json" '"timeline cut here"'
+python3 "$CHECK" "$T/cut.json" "$T/t.db" 6 --cut > "$T/check" || fail "cut: $(cat "$T/check")"
 
 # Bad command lines exit 2.
 expect_stderr 2 "--timeline=N wants" "$S" replay fib:5 --timeline=0 --db "$T/t.db"
@@ -108,17 +109,25 @@ has "$T/sweep/index.html" "the x axis is logarithmic"
 # native --timeline: the workers' slices, merged, export and reproduce each worker's busy time
 # exactly (the run slices cut each busy period at the very clock reads busy_ns adds up), for
 # a computed workload on the fast path, the same through ws_sched only, and replayed traces.
+# Each worker has a queue counter track (sampled at its clock reads: some count > 0 in fib's),
+# and every wake-up names the other worker that woke it, but for the feeder's injections of
+# the roots (first word: how many roots, from trace stats; second: whether some count must be
+# > 0, "-" for no).
 n=0
-for run in "fib:16" "fib:16 --slow --strategy random" "$ROOT/traces/samples/ring_small.jsonl" \
-           "mixed:procs=150"; do
+for run in "1 --queued fib:16" "1 --queued fib:16 --slow --strategy random" \
+           "1 - $ROOT/traces/samples/ring_small.jsonl" "150 - mixed:procs=150"; do
   n=$((n + 1))
   # shellcheck disable=SC2086
-  expect_exit 0 "$S" native $run --threads 2 --db "$T/nat.db" --timeline
+  set -- $run
+  roots=$1 queued=${2#-} spec=$3
+  shift 3
+  expect_exit 0 "$S" native "$spec" "$@" --threads 2 --db "$T/nat.db" --timeline
   expect_exit 0 "$S" export $n --perfetto -o "$T/nat$n.json" --db "$T/nat.db"
-  python3 "$CHECK" "$T/nat$n.json" "$T/nat.db" $n > "$T/check" ||
+  # shellcheck disable=SC2086
+  python3 "$CHECK" "$T/nat$n.json" "$T/nat.db" $n --wakers "$roots" $queued > "$T/check" ||
     fail "native run $n ($run): $(cat "$T/check")"
 done
-ok "native timelines of $n runs parse and reproduce busy time"
+ok "native timelines of $n runs parse, reproduce busy time, count queues and name wakers"
 [ "$(sqlite3 "$T/nat.db" "SELECT count(*) FROM timeline_info WHERE dropped = 0")" = 4 ] ||
   fail "native timeline_info: $(sqlite3 "$T/nat.db" 'SELECT * FROM timeline_info')"
 [ "$(sqlite3 "$T/nat.db" "SELECT count(DISTINCT pid) FROM timeline WHERE run_id = 1 AND
@@ -130,6 +139,9 @@ expect_stderr 0 "timeline cut at 30 slices" "$S" native fib:16 --threads 2 --db 
 [ "$(sqlite3 "$T/nat.db" "SELECT slices, max_slices, dropped > 0, (SELECT max(start_ns) FROM
   timeline WHERE run_id = 6) < cut_ns FROM timeline_info WHERE run_id = 6")" = "30|30|1|1" ] ||
   fail "native cut: $(sqlite3 "$T/nat.db" 'SELECT * FROM timeline_info WHERE run_id = 6')"
+expect_stderr 0 "was cut when recorded" "$S" export 6 --perfetto -o "$T/natcut.json" --db "$T/nat.db"
+has "$T/natcut.json" '"timeline cut here"'
+python3 "$CHECK" "$T/natcut.json" "$T/nat.db" 6 --cut > "$T/check" || fail "native cut: $(cat "$T/check")"
 expect_stderr 2 "cannot go with --no-db" "$S" native fib:5 --timeline --no-db
 expect_stderr 2 "--timeline=N wants" "$S" native fib:5 --timeline=x --db "$T/nat.db"
 

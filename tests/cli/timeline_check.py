@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""timeline_check.py JSON DB RUN: check that JSON (schedlab export --perfetto) is valid Chrome
-trace-event JSON and that its slices reproduce run RUN of DB: per core, the run and migrate
-slices add up to core_stats.busy_ns exactly, and no core's slices overlap. Prints one summary
-line; exits 1 with the first problem found."""
+"""timeline_check.py JSON DB RUN [--wakers N] [--queued] [--cut]: check that JSON (schedlab export
+--perfetto) is valid Chrome trace-event JSON and that its slices reproduce run RUN of DB: per
+core, the run and migrate slices add up to core_stats.busy_ns exactly, and no core's slices
+overlap; every core has a queue counter track, its counts >= 0 and 0 at the end (of a run
+whose processes all exited). --wakers N: every wake-up names a waker that is another valid
+core, but at most N (the feeder's injections of a native run). --queued: some count is > 0.
+--cut: the timeline was cut at its cap, so slices add up to at most busy_ns, not exactly.
+Prints one summary line; exits 1 with the first problem found."""
 import json
 import sqlite3
 import sys
@@ -42,14 +46,40 @@ def check_event(i, e):
         fail(f"event {i}: metadata without args: {e}")
 
 
+def check_queues(counters, cores, complete, queued):
+    """counters: {tid: [(ts_ns, waiting)]} of the 'queue core N' tracks."""
+    for core in cores:
+        track = sorted(counters.get(core, []))
+        if not track:
+            fail(f"core {core}: no queue counter track")
+        if any(v < 0 for _, v in track):
+            fail(f"core {core}: a negative queue count: {min(v for _, v in track)}")
+        if complete and track[-1][1] != 0:
+            fail(f"core {core}: queue count {track[-1][1]} at the end, not 0")
+    if queued and not any(v > 0 for t in counters.values() for _, v in t):
+        fail("every queue count is 0 (queue lengths not sampled)")
+
+
+def check_wakers(wakes, cores, allowed):
+    """wakes: [(tid, waker or None)]; at most `allowed` without a waker."""
+    bad = [(t, k) for t, k in wakes if k is not None and (k not in cores or k == t)]
+    if bad:
+        fail(f"wake-ups naming no valid other core as waker (core, waker): {bad[:5]}")
+    none = sum(1 for _, k in wakes if k is None)
+    if none > allowed:
+        fail(f"{none} of {len(wakes)} wake-ups name no waker (at most {allowed} may)")
+
+
 def main():
     path, db, run = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    opts = sys.argv[4:]
+    wakers = int(opts[opts.index("--wakers") + 1]) if "--wakers" in opts else None
     with open(path) as f:
         doc = json.load(f)
     if not isinstance(doc, dict) or not isinstance(doc.get("traceEvents"), list):
         fail("not the JSON Object Format (no traceEvents array)")
     events = doc["traceEvents"]
-    busy, spans, flows = {}, {}, {}
+    busy, spans, flows, counters, wakes = {}, {}, {}, {}, []
     for i, e in enumerate(events):
         check_event(i, e)
         if e["ph"] == "X":
@@ -61,6 +91,12 @@ def main():
                 busy[e["tid"]] = busy.get(e["tid"], 0) + d
         elif e["ph"] in ("s", "f"):
             flows.setdefault(e["id"], []).append(e["ph"])
+        elif e["ph"] == "C" and e.get("cat") == "queue":
+            if e["name"] != f"queue core {e.get('tid')}":
+                fail(f"event {i}: queue counter {e['name']!r} on track {e.get('tid')}")
+            counters.setdefault(e["tid"], []).append((ns(e["ts"]), e["args"]["waiting"]))
+        elif e["ph"] == "i" and e.get("cat") == "wake":
+            wakes.append((e["tid"], e.get("args", {}).get("waker")))
     for fid, phs in flows.items():
         if sorted(phs) != ["f", "s"]:
             fail(f"flow {fid}: phases {phs}, not one start and one finish")
@@ -73,12 +109,23 @@ def main():
     rows = con.execute("SELECT core, busy_ns FROM core_stats WHERE run_id = ?", (run,)).fetchall()
     if not rows:
         fail(f"run {run} has no core_stats")
+    cut = "--cut" in opts
+    if cut != (doc.get("otherData", {}).get("slices_cut", 0) > 0):
+        fail(f"otherData.slices_cut is {doc.get('otherData', {}).get('slices_cut')}, "
+             f"expected {'> 0' if cut else '0'}")
     for core, want in rows:
-        if busy.get(core, 0) != want:
+        if busy.get(core, 0) > want or (not cut and busy.get(core, 0) != want):
             fail(f"core {core}: slices add up to {busy.get(core, 0)} ns busy, core_stats "
                  f"says {want}")
+    cores = {core for core, _ in rows}
+    complete = con.execute("SELECT stuck_processes = 0 FROM run_summary WHERE run_id = ?",
+                           (run,)).fetchone() == (1,)
+    check_queues(counters, cores, complete, "--queued" in opts)
+    if wakers is not None:
+        check_wakers(wakes, cores, wakers)
     print(f"timeline_check: {len(events)} events, {sum(len(s) for s in spans.values())} "
-          f"slices, {len(flows)} flows; busy time of {len(rows)} cores exact")
+          f"slices, {len(flows)} flows, {len(wakes)} wake-ups; busy time of {len(rows)} "
+          f"cores exact, queue tracks of all")
 
 
 main()
