@@ -1,6 +1,7 @@
 /* nat_calib.c: the host measurements of nat_calib.h: busy-loop rate, steal latency (deque
- * ping-pong), futex wake-up latency, join message and UTS child costs; each the mean of
- * repeated trials with its 95% confidence interval. */
+ * ping-pong), futex wake-up latency, join message and UTS child costs; each a robust estimate
+ * (nat_cost_robust: warm-up discarded, preempted trials dropped, 20% trimmed mean) of repeated
+ * trials with its 95% confidence interval. */
 #include "native/nat_calib.h"
 #include "native/nat_rt.h"
 #include "native/nat_sys.h"
@@ -11,33 +12,91 @@
 #include "sim/util/sim_util.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
-#define STEAL_ROUNDS 2000
-#define STEAL_TRIALS 9
+#define STEAL_ROUNDS 500
+#define STEAL_TRIALS 31
 #define MICRO_TRIALS 15
-#define MSG_OPS 1000000
+#define MSG_OPS 100000
 #define CHILD_OPS 20000
-#define WAKE_SAMPLES 41
+#define WAKE_SAMPLES 61   /* the first is the warm-up */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The 20% trimmed mean of sorted x[0..n), its Tukey-McLaughlin 95% half-width (the winsorised
+ * sd, whose tails are clamped to the trimmed range, over the trimmed count) and the median. */
+static struct nat_cost trimmed(const double *x, uint32_t n)
+{
+    uint32_t g = (uint32_t)floor(NAT_COST_TRIM * n), h = n - 2 * g;
+    double sum = 0, wsum = 0, wsq = 0;
+    for (uint32_t i = g; i < n - g; i++)
+        sum += x[i];
+    double tm = sum / h;
+    for (uint32_t i = 0; i < n; i++)
+        wsum += x[i < g ? g : i >= n - g ? n - g - 1 : i];
+    double wmean = wsum / n;
+    for (uint32_t i = 0; i < n; i++) {
+        double d = x[i < g ? g : i >= n - g ? n - g - 1 : i] - wmean;
+        wsq += d * d;
+    }
+    double half = n > 1 && h > 1 ? sim_t95(h - 1) * sqrt(wsq / (n - 1)) * sqrt((double)n) / h
+                                 : 0.0;
+    double med = n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+    return (struct nat_cost){ .ns = tm, .half = half, .median = med, .n = n };
+}
+
+struct nat_cost nat_cost_robust(const struct nat_trial *t, uint32_t n)
+{
+    struct nat_cost c = { 0 };
+    double *v = n > 0 ? malloc(n * sizeof(double)) : NULL;
+    if (v == NULL)
+        return c;
+    uint32_t pre = 0, k = 0;
+    long base = t[0].switches;
+    for (uint32_t i = 1; i < n; i++)
+        base = t[i].switches < base ? t[i].switches : base;
+    for (uint32_t i = 0; i < n; i++)
+        pre += t[i].switches > base;
+    bool drop = n - pre >= NAT_COST_MIN_CLEAN;   /* else every trial was stretched alike */
+    for (uint32_t i = 0; i < n; i++)
+        if (!(drop && t[i].switches > base))
+            v[k++] = t[i].v;
+    qsort(v, k, sizeof(double), cmp_double);
+    c = trimmed(v, k);
+    c.preempted = pre;
+    c.dropped = drop ? pre : 0;
+    free(v);
+    return c;
+}
 
 struct nat_cost nat_cost_of(const double *x, uint32_t n)
 {
-    struct sim_ci ci;
-    sim_ci_compute(x, n, &ci);
-    double *sorted = n > 0 ? malloc(n * sizeof(double)) : NULL;
-    double med = ci.mean;
-    if (sorted != NULL) {
-        memcpy(sorted, x, n * sizeof(double));
-        med = sim_median(sorted, n);
-        free(sorted);
-    }
-    return (struct nat_cost){ .ns = ci.mean, .half = ci.half, .median = med, .n = n };
+    struct nat_trial *t = n > 0 ? calloc(n, sizeof(*t)) : NULL;
+    if (t == NULL)
+        return (struct nat_cost){ 0 };
+    for (uint32_t i = 0; i < n; i++)
+        t[i].v = x[i];
+    struct nat_cost c = nat_cost_robust(t, n);
+    free(t);
+    return c;
+}
+
+long nat_calib_nivcsw(bool thread)
+{
+    struct rusage u;
+    return getrusage(thread ? RUSAGE_THREAD : RUSAGE_SELF, &u) == 0 ? u.ru_nivcsw : 0;
 }
 
 static void pin_to(int32_t cpu)
@@ -137,11 +196,16 @@ struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b)
     struct nat_cost none = { 0 };
     if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b)
         return none;   /* two spinning threads on one CPU would measure the scheduler instead */
-    double v[STEAL_TRIALS];
-    for (int i = 0; i < STEAL_TRIALS; i++)
-        if ((v[i] = steal_trial(cpu_a, cpu_b)) < 0)
+    struct nat_trial v[STEAL_TRIALS];
+    for (int i = -1; i < STEAL_TRIALS; i++) {   /* trial -1: the warm-up, discarded */
+        long cs = nat_calib_nivcsw(false);   /* both threads are this process's */
+        double ns = steal_trial(cpu_a, cpu_b);
+        if (ns < 0)
             return none;
-    return nat_cost_of(v, STEAL_TRIALS);
+        if (i >= 0)
+            v[i] = (struct nat_trial){ ns, nat_calib_nivcsw(false) - cs };
+    }
+    return nat_cost_robust(v, STEAL_TRIALS);
 }
 
 /* ---- futex wake-up latency ----------------------------------------------------------------- */
@@ -186,21 +250,26 @@ struct nat_cost nat_calib_wake(int32_t cpu_a, int32_t cpu_b)
     cpu_set_t saved;
     bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
     pin_to(cpu_a);
+    struct nat_trial v[WAKE_SAMPLES];
     for (uint32_t i = 0; i < WAKE_SAMPLES; i++) {
         while (atomic_load(&k->parked) != i + 1)
             sched_yield();
         struct timespec ts = { 0, 50000 };   /* let it reach futex_wait */
         nanosleep(&ts, NULL);
+        long cs = nat_calib_nivcsw(false);   /* the sleeper's switches are this process's */
         atomic_store(&k->t_wake, nat_now_ns());
         atomic_fetch_add(&k->word, 1);
         nat_futex_wake(&k->word, 1);
         while (atomic_load(&k->acked) != i + 1)
             sched_yield();
+        v[i].switches = nat_calib_nivcsw(false) - cs;
     }
     pthread_join(t, NULL);
     if (restore)
         pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
-    c = nat_cost_of(k->lat, WAKE_SAMPLES);
+    for (uint32_t i = 0; i < WAKE_SAMPLES; i++)
+        v[i].v = k->lat[i];
+    c = nat_cost_robust(v + 1, WAKE_SAMPLES - 1);   /* v[0]: the warm-up */
     free(k);
     return c;
 }
@@ -216,34 +285,54 @@ static uint64_t thread_cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A single-thread trial's clock: CPU time, and the thread's own involuntary switches to tell a
+ * preempted trial. The loops stay inline in each caller: an indirect call per operation would
+ * cost more than the join message being timed. */
+struct micro_clock {
+    long cs;
+    uint64_t t0;
+};
+
+static struct micro_clock micro_start(void)
+{
+    long cs = nat_calib_nivcsw(true);
+    return (struct micro_clock){ cs, thread_cpu_ns() };
+}
+
+static struct nat_trial micro_stop(struct micro_clock c, uint32_t ops)
+{
+    double ns = (double)(thread_cpu_ns() - c.t0) / ops;
+    return (struct nat_trial){ ns, nat_calib_nivcsw(true) - c.cs };
+}
+
 struct nat_cost nat_calib_msg(void)
 {
     static _Atomic int32_t join;
     static _Atomic uint64_t acc;
-    double v[MICRO_TRIALS];
-    for (int t = 0; t < MICRO_TRIALS; t++) {
+    struct nat_trial v[MICRO_TRIALS + 1];   /* v[0]: the warm-up */
+    for (int t = 0; t <= MICRO_TRIALS; t++) {
         atomic_store_explicit(&join, MSG_OPS + 1, memory_order_relaxed);
-        uint64_t t0 = thread_cpu_ns();
+        struct micro_clock c = micro_start();
         for (uint32_t i = 0; i < MSG_OPS; i++) {
             atomic_fetch_add_explicit(&acc, i, memory_order_relaxed);
             atomic_fetch_sub_explicit(&join, 1, memory_order_acq_rel);
         }
-        v[t] = (double)(thread_cpu_ns() - t0) / MSG_OPS;
+        v[t] = micro_stop(c, MSG_OPS);
     }
-    return nat_cost_of(v, MICRO_TRIALS);
+    return nat_cost_robust(v + 1, MICRO_TRIALS);
 }
 
 struct nat_cost nat_calib_uts_child(void)
 {
     uint8_t d[2][SIM_UTS_DIGEST] = { { 0 } };
-    double v[MICRO_TRIALS];
-    for (int t = 0; t < MICRO_TRIALS; t++) {
-        uint64_t t0 = thread_cpu_ns();
+    struct nat_trial v[MICRO_TRIALS + 1];   /* v[0]: the warm-up */
+    for (int t = 0; t <= MICRO_TRIALS; t++) {
+        struct micro_clock c = micro_start();
         for (uint32_t i = 0; i < CHILD_OPS; i++)   /* each digest hashes the last: no skipping */
             nat_uts_child(d[i & 1], i, d[(i + 1) & 1]);
-        v[t] = (double)(thread_cpu_ns() - t0) / CHILD_OPS;
+        v[t] = micro_stop(c, CHILD_OPS);
     }
-    return nat_cost_of(v, MICRO_TRIALS);
+    return nat_cost_robust(v + 1, MICRO_TRIALS);
 }
 
 void nat_calib_load(struct nat_calibration *c)
@@ -267,6 +356,8 @@ static void add_cost(cJSON *o, const char *name, const struct nat_cost *k)
     cJSON_AddNumberToObject(x, "ci95", k->half);
     cJSON_AddNumberToObject(x, "median", k->median);
     cJSON_AddNumberToObject(x, "n", k->n);
+    cJSON_AddNumberToObject(x, "preempted", k->preempted);
+    cJSON_AddNumberToObject(x, "dropped", k->dropped);
 }
 
 char *nat_calib_json(const struct nat_calibration *c)

@@ -6,6 +6,7 @@
 
 #include "native/nat_topo.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The busy loop of replayed RUN phases: `iters` dependent multiply-adds (never optimised
@@ -19,15 +20,39 @@ static inline void nat_busy(uint64_t iters)
     }
 }
 
-/* A measured cost: the mean of n samples and its 95% confidence half-width, in ns (doubles, so
- * sub-nanosecond costs keep their fraction). n == 0: not measured (the host cannot, e.g. one
- * core has no steal between two cores). */
+/* A measured cost in ns (doubles, so sub-nanosecond costs keep their fraction), estimated
+ * robustly: a warm-up trial is run first and discarded, trials during which the timing thread was
+ * preempted (getrusage ru_nivcsw rose more than in the calmest trial) are dropped, and the rest are summarised by their 20%
+ * trimmed mean, so one trial a loaded host stretched by a time slice does not move the cost.
+ * n == 0: not measured (the host cannot, e.g. one core has no steal between two cores). */
 struct nat_cost {
-    double ns;
-    double half;
-    double median;                /* robust to the samples a loaded host stretches */
-    uint32_t n;
+    double ns;                    /* 20% trimmed mean of the kept trials */
+    double half;                  /* its 95% half-width (Tukey-McLaughlin, winsorised sd) */
+    double median;
+    uint32_t n;                   /* trials kept */
+    uint32_t preempted;           /* trials that saw an involuntary context switch */
+    uint32_t dropped;             /* ... of which dropped (all are, unless fewer than
+                                     NAT_COST_MIN_CLEAN would remain: then none is) */
 };
+
+/* One trial of a cost: its value and the involuntary context switches (ru_nivcsw) its threads
+ * saw. A trial counts as preempted when it saw more than the fewest any trial saw: setting up a
+ * trial may switch structurally (pinning a new thread to another CPU is one), which every
+ * trial pays alike. */
+struct nat_trial {
+    double v;
+    long switches;
+};
+
+#define NAT_COST_MIN_CLEAN 3
+#define NAT_COST_TRIM 0.2
+
+/* The robust cost of trials t[0..n) (see struct nat_cost); the warm-up is not among them. */
+struct nat_cost nat_cost_robust(const struct nat_trial *t, uint32_t n);
+
+/* Involuntary context switches so far of the calling thread (thread = true) or of the whole
+ * process; compare two readings to tell whether a trial was preempted. */
+long nat_calib_nivcsw(bool thread);
 
 /* Iterations of nat_busy per ns on the calling thread (best of a few ~1 ms runs). */
 double nat_calib_busy(void);
@@ -47,7 +72,7 @@ struct nat_cost nat_calib_msg(void);
 /* One UTS child: a SHA-1 of 24 bytes (nat_uts_child), the cost a UTS node pays per child. */
 struct nat_cost nat_calib_uts_child(void);
 
-/* Mean and 95% half-width of x[0..n) as a cost. */
+/* x[0..n) as a cost, none of them preempted (nat_cost_robust). */
 struct nat_cost nat_cost_of(const double *x, uint32_t n);
 
 /* What validate's model of the host is made of. Every cost is measured (n > 0) unless the host

@@ -18,43 +18,64 @@
 #include <time.h>
 
 #define CHAIN_LEN 200000
-#define CALIB_MIN_RUNS 3
+#define CALIB_MIN_RUNS 5
+#define CALIB_MAX_TRIALS 21
+#define CALIB_BUDGET_NS 1500000000ull   /* per cost: more trials where a run is cheap */
 #define FIB_CALIB_MAX 30        /* fib:30, 2.7 M processes */
 #define NQUEENS_CALIB_MAX 12
 
 /* ---- calibration --------------------------------------------------------------------------- */
 
-/* One-worker native runs of workload without a database: ns per completed process, mean over
- * runs; *procs gets the processes of one run. n == 0 on failure (err says why). */
+/* One one-worker native run of workload without a database: a trial of ns per completed
+ * process, in the worker's CPU time (a worker preempted by other programs is not charged for the
+ * wait), with the process's involuntary switches (the caller only waits, so they are the
+ * worker's, one of them its pinning); *procs gets the processes and *wall_ns the run's wall time. -1 on failure. */
+static int proc_trial(const struct ws_topo *host, const char *workload,
+                      const struct nat_validate_opts *vo, struct nat_trial *t, uint64_t *procs,
+                      uint64_t *wall_ns, char *err, size_t errlen)
+{
+    struct nat_run_opts o;
+    nat_run_defaults(&o);
+    o.workload = workload;
+    o.threads = 1;
+    o.host = host;
+    o.seed = vo->seed;
+    o.params = vo->params;
+    o.stopped = vo->stopped;
+    struct nat_run_result r;
+    long cs = nat_calib_nivcsw(false);
+    uint64_t t0 = nat_now_ns();
+    if (nat_run(&o, &r, err, errlen) != 0)
+        return -1;
+    *wall_ns = nat_now_ns() - t0;
+    if (r.summary.processes == 0) {
+        snprintf(err, errlen, "%s: calibration run completed no process", workload);
+        return -1;
+    }
+    double ns = r.x.cpu_ns > 0 ? (double)r.x.cpu_ns : (double)r.summary.makespan_ns;
+    *t = (struct nat_trial){ ns / (double)r.summary.processes, nat_calib_nivcsw(false) - cs };
+    *procs = r.summary.processes;
+    return 0;
+}
+
+/* The per-process cost of workload on one worker: a warm-up run discarded (it pages in the
+ * heap and trains the caches), then as many runs as fit in CALIB_BUDGET_NS, at least `runs`
+ * and at most CALIB_MAX_TRIALS. n == 0 on failure (err says why). */
 static struct nat_cost per_proc(const struct ws_topo *host, const char *workload, uint32_t runs,
                                 const struct nat_validate_opts *vo, uint64_t *procs, char *err,
                                 size_t errlen)
 {
-    double v[NAT_VALIDATE_MAX_REPEAT];
-    struct nat_cost none = { 0 };
-    for (uint32_t i = 0; i < runs; i++) {
-        struct nat_run_opts o;
-        nat_run_defaults(&o);
-        o.workload = workload;
-        o.threads = 1;
-        o.host = host;
-        o.seed = vo->seed;
-        o.params = vo->params;
-        o.stopped = vo->stopped;
-        struct nat_run_result r;
-        if (nat_run(&o, &r, err, errlen) != 0)
-            return none;
-        if (r.summary.processes == 0) {
-            snprintf(err, errlen, "%s: calibration run completed no process", workload);
-            return none;
-        }
-        /* CPU time, not wall time: a worker preempted by other programs is not charged for
-         * the wait, which the host's load would otherwise put into the cost. */
-        double t = r.x.cpu_ns > 0 ? (double)r.x.cpu_ns : (double)r.summary.makespan_ns;
-        v[i] = t / (double)r.summary.processes;
-        *procs = r.summary.processes;
-    }
-    return nat_cost_of(v, runs);
+    struct nat_trial v[CALIB_MAX_TRIALS], warm;
+    uint64_t wall = 0;
+    if (proc_trial(host, workload, vo, &warm, procs, &wall, err, errlen) != 0)
+        return (struct nat_cost){ 0 };
+    uint64_t fit = wall > 0 ? CALIB_BUDGET_NS / wall : CALIB_MAX_TRIALS;
+    uint32_t n = fit > runs ? (uint32_t)(fit < CALIB_MAX_TRIALS ? fit : CALIB_MAX_TRIALS)
+                            : (runs < CALIB_MAX_TRIALS ? runs : CALIB_MAX_TRIALS);
+    for (uint32_t i = 0; i < n; i++)
+        if (proc_trial(host, workload, vo, &v[i], procs, &wall, err, errlen) != 0)
+            return (struct nat_cost){ 0 };
+    return nat_cost_robust(v, n);
 }
 
 /* A smaller UTS tree of the same kind: depth limit lowered (geometric, hybrid) or root
@@ -145,16 +166,16 @@ static uint64_t round_ns(double x)
     return x > 0 ? (uint64_t)llround(x) : 0;
 }
 
-/* The simulator's parameters: the user's, with the calibrated costs rounded to whole ns (the
- * two-thread costs by their medians, the one-thread costs, timed in CPU time, by their means). */
+/* The simulator's parameters: the user's, with the calibrated costs (robust estimates: trimmed
+ * means of the trials that were not preempted) rounded to whole ns. */
 static struct ws_params sim_params(const struct nat_validate_opts *o,
                                    const struct nat_calibration *c, bool computed)
 {
     struct ws_params p = o->params;
-    if (c->steal.n)   /* medians: a loaded host stretches some trials by whole time slices */
-        p.steal_probe_ns = round_ns(c->steal.median - c->latency_ns);
+    if (c->steal.n)
+        p.steal_probe_ns = round_ns(c->steal.ns - c->latency_ns);
     if (c->wake.n)
-        p.wake_ns = round_ns(c->wake.median);
+        p.wake_ns = round_ns(c->wake.ns);
     if (computed) {
         p.spawn_ns = round_ns(c->spawn.ns + c->child.ns);
         p.msg_ns = round_ns(c->msg.ns);

@@ -3,18 +3,19 @@
  * over the model of the same cores over as many seeds, and compare each metric's mean with its
  * 95% confidence interval.
  *
- * What is calibrated and where it goes (nat_calib.h measures it; every cost is a mean of repeated
- * trials, kept in doubles):
- *   steal  -> steal_probe_ns = median steal - the model's core-to-core latency (each probe is
+ * What is calibrated and where it goes (nat_calib.h measures it; every cost is the 20% trimmed
+ * mean of repeated trials after a discarded warm-up, trials whose thread was preempted dropped,
+ * kept in doubles):
+ *   steal  -> steal_probe_ns = steal - the model's core-to-core latency (each probe is
  *             charged latency + steal_probe_ns)
- *   wake   -> wake_ns = the median wake-up (a sleeping core's); both are timed across two
- *             threads in wall time, where a loaded host stretches some trials by whole time
- *             slices: the median is the cost of the hardware, the mean that of the load
+ *   wake   -> wake_ns = the wake-up (a sleeping core's); both are timed across two threads in
+ *             wall time, where a loaded host stretches some trials by whole time slices: the
+ *             robust estimate is the cost of the hardware, the plain mean that of the load
  *   spawn  -> spawn_ns (the chain: spawn + dispatch + exit of an empty process); for UTS plus
  *             one child's SHA-1, which the native node pays per child it creates
  *   msg    -> msg_ns (a join message to the parent; fib and nqueens send one per process)
- *   proc   -> the generator's work=: the workload itself run on one worker, `repeat` times, in
- *             CPU time per process, so the host's other load is not counted as work (a
+ *   proc   -> the generator's work=: the workload itself run on one worker (at least `repeat`
+ *             runs, more where a run is cheap), in CPU time per process, so the host's other load is not counted as work (a
  *             smaller instance of the same generator where it has more than NAT_CALIB_MAX_PROCS
  *             processes); work = proc - spawn - msg (each per process), rounded to the nearest
  *             ns, so a one-worker simulation costs proc per process to within 0.5 ns.

@@ -78,21 +78,23 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     return j;
 }
 
+/* A cost as "name ns ± half (n kept, p preempted: dropped|kept)". */
 static void print_cost(const char *name, const struct nat_cost *c)
 {
-    if (c->n > 0)
-        printf(" %s %.2f ± %.2f ns,", name, c->ns, c->half);
+    if (c->n == 0)
+        return;
+    printf(" %s %.2f ± %.2f ns (n %u", name, c->ns, c->half, c->n);
+    if (c->preempted > 0)
+        printf(", %u preempted %s", c->preempted, c->dropped ? "dropped" : "kept");
+    printf("),");
 }
 
 static void print_calibration(const struct nat_calibration *c)
 {
-    printf("  calibration  ");
-    if (c->steal.n > 0)
-        printf(" steal median %.0f ns (mean %.0f ± %.0f),", c->steal.median, c->steal.ns,
-               c->steal.half);
-    if (c->wake.n > 0)
-        printf(" wake-up median %.0f ns (mean %.0f ± %.0f),", c->wake.median, c->wake.ns,
-               c->wake.half);
+    printf("  calibration   trimmed means of the trials not preempted, warm-up discarded:\n"
+           "               ");
+    print_cost("steal", &c->steal);
+    print_cost("wake-up", &c->wake);
     print_cost("spawn", &c->spawn);
     print_cost("join message", &c->msg);
     print_cost("UTS child", &c->child);
