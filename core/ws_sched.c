@@ -31,6 +31,31 @@ static void apply_mode(struct ws_sched *s, const struct ws_victim_ops *v)
     s->low_in_normal = v->low_in_normal;
 }
 
+/* The summaries of the sleeping and spare bitmaps, and each cluster's range of bitmap words
+ * (the wake-up's first pass reads only those). */
+static ws_status summaries_create(struct ws_sched *s)
+{
+    uint32_t nsum = (s->nwords + 63) / 64;
+    s->sleeping_sum = ws_calloc(nsum, sizeof(uint64_t));
+    s->spare_sum = ws_calloc(nsum, sizeof(uint64_t));
+    s->cluster_words = ws_calloc(2 * (size_t)s->topo->nclusters + 1, sizeof(uint32_t));
+    if (s->sleeping_sum == NULL || s->spare_sum == NULL || s->cluster_words == NULL)
+        return WS_NOMEM;
+    for (uint32_t i = 0; i < s->topo->nclusters; i++) {
+        const struct ws_cpuset *cl = &s->topo->clusters[i].cores;
+        uint32_t lo = 1, hi = 0;   /* an empty cluster: an empty range */
+        for (uint32_t w = 0; w < cl->nwords && w < s->nwords; w++) {
+            if (cl->w[w] != 0) {
+                lo = lo > hi ? w : lo;
+                hi = w;
+            }
+        }
+        s->cluster_words[2 * i] = lo;
+        s->cluster_words[2 * i + 1] = hi;
+    }
+    return WS_OK;
+}
+
 ws_status ws_sched_create(const struct ws_topo *topo, const struct ws_params *p,
                           const char *strategy, const struct ws_platform *plat, void *ctx,
                           struct ws_sched **out)
@@ -57,9 +82,9 @@ ws_status ws_sched_create(const struct ws_topo *topo, const struct ws_params *p,
     s->work = ws_calloc(s->nwords, sizeof(uint64_t));
     s->spare = ws_calloc(s->nwords, sizeof(uint64_t));
     if (s->cores == NULL || s->idle == NULL || s->sleeping == NULL || s->work == NULL ||
-        s->spare == NULL) {
-        ws_free(s->cores), ws_free(s->idle), ws_free(s->sleeping), ws_free(s->work);
-        ws_free(s->spare), ws_free(s);
+        s->spare == NULL || summaries_create(s) != WS_OK) {
+        s->ncores = 0;   /* the cores' deques are not made yet */
+        ws_sched_destroy(s);
         return WS_NOMEM;
     }
     memset(s->cores, 0, sizeof(struct ws_core) * s->ncores);
@@ -83,10 +108,13 @@ void ws_sched_destroy(struct ws_sched *s)
 {
     if (s == NULL)
         return;
-    for (uint32_t c = 0; c < s->ncores; c++)
+    for (uint32_t c = 0; s->cores != NULL && c < s->ncores; c++)
         for (int q = 0; q < WS_PRIO_COUNT; q++)
             ws_deque_destroy(&s->cores[c].q[q]);
     ws_free(s->cores);
+    ws_free(s->sleeping_sum);
+    ws_free(s->spare_sum);
+    ws_free(s->cluster_words);
     ws_free(s->idle);
     ws_free(s->sleeping);
     ws_free(s->work);
@@ -154,6 +182,50 @@ static bool bit_test(const _Atomic uint64_t *words, uint32_t c)
     return (ws_load_seq_cst(&words[c >> 6]) >> (c & 63)) & 1u;
 }
 
+/* bit_set on a bitmap with a summary (struct ws_sched). Setting also sets the word's summary
+ * bit (read first: the summary word is shared by 64 words), after the bitmap word, so a
+ * reader that finds the summary bit finds the bit. Clearing leaves the summary bit: a reader
+ * that meets a zero word clears it (sum_word), which no clearer could do safely, as a bit set
+ * between its clear of the word and of the summary would be hidden. */
+static bool sum_bit_set(_Atomic uint64_t *words, _Atomic uint64_t *sum, uint32_t c, bool on)
+{
+    bool was = bit_set(words, c, on);
+    uint64_t sbit = UINT64_C(1) << ((c >> 6) & 63);
+    if (on && !(ws_load_seq_cst(&sum[c >> 12]) & sbit))
+        atomic_fetch_or_explicit(&sum[c >> 12], sbit, memory_order_seq_cst);
+    return was;
+}
+
+/* Word w of a summarised bitmap, for a reader that found its summary bit set: when it is zero,
+ * the summary bit is cleared and the word read again (a setter meanwhile saw the summary bit
+ * still set and left it, so it is set back if the word is no longer zero). */
+static uint64_t sum_word(const _Atomic uint64_t *words, _Atomic uint64_t *sum, uint32_t w)
+{
+    uint64_t bits = ws_load_seq_cst(&words[w]);
+    if (bits != 0)
+        return bits;
+    uint64_t sbit = UINT64_C(1) << (w & 63);
+    atomic_fetch_and_explicit(&sum[w >> 6], ~sbit, memory_order_seq_cst);
+    bits = ws_load_seq_cst(&words[w]);
+    if (bits != 0)
+        atomic_fetch_or_explicit(&sum[w >> 6], sbit, memory_order_seq_cst);
+    return bits;
+}
+
+/* The first word index in [w, end) whose summary bit is set, or end. */
+static uint32_t sum_next(const _Atomic uint64_t *sum, uint32_t w, uint32_t end)
+{
+    while (w < end) {
+        uint64_t bits = ws_load_seq_cst(&sum[w >> 6]) & (~UINT64_C(0) << (w & 63));
+        if (bits != 0) {
+            uint32_t r = (w & ~63u) + (uint32_t)__builtin_ctzll(bits);
+            return r < end ? r : end;
+        }
+        w = (w | 63u) + 1;
+    }
+    return end;
+}
+
 /* A woken core has settled (found work or went back to waiting): it no longer counts as a
  * searcher for the wake throttle. Returns whether it was one. */
 bool ws_sched_search_end(struct ws_sched *s, uint32_t core)
@@ -183,7 +255,7 @@ void ws_sched_set_sleeping(struct ws_sched *s, uint32_t core, bool asleep)
 {
     if (asleep)
         ws_sched_search_end(s, core);
-    if (bit_set(s->sleeping, core, asleep) == asleep)
+    if (sum_bit_set(s->sleeping, s->sleeping_sum, core, asleep) == asleep)
         return;   /* already so: another thread (a second waker) changed it first */
     if (asleep)
         ws_fetch_add_acq_rel(&s->nsleeping, 1);
@@ -224,7 +296,7 @@ static uint64_t steal_mark(const struct ws_sched *s)
 void ws_sched_note_spare(struct ws_sched *s, uint32_t c)
 {
     if (!bit_test(s->spare, c) && ws_sched_waiting(s, c) >= steal_mark(s))
-        bit_set(s->spare, c, true);
+        sum_bit_set(s->spare, s->spare_sum, c, true);
 }
 
 /* Owner of c, after a pick: its spare bit says whether it has enough waiting to be stolen from
@@ -234,9 +306,25 @@ static void settle_spare(struct ws_sched *s, uint32_t c)
     bool enough = ws_sched_waiting(s, c) >= steal_mark(s);
     if (enough == bit_test(s->spare, c))
         return;
-    bit_set(s->spare, c, enough);
+    sum_bit_set(s->spare, s->spare_sum, c, enough);
     if (!enough && ws_sched_waiting(s, c) >= steal_mark(s))
-        bit_set(s->spare, c, true);
+        sum_bit_set(s->spare, s->spare_sum, c, true);
+}
+
+uint32_t ws_sched_look_next(const struct ws_sched *s, uint32_t v)
+{
+    if (v >= s->ncores)
+        return WS_CORE_NONE;
+    uint32_t w = v >> 6;
+    uint64_t bits = ws_sched_look_word(s, w) & (~UINT64_C(0) << (v & 63));
+    while (bits == 0) {
+        w = s->spare_off ? w + 1 : sum_next(s->spare_sum, w + 1, s->nwords);
+        if (w >= s->nwords)
+            return WS_CORE_NONE;
+        bits = s->spare_off ? ws_sched_look_word(s, w)
+                            : ws_load_relaxed(&s->work[w]) & sum_word(s->spare, s->spare_sum, w);
+    }
+    return w * 64 + (uint32_t)__builtin_ctzll(bits);
 }
 
 /* Owner of c found its queues empty: clear the bit, then look again so that work queued by
@@ -268,9 +356,29 @@ void ws_sched_wake_core(struct ws_sched *s, uint32_t from, uint32_t target)
         wake_core(s, from, target);
 }
 
+/* The first sleeping core other than `skip` in bitmap words [lo, hi], narrowed to the words of
+ * mask when it is not NULL; WS_CORE_NONE if none. Reads only the words the summary marks. */
+static uint32_t first_sleeper(const struct ws_sched *s, uint32_t lo, uint32_t hi,
+                              const uint64_t *mask, uint32_t skip)
+{
+    for (uint32_t w = sum_next(s->sleeping_sum, lo, hi + 1); w <= hi;
+         w = sum_next(s->sleeping_sum, w + 1, hi + 1)) {
+        uint64_t bits = sum_word(s->sleeping, s->sleeping_sum, w);
+        if (mask != NULL)
+            bits &= mask[w];
+        if (w == skip >> 6)
+            bits &= ~(UINT64_C(1) << (skip & 63));
+        if (bits != 0)
+            return w * 64 + (uint32_t)__builtin_ctzll(bits);
+    }
+    return WS_CORE_NONE;
+}
+
 /* Wake the sleeping core nearest to `near`: its own cluster first, then the first sleeper
  * found scanning the bitmap from near's word onwards (preset ids are grouped by cluster and
- * node, so this finds near cores first). Pairs with the sleeper's seq_cst bitmap update. */
+ * node, so this finds near cores first). Both read the sleeping summary, so a wake-up costs
+ * O(cores / 4096) words plus one per word of stale summary bits. Pairs with the sleeper's
+ * seq_cst bitmap update. */
 void ws_sched_wake_one_sleeper(struct ws_sched *s, uint32_t from, uint32_t near)
 {
     if (ws_load_seq_cst(&s->nsleeping) == 0)
@@ -279,23 +387,15 @@ void ws_sched_wake_one_sleeper(struct ws_sched *s, uint32_t from, uint32_t near)
     uint64_t busy = s->ncores > idle ? s->ncores - idle : 0;
     if (ws_load_seq_cst(&s->nsearching) >= (busy / 2 > 1 ? busy / 2 : 1))
         return;   /* enough searchers on their way */
-    const struct ws_cpuset *cl = &s->topo->clusters[s->topo->cores[near].cluster].cores;
-    for (uint32_t c = ws_cpuset_first(cl); c != WS_CPUSET_NONE; c = ws_cpuset_next(cl, c)) {
-        if (c != near && bit_test(s->sleeping, c)) {
-            wake_core(s, from, c);
-            return;
-        }
-    }
-    for (uint32_t i = 0; i < s->nwords; i++) {
-        uint32_t w = (near / 64 + i) % s->nwords;
-        uint64_t bits = ws_load_seq_cst(&s->sleeping[w]);
-        if (w == near / 64)
-            bits &= ~(UINT64_C(1) << (near & 63));
-        if (bits != 0) {
-            wake_core(s, from, w * 64 + (uint32_t)__builtin_ctzll(bits));
-            return;
-        }
-    }
+    uint32_t cl = s->topo->cores[near].cluster;
+    uint32_t c = first_sleeper(s, s->cluster_words[2 * cl], s->cluster_words[2 * cl + 1],
+                               s->topo->clusters[cl].cores.w, near);
+    if (c == WS_CORE_NONE)
+        c = first_sleeper(s, near / 64, s->nwords - 1, NULL, near);
+    if (c == WS_CORE_NONE && near / 64 > 0)
+        c = first_sleeper(s, 0, near / 64 - 1, NULL, near);
+    if (c != WS_CORE_NONE)
+        wake_core(s, from, c);
 }
 
 /* ---- inbox ------------------------------------------------------------------------------- */

@@ -71,6 +71,13 @@ struct ws_sched {
                                          every enqueue that reaches the mark, re-evaluated (set
                                          or cleared) by the owner at each ws_sched_next; a steal
                                          leaves it set (a stale bit costs one look) */
+    /* Summaries, 64-ary: bit w of word w / 64 is set whenever word w of sleeping (spare) has
+     * a bit set, so finding a sleeper (a core with work to spare) reads one summary word per
+     * 4,096 cores and then one bitmap word. A set summary bit over a zero word is allowed (it
+     * costs one look); a clear one over a nonzero word is not: the clearer of a word's last
+     * bit clears the summary bit and then looks at the word again (bitmap_change). */
+    _Atomic uint64_t *sleeping_sum, *spare_sum;
+    uint32_t *cluster_words;          /* cluster i's first and last bitmap word at [2i], [2i+1] */
     bool spare_off;                   /* a fast-path handle exists (its pushes do not keep the
                                          spare bits): the last look scans the work bits alone.
                                          Set as handles are made, before the workers start */
@@ -133,6 +140,9 @@ static inline uint64_t ws_sched_look_word(const struct ws_sched *s, uint32_t w)
     uint64_t bits = atomic_load_explicit(&s->work[w], memory_order_relaxed);
     return s->spare_off ? bits : bits & atomic_load_explicit(&s->spare[w], memory_order_relaxed);
 }
+/* The smallest core id >= v whose look word bit (ws_sched_look_word) is set, or WS_CORE_NONE:
+ * skips the words without spare bits through their summary (every word when spare_off). */
+uint32_t ws_sched_look_next(const struct ws_sched *s, uint32_t v);
 /* Work was queued on core c by any path: set its work bit. */
 void ws_sched_note_work(struct ws_sched *s, uint32_t c);
 /* Core stops counting as a woken searcher (done by set_idle(false) / set_sleeping(true)). */

@@ -183,41 +183,50 @@ static bool worth_a_look(const struct ws_sched *s, uint32_t v)
     return ws_sched_waiting(s, v) >= need;
 }
 
-/* Before sleeping: every other core that may have work to spare, nearest first (the thief's
- * cluster, then the bitmaps from the thief's word onwards), under the same rules except the
- * cooldown: a cooldown spreads steals over victims, it must not leave a core asleep beside
- * work it may take. The work bits narrowed to the spare bits (ws_sched_look_word) make the
- * scan cost nothing when the machine is idle and skip the many busy cores that hold fewer
- * than min_steal_queue waiting processes; the cores found and their order are those of the
- * work bits alone, as a spare bit is set for every core that may have enough. */
-struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief)
+/* What one victim of the last look gave: go on, work, or stop (the limits are reached). */
+enum look { LOOK_ON, LOOK_GOT, LOOK_STOP };
+
+/* The last look's tries of cores [lo, hi) in id order that may have work to spare, those of
+ * the thief's cluster (pass 0) or the others (pass 1). */
+static enum look look_range(struct ws_sched *s, uint32_t thief, int pass, uint32_t lo,
+                            uint32_t hi, struct ws_proc **p)
 {
     struct ws_core *k = &s->cores[thief];
     uint32_t my_cluster = s->topo->cores[thief].cluster;
+    for (uint32_t v = ws_sched_look_next(s, lo); v < hi; v = ws_sched_look_next(s, v + 1)) {
+        if ((s->topo->cores[v].cluster == my_cluster) != (pass == 0) || !worth_a_look(s, v))
+            continue;
+        enum ws_steal_result r = try_victim(s, thief, v, false, p);
+        k->stats.steal_result[r]++;
+        if (r == WS_STEAL_OK)
+            return LOOK_GOT;
+        if (r == WS_STEAL_RATE_LIMIT && limited(s, k, thief))
+            return LOOK_STOP;
+    }
+    return LOOK_ON;
+}
+
+/* Before sleeping: every other core that may have work to spare, nearest first (the thief's
+ * cluster, then the others), each pass from the ids above the thief's upwards, wrapping
+ * around, under the same rules except the cooldown: a cooldown spreads steals over victims,
+ * it must not leave a core asleep beside work it may take. The work bits narrowed to the
+ * spare bits (ws_sched_look_next) make the scan cost nothing when the machine is idle and
+ * skip the many busy cores that hold fewer than min_steal_queue waiting processes, word by
+ * word through the spare summary; the cores found and their order are those of the work bits
+ * alone, as a spare bit is set for every core that may have enough. A failed try changes no
+ * bit, so the bitmaps may be read afresh after each. */
+struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief)
+{
+    struct ws_core *k = &s->cores[thief];
     struct ws_proc *p = NULL;
     if (s->p.steal_retries == 0 || limited(s, k, thief))
         return NULL;   /* steal_retries 0: no stealing at all, the last look included */
     for (int pass = 0; pass < 2; pass++) {          /* pass 0: the thief's cluster */
-        for (uint32_t i = 0; i <= s->nwords; i++) {
-            uint32_t w = (thief / 64 + i) % s->nwords;
-            uint64_t bits = ws_sched_look_word(s, w);
-            if (i == 0)
-                bits &= ~((UINT64_C(2) << (thief & 63)) - 1);  /* ids above the thief first */
-            else if (i == s->nwords)
-                bits &= (UINT64_C(1) << (thief & 63)) - 1;     /* ... and below it last */
-            for (; bits != 0; bits &= bits - 1) {
-                uint32_t v = w * 64 + (uint32_t)__builtin_ctzll(bits);
-                if ((s->topo->cores[v].cluster == my_cluster) != (pass == 0) ||
-                    !worth_a_look(s, v))
-                    continue;
-                enum ws_steal_result r = try_victim(s, thief, v, false, &p);
-                k->stats.steal_result[r]++;
-                if (r == WS_STEAL_OK)
-                    return p;
-                if (r == WS_STEAL_RATE_LIMIT && limited(s, k, thief))
-                    return NULL;
-            }
-        }
+        enum look l = look_range(s, thief, pass, thief + 1, s->ncores, &p);
+        if (l == LOOK_ON)
+            l = look_range(s, thief, pass, 0, thief, &p);
+        if (l != LOOK_ON)
+            return l == LOOK_GOT ? p : NULL;
     }
     /* The idle episode ends without work: if cost was what refused it, the adaptive policy
      * grows more willing (ws_migrate.h). */

@@ -98,15 +98,13 @@ uint32_t ws_victim_busiest(struct ws_sched *s, uint32_t thief, const struct ws_c
         return best;
     }
     if (set == NULL) {
-        /* Every core: only those whose work bit is set can be candidates. */
-        for (uint32_t w = 0; w < s->nwords; w++) {
-            for (uint64_t bits = atomic_load_explicit(&s->work[w], memory_order_relaxed);
-                 bits != 0; bits &= bits - 1) {
-                uint32_t v = w * 64 + (uint32_t)__builtin_ctzll(bits);
-                uint64_t l;
-                if (ws_victim_candidate(s, thief, v) && (l = ws_sched_load(s, v)) > best_load)
-                    best = v, best_load = l;
-            }
+        /* Every core: only those whose look bits are set (they may hold min_steal_queue
+         * waiting processes) can be candidates, found a bitmap word at a time. */
+        for (uint32_t v = ws_sched_look_next(s, 0); v != WS_CORE_NONE;
+             v = ws_sched_look_next(s, v + 1)) {
+            uint64_t l;
+            if (ws_victim_candidate(s, thief, v) && (l = ws_sched_load(s, v)) > best_load)
+                best = v, best_load = l;
         }
         return best;
     }
