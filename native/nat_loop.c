@@ -1,5 +1,5 @@
-/* nat_loop.c: a worker's life: the scheduling loop and its fast path, housekeeping and lazy
- * publication, the slow paths through ws_sched, idling (steal round, last look, spin, futex
+/* nat_loop.c: a worker's life: the scheduling loop and its fast path, housekeeping, the slow
+ * paths through ws_sched, idling (steal round, last look, spin, futex
  * sleep), WAIT timers, and the worker's own accounting (design essay in nat_rt.h). */
 #include "native/nat_metrics.h"
 #include "native/nat_rt.h"
@@ -27,23 +27,9 @@ static inline void steal_end(struct nat_worker *w)
     ws_store_release(&w->qs, ++w->qs_count << 1);
 }
 
-/* Mark the non-shared ancestors of a process that leaves the ring: from now on their joins may
- * be reached from other workers. Shared-ness is closed upwards, so the walk stops at the first
- * shared one; the ones it marks are all owned by this worker (essay: joins without atomics). */
-static void share_up(struct nat_proc *a)
-{
-    for (; a != NULL && !a->join_shared; a = a->parent)
-        a->join_shared = 1;
-}
-
 static uint64_t rel_now(const struct nat_worker *w, uint64_t now)
 {
     return now > w->rt->t0 ? now - w->rt->t0 : 0;
-}
-
-static uint64_t ring_count(const struct nat_worker *w)
-{
-    return w->tail - w->head;
 }
 
 /* ---- --timeline (w->tl set): slices from the clock reads the accounting makes -------------- */
@@ -89,7 +75,7 @@ static void tl_dispatch(struct nat_worker *w, const struct nat_proc *p)
 }
 
 /* A process that came through ws_sched: a migration's cost it owes (ws_migrate_commit) is
- * natively being paid in cache misses right now; count it. Processes on the ring owe nothing. */
+ * natively being paid in cache misses right now; count it. Fast-path processes owe nothing. */
 static struct nat_proc *from_sched(struct nat_worker *w, struct ws_proc *wp)
 {
     if (wp != NULL)
@@ -116,54 +102,19 @@ static void check(struct nat_worker *w, ws_status st, const struct nat_proc *p, 
                     what, st == WS_NOMEM ? "out of memory" : "no allowed core");
 }
 
-/* Move the k oldest ring entries into w's deque, oldest first (they stay older than the ring). */
-static void spill(struct nat_worker *w, uint64_t k)
-{
-    if (k == 0)
-        return;
-    nat_live_flush(w);
-    for (uint64_t i = 0; i < k && w->head != w->tail; i++) {
-        struct nat_proc *p = w->ring[w->head++ & NAT_RING_MASK];
-        share_up(p->parent);
-        p->dirty = 1;
-        check(w, ws_sched_requeue(w->s, w->id, &p->wp), p, "queued");
-        w->st.publishes++;
-    }
-    nat_after_push(w);
-}
-
-/* Keep publish_target processes where thieves can see them: move the oldest ring entries to the
- * deque until it holds that many, keeping `keep` on the ring (the owner's next work; fewer when
- * somebody is idle and waiting for work right now). */
-static void publish(struct nat_worker *w, uint64_t keep)
-{
-    uint64_t waiting = ws_sched_waiting(w->s, w->id);
-    uint64_t target = w->rt->publish_target, n = ring_count(w);
-    if (waiting >= target || n <= keep)
-        return;
-    uint64_t k = target - waiting;
-    spill(w, k < n - keep ? k : n - keep);
-}
-
-/* Give up the ring for good (a non-normal priority appeared here): priorities need ws_sched's
- * picking order. */
+/* Give up the fast path for good (a non-normal priority appeared here): priorities need
+ * ws_sched's picking order. */
 static void go_slow(struct nat_worker *w)
 {
     w->fast = false;
     w->hk_every = w->housekeep = 1;
-    spill(w, ring_count(w));
 }
 
+/* A spawn nat_local_ok refused (placed elsewhere, or not at normal priority). */
 void nat_spawn_slow(struct nat_worker *w, struct nat_proc *p)
 {
-    if (nat_local_ok(w, p)) {              /* the ring is full: move its older half out */
-        spill(w, NAT_RING_CAP / 2);
-        w->ring[w->tail++ & NAT_RING_MASK] = p;
-        return;
-    }
     if (w->fast && p->wp.prio != WS_PRIO_NORMAL)
         go_slow(w);
-    share_up(p->parent);
     p->dirty = 1;
     nat_live_flush(w);
     uint32_t placed = WS_CORE_NONE;
@@ -173,14 +124,9 @@ void nat_spawn_slow(struct nat_worker *w, struct nat_proc *p)
         nat_after_push(w);
 }
 
+/* A wake-up nat_ready did not keep on w: through ws_sched_wake's placement. */
 void nat_ready_slow(struct nat_worker *w, struct nat_proc *p)
 {
-    if (p->wp.cur_core == (int32_t)w->id && nat_local_ok(w, p)) {   /* ring full */
-        spill(w, NAT_RING_CAP / 2);
-        w->ring[w->tail++ & NAT_RING_MASK] = p;
-        return;
-    }
-    share_up(p->parent);
     p->dirty = 1;
     nat_live_flush(w);
     uint32_t placed = WS_CORE_NONE;
@@ -284,7 +230,7 @@ static void leave_idle(struct nat_worker *w)
         w->tl_pid = SIM_TL_NONE64;
     }
     ws_sched_set_idle(w->s, w->id, false);
-    nat_ts_queue(&w->ts, rel_now(w, now), ws_sched_waiting(w->s, w->id) + ring_count(w));
+    nat_ts_queue(&w->ts, rel_now(w, now), ws_sched_waiting(w->s, w->id));
 }
 
 /* Count the steals of the last ws_sched call into this thief's row of the steal matrix;
@@ -422,14 +368,13 @@ static struct nat_proc *idle(struct nat_worker *w)
 /* ---- the loop ------------------------------------------------------------------------------ */
 
 /* Every hk_every scheduling points: due timers, the balancer's pass when due, the inbox (work
- * placed here by other cores: ws_sched_next drains it and picks by priority), and publication. */
+ * placed here by other cores: ws_sched_next drains it and picks by priority), and a wake-up for
+ * an idle core when work waits here. */
 static struct nat_proc *housekeep(struct nat_worker *w)
 {
     w->housekeep = w->hk_every;
-    if (WS_UNLIKELY(ws_load_relaxed(&w->rt->failed))) {
-        w->head = w->tail;   /* a failed run: drop the ring, go idle and see done */
-        return NULL;
-    }
+    if (WS_UNLIKELY(ws_load_relaxed(&w->rt->failed)))
+        return NULL;   /* a failed run: the take below runs what is queued, then idle sees done */
     if (w->ntimers > 0)
         fire_timers(w, nat_now_ns());
     ws_sched_balance(w->s, w->id);   /* when due, on one worker at a time */
@@ -441,9 +386,6 @@ static struct nat_proc *housekeep(struct nat_worker *w)
     }
     if (w->fast)
         nat_fast_housekeep(w);
-    if (w->fast && ring_count(w) > 1 &&
-        ws_sched_queued(w->s, w->id, WS_PRIO_NORMAL) < w->rt->publish_target)
-        publish(w, ws_sched_idle_cores(w->s) != 0 ? 1 : 2 * w->rt->publish_target);
     return NULL;
 }
 
@@ -451,8 +393,6 @@ static struct nat_proc *next_slow(struct nat_worker *w)
 {
     struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, w->after_preempt));
     w->after_preempt = false;
-    if (p == NULL && w->tail != w->head)
-        p = w->ring[--w->tail & NAT_RING_MASK];
     if (p == NULL)
         return idle(w);
     leave_idle(w);   /* the first process of a run arrives in the inbox of an idle worker */
@@ -493,7 +433,6 @@ static void on_yield(struct nat_worker *w, struct nat_proc *p)
 {
     w->st.preemptions++;
     w->after_preempt = true;
-    share_up(p->parent);
     p->dirty = 1;
     nat_live_flush(w);
     check(w, ws_sched_requeue(w->s, w->id, &p->wp), p, "requeued");

@@ -134,7 +134,6 @@ int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, stru
         hist_merge(resp, w->resp_hist);
         memcpy(&m->steal_matrix[(size_t)c * rt->n], w->steal_row, rt->n * sizeof(uint64_t));
         m->steal_matrix[(size_t)c * rt->n + c] = 0;
-        x->publishes += w->st.publishes;
         x->aff_violations += w->st.aff_violations;
         x->timeouts += w->st.timeouts;
         x->timeout_finds += w->st.timeout_finds;

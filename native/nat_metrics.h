@@ -17,7 +17,6 @@ void nat_ts_queue(struct nat_ts *ts, uint64_t t, uint64_t q);
 /* Counters of a native run that the database has no column for. */
 struct nat_extra {
     uint64_t spawns;              /* processes created by workers (roots not included) */
-    uint64_t publishes;           /* ring entries moved into ws_sched deques */
     uint64_t aff_violations;      /* dispatches of strict processes outside their set: 0 */
     uint64_t timeouts;            /* futex sleeps ended by the safety timeout */
     uint64_t timeout_finds;       /* ... of which found work on the next look */

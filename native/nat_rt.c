@@ -256,7 +256,6 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     w->sample = rt->o.sample_every ? rt->o.sample_every : 1;
     w->os_cpu = rt->o.os_cpus != NULL ? rt->o.os_cpus[i] : -1;
     w->ts.width = NAT_TS_FIRST_WIDTH;
-    w->ring = malloc(NAT_RING_CAP * sizeof(*w->ring));
     w->pool.snap = calloc(rt->n, sizeof(uint64_t));
     w->steal_row = calloc(rt->n, sizeof(uint64_t));
     w->wait_hist = calloc(1, sizeof(struct sim_hist));
@@ -266,7 +265,7 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     atomic_init(&w->parked, 0);
     atomic_init(&w->qs, 0);
     atomic_init(&w->ntimers_pub, 0);
-    return (w->ring && w->pool.snap && w->steal_row && w->wait_hist && w->resp_hist) ? 0 : -1;
+    return (w->pool.snap && w->steal_row && w->wait_hist && w->resp_hist) ? 0 : -1;
 }
 
 int nat_rt_create(const struct nat_rt_opts *o, struct nat_rt **out, char *err, size_t errlen)
@@ -283,8 +282,6 @@ int nat_rt_create(const struct nat_rt_opts *o, struct nat_rt **out, char *err, s
     rt->n = o->topo->ncores;
     pthread_mutex_init(&rt->lock, NULL);
     ws_proc_init(&rt->tmpl, 0);
-    uint64_t msq = rt->p.min_steal_queue ? rt->p.min_steal_queue : 1;
-    rt->publish_target = o->publish_target ? o->publish_target : 2 * msq;
     rt->safety_ns = o->safety_sleep_ns ? o->safety_sleep_ns : 2000000;
     atomic_init(&rt->live, 1);
     ws_status st = ws_sched_create(rt->topo, &rt->p, o->strategy, &nat_platform, rt, &rt->s);
@@ -331,7 +328,6 @@ void nat_rt_destroy(struct nat_rt *rt)
     for (uint32_t i = 0; rt->w != NULL && i < rt->n; i++) {
         struct nat_worker *w = &rt->w[i];
         pool_destroy(&w->pool);
-        free(w->ring);
         free(w->steal_row);
         free(w->wait_hist);
         free(w->resp_hist);
@@ -360,7 +356,6 @@ struct nat_proc *nat_rt_root_new(struct nat_rt *rt, nat_step_fn step)
     p->wp.id = (UINT64_C(1) << 62) + rt->main_next_id++;
     p->step = step;
     p->parent = NULL;
-    p->join_shared = 1;   /* every join is shared (nat_rt.h) */
     p->state = 0;
     p->sample = 0;
     p->dirty = 1;   /* injected through an inbox */

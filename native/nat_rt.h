@@ -38,9 +38,7 @@
  * it). A pushed process is therefore stealable at once by an awake thief, and a sleeping one is
  * woken within NAT_HOUSEKEEP scheduling points of the pusher. After a preemption the pick goes
  * through ws_sched_next (oldest first, as BEAM). `fast = false` (or a non-normal priority) sends
- * every spawn through ws_sched_spawn and every pick through ws_sched_next. (The ring fields of
- * nat_worker, and its publication in nat_loop.c, are what remains of a private spawn ring that
- * the fast path no longer fills: they stay empty.)
+ * every spawn through ws_sched_spawn and every pick through ws_sched_next.
  *
  * Joins. Every child is stealable, so every join goes through one acq_rel RMW on the parent's
  * join word (see Processes); a stolen child joins its parent from the thief, and the last
@@ -91,8 +89,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define NAT_RING_CAP 1024u          /* the unused ring of a worker (a power of two) */
-#define NAT_RING_MASK (NAT_RING_CAP - 1)
 #define NAT_HOUSEKEEP 8u            /* scheduling points between housekeeping (fast mode) */
 #define NAT_TS_BUCKETS 128
 #define NAT_TS_FIRST_WIDTH 1000     /* ns; buckets double as the run grows */
@@ -128,8 +124,6 @@ struct nat_proc {
     struct nat_proc *next;        /* pool / limbo link */
     _Atomic uint64_t join;        /* (sum of the joined children's values << NAT_JOIN_BITS)
                                      | (children not joined yet) */
-    uint8_t join_shared;          /* always 1: every child is stealable, every join an RMW
-                                     (nat_loop.c's share_up stops at once) */
     uint8_t state;                /* the behaviour's program counter */
     uint8_t sample;               /* 1: latency-sampled, 2: its first run was recorded */
     uint8_t dirty;                /* wp may differ from the template: it went through ws_sched
@@ -169,7 +163,7 @@ struct nat_ts {
 
 /* Counters of one worker; written only by its thread, read after it exited. */
 struct nat_stats {
-    uint64_t run, exits, publishes, preemptions, messages, dropped;
+    uint64_t run, exits, preemptions, messages, dropped;
     uint64_t aff_violations;      /* dispatches on a core outside a strict process's set */
     uint64_t tally;               /* workload count (UTS nodes) */
     uint64_t busy_ns, steal_ns, sleep_ns, wakeups, timeouts, timeout_finds;
@@ -192,8 +186,6 @@ struct nat_worker {
     uint32_t housekeep;           /* countdown to the next housekeeping point */
     uint32_t hk_every;
     struct ws_sched_fast fq;      /* ws_sched's own normal deque of this core (fast path) */
-    uint32_t head, tail;          /* ring entries [head, tail), newest at tail - 1 */
-    struct nat_proc **ring;
     struct nat_pool pool;
     int64_t live_delta;
     uint64_t next_id;
@@ -232,10 +224,9 @@ struct nat_rt_opts {
     const struct ws_params *params; /* copied */
     const char *strategy;
     uint64_t seed;
-    bool fast;                    /* private rings and lazy publication */
+    bool fast;                    /* spawns and picks through the fast path (nat_rt.h) */
     uint32_t sample_every;        /* latency sample: one spawn in this many (>= 1) */
     uint64_t safety_sleep_ns;     /* futex wait timeout; 0 = 2 ms */
-    uint64_t publish_target;      /* 0 = 2 * max(min_steal_queue, 1) */
 };
 
 struct nat_rt {
@@ -246,7 +237,6 @@ struct nat_rt {
     uint32_t n;
     struct nat_worker *w;         /* [n] */
     struct ws_proc tmpl;          /* what ws_proc_init makes: copied into new processes */
-    uint64_t publish_target;
     uint64_t safety_ns;
     _Alignas(WS_CACHE_LINE) _Atomic uint64_t dekker; /* see nat_dekker */
     _Alignas(WS_CACHE_LINE) _Atomic int64_t live; /* flushed live count (+1: the root feeder) */
@@ -354,8 +344,8 @@ static inline void nat_proc_free(struct nat_worker *w, struct nat_proc *p)
 }
 
 
-/* May p go on w's ring? Rings are for normal priority in fast mode, and only for a process
- * that ws_sched would place on w anyway: the placement rule is ws_sched's own
+/* May p go to w's own deque by the fast path? Only in fast mode, at normal priority, and only
+ * for a process that ws_sched would place on w anyway: the placement rule is ws_sched's own
  * (ws_sched_spawn_local), the one ws_sched_spawn applies. A wake-up of a process that last ran
  * on w (nat_ready) asks the same question: ws_sched_wake keeps it on w whenever a spawn from w
  * would. */
@@ -376,7 +366,7 @@ static inline struct nat_proc *nat_proc_new(struct nat_worker *w, const struct n
     if (WS_UNLIKELY(p == NULL) && (p = nat_pool_refill(w)) == NULL)
         return NULL;
     w->pool.free = p->next;
-    if (WS_UNLIKELY(p->dirty)) {   /* a process that only ever lived on a ring left wp as new */
+    if (WS_UNLIKELY(p->dirty)) {   /* one that only took the fast path left wp as new */
         if (p->wp.cores.w != NULL)
             ws_proc_fini(&p->wp);
         p->wp = w->rt->tmpl;
@@ -386,7 +376,6 @@ static inline struct nat_proc *nat_proc_new(struct nat_worker *w, const struct n
     w->next_id += w->nworkers;
     p->step = step;
     p->parent = NULL;
-    p->join_shared = 1;   /* every join is shared: share_up stops here */
     p->state = 0;
     p->sample = 0;
     if (from != NULL &&

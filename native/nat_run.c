@@ -81,7 +81,6 @@ static char *params_json(const struct nat_run_opts *o, const struct nat_rt *rt,
     cJSON_AddNumberToObject(nat, "pinned_workers", r->pinned_workers);
     cJSON_AddNumberToObject(nat, "masked_workers", r->masked_workers);
     cJSON_AddBoolToObject(nat, "fast_path", rt->o.fast);
-    cJSON_AddNumberToObject(nat, "publish_target", (double)rt->publish_target);
     cJSON_AddNumberToObject(nat, "safety_sleep_ns", (double)rt->safety_ns);
     cJSON_AddNumberToObject(nat, "sample_every", rt->o.sample_every);
     cJSON_AddNumberToObject(nat, "scale", o->scale > 0 ? o->scale : 1.0);

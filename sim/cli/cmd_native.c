@@ -58,7 +58,6 @@ static void print_json(const struct nat_run_opts *o, const struct nat_run_result
     cJSON_AddNumberToObject(j, "cpu_ns_per_process",
                             s->processes ? (double)r->x.cpu_ns / (double)s->processes : 0);
     cJSON_AddNumberToObject(j, "spawns", (double)r->x.spawns);
-    cJSON_AddNumberToObject(j, "publishes", (double)r->x.publishes);
     cJSON_AddNumberToObject(j, "affinity_violations", (double)r->x.aff_violations);
     cJSON_AddNumberToObject(j, "wakeups", (double)r->x.wakeups);
     cJSON_AddNumberToObject(j, "sleep_timeouts", (double)r->x.timeouts);
@@ -91,8 +90,8 @@ static void print_text(const struct nat_run_opts *o, const struct nat_run_result
            (unsigned long long)s->migrations[SIM_DIST_NODE],
            (unsigned long long)s->migrations[SIM_DIST_REMOTE]);
     sim_print_derived_metrics(stdout, s);
-    printf("  published     %llu of %llu spawns; %llu wake-ups, %llu sleep timeouts\n",
-           (unsigned long long)r->x.publishes, (unsigned long long)r->x.spawns,
+    printf("  spawns        %llu; %llu wake-ups, %llu sleep timeouts\n",
+           (unsigned long long)r->x.spawns,
            (unsigned long long)r->x.wakeups, (unsigned long long)r->x.timeouts);
     printf("  wait          p50 %llu ns, p99 %llu ns (sampled)\n",
            (unsigned long long)s->wait_p50_ns, (unsigned long long)s->wait_p99_ns);
