@@ -25,7 +25,7 @@ enum nat_step nat_fib_step(struct nat_worker *w, struct nat_proc *p)
         nat_join_arrive(w, p->parent, n);
         return NAT_EXIT;
     }
-    nat_join_expect(p, 2);
+    nat_join_expect(w, p, 2);
     p->state = 1;   /* before the children: the last arrival may run p elsewhere at once */
     for (uint32_t d = 1; d <= 2; d++) {
         struct nat_proc *c = nat_proc_new(w, p, nat_fib_step);
@@ -54,7 +54,7 @@ enum nat_step nat_nqueens_step(struct nat_worker *w, struct nat_proc *p)
         nat_join_arrive(w, p->parent, row == n);
         return NAT_EXIT;
     }
-    nat_join_expect(p, (uint32_t)__builtin_popcount(avail));
+    nat_join_expect(w, p, (uint32_t)__builtin_popcount(avail));
     p->state = 1;   /* before the children: the last arrival may run p elsewhere at once */
     for (uint32_t a = avail; a != 0; a &= a - 1) {
         uint32_t bit = a & -a;

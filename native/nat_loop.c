@@ -136,6 +136,64 @@ void nat_ready_slow(struct nat_worker *w, struct nat_proc *p)
         nat_after_push(w);
 }
 
+/* ---- joins off their owner (design essay: nat_rt.h, Joins) --------------------------------- */
+
+/* The first remote arrival at p (the owner's token still in its count): hand p to its owner,
+ * who flushes its plain count. p cannot complete before that flush, so it is safe to touch here;
+ * the owner's id is read before the push, after which the owner may flush and free it. */
+static void join_request(struct nat_worker *w, struct nat_proc *p)
+{
+    uint32_t owner = p->join_owner;
+    _Atomic(struct nat_proc *) *head = &w->rt->w[owner].join_req;
+    struct nat_proc *h = ws_load_relaxed(head);
+    do
+        p->next = h;   /* release below: the owner's acquiring exchange reads it */
+    while (!atomic_compare_exchange_weak_explicit(head, &h, p, memory_order_release,
+                                                  memory_order_relaxed));
+    nat_wake_worker(w->rt, w->id, owner);   /* an idle owner looks at join_req when woken */
+}
+
+void nat_join_arrive_remote(struct nat_worker *w, struct nat_proc *parent, uint64_t v)
+{
+    uint64_t first = (uint64_t)parent->join_k + 1;   /* before the RMW: then p may complete */
+    w->st.join_rmw++;
+    /* acq_rel: releases everything this child did to whoever counts last, which acquires every
+     * earlier RMW (the owner's flush included) through the release sequence. */
+    uint64_t old = atomic_fetch_add_explicit(&parent->join, (v << NAT_JOIN_BITS) - 1,
+                                             memory_order_acq_rel);
+    uint64_t n = old & NAT_JOIN_COUNT;
+    if (n == 1)
+        nat_ready(w, parent);
+    else if (n == first)
+        join_request(w, parent);
+}
+
+/* Owner w: p's plain arrivals and the token go into the join word; later arrivals here pay the
+ * RMW too. Ready p if that completes it (every remote arrival came first). */
+static void join_flush(struct nat_worker *w, struct nat_proc *p)
+{
+    uint64_t mine = (uint64_t)p->join_local + 1;
+    w->st.join_flushes++;
+    p->join_flushed = 1;
+    uint64_t old = atomic_fetch_add_explicit(&p->join, (p->join_lsum << NAT_JOIN_BITS) - mine,
+                                             memory_order_acq_rel);
+    if ((old & NAT_JOIN_COUNT) == mine)
+        nat_ready(w, p);
+}
+
+void nat_join_flush_requests(struct nat_worker *w)
+{
+    if (ws_load_relaxed(&w->join_req) == NULL)
+        return;
+    /* acquire: pairs with join_request's release (p->next and the join fields it read). */
+    struct nat_proc *p = atomic_exchange_explicit(&w->join_req, NULL, memory_order_acquire);
+    while (p != NULL) {
+        struct nat_proc *next = p->next;   /* before the flush: p may run and exit after it */
+        join_flush(w, p);
+        p = next;
+    }
+}
+
 void nat_sample_spawn(struct nat_worker *w, struct nat_proc *p)
 {
     w->sample = w->rt->o.sample_every ? w->rt->o.sample_every : 1;
@@ -312,6 +370,7 @@ static struct nat_proc *wait_for_work(struct nat_worker *w, bool *timed_out)
 {
     struct nat_rt *rt = w->rt;
     uint32_t seq = ws_load_acquire(&w->wake_seq);
+    nat_join_flush_requests(w);   /* after seq: a request's wake-up after this ends the sleep */
     ws_sched_set_sleeping(w->s, w->id, true);
     nat_dekker(rt);   /* the sleeping bit before the look; pairs with nat_after_push's */
     struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, false));
@@ -349,6 +408,7 @@ static struct nat_proc *idle(struct nat_worker *w)
     while (!ws_load_acquire(&rt->done)) {
         if (w->ntimers > 0)
             fire_timers(w, nat_now_ns());
+        nat_join_flush_requests(w);
         ws_sched_balance(w->s, w->id);
         struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, false));
         if (p == NULL)
@@ -377,6 +437,7 @@ static struct nat_proc *housekeep(struct nat_worker *w)
         return NULL;   /* a failed run: the take below runs what is queued, then idle sees done */
     if (w->ntimers > 0)
         fire_timers(w, nat_now_ns());
+    nat_join_flush_requests(w);
     ws_sched_balance(w->s, w->id);   /* when due, on one worker at a time */
     if (ws_sched_inbox_len(w->s, w->id) != 0) {
         struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, w->after_preempt));

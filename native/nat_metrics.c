@@ -136,6 +136,8 @@ int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, stru
         m->steal_matrix[(size_t)c * rt->n + c] = 0;
         x->aff_violations += w->st.aff_violations;
         x->timeouts += w->st.timeouts;
+        x->join_rmw += w->st.join_rmw;
+        x->join_flushes += w->st.join_flushes;
         x->timeout_finds += w->st.timeout_finds;
         x->wakeups += w->st.wakeups;
         x->dropped += w->st.dropped;

@@ -22,6 +22,8 @@ struct nat_extra {
     uint64_t timeout_finds;       /* ... of which found work on the next look */
     uint64_t wakeups;             /* futex sleeps ended by a wake-up */
     uint64_t dropped;             /* replay: messages to processes that had exited */
+    uint64_t join_rmw;            /* join arrivals off the owner (one RMW each; nat_rt.h Joins) */
+    uint64_t join_flushes;        /* owners' flushes of their plain join counts */
     uint64_t tally;               /* workload count kept by the workers (UTS nodes) */
     uint64_t cpu_ns;              /* CPU time of all workers (spinning included) */
     bool pinned;                  /* every worker that had a CPU to pin to is pinned */

@@ -265,6 +265,7 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     atomic_init(&w->parked, 0);
     atomic_init(&w->qs, 0);
     atomic_init(&w->ntimers_pub, 0);
+    atomic_init(&w->join_req, NULL);
     return (w->pool.snap && w->steal_row && w->wait_hist && w->resp_hist) ? 0 : -1;
 }
 

@@ -18,9 +18,9 @@
  * through ws_sched_requeue, oldest-first next pick as BEAM) or AGAIN (its join completed while
  * it blocked: step once more). Fork-join results travel as join messages: a parent expects k
  * children (nat_join_expect), sets its next state, spawns them and blocks without touching
- * itself again; each child adds its value and counts down in one RMW on one word (value in the
- * high bits, count in the low NAT_JOIN_BITS: nat_join_arrive), and whoever counts the last one
- * makes the parent runnable. No arrival can come before the parent is ready to be woken, since
+ * itself again; each child's value arrives at the parent's join (nat_join_arrive: plainly on
+ * the worker that spawned it, else by one RMW on one word, value in the high bits and count in
+ * the low NAT_JOIN_BITS; see Joins), and whoever counts the last one makes the parent runnable. No arrival can come before the parent is ready to be woken, since
  * the count cannot reach zero before the last child exists. Trace replay uses
  * per-process mailboxes (nat_replay.c): a counter that is -1 while its owner waits in RECV, so
  * one fetch_add tells the sender whether it must wake the receiver.
@@ -40,9 +40,20 @@
  * through ws_sched_next (oldest first, as BEAM). `fast = false` (or a non-normal priority) sends
  * every spawn through ws_sched_spawn and every pick through ws_sched_next.
  *
- * Joins. Every child is stealable, so every join goes through one acq_rel RMW on the parent's
- * join word (see Processes); a stolen child joins its parent from the thief, and the last
- * arrival readies the parent through ws_sched_wake when it last ran elsewhere.
+ * Joins, work first. The worker that spawns a parent's k children (its join owner, set by
+ * nat_join_expect) counts the arrivals it runs itself in plain fields of the parent (join_local,
+ * join_lsum): the common case, where the owner takes its own children back, completes the join
+ * without an atomic RMW, at the arrival that makes join_local reach k. An arrival on any other
+ * worker (a stolen child, or one that resumed elsewhere after blocking) pays one acq_rel RMW on
+ * the join word, whose count starts at k + 1: the extra 1 is the owner's token, so the word
+ * cannot reach zero while the owner still holds uncounted plain arrivals. The first such remote
+ * arrival (it sees the count at k + 1) pushes the parent onto the owner's join_req list and wakes
+ * it; the owner, at its next housekeeping point or idle look, flushes (nat_loop.c join_flush):
+ * marks the join flushed (its later arrivals then take the RMW too) and subtracts its plain
+ * count and its token in one RMW, adding its plain sum. Whichever RMW brings the count to zero
+ * readies the parent. Exactly one arrival or flush readies it: locally when all k arrivals were
+ * plain (then no RMW touched the word), else the RMW that reaches zero, which needs the token,
+ * which only the flush returns, which happens once, after a remote arrival asked for it.
  *
  * Sleeping. An idle worker does one steal round, then sets its sleeping bit (seq_cst), makes a
  * seq_cst RMW on the runtime's `dekker` word and takes ws_sched's last look (Dekker's pattern
@@ -122,8 +133,14 @@ struct nat_proc {
     nat_step_fn step;
     struct nat_proc *parent;      /* join_arrive reports here; NULL: to the run's result */
     struct nat_proc *next;        /* pool / limbo link */
-    _Atomic uint64_t join;        /* (sum of the joined children's values << NAT_JOIN_BITS)
-                                     | (children not joined yet) */
+    _Atomic uint64_t join;        /* (sum of the remote arrivals' values << NAT_JOIN_BITS) |
+                                     (k + 1 - remote arrivals - the owner's flush); the sum of
+                                     all values << NAT_JOIN_BITS once complete (see Joins) */
+    uint32_t join_owner;          /* the worker that spawned the children (Joins) */
+    uint32_t join_k;              /* children expected */
+    uint32_t join_local;          /* owner only: arrivals counted plainly */
+    uint8_t join_flushed;         /* owner only: the plain part went into join */
+    uint64_t join_lsum;           /* owner only: their values' sum */
     uint8_t state;                /* the behaviour's program counter */
     uint8_t sample;               /* 1: latency-sampled, 2: its first run was recorded */
     uint8_t dirty;                /* wp may differ from the template: it went through ws_sched
@@ -164,6 +181,7 @@ struct nat_ts {
 /* Counters of one worker; written only by its thread, read after it exited. */
 struct nat_stats {
     uint64_t run, exits, preemptions, messages, dropped;
+    uint64_t join_rmw, join_flushes; /* arrivals that paid the RMW; owner flushes (Joins) */
     uint64_t aff_violations;      /* dispatches on a core outside a strict process's set */
     uint64_t tally;               /* workload count (UTS nodes) */
     uint64_t busy_ns, steal_ns, sleep_ns, wakeups, timeouts, timeout_finds;
@@ -216,6 +234,8 @@ struct nat_worker {
     _Atomic uint32_t parked;      /* in futex_wait (a waker must call futex_wake) */
     _Atomic uint64_t qs;          /* steal rounds * 2, + 1 while inside one */
     _Atomic uint32_t ntimers_pub; /* ntimers, for the deadlock watchdog */
+    _Atomic(struct nat_proc *) join_req; /* joins whose plain part a remote arrival asks this
+                                     owner to flush, linked through ->next (Joins) */
 };
 
 struct nat_rt_opts {
@@ -301,6 +321,10 @@ void nat_proc_inherit(struct nat_worker *w, struct nat_proc *child, const struct
 void nat_spawn_slow(struct nat_worker *w, struct nat_proc *p);
 void nat_ready_slow(struct nat_worker *w, struct nat_proc *p);
 void nat_sample_spawn(struct nat_worker *w, struct nat_proc *p);
+/* Worker w: an arrival at parent's join off its owner, or after the owner's flush (Joins). */
+void nat_join_arrive_remote(struct nat_worker *w, struct nat_proc *parent, uint64_t v);
+/* Worker w: flush the joins its join_req list holds (Joins); cheap to call when it is empty. */
+void nat_join_flush_requests(struct nat_worker *w);
 /* Flush w's live delta into the global count (see Termination): a busy worker keeps its credit. */
 void nat_live_flush(struct nat_worker *w);
 /* w's live delta went positive: flush it with NAT_LIVE_CREDIT reserved (see Termination). */
@@ -432,12 +456,19 @@ static inline void nat_fast_housekeep(struct nat_worker *w)
         nat_after_push(w);
 }
 
-/* Worker w, inside p's step before it spawns any child: p will join k >= 1 children. The
- * step must then set its next state, spawn the k children and return NAT_BLOCK without
- * touching p after the last spawn: the last arrival makes p runnable, maybe on another worker. */
-static inline void nat_join_expect(struct nat_proc *p, uint32_t k)
+/* Worker w, inside p's step before it spawns any child: p will join 1 <= k < NAT_JOIN_COUNT
+ * children, w being the join's owner. The step must then set its next state, spawn the k
+ * children and return NAT_BLOCK without touching p after the last spawn: the last arrival makes
+ * p runnable, maybe on another worker. The plain fields reach every child's worker through the
+ * pushes that hand the children over. */
+static inline void nat_join_expect(struct nat_worker *w, struct nat_proc *p, uint32_t k)
 {
-    ws_store_relaxed(&p->join, (uint64_t)k);
+    p->join_owner = w->id;
+    p->join_k = k;
+    p->join_local = 0;
+    p->join_lsum = 0;
+    p->join_flushed = 0;
+    ws_store_relaxed(&p->join, (uint64_t)k + 1);   /* + the owner's token (Joins) */
 }
 
 /* The sum of the values p's children sent (after the join completed). */
@@ -458,8 +489,9 @@ static inline __attribute__((always_inline)) void nat_ready(struct nat_worker *w
 }
 
 /* Worker w: a child's value v (< 2^48) arrives at parent (NULL: the run's result). Counted as
- * a message. One RMW adds the value and counts down; the last arrival makes the parent
- * runnable. */
+ * a message. On the join's owner, before any flush, a plain count (the other fields are not
+ * read by any other worker: the && stops them at join_owner); elsewhere nat_join_arrive_remote.
+ * The last arrival makes the parent runnable (Joins). */
 static inline __attribute__((always_inline)) void nat_join_arrive(struct nat_worker *w,
                                                                   struct nat_proc *parent,
                                                                   uint64_t v)
@@ -469,12 +501,15 @@ static inline __attribute__((always_inline)) void nat_join_arrive(struct nat_wor
         return;
     }
     w->st.messages++;
-    /* acq_rel: releases everything this child did to whoever counts last (the last arrival
-     * or the blocking parent), which acquires every earlier one through the release sequence. */
-    uint64_t old = atomic_fetch_add_explicit(&parent->join, (v << NAT_JOIN_BITS) - 1,
-                                             memory_order_acq_rel);
-    if ((old & NAT_JOIN_COUNT) == 1)
-        nat_ready(w, parent);
+    if (WS_LIKELY(parent->join_owner == w->id && !parent->join_flushed)) {
+        parent->join_lsum += v;
+        if (++parent->join_local == parent->join_k) {   /* all k plain: nobody else wrote join */
+            ws_store_relaxed(&parent->join, parent->join_lsum << NAT_JOIN_BITS);
+            nat_ready(w, parent);
+        }
+        return;
+    }
+    nat_join_arrive_remote(w, parent, v);
 }
 
 #endif

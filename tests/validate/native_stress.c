@@ -7,6 +7,9 @@
  * (nat_run refuses a wrong one), no strict process ever dispatched outside its set, and no
  * process of a core-0-only run on another core. The safety-net timeouts that found work are
  * counted and printed (a wake-up the protocol did not deliver), not failed: see nat_rt.h.
+ * A last case runs fib on 2-4 unpinned workers until remote join arrivals have made owners flush
+ * their plain join counts (nat_rt.h, Joins) in 3 runs, each exact (no arrival lost or counted
+ * twice); if 40 runs never steal a child it says the case was skipped, not passed.
  *
  * Usage: native_stress [--quick] [--rounds N] [--seed S] [--max-threads K]. --quick (used under
  * ThreadSanitizer) runs fewer, smaller rounds with at most 2 workers: with two thieves or more,
@@ -59,7 +62,7 @@ static bool workload(char *buf, size_t len, unsigned k, bool quick)
 
 struct totals {
     unsigned passed, failed;
-    uint64_t processes, steals, timeouts, timeout_finds;
+    uint64_t processes, steals, timeouts, timeout_finds, join_rmw, join_flushes;
 };
 
 static unsigned max_threads = 4;
@@ -113,6 +116,42 @@ static void round_once(const struct ws_topo *host, bool quick, unsigned i, struc
     t->steals += r.summary.steals;
     t->timeouts += r.x.timeouts;
     t->timeout_finds += r.x.timeout_finds;
+    t->join_rmw += r.x.join_rmw;
+    t->join_flushes += r.x.join_flushes;
+}
+
+/* The remote join path under stress: see the header. */
+static void join_case(const struct ws_topo *host, bool quick, struct totals *t)
+{
+    unsigned flushed = 0, runs = 0;
+    for (; runs < 40 && flushed < 3; runs++) {
+        struct nat_run_opts o;
+        nat_run_defaults(&o);
+        o.workload = quick ? "fib:16" : "fib:24";
+        o.host = host;
+        o.threads = 2 + (uint32_t)draw(quick ? 1 : 3);
+        o.bind = NAT_BIND_NONE;
+        o.seed = runs + 1;
+        o.params.spin_ns = 0;
+        struct nat_run_result r;
+        char err[1024];
+        if (nat_run(&o, &r, err, sizeof err) != 0) {
+            t->failed++;
+            printf("FAIL join case, run %u (%s, %u threads): %s\n", runs, o.workload, o.threads,
+                   err);
+            return;
+        }
+        flushed += r.x.join_flushes != 0;
+        t->join_rmw += r.x.join_rmw;
+        t->join_flushes += r.x.join_flushes;
+    }
+    if (flushed < 3) {
+        printf("SKIP join case: %u of %u runs stole a child whose join the owner flushed\n",
+               flushed, runs);
+        return;
+    }
+    t->passed++;
+    printf("join case: %u runs exact, %u with owner flushes\n", runs, flushed);
 }
 
 int main(int argc, char **argv)
@@ -152,10 +191,13 @@ int main(int argc, char **argv)
     struct totals t = { 0 };
     for (unsigned i = 0; i < rounds; i++)
         round_once(host, quick, i, &t);
+    join_case(host, quick, &t);
     ws_topo_destroy(host);
     printf("native_stress: %llu processes, %llu steals, %llu safety timeouts "
-           "(%llu found work)\n", (unsigned long long)t.processes,
-           (unsigned long long)t.steals, (unsigned long long)t.timeouts, (unsigned long long)t.timeout_finds);
+           "(%llu found work), %llu remote join arrivals, %llu owner flushes\n",
+           (unsigned long long)t.processes, (unsigned long long)t.steals,
+           (unsigned long long)t.timeouts, (unsigned long long)t.timeout_finds,
+           (unsigned long long)t.join_rmw, (unsigned long long)t.join_flushes);
     printf("%u passed, %u failed\n", t.passed, t.failed);
     return t.failed == 0 ? 0 : 1;
 }
