@@ -173,6 +173,7 @@ static void dispatch(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t
     if (now > p->wp.ready_ns)
         p->wait_ns += now - p->wp.ready_ns;
     /* A migrated process first pays its migration cost on this core (busy time). */
+    sim_tl_dispatch(e, c, p);
     p->charge = ws_time_add(p->charge, p->wp.owed_ns);
     e->m.summary.migration_cost_ns = ws_time_add(e->m.summary.migration_cost_ns, p->wp.owed_ns);
     p->wp.owed_ns = 0;
@@ -263,6 +264,7 @@ static void on_root(struct sim_engine *e)
                  (unsigned long long)rec->id);
         return;
     }
+    sim_tl_queued(e, p);
     sim_core_kick(e, placed, e->now);
     int st = sim_trace_next_root(e->trace, &e->next_root);
     if (st == SIM_TRACE_ERROR) {

@@ -29,6 +29,8 @@ struct sproc {
     uint64_t mailbox;           /* messages received, not yet consumed */
     uint64_t spawn_ns, first_run_ns, wait_ns;
     uint64_t charge;            /* migration cost to pay before it runs again */
+    uint32_t tl_core;           /* --timeline: 1 + the core it last ran on, else the one it was
+                                   first queued on (0: none): where a migration starts */
 };
 
 struct score {
@@ -49,7 +51,8 @@ struct score {
     uint64_t rng;
     double cap;
     uint64_t steal_items_seen;
-    uint32_t tl_victim;         /* the core of its latest steal, for the timeline */
+    uint32_t tl_victim;         /* timeline: the core of its latest steal, then (from its
+                                   dispatch) where the process it runs migrated from */
     struct sim_core_stats st;
 };
 
@@ -141,6 +144,8 @@ void sim_tl_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t len,
 void sim_tl_steal(struct sim_engine *e, uint32_t c, uint64_t now, uint64_t cost,
                   const struct sproc *got);
 void sim_tl_wake(struct sim_engine *e, uint32_t c, uint32_t waker, uint64_t t);
+void sim_tl_queued(struct sim_engine *e, struct sproc *p);
+void sim_tl_dispatch(struct sim_engine *e, uint32_t c, struct sproc *p);
 void sim_tl_finish(struct sim_engine *e);
 
 #endif

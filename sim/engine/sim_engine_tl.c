@@ -51,6 +51,25 @@ void sim_tl_steal(struct sim_engine *e, uint32_t c, uint64_t now, uint64_t cost,
         add(e, c, SIM_TL_STEAL, now, now + cost, got, got != NULL ? k->tl_victim : SIM_TL_NONE32);
 }
 
+/* p was just queued by a spawn (its cur_core): a migration before it ever runs starts there. */
+void sim_tl_queued(struct sim_engine *e, struct sproc *p)
+{
+    if (e->tl_on)
+        p->tl_core = (uint32_t)p->wp.cur_core + 1;
+}
+
+/* Core c dispatches p: if p owes a migration's cost (stolen, pulled by the balancer, moved by
+ * an affinity change), the migrate slice it pays next names the core p last ran on (or was
+ * first queued on) as where it came from; from now on that is c. */
+void sim_tl_dispatch(struct sim_engine *e, uint32_t c, struct sproc *p)
+{
+    if (!e->tl_on)
+        return;
+    uint32_t from = p->tl_core - 1;   /* UINT32_MAX = SIM_TL_NONE32 when 0 */
+    e->cores[c].tl_victim = p->wp.owed_ns > 0 && from != c ? from : SIM_TL_NONE32;
+    p->tl_core = c + 1;
+}
+
 void sim_tl_wake(struct sim_engine *e, uint32_t c, uint32_t waker, uint64_t t)
 {
     if (!e->tl_on)

@@ -216,6 +216,8 @@ static void spawn_child(struct sim_engine *e, uint32_t c, struct sproc *p, uint6
     if (ch != NULL && ws_sched_spawn(e->s, c, &ch->wp, NULL) != WS_OK)
         sim_fail(e, "process %llu: cannot be placed (affinity or memory)",
                  (unsigned long long)child_id);
+    else if (ch != NULL)
+        sim_tl_queued(e, ch);
 }
 
 static void finish(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now)

@@ -14,6 +14,7 @@ struct writer {
     bool first;            /* no event written yet (no comma before the next) */
     uint64_t flows;        /* flow ids given so far */
     uint64_t slices;
+    struct sim_tl_slice prev;   /* the slice before (slices come by core, then start) */
 };
 
 /* Nanoseconds as microseconds with every digit: "1234.567". */
@@ -48,6 +49,18 @@ static void flow(struct writer *w, const char *cat, uint32_t from, uint32_t to, 
     fprintf(w->f, ",\"bp\":\"e\",\"id\":%llu}", (unsigned long long)id);
 }
 
+/* The cause of a migrate slice's move, as its flow's category: "steal" when the core stole the
+ * process right before (the steal slice's own flow shows it: none is drawn again), else
+ * "balance" (the balancer pulled it, or an affinity change moved it: the timeline does not
+ * tell these two apart). */
+static const char *migrate_cause(const struct writer *w, const struct sim_tl_slice *s)
+{
+    const struct sim_tl_slice *p = &w->prev;
+    bool stolen = w->slices > 1 && p->core == s->core && p->kind == SIM_TL_STEAL &&
+                  p->pid == s->pid && p->end_ns == s->start_ns;
+    return stolen ? NULL : "balance";
+}
+
 static const char *prio_name(uint8_t p)
 {
     return p <= WS_PRIO_LOW ? ws_prio_name((enum ws_prio)p) : "?";
@@ -60,6 +73,8 @@ static int on_slice(void *ctx, const struct sim_tl_slice *s)
     if (kind == NULL)
         return 0;   /* (the schema's CHECK admits no other kind) */
     w->slices++;
+    const char *cat = s->kind != SIM_TL_MIGRATE ? kind : migrate_cause(w, s);
+    w->prev = *s;
     if (s->kind == SIM_TL_WAKE) {
         head(w, "wake", kind, 'i', s->core, s->start_ns);
         fputs(",\"s\":\"t\"", w->f);
@@ -84,9 +99,9 @@ static int on_slice(void *ctx, const struct sim_tl_slice *s)
     if (s->victim != SIM_TL_NONE32)
         fprintf(w->f, "\"from_core\":%u,", s->victim);
     fprintf(w->f, "\"dur_ns\":%llu}}", (unsigned long long)(s->end_ns - s->start_ns));
-    if (s->victim != SIM_TL_NONE32)
-        flow(w, kind, s->victim, s->core, s->start_ns, s->end_ns > s->start_ns ? s->end_ns - 1
-                                                                                 : s->start_ns);
+    if (s->victim != SIM_TL_NONE32 && cat != NULL)
+        flow(w, cat, s->victim, s->core, s->start_ns, s->end_ns > s->start_ns ? s->end_ns - 1
+                                                                                : s->start_ns);
     return 0;
 }
 

@@ -31,10 +31,28 @@ for k in run steal sleep wake migrate; do
   [ "$(sqlite3 "$T/t.db" "SELECT count(*) FROM timeline WHERE kind = '$k'")" -gt 0 ] ||
     fail "no '$k' slices recorded"
 done
-grep -q '"ph":"s"' "$T/run1.json" && grep -q '"ph":"C"' "$T/run1.json" ||
+grep -q '"cat":"steal","ph":"s"' "$T/run1.json" && grep -q '"ph":"C"' "$T/run1.json" ||
   fail "run 1's export lacks steal flows or queue counters"
 expect_exit 0 "$S" export newest --perfetto -o "$T/newest.json" --db "$T/t.db"
 cmp -s "$T/newest.json" "$T/run4.json" || fail "export newest is not run 4"
+
+# Migrations not made by a steal get an arrow too, from the core the process last ran on (or
+# was queued on) to where it pays its migration cost, category "balance": the BEAM balancer's
+# pulls (its pass every 10 us here), and an affinity change (2 processes whose strict sets
+# change), one arrow per migration beyond the steals, each between slices of two cores.
+n=0
+for run in "fib:14 --topology m1 --strategy beam --param balance_interval_ns=10000" \
+           "$ROOT/traces/samples/affinity_move.jsonl --topology m1 --strategy random"; do
+  n=$((n + 1))
+  # shellcheck disable=SC2086
+  expect_exit 0 "$S" replay $run --db "$T/mv.db" --timeline
+  moves=$(sqlite3 "$T/mv.db" "SELECT migrations - steals FROM run_summary WHERE run_id = $n")
+  [ "${moves:-0}" -gt 0 ] || fail "run $n ($run) made no migration but steals: $moves"
+  expect_exit 0 "$S" export $n --perfetto -o "$T/mv$n.json" --db "$T/mv.db"
+  python3 "$CHECK" "$T/mv$n.json" "$T/mv.db" $n --moves "$moves" > "$T/check" ||
+    fail "moves of run $n ($run): $(cat "$T/check")"
+done
+ok "migrations beyond the steals of $n runs drawn as balance arrows between slices"
 
 # The same run without --timeline stores no slice and replays the same schedule.
 expect_exit 0 "$S" replay fib:14 --topology m1 --strategy pe --db "$T/t.db"

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""timeline_check.py JSON DB RUN [--wakers N] [--queued] [--cut]: check that JSON (schedlab export
+"""timeline_check.py JSON DB RUN [--wakers N] [--queued] [--cut] [--moves N]: check that JSON (schedlab export
 --perfetto) is valid Chrome trace-event JSON and that its slices reproduce run RUN of DB: per
 core, the run and migrate slices add up to core_stats.busy_ns exactly, and no core's slices
 overlap; every core has a queue counter track, its counts >= 0 and 0 at the end (of a run
 whose processes all exited). --wakers N: every wake-up names a waker that is another valid
 core, but at most N (the feeder's injections of a native run). --queued: some count is > 0.
 --cut: the timeline was cut at its cap, so slices add up to at most busy_ns, not exactly.
+--moves N: N flows of category "balance" (migrations not made by a steal); every flow but a
+steal's joins two different cores of the run, each inside one of its slices at the flow's time.
 Prints one summary line; exits 1 with the first problem found."""
 import json
 import sqlite3
@@ -70,6 +72,28 @@ def check_wakers(wakes, cores, allowed):
         fail(f"{none} of {len(wakes)} wake-ups name no waker (at most {allowed} may)")
 
 
+def covered(sl, t):
+    return any(a <= t < b or a == t == b for a, b, _ in sl)
+
+
+def check_moves(flows, spans, cores, want):
+    """flows: {id: {ph: event}}; want: how many 'balance' flows."""
+    n = 0
+    for fid, ends in flows.items():
+        cat = ends["s"].get("cat")
+        if cat == "steal":
+            continue
+        n += cat == "balance"
+        s, f = ends["s"], ends["f"]
+        if s["tid"] not in cores or f["tid"] not in cores or s["tid"] == f["tid"]:
+            fail(f"{cat} flow {fid}: from core {s['tid']} to {f['tid']}")
+        for e in (s, f):
+            if not covered(spans.get(e["tid"], []), ns(e["ts"])):
+                fail(f"{cat} flow {fid}: no slice on core {e['tid']} at {e['ts']} us")
+    if n != want:
+        fail(f"{n} balance flows, expected {want}")
+
+
 def main():
     path, db, run = sys.argv[1], sys.argv[2], int(sys.argv[3])
     opts = sys.argv[4:]
@@ -79,7 +103,7 @@ def main():
     if not isinstance(doc, dict) or not isinstance(doc.get("traceEvents"), list):
         fail("not the JSON Object Format (no traceEvents array)")
     events = doc["traceEvents"]
-    busy, spans, flows, counters, wakes = {}, {}, {}, {}, []
+    busy, spans, flows, counters, wakes, ends = {}, {}, {}, {}, [], {}
     for i, e in enumerate(events):
         check_event(i, e)
         if e["ph"] == "X":
@@ -91,6 +115,7 @@ def main():
                 busy[e["tid"]] = busy.get(e["tid"], 0) + d
         elif e["ph"] in ("s", "f"):
             flows.setdefault(e["id"], []).append(e["ph"])
+            ends.setdefault(e["id"], {})[e["ph"]] = e
         elif e["ph"] == "C" and e.get("cat") == "queue":
             if e["name"] != f"queue core {e.get('tid')}":
                 fail(f"event {i}: queue counter {e['name']!r} on track {e.get('tid')}")
@@ -123,6 +148,8 @@ def main():
     check_queues(counters, cores, complete, "--queued" in opts)
     if wakers is not None:
         check_wakers(wakes, cores, wakers)
+    if "--moves" in opts:
+        check_moves(ends, spans, cores, int(opts[opts.index("--moves") + 1]))
     print(f"timeline_check: {len(events)} events, {sum(len(s) for s in spans.values())} "
           f"slices, {len(flows)} flows, {len(wakes)} wake-ups; busy time of {len(rows)} "
           f"cores exact, queue tracks of all")
