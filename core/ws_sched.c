@@ -299,9 +299,8 @@ void ws_sched_note_spare(struct ws_sched *s, uint32_t c)
         sum_bit_set(s->spare, s->spare_sum, c, true);
 }
 
-/* Owner of c, after a pick: its spare bit says whether it has enough waiting to be stolen from
- * (cleared, then looked at again, as clear_work does). */
-static void settle_spare(struct ws_sched *s, uint32_t c)
+/* Cleared, then looked at again, as clear_work does. */
+void ws_sched_settle_spare(struct ws_sched *s, uint32_t c)
 {
     bool enough = ws_sched_waiting(s, c) >= steal_mark(s);
     if (enough == bit_test(s->spare, c))
@@ -631,7 +630,7 @@ struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_pree
             continue;   /* ran dry: the balancer's path brought one */
         if (q < 0) {
             clear_work(s, core);
-            settle_spare(s, core);
+            ws_sched_settle_spare(s, core);
             return NULL;
         }
         void *x;
@@ -645,7 +644,7 @@ struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_pree
         k->stats.picks[q]++;
         struct ws_proc *p = x;
         p->cur_core = (int32_t)core;
-        settle_spare(s, core);
+        ws_sched_settle_spare(s, core);
         return p;
     }
 }

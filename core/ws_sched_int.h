@@ -69,8 +69,9 @@ struct ws_sched {
                                          waiting processes, so a thief may take one: the summary
                                          the last look scans. A superset of those cores: set by
                                          every enqueue that reaches the mark, re-evaluated (set
-                                         or cleared) by the owner at each ws_sched_next; a steal
-                                         leaves it set (a stale bit costs one look) */
+                                         or cleared) by the owner at each ws_sched_next and by
+                                         a thief after each steal (ws_sched_settle_spare); a
+                                         stale bit costs one look */
     /* Summaries, 64-ary: bit w of word w / 64 is set whenever word w of sleeping (spare) has
      * a bit set, so finding a sleeper (a core with work to spare) reads one summary word per
      * 4,096 cores and then one bitmap word. A set summary bit over a zero word is allowed (it
@@ -134,6 +135,11 @@ ws_status ws_sched_core_ready(struct ws_sched *s, uint32_t c);
 void ws_sched_fast_attach(struct ws_sched *s, uint32_t c);
 /* Work was queued on core c by any path: set its spare bit if c now has enough to steal. */
 void ws_sched_note_spare(struct ws_sched *s, uint32_t c);
+/* Any core, after a pick or a steal from c: c's spare bit says whether it has enough waiting
+ * to be stolen from. Clearing is followed by a second look at c's queues, and an enqueue on c
+ * sets the bit again after queuing (natively a push may still slip between the two looks: the
+ * bit is then clear until c's next pick, and the enqueue's wake-up brings a thief). */
+void ws_sched_settle_spare(struct ws_sched *s, uint32_t c);
 /* The words the last look scans: work bits, narrowed to the spare bits while they are kept. */
 static inline uint64_t ws_sched_look_word(const struct ws_sched *s, uint32_t w)
 {

@@ -130,6 +130,7 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
             extra = (int64_t)s->p.steal_batch_max - 1;
         steal_more(&c, extra);
     }
+    ws_sched_settle_spare(s, v);   /* the steal may have left v too little to spare */
     /* Settled. Pull in the next sleeper if the victim still has work to spare, or if this was
      * the last searcher: pushes made while searchers were out woke nobody, and that work must
      * not wait beside sleeping cores (a spurious wake costs one empty search, nothing more). */
