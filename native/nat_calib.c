@@ -360,6 +360,20 @@ static void add_cost(cJSON *o, const char *name, const struct nat_cost *k)
     cJSON_AddNumberToObject(x, "dropped", k->dropped);
 }
 
+static void add_dist(cJSON *o, const struct nat_dist *d)
+{
+    static const char *const names[NAT_DIST_Q] = { "p10", "p25", "p50", "p75", "p90", "p99" };
+    cJSON *x = cJSON_AddObjectToObject(o, "proc_dist");
+    if (x == NULL)
+        return;
+    cJSON_AddNumberToObject(x, "n", (double)d->n);
+    cJSON_AddNumberToObject(x, "mean_ns", d->mean);
+    cJSON_AddNumberToObject(x, "cv", d->cv);
+    for (int i = 0; i < NAT_DIST_Q; i++)
+        cJSON_AddNumberToObject(x, names[i], d->q[i]);
+    cJSON_AddNumberToObject(x, "max", d->max);
+}
+
 char *nat_calib_json(const struct nat_calibration *c)
 {
     cJSON *o = cJSON_CreateObject();
@@ -372,6 +386,7 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "msg", &c->msg);
     add_cost(o, "child", &c->child);
     add_cost(o, "proc", &c->proc);
+    add_dist(o, &c->proc_dist);
     cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
     cJSON_AddStringToObject(o, "workload", c->workload);
     cJSON *l = cJSON_AddArrayToObject(o, "load");

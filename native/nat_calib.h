@@ -75,6 +75,20 @@ struct nat_cost nat_calib_uts_child(void);
 /* x[0..n) as a cost, none of them preempted (nat_cost_robust). */
 struct nat_cost nat_cost_of(const double *x, uint32_t n);
 
+/* The distribution of one process's cost on one worker: its RUN slices of a native timeline
+ * summed, over the processes of the calibration workload (the first NAT_DIST_SLICES slices of
+ * it). Wall ns, each slice's clock reads in it (tens of ns in a VM): its shape, read relative
+ * to its median, is the workload's; its level is above proc (CPU time, no timeline). mean and
+ * cv are over the processes up to the 99th percentile. */
+#define NAT_DIST_Q 6              /* quantiles 10, 25, 50, 75, 90, 99 % */
+#define NAT_DIST_SLICES (1u << 18)
+struct nat_dist {
+    uint64_t n;                   /* processes; 0: not measured */
+    double mean, cv;              /* mean and coefficient of variation (sd / mean) */
+    double q[NAT_DIST_Q];
+    double max;
+};
+
 /* What validate's model of the host is made of. Every cost is measured (n > 0) unless the host
  * cannot measure it; nothing is taken from ws_params defaults. */
 struct nat_calibration {
@@ -85,6 +99,7 @@ struct nat_calibration {
     struct nat_cost msg;          /* a join message to the parent (fork-join workloads) */
     struct nat_cost child;        /* UTS: the SHA-1 of one child (0 samples otherwise) */
     struct nat_cost proc;         /* the workload's own cost per process on one worker */
+    struct nat_dist proc_dist;    /* ... and how it spreads over the processes */
     double latency_ns;            /* the model's core-to-core latency of those two cores */
     char workload[512];           /* what proc was measured on: the workload or a smaller one */
     double load[3];               /* the host's 1, 5 and 15 minute load averages at the time */

@@ -26,6 +26,19 @@
 
 /* ---- calibration --------------------------------------------------------------------------- */
 
+/* A calibration run's options: workload on one worker of host, the user's seed and params. */
+static void one_worker(const struct ws_topo *host, const char *workload,
+                       const struct nat_validate_opts *vo, struct nat_run_opts *o)
+{
+    nat_run_defaults(o);
+    o->workload = workload;
+    o->threads = 1;
+    o->host = host;
+    o->seed = vo->seed;
+    o->params = vo->params;
+    o->stopped = vo->stopped;
+}
+
 /* One one-worker native run of workload without a database: a trial of ns per completed
  * process, in the worker's CPU time (a worker preempted by other programs is not charged for the
  * wait), with the process's involuntary switches (the caller only waits, so they are the
@@ -35,13 +48,7 @@ static int proc_trial(const struct ws_topo *host, const char *workload,
                       uint64_t *wall_ns, char *err, size_t errlen)
 {
     struct nat_run_opts o;
-    nat_run_defaults(&o);
-    o.workload = workload;
-    o.threads = 1;
-    o.host = host;
-    o.seed = vo->seed;
-    o.params = vo->params;
-    o.stopped = vo->stopped;
+    one_worker(host, workload, vo, &o);
     struct nat_run_result r;
     long cs = nat_calib_nivcsw(false);
     uint64_t t0 = nat_now_ns();
@@ -108,6 +115,27 @@ void nat_validate_calib_workload(const struct nat_workload *wl, char *out, size_
         uts_smaller(wl, out, len);
 }
 
+/* The per-process cost distribution of workload: one one-worker run recording its timeline
+ * into a temporary database, each process's RUN slices summed. 0, or -1 with err. */
+static int measure_dist(const struct ws_topo *host, const char *workload,
+                        const struct nat_validate_opts *vo, struct nat_dist *d, char *err,
+                        size_t errlen)
+{
+    char path[512];
+    if (nat_validate_db_temp(path, sizeof path, err, errlen) != 0)
+        return -1;
+    struct nat_run_opts o;
+    one_worker(host, workload, vo, &o);
+    o.db_path = path;
+    o.timeline_max = NAT_DIST_SLICES;
+    struct nat_run_result r;
+    int rc = nat_run(&o, &r, err, errlen);
+    if (rc == 0)
+        rc = nat_validate_dist(path, r.run_id, d, err, errlen);
+    nat_validate_db_remove(path);
+    return rc;
+}
+
 /* Measure every cost of nat_calibration on host for workers cpus[0..] of topo. */
 static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *host,
                      const struct ws_topo *topo, const int32_t *cpus,
@@ -134,7 +162,9 @@ static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *ho
         return c->spawn.n == 0 ? -1 : 0;
     nat_validate_calib_workload(wl, c->workload, sizeof c->workload);
     c->proc = per_proc(host, c->workload, runs, o, &procs, err, errlen);
-    return c->proc.n == 0 ? -1 : 0;
+    if (c->proc.n == 0)
+        return -1;
+    return measure_dist(host, c->workload, o, &c->proc_dist, err, errlen);
 }
 
 int nat_validate_calibrate(const struct nat_validate_opts *o, struct nat_calibration *cal,
@@ -256,9 +286,10 @@ static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *
         .tool_version = sim_version,
         .start_unix_ns = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec,
         .wall_s = wall_s, .timeseries_interval_ns = m->run.timeseries_interval_ns,
+        .experiment_id = r->experiment_id,
     };
     struct sim_db *db = NULL;
-    int rc = sim_db_open(o->db_path, false, &db, err, errlen);
+    int rc = sim_db_open(r->db_path, false, &db, err, errlen);
     if (rc == 0)
         rc = sim_db_write_run(db, m, id, err, errlen);
     sim_db_close(db);
@@ -280,7 +311,7 @@ static double sim_cpu_ns(const struct sim_run_metrics *m)
 static int simulate(const struct nat_validate_opts *o, const struct ws_topo *topo,
                     const struct ws_params *p, const char *cal_json, uint64_t seed,
                     struct nat_validate_result *r, struct sim_run_summary *out, double *cpu_ns,
-                    int64_t *id, char *err, size_t errlen)
+                    double *busy, int64_t *id, char *err, size_t errlen)
 {
     struct sim_trace *t = sim_trace_open(r->sim_trace, NULL, err, errlen);
     if (t == NULL)
@@ -296,9 +327,11 @@ static int simulate(const struct nat_validate_opts *o, const struct ws_topo *top
         struct sim_run_metrics m = *sim_engine_metrics(e);
         *out = m.summary;
         *cpu_ns = sim_cpu_ns(&m);
+        for (uint32_t c = 0; c < m.ncores && c < r->threads; c++)
+            busy[c] = (double)m.cores[c].busy_ns;
+        nat_validate_sort_busy(busy, r->threads);
         const char *sum = sim_trace_checksum(t);
-        rc = o->db_path == NULL ? 0
-             : store_sim(o, &m, p, cal_json, seed, wall_s, r, id, err, errlen, sum);
+        rc = store_sim(o, &m, p, cal_json, seed, wall_s, r, id, err, errlen, sum);
     }
     sim_engine_destroy(e);
     sim_trace_close(t);
@@ -334,26 +367,32 @@ static void metrics_of(const struct sim_run_summary *s, double cpu_ns,
     v[7] = s->busy_max_mean;
 }
 
+/* Mean, interval and relative error of native nat[0..n) against simulated sim[0..n). */
+static void compare_one(const double *nat, const double *sim, uint32_t n,
+                        struct nat_metric_cmp *c)
+{
+    sim_ci_compute(nat, n, &c->native_ci);
+    sim_ci_compute(sim, n, &c->sim_ci);
+    double a = c->native_ci.mean, b = c->sim_ci.mean;
+    c->native = a;
+    c->sim = b;
+    if (a == 0) {
+        c->rel_error = b == 0 ? 0.0 : (double)NAN;
+        c->rel_half = b == 0 ? 0.0 : (double)NAN;
+        return;
+    }
+    c->rel_error = (b - a) / a;
+    double ra = c->native_ci.half / a, rb = b != 0 ? c->sim_ci.half / b : 0;
+    c->rel_half = fabs(b / a) * sqrt(ra * ra + rb * rb);
+}
+
 /* Means, intervals and relative errors of nat[i][0..n) and sim[i][0..n). */
 static void compare(double nat[][NAT_VALIDATE_MAX_REPEAT], double sim[][NAT_VALIDATE_MAX_REPEAT],
                     uint32_t n, struct nat_validate_result *r)
 {
     for (int i = 0; i < NAT_VALIDATE_METRICS; i++) {
-        struct nat_metric_cmp *c = &r->m[i];
-        c->name = metric_names[i];
-        sim_ci_compute(nat[i], n, &c->native_ci);
-        sim_ci_compute(sim[i], n, &c->sim_ci);
-        double a = c->native_ci.mean, b = c->sim_ci.mean;
-        c->native = a;
-        c->sim = b;
-        if (a == 0) {
-            c->rel_error = b == 0 ? 0.0 : (double)NAN;
-            c->rel_half = b == 0 ? 0.0 : (double)NAN;
-            continue;
-        }
-        c->rel_error = (b - a) / a;
-        double ra = c->native_ci.half / a, rb = b != 0 ? c->sim_ci.half / b : 0;
-        c->rel_half = fabs(b / a) * sqrt(ra * ra + rb * rb);
+        r->m[i].name = metric_names[i];
+        compare_one(nat[i], sim[i], n, &r->m[i]);
     }
     r->noisy = r->m[0].native > 0 &&
                r->m[0].native_ci.half / r->m[0].native > fabs(r->m[0].rel_error);
@@ -363,46 +402,137 @@ struct samples {
     double nat[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
     double sim[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
     double share[NAT_VALIDATE_MAX_REPEAT];   /* native CPU time / (threads x makespan) */
+    /* busy time of the k-th busiest core [k][rep], k < NAT_VALIDATE_MAX_RANKS */
+    double busy_nat[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
+    double busy_sim[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
 };
 
-/* The repetitions: native run i, then the simulator with seed + i; both stored. */
+/* The cores' busy times compared rank by rank (busiest native core with busiest simulated
+ * core, ...): which core is which differs between runs, the shape of the load does not. */
+static void compare_busy(const struct samples *s, struct nat_validate_result *r)
+{
+    r->nbusy = r->threads < NAT_VALIDATE_MAX_RANKS ? r->threads : NAT_VALIDATE_MAX_RANKS;
+    r->busy_max_error = 0;
+    for (uint32_t k = 0; k < r->nbusy; k++) {
+        r->busy[k].name = "busy_ns_rank";
+        compare_one(s->busy_nat[k], s->busy_sim[k], r->repeat, &r->busy[k]);
+        if (isfinite(r->busy[k].rel_error) && fabs(r->busy[k].rel_error) >
+                                              fabs(r->busy_max_error))
+            r->busy_max_error = r->busy[k].rel_error;
+    }
+}
+
+/* Native run i's and simulated run i's sorted busy times into the rank samples. */
+static int busy_samples(const struct nat_validate_result *r, uint32_t i, const double *sim_busy,
+                        struct samples *s, char *err, size_t errlen)
+{
+    double *nb = calloc(r->threads, sizeof(double));
+    if (nb == NULL || nat_validate_busy(r->db_path, r->native.run_id, r->threads, nb, err,
+                                        errlen) != 0) {
+        if (nb == NULL)
+            snprintf(err, errlen, "out of memory");
+        free(nb);
+        return -1;
+    }
+    for (uint32_t k = 0; k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++) {
+        s->busy_nat[k][i] = nb[k];
+        s->busy_sim[k][i] = sim_busy[k];
+    }
+    free(nb);
+    return 0;
+}
+
+/* Repetition i: the native run with seed + i, then the simulator with the same seed; both
+ * stored in r's experiment, their metrics into s. */
+static int one_rep(const struct nat_validate_opts *o, const struct ws_topo *host,
+                   const struct ws_topo *topo, const char *cal_json, const struct ws_params *sp,
+                   uint32_t i, double *sim_busy, struct nat_validate_result *r,
+                   struct samples *s, char *err, size_t errlen)
+{
+    struct nat_run_opts no;
+    nat_run_defaults(&no);
+    no.workload = o->workload;
+    no.threads = r->threads;
+    no.strategy = o->strategy;
+    no.seed = o->seed + i;
+    no.params = o->params;
+    no.db_path = r->db_path;
+    no.calibration_json = cal_json;
+    no.host = host;
+    no.busy_ipn = r->cal.busy_iters_per_ns;
+    no.stopped = o->stopped;
+    double sim_cpu = 0;
+    if (nat_run(&no, &r->native, err, errlen) != 0 ||
+        nat_validate_adopt(r->db_path, r->experiment_id, r->native.run_id, err, errlen) != 0 ||
+        simulate(o, topo, sp, cal_json, o->seed + i, r, &r->sim, &sim_cpu, sim_busy,
+                 &r->sim_run_ids[i], err, errlen) != 0 ||
+        busy_samples(r, i, sim_busy, s, err, errlen) != 0)
+        return -1;
+    r->native_run_ids[i] = r->native.run_id;
+    r->native_wall_s += r->native.wall_s;
+    r->sim_run_id = r->sim_run_ids[i];
+    double nv[NAT_VALIDATE_METRICS], sv[NAT_VALIDATE_METRICS];
+    metrics_of(&r->native.summary, (double)r->native.x.cpu_ns, nv);
+    metrics_of(&r->sim, sim_cpu, sv);
+    const struct sim_run_summary *ns = &r->native.summary;
+    s->share[i] = ns->makespan_ns > 0
+                  ? nv[8] / ((double)r->threads * (double)ns->makespan_ns) : 0.0;
+    for (int k = 0; k < NAT_VALIDATE_METRICS; k++) {
+        s->nat[k][i] = nv[k];
+        s->sim[k][i] = sv[k];
+    }
+    return 0;
+}
+
 static int run_reps(const struct nat_validate_opts *o, const struct ws_topo *host,
                     const struct ws_topo *topo, const char *cal_json, const struct ws_params *sp,
                     struct nat_validate_result *r, struct samples *s, char *err, size_t errlen)
 {
-    for (uint32_t i = 0; i < r->repeat; i++) {
-        struct nat_run_opts no;
-        nat_run_defaults(&no);
-        no.workload = o->workload;
-        no.threads = r->threads;
-        no.strategy = o->strategy;
-        no.seed = o->seed + i;
-        no.params = o->params;
-        no.db_path = o->db_path;
-        no.calibration_json = cal_json;
-        no.host = host;
-        no.busy_ipn = r->cal.busy_iters_per_ns;
-        no.stopped = o->stopped;
-        if (nat_run(&no, &r->native, err, errlen) != 0)
-            return -1;
-        r->native_run_ids[i] = r->native.run_id;
-        r->native_wall_s += r->native.wall_s;
-        double sim_cpu = 0;
-        if (simulate(o, topo, sp, cal_json, o->seed + i, r, &r->sim, &sim_cpu,
-                     &r->sim_run_ids[i], err, errlen) != 0)
-            return -1;
-        r->sim_run_id = r->sim_run_ids[i];
-        double nv[NAT_VALIDATE_METRICS], sv[NAT_VALIDATE_METRICS];
-        metrics_of(&r->native.summary, (double)r->native.x.cpu_ns, nv);
-        metrics_of(&r->sim, sim_cpu, sv);
-        const struct sim_run_summary *ns = &r->native.summary;
-        s->share[i] = ns->makespan_ns > 0
-                      ? nv[8] / ((double)r->threads * (double)ns->makespan_ns) : 0.0;
-        for (int k = 0; k < NAT_VALIDATE_METRICS; k++) {
-            s->nat[k][i] = nv[k];
-            s->sim[k][i] = sv[k];
-        }
-    }
+    double *sim_busy = calloc(r->threads, sizeof(double));
+    int rc = sim_busy != NULL ? 0 : -1;
+    if (sim_busy == NULL)
+        snprintf(err, errlen, "out of memory");
+    for (uint32_t i = 0; i < r->repeat && rc == 0; i++)
+        rc = one_rep(o, host, topo, cal_json, sp, i, sim_busy, r, s, err, errlen);
+    free(sim_busy);
+    return rc;
+}
+
+/* What each run's params carry as "calibration": the costs given to the model (flat, in ns)
+ * and the experiment whose description holds the whole calibration, stored once. */
+static char *calib_ref_json(const struct nat_calibration *c, int64_t experiment)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    cJSON_AddNumberToObject(o, "experiment", (double)experiment);
+    const struct { const char *name; const struct nat_cost *k; } costs[] = {
+        { "steal_ns", &c->steal }, { "wake_ns", &c->wake }, { "spawn_ns", &c->spawn },
+        { "msg_ns", &c->msg }, { "child_ns", &c->child }, { "proc_ns", &c->proc },
+    };
+    for (size_t i = 0; i < sizeof costs / sizeof costs[0]; i++)
+        cJSON_AddNumberToObject(o, costs[i].name, costs[i].k->ns);
+    cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
+    cJSON_AddStringToObject(o, "workload", c->workload);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+/* Where the runs go: o->db_path, or a temporary database (r->db_temp); and their experiment:
+ * o->experiment_id, or a new one holding the calibration. 0, or -1 with err. */
+static int open_store(const struct nat_validate_opts *o, struct nat_validate_result *r,
+                      char *err, size_t errlen)
+{
+    if (o->db_path != NULL)
+        snprintf(r->db_path, sizeof r->db_path, "%s", o->db_path);
+    else if (nat_validate_db_temp(r->db_path, sizeof r->db_path, err, errlen) != 0)
+        return -1;
+    r->db_temp = o->db_path == NULL;
+    r->experiment_id = o->experiment_id;
+    if (r->experiment_id == 0)
+        return nat_validate_experiment(r->db_path, o->workload, o->strategy, &r->cal,
+                                       &r->experiment_id, err, errlen);
     return 0;
 }
 
@@ -453,16 +583,28 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
     else if (calibrate(o, host, topo, cpus, wl, &r->cal, err, errlen) != 0)
         goto out;
     struct ws_params sp = model(o, wl, r);
-    if ((cal_json = nat_calib_json(&r->cal)) == NULL) {
+    if (open_store(o, r, err, errlen) != 0)
+        goto out;
+    if ((cal_json = calib_ref_json(&r->cal, r->experiment_id)) == NULL) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
     if (run_reps(o, host, topo, cal_json, &sp, r, s, err, errlen) != 0)
         goto out;
     compare(s->nat, s->sim, r->repeat, r);
+    compare_busy(s, r);
     sim_ci_compute(s->share, r->repeat, &r->cpu_share);
+    if (getloadavg(r->load, 3) != 3)
+        memset(r->load, 0, sizeof r->load);
     rc = 0;
 out:
+    if (r->db_temp) {
+        nat_validate_db_remove(r->db_path);
+        r->experiment_id = 0;   /* gone with it */
+        memset(r->native_run_ids, 0, sizeof r->native_run_ids);
+        memset(r->sim_run_ids, 0, sizeof r->sim_run_ids);
+        r->native.run_id = r->sim_run_id = 0;
+    }
     free(cal_json);
     free(cpus);
     free(s);

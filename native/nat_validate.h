@@ -31,6 +31,7 @@
 
 #define NAT_VALIDATE_METRICS 9
 #define NAT_VALIDATE_MAX_REPEAT 100
+#define NAT_VALIDATE_MAX_RANKS 64     /* cores compared one by one by busy time */
 #define NAT_CALIB_MAX_PROCS 5000000
 
 struct nat_validate_opts {
@@ -43,6 +44,8 @@ struct nat_validate_opts {
     struct ws_params params;
     const char *db_path;          /* NULL: store nothing */
     const struct nat_calibration *cal;   /* reuse this calibration (a sweep); NULL: measure */
+    int64_t experiment_id;        /* store the runs in this experiment (a sweep's); 0: create
+                                     one holding the calibration */
     volatile int *stopped;
 };
 
@@ -68,6 +71,14 @@ struct nat_validate_result {
     char topology[64];
     struct nat_metric_cmp m[NAT_VALIDATE_METRICS];
     bool noisy;                       /* the native makespan's half-width exceeds its error */
+    uint32_t nbusy;                   /* cores compared by busy time: min(threads, MAX_RANKS) */
+    struct nat_metric_cmp busy[NAT_VALIDATE_MAX_RANKS];   /* busy time of the k-th busiest
+                                                             core, native vs simulated */
+    double busy_max_error;            /* the largest |rel_error| among them, with its sign */
+    char db_path[512];                /* where the runs were stored */
+    bool db_temp;                     /* ... a temporary database, removed (ids are 0) */
+    int64_t experiment_id;            /* the experiment holding them and the calibration */
+    double load[3];                   /* the host's load averages after the runs */
     struct sim_ci cpu_share;          /* native workers' CPU time / (threads x makespan): below
                                          1 they waited for a CPU or slept, which a simulated
                                          core, always there, does not */
@@ -90,5 +101,35 @@ struct nat_workload;
  * generator (fib:30, nqueens:12, a UTS tree of the same kind cut to NAT_CALIB_MAX_PROCS nodes)
  * where wl is larger. */
 void nat_validate_calib_workload(const struct nat_workload *wl, char *out, size_t len);
+
+/* ---- the database side (nat_validate_db.c) ------------------------------------------------ */
+
+/* A fresh path for a temporary database in $TMPDIR or /tmp (not created). 0, or -1 with err. */
+int nat_validate_db_temp(char *path, size_t len, char *err, size_t errlen);
+
+/* Remove the database at path and its -wal and -shm files. */
+void nat_validate_db_remove(const char *path);
+
+/* Create the experiment that groups one validate invocation's runs (native and simulated, every
+ * repetition and thread count) with the calibration stored once, as its description
+ * {"command": "validate", "workload", "strategy", "calibration": {...}}. 0, or -1 with err. */
+int nat_validate_experiment(const char *path, const char *workload, const char *strategy,
+                            const struct nat_calibration *cal, int64_t *id, char *err,
+                            size_t errlen);
+
+/* Put stored run run_id into experiment (nat_run stores without one). 0, or -1 with err. */
+int nat_validate_adopt(const char *path, int64_t experiment, int64_t run_id, char *err,
+                       size_t errlen);
+
+/* Each of the n cores' busy time of stored run run_id, into busy[0..n) largest first. */
+int nat_validate_busy(const char *path, int64_t run_id, uint32_t n, double *busy, char *err,
+                      size_t errlen);
+
+/* busy[0..n) largest first. */
+void nat_validate_sort_busy(double *busy, uint32_t n);
+
+/* The per-process cost distribution of stored run run_id's timeline. 0, or -1 with err. */
+int nat_validate_dist(const char *path, int64_t run_id, struct nat_dist *d, char *err,
+                      size_t errlen);
 
 #endif

@@ -67,10 +67,26 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
         add_ci(x, "native_ci", &c->native_ci);
         add_ci(x, "sim_ci", &c->sim_ci);
     }
+    cJSON *b = cJSON_AddArrayToObject(j, "busy_by_rank");
+    for (uint32_t k = 0; b != NULL && k < r->nbusy; k++) {
+        const struct nat_metric_cmp *c = &r->busy[k];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "rank", k);
+        cJSON_AddNumberToObject(x, "native", c->native);
+        cJSON_AddNumberToObject(x, "sim", c->sim);
+        add_num_or_null(x, "rel_error", c->rel_error);
+        add_num_or_null(x, "rel_error_ci95", c->rel_half);
+        cJSON_AddItemToArray(b, x);
+    }
+    cJSON_AddNumberToObject(j, "busy_max_error", r->busy_max_error);
+    cJSON *l = cJSON_AddArrayToObject(j, "host_load");
+    for (int i = 0; l != NULL && i < 3; i++)
+        cJSON_AddItemToArray(l, cJSON_CreateNumber(r->load[i]));
     cJSON_AddBoolToObject(j, "noisy", r->noisy);
     add_ci(j, "native_cpu_share", &r->cpu_share);
     if (r->native.tally_name != NULL)
         cJSON_AddNumberToObject(j, r->native.tally_name, (double)r->native.tally);
+    cJSON_AddNumberToObject(j, "experiment_id", (double)r->experiment_id);
     cJSON_AddNumberToObject(j, "native_run_id", (double)r->native.run_id);
     cJSON_AddNumberToObject(j, "sim_run_id", (double)r->sim_run_id);
     cJSON_AddNumberToObject(j, "native_wall_s", r->native_wall_s);
@@ -100,6 +116,12 @@ static void print_calibration(const struct nat_calibration *c)
     print_cost("UTS child", &c->child);
     print_cost("per process", &c->proc);
     printf(" busy loop %.3f iterations/ns\n", c->busy_iters_per_ns);
+    const struct nat_dist *d = &c->proc_dist;
+    if (d->n > 0 && d->q[2] > 0)
+        printf("               per-process cost spread (timeline of %llu processes, clock reads "
+               "in it): median %.1f ns, cv %.2f, p10 %.2f p90 %.2f p99 %.2f x median; the "
+               "model runs every process for the same work=\n", (unsigned long long)d->n,
+               d->q[2], d->cv, d->q[0] / d->q[2], d->q[4] / d->q[2], d->q[5] / d->q[2]);
     if (c->workload[0] != '\0')
         printf("               per-process cost measured on %s\n", c->workload);
     printf("  host load    %.2f %.2f %.2f (1, 5, 15 min) on %u CPUs\n", c->load[0], c->load[1],
@@ -137,12 +159,20 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
                c->native, c->native_ci.half, c->sim, c->sim_ci.half, 100.0 * c->rel_error,
                100.0 * c->rel_half);
     }
+    if (r->nbusy > 1) {
+        printf("  %-14s", "busy by rank");
+        for (uint32_t k = 0; k < r->nbusy && k < 8; k++)
+            printf(" %+.1f%%", 100.0 * r->busy[k].rel_error);
+        printf("%s (busiest core first; largest %+.1f%%)\n", r->nbusy > 8 ? " ..." : "",
+               100.0 * r->busy_max_error);
+    }
     if (fabs(r->quantisation) > 0.001)
         printf("  note: work= rounded to whole ns moves the simulated cost by %+.2f%%\n",
                100.0 * r->quantisation);
     print_warnings(r);
     if (r->native.run_id > 0)
-        printf("  stored       native runs %lld..%lld, simulated runs %lld..%lld in %s\n",
+        printf("  stored       experiment %lld (calibration in its description): native runs "
+               "%lld..%lld, simulated runs %lld..%lld in %s\n", (long long)r->experiment_id,
                (long long)r->native_run_ids[0], (long long)r->native.run_id,
                (long long)r->sim_run_ids[0], (long long)r->sim_run_id, o->db_path);
 }
@@ -199,6 +229,10 @@ static int run_sweep(struct nat_validate_opts *o, const uint32_t *t, size_t n, b
     if (nat_validate_calibrate(o, &cal, err, sizeof err) != 0)
         return sim_cli_fail("validate", "%s", err);
     o->cal = &cal;
+    if (o->db_path != NULL &&   /* without a database each count gets a temporary one */
+        nat_validate_experiment(o->db_path, o->workload, o->strategy, &cal, &o->experiment_id,
+                                err, sizeof err) != 0)
+        return sim_cli_fail("validate", "%s", err);
     struct nat_validate_result *r = malloc(sizeof(*r));
     cJSON *arr = json ? cJSON_CreateArray() : NULL;
     if (r == NULL || (json && arr == NULL))

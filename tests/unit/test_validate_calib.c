@@ -9,8 +9,21 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The one integer a query returns (-1 on error). */
+static long long q1(sqlite3 *h, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
 
 /* ---- the robust estimator, on synthetic trials ---------------------------------------------- */
 
@@ -127,6 +140,11 @@ Test(validate_calib, every_modelled_cost_is_measured, .timeout = 240)
         assert_measured("wake", &c.wake);
     }
     cr_assert(c.busy_iters_per_ns > 0);
+    cr_assert(c.proc_dist.n >= 1218 && c.proc_dist.n <= 1219,   /* the last may be unclosed */
+              "every process of fib:14 but none of the runtime's: %llu",
+              (unsigned long long)c.proc_dist.n);
+    cr_assert(c.proc_dist.q[0] > 0 && c.proc_dist.q[0] <= c.proc_dist.q[2] &&
+              c.proc_dist.q[2] <= c.proc_dist.q[5] && c.proc_dist.q[5] <= c.proc_dist.max);
     char *js = nat_calib_json(&c);
     cJSON *j = cJSON_Parse(js);
     cr_assert_not_null(j, "%s", js);
@@ -139,6 +157,10 @@ Test(validate_calib, every_modelled_cost_is_measured, .timeout = 240)
                            i == 0 ? c.spawn.ns : i == 1 ? c.msg.ns : c.proc.ns, 1e-9);
     }
     cr_assert_str_eq(cJSON_GetObjectItem(j, "workload")->valuestring, "fib:14");
+    cJSON *d = cJSON_GetObjectItem(j, "proc_dist");
+    cr_assert(d != NULL && cJSON_GetObjectItem(d, "p99") != NULL, "%s", js);
+    cr_assert_eq(cJSON_GetObjectItem(j, "spawn")->child != NULL, true);
+    cr_assert_not_null(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "proc"), "dropped"));
     cJSON_Delete(j);
     free(js);
 }
@@ -213,5 +235,49 @@ Test(validate_calib, one_thread_fib_simulates_the_calibrated_cost, .timeout = 24
     cr_assert_eq(r->cpu_share.n, 2);
     cr_assert(r->cpu_share.mean > 0 && r->cpu_share.mean <= 1.05, "%g", r->cpu_share.mean);
     cr_assert(strstr(r->sim_trace, ",ws=0") != NULL, "%s", r->sim_trace);
+    cr_assert_eq(r->nbusy, 1);
+    cr_assert_float_eq(r->busy[0].native, r->m[6].native, 1e-6 * r->m[6].native,
+                       "one core: its busy time is the mean core's");
+    cr_assert(r->db_temp && r->native.run_id == 0, "no --db: a temporary database, removed");
+    free(r);
+}
+
+Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
+     .timeout = 240)
+{
+    char path[] = "/tmp/test_validate_calib_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    unlink(path);
+    struct nat_validate_opts o = { .workload = "fib:12", .strategy = "locality", .threads = 2,
+                                   .repeat = 2, .seed = 1, .db_path = path };
+    ws_params_defaults(&o.params);
+    struct nat_validate_result *r = calloc(1, sizeof(*r));
+    char err[512];
+    cr_assert_eq(nat_validate(&o, r, err, sizeof err), 0, "%s", err);
+    cr_assert_gt(r->experiment_id, 0);
+    cr_assert_eq(r->nbusy, 2);
+    cr_assert_geq(r->busy[0].native, r->busy[1].native, "busiest core first");
+    cr_assert_geq(r->busy[0].sim, r->busy[1].sim, "busiest core first");
+    o.cal = &r->cal;   /* a second thread count of the same sweep */
+    o.experiment_id = r->experiment_id;
+    o.threads = 1;
+    int64_t exp = r->experiment_id;
+    cr_assert_eq(nat_validate(&o, r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r->experiment_id, exp);
+    sqlite3 *h;
+    cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
+    cr_assert_eq(q1(h, "SELECT COUNT(*) FROM experiments"), 1);
+    cr_assert_eq(q1(h, "SELECT COUNT(*) FROM runs WHERE experiment_id = 1"), 8,
+                 "2 repetitions x native and simulated x 2 thread counts");
+    cr_assert_eq(q1(h, "SELECT COUNT(*) FROM experiments WHERE json_extract(description, "
+                       "'$.calibration.proc.n') > 0 AND json_extract(description, "
+                       "'$.calibration.proc_dist.n') > 0"), 1, "the whole calibration, once");
+    cr_assert_eq(q1(h, "SELECT COUNT(*) FROM runs WHERE json_extract(params, "
+                       "'$.calibration.experiment') = 1 AND json_extract(params, "
+                       "'$.calibration.proc') IS NULL"), 8, "runs refer to it");
+    sqlite3_close(h);
+    nat_validate_db_remove(path);
     free(r);
 }

@@ -1,0 +1,200 @@
+/* nat_validate_db.c: what validate keeps in and reads back from the database: one experiment per
+ * invocation holding the calibration once (its description), runs moved into it, each core's
+ * busy time of a stored run, and the per-process cost distribution of a timeline. Runs always
+ * go to a database (a temporary one without --db): per-core busy time and timelines are read
+ * back from the stored rows, the one form both sides share. */
+#include "native/nat_validate.h"
+
+#include "sim/db/sim_db.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int nat_validate_db_temp(char *path, size_t len, char *err, size_t errlen)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, len, "%s/schedlab-validate-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot create a temporary database", path);
+        return -1;
+    }
+    close(fd);
+    unlink(path);   /* sim_db_open creates it with the schema */
+    return 0;
+}
+
+void nat_validate_db_remove(const char *path)
+{
+    char side[600];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+/* Run sql (binding ?1 = a, ?2 = b) on the database at path. 0, or -1 with err. */
+static int exec2(const char *path, const char *sql, int64_t a, int64_t b, char *err,
+                 size_t errlen)
+{
+    struct sim_db *db = NULL;
+    if (sim_db_open(path, false, &db, err, errlen) != 0)
+        return -1;
+    sqlite3_stmt *st = NULL;
+    sqlite3 *h = sim_db_handle(db);
+    int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+             sqlite3_bind_int64(st, 1, a) == SQLITE_OK &&
+             sqlite3_bind_int64(st, 2, b) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE
+             ? 0 : -1;
+    if (rc != 0)
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(h));
+    sqlite3_finalize(st);
+    sim_db_close(db);
+    return rc;
+}
+
+int nat_validate_experiment(const char *path, const char *workload, const char *strategy,
+                            const struct nat_calibration *cal, int64_t *id, char *err,
+                            size_t errlen)
+{
+    char *cj = nat_calib_json(cal);
+    cJSON *d = cJSON_CreateObject();
+    cJSON *c = cj ? cJSON_Parse(cj) : NULL;
+    free(cj);
+    char *desc = NULL;
+    if (d != NULL && c != NULL) {
+        cJSON_AddStringToObject(d, "command", "validate");
+        cJSON_AddStringToObject(d, "workload", workload);
+        cJSON_AddStringToObject(d, "strategy", strategy);
+        cJSON_AddItemToObject(d, "calibration", c);
+        c = NULL;
+        desc = cJSON_PrintUnformatted(d);
+    }
+    cJSON_Delete(c);
+    cJSON_Delete(d);
+    if (desc == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    struct sim_db *db = NULL;
+    int rc = sim_db_open(path, false, &db, err, errlen);
+    if (rc == 0)
+        rc = sim_db_create_experiment(db, desc, id, err, errlen);
+    sim_db_close(db);
+    free(desc);
+    return rc;
+}
+
+int nat_validate_adopt(const char *path, int64_t experiment, int64_t run_id, char *err,
+                       size_t errlen)
+{
+    return exec2(path, "UPDATE runs SET experiment_id = ?1 WHERE id = ?2", experiment, run_id,
+                 err, errlen);
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+void nat_validate_sort_busy(double *busy, uint32_t n)
+{
+    qsort(busy, n, sizeof(double), cmp_desc);
+}
+
+int nat_validate_busy(const char *path, int64_t run_id, uint32_t n, double *busy, char *err,
+                      size_t errlen)
+{
+    struct sim_core_stats *cs = calloc(n, sizeof(*cs));
+    struct sim_db *db = NULL;
+    int rc = cs != NULL ? sim_db_open(path, true, &db, err, errlen) : -1;
+    if (rc == 0)
+        rc = sim_db_read_core_stats(db, run_id, cs, n, err, errlen);
+    for (uint32_t c = 0; rc == 0 && c < n; c++)
+        busy[c] = (double)cs[c].busy_ns;
+    if (rc == 0)
+        nat_validate_sort_busy(busy, n);
+    else if (cs == NULL)
+        snprintf(err, errlen, "out of memory");
+    sim_db_close(db);
+    free(cs);
+    return rc;
+}
+
+/* The q-quantile of sorted v[0..n) (nearest rank). */
+static double quantile(const double *v, size_t n, double q)
+{
+    size_t k = (size_t)ceil(q * (double)n);
+    return v[k > 0 ? k - 1 : 0];
+}
+
+static const double dist_q[NAT_DIST_Q] = { 0.10, 0.25, 0.50, 0.75, 0.90, 0.99 };
+
+/* Pids from 2^62 up are the runtime's own (the root's start-up), not a workload's process. */
+#define NAT_DIST_PID_MAX (INT64_C(1) << 62)
+
+/* Every process's RUN slices of a run, summed per pid, ascending, into a malloc'd *out. */
+static int proc_costs(sqlite3 *h, int64_t run_id, double **out, size_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 4096;
+    *n = 0;
+    *out = malloc(cap * sizeof(double));
+    if (*out == NULL || sqlite3_prepare_v2(h,
+            "SELECT SUM(end_ns - start_ns) AS c FROM timeline WHERE run_id = ?1 AND "
+            "kind = 'run' AND pid IS NOT NULL AND pid < ?2 GROUP BY pid ORDER BY c", -1, &st,
+            NULL) != SQLITE_OK || sqlite3_bind_int64(st, 1, run_id) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 2, NAT_DIST_PID_MAX) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            double *g = realloc(*out, 2 * cap * sizeof(double));
+            if (g == NULL)
+                break;
+            *out = g;
+            cap *= 2;
+        }
+        (*out)[(*n)++] = sqlite3_column_double(st, 0);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int nat_validate_dist(const char *path, int64_t run_id, struct nat_dist *d, char *err,
+                      size_t errlen)
+{
+    struct sim_db *db = NULL;
+    double *v = NULL;
+    size_t n = 0;
+    memset(d, 0, sizeof(*d));
+    if (sim_db_open(path, true, &db, err, errlen) != 0)
+        return -1;
+    int rc = proc_costs(sim_db_handle(db), run_id, &v, &n);
+    if (rc != 0 || n == 0) {
+        snprintf(err, errlen, "%s: no timeline of run %lld", path, (long long)run_id);
+        rc = -1;
+    } else {
+        struct sim_ci ci;   /* mean and cv up to the 99th percentile: a page fault or a
+                               preemption inside one slice would otherwise be the cv */
+        sim_ci_compute(v, (size_t)ceil(0.99 * (double)n), &ci);
+        d->n = n;
+        d->mean = ci.mean;
+        d->cv = ci.mean > 0 ? ci.sd / ci.mean : 0;
+        for (int i = 0; i < NAT_DIST_Q; i++)
+            d->q[i] = quantile(v, n, dist_q[i]);
+        d->max = v[n - 1];
+    }
+    free(v);
+    sim_db_close(db);
+    return rc;
+}
