@@ -7,8 +7,8 @@
  * speedup_2t_min is the worst pair. loadavg_1m is the load average when the benchmark began and
  * loadavg_1m_end when it ended (the machine may be shared). The peers are
  * tests/bench/peer_gomp.c and peer_tbb.cpp, built next to this binary (build/tests/bench/) by
- * `make bench` and `make tests-build`; a missing or failing peer is an error (nothing printed,
- * exit 1), never a dropped key. cpu_ns_per_task_* is the workers' CPU time per task (idle
+ * `make bench` and `make tests-build`, or copied beside it, or in $SCHEDLAB_PEER_DIR (peer_dir);
+ * a missing or failing peer is an error (nothing printed, exit 1), never a dropped key. cpu_ns_per_task_* is the workers' CPU time per task (idle
  * spinning included), a check on wall times taken on a busy machine. ws_ns_per_task_1t sends
  * every spawn and pick through ws_sched_spawn / ws_sched_next (--slow). --items N runs fib(N)
  * (default 30); below 30 the UTS tree is the small "default" set instead of T1 (smoke tests). */
@@ -146,15 +146,19 @@ static void add_pos(struct sim_bench_result *r, const char *key, double v)
         sim_bench_add(r, key, v);
 }
 
-/* The directory of the peers: $SCHEDLAB_PEERS, else <this binary's folder>/tests/bench. */
+/* The directory of the peers: $SCHEDLAB_PEER_DIR (or its older name $SCHEDLAB_PEERS), else
+ * <this binary's folder>/tests/bench when peer_gomp is there (a build tree), else the binary's
+ * own folder (a carried build that ships the peers beside schedlab). */
 static void peer_dir(char *buf, size_t len)
 {
-    const char *env = getenv("SCHEDLAB_PEERS");
+    const char *env = getenv("SCHEDLAB_PEER_DIR");
+    if (env == NULL)
+        env = getenv("SCHEDLAB_PEERS");
     if (env != NULL) {
         snprintf(buf, len, "%s", env);
         return;
     }
-    char exe[PATH_MAX];
+    char exe[PATH_MAX], probe[PATH_MAX + 32];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = '\0';
     char *slash = strrchr(exe, '/');
@@ -162,11 +166,10 @@ static void peer_dir(char *buf, size_t len)
         snprintf(exe, sizeof exe, ".");
     else
         *slash = '\0';
-    size_t k = strlen(exe);
-    if (k + sizeof "/tests/bench" > len)
-        k = 0, exe[0] = '.', exe[1] = '\0';
-    memcpy(buf, exe, k ? k : 1);
-    memcpy(buf + (k ? k : 1), "/tests/bench", sizeof "/tests/bench");
+    snprintf(probe, sizeof probe, "%s/tests/bench/%s", exe, PEERS[0]);
+    int k = snprintf(buf, len, "%s/tests/bench", exe);
+    if (access(probe, X_OK) != 0 || k < 0 || (size_t)k >= len)
+        snprintf(buf, len, "%s", exe);
 }
 
 static void fib_part(struct fj_ctx *c, uint32_t n, uint64_t tasks)
@@ -246,7 +249,7 @@ static bool peers_present(const struct fj_ctx *c)
         snprintf(path, sizeof path, "%s/%s", c->peers, PEERS[i]);
         if (access(path, X_OK) != 0) {
             fprintf(stderr, "bench forkjoin: peer program %s is missing (`make bench` or `make "
-                            "tests-build` builds it; SCHEDLAB_PEERS names another folder)\n",
+                            "tests-build` builds it; SCHEDLAB_PEER_DIR names another folder)\n",
                     path);
             return false;
         }

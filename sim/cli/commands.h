@@ -26,7 +26,11 @@ int sim_cmd_bench(int argc, char **argv);
     "  --items N    items per repetition (default 2M; suffixes k, M, G)\n" \
     "  --no-peers   forkjoin only: measure the native runtime alone (where the OpenMP and\n" \
     "               oneTBB peers cannot be built, e.g. ARM64 under qemu); the output says the\n" \
-    "               peers were not run. Without it a missing peer is an error.\n"
+    "               peers were not run. Without it a missing peer is an error.\n" \
+    "\n" \
+    "The peers (peer_gomp, peer_tbb) are looked for in $SCHEDLAB_PEER_DIR, else in\n" \
+    "tests/bench/ beside the schedlab binary (a build tree), else beside the binary itself\n" \
+    "(a carried build that ships them in the same folder).\n"
 
 int sim_cmd_topo(int argc, char **argv);
 #define SIM_TOPO_USAGE \
