@@ -24,6 +24,30 @@
  *      ws_deque_reclaim_quiescent or destroy). Since each buffer doubles, the retired ones hold
  *      fewer cells in total than the current one.
  *
+ *  (E) Asymmetric mode (d->asym, set by the native runtime where the kernel supports it): take
+ *      stores bottom and loads top with only a compiler barrier between them, so on x86-64 the
+ *      owner's pair costs no XCHG; the StoreLoad ordering that (B) needs is paid by the thief
+ *      instead, as in the asymmetric Dekker pattern: a steal that has seen work (top < bottom,
+ *      a plain pre-check, so idle probing of empty deques never calls it) calls
+ *      membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) and then reads bottom again, and proceeds to
+ *      the CAS only if the item is still there. membarrier(2): "all its running threads
+ *      siblings have passed through a state where all memory accesses to user-space addresses
+ *      match program order between entry to and return from the membarrier() system call" (the
+ *      kernel runs a full barrier on every CPU running a thread of this process). Take at index
+ *      i = the decremented bottom conflicts with a steal of index i only if the thief read top =
+ *      i and the owner took i without CAS, i.e. read a top below i. Let P be the point of that
+ *      barrier on the owner's CPU. If the owner's store of bottom = i is before P, the thief's
+ *      second read of bottom (after the call) sees i (or a later push's value, whose cell the
+ *      thief then reads through the release of that push: it takes the new item, consistently
+ *      with the owner's view), so it finds no item at i and gives up. If the store is after P,
+ *      so is the owner's load of top, which then sees at least the i the thief read before the
+ *      call (the thief's read saw a CAS that was globally visible before P): size <= 0, and the
+ *      owner either finds the deque empty or races for the last item with a CAS, which exactly
+ *      one side wins (C). A thread not running at P (descheduled) passes through the kernel's
+ *      context switch, a full barrier, so the same holds. Steal_batch is a run of single steals,
+ *      each with its barrier. The simulator (single-threaded) never sets asym: its steals make no
+ *      system call and its takes are as in (B); asym is one predictable branch in take and steal.
+ *
  * Why accesses, not fences: ThreadSanitizer does not model stand-alone fences, and the stress
  * tests must run clean under it on this very code; and on x86-64 a seq_cst load is a plain MOV
  * (the store side's XCHG carries the barrier), which takes the MFENCE out of steal. Measured on
@@ -38,6 +62,11 @@
 
 #include <stddef.h>
 #include <string.h>
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 _Static_assert(offsetof(struct ws_deque, bottom) == WS_DEQUE_OFF_BOTTOM, "asm layout");
 _Static_assert(offsetof(struct ws_deque, buf) == WS_DEQUE_OFF_BUF, "asm layout");
@@ -182,13 +211,55 @@ ws_status ws_deque_ref_push(struct ws_deque *d, void *item)
 #define emulator_store_load_fence() ((void)0)
 #endif
 
+/* (E): membarrier(2) through syscall(2), as glibc has no wrapper; 0 on success. */
+static int membarrier_call(int cmd)
+{
+#if defined(__linux__) && defined(__NR_membarrier) && !defined(WS_DEQUE_ASM)
+    return (int)syscall(__NR_membarrier, cmd, 0, 0);
+#else
+    (void)cmd;
+    return -1;
+#endif
+}
+
+static _Atomic int asym_state;   /* 0: not asked yet, 1: supported, -1: not */
+
+bool ws_deque_asym_supported(void)
+{
+    int s = ws_load_acquire(&asym_state);   /* pairs with the release below */
+    if (s != 0)
+        return s > 0;
+#if defined(__linux__) && !defined(WS_DEQUE_ASM)
+    int cmds = membarrier_call(MEMBARRIER_CMD_QUERY);
+    s = cmds >= 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+                membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0
+            ? 1 : -1;
+#else
+    s = -1;
+#endif
+    ws_store_release(&asym_state, s);   /* registering twice is harmless */
+    return s > 0;
+}
+
+void ws_deque_set_asym(struct ws_deque *d, bool on)
+{
+    d->asym = on && ws_deque_asym_supported();
+}
+
 ws_status ws_deque_ref_take(struct ws_deque *d, void **out)
 {
     uint64_t b = ws_load_relaxed(&d->bottom) - 1;
     struct ws_deque_buf *a = ws_load_relaxed(&d->buf);
-    ws_store_seq_cst(&d->bottom, b);           /* (B): ordered in S before ... */
-    emulator_store_load_fence();
-    uint64_t t = ws_load_seq_cst(&d->top);     /* ... this load of top */
+    uint64_t t;
+    if (d->asym) {                             /* (E): the thief's membarrier orders these */
+        ws_store_relaxed(&d->bottom, b);
+        atomic_signal_fence(memory_order_seq_cst);
+        t = ws_load_relaxed(&d->top);
+    } else {
+        ws_store_seq_cst(&d->bottom, b);       /* (B): ordered in S before ... */
+        emulator_store_load_fence();
+        t = ws_load_seq_cst(&d->top);          /* ... this load of top */
+    }
     int64_t size = (int64_t)(b - t);           /* items left after this take */
     if (size < 0) {
         ws_store_relaxed(&d->bottom, b + 1);   /* was empty: restore */
@@ -221,6 +292,15 @@ static inline ws_status steal_one(struct ws_deque *d, void **out, ws_deque_pred 
     if ((int64_t)(b - t) <= 0) {
         ws_fetch_add_relaxed(&d->steal_empty, 1);
         return WS_EMPTY;
+    }
+    if (d->asym) {   /* (E): work seen; the owner's take is ordered after the barrier */
+        ws_fetch_add_relaxed(&d->steal_barriers, 1);
+        membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+        b = ws_load_acquire(&d->bottom);        /* (A) again: a later push's cell */
+        if ((int64_t)(b - t) <= 0) {
+            ws_fetch_add_relaxed(&d->steal_empty, 1);
+            return WS_EMPTY;
+        }
     }
     struct ws_deque_buf *a = ws_load_acquire(&d->buf); /* (D): pairs with grow's release */
     void *x = ws_load_relaxed(&a->cells[t & a->mask]);
@@ -293,6 +373,7 @@ void ws_deque_stats(const struct ws_deque *d, struct ws_deque_stats *out)
     out->steal_lost = ws_load_relaxed(&d->steal_lost);
     out->steal_empty = ws_load_relaxed(&d->steal_empty);
     out->steal_denied = ws_load_relaxed(&d->steal_denied);
+    out->steal_barriers = ws_load_relaxed(&d->steal_barriers);
     out->steal_attempts = out->steals + out->steal_lost + out->steal_empty + out->steal_denied;
 }
 

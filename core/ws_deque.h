@@ -62,6 +62,7 @@ struct ws_deque_stats {
     uint64_t steal_lost;      /* steals that lost the CAS race to another thread */
     uint64_t steal_empty;     /* steals that found the deque empty */
     uint64_t steal_denied;    /* conditional steals whose predicate refused the top item */
+    uint64_t steal_barriers;  /* asym deques: steals that found work and called membarrier */
 };
 
 /* Index protocol (the invariants the whole file relies on):
@@ -81,6 +82,7 @@ struct ws_deque {
     uint64_t takes;
     uint64_t take_empty;
     struct ws_deque_buf *retired;  /* buffers replaced by growth, freed when quiescent */
+    bool asym;                     /* fence-free take, membarrier in steal (ws_deque.c (E)) */
 
     /* Thief line: top is the only CAS target. */
     _Alignas(WS_CACHE_LINE) _Atomic uint64_t top;
@@ -91,6 +93,7 @@ struct ws_deque {
     _Atomic uint64_t steal_lost;
     _Atomic uint64_t steal_empty;
     _Atomic uint64_t steal_denied;
+    _Atomic uint64_t steal_barriers; /* asym deques: membarrier calls made by steals */
 };
 
 #endif /* !__ASSEMBLER__ */
@@ -133,6 +136,16 @@ void ws_deque_init_empty(struct ws_deque *d);
 /* Owner: give a deque made by ws_deque_init_empty its buffer of at least `capacity` items;
  * nothing when it has one. Returns WS_NOMEM, leaving d as it was, when allocation fails. */
 ws_status ws_deque_reserve(struct ws_deque *d, uint64_t capacity);
+
+/* Can deques of this process run asymmetric (ws_deque.c (E))? Registers the process for
+ * membarrier's private expedited command the first time; false where the kernel (or the build:
+ * the aarch64 assembly back end, whose steal never calls membarrier) cannot. Thread-safe. */
+bool ws_deque_asym_supported(void);
+
+/* Nobody else running on d: make its take fence-free and its steals call membarrier (on true,
+ * only after ws_deque_asym_supported() said true), or symmetric again (false). A single-threaded
+ * user (the simulator) never sets it. */
+void ws_deque_set_asym(struct ws_deque *d, bool on);
 
 /* Free the buffer and every retired buffer. No other thread may touch d during or after. */
 void ws_deque_destroy(struct ws_deque *d);

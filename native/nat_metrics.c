@@ -138,6 +138,9 @@ int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, stru
         x->timeouts += w->st.timeouts;
         x->join_rmw += w->st.join_rmw;
         x->join_flushes += w->st.join_flushes;
+        struct ws_deque_stats ds;
+        ws_deque_stats(w->fq.q, &ds);
+        x->steal_barriers += ds.steal_barriers;
         x->timeout_finds += w->st.timeout_finds;
         x->wakeups += w->st.wakeups;
         x->dropped += w->st.dropped;

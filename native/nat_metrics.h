@@ -24,6 +24,7 @@ struct nat_extra {
     uint64_t dropped;             /* replay: messages to processes that had exited */
     uint64_t join_rmw;            /* join arrivals off the owner (one RMW each; nat_rt.h Joins) */
     uint64_t join_flushes;        /* owners' flushes of their plain join counts */
+    uint64_t steal_barriers;      /* membarrier calls of steals from fast deques (ws_deque.c E) */
     uint64_t tally;               /* workload count kept by the workers (UTS nodes) */
     uint64_t cpu_ns;              /* CPU time of all workers (spinning included) */
     bool pinned;                  /* every worker that had a CPU to pin to is pinned */

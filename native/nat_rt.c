@@ -248,6 +248,8 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     w->spawn_path = ws_sched_spawn_path(rt->s, i);
     ws_sched_fast_init(rt->s, i, &w->fq);
     w->fast = rt->o.fast;
+    if (w->fast)   /* fence-free fast take where membarrier works (core/ws_deque.c (E)) */
+        ws_deque_set_asym(w->fq.q, true);
     w->hk_every = w->fast ? NAT_HOUSEKEEP : 1;
     w->housekeep = w->hk_every;
     w->is_idle = true;

@@ -18,7 +18,11 @@
  * --ref drives push/take/steal through the C reference ws_deque_ref_* (on native builds the
  * public names are that code already; on ARCH=aarch64 they are the assembly).
  *
- * Usage: deque_stress [--quick] [--race] [--ref] [--items N] [--thieves K]; rounds run with
+ * --asym runs the deque in asymmetric mode (core/ws_deque.c (E): a fence-free take, steals that
+ * call membarrier); where the kernel lacks membarrier's private expedited command it says the
+ * rounds were skipped and exits 0.
+ *
+ * Usage: deque_stress [--quick] [--race] [--ref] [--asym] [--items N] [--thieves K]; rounds run with
  * 1..K thieves. Prints "N passed, M failed" and exits non-zero on any failure. */
 #include "core/ws_atomic.h"
 #include "core/ws_deque.h"
@@ -238,6 +242,8 @@ static int round_check(struct shared *s, uint64_t owner_got, uint64_t stolen)
 }
 
 /* One round with n_thieves thieves: returns the number of failed checks. */
+static bool asym;   /* --asym */
+
 static int round_run(const struct ops *op, bool race, uint64_t n_items, int n_thieves,
                      uint64_t seed)
 {
@@ -252,6 +258,7 @@ static int round_run(const struct ops *op, bool race, uint64_t n_items, int n_th
         fprintf(stderr, "deque_stress: out of memory\n");
         return 1;
     }
+    ws_deque_set_asym(&s.dq, asym);   /* before the thieves exist */
     if (all_cpus_known)
         sched_setaffinity(0, sizeof(all_cpus), &all_cpus);   /* undo the last round's pin */
     for (int i = 0; i < n_thieves; i++) {
@@ -283,6 +290,8 @@ static int round_run(const struct ops *op, bool race, uint64_t n_items, int n_th
            (unsigned long long)ws_deque_capacity(&s.dq));
     if (race)
         printf("; the owner lost items to a thief in %llu cycles", (unsigned long long)lost);
+    if (asym)
+        printf("; %llu membarrier calls", (unsigned long long)st.steal_barriers);
     printf("\n");
     ws_deque_destroy(&s.dq);
     free(s.bitmap);
@@ -303,15 +312,22 @@ int main(int argc, char **argv)
             race = true;
         else if (strcmp(argv[i], "--ref") == 0)
             op = (struct ops){ ws_deque_ref_push, ws_deque_ref_take, ws_deque_ref_steal };
+        else if (strcmp(argv[i], "--asym") == 0)
+            asym = true;
         else if (strcmp(argv[i], "--items") == 0 && i + 1 < argc)
             items = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--thieves") == 0 && i + 1 < argc)
             thieves = atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: deque_stress [--quick] [--race] [--ref] [--items N] "
-                            "[--thieves K]\n");
+            fprintf(stderr, "usage: deque_stress [--quick] [--race] [--ref] [--asym] "
+                            "[--items N] [--thieves K]\n");
             return 2;
         }
+    }
+    if (asym && !ws_deque_asym_supported()) {
+        printf("SKIP: membarrier's private expedited command is not available here\n"
+               "0 passed, 0 failed (%d skipped)\n", thieves);
+        return 0;
     }
     all_cpus_known = sched_getaffinity(0, sizeof(all_cpus), &all_cpus) == 0;
     int passed = 0, failed = 0;

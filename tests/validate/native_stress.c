@@ -62,7 +62,7 @@ static bool workload(char *buf, size_t len, unsigned k, bool quick)
 
 struct totals {
     unsigned passed, failed;
-    uint64_t processes, steals, timeouts, timeout_finds, join_rmw, join_flushes;
+    uint64_t processes, steals, timeouts, timeout_finds, join_rmw, join_flushes, barriers;
 };
 
 static unsigned max_threads = 4;
@@ -118,6 +118,7 @@ static void round_once(const struct ws_topo *host, bool quick, unsigned i, struc
     t->timeout_finds += r.x.timeout_finds;
     t->join_rmw += r.x.join_rmw;
     t->join_flushes += r.x.join_flushes;
+    t->barriers += r.x.steal_barriers;
 }
 
 /* The remote join path under stress: see the header. */
@@ -194,10 +195,11 @@ int main(int argc, char **argv)
     join_case(host, quick, &t);
     ws_topo_destroy(host);
     printf("native_stress: %llu processes, %llu steals, %llu safety timeouts "
-           "(%llu found work), %llu remote join arrivals, %llu owner flushes\n",
+           "(%llu found work), %llu remote join arrivals, %llu owner flushes, %llu membarriers\n",
            (unsigned long long)t.processes, (unsigned long long)t.steals,
            (unsigned long long)t.timeouts, (unsigned long long)t.timeout_finds,
-           (unsigned long long)t.join_rmw, (unsigned long long)t.join_flushes);
+           (unsigned long long)t.join_rmw, (unsigned long long)t.join_flushes,
+           (unsigned long long)t.barriers);
     printf("%u passed, %u failed\n", t.passed, t.failed);
     return t.failed == 0 ? 0 : 1;
 }
