@@ -5,6 +5,8 @@
  *   pair      owner push then take with a standing depth of 16 items (the common case: take
  *             never meets the last-item race), ns per push+take pair
  *   pair_last push then take on an empty deque (take always races for the last item)
+ *   asym_pair the pair on a deque in asymmetric mode (core/ws_deque.c (E): the native fast
+ *             path's fence-free take); left out where membarrier is unavailable
  *   steal     one thread pushes n items then steals them all, ns per steal (uncontended cost)
  *   contended 1 owner (pushes 2, takes 1, repeatedly) + 1 thief stealing, pinned to two CPUs;
  *             items consumed per second until all n are gone
@@ -188,7 +190,7 @@ static const char *deque_backend(void)
 }
 
 enum {
-    M_PAIR, M_MPAIR, M_LAST, M_MLAST, M_APAIR, M_STEAL, M_MSTEAL, M_CONT, M_MCONT,
+    M_PAIR, M_MPAIR, M_LAST, M_MLAST, M_APAIR, M_STEAL, M_MSTEAL, M_CONT, M_MCONT, M_YPAIR,
     M_CPAIR, M_CLAST, M_CSTEAL, M_CCONT, M_N,
     M_N_PORTABLE = M_CPAIR    /* the C11 columns (M_C*) exist only beside an assembly back end */
 };
@@ -196,7 +198,7 @@ enum {
 static const char *const bench_keys[M_N] = {
     "pair_ns", "mutex_pair_ns", "pair_last_ns", "mutex_pair_last_ns", "array_pair_ns",
     "steal_ns", "mutex_steal_ns", "contended_items_per_s", "mutex_contended_items_per_s",
-    "c11_pair_ns", "c11_pair_last_ns", "c11_steal_ns", "c11_contended_items_per_s",
+    "asym_pair_ns", "c11_pair_ns", "c11_pair_last_ns", "c11_steal_ns", "c11_contended_items_per_s",
 };
 
 /* One repetition of every measurement into s[0 .. M_N); the C11 reference only when asm is
@@ -218,6 +220,12 @@ static int deque_rep(uint64_t n, bool asm_too, double *s)
     s[M_CLAST] = asm_too ? pair_ref(&d, n, 0) : (double)NAN;
     s[M_MLAST] = pair_mutex(&m, n, 0);
     s[M_APAIR] = pair_array(n);
+    s[M_YPAIR] = (double)NAN;
+    if (ws_deque_asym_supported()) {   /* no thief here: set and clear it freely */
+        ws_deque_set_asym(&d, true);
+        s[M_YPAIR] = pair_ws(&d, n, STANDING_DEPTH);
+        ws_deque_set_asym(&d, false);
+    }
     s[M_STEAL] = steal_ws(&d, n / 4);
     s[M_CSTEAL] = asm_too ? steal_ref(&d, n / 4) : (double)NAN;
     s[M_MSTEAL] = steal_mutex(&m, n / 4);
@@ -252,11 +260,15 @@ int sim_bench_deque(const struct sim_bench_opts *o, struct sim_bench_result *r)
     for (int k = 0; k < nkeys; k++) {
         for (unsigned rep = 0; rep < o->reps; rep++)
             col[rep] = samples[(size_t)rep * M_N + (size_t)k];
-        sim_bench_add(r, bench_keys[k], sim_median(col, o->reps));
+        if (!isnan(col[0]))   /* asym_pair_ns without membarrier */
+            sim_bench_add(r, bench_keys[k], sim_median(col, o->reps));
     }
     free(samples);
     sim_bench_add_text(r, "deque", deque_backend());
     add_ratio(r, "pair_vs_mutex", "pair_ns", "mutex_pair_ns");
+    add_ratio(r, "pair_vs_array", "pair_ns", "array_pair_ns");
+    if (sim_bench_get(r, "asym_pair_ns") > 0)
+        add_ratio(r, "asym_pair_vs_mutex", "asym_pair_ns", "mutex_pair_ns");
     add_ratio(r, "contended_vs_mutex", "contended_items_per_s", "mutex_contended_items_per_s");
     if (asm_too) {   /* the assembly's cost over the C11 reference's (below 1: asm is faster) */
         add_ratio(r, "asm_vs_c11_pair", "pair_ns", "c11_pair_ns");

@@ -11,7 +11,9 @@
  * a missing or failing peer is an error (nothing printed, exit 1), never a dropped key. cpu_ns_per_task_* is the workers' CPU time per task (idle
  * spinning included), a check on wall times taken on a busy machine. ws_ns_per_task_1t sends
  * every spawn and pick through ws_sched_spawn / ws_sched_next (--slow). --items N runs fib(N)
- * (default 30); below 30 the UTS tree is the small "default" set instead of T1 (smoke tests). */
+ * (default 30); below 30 the UTS tree is the small "default" set instead of T1 (smoke tests).
+ * membarriers_per_run_2t: the membarrier calls of steals per 2-thread fib run (the price of the
+ * fence-free take, core/ws_deque.c (E); 0 where membarrier is unavailable). */
 #include "native/nat_run.h"
 #include "native/nat_work.h"
 #include "sim/bench/bench.h"
@@ -33,6 +35,7 @@ struct fj_ctx {
     char peers[PATH_MAX];
     int exact;                    /* every answer checked so far was right */
     int failed;                   /* a native run or a peer failed (said on stderr) */
+    double barriers, runs2;       /* membarrier calls of steals in 2-thread fast runs, runs */
     unsigned step, steps;
 };
 
@@ -56,6 +59,10 @@ static double native_once(struct fj_ctx *c, const char *workload, uint32_t t, bo
         return 0;
     }
     *cpu = (double)r.x.cpu_ns;
+    if (t == 2 && !slow) {
+        c->barriers += (double)r.x.steal_barriers;
+        c->runs2 += 1;
+    }
     return (double)r.summary.makespan_ns;
 }
 
@@ -181,6 +188,7 @@ static void fib_part(struct fj_ctx *c, uint32_t n, uint64_t tasks)
     snprintf(a1, sizeof a1, "fib %u 1 %u", n, reps);
     snprintf(a2, sizeof a2, "fib %u 2 %u", n, reps);
     struct fj_pair nat;
+    c->barriers = c->runs2 = 0;
     native_pair(c, spec, reps, &nat);
     double n1 = nat.m[0], n2 = nat.m[1];
     double ws1 = native_ns(c, spec, 1, true, reps);
@@ -201,6 +209,7 @@ static void fib_part(struct fj_ctx *c, uint32_t n, uint64_t tasks)
     add_ratio(r, "speedup_2t", n1, n2);
     sim_bench_add(r, "speedup_2t_min", nat.worst);
     sim_bench_add(r, "slower_2t_runs", nat.slower);
+    sim_bench_add(r, "membarriers_per_run_2t", c->runs2 > 0 ? c->barriers / c->runs2 : 0);
     add_pos(r, "gomp_ns_per_task_1t", g1 / T);
     add_pos(r, "gomp_ns_per_task_2t", g2 / T);
     add_pos(r, "tbb_ns_per_task_1t", t1 / T);
