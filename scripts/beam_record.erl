@@ -147,9 +147,9 @@ convert(Bin, Out, T0, T1, Util) ->
     %% what happened before the run started.
     Sorted = lists:keysort(1, [E || {T, _} = E <- [ev(M, T0) || M <- Evs], T >= 0]),
     {ok, F} = file:open(Out, [write, raw, delayed_write]),
-    Head = io_lib:format("schedlab-beam 1~nschedulers ~b~notp ~s~nwall_ns ~b~n",
+    Head = io_lib:format("schedlab-beam 1~nschedulers ~b~notp ~s~nbind ~s~nwall_ns ~b~n",
                          [erlang:system_info(schedulers), erlang:system_info(otp_release),
-                          T1 - T0]),
+                          erlang:system_info(scheduler_bind_type), T1 - T0]),
     ok = file:write(F, Head),
     [ok = file:write(F, io_lib:format("util ~b ~b ~b~n", [I, A, T])) || {I, A, T} <- Util],
     {Lines, N} = lines(Sorted),

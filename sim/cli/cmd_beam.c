@@ -23,7 +23,9 @@
 #define BEAM_MAX_REPS 100
 
 struct beam_opts {
-    const char *program, *out, *bind, *entry, *db;
+    const char *program, *out, *entry, *db;
+    const char *binding, *bind_order;   /* schedlab's kinds (NULL: not given) */
+    const char *sbt;                    /* erl +sbt they map to */
     const char *args[BEAM_MAX_ARGS];
     int nargs;
     uint64_t schedulers, timeout_ms, reps;
@@ -62,7 +64,7 @@ static int run_recorder(const struct beam_opts *o, const char *out, bool traced,
     find_script(script, sizeof script);
     snprintf(sched, sizeof sched, "%" PRIu64, o->schedulers);
     snprintf(timeout, sizeof timeout, "%" PRIu64, o->timeout_ms);
-    const char *argv[12 + BEAM_MAX_ARGS] = { "bash", script, o->program, sched, o->bind, out,
+    const char *argv[12 + BEAM_MAX_ARGS] = { "bash", script, o->program, sched, o->sbt, out,
                                              o->entry, timeout, traced ? "traced" : "untraced" };
     for (int i = 0; i < o->nargs; i++)
         argv[9 + i] = o->args[i];
@@ -93,13 +95,53 @@ static int run_recorder(const struct beam_opts *o, const char *out, bool traced,
     return WEXITSTATUS(st) == 77 ? 77 : WEXITSTATUS(st) != 0 || w == NULL ? 1 : 0;
 }
 
+/*
+ * schedlab's scheduler binding (README, "binding") as erl +sbt. The VM binds or leaves
+ * unbound; it has no hybrid binding and no notion of P and E cores. none and dynamic (the OS
+ * may move a scheduler) are +sbt u; static binds scheduler i to core i of the bind order,
+ * which is +sbt ORDER itself (schedlab took its orders from erl: ns, ts, ps, s, nnts, nnps,
+ * tnnps, db; default ns as in schedlab). NULL with the reason in err when it does not map.
+ */
+static const char *sbt_of(const char *binding, const char *order, char *err, size_t errlen)
+{
+    static const char *const orders[] = { "ns", "ts", "ps", "s", "nnts", "nnps", "tnnps", "db" };
+    if (binding == NULL && order == NULL)
+        return "u";   /* the VM's default: unbound */
+    if (binding == NULL || strcmp(binding, "none") == 0 || strcmp(binding, "dynamic") == 0) {
+        if (order == NULL)
+            return "u";
+        snprintf(err, errlen, "--bind-order %s: a bind order needs --binding static (binding "
+                 "%s leaves the schedulers unbound, erl +sbt u)", order,
+                 binding ? binding : "none");
+        return NULL;
+    }
+    if (strcmp(binding, "static") == 0) {
+        for (size_t i = 0; i < sizeof orders / sizeof *orders; i++)
+            if (strcmp(order ? order : "ns", orders[i]) == 0)
+                return orders[i];
+        snprintf(err, errlen, "--bind-order %s: the VM binds in the orders ns, ts, ps, s, nnts, "
+                 "nnps, tnnps and db (u is no order: use --binding none)", order);
+        return NULL;
+    }
+    if (strcmp(binding, "hybrid") == 0 || strcmp(binding, "pcores") == 0)
+        snprintf(err, errlen, "--binding %s: the Erlang VM has no such binding (erl +sbt binds "
+                 "every scheduler or none, and knows no P and E cores): use none, dynamic or "
+                 "static", binding);
+    else
+        snprintf(err, errlen, "--binding %s: not a binding (none, static, dynamic, hybrid, "
+                 "pcores; the VM takes none, dynamic and static)", binding);
+    return NULL;
+}
+
 /* Parse the options both subcommands share; -1 after a usage error. */
 static int parse_opts(const char *cmd, int argc, char **argv, struct beam_opts *o)
 {
     static const struct option longopts[] = {
         { "output", required_argument, NULL, 'o' },
         { "schedulers", required_argument, NULL, 'S' },
+        { "binding", required_argument, NULL, 'b' },
         { "bind", required_argument, NULL, 'b' },
+        { "bind-order", required_argument, NULL, 'O' },
         { "entry", required_argument, NULL, 'e' },
         { "timeout-ms", required_argument, NULL, 'T' },
         { "arg", required_argument, NULL, 'a' },
@@ -109,7 +151,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct beam_opts *
         { "json", no_argument, NULL, 'j' },
         { NULL, 0, NULL, 0 },
     };
-    *o = (struct beam_opts){ .bind = "u", .entry = "main", .db = SIM_DEFAULT_DB,
+    *o = (struct beam_opts){ .entry = "main", .db = SIM_DEFAULT_DB,
                              .schedulers = 1, .timeout_ms = 10000, .reps = 5 };
     int c;
     optind = 1;
@@ -128,13 +170,17 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct beam_opts *
             return sim_cli_usage_error(cmd, "at most %d --arg", BEAM_MAX_ARGS), -1;
         if (c == 'a')
             o->args[o->nargs++] = optarg;
-        *(c == 'o' ? &o->out : c == 'b' ? &o->bind : c == 'e' ? &o->entry
+        *(c == 'o' ? &o->out : c == 'b' ? &o->binding : c == 'O' ? &o->bind_order
+          : c == 'e' ? &o->entry
           : c == 'd' ? &o->db : &(const char *){ NULL }) = optarg;
         o->untraced |= c == 'u';
         o->json |= c == 'j';
     }
     if (optind != argc - 1)
         return sim_cli_usage_error(cmd, "expected one PROGRAM.erl"), -1;
+    char err[256];
+    if ((o->sbt = sbt_of(o->binding, o->bind_order, err, sizeof err)) == NULL)
+        return sim_cli_usage_error(cmd, "%s", err), -1;
     o->program = argv[optind];
     return 0;
 }
@@ -164,33 +210,110 @@ static int cmd_record(int argc, char **argv)
 /* ---- validate ------------------------------------------------------------------------------- */
 
 struct beam_reps {
-    struct sim_beam_cmp c[BEAM_MAX_REPS];
+    struct sim_beam_cmp c[BEAM_MAX_REPS];     /* costs from the other recordings */
+    struct sim_beam_cmp own[BEAM_MAX_REPS];   /* costs from the compared recording itself */
+    struct sim_beam_truth *t[BEAM_MAX_REPS];
+    char rec[BEAM_MAX_REPS][PATH_MAX];
     double overhead[BEAM_MAX_REPS];      /* traced / untraced wall time - 1 */
+    double wall[2];                      /* summed untraced and traced wall time, ns */
+    struct sim_beam_setup cost[BEAM_MAX_REPS], own_cost[BEAM_MAX_REPS];
     uint64_t n;
 };
 
-/* One repetition: untraced run, traced run, sidecar, replay and comparison. 0, 77 or 1. */
-static int one_rep(const struct beam_opts *o, const char *dir, struct beam_reps *r)
+/* One recording: untraced run, traced run, sidecar read back into r->t[r->n]. 0, 77 or 1. */
+static int one_rec(const struct beam_opts *o, const char *dir, struct beam_reps *r)
 {
-    char rec[PATH_MAX], truth[PATH_MAX + 8], what[PATH_MAX + 64], err[1024];
+    char *rec = r->rec[r->n], truth[PATH_MAX + 8], err[1024];
     uint64_t plain, traced;
-    snprintf(rec, sizeof rec, "%s/rep%" PRIu64 ".beam", dir, r->n + 1);
+    snprintf(rec, PATH_MAX, "%s/rep%" PRIu64 ".beam", dir, r->n + 1);
     snprintf(truth, sizeof truth, "%s.truth", rec);
-    snprintf(what, sizeof what, "beam validate %s, %" PRIu64 " scheduler(s), repetition %"
-             PRIu64, o->program, o->schedulers, r->n + 1);
     int rc = run_recorder(o, "none", false, &plain);
     if (rc == 0)
         rc = run_recorder(o, rec, true, &traced);
     if (rc != 0)
         return rc == 77 ? 77 : sim_cli_fail("beam validate", "%s: recording failed (the "
                                             "recorder's message is above)", o->program);
+    if ((r->t[r->n] = malloc(sizeof *r->t[r->n])) == NULL)
+        return sim_cli_fail("beam validate", "out of memory");
     if (sim_beam_truth_write(rec, truth, err, sizeof err) != 0
-        || sim_beam_compare(rec, truth, o->db, what, r->n + 1, &r->c[r->n], err,
-                            sizeof err) != 0)
+        || sim_beam_truth_read(truth, r->t[r->n], err, sizeof err) != 0) {
+        free(r->t[r->n]);
         return sim_cli_fail("beam validate", "%s", err);
+    }
     r->overhead[r->n] = plain ? (double)traced / (double)plain - 1 : (double)NAN;
+    r->wall[0] += (double)plain;
+    r->wall[1] += (double)traced;
     r->n++;
     return 0;
+}
+
+/* Compare repetition i twice: with the VM's switching cost measured on the other repetitions
+ * (leave one out; its own when it is the only one), stored in o->db as the pair of runs, and
+ * with its own cost, stored in a scratch database under dir. 0 or 1. */
+static int one_cmp(const struct beam_opts *o, const char *dir, struct beam_reps *r, uint64_t i)
+{
+    char what[PATH_MAX + 64], scratch[PATH_MAX], err[1024];
+    const struct sim_beam_truth *const *t = (const struct sim_beam_truth *const *)r->t;
+    sim_beam_calibrate(t, r->n, r->n > 1 ? i : r->n, &r->cost[i]);
+    sim_beam_calibrate(t + i, 1, 1, &r->own_cost[i]);
+    struct sim_beam_setup su = r->cost[i];
+    su.binding = r->own_cost[i].binding = o->binding;
+    su.bind_order = r->own_cost[i].bind_order = o->bind_order;
+    snprintf(what, sizeof what, "beam validate %s, %" PRIu64 " scheduler(s), repetition %"
+             PRIu64 " (switching cost %" PRIu64 " ns a spawn or send, wake-up %" PRIu64
+             " ns, from %s)", o->program, o->schedulers, i + 1, su.event_cost_ns, su.wake_ns,
+             r->n > 1 ? "the other repetitions" : "this recording");
+    snprintf(scratch, sizeof scratch, "%s/own.db", dir);
+    if (sim_beam_compare(r->rec[i], r->t[i], &su, o->db, what, i + 1, &r->c[i], err,
+                         sizeof err) != 0)
+        return sim_cli_fail("beam validate", "%s", err);
+    if (sim_beam_compare(r->rec[i], r->t[i], &r->own_cost[i], scratch, what, i + 1, &r->own[i],
+                         err, sizeof err) != 0)
+        return sim_cli_fail("beam validate", "%s", err);
+    return 0;
+}
+
+/* Mean and 95% CI of metric m's error over cs[0..n) (in points for a utilisation). */
+static void err_ci(const struct sim_beam_cmp *cs, uint64_t n, int m, struct sim_ci *ci)
+{
+    double x[BEAM_MAX_REPS];
+    for (uint64_t i = 0; i < n; i++)
+        x[i] = cs[i].err[m] * (sim_beam_metric_is_util(m) ? 100 : 1);
+    sim_ci_compute(x, n, ci);
+}
+
+/* The calibration: costs per repetition, the switching gaps behind them, and the errors of
+ * makespan and mean utilisation when each repetition is calibrated on itself. */
+static void print_calibration(const struct beam_opts *o, const struct beam_reps *r, cJSON *j)
+{
+    double cost = 0, own = 0, wake = 0, gaps = 0, gap_ns = 0;
+    for (uint64_t i = 0; i < r->n; i++) {
+        cost += (double)r->cost[i].event_cost_ns / (double)r->n;
+        wake += (double)r->cost[i].wake_ns / (double)r->n;
+        own += (double)r->own_cost[i].event_cost_ns / (double)r->n;
+        gaps += (double)r->t[i]->switch_gaps;
+        gap_ns += (double)r->t[i]->switch_ns;
+    }
+    struct sim_ci ms, ut;
+    err_ci(r->own, r->n, SIM_BM_MAKESPAN, &ms);
+    err_ci(r->own, r->n, SIM_BM_UTIL_MEAN, &ut);
+    cJSON *c = cJSON_AddObjectToObject(j, "calibration");
+    cJSON_AddStringToObject(c, "from", r->n > 1 ? "other repetitions" : "this recording");
+    cJSON_AddNumberToObject(c, "event_cost_ns", cost);
+    cJSON_AddNumberToObject(c, "wake_ns", wake);
+    cJSON_AddNumberToObject(c, "switch_gap_mean_ns", gaps > 0 ? gap_ns / gaps : 0);
+    cJSON_AddNumberToObject(c, "own_event_cost_ns", own);
+    cJSON_AddNumberToObject(c, "own_makespan_rel_error", isnan(ms.mean) ? 0 : ms.mean);
+    cJSON_AddNumberToObject(c, "own_util_mean_error_points", isnan(ut.mean) ? 0 : ut.mean);
+    if (o->json)
+        return;
+    printf("  VM switching between slices (work waiting): %.0f gaps of %.0f ns on average a "
+           "recording;\n  charged as spawn_ns = msg_ns = %.0f ns and wake_ns = %.0f ns (means), "
+           "each repetition's from %s\n  calibrated on its own recording instead (%.0f ns): "
+           "makespan %+.1f%% +- %.1f, util_mean %+.1f pts +- %.1f\n", gaps / (double)r->n,
+           gaps > 0 ? gap_ns / gaps : 0, cost, wake, r->n > 1 ? "the other repetitions (leave one "
+           "out)" : "its own recording (one repetition)", own, 100 * ms.mean, 100 * ms.half,
+           ut.mean, ut.half);
 }
 
 static void print_reps(const struct beam_opts *o, const struct beam_reps *r)
@@ -202,26 +325,35 @@ static void print_reps(const struct beam_opts *o, const struct beam_reps *r)
         printf("beam validate %s on %" PRIu64 " scheduler(s), %" PRIu64 " repetitions; "
                "simulated on synth:p=%" PRIu64 " with strategy %s (BEAM as shipped)\n"
                "  %-12s %14s %14s %22s\n", o->program, o->schedulers, r->n, o->schedulers,
-               "ring", "metric", "recorded", "simulated", "error, mean +- 95% CI");
+               "beam", "metric", "recorded", "simulated", "error, mean +- 95% CI");
     for (int m = 0; m < SIM_BM_COUNT; m++) {
         double vm = 0, sim = 0;
         for (uint64_t i = 0; i < r->n; i++) {
-            x[i] = r->c[i].err[m];
             vm += r->c[i].vm[m] / r->n;
             sim += r->c[i].sim[m] / r->n;
         }
-        sim_ci_compute(x, r->n, &ci);
+        err_ci(r->c, r->n, m, &ci);
         bool pts = sim_beam_metric_is_util(m);
         cJSON *e = cJSON_AddObjectToObject(ms, sim_beam_metric_name(m));
         cJSON_AddNumberToObject(e, "recorded", vm);
         cJSON_AddNumberToObject(e, "simulated", sim);
         cJSON_AddNumberToObject(e, pts ? "error_points" : "rel_error", isnan(ci.mean) ? 0
-                                                                      : ci.mean * (pts ? 100 : 1));
-        cJSON_AddNumberToObject(e, "ci_half", isnan(ci.half) ? 0 : ci.half * (pts ? 100 : 1));
+                                                                                : ci.mean);
+        cJSON_AddNumberToObject(e, "ci_half", isnan(ci.half) ? 0 : ci.half);
         if (!o->json)
             printf("  %-12s %14.4g %14.4g %+10.1f %s +- %.1f\n", sim_beam_metric_name(m), vm,
-                   sim, 100 * ci.mean, pts ? "pts" : "% ", 100 * ci.half);
+                   sim, ci.mean * (pts ? 1 : 100), pts ? "pts" : "% ",
+                   ci.half * (pts ? 1 : 100));
     }
+    print_calibration(o, r, j);
+    double wall_util = 0;
+    for (uint64_t i = 0; i < r->n; i++)
+        wall_util += r->c[i].vm_wall_util / (double)r->n;
+    cJSON_AddNumberToObject(j, "vm_scheduler_wall_time_util", wall_util);
+    if (!o->json)
+        printf("  the VM's own scheduler_wall_time: mean utilisation %.4f (also counts the trace "
+               "port's writes\n  between slices; util_* above count slices and switching)\n",
+               wall_util);
     for (uint64_t i = 0; i < r->n; i++)
         x[i] = r->overhead[i];
     sim_ci_compute(x, r->n, &ci);
@@ -230,15 +362,18 @@ static void print_reps(const struct beam_opts *o, const struct beam_reps *r)
     cJSON_AddNumberToObject(j, "reps", (double)r->n);
     cJSON_AddNumberToObject(j, "tracing_overhead", isnan(ci.mean) ? 0 : ci.mean);
     cJSON_AddNumberToObject(j, "tracing_overhead_ci_half", isnan(ci.half) ? 0 : ci.half);
+    cJSON_AddNumberToObject(j, "untraced_wall_ns", r->wall[0] / (double)r->n);
+    cJSON_AddNumberToObject(j, "traced_wall_ns", r->wall[1] / (double)r->n);
     cJSON_AddNumberToObject(j, "experiment_last", (double)r->c[r->n - 1].experiment_id);
     if (o->json) {
         char *s = cJSON_PrintUnformatted(j);
         puts(s);
         free(s);
     } else {
-        printf("  tracing overhead (traced / untraced wall time - 1): %+.1f%% +- %.1f\n"
-               "  stored: one experiment per repetition (last %" PRId64 ": recorded run %"
-               PRId64 ", simulated run %" PRId64 ") in %s\n", 100 * ci.mean, 100 * ci.half,
+        printf("  tracing overhead (traced %.3f ms / untraced %.3f ms wall time - 1): %+.1f%% "
+               "+- %.1f\n  stored: one experiment per repetition (last %" PRId64 ": recorded run %"
+               PRId64 ", simulated run %" PRId64 ") in %s\n", r->wall[1] / (double)r->n / 1e6,
+               r->wall[0] / (double)r->n / 1e6, 100 * ci.mean, 100 * ci.half,
                r->c[r->n - 1].experiment_id, r->c[r->n - 1].vm_run_id,
                r->c[r->n - 1].sim_run_id, o->db);
     }
@@ -257,9 +392,13 @@ static int cmd_validate(int argc, char **argv)
     struct beam_reps *r = calloc(1, sizeof *r);
     int rc = r == NULL ? SIM_EXIT_FAIL : 0;
     while (rc == 0 && r->n < o.reps)
-        rc = one_rep(&o, dir, r);
+        rc = one_rec(&o, dir, r);
+    for (uint64_t i = 0; rc == 0 && i < r->n; i++)
+        rc = one_cmp(&o, dir, r, i);
     if (rc == 0)
         print_reps(&o, r);
+    for (uint64_t i = 0; r != NULL && i < r->n; i++)
+        free(r->t[i]);
     free(r);
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -257,21 +257,27 @@ int sim_cmd_beam(int argc, char **argv);
 /* `validate beam PROGRAM.erl ...` is `beam validate`; any other validate is sim_cmd_validate. */
 int sim_cmd_validate_or_beam(int argc, char **argv);
 #define SIM_BEAM_USAGE \
-    "usage: schedlab beam record PROGRAM.erl -o TRACE [--schedulers N] [--bind B] [--arg A]...\n" \
-    "                            [--entry F] [--timeout-ms MS] [--untraced]\n" \
+    "usage: schedlab beam record PROGRAM.erl -o TRACE [--schedulers N] [--arg A]...\n" \
+    "                            [--binding KIND [--bind-order O]] [--entry F]\n" \
+    "                            [--timeout-ms MS] [--untraced]\n" \
     "       schedlab beam validate PROGRAM.erl [--schedulers N] [--reps N] [--arg A]...\n" \
-    "                            [--db FILE] [--json]\n" \
+    "                            [--binding KIND [--bind-order O]] [--db FILE] [--json]\n" \
     "       (also: schedlab validate beam PROGRAM.erl ...)\n" \
     "\n" \
     "  record    run PROGRAM's F(Args) (default main, Args the --arg strings) on an Erlang VM of\n" \
-    "            N schedulers (erl +S N:N +sbt B, default 1 and u) under the VM's own tracing,\n" \
+    "            N schedulers (erl +S N:N, default 1) under the VM's own tracing, bound as\n" \
+    "            --binding says (none or dynamic: +sbt u, the default; static: +sbt O, O one\n" \
+    "            of ns (default) ts ps s nnts nnps tnnps db; hybrid and pcores do not map),\n" \
     "            and write the recording (import it with 'trace import beam'); --untraced\n" \
     "            runs it without tracing and prints the wall time only. A process still alive\n" \
     "            --timeout-ms (default 10000) after the entry function returned is an error.\n" \
     "  validate  per repetition (default 5): run untraced, record, import, replay on\n" \
-    "            synth:p=N with BEAM as shipped, store both runs (recorded: mode native,\n" \
+    "            synth:p=N with BEAM as shipped and the same binding, the VM's time between\n" \
+    "            slices charged as spawn_ns = msg_ns and its wake-ups as wake_ns, both\n" \
+    "            measured on the other repetitions; store both runs (recorded: mode beam,\n" \
     "            strategy beam-vm) as one experiment, and print recorded vs simulated per\n" \
-    "            metric with the error's mean and 95% CI, and the tracing overhead.\n" \
+    "            metric with the error's mean and 95% CI, the calibration, and the tracing\n" \
+    "            overhead (traced vs untraced wall time).\n" \
     "Examples: traces/beam/*.erl. Needs erl (erlang-base, erlang-runtime-tools); exit 77\n" \
     "when it is missing.\n"
 

@@ -32,14 +32,17 @@ int sim_beam_metric_is_util(enum sim_beam_metric m)
  * periodic balancer at OTP's period with compaction, strict-only affinity, low priority in the
  * normal queue). On top of it: no cost model in the way of a steal (BEAM steals whenever a
  * queue has work: min_steal_queue 1, imbalance 0; the migration policy stays at its default,
- * since "off" denies every move), and spawn and send costs zero, since the recorded run slices
- * already hold them.
+ * since "off" denies every move), no spinning before sleep (the recorder runs the VM with
+ * +sbwt none), and spawn and send costs zero, since the recorded run slices already hold
+ * what happens inside a slice; what the VM spends between slices is added by a setup
+ * calibrated from recordings (sim_beam.h).
  */
 static const struct { const char *name, *value; } shipped_params[] = {
     { "min_steal_queue", "1" },
     { "imbalance_threshold", "0" },
     { "spawn_ns", "0" },
     { "msg_ns", "0" },
+    { "spin_ns", "0" },
 };
 
 const char *sim_beam_shipped(struct ws_params *p)
@@ -48,6 +51,55 @@ const char *sim_beam_shipped(struct ws_params *p)
     for (size_t i = 0; i < sizeof shipped_params / sizeof *shipped_params; i++)
         ws_params_set(p, shipped_params[i].name, shipped_params[i].value, err, sizeof err);
     return "beam";
+}
+
+void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t skip,
+                        struct sim_beam_setup *s)
+{
+    uint64_t ns = 0, events = 0, wake = 0, with_wakes = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i != skip) {
+            ns += t[i]->switch_ns;
+            events += t[i]->charged_events;
+            wake += t[i]->wakes ? t[i]->wake_median_ns : 0;
+            with_wakes += t[i]->wakes > 0;
+        }
+    s->event_cost_ns = events ? (ns + events / 2) / events : 0;
+    s->wake_ns = with_wakes ? (wake + with_wakes / 2) / with_wakes : 0;
+}
+
+/* Setup s applied to p after BEAM as shipped. 0, or -1 with the refused value in err. */
+static int apply_setup(struct ws_params *p, const struct sim_beam_setup *s, char *err,
+                       size_t errlen)
+{
+    char v[32], w[32];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)s->event_cost_ns);
+    snprintf(w, sizeof w, "%llu", (unsigned long long)s->wake_ns);
+    const char *kv[][2] = { { "spawn_ns", v }, { "msg_ns", v }, { "wake_ns", w },
+                            { "binding", s->binding }, { "bind_order", s->bind_order } };
+    for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
+        if (kv[i][1] != NULL && ws_params_set(p, kv[i][0], kv[i][1], err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
+/* The VM's busy time of scheduler s as the simulator counts its own: the slices and the
+ * switching between them (charged in the simulator as spawn and send costs). Not
+ * scheduler_wall_time's active time: that also holds the trace port's writes, port tasks a
+ * scheduler runs when no process is ready, which no trace process stands for. */
+static uint64_t vm_busy(const struct sim_beam_truth *t, uint32_t s)
+{
+    uint64_t b = t->busy_ns[s] + t->switched_ns[s];
+    return b < t->makespan_ns ? b : t->makespan_ns;
+}
+
+/* scheduler_wall_time's mean active share over the run (0 when not recorded). */
+static double vm_wall_util(const struct sim_beam_truth *t)
+{
+    double sum = 0;
+    for (uint32_t s = 0; s < t->schedulers; s++)
+        sum += t->vm_total_ns[s] ? (double)t->vm_active_ns[s] / (double)t->vm_total_ns[s] : 0;
+    return sum / t->schedulers;
 }
 
 /* Per-scheduler utilisation, sorted descending (the VM's scheduler 1 need not be core 0). */
@@ -84,7 +136,7 @@ static int store_vm(struct sim_db *db, const char *recording, const struct sim_b
     }
     double usum = 0;
     for (uint32_t s = 0; s < t->schedulers; s++) {
-        uint64_t busy = t->busy_ns[s] < t->makespan_ns ? t->busy_ns[s] : t->makespan_ns;
+        uint64_t busy = vm_busy(t, s);
         cores[s] = (struct sim_core_stats){ .busy_ns = busy, .idle_ns = t->makespan_ns - busy,
                                             .kind = "P" };
         usum += t->makespan_ns ? (double)busy / (double)t->makespan_ns : 0;
@@ -145,26 +197,23 @@ static int sim_side(struct sim_db *db, const struct sim_run_result *r, struct si
 static void vm_side(const struct sim_beam_truth *t, struct sim_beam_cmp *c)
 {
     double u[SIM_BEAM_MAX_SCHED];
-    util_sorted(t->busy_ns, t->schedulers, t->makespan_ns, u);
+    uint64_t busy[SIM_BEAM_MAX_SCHED] = { 0 };
+    for (uint32_t s = 0; s < t->schedulers; s++)
+        busy[s] = vm_busy(t, s);
+    util_sorted(busy, t->schedulers, t->makespan_ns, u);
     util_metrics(u, t->schedulers, c->vm);
     c->vm[SIM_BM_MAKESPAN] = (double)t->makespan_ns;
+    c->vm_wall_util = vm_wall_util(t);
     c->vm[SIM_BM_MIGRATIONS] = (double)t->migrations;
     c->vm[SIM_BM_RESP_P50] = (double)t->resp_p50_ns;
     c->vm[SIM_BM_RESP_P99] = (double)t->resp_p99_ns;
     c->vm[SIM_BM_WAIT_P50] = (double)t->wait_p50_ns;
 }
 
-int sim_beam_compare(const char *recording, const char *truth_path, const char *db_path,
-                     const char *what, uint64_t seed, struct sim_beam_cmp *c, char *err,
-                     size_t errlen)
+int sim_beam_compare(const char *recording, const struct sim_beam_truth *t,
+                     const struct sim_beam_setup *setup, const char *db_path, const char *what,
+                     uint64_t seed, struct sim_beam_cmp *c, char *err, size_t errlen)
 {
-    struct sim_beam_truth *t = malloc(sizeof *t);
-    if (t == NULL || sim_beam_truth_read(truth_path, t, err, errlen) != 0) {
-        if (t == NULL)
-            snprintf(err, errlen, "out of memory");
-        free(t);
-        return -1;
-    }
     memset(c, 0, sizeof *c);
     char spec[1100], topo[32];
     snprintf(spec, sizeof spec, "beam:%s", recording);
@@ -175,7 +224,9 @@ int sim_beam_compare(const char *recording, const char *truth_path, const char *
     o.strategy = sim_beam_shipped(&o.params);
     struct sim_db *db = NULL;
     struct sim_run_result r;
-    int rc = sim_db_open(db_path, false, &db, err, errlen);
+    int rc = apply_setup(&o.params, setup, err, errlen);
+    if (rc == 0)
+        rc = sim_db_open(db_path, false, &db, err, errlen);
     if (rc == 0)
         rc = sim_db_create_experiment(db, what, &c->experiment_id, err, errlen);
     o.experiment_id = c->experiment_id;
@@ -193,6 +244,5 @@ int sim_beam_compare(const char *recording, const char *truth_path, const char *
                         : c->vm[m] != 0 ? (c->sim[m] - c->vm[m]) / c->vm[m] : (double)NAN;
     }
     sim_db_close(db);
-    free(t);
     return rc;
 }

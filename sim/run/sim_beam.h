@@ -31,14 +31,33 @@ struct sim_beam_cmp {
     double err[SIM_BM_COUNT];   /* (sim - vm) / vm, or sim - vm in points for utilisations;
                                    NAN when vm is 0 */
     int64_t vm_run_id, sim_run_id, experiment_id;
+    double vm_wall_util;        /* the VM's scheduler_wall_time, mean active share (0..1) */
 };
 
-/* Replay the recording (a `beam record` file, its sidecar at truth_path) on synth:p=N (N the
- * recording's schedulers) with the BEAM-as-shipped configuration and seed, store the recorded
- * run (mode beam, strategy "beam-vm") and the simulated one in db_path as one experiment
- * described by what, and compare. 0, or -1 with a message in err. */
-int sim_beam_compare(const char *recording, const char *truth_path, const char *db_path,
-                     const char *what, uint64_t seed, struct sim_beam_cmp *c, char *err,
-                     size_t errlen);
+/* What the replay adds to BEAM as shipped: the VM's cost between slices, as a cost of every
+ * spawn and send (spawn_ns = msg_ns = event_cost_ns) and the wake-up of a scheduler that ran
+ * dry (wake_ns), both calibrated from recordings (sim_beam_calibrate), and the scheduler
+ * binding the VM ran with (NULL: the defaults). */
+struct sim_beam_setup {
+    uint64_t event_cost_ns, wake_ns;
+    const char *binding, *bind_order;
+};
+
+/* The costs of s from the sidecars t[0..n) but skip (skip >= n: none): their switching time
+ * over their charged events (spawns and traced sends), and the mean of their median wake-ups;
+ * 0 where they have none. */
+void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t skip,
+                        struct sim_beam_setup *s);
+
+/* Replay the recording (a `beam record` file, its sidecar read into t) on synth:p=N (N the
+ * recording's schedulers) with the BEAM-as-shipped configuration, setup and seed, store the
+ * recorded run (mode beam, strategy "beam-vm") and the simulated one in db_path as one
+ * experiment described by what, and compare. The VM's utilisation is its slices' and
+ * switching's share of the makespan, as the simulator's busy time holds the work and the
+ * charged costs; its scheduler_wall_time (which also counts the trace port's work) is kept
+ * apart in vm_wall_util. 0, or -1 with a message in err. */
+int sim_beam_compare(const char *recording, const struct sim_beam_truth *t,
+                     const struct sim_beam_setup *setup, const char *db_path, const char *what,
+                     uint64_t seed, struct sim_beam_cmp *c, char *err, size_t errlen);
 
 #endif

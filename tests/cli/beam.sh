@@ -22,6 +22,12 @@ for n in 1 2; do
   [ -s "$T/fib$n.jsonl.truth" ] || fail "no ground truth beside fib$n.jsonl"
   grep -q "^schedulers $n\$" "$T/fib$n.jsonl.truth" || fail "fib$n truth: not $n schedulers"
   [ "$(grep -c '^proc ' "$T/fib$n.jsonl.truth")" -eq 9 ] || fail "fib$n truth: not 9 processes"
+  # The VM's switching is spread over the 16 events the simulator charges (8 spawns, 8 sends);
+  # per-scheduler shares add up to the total.
+  sw=$(grep '^switch ' "$T/fib$n.jsonl.truth")
+  [ "${sw##* }" = 16 ] || fail "fib$n truth: switching not over 16 charged events: '$sw'"
+  sum=$(awk '/^switched /{s += $3} END{print s + 0}' "$T/fib$n.jsonl.truth")
+  [ "$(echo "$sw" | cut -d' ' -f3)" = "$sum" ] || fail "fib$n truth: per-scheduler switching $sum != '$sw'"
   st=$("$S" trace stats "$T/fib$n.jsonl" --json)
   for kv in processes:9 roots:1 leaves:5 max_depth:3 spawn:8 send:8 recv:8; do
     [ "$(json_num "${kv%%:*}" "$st")" = "${kv#*:}" ] || fail "fib$n stats: want ${kv/:/ = }: $st"
@@ -44,6 +50,8 @@ st=$("$S" trace stats "$T/farm.jsonl" --json)
 expect_exit 0 "$S" validate beam "$R/traces/beam/fib.erl" --arg 5 --schedulers 2 --reps 1 --db "$T/v.db" --json
 has "$T/out" '"makespan_ns":{"recorded":'
 has "$T/out" '"tracing_overhead":'
+has "$T/out" '"calibration":{"from":"this recording","event_cost_ns":'
+has "$T/out" '"untraced_wall_ns":'
 rows=$(sqlite3 "$T/v.db" "select group_concat(mode || ':' || strategy, ' ') from runs where experiment_id = (select max(id) from experiments)")
 [ "$rows" = "beam:beam-vm sim:beam" ] || fail "validate stored '$rows', want a recorded and a simulated run"
 
@@ -57,6 +65,17 @@ expect_stderr 1 "still running 200 ms after the entry function returned" \
   "$S" beam record "$T/stuck.erl" --timeout-ms 200 -o "$T/stuck.beam"
 expect_stderr 1 "never exits" "$S" trace import beam "$T/stuck.beam" -o "$T/stuck.jsonl"
 [ ! -e "$T/stuck.jsonl" ] || fail "a refused import left $T/stuck.jsonl"
+
+# Binding: schedlab's kinds become erl +sbt (the recording names the VM's bind type); what the
+# VM cannot do is a command-line error naming the option.
+expect_exit 0 "$S" beam record "$R/traces/beam/fib.erl" --arg 3 --schedulers 2 --binding static --bind-order ts -o "$T/ts.beam"
+grep -qx "bind thread_spread" "$T/ts.beam" || fail "static ts did not record +sbt ts: $(grep '^bind' "$T/ts.beam")"
+expect_exit 0 "$S" beam record "$R/traces/beam/fib.erl" --arg 3 --binding dynamic -o "$T/dyn.beam"
+grep -qx "bind unbound" "$T/dyn.beam" || fail "dynamic did not record unbound: $(grep '^bind' "$T/dyn.beam")"
+expect_stderr 2 "--binding hybrid: the Erlang VM has no such binding" "$S" beam record "$R/traces/beam/fib.erl" --binding hybrid -o "$T/x"
+expect_stderr 2 "--bind-order ts: a bind order needs --binding static" "$S" beam record "$R/traces/beam/fib.erl" --bind-order ts -o "$T/x"
+expect_stderr 2 "--bind-order u: the VM binds in the orders" "$S" validate beam "$R/traces/beam/fib.erl" --binding static --bind-order u
+expect_stderr 2 "--binding tight: not a binding" "$S" beam record "$R/traces/beam/fib.erl" --bind tight -o "$T/x"
 
 # Bad command lines exit 2.
 expect_exit 2 "$S" beam record "$R/traces/beam/fib.erl"

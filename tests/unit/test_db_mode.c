@@ -148,7 +148,8 @@ Test(db_mode, a_version_3_database_is_upgraded_keeping_ids_and_rows)
     sim_db_close(db);
     assert_upgraded(p);
     cr_assert_eq(raw_int(p, "SELECT count(*) FROM runs WHERE id IN (1, 3, 4)"), 3);
-    cr_assert_eq(raw_int(p, "SELECT count(*) FROM run_summary"), summaries + 1, "%lld", (long long)raw_int(p, "SELECT count(*) FROM run_summary"));
+    cr_assert_eq(raw_int(p, "SELECT count(*) FROM run_summary"), summaries + 1,
+                 "the rebuild lost summary rows");
     cr_assert_eq(raw_int(p, "SELECT count(*) FROM core_stats"), cores + 2);
     /* The other tables' REFERENCES runs(id) land on the rebuilt table: deleting a run still
      * cascades to its rows. */

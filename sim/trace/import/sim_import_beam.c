@@ -13,7 +13,8 @@
 /*
  * The recording
  * -------------
- * Text, one record a line: the header "schedlab-beam 1", "schedulers N", "otp R", "wall_ns NS",
+ * Text, one record a line: the header "schedlab-beam 1", "schedulers N", "otp R", "bind TYPE"
+ * (erlang:system_info(scheduler_bind_type); optional), "wall_ns NS",
  * "util S ACTIVE TOTAL" per scheduler, then the events in time order,
  *   in T S PID | out T S PID | exit T S PID | spawn T S PID CHILD |
  *   send T S PID TO MSG | recv T S PID MSG
@@ -145,8 +146,8 @@ static int parse_header(struct imp_builder *b, struct brec *r, const char *key, 
 {
     uint64_t v[3];
     int bad;
-    if (strcmp(key, "otp") == 0)
-        return 1;
+    if (strcmp(key, "otp") == 0 || strcmp(key, "bind") == 0)
+        return 1;   /* the VM's release and scheduler_bind_type: for the reader */
     if (strcmp(key, "schedulers") == 0 || strcmp(key, "wall_ns") == 0) {
         if (parse_u64s(rest, v, 1, &bad) < 0)
             return imp_fail(b, line, "%s: not an integer: '%s'", key, rest);
@@ -466,6 +467,123 @@ int sim_import_beam(struct imp_builder *b)
 
 /* ---- the ground truth ----------------------------------------------------------------------- */
 
+/*
+ * The VM's cost between slices. A scheduler that puts one process out and the next in spends
+ * time in neither slice (picking the next process, switching, the trace port's writes, garbage
+ * collection at the switch); the model charges nothing between slices, so this is measured:
+ * over consecutive slices a, b of one scheduler where b's process was ready by the time a
+ * ended (spawned, sent the message b starts by taking, or put out itself, before a's end), the
+ * gap b.start - a.end is pure switching. A process woken by a message from outside the program
+ * has no known ready time and is left out. The sum is what `beam validate` spreads over the
+ * simulator's spawns and sends (spawn_ns, msg_ns), the events it charges a cost to.
+ * Where b's process became ready only after a ended (its scheduler had run dry and slept: the
+ * recorder runs the VM with +sbwt none, no spinning), b.start - b.ready is a wake-up: the
+ * simulator's wake_ns, taken as the median, since on a shared machine a few of them hold the
+ * operating system's preemptions of the VM's threads (milliseconds).
+ */
+struct bslice {
+    uint64_t start, end, ready;
+    uint32_t sched;
+};
+
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int slice_cmp(const void *a, const void *b)
+{
+    const struct bslice *x = a, *y = b;
+    return x->sched != y->sched ? (x->sched < y->sched ? -1 : 1)
+           : (x->start > y->start) - (x->start < y->start);
+}
+
+/* When the slice starting at p's event k (an `in`) could have started; UINT64_MAX: unknown. */
+static uint64_t slice_ready(const struct brec *r, const struct bproc *p, size_t k,
+                            uint64_t prev_out, const struct sim_idmap *sent)
+{
+    const struct bevent *next = k + 1 < p->nev ? &r->ev[p->ev[k + 1]] : NULL;
+    uint64_t t = UINT64_MAX;
+    if (next != NULL && next->kind == BEV_RECV)
+        return next->a != 0 && sim_idmap_get(sent, next->a, &t) ? t : UINT64_MAX;
+    return prev_out != UINT64_MAX ? prev_out : p->pid == 1 ? r->ev[p->ev[k]].t : p->spawn_t;
+}
+
+/* Every slice of r with its ready time, into *out (n of them). 0 or -1 (out of memory). */
+static int slices_of(const struct brec *r, struct bslice **out, size_t *n)
+{
+    struct sim_idmap sent;
+    struct bslice *v = malloc((r->nev / 2 + 1) * sizeof *v);
+    if (v == NULL || sim_idmap_init(&sent, 1024) != 0) {
+        free(v);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < r->nev; i++)
+        if (r->ev[i].kind == BEV_SEND && r->ev[i].a != 0)
+            rc = sim_idmap_put(&sent, r->ev[i].b, r->ev[i].t);
+    *n = 0;
+    for (size_t i = 0; rc == 0 && i < r->np; i++) {
+        const struct bproc *p = &r->p[i];
+        uint64_t prev_out = UINT64_MAX;
+        for (size_t k = 0; k < p->nev; k++) {
+            const struct bevent *e = &r->ev[p->ev[k]];
+            if (e->kind == BEV_IN)
+                v[*n] = (struct bslice){ .start = e->t, .sched = e->sched,
+                                         .ready = slice_ready(r, p, k, prev_out, &sent) };
+            else if (e->kind == BEV_OUT || e->kind == BEV_EXIT)
+                v[(*n)++].end = prev_out = e->t;
+        }
+    }
+    sim_idmap_destroy(&sent);
+    if (rc != 0)
+        free(v);
+    else
+        *out = v;
+    return rc;
+}
+
+/* The VM's costs between slices (see above). */
+struct bcost {
+    uint64_t gaps, sum, charged;   /* switching gaps, their sum, spawns and traced sends */
+    uint64_t wakes, wake_sum;      /* wake-ups and their sum */
+    uint64_t wake_median;
+    uint64_t per_sched[SIM_BEAM_MAX_SCHED];   /* switching time per scheduler (index S - 1) */
+};
+
+static void switch_cost(const struct brec *r, struct bcost *c)
+{
+    struct bslice *v;
+    size_t n;
+    uint64_t *charged = &c->charged;
+    *c = (struct bcost){ 0 };
+    for (size_t i = 0; i < r->nev; i++)
+        *charged += r->ev[i].kind == BEV_SPAWN || (r->ev[i].kind == BEV_SEND && r->ev[i].a != 0);
+    if (slices_of(r, &v, &n) != 0)
+        return;
+    qsort(v, n, sizeof *v, slice_cmp);
+    uint64_t *wake = malloc((n + 1) * sizeof *wake);
+    for (size_t i = 1; wake != NULL && i < n; i++) {
+        if (v[i].sched != v[i - 1].sched || v[i].ready == UINT64_MAX)
+            continue;
+        if (v[i].ready <= v[i - 1].end && v[i].start >= v[i - 1].end) {
+            c->gaps++;
+            c->sum += v[i].start - v[i - 1].end;
+            c->per_sched[v[i].sched - 1] += v[i].start - v[i - 1].end;
+        } else if (v[i].ready > v[i - 1].end && v[i].start >= v[i].ready) {
+            wake[c->wakes++] = v[i].start - v[i].ready;
+            c->wake_sum += v[i].start - v[i].ready;
+        }
+    }
+    if (wake != NULL && c->wakes > 0) {
+        qsort(wake, c->wakes, sizeof *wake, u64_cmp);
+        c->wake_median = wake[c->wakes / 2];
+    }
+    free(wake);
+    free(v);
+}
+
 /* Write the sidecar records of r to f (see sim_import_beam.h); the number of lines written. */
 static uint64_t truth_lines(FILE *f, const struct brec *r)
 {
@@ -479,6 +597,17 @@ static uint64_t truth_lines(FILE *f, const struct brec *r)
     for (uint32_t s = 0; s < r->schedulers; s++, n++)
         fprintf(f, "util %" PRIu32 " %" PRIu64 " %" PRIu64 "\n", s + 1, r->util[s][0],
                 r->util[s][1]);
+    struct bcost *c = calloc(1, sizeof *c);
+    if (c != NULL) {
+        switch_cost(r, c);
+        fprintf(f, "switch %" PRIu64 " %" PRIu64 " %" PRIu64 "\nwake %" PRIu64 " %" PRIu64 " %"
+                PRIu64 "\n", c->gaps, c->sum, c->charged, c->wakes, c->wake_sum,
+                c->wake_median);
+        for (uint32_t s = 0; s < r->schedulers; s++)
+            fprintf(f, "switched %" PRIu32 " %" PRIu64 "\n", s + 1, c->per_sched[s]);
+        n += 2 + r->schedulers;
+    }
+    free(c);
     for (size_t i = 0; i < r->np; i++, n++) {
         const struct bproc *p = &r->p[i];
         fprintf(f, "proc %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", p->pid, p->spawn_t,

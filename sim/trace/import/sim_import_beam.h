@@ -16,6 +16,12 @@
  *   schedulers N            wall_ns NS (the recorder's wall time of the run)
  *   makespan_ns NS          first event to last exit
  *   util S ACTIVE TOTAL     the VM's scheduler_wall_time of scheduler S over the run (ns)
+ *   switch GAPS NS EVENTS   time schedulers spent between one slice and the next while the
+ *                           next process was ready (GAPS gaps, NS ns in all), and the spawns
+ *                           and traced sends the simulator charges a cost to (EVENTS)
+ *   wake WAKES NS MEDIAN    slices whose process became ready on a scheduler that had run
+ *                           dry: ready to start, WAKES of them, NS ns in all, MEDIAN ns
+ *   switched S NS           the switching time of scheduler S (its share of 'switch')
  *   proc PID SPAWN FIRST_IN EXIT         per process (ns from the first event)
  *   slice PID SCHED START END            every run slice
  *   migration PID T FROM TO              a slice on another scheduler than the one before
@@ -31,6 +37,9 @@ struct sim_beam_truth {
     uint64_t vm_total_ns[SIM_BEAM_MAX_SCHED];
     uint64_t wait_p50_ns, wait_p99_ns;          /* spawn -> first slice */
     uint64_t resp_p50_ns, resp_p95_ns, resp_p99_ns;   /* spawn -> exit */
+    uint64_t switch_gaps, switch_ns, charged_events;  /* the 'switch' record (0: none) */
+    uint64_t wakes, wake_ns, wake_median_ns;          /* the 'wake' record (0: none) */
+    uint64_t switched_ns[SIM_BEAM_MAX_SCHED];         /* 'switched' records (index S - 1) */
 };
 
 /* Read the recording at path (checked as `trace import beam` checks it) and write its ground

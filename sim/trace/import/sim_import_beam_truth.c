@@ -71,6 +71,15 @@ static int truth_record(struct sim_beam_truth *t, const char *s, struct times *w
     } else if (sscanf(s, "migration %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %c", &a, &b,
                       &c, &d, &extra) == 4) {
         t->migrations++;
+    } else if (sscanf(s, "switch %" SCNu64 " %" SCNu64 " %" SCNu64 " %c", &t->switch_gaps,
+                      &t->switch_ns, &t->charged_events, &extra) == 3) {
+        return 0;
+    } else if (sscanf(s, "switched %" SCNu64 " %" SCNu64 " %c", &a, &b, &extra) == 2
+               && a >= 1 && a <= t->schedulers) {
+        t->switched_ns[a - 1] = b;
+    } else if (sscanf(s, "wake %" SCNu64 " %" SCNu64 " %" SCNu64 " %c", &t->wakes, &t->wake_ns,
+                      &t->wake_median_ns, &extra) == 3) {
+        return 0;
     } else if (sscanf(s, "end %" SCNu64 " %c", &a, &extra) == 1) {
         *end = true;
     } else {
