@@ -36,17 +36,120 @@ static bool cfg_value(const struct plot_model *m, const char *name, size_t c, do
     return ok;
 }
 
+/* ---- tick labels that tell every value apart ---------------------------------------------- */
+
+#define TICKS_MAX 16   /* labels at least 1/TICKS_MAX of the axis apart (closer: tick only) */
+#define DECIMALS_MAX 12
+
+/* v with d decimals, trailing zeros dropped, SI-suffixed (k M G T P) when |v| >= 10^4 ("10k",
+ * "1.000001M"); *back gets the value the label reads as. */
+static void tick_label(double v, int d, char *buf, size_t len, double *back)
+{
+    static const char si[] = "\0kMGTP";
+    int k = 0;
+    double mult = 1;
+    if (fabs(v) >= 1e4)
+        for (; k < 5 && fabs(v) / mult >= 1e3; k++)
+            mult *= 1e3;
+    int n = snprintf(buf, len, "%.*f", d, v / mult);
+    if (strchr(buf, '.') != NULL) {
+        while (n > 0 && buf[n - 1] == '0')
+            buf[--n] = '\0';
+        if (n > 0 && buf[n - 1] == '.')
+            buf[--n] = '\0';
+    }
+    *back = strtod(buf, NULL) * mult;
+    if (k > 0 && (size_t)n + 1 < len)
+        buf[n] = si[k], buf[n + 1] = '\0';
+}
+
+/* Do d decimals label the increasing values v[0..n) as increasing values (so no two alike)? */
+static bool decimals_tell_apart(const double *v, size_t n, int d)
+{
+    char buf[64];
+    double prev = 0, back;
+    for (size_t i = 0; i < n; i++) {
+        tick_label(v[i], d, buf, sizeof buf, &back);
+        if (i > 0 && !(back > prev))
+            return false;
+        prev = back;
+    }
+    return true;
+}
+
+/* Where x lies along an axis from lo (linear, or log when logx). */
+static double axis_pos(double x, double lo, bool logx)
+{
+    return logx ? log10(x / lo) : x - lo;
+}
+
+/* Keep in v[0..n) (increasing) the values labelled: the first, then each one at least
+ * 1/TICKS_MAX of the axis from the last kept (closer labels would print over each other);
+ * returns how many. */
+static size_t labelled(double *v, size_t n, bool logx)
+{
+    double span = axis_pos(v[n - 1], v[0], logx);
+    size_t m = 1;
+    for (size_t i = 1; i < n; i++)
+        if (axis_pos(v[i], v[0], logx) - axis_pos(v[m - 1], v[0], logx) >= span / TICKS_MAX)
+            v[m++] = v[i];
+    return m;
+}
+
+/* gnuplot xtics list ("label" value, ...) of the distinct values val[order[..]] (increasing):
+ * a tick at each, the labelled ones (see labelled) with the fewest decimals that tell them
+ * apart, the others unlabelled (""); NULL when out of memory. */
+static char *sweep_xtics(const double *val, const size_t *order, size_t ncfgs, bool logx)
+{
+    double *v = malloc(2 * ncfgs * sizeof *v), *lab = v + ncfgs;
+    if (v == NULL)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < ncfgs; i++)
+        if (n == 0 || val[order[i]] > v[n - 1])
+            v[n++] = val[order[i]];
+    memcpy(lab, v, n * sizeof *v);
+    size_t m = labelled(lab, n, logx), k = 0;
+    int d = 0;
+    while (d < DECIMALS_MAX && !decimals_tell_apart(lab, m, d))
+        d++;
+    char *list = NULL, buf[64] = "";
+    size_t len;
+    FILE *f = open_memstream(&list, &len);
+    for (size_t i = 0; f != NULL && i < n; i++) {
+        double back;
+        if (k < m && lab[k] == v[i] && ++k)
+            tick_label(v[i], d, buf, sizeof buf, &back);
+        fprintf(f, "%s\"%s\" %.17g", i ? ", " : "", k && lab[k - 1] == v[i] ? buf : "", v[i]);
+    }
+    free(v);
+    if (f == NULL || fclose(f) != 0)
+        return free(list), NULL;
+    return list;
+}
+
+/* printf format of the y tick labels: gnuplot's ticks are multiples of 1, 2 or 5 times a tenth
+ * of the power of ten below the range, so that many decimals label each one exactly. */
+static void y_format(double lo, double hi, char *buf, size_t len)
+{
+    double span = hi - lo > 0 ? hi - lo : fabs(hi) / 100;
+    int d = span > 0 ? 1 - (int)floor(log10(span)) : 0;
+    snprintf(buf, len, "%%.%df", d < 0 ? 0 : d > 9 ? 9 : d);
+}
+
 static int by_value(const void *a, const void *b, void *vals)
 {
     double x = ((double *)vals)[*(const size_t *)a], y = ((double *)vals)[*(const size_t *)b];
     return x < y ? -1 : x > y;
 }
 
-/* One block per strategy of group g: value mean half n (mean and half in units of scale). */
+/* One block per strategy of group g: value mean half n (mean and half in units of scale);
+ * y[0], y[1] get the lowest and highest mean -/+ half. */
 static void sweep_blocks(const struct plot_model *m, FILE *f, size_t g, size_t nstrat,
                          const size_t *order, size_t *idx, double *xs, const double *val,
-                         double scale)
+                         double scale, double y[2])
 {
+    y[0] = (double)INFINITY, y[1] = -(double)INFINITY;
     for (size_t s = 0; s < nstrat; s++) {
         size_t rows = 0;
         for (size_t i = 0; i < m->ncfgs; i++) {
@@ -55,8 +158,12 @@ static void sweep_blocks(const struct plot_model *m, FILE *f, size_t g, size_t n
                 xs[k] = m->runs[idx[k]].makespan_ns;
             struct sim_ci ci;
             sim_ci_compute(xs, n, &ci);
-            if (n > 0 && ++rows)
-                fprintf(f, "%.17g %.17g %.17g %zu\n", val[c], ci.mean / scale, ci.half / scale, n);
+            if (n == 0)
+                continue;
+            rows++;
+            fprintf(f, "%.17g %.17g %.17g %zu\n", val[c], ci.mean / scale, ci.half / scale, n);
+            y[0] = fmin(y[0], (ci.mean - ci.half) / scale);
+            y[1] = fmax(y[1], (ci.mean + ci.half) / scale);
         }
         fprintf(f, "%s\n\n", rows ? "" : "NaN NaN NaN 0");
     }
@@ -103,14 +210,18 @@ static int sweep_group(const struct plot_model *m, const char *dir, struct plot_
         "Student-t confidence half-width of makespan over the seeds, in the unit named in the "
         "plot", "value mean half n", err, errlen);
     int rc = -1;
+    double y[2] = { 0, 0 };
+    bool logx = lo > 0 && lo < (double)INFINITY && vmax / lo >= 100 && val[order[0]] > 0;
+    char *xtl = sweep_xtics(val, order, m->ncfgs, logx), yfmt[16];
     if (f != NULL) {
-        sweep_blocks(m, f, g, nstrat, order, idx, xs, val, scale);
+        sweep_blocks(m, f, g, nstrat, order, idx, xs, val, scale, y);
+        fprintf(f, "# x tick labels: %s\n", xtl != NULL ? xtl : "-");
         rc = plot_data_close(f, dir, stem, err, errlen);
     }
     free(idx), free(xs);
-    if (rc != 0)
-        return free(words), -1;
-    bool logx = lo > 0 && lo < (double)INFINITY && vmax / lo >= 100 && val[order[0]] > 0;
+    if (rc != 0 || xtl == NULL)
+        return free(words), free(xtl), rc != 0 ? -1 : oom(err, errlen);
+    y_format(y[0], y[1], yfmt, sizeof yfmt);
     char *vars = NULL;
     size_t vlen;
     FILE *v = open_memstream(&vars, &vlen);
@@ -120,6 +231,8 @@ static int sweep_group(const struct plot_model *m, const char *dir, struct plot_
         plot_var_str(v, "param", name);
         plot_var_str(v, "strats", words);
         plot_var_str(v, "ttl", title);
+        plot_var_str(v, "xtl", xtl);
+        plot_var_str(v, "yfmt", yfmt);
         if (fclose(v) != 0) {
             free(vars);
             vars = NULL;
@@ -130,7 +243,7 @@ static int sweep_group(const struct plot_model *m, const char *dir, struct plot_
                           "y axis spans the data, not zero, so that small differences show.",
                           name, logx ? "; the x axis is logarithmic (the values span "
                                        "decades)" : "");
-    free(words);
+    free(words), free(xtl);
     struct plot_item *it = vars && cap ? plot_list_add(l, stem, "sweep", title, cap, vars) : NULL;
     free(vars), free(cap);
     return it == NULL ? oom(err, errlen) : 0;

@@ -138,4 +138,62 @@ grep -q '>best<' "$T/e/makespan.svg" || fail "makespan.svg labels no best strate
 grep -q 'above the best (%)' "$T/e/makespan.svg" || fail "makespan.svg: no per-cent axis"
 grep -q 'mean makespan (µs)' "$T/e/makespan.svg" || fail "makespan.svg: no time axis in µs"
 
+# ---- sweeps: a tick at each swept value, labels told apart, nothing outside the image -------
+# unclipped SVG: every text label (rotated ones aside) lies inside the image, its width guessed
+# at 6.5 px a character of the 10-point font; prints the labels anchored "end" (the y ticks)
+svg_labels() {
+  python3 - "$1" << 'PY'
+import re, sys
+svg = open(sys.argv[1]).read()
+w = float(re.search(r'width="(\d+)"', svg).group(1))
+ys = []
+for tr, anchor, text in re.findall(r'<g transform="translate\(([-0-9.,]+)\)"[^>]*?'
+                                   r'(?:text-anchor="(\w+)")?>\s*<text>([^<]*)</text>', svg):
+    x, y = map(float, tr.split(","))
+    half = 6.5 * len(text.strip())
+    lo, hi = {"end": (x - half, x), "middle": (x - half / 2, x + half / 2)}.get(anchor, (x, x + half))
+    if lo < 0 or hi > w or y < 0:
+        print(f"CLIPPED {text!r} at {x},{y} of width {w}")
+    if anchor == "end":
+        ys.append(text.strip())
+print(" ".join(ys))
+PY
+}
+# distinct_ticks DAT SVG N: the sweep's x tick labels (its .dat header) are N non-empty,
+# distinct labels, each drawn; the y tick labels are distinct too; nothing is clipped
+distinct_ticks() {
+  local labels y
+  labels=$(grep '^# x tick labels: ' "$1" | grep -o '"[^"]*"' | tr -d '"' | grep -v '^$')
+  [ "$(wc -l <<< "$labels")" -eq "$3" ] || fail "$1: $3 x tick labels wanted: $labels"
+  [ "$(sort <<< "$labels" | uniq -d)" = "" ] || fail "$1: repeated x tick labels: $labels"
+  while read -r l; do grep -qF "<text>$l</text>" "$2" || fail "$2: x tick '$l' not drawn"; done <<< "$labels"
+  y=$(svg_labels "$2")
+  grep -q CLIPPED <<< "$y" && fail "$2: $(grep CLIPPED <<< "$y")"
+  y=$(grep -v CLIPPED <<< "$y" | tr ' ' '\n')
+  [ -n "$y" ] && [ "$(sort <<< "$y" | uniq -d)" = "" ] || fail "$2: y tick labels: $y"
+}
+n=0
+for sweep in "1000,1001,1002 1000 1001 1002" "1,10,100,1000 1 10 100 1000" \
+             "1000000,1000001,1000002 1M 1.000001M 1.000002M" "1000000,1000001,3000000 1M 3M"; do
+  n=$((n + 1))
+  set -- $sweep
+  vals=$1
+  shift
+  expect_exit 0 "$S" compare fib:8 --topology synth:p=2 -s random,ring --db "$T/sw$n.db" \
+    --param steal_cooldown_ns="$vals"
+  expect_exit 0 "$S" plot --db "$T/sw$n.db" -o "$T/sw$n"
+  d=$T/sw$n/sweep-fib_8_on_synth_p_2
+  distinct_ticks "$d.dat" "$d.svg" $#
+  [ "$(grep '^# x tick labels: ' "$d.dat" | grep -o '"[^"]*"' | grep -v '""' | tr -d '"' |
+       tr '\n' ' ')" = "$* " ] || fail "sweep over $vals: x tick labels $(grep 'x tick' "$d.dat")"
+done
+has "$T/sw4/sweep-fib_8_on_synth_p_2.dat" '"" 1000001'   # too close to 1M to print apart
+ok "sweeps of $n value sets: x ticks at the values, labels distinct, unclipped"
+# the Gantt chart of a run recorded with --timeline: unclipped labels
+expect_exit 0 "$S" replay fib:12 --topology m1 --strategy random --db "$T/g.db" --timeline
+expect_exit 0 "$S" plot --db "$T/g.db" -o "$T/g"
+y=$(svg_labels "$T/g/gantt-run1.svg")
+grep -q CLIPPED <<< "$y" && fail "gantt-run1.svg: $(grep CLIPPED <<< "$y")"
+[ "$(tr ' ' '\n' <<< "$y" | tr '\n' ' ')" = "0 1 2 3 4 5 6 7 " ] || fail "gantt core labels: $y"
+
 finish plot.sh
