@@ -134,8 +134,8 @@ Test(sched_scale, last_look_skips_thin_cores_and_finds_the_far_victim)
     cr_assert_eq(p->cur_core, 0);
     cr_assert_eq(atomic_load(&ws_sched_core_stats(b.s, 4000)->steals_out), 1);
     cr_assert_eq(empty_looks(&b, 0), 0, "no attempt was counted on a core without spare work");
-    /* 4000 keeps one: no longer enough to steal from (its spare bit, left set by the steal,
-     * costs one look that the rules refuse), and nothing else is. */
+    /* 4000 keeps one: no longer enough to steal from (the thief settled its spare bit after
+     * the steal), and nothing else is. */
     cr_assert_null(ws_sched_last_look(b.s, 1));
     cr_assert_eq(ws_sched_queued(b.s, 4000, WS_PRIO_NORMAL), 1);
     big_close(&b);
