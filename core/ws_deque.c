@@ -180,36 +180,12 @@ ws_status ws_deque_grow(struct ws_deque *d)
     return WS_OK;
 }
 
+/* The owner's push and take are ws_deque_push_inline / ws_deque_take_inline in ws_deque.h (so
+ * that a driver's fast path inlines them); the C reference is these bodies. */
 ws_status ws_deque_ref_push(struct ws_deque *d, void *item)
 {
-    uint64_t b = ws_load_relaxed(&d->bottom);
-    struct ws_deque_buf *a = ws_load_relaxed(&d->buf);
-    if (WS_UNLIKELY(b - d->top_cache > a->mask)) {
-        /* Looks full by the stale copy: refresh it from the thieves' line (pairs with (C)). */
-        d->top_cache = ws_load_acquire(&d->top);
-        if (b - d->top_cache > a->mask) {
-            if (ws_deque_grow(d) != WS_OK)
-                return WS_NOMEM;
-            a = ws_load_relaxed(&d->buf);
-        }
-    }
-    ws_store_relaxed(&a->cells[b & a->mask], item);
-    ws_store_release(&d->bottom, b + 1);       /* (A): publishes the cell */
-    d->pushes++;
-    return WS_OK;
+    return ws_deque_push_inline(d, item);
 }
-
-/* On ARMv8, gcc compiles take's seq_cst store and load to STLR; LDAR, which the architecture
- * keeps in order (RCsc) but qemu-user's TCG does not: it emits no StoreLoad barrier between them
- * on an x86-64 host, and deque_stress --race then duplicates and loses items under
- * qemu-aarch64 (see "The take fence" in core/aarch64/ws_deque.S). The extra DMB ISH is
- * redundant in C11 and on hardware and makes the C reference as robust as the assembly; other
- * targets get nothing (x86-64 keeps XCHG; MOV, and ThreadSanitizer never sees a fence). */
-#if defined(__aarch64__)
-#define emulator_store_load_fence() ws_fence_seq_cst()
-#else
-#define emulator_store_load_fence() ((void)0)
-#endif
 
 /* (E): membarrier(2) through syscall(2), as glibc has no wrapper; 0 on success. */
 static int membarrier_call(int cmd)
@@ -248,40 +224,7 @@ void ws_deque_set_asym(struct ws_deque *d, bool on)
 
 ws_status ws_deque_ref_take(struct ws_deque *d, void **out)
 {
-    uint64_t b = ws_load_relaxed(&d->bottom) - 1;
-    struct ws_deque_buf *a = ws_load_relaxed(&d->buf);
-    uint64_t t;
-    if (d->asym) {                             /* (E): the thief's membarrier orders these */
-        ws_store_relaxed(&d->bottom, b);
-        atomic_signal_fence(memory_order_seq_cst);
-        t = ws_load_relaxed(&d->top);
-    } else {
-        ws_store_seq_cst(&d->bottom, b);       /* (B): ordered in S before ... */
-        emulator_store_load_fence();
-        t = ws_load_seq_cst(&d->top);          /* ... this load of top */
-    }
-    int64_t size = (int64_t)(b - t);           /* items left after this take */
-    if (size < 0) {
-        ws_store_relaxed(&d->bottom, b + 1);   /* was empty: restore */
-        d->take_empty++;
-        return WS_EMPTY;
-    }
-    void *x = ws_load_relaxed(&a->cells[b & a->mask]);
-    if (size > 0) {
-        d->takes++;
-        *out = x;
-        return WS_OK;
-    }
-    /* One item left: race the thieves for it on top (B, C). */
-    bool won = ws_cas_seq_cst(&d->top, &t, t + 1);
-    ws_store_relaxed(&d->bottom, b + 1);
-    if (!won) {
-        d->take_empty++;
-        return WS_EMPTY;
-    }
-    d->takes++;
-    *out = x;
-    return WS_OK;
+    return ws_deque_take_inline(d, out);
 }
 
 /* Shared body of steal and steal_if: pred may be NULL. */

@@ -32,6 +32,7 @@
 #ifdef __ASSEMBLER__
 #define WS_CACHE_LINE WS_DEQUE_ASM_CACHE_LINE
 #else
+#include "core/ws_atomic.h"
 #include "core/ws_common.h"
 
 #include <stdatomic.h>
@@ -193,6 +194,91 @@ const char *ws_deque_check(const struct ws_deque *d);
 ws_status ws_deque_ref_push(struct ws_deque *d, void *item);
 ws_status ws_deque_ref_take(struct ws_deque *d, void **out);
 ws_status ws_deque_ref_steal(struct ws_deque *d, void **out);
+
+/* ---- the owner's operations, inline: the bodies of ws_deque_ref_push / ws_deque_ref_take,
+ * here so that a driver's per-spawn fast path (ws_sched_fast_push / ws_sched_fast_take) has no
+ * call. The letters are the arguments of ws_deque.c's essay. */
+
+/* Owner: as ws_deque_push. */
+static inline ws_status ws_deque_push_inline(struct ws_deque *d, void *item)
+{
+    uint64_t b = ws_load_relaxed(&d->bottom);
+    struct ws_deque_buf *a = ws_load_relaxed(&d->buf);
+    if (WS_UNLIKELY(b - d->top_cache > a->mask)) {
+        /* Looks full by the stale copy: refresh it from the thieves' line (pairs with (C)). */
+        d->top_cache = ws_load_acquire(&d->top);
+        if (b - d->top_cache > a->mask) {
+            if (ws_deque_grow(d) != WS_OK)
+                return WS_NOMEM;
+            a = ws_load_relaxed(&d->buf);
+        }
+    }
+    ws_store_relaxed(&a->cells[b & a->mask], item);
+    ws_store_release(&d->bottom, b + 1);       /* (A): publishes the cell */
+    d->pushes++;
+    return WS_OK;
+}
+
+/* On ARMv8, gcc compiles take's seq_cst store and load to STLR; LDAR, which the architecture
+ * keeps in order (RCsc) but qemu-user's TCG does not: it emits no StoreLoad barrier between them
+ * on an x86-64 host, and deque_stress --race then duplicates and loses items under
+ * qemu-aarch64 (see "The take fence" in core/aarch64/ws_deque.S). The extra DMB ISH is
+ * redundant in C11 and on hardware and makes the C reference as robust as the assembly; other
+ * targets get nothing (x86-64 keeps XCHG; MOV, and ThreadSanitizer never sees a fence). */
+#if defined(__aarch64__)
+#define ws_deque_emulator_store_load_fence() ws_fence_seq_cst()
+#else
+#define ws_deque_emulator_store_load_fence() ((void)0)
+#endif
+
+/* Owner: as ws_deque_take; d->asym picks the fence-free order (E) or the symmetric one (B). */
+static inline ws_status ws_deque_take_inline(struct ws_deque *d, void **out)
+{
+    uint64_t b = ws_load_relaxed(&d->bottom) - 1;
+    struct ws_deque_buf *a = ws_load_relaxed(&d->buf);
+    uint64_t t;
+    if (d->asym) {                             /* (E): the thief's membarrier orders these */
+        ws_store_relaxed(&d->bottom, b);
+        atomic_signal_fence(memory_order_seq_cst);
+        t = ws_load_relaxed(&d->top);
+    } else {
+        ws_store_seq_cst(&d->bottom, b);       /* (B): ordered in S before ... */
+        ws_deque_emulator_store_load_fence();
+        t = ws_load_seq_cst(&d->top);          /* ... this load of top */
+    }
+    int64_t size = (int64_t)(b - t);           /* items left after this take */
+    if (WS_UNLIKELY(size < 0)) {
+        ws_store_relaxed(&d->bottom, b + 1);   /* was empty: restore */
+        d->take_empty++;
+        return WS_EMPTY;
+    }
+    void *x = ws_load_relaxed(&a->cells[b & a->mask]);
+    if (WS_LIKELY(size > 0)) {
+        d->takes++;
+        *out = x;
+        return WS_OK;
+    }
+    /* One item left: race the thieves for it on top (B, C). */
+    bool won = ws_cas_seq_cst(&d->top, &t, t + 1);
+    ws_store_relaxed(&d->bottom, b + 1);
+    if (!won) {
+        d->take_empty++;
+        return WS_EMPTY;
+    }
+    d->takes++;
+    *out = x;
+    return WS_OK;
+}
+
+/* The owner's push and take for an inline fast path: the inline bodies, except where the hot
+ * operations are assembly (aarch64), whose symbols are then called. */
+#if defined(__aarch64__)
+#define ws_deque_push_fast ws_deque_push
+#define ws_deque_take_fast ws_deque_take
+#else
+#define ws_deque_push_fast ws_deque_push_inline
+#define ws_deque_take_fast ws_deque_take_inline
+#endif
 
 #endif /* !__ASSEMBLER__ */
 #endif

@@ -240,7 +240,7 @@ static inline ws_status ws_sched_fast_push(struct ws_sched_fast *f, uint32_t cor
                                            struct ws_proc *p)
 {
     p->cur_core = (int32_t)core;
-    ws_status st = ws_deque_push(f->q, p);
+    ws_status st = ws_deque_push_fast(f->q, p);
     if (WS_UNLIKELY(st != WS_OK))
         return st;
     /* Only the owner clears its bit, so a relaxed look at its own bit is exact. seq_cst RMW
@@ -257,7 +257,7 @@ static inline ws_status ws_sched_fast_push(struct ws_sched_fast *f, uint32_t cor
 static inline struct ws_proc *ws_sched_fast_take(struct ws_sched_fast *f)
 {
     void *x;
-    if (ws_deque_take(f->q, &x) != WS_OK)
+    if (ws_deque_take_fast(f->q, &x) != WS_OK)
         return NULL;
     f->stats->picks[WS_PRIO_NORMAL]++;
     return x;
