@@ -192,6 +192,38 @@ Test(eventq, interleaved_push_pop_matches_model)
     interleaved(4, 20000, 70, 3);         /* almost all ties */
 }
 
+/* The earliest event is kept apart (top): one displaced by a still earlier push, a tie with it
+ * (FIFO: the later push comes after) and a push into an empty queue all keep the order. */
+Test(eventq, earliest_event_kept_apart_keeps_the_order)
+{
+    struct sim_eventq q;
+    struct sim_event e;
+    static const uint64_t push_t[] = { 500, 100, 300, 50, 50, 60, 40, 700 };
+    static const uint64_t pop_data[] = { 6, 3, 4, 5, 1, 2, 0, 7 };
+    cr_assert_eq(sim_eventq_init(&q, 0), 0);
+    for (uint64_t i = 0; i < 8; i++) {
+        cr_assert_eq(sim_eventq_push(&q, push_t[i], 0, 0, i), 0);
+        check(&q);
+    }
+    for (size_t i = 0; i < 8; i++) {
+        cr_assert(sim_eventq_pop(&q, &e));
+        check(&q);
+        cr_assert_eq(e.data, pop_data[i], "pop %zu: event %llu, want %llu", i,
+                     (unsigned long long)e.data, (unsigned long long)pop_data[i]);
+        if (i == 1) {   /* the simulator's pattern: pop, then push the next, earliest of all */
+            cr_assert_eq(sim_eventq_push(&q, 45, 0, 0, 99), 0);
+            cr_assert_eq(sim_eventq_peek_time(&q), 45);
+            cr_assert(sim_eventq_pop(&q, &e));
+            cr_assert_eq(e.data, 99);
+            check(&q);
+        }
+    }
+    cr_assert(!sim_eventq_pop(&q, &e));
+    cr_assert_eq(sim_eventq_push(&q, 1, 0, 0, 5), 0);
+    cr_assert_eq(sim_eventq_peek_time(&q), 1);
+    sim_eventq_destroy(&q);
+}
+
 Test(eventq, hold_pattern_keeps_order_over_many_epochs)
 {
     struct sim_eventq q;
