@@ -15,6 +15,12 @@
 %%
 %% Untraced mode (--untraced) runs the same entry function with no tracing and prints the wall
 %% time only: the baseline of the tracing overhead.
+%%
+%% Run queues. In both modes a sampler process (high priority, not traced: the recorder spawns
+%% it, not the root) reads erlang:statistics(run_queue_lengths) about every millisecond (the timer's
+%% resolution) while the program runs; a traced run writes the samples as "rq T L1 .. LN"
+%% lines (the normal schedulers' queues; the dirty queues that follow in the list are left
+%% out).
 -module(beam_record).
 -export([main/1]).
 
@@ -67,6 +73,7 @@ wait_blocked(P) ->
     end.
 
 untraced(Mod, Entry, Args, TimeoutMs) ->
+    Sampler = sampler(),   % before Before: not one of the program's processes
     Before = erlang:processes(),
     T0 = erlang:monotonic_time(nanosecond),
     Root = root(Mod, Entry, Args),
@@ -75,12 +82,14 @@ untraced(Mod, Entry, Args, TimeoutMs) ->
     wait_root(Ref, TimeoutMs),
     Left = wait_rest(Before, Root, TimeoutMs),
     T1 = erlang:monotonic_time(nanosecond),
+    _ = samples(Sampler),
     [exit(P, kill) || P <- Left],
     io:format("untraced_wall_ns ~b~n", [T1 - T0]),
     left_error(Left, TimeoutMs).
 
 traced(Mod, Entry, Args, TimeoutMs, Out) ->
     Bin = Out ++ ".trc",
+    Sampler = sampler(),
     Before = erlang:processes(),
     Port = (dbg:trace_port(file, Bin))(),
     Root = root(Mod, Entry, Args),
@@ -94,9 +103,10 @@ traced(Mod, Entry, Args, TimeoutMs, Out) ->
     T1 = erlang:monotonic_time(nanosecond),
     W1 = lists:sort(erlang:statistics(scheduler_wall_time)),
     erlang:trace(all, false, [all]),
+    Rq = samples(Sampler),
     [exit(P, kill) || P <- Left],
     erlang:port_close(Port),
-    convert(Bin, Out, T0, T1, util(W0, W1)),
+    convert(Bin, Out, T0, T1, util(W0, W1), Rq),
     file:delete(Bin),
     io:format("traced_wall_ns ~b~n", [T1 - T0]),
     left_error(Left, TimeoutMs).
@@ -127,6 +137,25 @@ wait_rest_until(Before, Root, Deadline) ->
         false -> receive after 1 -> wait_rest_until(Before, Root, Deadline) end
     end.
 
+%% The run queue sampler: {Time, Lengths} about every millisecond until asked for its samples.
+sampler() ->
+    N = erlang:system_info(schedulers),
+    %% High priority: runs before the program's (normal) processes when its timer fires, or
+    %% behind hundreds of ready ones it would sample a few times a run.
+    spawn_opt(fun() -> sample(N, []) end, [link, {priority, high}]).
+
+sample(N, Acc) ->
+    receive
+        {samples, From} -> From ! {samples, self(), lists:reverse(Acc)}
+    after 1 ->
+        L = lists:sublist(erlang:statistics(run_queue_lengths), N),
+        sample(N, [{erlang:monotonic_time(nanosecond), L} | Acc])
+    end.
+
+samples(Sampler) ->
+    Sampler ! {samples, self()},
+    receive {samples, Sampler, S} -> S end.
+
 %% Per scheduler (normal schedulers only): {Id, ActiveNs, TotalNs} over the run.
 util(W0, W1) ->
     N = erlang:system_info(schedulers),
@@ -137,7 +166,7 @@ util(W0, W1) ->
 
 %% ---- conversion to text (after the run) -------------------------------------------------
 
-convert(Bin, Out, T0, T1, Util) ->
+convert(Bin, Out, T0, T1, Util, Rq) ->
     Self = self(),
     Fun = fun(end_of_trace, Acc) -> Self ! {events, lists:reverse(Acc)}, Acc;
              (M, Acc) -> [M | Acc] end,
@@ -152,6 +181,9 @@ convert(Bin, Out, T0, T1, Util) ->
                           erlang:system_info(scheduler_bind_type), T1 - T0]),
     ok = file:write(F, Head),
     [ok = file:write(F, io_lib:format("util ~b ~b ~b~n", [I, A, T])) || {I, A, T} <- Util],
+    [ok = file:write(F, io_lib:format("rq ~b~s~n", [T - T0,
+                                                   [[$\s | integer_to_list(X)] || X <- L]]))
+     || {T, L} <- Rq, T >= T0, T =< T1],
     {Lines, N} = lines(Sorted),
     ok = file:write(F, Lines),
     ok = file:write(F, io_lib:format("end ~b~n", [N])),

@@ -93,6 +93,11 @@ void sim_db_run_record_free(struct sim_run_record *rec);
 int sim_db_read_summary(struct sim_db *db, int64_t run_id, struct sim_run_summary *out,
                         char *err, size_t errlen);
 
+/* The mean queue_len of each core's timeseries rows of `run_id` into mean[0..ncores) (0 for a
+ * core with none). */
+int sim_db_read_queue_means(struct sim_db *db, int64_t run_id, double *mean, uint32_t ncores,
+                            char *err, size_t errlen);
+
 /* Read core_stats of `run_id` into cores[0..ncores): every core must have a row. */
 int sim_db_read_core_stats(struct sim_db *db, int64_t run_id, struct sim_core_stats *cores,
                            uint32_t ncores, char *err, size_t errlen);

@@ -197,6 +197,26 @@ int sim_db_read_core_stats(struct sim_db *db, int64_t run_id, struct sim_core_st
     return rc == SQLITE_DONE && n == ncores ? 0 : -1;
 }
 
+int sim_db_read_queue_means(struct sim_db *db, int64_t run_id, double *mean, uint32_t ncores,
+                            char *err, size_t errlen)
+{
+    memset(mean, 0, (size_t)ncores * sizeof *mean);
+    sqlite3_stmt *st = prepare_for(db, "SELECT core, avg(queue_len) FROM timeseries "
+                                   "WHERE run_id = ?1 GROUP BY core", run_id, "timeseries",
+                                   err, errlen);
+    if (st == NULL)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t c = sqlite3_column_int64(st, 0);
+        if (c >= 0 && c < ncores)
+            mean[c] = sqlite3_column_double(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : sim_db_fail(db, err, errlen, "cannot read timeseries of "
+                                               "run %lld", (long long)run_id);
+}
+
 int sim_db_read_steal_matrix(struct sim_db *db, int64_t run_id, uint64_t *matrix,
                              uint32_t ncores, char *err, size_t errlen)
 {

@@ -14,7 +14,7 @@
 
 static const char *const metric_names[SIM_BM_COUNT] = {
     "makespan_ns", "util_mean", "util_max", "util_min", "migrations", "resp_p50_ns",
-    "resp_p99_ns", "wait_p50_ns",
+    "resp_p99_ns", "wait_p50_ns", "runq_mean", "runq_max",
 };
 
 const char *sim_beam_metric_name(enum sim_beam_metric m)
@@ -125,6 +125,24 @@ static void util_metrics(const double *u, uint32_t n, double *out)
     out[SIM_BM_UTIL_MIN] = u[n - 1];
 }
 
+/*
+ * Run queues. The VM's side is the mean of erlang:statistics(run_queue_lengths) per scheduler
+ * over the recording's samples (about one a millisecond, instantaneous); the simulator's the
+ * mean of its timeseries' queue_len per core, which is each bucket's largest queue (at most
+ * 128 buckets a run): an upper bound of the time average, so the simulated side reads high
+ * where queues move within a bucket. Compared as the mean over schedulers and the largest.
+ */
+static void runq_metrics(const double *mean, uint32_t n, double *out)
+{
+    double sum = 0, max = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        sum += mean[i];
+        max = mean[i] > max ? mean[i] : max;
+    }
+    out[SIM_BM_RUNQ_MEAN] = sum / n;
+    out[SIM_BM_RUNQ_MAX] = max;
+}
+
 /* Store the recorded run (mode beam, strategy beam-vm) in experiment exp. 0 or -1. */
 static int store_vm(struct sim_db *db, const char *recording, const struct sim_beam_truth *t,
                     int64_t exp, const char *topo, int64_t *id, char *err, size_t errlen)
@@ -169,9 +187,11 @@ static int sim_side(struct sim_db *db, const struct sim_run_result *r, struct si
 {
     struct sim_core_stats *cores = calloc(r->ncores, sizeof *cores);
     uint64_t *busy = calloc(r->ncores, sizeof *busy);
-    double *u = calloc(r->ncores, sizeof *u);
-    int rc = cores && busy && u ? sim_db_read_core_stats(db, r->run_id, cores, r->ncores, err,
-                                                         errlen) : -1;
+    double *u = calloc(r->ncores, sizeof *u), *q = calloc(r->ncores, sizeof *q);
+    int rc = cores && busy && u && q ? sim_db_read_core_stats(db, r->run_id, cores, r->ncores,
+                                                              err, errlen) : -1;
+    if (rc == 0)
+        rc = sim_db_read_queue_means(db, r->run_id, q, r->ncores, err, errlen);
     if (rc == 0) {
         for (uint32_t i = 0; i < r->ncores; i++)
             busy[i] = cores[i].busy_ns;
@@ -185,9 +205,11 @@ static int sim_side(struct sim_db *db, const struct sim_run_result *r, struct si
         c->sim[SIM_BM_RESP_P50] = (double)s->resp_p50_ns;
         c->sim[SIM_BM_RESP_P99] = (double)s->resp_p99_ns;
         c->sim[SIM_BM_WAIT_P50] = (double)s->wait_p50_ns;
-    } else if (cores == NULL || busy == NULL || u == NULL) {
+        runq_metrics(q, r->ncores, c->sim);
+    } else if (cores == NULL || busy == NULL || u == NULL || q == NULL) {
         snprintf(err, errlen, "out of memory");
     }
+    free(q);
     free(cores);
     free(busy);
     free(u);
@@ -208,6 +230,10 @@ static void vm_side(const struct sim_beam_truth *t, struct sim_beam_cmp *c)
     c->vm[SIM_BM_RESP_P50] = (double)t->resp_p50_ns;
     c->vm[SIM_BM_RESP_P99] = (double)t->resp_p99_ns;
     c->vm[SIM_BM_WAIT_P50] = (double)t->wait_p50_ns;
+    double q[SIM_BEAM_MAX_SCHED];
+    for (uint32_t s = 0; s < t->schedulers; s++)
+        q[s] = t->rq_samples ? (double)t->rq_sum[s] / (double)t->rq_samples : 0;
+    runq_metrics(q, t->schedulers, c->vm);
 }
 
 int sim_beam_compare(const char *recording, const struct sim_beam_truth *t,

@@ -14,6 +14,7 @@
 enum sim_beam_metric {
     SIM_BM_MAKESPAN = 0, SIM_BM_UTIL_MEAN, SIM_BM_UTIL_MAX, SIM_BM_UTIL_MIN,
     SIM_BM_MIGRATIONS, SIM_BM_RESP_P50, SIM_BM_RESP_P99, SIM_BM_WAIT_P50,
+    SIM_BM_RUNQ_MEAN, SIM_BM_RUNQ_MAX,   /* mean run queue length: over schedulers, largest */
     SIM_BM_COUNT
 };
 

@@ -28,6 +28,9 @@ for n in 1 2; do
   [ "${sw##* }" = 16 ] || fail "fib$n truth: switching not over 16 charged events: '$sw'"
   sum=$(awk '/^switched /{s += $3} END{print s + 0}' "$T/fib$n.jsonl.truth")
   [ "$(echo "$sw" | cut -d' ' -f3)" = "$sum" ] || fail "fib$n truth: per-scheduler switching $sum != '$sw'"
+  # Run queue samples: one line per scheduler, and as many samples as the recording holds.
+  [ "$(grep -c '^runqueue ' "$T/fib$n.jsonl.truth")" -eq $n ] || fail "fib$n truth: not $n runqueue lines"
+  [ "$(awk '$1 == "runqueue" {print $3; exit}' "$T/fib$n.jsonl.truth")" = "$(grep -c '^rq ' "$T/fib$n.beam")" ] || fail "fib$n truth: run queue samples miscounted"
   st=$("$S" trace stats "$T/fib$n.jsonl" --json)
   for kv in processes:9 roots:1 leaves:5 max_depth:3 spawn:8 send:8 recv:8; do
     [ "$(json_num "${kv%%:*}" "$st")" = "${kv#*:}" ] || fail "fib$n stats: want ${kv/:/ = }: $st"
@@ -52,6 +55,7 @@ has "$T/out" '"makespan_ns":{"recorded":'
 has "$T/out" '"tracing_overhead":'
 has "$T/out" '"calibration":{"from":"this recording","event_cost_ns":'
 has "$T/out" '"untraced_wall_ns":'
+has "$T/out" '"runq_mean":{"recorded":'
 rows=$(sqlite3 "$T/v.db" "select group_concat(mode || ':' || strategy, ' ') from runs where experiment_id = (select max(id) from experiments)")
 [ "$rows" = "beam:beam-vm sim:beam" ] || fail "validate stored '$rows', want a recorded and a simulated run"
 

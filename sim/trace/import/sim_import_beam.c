@@ -15,7 +15,8 @@
  * -------------
  * Text, one record a line: the header "schedlab-beam 1", "schedulers N", "otp R", "bind TYPE"
  * (erlang:system_info(scheduler_bind_type); optional), "wall_ns NS",
- * "util S ACTIVE TOTAL" per scheduler, then the events in time order,
+ * "util S ACTIVE TOTAL" per scheduler, "rq T L1 .. LN" run queue samples (optional), then the
+ * events in time order,
  *   in T S PID | out T S PID | exit T S PID | spawn T S PID CHILD |
  *   send T S PID TO MSG | recv T S PID MSG
  * (T ns from the start of the run, S the scheduler 1..N, PID the process's number, the root 1;
@@ -56,6 +57,7 @@ struct brec {
     uint32_t schedulers;
     uint64_t wall_ns;
     uint64_t util[SIM_BEAM_MAX_SCHED][2];
+    uint64_t rq_sum[SIM_BEAM_MAX_SCHED], rq_n;   /* run queue samples: sums per scheduler */
     struct bevent *ev;
     size_t nev, cap;
     struct bproc *p;
@@ -140,7 +142,22 @@ static int parse_u64s(const char *s, uint64_t *v, int n, int *bad)
     return n;
 }
 
-/* One header line (schedulers, otp, wall_ns, util); 1 if it was one, 0 if not, -1 on error. */
+/* A run queue sample "rq T L1 .. LN" (N the schedulers) added to r's sums. 1, or -1. */
+static int parse_rq(struct imp_builder *b, struct brec *r, const char *rest, uint64_t line)
+{
+    uint64_t v[SIM_BEAM_MAX_SCHED + 1];
+    int bad;
+    if (parse_u64s(rest, v, (int)r->schedulers + 1, &bad) < 0)
+        return imp_fail(b, line, "rq: field %d: want TIME and one queue length per scheduler "
+                        "(%" PRIu32 ")", bad + 1, r->schedulers);
+    for (uint32_t s = 0; s < r->schedulers; s++)
+        r->rq_sum[s] += v[s + 1];
+    r->rq_n++;
+    return 1;
+}
+
+/* One header line (schedulers, otp, bind, wall_ns, util, rq); 1 if it was one, 0 if not, -1
+ * on error. */
 static int parse_header(struct imp_builder *b, struct brec *r, const char *key, const char *rest,
                         uint64_t line)
 {
@@ -160,6 +177,9 @@ static int parse_header(struct imp_builder *b, struct brec *r, const char *key, 
             r->wall_ns = v[0];
         return 1;
     }
+    if (strcmp(key, "rq") == 0)
+        return r->schedulers ? parse_rq(b, r, rest, line)
+                             : imp_fail(b, line, "rq: before the 'schedulers' line");
     if (strcmp(key, "util") != 0)
         return 0;
     if (parse_u64s(rest, v, 3, &bad) < 0)
@@ -604,8 +624,9 @@ static uint64_t truth_lines(FILE *f, const struct brec *r)
                 PRIu64 "\n", c->gaps, c->sum, c->charged, c->wakes, c->wake_sum,
                 c->wake_median);
         for (uint32_t s = 0; s < r->schedulers; s++)
-            fprintf(f, "switched %" PRIu32 " %" PRIu64 "\n", s + 1, c->per_sched[s]);
-        n += 2 + r->schedulers;
+            fprintf(f, "switched %" PRIu32 " %" PRIu64 "\nrunqueue %" PRIu32 " %" PRIu64 " %"
+                    PRIu64 "\n", s + 1, c->per_sched[s], s + 1, r->rq_n, r->rq_sum[s]);
+        n += 2 + 2 * (uint64_t)r->schedulers;
     }
     free(c);
     for (size_t i = 0; i < r->np; i++, n++) {

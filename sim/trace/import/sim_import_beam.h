@@ -22,6 +22,8 @@
  *   wake WAKES NS MEDIAN    slices whose process became ready on a scheduler that had run
  *                           dry: ready to start, WAKES of them, NS ns in all, MEDIAN ns
  *   switched S NS           the switching time of scheduler S (its share of 'switch')
+ *   runqueue S SAMPLES SUM  the run queue of scheduler S summed over the recording's samples
+ *                           of erlang:statistics(run_queue_lengths) (about one a millisecond)
  *   proc PID SPAWN FIRST_IN EXIT         per process (ns from the first event)
  *   slice PID SCHED START END            every run slice
  *   migration PID T FROM TO              a slice on another scheduler than the one before
@@ -40,6 +42,7 @@ struct sim_beam_truth {
     uint64_t switch_gaps, switch_ns, charged_events;  /* the 'switch' record (0: none) */
     uint64_t wakes, wake_ns, wake_median_ns;          /* the 'wake' record (0: none) */
     uint64_t switched_ns[SIM_BEAM_MAX_SCHED];         /* 'switched' records (index S - 1) */
+    uint64_t rq_samples, rq_sum[SIM_BEAM_MAX_SCHED];  /* 'runqueue' records (index S - 1) */
 };
 
 /* Read the recording at path (checked as `trace import beam` checks it) and write its ground

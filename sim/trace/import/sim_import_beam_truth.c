@@ -77,6 +77,10 @@ static int truth_record(struct sim_beam_truth *t, const char *s, struct times *w
     } else if (sscanf(s, "switched %" SCNu64 " %" SCNu64 " %c", &a, &b, &extra) == 2
                && a >= 1 && a <= t->schedulers) {
         t->switched_ns[a - 1] = b;
+    } else if (sscanf(s, "runqueue %" SCNu64 " %" SCNu64 " %" SCNu64 " %c", &a, &b, &c,
+                      &extra) == 3 && a >= 1 && a <= t->schedulers) {
+        t->rq_samples = b;
+        t->rq_sum[a - 1] = c;
     } else if (sscanf(s, "wake %" SCNu64 " %" SCNu64 " %" SCNu64 " %c", &t->wakes, &t->wake_ns,
                       &t->wake_median_ns, &extra) == 3) {
         return 0;
