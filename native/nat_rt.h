@@ -424,8 +424,11 @@ static inline __attribute__((always_inline)) bool nat_push_local(struct nat_work
 }
 
 /* Worker w: make p (from nat_proc_new, payload filled in) runnable. Its +1 of the live count
- * comes out of w's credit (see Termination), so the count covers it before anyone can see it. */
-static inline void nat_spawn(struct nat_worker *w, struct nat_proc *p)
+ * comes out of w's credit (see Termination), so the count covers it before anyone can see it.
+ * Always inlined: a step that spawns in a loop would otherwise call it (about 10 instructions
+ * of call and frame per spawn under callgrind). */
+static inline __attribute__((always_inline)) void nat_spawn(struct nat_worker *w,
+                                                            struct nat_proc *p)
 {
     if (WS_UNLIKELY(++w->live_delta > 0))
         nat_live_credit(w);
