@@ -23,6 +23,9 @@
 #define CALIB_BUDGET_NS 1500000000ull   /* per cost: more trials where a run is cheap */
 #define FIB_CALIB_MAX 30        /* fib:30, 2.7 M processes */
 #define NQUEENS_CALIB_MAX 12
+/* The extra run of each side records the first slices of its schedule, where the first steal
+ * is (on a loaded host worker 0 may run 16 k slices before worker 1 is up). */
+#define FIRST_STEAL_SLICES (1u << 18)
 
 /* ---- calibration --------------------------------------------------------------------------- */
 
@@ -317,7 +320,8 @@ static int simulate(const struct nat_validate_opts *o, const struct ws_topo *top
     if (t == NULL)
         return -1;
     struct sim_engine_opts eo = { .topo = topo, .params = p, .strategy = o->strategy,
-                                  .seed = seed };
+                                  .seed = seed,
+                                  .timeline_max = r->timeline ? FIRST_STEAL_SLICES : 0 };
     uint64_t t0 = nat_now_ns();
     struct sim_engine *e = sim_engine_create(t, &eo, err, errlen);
     int rc = -1;
@@ -461,9 +465,11 @@ static int one_rep(const struct nat_validate_opts *o, const struct ws_topo *host
     no.host = host;
     no.busy_ipn = r->cal.busy_iters_per_ns;
     no.stopped = o->stopped;
+    no.timeline_max = r->timeline ? FIRST_STEAL_SLICES : 0;
     double sim_cpu = 0;
     if (nat_run(&no, &r->native, err, errlen) != 0 ||
-        nat_validate_adopt(r->db_path, r->experiment_id, r->native.run_id, err, errlen) != 0 ||
+        (r->experiment_id != 0 &&
+         nat_validate_adopt(r->db_path, r->experiment_id, r->native.run_id, err, errlen) != 0) ||
         simulate(o, topo, sp, cal_json, o->seed + i, r, &r->sim, &sim_cpu, sim_busy,
                  &r->sim_run_ids[i], err, errlen) != 0 ||
         busy_samples(r, i, sim_busy, s, err, errlen) != 0)
@@ -495,6 +501,44 @@ static int run_reps(const struct nat_validate_opts *o, const struct ws_topo *hos
     for (uint32_t i = 0; i < r->repeat && rc == 0; i++)
         rc = one_rep(o, host, topo, cal_json, sp, i, sim_busy, r, s, err, errlen);
     free(sim_busy);
+    return rc;
+}
+
+/* The time to the first steal on both sides: one more native run and simulation (seed + repeat)
+ * recording their first slices into a temporary database. The measured repetitions record
+ * none: a timeline reads the clock at every dispatch, which made fib:27's native processes
+ * 2.7x slower on a 16-core Xeon VM. 0, or -1 with err. */
+static int first_steal_pair(const struct nat_validate_opts *o, const struct ws_topo *host,
+                            const struct ws_topo *topo, const struct ws_params *sp,
+                            struct nat_validate_result *r, char *err, size_t errlen)
+{
+    struct nat_validate_result *t = malloc(sizeof(*t));
+    struct samples *s = calloc(1, sizeof(*s));
+    double *busy = calloc(r->threads, sizeof(double));
+    int rc = t && s && busy ? 0 : -1;
+    if (rc == 0) {
+        *t = *r;
+        t->timeline = true;
+        t->experiment_id = 0;
+        rc = nat_validate_db_temp(t->db_path, sizeof t->db_path, err, errlen);
+    } else {
+        snprintf(err, errlen, "out of memory");
+    }
+    if (rc == 0) {
+        struct nat_validate_opts po = *o;
+        po.seed = o->seed + r->repeat;
+        rc = one_rep(&po, host, topo, "{}", sp, 0, busy, t, s, err, errlen);
+        if (rc == 0)
+            rc = nat_validate_first_steal(t->db_path, t->native.run_id, &r->first_steal_native,
+                                          err, errlen);
+        if (rc == 0)
+            rc = nat_validate_first_steal(t->db_path, t->sim_run_ids[0], &r->first_steal_sim,
+                                          err, errlen);
+        nat_validate_db_remove(t->db_path);
+    }
+    free(busy);
+    free(s);
+    free(t);
     return rc;
 }
 
@@ -590,6 +634,8 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
         goto out;
     }
     if (run_reps(o, host, topo, cal_json, &sp, r, s, err, errlen) != 0)
+        goto out;
+    if (r->threads > 1 && first_steal_pair(o, host, topo, &sp, r, err, errlen) != 0)
         goto out;
     compare(s->nat, s->sim, r->repeat, r);
     compare_busy(s, r);

@@ -79,6 +79,9 @@ struct nat_validate_result {
     bool db_temp;                     /* ... a temporary database, removed (ids are 0) */
     int64_t experiment_id;            /* the experiment holding them and the calibration */
     double load[3];                   /* the host's load averages after the runs */
+    double first_steal_native, first_steal_sim;   /* ns from the start to the first steal
+                                                     (one extra run each; 0: none) */
+    bool timeline;                    /* the runs record their first slices (that extra run) */
     struct sim_ci cpu_share;          /* native workers' CPU time / (threads x makespan): below
                                          1 they waited for a CPU or slept, which a simulated
                                          core, always there, does not */
@@ -86,7 +89,9 @@ struct nat_validate_result {
 
 /* Do it. Metrics, in this order: makespan_ns, steals, steal_attempts, migrations, utilization,
  * processes, busy_ns (mean per core), busy_max_mean, cpu_ns (all workers' CPU time: robust to
- * the host's other load, which stretches makespan but not it). 0, or -1 with a message. */
+ * the host's other load, which stretches makespan but not it). With 2 threads or more, one
+ * more run of each side records its first slices for the time to the first steal. 0, or -1
+ * with a message. */
 int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *r, char *err,
                  size_t errlen);
 
@@ -127,6 +132,11 @@ int nat_validate_busy(const char *path, int64_t run_id, uint32_t n, double *busy
 
 /* busy[0..n) largest first. */
 void nat_validate_sort_busy(double *busy, uint32_t n);
+
+/* The time from stored run run_id's first RUN slice to its first successful steal into *ns
+ * (0: none in the recorded slices). */
+int nat_validate_first_steal(const char *path, int64_t run_id, double *ns, char *err,
+                             size_t errlen);
 
 /* The per-process cost distribution of stored run run_id's timeline. 0, or -1 with err. */
 int nat_validate_dist(const char *path, int64_t run_id, struct nat_dist *d, char *err,

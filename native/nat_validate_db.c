@@ -128,6 +128,32 @@ int nat_validate_busy(const char *path, int64_t run_id, uint32_t n, double *busy
     return rc;
 }
 
+int nat_validate_first_steal(const char *path, int64_t run_id, double *ns, char *err,
+                             size_t errlen)
+{
+    struct sim_db *db = NULL;
+    *ns = 0;
+    if (sim_db_open(path, true, &db, err, errlen) != 0)
+        return -1;
+    sqlite3 *h = sim_db_handle(db);
+    sqlite3_stmt *st = NULL;
+    /* From the first RUN slice: a native timeline counts from the runtime's start, before
+     * its workers are up; the simulator's from the first arrival. */
+    int rc = sqlite3_prepare_v2(h, "SELECT (SELECT MIN(start_ns) FROM timeline WHERE run_id = ?1 "
+                                   "AND kind = 'steal' AND pid IS NOT NULL) - (SELECT "
+                                   "MIN(start_ns) FROM timeline WHERE run_id = ?1 AND "
+                                   "kind = 'run')", -1, &st, NULL) == SQLITE_OK &&
+             sqlite3_bind_int64(st, 1, run_id) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW
+             ? 0 : -1;
+    if (rc == 0)
+        *ns = sqlite3_column_double(st, 0);   /* NULL (no steal) reads 0 */
+    else
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(h));
+    sqlite3_finalize(st);
+    sim_db_close(db);
+    return rc;
+}
+
 /* The q-quantile of sorted v[0..n) (nearest rank). */
 static double quantile(const double *v, size_t n, double q)
 {

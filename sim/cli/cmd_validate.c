@@ -79,6 +79,9 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
         cJSON_AddItemToArray(b, x);
     }
     cJSON_AddNumberToObject(j, "busy_max_error", r->busy_max_error);
+    cJSON *f = cJSON_AddObjectToObject(j, "first_steal_ns");   /* one extra run each */
+    cJSON_AddNumberToObject(f, "native", r->first_steal_native);
+    cJSON_AddNumberToObject(f, "sim", r->first_steal_sim);
     cJSON *l = cJSON_AddArrayToObject(j, "host_load");
     for (int i = 0; l != NULL && i < 3; i++)
         cJSON_AddItemToArray(l, cJSON_CreateNumber(r->load[i]));
@@ -166,6 +169,10 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
         printf("%s (busiest core first; largest %+.1f%%)\n", r->nbusy > 8 ? " ..." : "",
                100.0 * r->busy_max_error);
     }
+    if (r->threads > 1)
+        printf("  %-14s native %.1f us, simulated %.1f us (one extra run each, its first "
+               "slices recorded)\n", "first steal", r->first_steal_native / 1e3,
+               r->first_steal_sim / 1e3);
     if (fabs(r->quantisation) > 0.001)
         printf("  note: work= rounded to whole ns moves the simulated cost by %+.2f%%\n",
                100.0 * r->quantisation);
