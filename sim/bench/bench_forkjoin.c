@@ -12,8 +12,8 @@
  * spinning included), a check on wall times taken on a busy machine. ws_ns_per_task_1t sends
  * every spawn and pick through ws_sched_spawn / ws_sched_next (--slow). --items N runs fib(N)
  * (default 30); below 30 the UTS tree is the small "default" set instead of T1 (smoke tests).
- * membarriers_per_run_2t: the membarrier calls of steals per 2-thread fib run (the price of the
- * fence-free take, core/ws_deque.c (E); 0 where membarrier is unavailable). */
+ * membarriers_per_run_2t (uts_...): the membarrier calls of steals per 2-thread run (the price
+ * of the fence-free take, core/ws_deque.c (E); 0 where membarrier is unavailable). */
 #include "native/nat_run.h"
 #include "native/nat_work.h"
 #include "sim/bench/bench.h"
@@ -230,6 +230,7 @@ static void uts_part(struct fj_ctx *c, const char *set)
     snprintf(a1, sizeof a1, "uts %s 1 %u", set, reps);
     snprintf(a2, sizeof a2, "uts %s 2 %u", set, reps);
     struct fj_pair nat;
+    c->barriers = c->runs2 = 0;
     native_pair(c, spec, reps, &nat);
     double n1 = nat.m[0], n2 = nat.m[1];
     double g1 = peer_ns(c, "peer_gomp", a1, nodes), g2 = peer_ns(c, "peer_gomp", a2, nodes);
@@ -240,6 +241,7 @@ static void uts_part(struct fj_ctx *c, const char *set)
     add_pos(r, "uts_ns_per_node_2t", n2 / N);
     add_ratio(r, "uts_speedup_2t", n1, n2);
     sim_bench_add(r, "uts_slower_2t_runs", nat.slower);
+    sim_bench_add(r, "uts_membarriers_per_run_2t", c->runs2 > 0 ? c->barriers / c->runs2 : 0);
     add_pos(r, "gomp_uts_ns_per_node_1t", g1 / N);
     add_pos(r, "gomp_uts_ns_per_node_2t", g2 / N);
     add_pos(r, "tbb_uts_ns_per_node_1t", t1 / N);
