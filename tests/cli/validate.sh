@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# validate.sh: `schedlab validate` end to end, structure only (no timing thresholds: accuracy
+# figures belong to `validate --json`, not to tests): --sweep --json has one object per thread
+# count with every metric's native and simulated interval and relative error with its interval,
+# busy time compared per core rank, the first steal and the host's load; one invocation stores
+# all its runs in ONE experiment whose description holds the calibration once (every cost
+# measured, n > 0, preemption counted), runs referring to it; a replayed trace file validates;
+# bad command lines exit 2. About 10 s.
+. "$(dirname "$0")/lib.sh"
+db=$T/v.db
+
+# 1. A sweep over 1 and 2 threads into one database.
+out=$("$S" validate fib:12 --sweep threads=1,2 --repeat 2 --db "$db" --json) ||
+  fail "validate --sweep threads=1,2"
+python3 - "$out" <<'EOF' || fail "validate --sweep --json structure: $(head -c 600 <<<"$out")"
+import json, sys
+j = json.loads(sys.argv[1])
+rows = j["sweep"]
+assert [r["threads"] for r in rows] == [1, 2], rows
+exp = {r["experiment_id"] for r in rows}
+assert len(exp) == 1 and exp.pop() > 0, "one experiment for the whole sweep"
+metrics = ["makespan_ns", "steals", "steal_attempts", "migrations", "utilization",
+           "processes", "busy_ns", "busy_max_mean", "cpu_ns"]
+for r in rows:
+    for m in metrics:
+        x = r["metrics"][m]
+        for k in ("native", "sim", "rel_error", "rel_error_ci95"):
+            assert k in x, (r["threads"], m, k)
+        for side in ("native_ci", "sim_ci"):
+            assert x[side]["n"] == 2 and "ci95" in x[side], (m, side)
+    assert r["metrics"]["processes"]["native"] == r["metrics"]["processes"]["sim"] == 465
+    assert len(r["busy_by_rank"]) == r["threads"], r["busy_by_rank"]
+    ranks = r["busy_by_rank"]
+    assert all(ranks[k]["native"] >= ranks[k + 1]["native"] for k in range(len(ranks) - 1))
+    assert "busy_max_error" in r and len(r["host_load"]) == 3
+    assert set(r["first_steal_ns"]) == {"native", "sim"}
+    if r["threads"] == 1:
+        assert r["first_steal_ns"] == {"native": 0, "sim": 0}, "no steal on one thread"
+    c = r["calibration"]
+    for k in ("spawn", "msg", "proc"):
+        assert c[k]["n"] > 0 and c[k]["ns"] > 0, (k, c[k])
+        assert 0 <= c[k]["dropped"] <= c[k]["preempted"], (k, c[k])
+    assert c["proc_dist"]["n"] >= 464 and c["proc_dist"]["p99"] >= c["proc_dist"]["p50"] > 0
+EOF
+
+# 2. The database: one experiment, the calibration once, every run in it and referring to it.
+q() { sqlite3 "$db" "$1"; }
+[ "$(q 'SELECT COUNT(*) FROM experiments')" = 1 ] || fail "a sweep made more than one experiment"
+[ "$(q 'SELECT COUNT(*) FROM runs WHERE experiment_id = 1')" = 8 ] ||
+  fail "not 2 repetitions x native and simulated x 2 counts in the experiment: $(q 'SELECT experiment_id, mode, COUNT(*) FROM runs GROUP BY 1, 2')"
+[ "$(q 'SELECT COUNT(*) FROM runs')" = 8 ] || fail "runs outside the experiment"
+[ "$(q "SELECT json_extract(description, '\$.calibration.proc.n') > 0 AND
+          json_extract(description, '\$.calibration.spawn.n') > 0 AND
+          json_extract(description, '\$.workload') = 'fib:12' FROM experiments")" = 1 ] ||
+  fail "the experiment does not hold the calibration: $(q 'SELECT description FROM experiments')"
+[ "$(q "SELECT COUNT(*) FROM runs WHERE json_extract(params, '\$.calibration.experiment') = 1
+        AND json_extract(params, '\$.calibration.proc') IS NULL")" = 8 ] ||
+  fail "runs do not refer to the stored calibration"
+if [ "$(nproc)" -ge 2 ]; then
+  [ "$(q "SELECT json_extract(description, '\$.calibration.steal.n') > 0 AND
+            json_extract(description, '\$.calibration.wake.n') > 0 FROM experiments")" = 1 ] ||
+    fail "steal or wake-up not measured on a host with 2 CPUs"
+else
+  skip_check "validate.sh: steal and wake-up calibration need 2 CPUs"
+fi
+
+# 3. Text output names the robust estimate and the per-core comparison.
+out=$("$S" validate fib:12 --threads 2 --repeat 2 --no-db) || fail "validate fib:12 text"
+for s in "trimmed means of the trials not preempted" "per-process cost spread" \
+         "busy by rank" "first steal"; do
+  grep -qF "$s" <<<"$out" || fail "validate text lacks '$s': $out"
+done
+
+# 4. A replayed trace file: its own work, no calibration workload.
+"$S" trace gen fib:8,work=2000,ws=0 -o "$T/f.jsonl" > /dev/null 2>&1 || fail "trace gen"
+out=$("$S" validate "$T/f.jsonl" --threads 1 --repeat 2 --no-db --json) ||
+  fail "validate a trace file"
+grep -q "\"sim_trace\":\"$T/f.jsonl\"" <<<"$out" || fail "trace not replayed as itself: $out"
+
+# 5. Bad command lines exit 2 and name the option.
+expect_exit 2 "$S" validate fib:12 --sweep threads=0
+grep -q "sweep threads" "$T/err" || fail "--sweep threads=0: $(cat "$T/err")"
+expect_exit 2 "$S" validate fib:12 --repeat 1
+grep -q -- "--repeat" "$T/err" || fail "--repeat 1: $(cat "$T/err")"
+expect_exit 2 "$S" validate fib:12 --threads 2 --sweep threads=1,2
+
+finish validate.sh
