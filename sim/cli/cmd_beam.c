@@ -286,8 +286,9 @@ static void err_ci(const struct sim_beam_cmp *cs, uint64_t n, int m, struct sim_
  * makespan and mean utilisation when each repetition is calibrated on itself. */
 static void print_calibration(const struct beam_opts *o, const struct beam_reps *r, cJSON *j)
 {
-    double cost = 0, own = 0, wake = 0, gaps = 0, gap_ns = 0;
+    double cost = 0, own = 0, wake = 0, quantum = 0, gaps = 0, gap_ns = 0;
     for (uint64_t i = 0; i < r->n; i++) {
+        quantum += (double)r->cost[i].time_slice_ns / (double)r->n;
         cost += (double)r->cost[i].event_cost_ns / (double)r->n;
         wake += (double)r->cost[i].wake_ns / (double)r->n;
         own += (double)r->own_cost[i].event_cost_ns / (double)r->n;
@@ -301,6 +302,7 @@ static void print_calibration(const struct beam_opts *o, const struct beam_reps 
     cJSON_AddStringToObject(c, "from", r->n > 1 ? "other repetitions" : "this recording");
     cJSON_AddNumberToObject(c, "event_cost_ns", cost);
     cJSON_AddNumberToObject(c, "wake_ns", wake);
+    cJSON_AddNumberToObject(c, "time_slice_ns", quantum);
     cJSON_AddNumberToObject(c, "switch_gap_mean_ns", gaps > 0 ? gap_ns / gaps : 0);
     cJSON_AddNumberToObject(c, "own_event_cost_ns", own);
     cJSON_AddNumberToObject(c, "own_makespan_rel_error", isnan(ms.mean) ? 0 : ms.mean);
@@ -308,10 +310,11 @@ static void print_calibration(const struct beam_opts *o, const struct beam_reps 
     if (o->json)
         return;
     printf("  VM switching between slices (work waiting): %.0f gaps of %.0f ns on average a "
-           "recording;\n  charged as spawn_ns = msg_ns = %.0f ns and wake_ns = %.0f ns (means), "
-           "each repetition's from %s\n  calibrated on its own recording instead (%.0f ns): "
+           "recording;\n  charged as spawn_ns = msg_ns = %.0f ns, wake_ns = %.0f ns, and the "
+           "VM's preempted slices as\n  time_slice_ns = %.0f ns (means; 0: none, the default "
+           "kept), each repetition's from %s\n  calibrated on its own recording instead (%.0f ns): "
            "makespan %+.1f%% +- %.1f, util_mean %+.1f pts +- %.1f\n", gaps / (double)r->n,
-           gaps > 0 ? gap_ns / gaps : 0, cost, wake, r->n > 1 ? "the other repetitions (leave one "
+           gaps > 0 ? gap_ns / gaps : 0, cost, wake, quantum, r->n > 1 ? "the other repetitions (leave one "
            "out)" : "its own recording (one repetition)", own, 100 * ms.mean, 100 * ms.half,
            ut.mean, ut.half);
 }

@@ -56,9 +56,11 @@ const char *sim_beam_shipped(struct ws_params *p)
 void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t skip,
                         struct sim_beam_setup *s)
 {
-    uint64_t ns = 0, events = 0, wake = 0, with_wakes = 0;
+    uint64_t ns = 0, events = 0, wake = 0, with_wakes = 0, quantum = 0, with_quanta = 0;
     for (size_t i = 0; i < n; i++)
         if (i != skip) {
+            quantum += t[i]->quanta ? t[i]->quantum_ns : 0;
+            with_quanta += t[i]->quanta > 0;
             ns += t[i]->switch_ns;
             events += t[i]->charged_events;
             wake += t[i]->wakes ? t[i]->wake_median_ns : 0;
@@ -66,16 +68,19 @@ void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t 
         }
     s->event_cost_ns = events ? (ns + events / 2) / events : 0;
     s->wake_ns = with_wakes ? (wake + with_wakes / 2) / with_wakes : 0;
+    s->time_slice_ns = with_quanta ? (quantum + with_quanta / 2) / with_quanta : 0;
 }
 
 /* Setup s applied to p after BEAM as shipped. 0, or -1 with the refused value in err. */
 static int apply_setup(struct ws_params *p, const struct sim_beam_setup *s, char *err,
                        size_t errlen)
 {
-    char v[32], w[32];
+    char v[32], w[32], q[32];
     snprintf(v, sizeof v, "%llu", (unsigned long long)s->event_cost_ns);
     snprintf(w, sizeof w, "%llu", (unsigned long long)s->wake_ns);
+    snprintf(q, sizeof q, "%llu", (unsigned long long)s->time_slice_ns);
     const char *kv[][2] = { { "spawn_ns", v }, { "msg_ns", v }, { "wake_ns", w },
+                            { "time_slice_ns", s->time_slice_ns ? q : NULL },
                             { "binding", s->binding }, { "bind_order", s->bind_order } };
     for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
         if (kv[i][1] != NULL && ws_params_set(p, kv[i][0], kv[i][1], err, errlen) != 0)

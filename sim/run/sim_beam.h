@@ -41,12 +41,13 @@ struct sim_beam_cmp {
  * binding the VM ran with (NULL: the defaults). */
 struct sim_beam_setup {
     uint64_t event_cost_ns, wake_ns;
+    uint64_t time_slice_ns;     /* the VM's median preempted slice (0: the default stays) */
     const char *binding, *bind_order;
 };
 
 /* The costs of s from the sidecars t[0..n) but skip (skip >= n: none): their switching time
- * over their charged events (spawns and traced sends), and the mean of their median wake-ups;
- * 0 where they have none. */
+ * over their charged events (spawns and traced sends), the mean of their median wake-ups and
+ * the mean of their median preempted slices (time_slice_ns); 0 where they have none. */
 void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t skip,
                         struct sim_beam_setup *s);
 

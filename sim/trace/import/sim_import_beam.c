@@ -500,10 +500,14 @@ int sim_import_beam(struct imp_builder *b)
  * recorder runs the VM with +sbwt none, no spinning), b.start - b.ready is a wake-up: the
  * simulator's wake_ns, taken as the median, since on a shared machine a few of them hold the
  * operating system's preemptions of the VM's threads (milliseconds).
+ * A slice whose process's next slice starts without taking a message was put out while it
+ * could go on: preempted (BEAM's 4000 reductions) or yielded. The median length of those is
+ * the VM's time slice, the simulator's time_slice_ns.
  */
 struct bslice {
     uint64_t start, end, ready;
     uint32_t sched;
+    bool requeued;              /* its process's next slice starts without taking a message */
 };
 
 static int u64_cmp(const void *a, const void *b)
@@ -549,6 +553,9 @@ static int slices_of(const struct brec *r, struct bslice **out, size_t *n)
         uint64_t prev_out = UINT64_MAX;
         for (size_t k = 0; k < p->nev; k++) {
             const struct bevent *e = &r->ev[p->ev[k]];
+            bool recv = k + 1 < p->nev && r->ev[p->ev[k + 1]].kind == BEV_RECV;
+            if (e->kind == BEV_IN && prev_out != UINT64_MAX)
+                v[*n - 1].requeued = !recv;
             if (e->kind == BEV_IN)
                 v[*n] = (struct bslice){ .start = e->t, .sched = e->sched,
                                          .ready = slice_ready(r, p, k, prev_out, &sent) };
@@ -569,6 +576,7 @@ struct bcost {
     uint64_t gaps, sum, charged;   /* switching gaps, their sum, spawns and traced sends */
     uint64_t wakes, wake_sum;      /* wake-ups and their sum */
     uint64_t wake_median;
+    uint64_t quanta, quantum_median;   /* requeued slices (preempted): count, median length */
     uint64_t per_sched[SIM_BEAM_MAX_SCHED];   /* switching time per scheduler (index S - 1) */
 };
 
@@ -583,7 +591,15 @@ static void switch_cost(const struct brec *r, struct bcost *c)
     if (slices_of(r, &v, &n) != 0)
         return;
     qsort(v, n, sizeof *v, slice_cmp);
-    uint64_t *wake = malloc((n + 1) * sizeof *wake);
+    uint64_t *wake = malloc((n + 1) * sizeof *wake), *quanta = malloc((n + 1) * sizeof *wake);
+    for (size_t i = 0; quanta != NULL && i < n; i++)
+        if (v[i].requeued)
+            quanta[c->quanta++] = v[i].end - v[i].start;
+    if (quanta != NULL && c->quanta > 0) {
+        qsort(quanta, c->quanta, sizeof *quanta, u64_cmp);
+        c->quantum_median = quanta[c->quanta / 2];
+    }
+    free(quanta);
     for (size_t i = 1; wake != NULL && i < n; i++) {
         if (v[i].sched != v[i - 1].sched || v[i].ready == UINT64_MAX)
             continue;
@@ -621,12 +637,12 @@ static uint64_t truth_lines(FILE *f, const struct brec *r)
     if (c != NULL) {
         switch_cost(r, c);
         fprintf(f, "switch %" PRIu64 " %" PRIu64 " %" PRIu64 "\nwake %" PRIu64 " %" PRIu64 " %"
-                PRIu64 "\n", c->gaps, c->sum, c->charged, c->wakes, c->wake_sum,
-                c->wake_median);
+                PRIu64 "\nquantum %" PRIu64 " %" PRIu64 "\n", c->gaps, c->sum, c->charged,
+                c->wakes, c->wake_sum, c->wake_median, c->quanta, c->quantum_median);
         for (uint32_t s = 0; s < r->schedulers; s++)
             fprintf(f, "switched %" PRIu32 " %" PRIu64 "\nrunqueue %" PRIu32 " %" PRIu64 " %"
                     PRIu64 "\n", s + 1, c->per_sched[s], s + 1, r->rq_n, r->rq_sum[s]);
-        n += 2 + 2 * (uint64_t)r->schedulers;
+        n += 3 + 2 * (uint64_t)r->schedulers;
     }
     free(c);
     for (size_t i = 0; i < r->np; i++, n++) {

@@ -22,6 +22,8 @@
  *   wake WAKES NS MEDIAN    slices whose process became ready on a scheduler that had run
  *                           dry: ready to start, WAKES of them, NS ns in all, MEDIAN ns
  *   switched S NS           the switching time of scheduler S (its share of 'switch')
+ *   quantum N MEDIAN        slices put out while their process could go on (preempted or
+ *                           yielded): N of them, MEDIAN their median length (ns)
  *   runqueue S SAMPLES SUM  the run queue of scheduler S summed over the recording's samples
  *                           of erlang:statistics(run_queue_lengths) (about one a millisecond)
  *   proc PID SPAWN FIRST_IN EXIT         per process (ns from the first event)
@@ -41,6 +43,7 @@ struct sim_beam_truth {
     uint64_t resp_p50_ns, resp_p95_ns, resp_p99_ns;   /* spawn -> exit */
     uint64_t switch_gaps, switch_ns, charged_events;  /* the 'switch' record (0: none) */
     uint64_t wakes, wake_ns, wake_median_ns;          /* the 'wake' record (0: none) */
+    uint64_t quanta, quantum_ns;                      /* the 'quantum' record (0: none) */
     uint64_t switched_ns[SIM_BEAM_MAX_SCHED];         /* 'switched' records (index S - 1) */
     uint64_t rq_samples, rq_sum[SIM_BEAM_MAX_SCHED];  /* 'runqueue' records (index S - 1) */
 };

@@ -81,6 +81,9 @@ static int truth_record(struct sim_beam_truth *t, const char *s, struct times *w
                       &extra) == 3 && a >= 1 && a <= t->schedulers) {
         t->rq_samples = b;
         t->rq_sum[a - 1] = c;
+    } else if (sscanf(s, "quantum %" SCNu64 " %" SCNu64 " %c", &t->quanta, &t->quantum_ns,
+                      &extra) == 2) {
+        return 0;
     } else if (sscanf(s, "wake %" SCNu64 " %" SCNu64 " %" SCNu64 " %c", &t->wakes, &t->wake_ns,
                       &t->wake_median_ns, &extra) == 3) {
         return 0;
