@@ -88,6 +88,7 @@ ws_status ws_sched_create(const struct ws_topo *topo, const struct ws_params *p,
         return WS_NOMEM;
     }
     memset(s->cores, 0, sizeof(struct ws_core) * s->ncores);
+    ws_store_relaxed(&s->queues_used, UINT32_C(1) << WS_PRIO_NORMAL);
     for (uint32_t c = 0; c < s->ncores; c++) {
         struct ws_core *k = &s->cores[c];
         k->id = c;
@@ -151,7 +152,8 @@ uint64_t ws_sched_load(const struct ws_sched *s, uint32_t c)
     const struct ws_core *k = &s->cores[c];
     uint64_t load = 0;
     for (int q = 0; q < WS_PRIO_COUNT; q++)
-        load += weight(&s->p, q) * ws_deque_size(&k->q[q]);
+        if (ws_sched_queue_used(s, q))
+            load += weight(&s->p, q) * ws_deque_size(&k->q[q]);
     /* Inbox processes count at the normal weight: their priorities are not summed apart. */
     return load + weight(&s->p, WS_PRIO_NORMAL) * ws_load_relaxed(&k->inbox.len);
 }
@@ -161,7 +163,8 @@ uint64_t ws_sched_waiting(const struct ws_sched *s, uint32_t c)
     const struct ws_core *k = &s->cores[c];
     uint64_t n = ws_load_relaxed(&k->inbox.len);
     for (int q = 0; q < WS_PRIO_COUNT; q++)
-        n += ws_deque_size(&k->q[q]);
+        if (ws_sched_queue_used(s, q))
+            n += ws_deque_size(&k->q[q]);
     return n;
 }
 
@@ -481,10 +484,20 @@ uint32_t ws_sched_place_allowed(struct ws_sched *s, const struct ws_proc *p, uin
     return best;
 }
 
+/* p's deque is one that holds processes from now on (queues_used; read first: the word is
+ * shared by every core). Before p is queued, so whoever finds p sees the bit. */
+static void mark_queue(struct ws_sched *s, const struct ws_proc *p)
+{
+    uint32_t bit = UINT32_C(1) << ws_sched_queue_of(s, p);
+    if (!(ws_load_relaxed(&s->queues_used) & bit))
+        atomic_fetch_or_explicit(&s->queues_used, bit, memory_order_seq_cst);
+}
+
 /* Queue p on core `to`, acting from core `from`: a push into from's own deque when to == from,
  * else the inbox of `to` and a wake-up. */
 ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, struct ws_proc *p)
 {
+    mark_queue(s, p);
     p->cur_core = (int32_t)to;
     p->ready_ns = s->plat->now_ns(s->ctx, from);
     if (to != from) {
@@ -587,6 +600,7 @@ ws_status ws_sched_inject(struct ws_sched *s, uint32_t want, struct ws_proc *p, 
     uint32_t to = ws_sched_place_allowed(s, p, want);
     if (to == WS_CORE_NONE)
         return WS_EINVAL;
+    mark_queue(s, p);
     p->cur_core = (int32_t)to;
     p->ready_ns = now;
     ws_sched_inbox_put(&s->cores[to].inbox, p);
@@ -605,14 +619,19 @@ ws_status ws_sched_requeue(struct ws_sched *s, uint32_t core, struct ws_proc *p)
 
 /* Priority to serve next on k, or -1 if nothing waits: max, high, then normal and low sharing
  * a turn (a low process runs after low_every normal picks or when no normal one waits). */
+static bool has_queued(const struct ws_sched *s, const struct ws_core *k, int q)
+{
+    return ws_sched_queue_used(s, q) && ws_deque_size(&k->q[q]) > 0;
+}
+
 static int pick_prio(const struct ws_sched *s, const struct ws_core *k)
 {
-    if (ws_deque_size(&k->q[WS_PRIO_MAX]) > 0)
+    if (has_queued(s, k, WS_PRIO_MAX))
         return WS_PRIO_MAX;
-    if (ws_deque_size(&k->q[WS_PRIO_HIGH]) > 0)
+    if (has_queued(s, k, WS_PRIO_HIGH))
         return WS_PRIO_HIGH;
-    bool normal = ws_deque_size(&k->q[WS_PRIO_NORMAL]) > 0;
-    bool low = ws_deque_size(&k->q[WS_PRIO_LOW]) > 0;
+    bool normal = has_queued(s, k, WS_PRIO_NORMAL);
+    bool low = has_queued(s, k, WS_PRIO_LOW);
     if (low && (!normal || k->normal_since_low >= s->p.low_every))
         return WS_PRIO_LOW;
     return normal ? WS_PRIO_NORMAL : -1;

@@ -83,6 +83,13 @@ struct ws_sched {
                                          spare bits): the last look scans the work bits alone.
                                          Set as handles are made, before the workers start */
     _Atomic uint64_t nsleeping;
+    _Atomic uint32_t queues_used;     /* bit q: deque q of some core has held a process (set at
+                                         the enqueue that first brings one into the system,
+                                         never cleared; normal's always). Load, waiting, picks
+                                         and probes read only these deques: a replay of normal
+                                         processes alone reads one deque per core, not four.
+                                         A process moves between cores only through a deque or
+                                         an inbox, which order the bit before it */
     _Atomic uint64_t nsearching;      /* cores woken and still searching (wake throttle) */
     _Atomic uint64_t nidle;           /* cores with their idle bit set */
     _Atomic uint64_t sys_window_start, sys_window_count;     /* per-second system window */
@@ -107,6 +114,12 @@ static inline int ws_sched_queue_of(const struct ws_sched *s, const struct ws_pr
 static inline bool ws_sched_pref_honoured(const struct ws_sched *s, const struct ws_proc *p)
 {
     return p->aff_kind == WS_AFF_PREFERRED && !s->strict_only;
+}
+
+/* Whether deque q of any core may hold a process (see queues_used). */
+static inline bool ws_sched_queue_used(const struct ws_sched *s, int q)
+{
+    return (atomic_load_explicit(&s->queues_used, memory_order_relaxed) >> q) & 1u;
 }
 
 /* May core have waiting processes? (its work bit; see struct ws_sched) */

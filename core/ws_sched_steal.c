@@ -51,6 +51,8 @@ static enum ws_steal_result probe(struct steal_ctx *c, struct ws_proc **got)
     struct ws_core *vk = &c->s->cores[c->victim];
     for (int q = 0; q < WS_PRIO_COUNT; q++) {
         void *x;
+        if (!ws_sched_queue_used(c->s, q))
+            continue;   /* no process ever went there: empty */
         ws_status st = ws_deque_steal_if(&vk->q[q], &x, accept_item, c);
         if (st == WS_OK) {
             *got = x;

@@ -2,7 +2,8 @@
  * of cores. A wake-up finds the nearest sleeper (its cluster first, then upwards from its word,
  * wrapping around) through the sleeping summary, also after the summary bit of a word went stale
  * and was cleared by a reader; ring's walk and load's scan find their victims through the spare
- * summary, skipping the cores that hold too little to spare. */
+ * summary, skipping the cores that hold too little to spare. A priority's deques are read
+ * once a process of that priority was first queued. */
 #include "core/ws_sched.h"
 
 #include <criterion/criterion.h>
@@ -159,5 +160,33 @@ Test(sched_summary, load_takes_from_the_busiest_core_among_thousands)
     p = ws_sched_steal(m.s, 7);   /* 4000 and 2048 tie at 4: the lower id */
     cr_assert_not_null(p);
     cr_assert_eq(ws_sched_queued(m.s, 2048, WS_PRIO_NORMAL), 3);
+    close_machine(&m);
+}
+
+Test(sched_summary, a_priority_first_queued_late_is_counted_picked_and_stolen)
+{
+    struct machine m;
+    open_machine(&m, "p=2048", "random");
+    queue_on(&m, 9, 2);   /* normal processes only so far */
+    cr_assert_eq(ws_sched_waiting(m.s, 9), 2);
+    struct ws_proc *hi = &m.procs[m.n];
+    ws_proc_init(hi, m.n++);
+    hi->prio = WS_PRIO_MAX;
+    cr_assert_eq(ws_sched_requeue(m.s, 9, hi), WS_OK);   /* the first max-priority process */
+    cr_assert_eq(ws_sched_waiting(m.s, 9), 3);
+    cr_assert_eq(ws_sched_load(m.s, 9), 4 + 2 * 2, "weights 4 (max) and 2 (normal)");
+    cr_assert_eq(ws_sched_next(m.s, 9, false), hi, "max before normal");
+    struct ws_proc *low = &m.procs[m.n];
+    ws_proc_init(low, m.n++);
+    low->prio = WS_PRIO_LOW;
+    uint32_t placed;
+    cr_assert_eq(ws_sched_inject(m.s, 1500, low, 1000000, &placed), WS_OK);
+    queue_on(&m, 1500, 2);
+    cr_assert_not_null(ws_sched_next(m.s, 1500, false));   /* drains the inbox: low queued */
+    cr_assert_eq(ws_sched_queued(m.s, 1500, WS_PRIO_LOW), 1);
+    struct ws_proc *p = ws_sched_last_look(m.s, 3);   /* 9 has 2 normal, 1500 1 normal 1 low */
+    cr_assert_not_null(p);
+    p = ws_sched_last_look(m.s, 1000);
+    cr_assert_not_null(p, "1500's low process counts: 2 waiting, enough to steal from");
     close_machine(&m);
 }
