@@ -12,10 +12,13 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define CHAIN_LEN 200000
 #define CALIB_MIN_RUNS 5
@@ -310,11 +313,20 @@ static double sim_cpu_ns(const struct sim_run_metrics *m)
     return t;
 }
 
-/* Replay r->sim_trace on topo with p and seed in the simulator (and store it) into *out. */
+/* What one simulated repetition gives back. */
+struct sim_out {
+    struct sim_run_summary sum;
+    double cpu_ns, wall_s;
+    double *busy;                 /* [threads], largest first */
+    int64_t id;
+};
+
+/* Replay r->sim_trace on topo with p and seed in the simulator into *out and store it (under
+ * lock, when not NULL: simulations run on several threads, the database takes one writer). */
 static int simulate(const struct nat_validate_opts *o, const struct ws_topo *topo,
                     const struct ws_params *p, const char *cal_json, uint64_t seed,
-                    struct nat_validate_result *r, struct sim_run_summary *out, double *cpu_ns,
-                    double *busy, int64_t *id, char *err, size_t errlen)
+                    const struct nat_validate_result *r, struct sim_out *out,
+                    pthread_mutex_t *lock, char *err, size_t errlen)
 {
     struct sim_trace *t = sim_trace_open(r->sim_trace, NULL, err, errlen);
     if (t == NULL)
@@ -326,16 +338,19 @@ static int simulate(const struct nat_validate_opts *o, const struct ws_topo *top
     struct sim_engine *e = sim_engine_create(t, &eo, err, errlen);
     int rc = -1;
     if (e != NULL && sim_engine_run(e, o->stopped, err, errlen) == 0) {
-        double wall_s = (double)(nat_now_ns() - t0) / 1e9;
-        r->sim_wall_s += wall_s;
+        out->wall_s = (double)(nat_now_ns() - t0) / 1e9;
         struct sim_run_metrics m = *sim_engine_metrics(e);
-        *out = m.summary;
-        *cpu_ns = sim_cpu_ns(&m);
+        out->sum = m.summary;
+        out->cpu_ns = sim_cpu_ns(&m);
         for (uint32_t c = 0; c < m.ncores && c < r->threads; c++)
-            busy[c] = (double)m.cores[c].busy_ns;
-        nat_validate_sort_busy(busy, r->threads);
+            out->busy[c] = (double)m.cores[c].busy_ns;
+        nat_validate_sort_busy(out->busy, r->threads);
         const char *sum = sim_trace_checksum(t);
-        rc = store_sim(o, &m, p, cal_json, seed, wall_s, r, id, err, errlen, sum);
+        if (lock != NULL)
+            pthread_mutex_lock(lock);
+        rc = store_sim(o, &m, p, cal_json, seed, out->wall_s, r, &out->id, err, errlen, sum);
+        if (lock != NULL)
+            pthread_mutex_unlock(lock);
     }
     sim_engine_destroy(e);
     sim_trace_close(t);
@@ -426,32 +441,11 @@ static void compare_busy(const struct samples *s, struct nat_validate_result *r)
     }
 }
 
-/* Native run i's and simulated run i's sorted busy times into the rank samples. */
-static int busy_samples(const struct nat_validate_result *r, uint32_t i, const double *sim_busy,
-                        struct samples *s, char *err, size_t errlen)
-{
-    double *nb = calloc(r->threads, sizeof(double));
-    if (nb == NULL || nat_validate_busy(r->db_path, r->native.run_id, r->threads, nb, err,
-                                        errlen) != 0) {
-        if (nb == NULL)
-            snprintf(err, errlen, "out of memory");
-        free(nb);
-        return -1;
-    }
-    for (uint32_t k = 0; k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++) {
-        s->busy_nat[k][i] = nb[k];
-        s->busy_sim[k][i] = sim_busy[k];
-    }
-    free(nb);
-    return 0;
-}
-
-/* Repetition i: the native run with seed + i, then the simulator with the same seed; both
- * stored in r's experiment, their metrics into s. */
-static int one_rep(const struct nat_validate_opts *o, const struct ws_topo *host,
-                   const struct ws_topo *topo, const char *cal_json, const struct ws_params *sp,
-                   uint32_t i, double *sim_busy, struct nat_validate_result *r,
-                   struct samples *s, char *err, size_t errlen)
+/* Native repetition i (seed + i), stored in r's experiment; its metrics and its cores' busy
+ * times (read back from the stored rows) into s. */
+static int native_rep(const struct nat_validate_opts *o, const struct ws_topo *host,
+                      const char *cal_json, uint32_t i, struct nat_validate_result *r,
+                      struct samples *s, char *err, size_t errlen)
 {
     struct nat_run_opts no;
     nat_run_defaults(&no);
@@ -466,41 +460,125 @@ static int one_rep(const struct nat_validate_opts *o, const struct ws_topo *host
     no.busy_ipn = r->cal.busy_iters_per_ns;
     no.stopped = o->stopped;
     no.timeline_max = r->timeline ? FIRST_STEAL_SLICES : 0;
-    double sim_cpu = 0;
-    if (nat_run(&no, &r->native, err, errlen) != 0 ||
-        (r->experiment_id != 0 &&
-         nat_validate_adopt(r->db_path, r->experiment_id, r->native.run_id, err, errlen) != 0) ||
-        simulate(o, topo, sp, cal_json, o->seed + i, r, &r->sim, &sim_cpu, sim_busy,
-                 &r->sim_run_ids[i], err, errlen) != 0 ||
-        busy_samples(r, i, sim_busy, s, err, errlen) != 0)
+    double *nb = calloc(r->threads, sizeof(double));
+    int rc = nb == NULL || nat_run(&no, &r->native, err, errlen) != 0 ||
+             (r->experiment_id != 0 && nat_validate_adopt(r->db_path, r->experiment_id,
+                                                          r->native.run_id, err, errlen) != 0) ||
+             nat_validate_busy(r->db_path, r->native.run_id, r->threads, nb, err, errlen) != 0
+             ? -1 : 0;
+    if (nb == NULL)
+        snprintf(err, errlen, "out of memory");
+    for (uint32_t k = 0; rc == 0 && k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++)
+        s->busy_nat[k][i] = nb[k];
+    free(nb);
+    if (rc != 0)
         return -1;
     r->native_run_ids[i] = r->native.run_id;
     r->native_wall_s += r->native.wall_s;
-    r->sim_run_id = r->sim_run_ids[i];
-    double nv[NAT_VALIDATE_METRICS], sv[NAT_VALIDATE_METRICS];
+    double nv[NAT_VALIDATE_METRICS];
     metrics_of(&r->native.summary, (double)r->native.x.cpu_ns, nv);
-    metrics_of(&r->sim, sim_cpu, sv);
     const struct sim_run_summary *ns = &r->native.summary;
     s->share[i] = ns->makespan_ns > 0
                   ? nv[8] / ((double)r->threads * (double)ns->makespan_ns) : 0.0;
-    for (int k = 0; k < NAT_VALIDATE_METRICS; k++) {
+    for (int k = 0; k < NAT_VALIDATE_METRICS; k++)
         s->nat[k][i] = nv[k];
-        s->sim[k][i] = sv[k];
-    }
     return 0;
 }
 
+/* The simulated repetitions, shared by the threads that run them. */
+struct sim_jobs {
+    const struct nat_validate_opts *o;
+    const struct ws_topo *topo;
+    const struct ws_params *sp;
+    const char *cal_json;
+    struct nat_validate_result *r;
+    struct samples *s;
+    pthread_mutex_t lock;         /* the database, r and s */
+    _Atomic uint32_t next;        /* the next repetition to simulate */
+    int rc;
+    char err[512];
+};
+
+/* Simulated repetition i (seed + i) into s and r, under j->lock. 0, or -1 with j->err. */
+static int sim_rep(struct sim_jobs *j, uint32_t i)
+{
+    struct nat_validate_result *r = j->r;
+    char err[512];
+    struct sim_out out = { .busy = calloc(r->threads, sizeof(double)) };
+    int rc = -1;
+    if (out.busy == NULL)
+        snprintf(err, sizeof err, "out of memory");
+    else
+        rc = simulate(j->o, j->topo, j->sp, j->cal_json, j->o->seed + i, r, &out, &j->lock, err,
+                      sizeof err);
+    pthread_mutex_lock(&j->lock);
+    if (rc == 0) {
+        r->sim_wall_s += out.wall_s;
+        r->sim_run_ids[i] = out.id;
+        if (i + 1 == r->repeat)
+            r->sim = out.sum;
+        double sv[NAT_VALIDATE_METRICS];
+        metrics_of(&out.sum, out.cpu_ns, sv);
+        for (int k = 0; k < NAT_VALIDATE_METRICS; k++)
+            j->s->sim[k][i] = sv[k];
+        for (uint32_t k = 0; k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++)
+            j->s->busy_sim[k][i] = out.busy[k];
+    } else if (j->rc == 0) {
+        j->rc = -1;
+        snprintf(j->err, sizeof j->err, "%s", err);
+    }
+    pthread_mutex_unlock(&j->lock);
+    free(out.busy);
+    return rc;
+}
+
+static void *sim_worker(void *arg)
+{
+    struct sim_jobs *j = arg;
+    uint32_t i;
+    while ((i = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed)) < j->r->repeat &&
+           sim_rep(j, i) == 0)
+        ;
+    return NULL;
+}
+
+/* The repetitions: every native run first, on a host with nothing else of ours running, then
+ * the simulations (independent engines, one per seed) on up to one thread per online CPU. */
 static int run_reps(const struct nat_validate_opts *o, const struct ws_topo *host,
                     const struct ws_topo *topo, const char *cal_json, const struct ws_params *sp,
                     struct nat_validate_result *r, struct samples *s, char *err, size_t errlen)
 {
-    double *sim_busy = calloc(r->threads, sizeof(double));
-    int rc = sim_busy != NULL ? 0 : -1;
-    if (sim_busy == NULL)
-        snprintf(err, errlen, "out of memory");
-    for (uint32_t i = 0; i < r->repeat && rc == 0; i++)
-        rc = one_rep(o, host, topo, cal_json, sp, i, sim_busy, r, s, err, errlen);
-    free(sim_busy);
+    for (uint32_t i = 0; i < r->repeat; i++)
+        if (native_rep(o, host, cal_json, i, r, s, err, errlen) != 0)
+            return -1;
+    struct sim_jobs j = { .o = o, .topo = topo, .sp = sp, .cal_json = cal_json, .r = r, .s = s };
+    pthread_mutex_init(&j.lock, NULL);
+    atomic_init(&j.next, 0);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t n = cpus > 1 ? (uint32_t)(cpus < r->repeat ? cpus : r->repeat) : 1;
+    pthread_t t[NAT_VALIDATE_MAX_REPEAT];
+    uint32_t started = 0;
+    while (started + 1 < n && pthread_create(&t[started], NULL, sim_worker, &j) == 0)
+        started++;
+    sim_worker(&j);   /* the calling thread is one of them */
+    for (uint32_t k = 0; k < started; k++)
+        pthread_join(t[k], NULL);
+    pthread_mutex_destroy(&j.lock);
+    r->sim_run_id = r->sim_run_ids[r->repeat - 1];
+    if (j.rc != 0)
+        snprintf(err, errlen, "%s", j.err);
+    return j.rc;
+}
+
+/* Repetition 0 of both sides, one after the other (the first steal's extra pair). */
+static int one_rep(const struct nat_validate_opts *o, const struct ws_topo *host,
+                   const struct ws_topo *topo, const char *cal_json, const struct ws_params *sp,
+                   struct nat_validate_result *r, struct samples *s, char *err, size_t errlen)
+{
+    uint32_t repeat = r->repeat;
+    r->repeat = 1;   /* sim_rep's last repetition, and run_reps' loop bound */
+    int rc = run_reps(o, host, topo, cal_json, sp, r, s, err, errlen);
+    r->repeat = repeat;
     return rc;
 }
 
@@ -514,8 +592,7 @@ static int first_steal_pair(const struct nat_validate_opts *o, const struct ws_t
 {
     struct nat_validate_result *t = malloc(sizeof(*t));
     struct samples *s = calloc(1, sizeof(*s));
-    double *busy = calloc(r->threads, sizeof(double));
-    int rc = t && s && busy ? 0 : -1;
+    int rc = t && s ? 0 : -1;
     if (rc == 0) {
         *t = *r;
         t->timeline = true;
@@ -527,7 +604,7 @@ static int first_steal_pair(const struct nat_validate_opts *o, const struct ws_t
     if (rc == 0) {
         struct nat_validate_opts po = *o;
         po.seed = o->seed + r->repeat;
-        rc = one_rep(&po, host, topo, "{}", sp, 0, busy, t, s, err, errlen);
+        rc = one_rep(&po, host, topo, "{}", sp, t, s, err, errlen);
         if (rc == 0)
             rc = nat_validate_first_steal(t->db_path, t->native.run_id, &r->first_steal_native,
                                           err, errlen);
@@ -536,7 +613,6 @@ static int first_steal_pair(const struct nat_validate_opts *o, const struct ws_t
                                           err, errlen);
         nat_validate_db_remove(t->db_path);
     }
-    free(busy);
     free(s);
     free(t);
     return rc;
