@@ -148,8 +148,9 @@ static void runq_metrics(const double *mean, uint32_t n, double *out)
     out[SIM_BM_RUNQ_MAX] = max;
 }
 
-/* Store the recorded run (mode beam, strategy beam-vm) in experiment exp. 0 or -1. */
-static int store_vm(struct sim_db *db, const char *recording, const struct sim_beam_truth *t,
+/* Store the recorded run (mode beam, strategy beam-vm) in experiment exp, under the replay's
+ * trace name ("beam:RECORDING"), so that report and plot put the two in one table. 0 or -1. */
+static int store_vm(struct sim_db *db, const char *trace, const struct sim_beam_truth *t,
                     int64_t exp, const char *topo, int64_t *id, char *err, size_t errlen)
 {
     struct sim_core_stats *cores = calloc(t->schedulers, sizeof *cores);
@@ -167,7 +168,7 @@ static int store_vm(struct sim_db *db, const char *recording, const struct sim_b
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     struct sim_run_metrics m = {
-        .run = { .experiment_id = exp, .trace = recording, .topology = topo,
+        .run = { .experiment_id = exp, .trace = trace, .topology = topo,
                  .strategy = "beam-vm", .params_json = "{\"source\":\"erlang vm recording\"}",
                  .seed = 0, .mode = SIM_MODE_BEAM, .tool_version = sim_version,
                  .start_unix_ns = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec,
@@ -262,7 +263,7 @@ int sim_beam_compare(const char *recording, const struct sim_beam_truth *t,
         rc = sim_db_create_experiment(db, what, &c->experiment_id, err, errlen);
     o.experiment_id = c->experiment_id;
     if (rc == 0)
-        rc = store_vm(db, recording, t, c->experiment_id, topo, &c->vm_run_id, err, errlen);
+        rc = store_vm(db, spec, t, c->experiment_id, topo, &c->vm_run_id, err, errlen);
     if (rc == 0)
         rc = sim_run_replay(&o, &r, err, errlen);
     if (rc == 0)

@@ -58,6 +58,10 @@ has "$T/out" '"untraced_wall_ns":'
 has "$T/out" '"runq_mean":{"recorded":'
 rows=$(sqlite3 "$T/v.db" "select group_concat(mode || ':' || strategy, ' ') from runs where experiment_id = (select max(id) from experiments)")
 [ "$rows" = "beam:beam-vm sim:beam" ] || fail "validate stored '$rows', want a recorded and a simulated run"
+traces=$(sqlite3 "$T/v.db" "select count(distinct trace) from runs where experiment_id = (select max(id) from experiments)")
+[ "$traces" = 1 ] || fail "the recorded and the simulated run name $traces traces, want one (report puts them in one table)"
+expect_exit 0 "$S" report --db "$T/v.db" --experiment newest
+has "$T/out" "beam-vm"
 
 # A program that leaves a process running: record says so and names the timeout.
 cat > "$T/stuck.erl" << 'ERL'
