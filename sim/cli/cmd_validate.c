@@ -142,6 +142,14 @@ static void print_warnings(const struct nat_validate_result *r)
         printf("  note: the native workers held a CPU %.1f%% ± %.1f%% of threads x makespan; "
                "the simulator's cores are never taken away (compare cpu_ns, which is not "
                "stretched by waiting)\n", 100.0 * r->cpu_share.mean, 100.0 * r->cpu_share.half);
+    const struct nat_cost *costs[] = { &c->steal, &c->wake, &c->spawn, &c->msg, &c->proc };
+    static const char *const names[] = { "steal", "wake-up", "spawn", "join message",
+                                         "per-process" };
+    for (size_t i = 0; i < sizeof costs / sizeof costs[0]; i++)
+        if (costs[i]->n > 0 && costs[i]->preempted > 0 && costs[i]->dropped == 0)
+            printf("  warning: the %s cost kept %u preempted trials of %u (too few ran "
+                   "unpreempted): it includes the host's load\n", names[i],
+                   costs[i]->preempted, costs[i]->n);
     if (r->noisy)
         printf("  warning: the native makespan's spread (±%.1f%%) is larger than the error "
                "measured (%+.1f%%): this host cannot resolve it; repeat more or on a quiet "
