@@ -29,8 +29,10 @@
  * elsewhere, normal priority: ws_sched_spawn_local, the rule ws_sched_spawn applies) goes
  * straight to the bottom of the worker's own Chase-Lev deque of normal priority in ws_sched
  * (ws_sched_fast_push), stealable by any thief at once, and the worker's next pick takes the
- * newest from there (ws_sched_fast_take): one release store per push, one seq_cst store per
- * take, no clock, no lock, no shared counter; a process comes from a per-worker pool. What
+ * newest from there (ws_sched_fast_take, both inline): one release store per push, and per take
+ * no fence where membarrier exists (the deque's asymmetric mode, core/ws_deque.c (E): a thief
+ * that sees work pays the barrier) or else one seq_cst store; no clock, no lock, no shared
+ * counter; a process comes from a per-worker pool. What
  * ws_sched_spawn and ws_sched_next do besides, the worker does at its housekeeping points
  * (every NAT_HOUSEKEEP scheduling points) and whenever the fast take finds nothing: drain the
  * inbox and pick by priority (ws_sched_next), and wake a sleeper for the work it pushed
