@@ -170,12 +170,13 @@ distinct_ticks() {
   y=$(svg_labels "$2")
   grep -q CLIPPED <<< "$y" && fail "$2: $(grep CLIPPED <<< "$y")"
   y=$(grep -v CLIPPED <<< "$y" | tr ' ' '\n')
-  [ -n "$y" ] && [ "$(sort <<< "$y" | uniq -d)" = "" ] || fail "$2: y tick labels: $y"
+  if [ -z "$y" ] || [ -n "$(sort <<< "$y" | uniq -d)" ]; then fail "$2: y tick labels: $y"; fi
 }
 n=0
 for sweep in "1000,1001,1002 1000 1001 1002" "1,10,100,1000 1 10 100 1000" \
              "1000000,1000001,1000002 1M 1.000001M 1.000002M" "1000000,1000001,3000000 1M 3M"; do
   n=$((n + 1))
+  # shellcheck disable=SC2086
   set -- $sweep
   vals=$1
   shift
