@@ -56,6 +56,11 @@ q() { sqlite3 "$db" "$1"; }
 [ "$(q "SELECT COUNT(*) FROM runs WHERE json_extract(params, '\$.calibration.experiment') = 1
         AND json_extract(params, '\$.calibration.proc') IS NULL")" = 8 ] ||
   fail "runs do not refer to the stored calibration"
+# The simulations run on several threads: each seed of each count simulated and stored once.
+[ "$(q "SELECT group_concat(topology || '/' || seed || '/' || n, ' ') FROM (SELECT topology,
+        seed, COUNT(*) AS n FROM runs WHERE mode = 'sim' GROUP BY 1, 2 ORDER BY 1, 2)")" = \
+  "host:1:static/1/1 host:1:static/2/1 host:2:static/1/1 host:2:static/2/1" ] ||
+  fail "simulated seeds: $(q "SELECT topology, seed FROM runs WHERE mode = 'sim'")"
 if [ "$(nproc)" -ge 2 ]; then
   [ "$(q "SELECT json_extract(description, '\$.calibration.steal.n') > 0 AND
             json_extract(description, '\$.calibration.wake.n') > 0 FROM experiments")" = 1 ] ||
