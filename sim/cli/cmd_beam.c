@@ -254,8 +254,8 @@ static int one_cmp(const struct beam_opts *o, const char *dir, struct beam_reps 
 {
     char what[PATH_MAX + 64], scratch[PATH_MAX], err[1024];
     const struct sim_beam_truth *const *t = (const struct sim_beam_truth *const *)r->t;
-    sim_beam_calibrate(t, r->n, r->n > 1 ? i : r->n, &r->cost[i]);
-    sim_beam_calibrate(t + i, 1, 1, &r->own_cost[i]);
+    sim_beam_calibrate(t, r->n, r->n > 1 ? i : r->n, t[i], &r->cost[i]);
+    sim_beam_calibrate(t + i, 1, 1, t[i], &r->own_cost[i]);
     struct sim_beam_setup su = r->cost[i];
     su.binding = r->own_cost[i].binding = o->binding;
     su.bind_order = r->own_cost[i].bind_order = o->bind_order;
@@ -286,8 +286,9 @@ static void err_ci(const struct sim_beam_cmp *cs, uint64_t n, int m, struct sim_
  * makespan and mean utilisation when each repetition is calibrated on itself. */
 static void print_calibration(const struct beam_opts *o, const struct beam_reps *r, cJSON *j)
 {
-    double cost = 0, own = 0, wake = 0, quantum = 0, gaps = 0, gap_ns = 0;
+    double cost = 0, own = 0, wake = 0, quantum = 0, gaps = 0, gap_ns = 0, share = 0;
     for (uint64_t i = 0; i < r->n; i++) {
+        share += r->cost[i].switch_share / (double)r->n;
         quantum += (double)r->cost[i].time_slice_ns / (double)r->n;
         cost += (double)r->cost[i].event_cost_ns / (double)r->n;
         wake += (double)r->cost[i].wake_ns / (double)r->n;
@@ -301,6 +302,7 @@ static void print_calibration(const struct beam_opts *o, const struct beam_reps 
     cJSON *c = cJSON_AddObjectToObject(j, "calibration");
     cJSON_AddStringToObject(c, "from", r->n > 1 ? "other repetitions" : "this recording");
     cJSON_AddNumberToObject(c, "event_cost_ns", cost);
+    cJSON_AddNumberToObject(c, "switch_share", share);
     cJSON_AddNumberToObject(c, "wake_ns", wake);
     cJSON_AddNumberToObject(c, "time_slice_ns", quantum);
     cJSON_AddNumberToObject(c, "switch_gap_mean_ns", gaps > 0 ? gap_ns / gaps : 0);
@@ -309,13 +311,15 @@ static void print_calibration(const struct beam_opts *o, const struct beam_reps 
     cJSON_AddNumberToObject(c, "own_util_mean_error_points", isnan(ut.mean) ? 0 : ut.mean);
     if (o->json)
         return;
-    printf("  VM switching between slices (work waiting): %.0f gaps of %.0f ns on average a "
-           "recording;\n  charged as spawn_ns = msg_ns = %.0f ns, wake_ns = %.0f ns, and the "
-           "VM's preempted slices as\n  time_slice_ns = %.0f ns (means; 0: none, the default "
-           "kept), each repetition's from %s\n  calibrated on its own recording instead (%.0f ns): "
-           "makespan %+.1f%% +- %.1f, util_mean %+.1f pts +- %.1f\n", gaps / (double)r->n,
-           gaps > 0 ? gap_ns / gaps : 0, cost, wake, quantum, r->n > 1 ? "the other repetitions (leave one "
-           "out)" : "its own recording (one repetition)", own, 100 * ms.mean, 100 * ms.half,
+    printf("  VM switching between slices (work waiting): %.0f gaps of %.0f ns a recording,\n"
+           "  %.3f of the slices' time (means); calibrated on %s:\n"
+           "  spawn_ns = msg_ns = %.0f ns, wake_ns = %.0f ns, time_slice_ns = %.0f ns (the VM's\n"
+           "  median preempted slice; 0: none seen, default kept)\n"
+           "  calibrated on its own recording instead (spawn_ns = msg_ns = %.0f ns): makespan "
+           "%+.1f%% +- %.1f,\n  util_mean %+.1f pts +- %.1f\n", gaps / (double)r->n,
+           gaps > 0 ? gap_ns / gaps : 0, share, r->n > 1 ? "the other repetitions (leave one "
+           "out)" : "its own recording (one repetition)", cost, wake, quantum, own,
+           100 * ms.mean, 100 * ms.half,
            ut.mean, ut.half);
 }
 

@@ -53,20 +53,33 @@ const char *sim_beam_shipped(struct ws_params *p)
     return "beam";
 }
 
-void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t skip,
-                        struct sim_beam_setup *s)
+/* The slices' time of t over all schedulers. */
+static uint64_t slices_ns(const struct sim_beam_truth *t)
 {
-    uint64_t ns = 0, events = 0, wake = 0, with_wakes = 0, quantum = 0, with_quanta = 0;
+    uint64_t sum = 0;
+    for (uint32_t s = 0; s < t->schedulers; s++)
+        sum += t->busy_ns[s];
+    return sum;
+}
+
+void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t skip,
+                        const struct sim_beam_truth *target, struct sim_beam_setup *s)
+{
+    uint64_t ns = 0, busy = 0, wake = 0, with_wakes = 0, quantum = 0, with_quanta = 0;
     for (size_t i = 0; i < n; i++)
         if (i != skip) {
             quantum += t[i]->quanta ? t[i]->quantum_ns : 0;
             with_quanta += t[i]->quanta > 0;
             ns += t[i]->switch_ns;
-            events += t[i]->charged_events;
+            busy += slices_ns(t[i]);
             wake += t[i]->wakes ? t[i]->wake_median_ns : 0;
             with_wakes += t[i]->wakes > 0;
         }
-    s->event_cost_ns = events ? (ns + events / 2) / events : 0;
+    double share = busy ? (double)ns / (double)busy : 0;
+    s->switch_share = share;
+    s->event_cost_ns = target->charged_events
+                       ? (uint64_t)(share * (double)slices_ns(target)
+                                    / (double)target->charged_events + 0.5) : 0;
     s->wake_ns = with_wakes ? (wake + with_wakes / 2) / with_wakes : 0;
     s->time_slice_ns = with_quanta ? (quantum + with_quanta / 2) / with_quanta : 0;
 }

@@ -42,14 +42,19 @@ struct sim_beam_cmp {
 struct sim_beam_setup {
     uint64_t event_cost_ns, wake_ns;
     uint64_t time_slice_ns;     /* the VM's median preempted slice (0: the default stays) */
+    double switch_share;        /* switching time / slices' time it was calibrated with */
     const char *binding, *bind_order;
 };
 
-/* The costs of s from the sidecars t[0..n) but skip (skip >= n: none): their switching time
- * over their charged events (spawns and traced sends), the mean of their median wake-ups and
- * the mean of their median preempted slices (time_slice_ns); 0 where they have none. */
+/* The costs of s for replaying recording `target`, from the sidecars t[0..n) but skip (skip
+ * >= n: none): their switching time as a share of their slices' time, applied to target's
+ * slices and spread over target's charged events (spawns and traced sends): a share, since a
+ * recording the machine slowed down stretches slices and switching alike (on a loaded 2-core
+ * host one ring recording in four ran 7 times slower, with the share within 0.42..0.67 and the
+ * cost per event 1.9..21 us); the mean of their median wake-ups and the mean of their median
+ * preempted slices (time_slice_ns). 0 where they have none. */
 void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t skip,
-                        struct sim_beam_setup *s);
+                        const struct sim_beam_truth *target, struct sim_beam_setup *s);
 
 /* Replay the recording (a `beam record` file, its sidecar read into t) on synth:p=N (N the
  * recording's schedulers) with the BEAM-as-shipped configuration, setup and seed, store the
