@@ -312,26 +312,105 @@ uint64_t sim_gen_exp(uint64_t mean, uint64_t r)
     return n > 0 ? n : 1;
 }
 
+/* ---- records ------------------------------------------------------------------------------
+ * A replay makes and drops one record per process, and calloc and free of each were about a
+ * tenth of a fork-join replay's instructions. So generator records come from free lists, one
+ * per size class (up to 256, 512, 1024 and 2048 bytes), refilled a slab of SLAB_RECS records at
+ * a time; a larger record is calloc'd. The lists and slabs live in a head allocated just before
+ * the generator's struct (every generator is made by sim_gen_new), and sim_gen_close frees the
+ * slabs, records still out included, as sim_trace_close promises. A source is used by one
+ * thread at a time (natively under the replay's lock), so nothing here locks. */
+
+#define REC_CLASSES   4u
+#define REC_CLASS_MIN 256u          /* bytes of class 0; class k holds up to 256 << k */
+#define SLAB_RECS     64u
+#define SLAB_HEAD     64u           /* a slab's link word, padded to keep records aligned */
+
+struct gen_head {
+    void *free[REC_CLASSES];        /* released records, linked through their first word */
+    void *slabs;                    /* every slab, linked through its first word */
+};
+#define GEN_HEAD_SIZE ((sizeof(struct gen_head) + 63u) & ~(size_t)63u)
+
+static struct gen_head *head_of(struct sim_trace *t)
+{
+    return (struct gen_head *)(void *)((char *)t - GEN_HEAD_SIZE);
+}
+
+/* The class of a record of `size` bytes, or REC_CLASSES when none is large enough. */
+static unsigned rec_class(size_t size)
+{
+    unsigned k = 0;
+    while (k < REC_CLASSES && size > (size_t)REC_CLASS_MIN << k)
+        k++;
+    return k;
+}
+
+/* A new slab's records onto class k's free list; -1 when out of memory. */
+static int slab_add(struct gen_head *h, unsigned k)
+{
+    size_t csize = (size_t)REC_CLASS_MIN << k;
+    char *s = malloc(SLAB_HEAD + SLAB_RECS * csize);
+    if (s == NULL)
+        return -1;
+    *(void **)(void *)s = h->slabs;
+    h->slabs = s;
+    for (size_t i = SLAB_RECS; i-- > 0;) {
+        void *m = s + SLAB_HEAD + i * csize;
+        *(void **)m = h->free[k];
+        h->free[k] = m;
+    }
+    return 0;
+}
+
+/* `size` zeroed bytes for a record, or NULL when out of memory. */
+static void *rec_alloc(struct gen_head *h, size_t size)
+{
+    unsigned k = rec_class(size);
+    if (k == REC_CLASSES)
+        return calloc(1, size);
+    if (h->free[k] == NULL && slab_add(h, k) != 0)
+        return NULL;
+    void *m = h->free[k];
+    h->free[k] = *(void **)m;
+    memset(m, 0, size);
+    return m;
+}
+
 void sim_gen_release(struct sim_trace *t, struct sim_trace_rec *rec)
 {
-    (void)t;
-    sim_trace_rec_free(rec);
+    unsigned k = rec_class(sim_trace_rec_size(rec->nphases, rec->aff_ncores, rec->aff_nwords));
+    if (k == REC_CLASSES) {
+        free(rec);
+        return;
+    }
+    struct gen_head *h = head_of(t);
+    *(void **)(void *)rec = h->free[k];
+    h->free[k] = rec;
 }
 
 void sim_gen_close(struct sim_trace *t)
 {
-    free(t);
+    if (t == NULL)
+        return;
+    struct gen_head *h = head_of(t);
+    while (h->slabs != NULL) {
+        void *next = *(void **)h->slabs;
+        free(h->slabs);
+        h->slabs = next;
+    }
+    free(h);
 }
 
 struct sim_trace *sim_gen_new(size_t size, const struct sim_trace_ops *ops, char *err,
                               size_t errlen)
 {
-    struct sim_trace *t = malloc(size);
-    if (t == NULL) {
+    char *mem = calloc(1, GEN_HEAD_SIZE + size);
+    if (mem == NULL) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    memset(t, 0, size);
+    struct sim_trace *t = (struct sim_trace *)(void *)(mem + GEN_HEAD_SIZE);
     sim_trace_init_head(t, ops, "gen");
     return t;
 }
@@ -339,11 +418,12 @@ struct sim_trace *sim_gen_new(size_t size, const struct sim_trace_ops *ops, char
 struct sim_trace_rec *sim_gen_rec(struct sim_trace *t, uint32_t nphases, uint32_t ncores,
                                   uint64_t id, const struct sim_trace_rec *parent, uint64_t ws)
 {
-    struct sim_trace_rec *r = sim_trace_rec_new(nphases, ncores);
-    if (r == NULL) {
+    void *mem = rec_alloc(head_of(t), sim_trace_rec_size(nphases, ncores, 0));
+    if (mem == NULL) {
         sim_gen_fail(t, "id", "out of memory for process %llu", (unsigned long long)id);
         return NULL;
     }
+    struct sim_trace_rec *r = sim_trace_rec_init(mem, nphases, ncores, 0);
     r->id = id;
     r->ws_bytes = ws;
     if (parent != NULL) {

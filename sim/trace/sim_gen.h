@@ -70,13 +70,14 @@ static inline double sim_gen_unit(uint64_t r)
 /* Exponentially distributed integer with the given mean (at least 1 when mean >= 1). */
 uint64_t sim_gen_exp(uint64_t mean, uint64_t r);
 
-/* Release and close shared by generators whose records are plain sim_trace_rec_new blocks and
- * whose state is one malloc'd struct. */
+/* Release and close shared by generators: records made by sim_gen_rec (pooled by size, see
+ * sim_gen.c) and state made by sim_gen_new. */
 void sim_gen_release(struct sim_trace *t, struct sim_trace_rec *rec);
 void sim_gen_close(struct sim_trace *t);
 
-/* Allocate a generator source of `size` bytes (its struct starts with struct sim_trace) with
- * the given ops; NULL with err set when out of memory. */
+/* Allocate a generator source of `size` zeroed bytes (its struct starts with struct
+ * sim_trace) with the given ops, freed by sim_gen_close; NULL with err set when out of
+ * memory. */
 struct sim_trace *sim_gen_new(size_t size, const struct sim_trace_ops *ops, char *err,
                               size_t errlen);
 

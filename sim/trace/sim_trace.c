@@ -36,13 +36,22 @@ struct sim_trace_rec *sim_trace_rec_new(uint32_t nphases, uint32_t ncores)
     return sim_trace_rec_new_aff(nphases, ncores, 0);
 }
 
+size_t sim_trace_rec_size(uint32_t nphases, uint32_t ncores, uint32_t nwords)
+{
+    return sizeof(struct sim_trace_rec) + (size_t)nphases * sizeof(struct sim_trace_phase)
+           + ((size_t)ncores + nwords) * sizeof(uint32_t);
+}
+
 struct sim_trace_rec *sim_trace_rec_new_aff(uint32_t nphases, uint32_t ncores, uint32_t nwords)
 {
-    size_t size = sizeof(struct sim_trace_rec) + (size_t)nphases * sizeof(struct sim_trace_phase)
-                  + ((size_t)ncores + nwords) * sizeof(uint32_t);
-    struct sim_trace_rec *r = calloc(1, size);
-    if (r == NULL)
-        return NULL;
+    void *mem = calloc(1, sim_trace_rec_size(nphases, ncores, nwords));
+    return mem != NULL ? sim_trace_rec_init(mem, nphases, ncores, nwords) : NULL;
+}
+
+struct sim_trace_rec *sim_trace_rec_init(void *mem, uint32_t nphases, uint32_t ncores,
+                                         uint32_t nwords)
+{
+    struct sim_trace_rec *r = mem;
     r->nphases = nphases;
     r->phases = sim_trace_rec_phases(r);
     r->aff_ncores = ncores;

@@ -14,6 +14,12 @@ void sim_trace_rec_free(struct sim_trace_rec *rec);
  * SIM_TRACE_AFF_* for their layout); zeroed. */
 struct sim_trace_rec *sim_trace_rec_new_aff(uint32_t nphases, uint32_t ncores, uint32_t nwords);
 
+/* For sources that allocate records themselves: the bytes sim_trace_rec_new_aff allocates, and
+ * the record it makes in zeroed memory `mem` of at least that size (mem, as a record). */
+size_t sim_trace_rec_size(uint32_t nphases, uint32_t ncores, uint32_t nwords);
+struct sim_trace_rec *sim_trace_rec_init(void *mem, uint32_t nphases, uint32_t ncores,
+                                         uint32_t nwords);
+
 /* An AFFINITY phase's change in aff_words: a head of SIM_TRACE_AFF_HEAD words, then ncores core
  * ids. Head: flags (SIM_TRACE_AFF_SET | SIM_TRACE_AFF_MAX) | kind << 8, preferred (as uint32),
  * max_migrations, ncores. */
