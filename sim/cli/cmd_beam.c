@@ -257,7 +257,8 @@ static int one_cmp(const struct beam_opts *o, const char *dir, struct beam_reps 
     sim_beam_calibrate(t, r->n, r->n > 1 ? i : r->n, t[i], &r->cost[i]);
     sim_beam_calibrate(t + i, 1, 1, t[i], &r->own_cost[i]);
     struct sim_beam_setup su = r->cost[i];
-    su.binding = r->own_cost[i].binding = o->binding;
+    /* The VM's default, +sbt u, is schedlab's binding none (not its default, static). */
+    su.binding = r->own_cost[i].binding = o->binding ? o->binding : "none";
     su.bind_order = r->own_cost[i].bind_order = o->bind_order;
     snprintf(what, sizeof what, "beam validate %s, %" PRIu64 " scheduler(s), repetition %"
              PRIu64 " (switching cost %" PRIu64 " ns a spawn or send, wake-up %" PRIu64

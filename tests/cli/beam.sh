@@ -56,6 +56,12 @@ has "$T/out" '"tracing_overhead":'
 has "$T/out" '"calibration":{"from":"this recording","event_cost_ns":'
 has "$T/out" '"untraced_wall_ns":'
 has "$T/out" '"runq_mean":{"recorded":'
+# One repetition calibrates on itself: both costs agree, and the replay ran with them (and with
+# the VM's binding: none, as erl's default +sbt u).
+cost=$(json_num event_cost_ns "$(cat "$T/out")")
+[ "$cost" = "$(json_num own_event_cost_ns "$(cat "$T/out")")" ] || fail "one repetition: two calibrations: $(cat "$T/out")"
+p=$(sqlite3 "$T/v.db" "select json_extract(params, '$.spawn_ns') || ' ' || json_extract(params, '$.msg_ns') || ' ' || json_extract(params, '$.binding') from runs where mode = 'sim' order by id desc limit 1")
+[ "$p" = "$cost $cost none" ] || fail "the replay ran with '$p', want spawn_ns = msg_ns = $cost, binding none"
 rows=$(sqlite3 "$T/v.db" "select group_concat(mode || ':' || strategy, ' ') from runs where experiment_id = (select max(id) from experiments)")
 [ "$rows" = "beam:beam-vm sim:beam" ] || fail "validate stored '$rows', want a recorded and a simulated run"
 traces=$(sqlite3 "$T/v.db" "select count(distinct trace) from runs where experiment_id = (select max(id) from experiments)")
