@@ -109,21 +109,6 @@ static void pin_to(int32_t cpu)
     pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
 }
 
-double nat_calib_busy(void)
-{
-    double best = 0;
-    uint64_t iters = 1u << 18;
-    for (int r = 0; r < 5; r++) {
-        uint64_t t0 = nat_now_ns();
-        nat_busy(iters);
-        uint64_t dt = nat_now_ns() - t0;
-        double rate = dt ? (double)iters / (double)dt : 0;
-        if (rate > best)
-            best = rate;
-    }
-    return best > 0 ? best : 1.0;
-}
-
 /* ---- steal ping-pong ----------------------------------------------------------------------- */
 
 struct pingpong {
@@ -303,6 +288,23 @@ static struct nat_trial micro_stop(struct micro_clock c, uint32_t ops)
 {
     double ns = (double)(thread_cpu_ns() - c.t0) / ops;
     return (struct nat_trial){ ns, nat_calib_nivcsw(true) - c.cs };
+}
+
+/* The busy loop's rate in the calling thread's CPU time, estimated like every other cost (a
+ * trimmed mean of the trials not preempted) rather than by the fastest run, a rate the loop
+ * keeps only at its best. */
+double nat_calib_busy(void)
+{
+    const uint64_t iters = 1u << 18;   /* about 0.3 ms */
+    struct nat_trial v[MICRO_TRIALS + 1];   /* v[0]: the warm-up */
+    for (int t = 0; t <= MICRO_TRIALS; t++) {
+        struct micro_clock c = micro_start();
+        nat_busy(iters);
+        v[t] = micro_stop(c, 1);
+        v[t].v = v[t].v > 0 ? (double)iters / v[t].v : 0;
+    }
+    struct nat_cost k = nat_cost_robust(v + 1, MICRO_TRIALS);
+    return k.ns > 0 ? k.ns : 1.0;
 }
 
 struct nat_cost nat_calib_msg(void)

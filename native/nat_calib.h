@@ -54,7 +54,8 @@ struct nat_cost nat_cost_robust(const struct nat_trial *t, uint32_t n);
  * process; compare two readings to tell whether a trial was preempted. */
 long nat_calib_nivcsw(bool thread);
 
-/* Iterations of nat_busy per ns on the calling thread (best of a few ~1 ms runs). */
+/* Iterations of nat_busy per ns of the calling thread's CPU time (a robust estimate over
+ * 15 runs of ~0.3 ms after a warm-up). */
 double nat_calib_busy(void);
 
 /* One steal of a freshly pushed item between threads pinned to host CPUs a and b (a ping-pong
