@@ -151,9 +151,10 @@ uint64_t ws_sched_load(const struct ws_sched *s, uint32_t c)
 {
     const struct ws_core *k = &s->cores[c];
     uint64_t load = 0;
-    for (int q = 0; q < WS_PRIO_COUNT; q++)
-        if (ws_sched_queue_used(s, q))
-            load += weight(&s->p, q) * ws_deque_size(&k->q[q]);
+    for (uint32_t used = ws_load_relaxed(&s->queues_used); used != 0; used &= used - 1) {
+        int q = __builtin_ctz(used);
+        load += weight(&s->p, q) * ws_deque_size(&k->q[q]);
+    }
     /* Inbox processes count at the normal weight: their priorities are not summed apart. */
     return load + weight(&s->p, WS_PRIO_NORMAL) * ws_load_relaxed(&k->inbox.len);
 }
@@ -162,9 +163,8 @@ uint64_t ws_sched_waiting(const struct ws_sched *s, uint32_t c)
 {
     const struct ws_core *k = &s->cores[c];
     uint64_t n = ws_load_relaxed(&k->inbox.len);
-    for (int q = 0; q < WS_PRIO_COUNT; q++)
-        if (ws_sched_queue_used(s, q))
-            n += ws_deque_size(&k->q[q]);
+    for (uint32_t used = ws_load_relaxed(&s->queues_used); used != 0; used &= used - 1)
+        n += ws_deque_size(&k->q[__builtin_ctz(used)]);
     return n;
 }
 
