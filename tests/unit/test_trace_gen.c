@@ -150,6 +150,43 @@ Test(gen_determinism, same_spec_same_records_in_any_order)
     }
 }
 
+/* Released records are reused (sim_gen.c pools them by size): the second child, made in the
+ * memory of the first after the consumer scribbled over it, equals the same child made by a
+ * fresh source and carries nothing of the first. */
+Test(gen_determinism, reused_records_are_fresh)
+{
+    static const char *const specs[] = { "fib:6", "nqueens:8" };
+    for (size_t s = 0; s < 2; s++) {
+        struct sim_trace *a = open_ok(specs[s]), *b = open_ok(specs[s]);
+        struct sim_trace_rec *ra, *rb, *first, *want, *got;
+        cr_assert_eq(sim_trace_next_root(a, &ra), SIM_TRACE_OK);
+        cr_assert_eq(sim_trace_next_root(b, &rb), SIM_TRACE_OK);
+        cr_assert_eq(sim_trace_child(b, rb, rb->phases[0].arg, &first), SIM_TRACE_OK);
+        first->user = first;
+        first->prio = 3;
+        first->line = 77;
+        sim_trace_release(b, first);
+        cr_assert_eq(sim_trace_child(b, rb, rb->phases[1].arg, &got), SIM_TRACE_OK);
+        cr_assert_eq(sim_trace_child(a, ra, ra->phases[1].arg, &want), SIM_TRACE_OK);
+        cr_assert_null(got->user, "%s: a reused record keeps the consumer's pointer", specs[s]);
+        cr_assert_eq(got->prio, want->prio);
+        cr_assert_eq(got->line, 0);
+        cr_assert_eq(got->id, want->id);
+        cr_assert_eq(got->parent, want->parent);
+        cr_assert_eq(got->nphases, want->nphases);
+        cr_assert_eq(got->aff_kind, want->aff_kind);
+        cr_assert_eq(got->aff_preferred, -1);
+        cr_assert_eq(memcmp(got->phases, want->phases, want->nphases * sizeof *want->phases), 0);
+        cr_assert_eq(memcmp(got->gen, want->gen, sizeof want->gen), 0);
+        sim_trace_release(b, got);
+        sim_trace_release(a, want);
+        sim_trace_release(a, ra);
+        sim_trace_release(b, rb);
+        sim_trace_close(a);
+        sim_trace_close(b);
+    }
+}
+
 Test(gen_determinism, seed_changes_random_generators)
 {
     cr_assert_neq(hash_walk("mixed:procs=50,seed=1"), hash_walk("mixed:procs=50,seed=2"));
