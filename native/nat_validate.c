@@ -7,6 +7,7 @@
 #include "sim/util/sim_version.h"
 #include "sim/db/sim_db.h"
 #include "sim/engine/sim_engine.h"
+#include "sim/engine/sim_timeline.h"
 #include "sim/run/sim_run.h"
 #include "sim/trace/import/sim_import.h"
 
@@ -26,9 +27,11 @@
 #define CALIB_BUDGET_NS 1500000000ull   /* per cost: more trials where a run is cheap */
 #define FIB_CALIB_MAX 30        /* fib:30, 2.7 M processes */
 #define NQUEENS_CALIB_MAX 12
-/* The extra run of each side records the first slices of its schedule, where the first steal
- * is (on a loaded host worker 0 may run 16 k slices before worker 1 is up). */
+/* The extra native run records the first slices of its schedule, where the first steal is (on
+ * a loaded host worker 0 may run 16 k slices before worker 1 is up); every simulation records
+ * its first slices in memory (its cores start together, so the first steal is early). */
 #define FIRST_STEAL_SLICES (1u << 18)
+#define SIM_FIRST_SLICES (1u << 16)
 
 /* ---- calibration --------------------------------------------------------------------------- */
 
@@ -313,10 +316,26 @@ static double sim_cpu_ns(const struct sim_run_metrics *m)
     return t;
 }
 
+/* From the first RUN slice of a simulated run's recorded slices to its first successful steal
+ * (0: none among them). */
+static double sim_first_steal(const struct sim_run_metrics *m)
+{
+    uint64_t first_run = UINT64_MAX, first_steal = UINT64_MAX;
+    for (size_t i = 0; i < m->ntimeline; i++) {
+        const struct sim_tl_slice *x = &m->timeline[i];
+        if (x->kind == SIM_TL_RUN && x->start_ns < first_run)
+            first_run = x->start_ns;
+        if (x->kind == SIM_TL_STEAL && x->pid != SIM_TL_NONE64 && x->start_ns < first_steal)
+            first_steal = x->start_ns;
+    }
+    return first_steal != UINT64_MAX && first_run <= first_steal
+           ? (double)(first_steal - first_run) : 0.0;
+}
+
 /* What one simulated repetition gives back. */
 struct sim_out {
     struct sim_run_summary sum;
-    double cpu_ns, wall_s;
+    double cpu_ns, wall_s, first_steal;
     double *busy;                 /* [threads], largest first */
     int64_t id;
 };
@@ -332,8 +351,7 @@ static int simulate(const struct nat_validate_opts *o, const struct ws_topo *top
     if (t == NULL)
         return -1;
     struct sim_engine_opts eo = { .topo = topo, .params = p, .strategy = o->strategy,
-                                  .seed = seed,
-                                  .timeline_max = r->timeline ? FIRST_STEAL_SLICES : 0 };
+                                  .seed = seed, .timeline_max = SIM_FIRST_SLICES };
     uint64_t t0 = nat_now_ns();
     struct sim_engine *e = sim_engine_create(t, &eo, err, errlen);
     int rc = -1;
@@ -342,6 +360,10 @@ static int simulate(const struct nat_validate_opts *o, const struct ws_topo *top
         struct sim_run_metrics m = *sim_engine_metrics(e);
         out->sum = m.summary;
         out->cpu_ns = sim_cpu_ns(&m);
+        out->first_steal = sim_first_steal(&m);
+        m.timeline = NULL;   /* recorded for the first steal only: not stored */
+        m.ntimeline = m.timeline_max = 0;
+        m.timeline_dropped = m.timeline_cut_ns = 0;
         for (uint32_t c = 0; c < m.ncores && c < r->threads; c++)
             out->busy[c] = (double)m.cores[c].busy_ns;
         nat_validate_sort_busy(out->busy, r->threads);
@@ -421,6 +443,7 @@ struct samples {
     double nat[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
     double sim[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
     double share[NAT_VALIDATE_MAX_REPEAT];   /* native CPU time / (threads x makespan) */
+    double first_sim[NAT_VALIDATE_MAX_REPEAT];   /* simulated time to the first steal */
     /* busy time of the k-th busiest core [k][rep], k < NAT_VALIDATE_MAX_RANKS */
     double busy_nat[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
     double busy_sim[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
@@ -521,6 +544,7 @@ static int sim_rep(struct sim_jobs *j, uint32_t i)
         metrics_of(&out.sum, out.cpu_ns, sv);
         for (int k = 0; k < NAT_VALIDATE_METRICS; k++)
             j->s->sim[k][i] = sv[k];
+        j->s->first_sim[i] = out.first_steal;
         for (uint32_t k = 0; k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++)
             j->s->busy_sim[k][i] = out.busy[k];
     } else if (j->rc == 0) {
@@ -570,25 +594,13 @@ static int run_reps(const struct nat_validate_opts *o, const struct ws_topo *hos
     return j.rc;
 }
 
-/* Repetition 0 of both sides, one after the other (the first steal's extra pair). */
-static int one_rep(const struct nat_validate_opts *o, const struct ws_topo *host,
-                   const struct ws_topo *topo, const char *cal_json, const struct ws_params *sp,
-                   struct nat_validate_result *r, struct samples *s, char *err, size_t errlen)
-{
-    uint32_t repeat = r->repeat;
-    r->repeat = 1;   /* sim_rep's last repetition, and run_reps' loop bound */
-    int rc = run_reps(o, host, topo, cal_json, sp, r, s, err, errlen);
-    r->repeat = repeat;
-    return rc;
-}
-
-/* The time to the first steal on both sides: one more native run and simulation (seed + repeat)
- * recording their first slices into a temporary database. The measured repetitions record
- * none: a timeline reads the clock at every dispatch, which made fib:27's native processes
- * 2.7x slower on a 16-core Xeon VM. 0, or -1 with err. */
-static int first_steal_pair(const struct nat_validate_opts *o, const struct ws_topo *host,
-                            const struct ws_topo *topo, const struct ws_params *sp,
-                            struct nat_validate_result *r, char *err, size_t errlen)
+/* The native time to the first steal: one more native run (seed + repeat) recording its first
+ * slices into a temporary database. The measured repetitions record none: a timeline reads the
+ * clock at every dispatch, which made fib:27's native processes 2.7x slower on a 16-core Xeon
+ * VM. (Every simulation records its first slices in memory: it costs the model nothing.)
+ * 0, or -1 with err. */
+static int first_steal_native(const struct nat_validate_opts *o, const struct ws_topo *host,
+                              struct nat_validate_result *r, char *err, size_t errlen)
 {
     struct nat_validate_result *t = malloc(sizeof(*t));
     struct samples *s = calloc(1, sizeof(*s));
@@ -604,12 +616,9 @@ static int first_steal_pair(const struct nat_validate_opts *o, const struct ws_t
     if (rc == 0) {
         struct nat_validate_opts po = *o;
         po.seed = o->seed + r->repeat;
-        rc = one_rep(&po, host, topo, "{}", sp, t, s, err, errlen);
+        rc = native_rep(&po, host, "{}", 0, t, s, err, errlen);
         if (rc == 0)
             rc = nat_validate_first_steal(t->db_path, t->native.run_id, &r->first_steal_native,
-                                          err, errlen);
-        if (rc == 0)
-            rc = nat_validate_first_steal(t->db_path, t->sim_run_ids[0], &r->first_steal_sim,
                                           err, errlen);
         nat_validate_db_remove(t->db_path);
     }
@@ -711,10 +720,11 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
     }
     if (run_reps(o, host, topo, cal_json, &sp, r, s, err, errlen) != 0)
         goto out;
-    if (r->threads > 1 && first_steal_pair(o, host, topo, &sp, r, err, errlen) != 0)
+    if (r->threads > 1 && first_steal_native(o, host, r, err, errlen) != 0)
         goto out;
     compare(s->nat, s->sim, r->repeat, r);
     compare_busy(s, r);
+    sim_ci_compute(s->first_sim, r->repeat, &r->first_steal_sim);
     sim_ci_compute(s->share, r->repeat, &r->cpu_share);
     if (getloadavg(r->load, 3) != 3)
         memset(r->load, 0, sizeof r->load);

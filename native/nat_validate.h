@@ -79,9 +79,11 @@ struct nat_validate_result {
     bool db_temp;                     /* ... a temporary database, removed (ids are 0) */
     int64_t experiment_id;            /* the experiment holding them and the calibration */
     double load[3];                   /* the host's load averages after the runs */
-    double first_steal_native, first_steal_sim;   /* ns from the start to the first steal
-                                                     (one extra run each; 0: none) */
-    bool timeline;                    /* the runs record their first slices (that extra run) */
+    double first_steal_native;        /* ns from the first RUN slice to the first steal, of
+                                         one extra native run (0: none) */
+    struct sim_ci first_steal_sim;    /* the same over the simulated repetitions */
+    bool timeline;                    /* the native runs record their first slices (that
+                                         extra run) */
     struct sim_ci cpu_share;          /* native workers' CPU time / (threads x makespan): below
                                          1 they waited for a CPU or slept, which a simulated
                                          core, always there, does not */
@@ -90,8 +92,8 @@ struct nat_validate_result {
 /* Do it. Metrics, in this order: makespan_ns, steals, steal_attempts, migrations, utilization,
  * processes, busy_ns (mean per core), busy_max_mean, cpu_ns (all workers' CPU time: robust to
  * the host's other load, which stretches makespan but not it). With 2 threads or more, one
- * more run of each side records its first slices for the time to the first steal. 0, or -1
- * with a message. */
+ * more native run records its first slices for the time to the first steal (every simulation
+ * records it). 0, or -1 with a message. */
 int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *r, char *err,
                  size_t errlen);
 

@@ -79,9 +79,10 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
         cJSON_AddItemToArray(b, x);
     }
     cJSON_AddNumberToObject(j, "busy_max_error", r->busy_max_error);
-    cJSON *f = cJSON_AddObjectToObject(j, "first_steal_ns");   /* one extra run each */
+    cJSON *f = cJSON_AddObjectToObject(j, "first_steal_ns");   /* native: one extra run */
     cJSON_AddNumberToObject(f, "native", r->first_steal_native);
-    cJSON_AddNumberToObject(f, "sim", r->first_steal_sim);
+    cJSON_AddNumberToObject(f, "sim", r->first_steal_sim.mean);
+    cJSON_AddNumberToObject(f, "sim_ci95", r->first_steal_sim.half);
     cJSON *l = cJSON_AddArrayToObject(j, "host_load");
     for (int i = 0; l != NULL && i < 3; i++)
         cJSON_AddItemToArray(l, cJSON_CreateNumber(r->load[i]));
@@ -178,9 +179,9 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
                100.0 * r->busy_max_error);
     }
     if (r->threads > 1)
-        printf("  %-14s native %.1f us, simulated %.1f us (one extra run each, its first "
-               "slices recorded)\n", "first steal", r->first_steal_native / 1e3,
-               r->first_steal_sim / 1e3);
+        printf("  %-14s native %.1f us (one extra run, its first slices recorded), simulated "
+               "%.1f ± %.1f us\n", "first steal", r->first_steal_native / 1e3,
+               r->first_steal_sim.mean / 1e3, r->first_steal_sim.half / 1e3);
     if (fabs(r->quantisation) > 0.001)
         printf("  note: work= rounded to whole ns moves the simulated cost by %+.2f%%\n",
                100.0 * r->quantisation);
