@@ -60,7 +60,8 @@ static int fill_steal_matrix(struct sim_engine *e)
 /* Double the bucket width until time t falls inside the buckets, merging pairs. */
 static void ts_fit(struct sim_engine *e, uint64_t t)
 {
-    while (t / e->ts_width >= SIM_TS_BUCKETS) {
+    while (t >= e->ts_width * SIM_TS_BUCKETS) {   /* (t / width >= BUCKETS, no division;
+                                                      width < 2^56: no overflow) */
         for (uint32_t c = 0; c < e->ncores; c++) {
             uint64_t *b = &e->ts_busy[(size_t)c * SIM_TS_BUCKETS];
             uint32_t *q = &e->ts_queue[(size_t)c * SIM_TS_BUCKETS];
@@ -77,7 +78,7 @@ static void ts_fit(struct sim_engine *e, uint64_t t)
 
 /* Times here are below the clock limit (ws_time.h): a later one has already failed the run
  * in sim_push and is not recorded, so ts_fit's doubling cannot overflow. */
-void sim_collect_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t len)
+static void ts_add_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t len)
 {
     if (len == 0 || ws_time_past_clock(ws_time_add(start, len)))
         return;
@@ -91,6 +92,22 @@ void sim_collect_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t
         start += part;
         len -= part;
     }
+}
+
+/* A core's busy segments mostly follow one another (spawn costs, a run, a send): one that
+ * starts where the pending one ends extends it, and the buckets are filled once per stretch.
+ * Bucket sums do not depend on how a stretch is cut, and ts_fit's width only on the latest
+ * time it is given, so the timeseries is the same as segment by segment. */
+void sim_collect_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t len)
+{
+    struct score *k = &e->cores[c];
+    if (start == k->ts_to) {
+        k->ts_to = ws_time_add(start, len);
+        return;
+    }
+    ts_add_busy(e, c, k->ts_from, k->ts_to - k->ts_from);
+    k->ts_from = start;
+    k->ts_to = ws_time_add(start, len);
 }
 
 void sim_collect_queue(struct sim_engine *e, uint32_t c, uint64_t t)
@@ -230,5 +247,7 @@ int sim_collect_finish(struct sim_engine *e)
     e->m.procs = e->rows;
     e->m.nprocs = e->nrows;
     sim_metrics_derive(&e->m);
+    for (uint32_t c = 0; c < e->ncores; c++)
+        ts_add_busy(e, c, e->cores[c].ts_from, e->cores[c].ts_to - e->cores[c].ts_from);
     return fill_timeseries(e, end);
 }

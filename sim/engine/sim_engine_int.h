@@ -53,6 +53,8 @@ struct score {
     uint64_t steal_items_seen;
     uint32_t tl_victim;         /* timeline: the core of its latest steal, then (from its
                                    dispatch) where the process it runs migrated from */
+    uint64_t ts_from, ts_to;    /* busy time [ts_from, ts_to) not yet in the timeseries: a
+                                   core's back-to-back segments are added once (sim_collect.c) */
     struct sim_core_stats st;
 };
 
