@@ -428,8 +428,9 @@ static void compare_one(const double *nat, const double *sim, uint32_t n,
 }
 
 /* Means, intervals and relative errors of nat[i][0..n) and sim[i][0..n). */
-static void compare(double nat[][NAT_VALIDATE_MAX_REPEAT], double sim[][NAT_VALIDATE_MAX_REPEAT],
-                    uint32_t n, struct nat_validate_result *r)
+static void compare(const double nat[][NAT_VALIDATE_MAX_REPEAT],
+                    const double sim[][NAT_VALIDATE_MAX_REPEAT], uint32_t n,
+                    struct nat_validate_result *r)
 {
     for (int i = 0; i < NAT_VALIDATE_METRICS; i++) {
         r->m[i].name = metric_names[i];
@@ -680,6 +681,29 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     return sp;
 }
 
+/* A temporary database is removed, and the ids of what it held with it. */
+static void close_store(struct nat_validate_result *r)
+{
+    if (!r->db_temp)
+        return;
+    nat_validate_db_remove(r->db_path);
+    r->experiment_id = 0;
+    memset(r->native_run_ids, 0, sizeof r->native_run_ids);
+    memset(r->sim_run_ids, 0, sizeof r->sim_run_ids);
+    r->native.run_id = r->sim_run_id = 0;
+}
+
+/* Every comparison of the samples, and the host's load after the runs. */
+static void summarise(const struct samples *s, struct nat_validate_result *r)
+{
+    compare(s->nat, s->sim, r->repeat, r);
+    compare_busy(s, r);
+    sim_ci_compute(s->first_sim, r->repeat, &r->first_steal_sim);
+    sim_ci_compute(s->share, r->repeat, &r->cpu_share);
+    if (getloadavg(r->load, 3) != 3)
+        memset(r->load, 0, sizeof r->load);
+}
+
 int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *r, char *err,
                  size_t errlen)
 {
@@ -722,21 +746,10 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
         goto out;
     if (r->threads > 1 && first_steal_native(o, host, r, err, errlen) != 0)
         goto out;
-    compare(s->nat, s->sim, r->repeat, r);
-    compare_busy(s, r);
-    sim_ci_compute(s->first_sim, r->repeat, &r->first_steal_sim);
-    sim_ci_compute(s->share, r->repeat, &r->cpu_share);
-    if (getloadavg(r->load, 3) != 3)
-        memset(r->load, 0, sizeof r->load);
+    summarise(s, r);
     rc = 0;
 out:
-    if (r->db_temp) {
-        nat_validate_db_remove(r->db_path);
-        r->experiment_id = 0;   /* gone with it */
-        memset(r->native_run_ids, 0, sizeof r->native_run_ids);
-        memset(r->sim_run_ids, 0, sizeof r->sim_run_ids);
-        r->native.run_id = r->sim_run_id = 0;
-    }
+    close_store(r);
     free(cal_json);
     free(cpus);
     free(s);
