@@ -150,7 +150,7 @@ struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
             if (e->cores[c].asleep)
                 e->cores[c].sleep_since = e->now;
     }
-    if (sim_idmap_del(&e->pending, rec->id, &held))
+    if (e->pending.n > 0 && sim_idmap_del(&e->pending, rec->id, &held))   /* (mostly empty) */
         p->mailbox = held;
     if (set_affinity(e, p, rec) != 0 ||
         sim_idmap_put(&e->live, rec->id, (uint64_t)(uintptr_t)p) != 0) {
