@@ -224,6 +224,50 @@ Test(eventq, earliest_event_kept_apart_keeps_the_order)
     sim_eventq_destroy(&q);
 }
 
+/* The front (events before the current bucket) is a sorted array while short and a heap once
+ * pushes make it long: pushes before the current bucket, past the switch and back to a sorted
+ * front after it runs empty, pop in order. */
+Test(eventq, front_switches_from_sorted_array_to_heap)
+{
+    struct sim_eventq q;
+    struct sim_event e;
+    struct model m = { malloc(4000 * sizeof(struct sim_event)), 0 };
+    uint64_t s = 5, seq = 0;
+    cr_assert_eq(sim_eventq_init(&q, 0), 0);
+    for (int round = 0; round < 3; round++) {
+        uint64_t base = 100000 * (uint64_t)(round + 1);
+        for (int i = 0; i < 1000; i++) {
+            uint64_t t = base + 1000 + rng(&s) % 1000;
+            struct sim_event want = { t, seq++, 1, 0, (uint64_t)i };
+            cr_assert_eq(sim_eventq_push(&q, t, 1, 0, want.data), 0);
+            model_push(&m, &want);
+        }
+        for (int i = 0; i < 2; i++) {   /* forms the front from the first bucket */
+            cr_assert(sim_eventq_pop(&q, &e));
+            assert_same(&e, &m.ev[0], (size_t)i);
+            memmove(m.ev, m.ev + 1, --m.n * sizeof(*m.ev));
+        }
+        for (int i = 0; i < 200; i++) {   /* all before the current bucket: into the front */
+            uint64_t t = base + rng(&s) % 1000;
+            struct sim_event want = { t, seq++, 2, 0, (uint64_t)i };
+            cr_assert_eq(sim_eventq_push(&q, t, 2, 0, want.data), 0);
+            model_push(&m, &want);
+            check(&q);
+        }
+        for (size_t i = 0; m.n > 0; i++) {
+            cr_assert_eq(sim_eventq_peek_time(&q), m.ev[0].time);
+            cr_assert(sim_eventq_pop(&q, &e));
+            assert_same(&e, &m.ev[0], i);
+            memmove(m.ev, m.ev + 1, --m.n * sizeof(*m.ev));
+            if (i % 97 == 0)
+                check(&q);
+        }
+        cr_assert_eq(sim_eventq_size(&q), 0);
+    }
+    sim_eventq_destroy(&q);
+    free(m.ev);
+}
+
 Test(eventq, hold_pattern_keeps_order_over_many_epochs)
 {
     struct sim_eventq q;
