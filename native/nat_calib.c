@@ -388,6 +388,7 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "msg", &c->msg);
     add_cost(o, "child", &c->child);
     add_cost(o, "proc", &c->proc);
+    add_cost(o, "proc_before", &c->proc_before);
     add_dist(o, &c->proc_dist);
     cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
     cJSON_AddStringToObject(o, "workload", c->workload);

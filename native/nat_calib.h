@@ -100,6 +100,8 @@ struct nat_calibration {
     struct nat_cost msg;          /* a join message to the parent (fork-join workloads) */
     struct nat_cost child;        /* UTS: the SHA-1 of one child (0 samples otherwise) */
     struct nat_cost proc;         /* the workload's own cost per process on one worker */
+    struct nat_cost proc_before;  /* ... as measured before the native runs, where proc was
+                                     measured again between them (n == 0: it was not) */
     struct nat_dist proc_dist;    /* ... and how it spreads over the processes */
     double latency_ns;            /* the model's core-to-core latency of those two cores */
     char workload[512];           /* what proc was measured on: the workload or a smaller one */

@@ -567,15 +567,31 @@ static void *sim_worker(void *arg)
     return NULL;
 }
 
-/* The repetitions: every native run first, on a host with nothing else of ours running, then
- * the simulations (independent engines, one per seed) on up to one thread per online CPU. */
-static int run_reps(const struct nat_validate_opts *o, const struct ws_topo *host,
-                    const struct ws_topo *topo, const char *cal_json, const struct ws_params *sp,
+/* The native repetitions, all before any simulation, with nothing else of ours running. With
+ * trials (repeat + 1 of them), a one-worker run of the calibration workload before each and
+ * after the last: the per-process cost measured in the same minutes as the runs, since on a
+ * shared host it drifts by 20% between runs a few seconds apart. */
+static int run_natives(const struct nat_validate_opts *o, const struct ws_topo *host,
+                       const char *cal_json, struct nat_validate_result *r, struct samples *s,
+                       struct nat_trial *trials, char *err, size_t errlen)
+{
+    uint64_t procs, wall;
+    for (uint32_t i = 0; i <= r->repeat; i++) {
+        if (trials != NULL && proc_trial(host, r->cal.workload, o, &trials[i], &procs, &wall,
+                                         err, errlen) != 0)
+            return -1;
+        if (i < r->repeat && native_rep(o, host, cal_json, i, r, s, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The simulated repetitions (independent engines, one per seed) on up to one thread per
+ * online CPU. */
+static int run_sims(const struct nat_validate_opts *o, const struct ws_topo *topo,
+                    const char *cal_json, const struct ws_params *sp,
                     struct nat_validate_result *r, struct samples *s, char *err, size_t errlen)
 {
-    for (uint32_t i = 0; i < r->repeat; i++)
-        if (native_rep(o, host, cal_json, i, r, s, err, errlen) != 0)
-            return -1;
     struct sim_jobs j = { .o = o, .topo = topo, .sp = sp, .cal_json = cal_json, .r = r, .s = s };
     pthread_mutex_init(&j.lock, NULL);
     atomic_init(&j.next, 0);
@@ -681,6 +697,24 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     return sp;
 }
 
+/* proc from the trials between the native runs (the one before them kept as proc_before), and
+ * the model, the runs' reference and the stored calibration made again from it. */
+static int recalibrate(const struct nat_validate_opts *o, const struct nat_workload *wl,
+                       const struct nat_trial *trials, struct nat_validate_result *r,
+                       struct ws_params *sp, char **cal_json, char *err, size_t errlen)
+{
+    r->cal.proc_before = r->cal.proc;
+    r->cal.proc = nat_cost_robust(trials, r->repeat + 1);
+    *sp = model(o, wl, r);
+    free(*cal_json);
+    if ((*cal_json = calib_ref_json(&r->cal, r->experiment_id)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return nat_validate_recalibrated(r->db_path, r->experiment_id, o->workload, o->strategy,
+                                     &r->cal, err, errlen);
+}
+
 /* A temporary database is removed, and the ids of what it held with it. */
 static void close_store(struct nat_validate_result *r)
 {
@@ -736,13 +770,17 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
     else if (calibrate(o, host, topo, cpus, wl, &r->cal, err, errlen) != 0)
         goto out;
     struct ws_params sp = model(o, wl, r);
+    bool again = o->cal == NULL && wl->kind != NAT_WORK_REPLAY;   /* not a sweep's shared one */
+    struct nat_trial trials[NAT_VALIDATE_MAX_REPEAT + 1];
     if (open_store(o, r, err, errlen) != 0)
         goto out;
     if ((cal_json = calib_ref_json(&r->cal, r->experiment_id)) == NULL) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (run_reps(o, host, topo, cal_json, &sp, r, s, err, errlen) != 0)
+    if (run_natives(o, host, cal_json, r, s, again ? trials : NULL, err, errlen) != 0 ||
+        (again && recalibrate(o, wl, trials, r, &sp, &cal_json, err, errlen) != 0) ||
+        run_sims(o, topo, cal_json, &sp, r, s, err, errlen) != 0)
         goto out;
     if (r->threads > 1 && first_steal_native(o, host, r, err, errlen) != 0)
         goto out;

@@ -124,6 +124,12 @@ int nat_validate_experiment(const char *path, const char *workload, const char *
                             const struct nat_calibration *cal, int64_t *id, char *err,
                             size_t errlen);
 
+/* The calibration changed after runs were stored (the per-process cost re-measured between
+ * the native runs): rewrite the experiment's description and the proc_ns its runs carry. */
+int nat_validate_recalibrated(const char *path, int64_t experiment, const char *workload,
+                              const char *strategy, const struct nat_calibration *cal,
+                              char *err, size_t errlen);
+
 /* Put stored run run_id into experiment (nat_run stores without one). 0, or -1 with err. */
 int nat_validate_adopt(const char *path, int64_t experiment, int64_t run_id, char *err,
                        size_t errlen);

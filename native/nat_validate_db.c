@@ -59,9 +59,10 @@ static int exec2(const char *path, const char *sql, int64_t a, int64_t b, char *
     return rc;
 }
 
-int nat_validate_experiment(const char *path, const char *workload, const char *strategy,
-                            const struct nat_calibration *cal, int64_t *id, char *err,
-                            size_t errlen)
+/* The description of validate's experiment: {"command", "workload", "strategy",
+ * "calibration"} (malloc'd; NULL when out of memory). */
+static char *experiment_desc(const char *workload, const char *strategy,
+                             const struct nat_calibration *cal)
 {
     char *cj = nat_calib_json(cal);
     cJSON *d = cJSON_CreateObject();
@@ -78,6 +79,14 @@ int nat_validate_experiment(const char *path, const char *workload, const char *
     }
     cJSON_Delete(c);
     cJSON_Delete(d);
+    return desc;
+}
+
+int nat_validate_experiment(const char *path, const char *workload, const char *strategy,
+                            const struct nat_calibration *cal, int64_t *id, char *err,
+                            size_t errlen)
+{
+    char *desc = experiment_desc(workload, strategy, cal);
     if (desc == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -86,6 +95,40 @@ int nat_validate_experiment(const char *path, const char *workload, const char *
     int rc = sim_db_open(path, false, &db, err, errlen);
     if (rc == 0)
         rc = sim_db_create_experiment(db, desc, id, err, errlen);
+    sim_db_close(db);
+    free(desc);
+    return rc;
+}
+
+int nat_validate_recalibrated(const char *path, int64_t experiment, const char *workload,
+                              const char *strategy, const struct nat_calibration *cal,
+                              char *err, size_t errlen)
+{
+    char *desc = experiment_desc(workload, strategy, cal);
+    struct sim_db *db = NULL;
+    if (desc == NULL || sim_db_open(path, false, &db, err, errlen) != 0) {
+        if (desc == NULL)
+            snprintf(err, errlen, "out of memory");
+        free(desc);
+        return -1;
+    }
+    sqlite3 *h = sim_db_handle(db);
+    sqlite3_stmt *a = NULL, *b = NULL;
+    int rc = sqlite3_prepare_v2(h, "UPDATE experiments SET description = ?2 WHERE id = ?1", -1,
+                                &a, NULL) == SQLITE_OK &&
+             sqlite3_bind_int64(a, 1, experiment) == SQLITE_OK &&
+             sqlite3_bind_text(a, 2, desc, -1, SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_step(a) == SQLITE_DONE &&
+             sqlite3_prepare_v2(h, "UPDATE runs SET params = json_set(params, "
+                                   "'$.calibration.proc_ns', ?2) WHERE experiment_id = ?1",
+                                -1, &b, NULL) == SQLITE_OK &&
+             sqlite3_bind_int64(b, 1, experiment) == SQLITE_OK &&
+             sqlite3_bind_double(b, 2, cal->proc.ns) == SQLITE_OK &&
+             sqlite3_step(b) == SQLITE_DONE ? 0 : -1;
+    if (rc != 0)
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(h));
+    sqlite3_finalize(a);
+    sqlite3_finalize(b);
     sim_db_close(db);
     free(desc);
     return rc;

@@ -119,6 +119,9 @@ static void print_calibration(const struct nat_calibration *c)
     print_cost("join message", &c->msg);
     print_cost("UTS child", &c->child);
     print_cost("per process", &c->proc);
+    if (c->proc_before.n > 0)
+        printf(" (measured between the native runs; %.2f ± %.2f ns before them),",
+               c->proc_before.ns, c->proc_before.half);
     printf(" busy loop %.3f iterations/ns\n", c->busy_iters_per_ns);
     const struct nat_dist *d = &c->proc_dist;
     if (d->n > 0 && d->q[2] > 0)
