@@ -13,20 +13,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Replay trace on topo (strategy random) with `sets` ("name=value", NULL-terminated) and check
- * every core's timeseries against its busy time. */
-static void check_sums(const char *trace, const char *topo, const char *const *sets)
+/* Replay trace on topo (strategy random) with the given timeseries interval (0: automatic,
+ * doubling) and time slice (0: the default) and check every core's timeseries against its
+ * busy time. */
+static void check_sums(const char *trace, const char *topo, uint64_t interval, uint64_t slice)
 {
     char err[512] = "";
     struct ws_params p;
     ws_params_defaults(&p);
-    for (; sets != NULL && *sets != NULL; sets++) {
-        char name[64];
-        const char *eq = strchr(*sets, '=');
-        cr_assert_not_null(eq, "%s", *sets);
-        snprintf(name, sizeof name, "%.*s", (int)(eq - *sets), *sets);
-        cr_assert_eq(ws_params_set(&p, name, eq + 1, err, sizeof err), WS_OK, "%s", err);
-    }
+    p.sample_interval_ns = interval;
+    if (slice > 0)
+        p.time_slice_ns = slice;
     struct ws_topo *t = NULL;
     cr_assert_eq(sim_topo_load(topo, &t, err, sizeof err), 0, "%s", err);
     struct sim_trace *tr = sim_trace_open(trace, NULL, err, sizeof err);
@@ -59,16 +56,13 @@ static void check_sums(const char *trace, const char *topo, const char *const *s
 
 Test(collect, timeseries_adds_up_to_busy_time_with_a_fixed_interval)
 {
-    const char *const fixed[] = { "sample_interval_ns=700", NULL };
-    check_sums("fib:12", "m1", fixed);
-    const char *const sliced[] = { "sample_interval_ns=333", "time_slice_ns=250", NULL };
-    check_sums("fib:10,work=900", "i9-12900k", sliced);
+    check_sums("fib:12", "m1", 700, 0);
+    check_sums("fib:10,work=900", "i9-12900k", 333, 250);
 }
 
 Test(collect, timeseries_adds_up_to_busy_time_as_the_interval_doubles)
 {
-    check_sums("fib:14", "epyc7r13-2s", NULL);   /* NUMA: migration costs cut segments */
-    check_sums("nqueens:7", "synth:p=64", NULL);
-    const char *const sliced[] = { "time_slice_ns=400", NULL };
-    check_sums("uts:t=1,a=3,d=6,b=4,r=19", "m1", sliced);
+    check_sums("fib:14", "epyc7r13-2s", 0, 0);   /* NUMA: migration costs cut segments */
+    check_sums("nqueens:7", "synth:p=64", 0, 0);
+    check_sums("uts:t=1,a=3,d=6,b=4,r=19", "m1", 0, 400);
 }
