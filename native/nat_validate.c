@@ -25,6 +25,7 @@
 #define CALIB_MIN_RUNS 5
 #define CALIB_MAX_TRIALS 21
 #define CALIB_BUDGET_NS 1500000000ull   /* per cost: more trials where a run is cheap */
+#define SLOT_MAX_TRIALS 4                /* per-process trials before each native run */
 #define FIB_CALIB_MAX 30        /* fib:30, 2.7 M processes */
 #define NQUEENS_CALIB_MAX 12
 /* The extra native run records the first slices of its schedule, where the first steal is (on
@@ -568,18 +569,24 @@ static void *sim_worker(void *arg)
 }
 
 /* The native repetitions, all before any simulation, with nothing else of ours running. With
- * trials (repeat + 1 of them), a one-worker run of the calibration workload before each and
- * after the last: the per-process cost measured in the same minutes as the runs, since on a
+ * trials (room for (repeat + 1) x SLOT_MAX_TRIALS), one-worker runs of the calibration workload
+ * before each and after the last (up to SLOT_MAX_TRIALS where cheap): the per-process cost measured in the same minutes as the runs, since on a
  * shared host it drifts by 20% between runs a few seconds apart. */
 static int run_natives(const struct nat_validate_opts *o, const struct ws_topo *host,
                        const char *cal_json, struct nat_validate_result *r, struct samples *s,
-                       struct nat_trial *trials, char *err, size_t errlen)
+                       struct nat_trial *trials, uint32_t *ntrials, char *err, size_t errlen)
 {
-    uint64_t procs, wall;
+    uint64_t procs, wall = 0;
+    uint32_t per_slot = 1;   /* trials before each run: more where they are cheap */
     for (uint32_t i = 0; i <= r->repeat; i++) {
-        if (trials != NULL && proc_trial(host, r->cal.workload, o, &trials[i], &procs, &wall,
-                                         err, errlen) != 0)
-            return -1;
+        for (uint32_t k = 0; trials != NULL && k < per_slot; k++)
+            if (proc_trial(host, r->cal.workload, o, &trials[(*ntrials)++], &procs, &wall, err,
+                           errlen) != 0)
+                return -1;
+        if (i == 0 && wall > 0) {
+            uint64_t fit = CALIB_BUDGET_NS / ((uint64_t)(r->repeat + 1) * wall);
+            per_slot = fit < 1 ? 1 : fit > SLOT_MAX_TRIALS ? SLOT_MAX_TRIALS : (uint32_t)fit;
+        }
         if (i < r->repeat && native_rep(o, host, cal_json, i, r, s, err, errlen) != 0)
             return -1;
     }
@@ -644,27 +651,6 @@ static int first_steal_native(const struct nat_validate_opts *o, const struct ws
     return rc;
 }
 
-/* What each run's params carry as "calibration": the costs given to the model (flat, in ns)
- * and the experiment whose description holds the whole calibration, stored once. */
-static char *calib_ref_json(const struct nat_calibration *c, int64_t experiment)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (o == NULL)
-        return NULL;
-    cJSON_AddNumberToObject(o, "experiment", (double)experiment);
-    const struct { const char *name; const struct nat_cost *k; } costs[] = {
-        { "steal_ns", &c->steal }, { "wake_ns", &c->wake }, { "spawn_ns", &c->spawn },
-        { "msg_ns", &c->msg }, { "child_ns", &c->child }, { "proc_ns", &c->proc },
-    };
-    for (size_t i = 0; i < sizeof costs / sizeof costs[0]; i++)
-        cJSON_AddNumberToObject(o, costs[i].name, costs[i].k->ns);
-    cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
-    cJSON_AddStringToObject(o, "workload", c->workload);
-    char *s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return s;
-}
-
 /* Where the runs go: o->db_path, or a temporary database (r->db_temp); and their experiment:
  * o->experiment_id, or a new one holding the calibration. 0, or -1 with err. */
 static int open_store(const struct nat_validate_opts *o, struct nat_validate_result *r,
@@ -700,19 +686,41 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
 /* proc from the trials between the native runs (the one before them kept as proc_before), and
  * the model, the runs' reference and the stored calibration made again from it. */
 static int recalibrate(const struct nat_validate_opts *o, const struct nat_workload *wl,
-                       const struct nat_trial *trials, struct nat_validate_result *r,
-                       struct ws_params *sp, char **cal_json, char *err, size_t errlen)
+                       const struct nat_trial *trials, uint32_t ntrials,
+                       struct nat_validate_result *r, struct ws_params *sp, char **cal_json,
+                       char *err, size_t errlen)
 {
     r->cal.proc_before = r->cal.proc;
-    r->cal.proc = nat_cost_robust(trials, r->repeat + 1);
+    r->cal.proc = nat_cost_robust(trials, ntrials);
     *sp = model(o, wl, r);
     free(*cal_json);
-    if ((*cal_json = calib_ref_json(&r->cal, r->experiment_id)) == NULL) {
+    if ((*cal_json = nat_validate_ref_json(&r->cal, r->experiment_id)) == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     return nat_validate_recalibrated(r->db_path, r->experiment_id, o->workload, o->strategy,
                                      &r->cal, err, errlen);
+}
+
+/* Both sides' repetitions: the native runs (with the per-process cost measured again between
+ * them, unless the calibration is a sweep's shared one), then the simulations of the model. */
+static int measure(const struct nat_validate_opts *o, const struct ws_topo *host,
+                   const struct ws_topo *topo, const struct nat_workload *wl,
+                   struct nat_validate_result *r, struct samples *s, struct ws_params *sp,
+                   char **cal_json, char *err, size_t errlen)
+{
+    bool again = o->cal == NULL && wl->kind != NAT_WORK_REPLAY;
+    struct nat_trial *trials = again ? calloc((size_t)(r->repeat + 1) * SLOT_MAX_TRIALS,
+                                              sizeof(*trials)) : NULL;
+    uint32_t ntrials = 0;
+    int rc = -1;
+    if (again && trials == NULL)
+        snprintf(err, errlen, "out of memory");
+    else if (run_natives(o, host, *cal_json, r, s, trials, &ntrials, err, errlen) == 0 &&
+             (!again || recalibrate(o, wl, trials, ntrials, r, sp, cal_json, err, errlen) == 0))
+        rc = run_sims(o, topo, *cal_json, sp, r, s, err, errlen);
+    free(trials);
+    return rc;
 }
 
 /* A temporary database is removed, and the ids of what it held with it. */
@@ -770,17 +778,13 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
     else if (calibrate(o, host, topo, cpus, wl, &r->cal, err, errlen) != 0)
         goto out;
     struct ws_params sp = model(o, wl, r);
-    bool again = o->cal == NULL && wl->kind != NAT_WORK_REPLAY;   /* not a sweep's shared one */
-    struct nat_trial trials[NAT_VALIDATE_MAX_REPEAT + 1];
     if (open_store(o, r, err, errlen) != 0)
         goto out;
-    if ((cal_json = calib_ref_json(&r->cal, r->experiment_id)) == NULL) {
+    if ((cal_json = nat_validate_ref_json(&r->cal, r->experiment_id)) == NULL) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (run_natives(o, host, cal_json, r, s, again ? trials : NULL, err, errlen) != 0 ||
-        (again && recalibrate(o, wl, trials, r, &sp, &cal_json, err, errlen) != 0) ||
-        run_sims(o, topo, cal_json, &sp, r, s, err, errlen) != 0)
+    if (measure(o, host, topo, wl, r, s, &sp, &cal_json, err, errlen) != 0)
         goto out;
     if (r->threads > 1 && first_steal_native(o, host, r, err, errlen) != 0)
         goto out;

@@ -130,6 +130,11 @@ int nat_validate_recalibrated(const char *path, int64_t experiment, const char *
                               const char *strategy, const struct nat_calibration *cal,
                               char *err, size_t errlen);
 
+/* What each run's params carry as "calibration": the costs given to the model (flat, in ns)
+ * and the experiment whose description holds the whole calibration, stored once (malloc'd;
+ * NULL when out of memory). */
+char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment);
+
 /* Put stored run run_id into experiment (nat_run stores without one). 0, or -1 with err. */
 int nat_validate_adopt(const char *path, int64_t experiment, int64_t run_id, char *err,
                        size_t errlen);

@@ -134,6 +134,25 @@ int nat_validate_recalibrated(const char *path, int64_t experiment, const char *
     return rc;
 }
 
+char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    cJSON_AddNumberToObject(o, "experiment", (double)experiment);
+    const struct { const char *name; const struct nat_cost *k; } costs[] = {
+        { "steal_ns", &c->steal }, { "wake_ns", &c->wake }, { "spawn_ns", &c->spawn },
+        { "msg_ns", &c->msg }, { "child_ns", &c->child }, { "proc_ns", &c->proc },
+    };
+    for (size_t i = 0; i < sizeof costs / sizeof costs[0]; i++)
+        cJSON_AddNumberToObject(o, costs[i].name, costs[i].k->ns);
+    cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
+    cJSON_AddStringToObject(o, "workload", c->workload);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
 int nat_validate_adopt(const char *path, int64_t experiment, int64_t run_id, char *err,
                        size_t errlen)
 {

@@ -235,7 +235,7 @@ Test(validate_calib, one_thread_fib_simulates_the_calibrated_cost, .timeout = 24
     cr_assert_eq(r->cpu_share.n, 2);
     cr_assert(r->cpu_share.mean > 0 && r->cpu_share.mean <= 1.05, "%g", r->cpu_share.mean);
     cr_assert(strstr(r->sim_trace, ",ws=0") != NULL, "%s", r->sim_trace);
-    cr_assert_eq(r->cal.proc.n, 3, "proc measured again before each native run and after");
+    cr_assert_geq(r->cal.proc.n, 3, "proc measured again before each native run and after");
     cr_assert_gt(r->cal.proc_before.n, 0, "the calibration's first proc kept");
     cr_assert_eq(r->nbusy, 1);
     cr_assert_float_eq(r->busy[0].native, r->m[6].native, 1e-6 * r->m[6].native,
@@ -283,7 +283,7 @@ Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
     cr_assert_eq(q1(h, "SELECT COUNT(*) FROM runs r, experiments e WHERE "
                        "json_extract(r.params, '$.calibration.proc_ns') = "
                        "json_extract(e.description, '$.calibration.proc.ns') AND "
-                       "json_extract(e.description, '$.calibration.proc.n') = 3 AND "
+                       "json_extract(e.description, '$.calibration.proc.n') >= 3 AND "
                        "json_extract(e.description, '$.calibration.proc_before.n') > 0"), 8,
                  "every run carries the per-process cost measured between the native runs");
     sqlite3_close(h);
