@@ -23,11 +23,12 @@ struct ws_core {
     struct ws_inbox inbox;
     uint32_t id;
     uint32_t normal_since_low;    /* normal picks since the last low pick */
+    bool deques_ready;            /* q[] have buffers (allocated at the core's first use); read
+                                     at every pick and spawn, so on the inbox's line */
     struct { uint32_t victim; uint64_t t; } recent[WS_RECENT_VICTIMS]; /* steal cooldowns */
     uint32_t recent_next;
     uint32_t tried[WS_RECENT_VICTIMS]; /* victims tried in the current idle round */
     uint32_t ntried;
-    bool deques_ready;            /* q[] have buffers (allocated at the core's first use) */
     uint32_t ring_cursor;
     uint64_t mig_window_start, mig_window_count; /* per-core per-second migration window */
     uint32_t last_victim;         /* victim of this core's latest successful steal */
