@@ -31,12 +31,7 @@ int nat_validate_db_temp(char *path, size_t len, char *err, size_t errlen)
 
 void nat_validate_db_remove(const char *path)
 {
-    char side[600];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    sim_db_remove(path);
 }
 
 /* Run sql (binding ?1 = a, ?2 = b) on the database at path. 0, or -1 with err. */

@@ -32,6 +32,9 @@ struct sqlite3;
  * sim_db_open.c). A connection belongs to one thread (open one per thread or process). */
 int sim_db_open(const char *path, bool read_only, struct sim_db **out, char *err, size_t errlen);
 
+/* Remove a database file and its -wal and -shm files (a temporary one, closed). */
+void sim_db_remove(const char *path);
+
 /* 0 when every row read so far through this read-only connection came from one state of the
  * file; -1 with a message when another process rewrote the file since it was opened (a reader
  * that holds no locks, see sim_db_open.c: check after reading, before trusting the rows). */

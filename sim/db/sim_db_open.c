@@ -460,3 +460,13 @@ void sim_db_close(struct sim_db *db)
     free(db->path);
     free(db);
 }
+
+void sim_db_remove(const char *path)
+{
+    char side[4096];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}

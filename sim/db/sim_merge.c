@@ -265,17 +265,6 @@ static int check_inputs(int n, char **paths, char *err, size_t errlen)
 
 /* ---- the merge ---------------------------------------------------------------------------- */
 
-/* Remove a temporary database and its -wal/-shm files. */
-static void remove_db(const char *path)
-{
-    char side[4096];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-}
-
 /* Stage the inputs into OUT (opened at `path`) and commit them; 0 or -1 with err. */
 static int merge_into(const char *path, int n, char **paths, int64_t *exp,
                       int64_t *total, bool fresh, char *err, size_t errlen)
@@ -328,7 +317,7 @@ int sim_db_merge(const char *out_path, int n, char **paths, int64_t *exp, int64_
         rc = -1;
     }
     if (rc != 0 && tmp[0] != '\0')
-        remove_db(tmp);
+        sim_db_remove(tmp);
     if (rc != 0) {
         size_t k = strnlen(err, errlen);
         snprintf(err + k, errlen - k, "; nothing was merged (%s)",
