@@ -48,6 +48,18 @@
  *      each with its barrier. The simulator (single-threaded) never sets asym: its steals make no
  *      system call and its takes are as in (B); asym is one predictable branch in take and steal.
  *
+ *  (F) The conditional steal's predicate. A plain steal may read garbage through a stale top:
+ *      if t was stolen and a grow came after, cell t of the new buffer was never copied and
+ *      holds uninitialised memory, and the failing CAS discards it. A predicate runs before the
+ *      CAS and the scheduler's dereference their item, so steal_if reads the cell with acquire
+ *      and then top again, and gives up (a lost race) unless top is still t. Then index t was
+ *      neither stolen (every steal of t moves top past it) nor taken by the owner (taking t as
+ *      the last item CASes top; taking it without a CAS would need a take that read a top below
+ *      t, which (B) and (E) exclude once the thief has seen bottom > t), so it was in [top,
+ *      bottom) at every grow between its push and the thief's load of buf, each grow copied it,
+ *      and x is the item at t. (native_stress found this: a steal-half round handed a NULL
+ *      cell to the affinity check, about one run of 500 rounds in ten.)
+ *
  * Why accesses, not fences: ThreadSanitizer does not model stand-alone fences, and the stress
  * tests must run clean under it on this very code; and on x86-64 a seq_cst load is a plain MOV
  * (the store side's XCHG carries the barrier), which takes the MFENCE out of steal. Measured on
@@ -246,10 +258,19 @@ static inline ws_status steal_one(struct ws_deque *d, void **out, ws_deque_pred 
         }
     }
     struct ws_deque_buf *a = ws_load_acquire(&d->buf); /* (D): pairs with grow's release */
-    void *x = ws_load_relaxed(&a->cells[t & a->mask]);
-    if (pred != NULL && !pred(x, arg)) {
-        ws_fetch_add_relaxed(&d->steal_denied, 1);
-        return WS_DENIED;
+    void *x;
+    if (pred == NULL) {
+        x = ws_load_relaxed(&a->cells[t & a->mask]);   /* a stale t: the CAS refuses x */
+    } else {
+        x = ws_load_acquire(&a->cells[t & a->mask]);   /* (F): ordered before ... */
+        if (ws_load_seq_cst(&d->top) != t) {           /* ... this second look at top */
+            ws_fetch_add_relaxed(&d->steal_lost, 1);
+            return WS_ABORT;
+        }
+        if (!pred(x, arg)) {
+            ws_fetch_add_relaxed(&d->steal_denied, 1);
+            return WS_DENIED;
+        }
     }
     if (!ws_cas_seq_cst(&d->top, &t, t + 1)) {  /* (C) */
         ws_fetch_add_relaxed(&d->steal_lost, 1);

@@ -58,6 +58,7 @@ struct shared {
     _Atomic uint64_t *bitmap;
     _Atomic uint64_t consumed;
     _Atomic uint64_t duplicates;
+    _Atomic uint64_t pred_garbage;   /* steal_if predicates shown a value never pushed */
     _Atomic int owner_done;
     _Atomic int started;
 };
@@ -93,9 +94,15 @@ static uint64_t xorshift(uint64_t *r)
     return *r;
 }
 
+/* The conditional steal's predicate. It must only ever be shown an item that was pushed: the
+ * scheduler's predicates dereference their item, so a cell read through a stale top (a cell a
+ * later grow never copied) would be a wild pointer there, even though the CAS would have
+ * refused it afterwards. Anything else is counted and fails the round. */
 static bool odd_only(const void *x, void *arg)
 {
-    (void)arg;
+    struct shared *s = arg;
+    if ((uint64_t)(uintptr_t)x - 1 >= s->n_items)
+        ws_fetch_add_relaxed(&s->pred_garbage, 1);
     return ((uintptr_t)x & 1) != 0;
 }
 
@@ -125,7 +132,7 @@ static void thief_mixed(struct thief *t)
                 consume(s, buf[i]), t->got++;
         } else {
             void *x;
-            if ((st = ws_deque_steal_if(&s->dq, &x, odd_only, NULL)) == WS_OK)
+            if ((st = ws_deque_steal_if(&s->dq, &x, odd_only, s)) == WS_OK)
                 consume(s, x), t->got++;
         }
         if (thief_may_leave(s, st))
@@ -224,6 +231,12 @@ static int round_check(struct shared *s, uint64_t owner_got, uint64_t stolen)
     if (missing || dups) {
         fprintf(stderr, "FAIL: %llu items lost, %llu duplicated\n", (unsigned long long)missing,
                 (unsigned long long)dups);
+        fails++;
+    }
+    uint64_t garbage = ws_load_relaxed(&s->pred_garbage);
+    if (garbage) {
+        fprintf(stderr, "FAIL: the steal predicate was shown %llu values never pushed\n",
+                (unsigned long long)garbage);
         fails++;
     }
     if (st.takes != owner_got || st.steals != stolen || st.pushes != s->n_items) {
