@@ -1,38 +1,20 @@
 /* nat_validate.c: calibrate, run natively `repeat` times, simulate the same workload on the same
  * cores over as many seeds, compare the means with their confidence intervals (see
- * nat_validate.h). */
+ * nat_validate.h); the repetitions of both sides are in nat_validate_run.c. */
 #include "native/nat_validate.h"
+#include "native/nat_validate_int.h"
 #include "native/nat_work.h"
 
-#include "sim/util/sim_version.h"
-#include "sim/db/sim_db.h"
-#include "sim/engine/sim_engine.h"
-#include "sim/engine/sim_timeline.h"
-#include "sim/run/sim_run.h"
-#include "sim/trace/import/sim_import.h"
-
-#include <cjson/cJSON.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #define CHAIN_LEN 200000
 #define CALIB_MIN_RUNS 7   /* a trimmed mean of 5 with 4 preempted read uts:T1 10% high */
 #define CALIB_MAX_TRIALS 21
-#define CALIB_BUDGET_NS 1500000000ull   /* per cost: more trials where a run is cheap */
-#define SLOT_MAX_TRIALS 4                /* per-process trials before each native run */
 #define FIB_CALIB_MAX 30        /* fib:30, 2.7 M processes */
 #define NQUEENS_CALIB_MAX 12
-/* The extra native run records the first slices of its schedule, where the first steal is (on
- * a loaded host worker 0 may run 16 k slices before worker 1 is up); every simulation records
- * its first slices in memory (its cores start together, so the first steal is early). */
-#define FIRST_STEAL_SLICES (1u << 18)
-#define SIM_FIRST_SLICES (1u << 16)
 
 /* ---- calibration --------------------------------------------------------------------------- */
 
@@ -52,10 +34,11 @@ static void one_worker(const struct ws_topo *host, const char *workload,
 /* One one-worker native run of workload without a database: a trial of ns per completed
  * process, in the worker's CPU time (a worker preempted by other programs is not charged for the
  * wait), with the process's involuntary switches (the caller only waits, so they are the
- * worker's, one of them its pinning); *procs gets the processes and *wall_ns the run's wall time. -1 on failure. */
-static int proc_trial(const struct ws_topo *host, const char *workload,
-                      const struct nat_validate_opts *vo, struct nat_trial *t, uint64_t *procs,
-                      uint64_t *wall_ns, char *err, size_t errlen)
+ * worker's, one of them its pinning); *procs gets the processes and *wall_ns the run's wall
+ * time. -1 on failure. */
+int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
+                            const struct nat_validate_opts *vo, struct nat_trial *t,
+                            uint64_t *procs, uint64_t *wall_ns, char *err, size_t errlen)
 {
     struct nat_run_opts o;
     one_worker(host, workload, vo, &o);
@@ -84,13 +67,13 @@ static struct nat_cost per_proc(const struct ws_topo *host, const char *workload
 {
     struct nat_trial v[CALIB_MAX_TRIALS], warm;
     uint64_t wall = 0;
-    if (proc_trial(host, workload, vo, &warm, procs, &wall, err, errlen) != 0)
+    if (nat_validate_proc_trial(host, workload, vo, &warm, procs, &wall, err, errlen) != 0)
         return (struct nat_cost){ 0 };
     uint64_t fit = wall > 0 ? CALIB_BUDGET_NS / wall : CALIB_MAX_TRIALS;
     uint32_t n = fit > runs ? (uint32_t)(fit < CALIB_MAX_TRIALS ? fit : CALIB_MAX_TRIALS)
                             : (runs < CALIB_MAX_TRIALS ? runs : CALIB_MAX_TRIALS);
     for (uint32_t i = 0; i < n; i++)
-        if (proc_trial(host, workload, vo, &v[i], procs, &wall, err, errlen) != 0)
+        if (nat_validate_proc_trial(host, workload, vo, &v[i], procs, &wall, err, errlen) != 0)
             return (struct nat_cost){ 0 };
     return nat_cost_robust(v, n);
 }
@@ -267,147 +250,10 @@ static void sim_spec(const struct nat_workload *wl, uint64_t work, char *out, si
         snprintf(out + off, len - off, "work=%llu,ws=0", (unsigned long long)work);
 }
 
-/* ---- running both sides -------------------------------------------------------------------- */
-
-static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *m,
-                     const struct ws_params *p, const char *cal_json, uint64_t seed,
-                     double wall_s, const struct nat_validate_result *r, int64_t *id, char *err,
-                     size_t errlen, const char *checksum)
-{
-    char *base = sim_params_json(p);
-    cJSON *j = base ? cJSON_Parse(base) : NULL;
-    free(base);
-    cJSON *cal = cal_json ? cJSON_Parse(cal_json) : NULL;
-    if (j != NULL && cal != NULL)
-        cJSON_AddItemToObject(j, "calibration", cal);
-    else
-        cJSON_Delete(cal);
-    char *pj = j ? cJSON_PrintUnformatted(j) : NULL;
-    cJSON_Delete(j);
-    if (pj == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    struct timespec wall;
-    clock_gettime(CLOCK_REALTIME, &wall);
-    m->run = (struct sim_run_desc){
-        .trace = r->sim_trace, .trace_checksum = checksum, .topology = r->topology,
-        .strategy = o->strategy, .params_json = pj, .seed = seed, .mode = SIM_MODE_SIM,
-        .tool_version = sim_version,
-        .start_unix_ns = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec,
-        .wall_s = wall_s, .timeseries_interval_ns = m->run.timeseries_interval_ns,
-        .experiment_id = r->experiment_id,
-    };
-    struct sim_db *db = NULL;
-    int rc = sim_db_open(r->db_path, false, &db, err, errlen);
-    if (rc == 0)
-        rc = sim_db_write_run(db, m, id, err, errlen);
-    sim_db_close(db);
-    free(pj);
-    return rc;
-}
-
-/* CPU time of a simulated run: every core's time but its sleep (spinning costs CPU). */
-static double sim_cpu_ns(const struct sim_run_metrics *m)
-{
-    double t = 0;
-    for (uint32_t c = 0; c < m->ncores; c++)
-        t += (double)(m->cores[c].busy_ns + m->cores[c].steal_ns + m->cores[c].idle_ns -
-                      m->cores[c].sleep_ns);
-    return t;
-}
-
-/* From the first RUN slice of a simulated run's recorded slices to its first successful steal
- * (0: none among them). */
-static double sim_first_steal(const struct sim_run_metrics *m)
-{
-    uint64_t first_run = UINT64_MAX, first_steal = UINT64_MAX;
-    for (size_t i = 0; i < m->ntimeline; i++) {
-        const struct sim_tl_slice *x = &m->timeline[i];
-        if (x->kind == SIM_TL_RUN && x->start_ns < first_run)
-            first_run = x->start_ns;
-        if (x->kind == SIM_TL_STEAL && x->pid != SIM_TL_NONE64 && x->start_ns < first_steal)
-            first_steal = x->start_ns;
-    }
-    return first_steal != UINT64_MAX && first_run <= first_steal
-           ? (double)(first_steal - first_run) : 0.0;
-}
-
-/* What one simulated repetition gives back. */
-struct sim_out {
-    struct sim_run_summary sum;
-    double cpu_ns, wall_s, first_steal;
-    double *busy;                 /* [threads], largest first */
-    int64_t id;
-};
-
-/* Replay r->sim_trace on topo with p and seed in the simulator into *out and store it (under
- * lock, when not NULL: simulations run on several threads, the database takes one writer). */
-static int simulate(const struct nat_validate_opts *o, const struct ws_topo *topo,
-                    const struct ws_params *p, const char *cal_json, uint64_t seed,
-                    const struct nat_validate_result *r, struct sim_out *out,
-                    pthread_mutex_t *lock, char *err, size_t errlen)
-{
-    struct sim_trace *t = sim_trace_open(r->sim_trace, NULL, err, errlen);
-    if (t == NULL)
-        return -1;
-    struct sim_engine_opts eo = { .topo = topo, .params = p, .strategy = o->strategy,
-                                  .seed = seed, .timeline_max = SIM_FIRST_SLICES };
-    uint64_t t0 = nat_now_ns();
-    struct sim_engine *e = sim_engine_create(t, &eo, err, errlen);
-    int rc = -1;
-    if (e != NULL && sim_engine_run(e, o->stopped, err, errlen) == 0) {
-        out->wall_s = (double)(nat_now_ns() - t0) / 1e9;
-        struct sim_run_metrics m = *sim_engine_metrics(e);
-        out->sum = m.summary;
-        out->cpu_ns = sim_cpu_ns(&m);
-        out->first_steal = sim_first_steal(&m);
-        m.timeline = NULL;   /* recorded for the first steal only: not stored */
-        m.ntimeline = m.timeline_max = 0;
-        m.timeline_dropped = m.timeline_cut_ns = 0;
-        for (uint32_t c = 0; c < m.ncores && c < r->threads; c++)
-            out->busy[c] = (double)m.cores[c].busy_ns;
-        nat_validate_sort_busy(out->busy, r->threads);
-        const char *sum = sim_trace_checksum(t);
-        if (lock != NULL)
-            pthread_mutex_lock(lock);
-        rc = store_sim(o, &m, p, cal_json, seed, out->wall_s, r, &out->id, err, errlen, sum);
-        if (lock != NULL)
-            pthread_mutex_unlock(lock);
-    }
-    sim_engine_destroy(e);
-    sim_trace_close(t);
-    return rc;
-}
-
-static uint64_t mig_total(const struct sim_run_summary *s)
-{
-    uint64_t m = 0;
-    for (int d = 0; d < SIM_DIST_COUNT; d++)
-        m += s->migrations[d];
-    return m;
-}
-
 static const char *const metric_names[NAT_VALIDATE_METRICS] = {
     "makespan_ns", "steals", "steal_attempts", "migrations", "utilization", "processes",
     "busy_ns", "busy_max_mean", "cpu_ns",
 };
-
-/* The compared metrics of one run; busy_ns is the mean core's busy time, cpu_ns the CPU time
- * of all cores (what the workers held a CPU for, whatever else the host ran). */
-static void metrics_of(const struct sim_run_summary *s, double cpu_ns,
-                       double v[NAT_VALIDATE_METRICS])
-{
-    v[8] = cpu_ns;
-    v[0] = (double)s->makespan_ns;
-    v[1] = (double)s->steals;
-    v[2] = (double)s->steal_attempts;
-    v[3] = (double)mig_total(s);
-    v[4] = s->utilization;
-    v[5] = (double)s->processes;
-    v[6] = s->utilization * (double)s->makespan_ns;
-    v[7] = s->busy_max_mean;
-}
 
 /* Mean, interval and relative error of native nat[0..n) against simulated sim[0..n). */
 static void compare_one(const double *nat, const double *sim, uint32_t n,
@@ -441,16 +287,6 @@ static void compare(const double nat[][NAT_VALIDATE_MAX_REPEAT],
                r->m[0].native_ci.half / r->m[0].native > fabs(r->m[0].rel_error);
 }
 
-struct samples {
-    double nat[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
-    double sim[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
-    double share[NAT_VALIDATE_MAX_REPEAT];   /* native CPU time / (threads x makespan) */
-    double first_sim[NAT_VALIDATE_MAX_REPEAT];   /* simulated time to the first steal */
-    /* busy time of the k-th busiest core [k][rep], k < NAT_VALIDATE_MAX_RANKS */
-    double busy_nat[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
-    double busy_sim[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
-};
-
 /* The cores' busy times compared rank by rank (busiest native core with busiest simulated
  * core, ...): which core is which differs between runs, the shape of the load does not. */
 static void compare_busy(const struct samples *s, struct nat_validate_result *r)
@@ -464,191 +300,6 @@ static void compare_busy(const struct samples *s, struct nat_validate_result *r)
                                               fabs(r->busy_max_error))
             r->busy_max_error = r->busy[k].rel_error;
     }
-}
-
-/* Native repetition i (seed + i), stored in r's experiment; its metrics and its cores' busy
- * times (read back from the stored rows) into s. */
-static int native_rep(const struct nat_validate_opts *o, const struct ws_topo *host,
-                      const char *cal_json, uint32_t i, struct nat_validate_result *r,
-                      struct samples *s, char *err, size_t errlen)
-{
-    struct nat_run_opts no;
-    nat_run_defaults(&no);
-    no.workload = o->workload;
-    no.threads = r->threads;
-    no.strategy = o->strategy;
-    no.seed = o->seed + i;
-    no.params = o->params;
-    no.db_path = r->db_path;
-    no.calibration_json = cal_json;
-    no.host = host;
-    no.busy_ipn = r->cal.busy_iters_per_ns;
-    no.stopped = o->stopped;
-    no.timeline_max = r->timeline ? FIRST_STEAL_SLICES : 0;
-    double *nb = calloc(r->threads, sizeof(double));
-    int rc = nb == NULL || nat_run(&no, &r->native, err, errlen) != 0 ||
-             (r->experiment_id != 0 && nat_validate_adopt(r->db_path, r->experiment_id,
-                                                          r->native.run_id, err, errlen) != 0) ||
-             nat_validate_busy(r->db_path, r->native.run_id, r->threads, nb, err, errlen) != 0
-             ? -1 : 0;
-    if (nb == NULL)
-        snprintf(err, errlen, "out of memory");
-    for (uint32_t k = 0; rc == 0 && k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++)
-        s->busy_nat[k][i] = nb[k];
-    free(nb);
-    if (rc != 0)
-        return -1;
-    r->native_run_ids[i] = r->native.run_id;
-    r->native_wall_s += r->native.wall_s;
-    double nv[NAT_VALIDATE_METRICS];
-    metrics_of(&r->native.summary, (double)r->native.x.cpu_ns, nv);
-    const struct sim_run_summary *ns = &r->native.summary;
-    s->share[i] = ns->makespan_ns > 0
-                  ? nv[8] / ((double)r->threads * (double)ns->makespan_ns) : 0.0;
-    for (int k = 0; k < NAT_VALIDATE_METRICS; k++)
-        s->nat[k][i] = nv[k];
-    return 0;
-}
-
-/* The simulated repetitions, shared by the threads that run them. */
-struct sim_jobs {
-    const struct nat_validate_opts *o;
-    const struct ws_topo *topo;
-    const struct ws_params *sp;
-    const char *cal_json;
-    struct nat_validate_result *r;
-    struct samples *s;
-    pthread_mutex_t lock;         /* the database, r and s */
-    _Atomic uint32_t next;        /* the next repetition to simulate */
-    int rc;
-    char err[512];
-};
-
-/* Simulated repetition i (seed + i) into s and r, under j->lock. 0, or -1 with j->err. */
-static int sim_rep(struct sim_jobs *j, uint32_t i)
-{
-    struct nat_validate_result *r = j->r;
-    char err[512];
-    struct sim_out out = { .busy = calloc(r->threads, sizeof(double)) };
-    int rc = -1;
-    if (out.busy == NULL)
-        snprintf(err, sizeof err, "out of memory");
-    else
-        rc = simulate(j->o, j->topo, j->sp, j->cal_json, j->o->seed + i, r, &out, &j->lock, err,
-                      sizeof err);
-    pthread_mutex_lock(&j->lock);
-    if (rc == 0) {
-        r->sim_wall_s += out.wall_s;
-        r->sim_run_ids[i] = out.id;
-        if (i + 1 == r->repeat)
-            r->sim = out.sum;
-        double sv[NAT_VALIDATE_METRICS];
-        metrics_of(&out.sum, out.cpu_ns, sv);
-        for (int k = 0; k < NAT_VALIDATE_METRICS; k++)
-            j->s->sim[k][i] = sv[k];
-        j->s->first_sim[i] = out.first_steal;
-        for (uint32_t k = 0; k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++)
-            j->s->busy_sim[k][i] = out.busy[k];
-    } else if (j->rc == 0) {
-        j->rc = -1;
-        snprintf(j->err, sizeof j->err, "%s", err);
-    }
-    pthread_mutex_unlock(&j->lock);
-    free(out.busy);
-    return rc;
-}
-
-static void *sim_worker(void *arg)
-{
-    struct sim_jobs *j = arg;
-    uint32_t i;
-    while ((i = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed)) < j->r->repeat &&
-           sim_rep(j, i) == 0)
-        ;
-    return NULL;
-}
-
-/* The native repetitions, all before any simulation, with nothing else of ours running. With
- * trials (room for (repeat + 1) x SLOT_MAX_TRIALS), one-worker runs of the calibration workload
- * before each and after the last (up to SLOT_MAX_TRIALS where cheap): the per-process cost measured in the same minutes as the runs, since on a
- * shared host it drifts by 20% between runs a few seconds apart. */
-static int run_natives(const struct nat_validate_opts *o, const struct ws_topo *host,
-                       const char *cal_json, struct nat_validate_result *r, struct samples *s,
-                       struct nat_trial *trials, uint32_t *ntrials, char *err, size_t errlen)
-{
-    uint64_t procs, wall = 0;
-    uint32_t per_slot = 1;   /* trials before each run: more where they are cheap */
-    for (uint32_t i = 0; i <= r->repeat; i++) {
-        for (uint32_t k = 0; trials != NULL && k < per_slot; k++)
-            if (proc_trial(host, r->cal.workload, o, &trials[(*ntrials)++], &procs, &wall, err,
-                           errlen) != 0)
-                return -1;
-        if (i == 0 && wall > 0) {
-            uint64_t fit = CALIB_BUDGET_NS / ((uint64_t)(r->repeat + 1) * wall);
-            per_slot = fit < 1 ? 1 : fit > SLOT_MAX_TRIALS ? SLOT_MAX_TRIALS : (uint32_t)fit;
-        }
-        if (i < r->repeat && native_rep(o, host, cal_json, i, r, s, err, errlen) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* The simulated repetitions (independent engines, one per seed) on up to one thread per
- * online CPU. */
-static int run_sims(const struct nat_validate_opts *o, const struct ws_topo *topo,
-                    const char *cal_json, const struct ws_params *sp,
-                    struct nat_validate_result *r, struct samples *s, char *err, size_t errlen)
-{
-    struct sim_jobs j = { .o = o, .topo = topo, .sp = sp, .cal_json = cal_json, .r = r, .s = s };
-    pthread_mutex_init(&j.lock, NULL);
-    atomic_init(&j.next, 0);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    uint32_t n = cpus > 1 ? (uint32_t)(cpus < r->repeat ? cpus : r->repeat) : 1;
-    pthread_t t[NAT_VALIDATE_MAX_REPEAT];
-    uint32_t started = 0;
-    while (started + 1 < n && pthread_create(&t[started], NULL, sim_worker, &j) == 0)
-        started++;
-    sim_worker(&j);   /* the calling thread is one of them */
-    for (uint32_t k = 0; k < started; k++)
-        pthread_join(t[k], NULL);
-    pthread_mutex_destroy(&j.lock);
-    r->sim_run_id = r->sim_run_ids[r->repeat - 1];
-    if (j.rc != 0)
-        snprintf(err, errlen, "%s", j.err);
-    return j.rc;
-}
-
-/* The native time to the first steal: one more native run (seed + repeat) recording its first
- * slices into a temporary database. The measured repetitions record none: a timeline reads the
- * clock at every dispatch, which made fib:27's native processes 2.7x slower on a 16-core Xeon
- * VM. (Every simulation records its first slices in memory: it costs the model nothing.)
- * 0, or -1 with err. */
-static int first_steal_native(const struct nat_validate_opts *o, const struct ws_topo *host,
-                              struct nat_validate_result *r, char *err, size_t errlen)
-{
-    struct nat_validate_result *t = malloc(sizeof(*t));
-    struct samples *s = calloc(1, sizeof(*s));
-    int rc = t && s ? 0 : -1;
-    if (rc == 0) {
-        *t = *r;
-        t->timeline = true;
-        t->experiment_id = 0;
-        rc = nat_validate_db_temp(t->db_path, sizeof t->db_path, err, errlen);
-    } else {
-        snprintf(err, errlen, "out of memory");
-    }
-    if (rc == 0) {
-        struct nat_validate_opts po = *o;
-        po.seed = o->seed + r->repeat;
-        rc = native_rep(&po, host, "{}", 0, t, s, err, errlen);
-        if (rc == 0)
-            rc = nat_validate_first_steal(t->db_path, t->native.run_id, &r->first_steal_native,
-                                          err, errlen);
-        nat_validate_db_remove(t->db_path);
-    }
-    free(s);
-    free(t);
-    return rc;
 }
 
 /* Where the runs go: o->db_path, or a temporary database (r->db_temp); and their experiment:
@@ -716,9 +367,10 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
     int rc = -1;
     if (again && trials == NULL)
         snprintf(err, errlen, "out of memory");
-    else if (run_natives(o, host, *cal_json, r, s, trials, &ntrials, err, errlen) == 0 &&
+    else if (nat_validate_run_natives(o, host, *cal_json, r, s, trials, &ntrials, err,
+                                      errlen) == 0 &&
              (!again || recalibrate(o, wl, trials, ntrials, r, sp, cal_json, err, errlen) == 0))
-        rc = run_sims(o, topo, *cal_json, sp, r, s, err, errlen);
+        rc = nat_validate_run_sims(o, topo, *cal_json, sp, r, s, err, errlen);
     free(trials);
     return rc;
 }
@@ -786,7 +438,7 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
     }
     if (measure(o, host, topo, wl, r, s, &sp, &cal_json, err, errlen) != 0)
         goto out;
-    if (r->threads > 1 && first_steal_native(o, host, r, err, errlen) != 0)
+    if (r->threads > 1 && nat_validate_first_steal_native(o, host, r, err, errlen) != 0)
         goto out;
     summarise(s, r);
     rc = 0;

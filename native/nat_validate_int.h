@@ -1,0 +1,47 @@
+/* nat_validate_int.h: what nat_validate.c (calibration, model, comparison) and
+ * nat_validate_run.c (the repetitions of both sides) share. Not for other callers. */
+#ifndef NAT_VALIDATE_INT_H
+#define NAT_VALIDATE_INT_H
+
+#include "native/nat_validate.h"
+
+#define CALIB_BUDGET_NS 1500000000ull   /* per cost: more trials where a run is cheap */
+#define SLOT_MAX_TRIALS 4                /* per-process trials before each native run */
+
+/* Every repetition's metrics, both sides. */
+struct samples {
+    double nat[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
+    double sim[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
+    double share[NAT_VALIDATE_MAX_REPEAT];   /* native CPU time / (threads x makespan) */
+    double first_sim[NAT_VALIDATE_MAX_REPEAT];   /* simulated time to the first steal */
+    /* busy time of the k-th busiest core [k][rep], k < NAT_VALIDATE_MAX_RANKS */
+    double busy_nat[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
+    double busy_sim[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
+};
+
+/* One one-worker native run of workload without a database: a trial of ns per completed
+ * process in the worker's CPU time, with the process's involuntary switches; *procs gets the
+ * processes and *wall_ns the run's wall time. -1 on failure. */
+int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
+                            const struct nat_validate_opts *vo, struct nat_trial *t,
+                            uint64_t *procs, uint64_t *wall_ns, char *err, size_t errlen);
+
+/* The native repetitions, with the per-process trials around them when trials is not NULL
+ * (room for (repeat + 1) x SLOT_MAX_TRIALS; *ntrials counts them). 0, or -1 with err. */
+int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_topo *host,
+                             const char *cal_json, struct nat_validate_result *r,
+                             struct samples *s, struct nat_trial *trials, uint32_t *ntrials,
+                             char *err, size_t errlen);
+
+/* The simulated repetitions of r->sim_trace with sp on topo. 0, or -1 with err. */
+int nat_validate_run_sims(const struct nat_validate_opts *o, const struct ws_topo *topo,
+                          const char *cal_json, const struct ws_params *sp,
+                          struct nat_validate_result *r, struct samples *s, char *err,
+                          size_t errlen);
+
+/* One extra native run recording its first slices: r->first_steal_native. 0, or -1. */
+int nat_validate_first_steal_native(const struct nat_validate_opts *o,
+                                    const struct ws_topo *host, struct nat_validate_result *r,
+                                    char *err, size_t errlen);
+
+#endif
