@@ -68,6 +68,8 @@ struct ws_params {
     uint64_t wake_ns;              /* cost of waking a sleeping core */
     uint64_t spawn_ns;             /* cost of a spawn to the spawner */
     uint64_t msg_ns;               /* cost of a send to the sender */
+    uint64_t msg_remote_ns;        /* extra cost of a send whose receiver last ran on another
+                                      core: the line transfer a native join's RMW pays */
     uint64_t steal_probe_ns;       /* extra per steal attempt on top of core-to-core latency */
     uint64_t sample_interval_ns;   /* timeseries interval; 0 = automatic */
     uint64_t max_events;           /* a replay stops with an error after this many events */

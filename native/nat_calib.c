@@ -1,5 +1,6 @@
 /* nat_calib.c: the host measurements of nat_calib.h: busy-loop rate, steal latency (deque
- * ping-pong), futex wake-up latency, join message and UTS child costs; each a robust estimate
+ * ping-pong), futex wake-up latency, join message (local and from the other core) and UTS
+ * child costs; each a robust estimate
  * (nat_cost_robust: warm-up discarded, preempted trials dropped, 20% trimmed mean) of repeated
  * trials with its 95% confidence interval. */
 #include "native/nat_calib.h"
@@ -28,6 +29,9 @@
 #define MSG_OPS 100000
 #define CHILD_OPS 20000
 #define WAKE_SAMPLES 61   /* the first is the warm-up */
+#define RJOIN_LINES 64    /* joins per round of the remote arrival */
+#define RJOIN_ROUNDS 40
+#define RJOIN_TRIALS 31
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -191,6 +195,129 @@ struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b)
             v[i] = (struct nat_trial){ ns, nat_calib_nivcsw(false) - cs };
     }
     return nat_cost_robust(v, STEAL_TRIALS);
+}
+
+/* ---- a join arrival from the other core ---------------------------------------------------- */
+
+/* Each join word on its own pair of lines (the adjacent-line prefetcher fetches pairs), with the
+ * owner field an arrival reads first, as nat_join_arrive reads join_owner. */
+struct rjoin_line {
+    _Alignas(128) _Atomic uint64_t join;
+    uint32_t owner;
+};
+
+struct rjoin {
+    struct rjoin_line line[RJOIN_LINES];
+    _Alignas(128) _Atomic uint32_t phase;   /* odd: the owner has set the joins up */
+    int32_t cpu[2];
+    _Atomic int ready;
+    uint64_t remote_ns, local_ns;           /* thread 1: its arrivals' time, both kinds */
+    uint64_t sink;                          /* their results, kept */
+};
+
+struct rjoin_arg {
+    struct rjoin *j;
+    int me;
+};
+
+/* Thread 1 arrives at every join in turn, each arrival's line chosen by the last one's result
+ * (old >> 8 is 0, which the compiler cannot know): the CPU cannot overlap the misses, as a
+ * worker's arrivals, one per process, never overlap. */
+static uint64_t rjoin_chain(struct rjoin *j)
+{
+    uint64_t old = 0;
+    for (uint32_t i = 0; i < RJOIN_LINES; i++) {
+        struct rjoin_line *l = &j->line[(i + (old >> 8)) % RJOIN_LINES];
+        if (l->owner != 1)
+            old = atomic_fetch_add_explicit(&l->join, (UINT64_C(1) << 16) - 1,
+                                            memory_order_acq_rel);
+    }
+    return old;
+}
+
+/* Thread 0 (the owner) sets up every join (nat_join_expect: a store to a line it then holds
+ * modified); thread 1 arrives at each (a read of the owner, then the acq_rel RMW of
+ * nat_join_arrive_remote), timed per round; then it times the same arrivals on joins it set up
+ * itself, where the lines are its own. */
+static void *rjoin_thread(void *arg)
+{
+    struct rjoin_arg *a = arg;
+    struct rjoin *j = a->j;
+    pin_to(j->cpu[a->me]);
+    atomic_fetch_add(&j->ready, 1);
+    while (atomic_load(&j->ready) < 2)
+        ws_cpu_relax();
+    for (uint32_t r = 0; r < RJOIN_ROUNDS; r++) {
+        if (a->me == 0) {
+            for (uint32_t i = 0; i < RJOIN_LINES; i++) {
+                j->line[i].owner = 0;
+                atomic_store_explicit(&j->line[i].join, 3, memory_order_relaxed);
+            }
+            atomic_store_explicit(&j->phase, 2 * r + 1, memory_order_release);
+            while (atomic_load_explicit(&j->phase, memory_order_acquire) != 2 * r + 2)
+                ws_cpu_relax();
+            continue;
+        }
+        while (atomic_load_explicit(&j->phase, memory_order_acquire) != 2 * r + 1)
+            ws_cpu_relax();
+        uint64_t t0 = nat_now_ns();
+        j->sink += rjoin_chain(j);
+        j->remote_ns += nat_now_ns() - t0;
+        atomic_store_explicit(&j->phase, 2 * r + 2, memory_order_release);
+    }
+    for (uint32_t r = 0; a->me == 1 && r < RJOIN_ROUNDS; r++) {
+        for (uint32_t i = 0; i < RJOIN_LINES; i++) {
+            j->line[i].owner = 0;
+            atomic_store_explicit(&j->line[i].join, 3, memory_order_relaxed);
+        }
+        uint64_t t0 = nat_now_ns();
+        j->sink += rjoin_chain(j);
+        j->local_ns += nat_now_ns() - t0;
+    }
+    return NULL;
+}
+
+/* One trial: ns per arrival from the other core beyond the same arrival on local lines, or
+ * NAN when thread 1 cannot start. */
+static double rjoin_trial(int32_t a, int32_t b)
+{
+    struct rjoin *j = aligned_alloc(128, sizeof(*j));
+    if (j == NULL)
+        return (double)NAN;
+    memset(j, 0, sizeof(*j));
+    j->cpu[0] = a;
+    j->cpu[1] = b;
+    pthread_t t;
+    struct rjoin_arg args[2] = { { j, 0 }, { j, 1 } };
+    bool ok = pthread_create(&t, NULL, rjoin_thread, &args[1]) == 0;
+    if (ok) {
+        cpu_set_t saved;
+        bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
+        rjoin_thread(&args[0]);
+        pthread_join(t, NULL);
+        if (restore)
+            pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+    }
+    double ns = ((double)j->remote_ns - (double)j->local_ns) / (RJOIN_ROUNDS * RJOIN_LINES);
+    free(j);
+    return ok ? ns : (double)NAN;
+}
+
+struct nat_cost nat_calib_msg_remote(int32_t cpu_a, int32_t cpu_b)
+{
+    struct nat_cost none = { 0 };
+    if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b)
+        return none;
+    struct nat_trial v[RJOIN_TRIALS];
+    for (int i = -1; i < RJOIN_TRIALS; i++) {   /* trial -1: the warm-up, discarded */
+        long cs = nat_calib_nivcsw(false);
+        double ns = rjoin_trial(cpu_a, cpu_b);
+        if (isnan(ns))
+            return none;
+        if (i >= 0)
+            v[i] = (struct nat_trial){ ns, nat_calib_nivcsw(false) - cs };
+    }
+    return nat_cost_robust(v, RJOIN_TRIALS);
 }
 
 /* ---- futex wake-up latency ----------------------------------------------------------------- */
@@ -386,6 +513,8 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "wake", &c->wake);
     add_cost(o, "spawn", &c->spawn);
     add_cost(o, "msg", &c->msg);
+    add_cost(o, "msg_remote", &c->msg_remote);
+    add_cost(o, "replay", &c->replay);
     add_cost(o, "child", &c->child);
     add_cost(o, "proc", &c->proc);
     add_cost(o, "proc_before", &c->proc_before);

@@ -70,6 +70,15 @@ struct nat_cost nat_calib_wake(int32_t cpu_a, int32_t cpu_b);
  * the calling thread (what nat_join_arrive does when the parent's line is local). */
 struct nat_cost nat_calib_msg(void);
 
+/* A join arrival from the other core: thread 0 pinned to CPU a sets up joins (a store to each
+ * join's line, as nat_join_expect), thread 1 pinned to b arrives at each (a read of its owner,
+ * then the acq_rel RMW of nat_join_arrive_remote), its time beyond the same arrivals on lines
+ * of its own: the cache-line transfer an arrival off the join's owner pays. Wall time of
+ * pinned spinning threads, trials where the process was preempted dropped. The first remote
+ * arrival's request to the owner and the owner's flush are not in it. n == 0 if a == b or a
+ * thread cannot start. */
+struct nat_cost nat_calib_msg_remote(int32_t cpu_a, int32_t cpu_b);
+
 /* One UTS child: a SHA-1 of 24 bytes (nat_uts_child), the cost a UTS node pays per child. */
 struct nat_cost nat_calib_uts_child(void);
 
@@ -98,6 +107,9 @@ struct nat_calibration {
     struct nat_cost wake;         /* futex wake-up latency between them */
     struct nat_cost spawn;        /* spawn + dispatch + exit of an empty process (chain) */
     struct nat_cost msg;          /* a join message to the parent (fork-join workloads) */
+    struct nat_cost msg_remote;   /* ... arriving from the other core: the extra over msg */
+    struct nat_cost replay;       /* replayed trace: native CPU per spawn beyond its work and
+                                     the model's other costs, on one worker (n == 0: computed) */
     struct nat_cost child;        /* UTS: the SHA-1 of one child (0 samples otherwise) */
     struct nat_cost proc;         /* the workload's own cost per process on one worker */
     struct nat_cost proc_before;  /* ... as measured before the native runs, where proc was

@@ -23,6 +23,7 @@ static void one_worker(const struct ws_topo *host, const char *workload,
                        const struct nat_validate_opts *vo, struct nat_run_opts *o)
 {
     nat_run_defaults(o);
+    o->busy_ipn = vo->busy_ipn;
     o->workload = workload;
     o->threads = 1;
     o->host = host;
@@ -129,6 +130,44 @@ static int measure_dist(const struct ws_topo *host, const char *workload,
     return rc;
 }
 
+static struct ws_params sim_params(const struct nat_validate_opts *o,
+                                   const struct nat_calibration *c, bool computed);
+
+/* A replayed trace's cost per spawn beyond what the model charges (c->replay): the trace on one
+ * worker (robust trials in CPU time, the native runs' busy-loop rate) against the model's
+ * one-core cost of it, which is linear in spawn_ns: simulated at spawn_ns 0 and 1000, the
+ * slope is the trace's spawns. n == 0 when it has none (nothing to charge it to). */
+static int calib_replay(const struct nat_validate_opts *o, const struct ws_topo *host,
+                        const struct nat_workload *wl, uint32_t runs, struct nat_calibration *c,
+                        char *err, size_t errlen)
+{
+    struct nat_validate_opts ro = *o;
+    ro.busy_ipn = c->busy_iters_per_ns;
+    uint64_t procs = 0;
+    struct nat_cost nat = per_proc(host, wl->spec, runs, &ro, &procs, err, errlen);
+    struct ws_topo *one = NULL;
+    int32_t cpu;
+    if (nat.n == 0 || nat_topo_workers(host, 1, NAT_BIND_STATIC, &one, &cpu, err, errlen) != 0)
+        return -1;
+    struct ws_params p = sim_params(o, c, false);
+    p.spawn_ns = 0;
+    double b0 = nat_validate_sim_busy(one, &p, o->strategy, wl->spec, o->seed, err, errlen);
+    p.spawn_ns = 1000;
+    double b1 = b0 < 0 ? -1 : nat_validate_sim_busy(one, &p, o->strategy, wl->spec, o->seed,
+                                                    err, errlen);
+    ws_topo_destroy(one);
+    if (b1 < 0)
+        return -1;
+    double spawns = (b1 - b0) / 1000.0, n = (double)procs;
+    if (spawns < 0.5)
+        return 0;
+    c->replay = nat;
+    c->replay.ns = (nat.ns * n - b0) / spawns;
+    c->replay.median = (nat.median * n - b0) / spawns;
+    c->replay.half = nat.half * n / spawns;
+    return 0;
+}
+
 /* Measure every cost of nat_calibration on host for workers cpus[0..] of topo. */
 static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *host,
                      const struct ws_topo *topo, const int32_t *cpus,
@@ -142,6 +181,7 @@ static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *ho
     if (topo->ncores >= 2) {
         c->steal = nat_calib_steal(cpus[0], cpus[1]);
         c->wake = nat_calib_wake(cpus[0], cpus[1]);
+        c->msg_remote = nat_calib_msg_remote(cpus[0], cpus[1]);
         c->latency_ns = (double)ws_topo_latency_ns(topo, 0, 1);
     }
     c->msg = nat_calib_msg();
@@ -151,8 +191,10 @@ static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *ho
     uint64_t procs = 0;
     snprintf(chain, sizeof chain, "chain:%d", CHAIN_LEN);
     c->spawn = per_proc(host, chain, runs, o, &procs, err, errlen);
-    if (c->spawn.n == 0 || wl->kind == NAT_WORK_REPLAY)
-        return c->spawn.n == 0 ? -1 : 0;
+    if (c->spawn.n == 0)
+        return -1;
+    if (wl->kind == NAT_WORK_REPLAY)
+        return calib_replay(o, host, wl, runs, c, err, errlen);
     nat_validate_calib_workload(wl, c->workload, sizeof c->workload);
     c->proc = per_proc(host, c->workload, runs, o, &procs, err, errlen);
     if (c->proc.n == 0)
@@ -199,10 +241,13 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
         p.steal_probe_ns = round_ns(c->steal.ns - c->latency_ns);
     if (c->wake.n)
         p.wake_ns = round_ns(c->wake.ns);
-    if (computed) {
+    if (c->msg_remote.n)
+        p.msg_remote_ns = round_ns(c->msg_remote.ns);
+    p.msg_ns = round_ns(c->msg.ns);
+    if (computed)
         p.spawn_ns = round_ns(c->spawn.ns + c->child.ns);
-        p.msg_ns = round_ns(c->msg.ns);
-    }
+    else if (c->replay.n)
+        p.spawn_ns = round_ns(c->replay.ns);
     return p;
 }
 

@@ -14,6 +14,11 @@
  *   spawn  -> spawn_ns (the chain: spawn + dispatch + exit of an empty process); for UTS plus
  *             one child's SHA-1, which the native node pays per child it creates
  *   msg    -> msg_ns (a join message to the parent; fib and nqueens send one per process)
+ *   msg_remote -> msg_remote_ns (the same arrival from the other core, beyond msg: charged to a
+ *             send whose receiver last ran on another core)
+ *   replay -> a replayed trace's spawn_ns: the trace run on one worker (robust trials, CPU
+ *             time) less the model's one-core cost of it without spawns, per spawn (natively
+ *             a spawn reads and registers the child's record under the replay's lock)
  *   proc   -> the generator's work=: the workload itself run on one worker (at least `repeat`
  *             runs, more where a run is cheap), in CPU time per process, so the host's other load is not counted as work (a
  *             smaller instance of the same generator where it has more than NAT_CALIB_MAX_PROCS
@@ -47,6 +52,8 @@ struct nat_validate_opts {
     int64_t experiment_id;        /* store the runs in this experiment (a sweep's); 0: create
                                      one holding the calibration */
     volatile int *stopped;
+    double busy_ipn;              /* replay: the busy loop's rate of one-worker calibration runs
+                                     (0: each run measures it); validate sets it itself */
 };
 
 struct nat_metric_cmp {

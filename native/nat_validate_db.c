@@ -137,7 +137,8 @@ char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment)
     cJSON_AddNumberToObject(o, "experiment", (double)experiment);
     const struct { const char *name; const struct nat_cost *k; } costs[] = {
         { "steal_ns", &c->steal }, { "wake_ns", &c->wake }, { "spawn_ns", &c->spawn },
-        { "msg_ns", &c->msg }, { "child_ns", &c->child }, { "proc_ns", &c->proc },
+        { "msg_ns", &c->msg }, { "msg_remote_ns", &c->msg_remote },
+        { "replay_ns", &c->replay }, { "child_ns", &c->child }, { "proc_ns", &c->proc },
     };
     for (size_t i = 0; i < sizeof costs / sizeof costs[0]; i++)
         cJSON_AddNumberToObject(o, costs[i].name, costs[i].k->ns);

@@ -44,4 +44,10 @@ int nat_validate_first_steal_native(const struct nat_validate_opts *o,
                                     const struct ws_topo *host, struct nat_validate_result *r,
                                     char *err, size_t errlen);
 
+/* The busy time of all cores of a simulation of trace on topo with p (one core: the model's
+ * whole cost of the trace). -1 with err on failure. */
+double nat_validate_sim_busy(const struct ws_topo *topo, const struct ws_params *p,
+                             const char *strategy, const char *trace, uint64_t seed, char *err,
+                             size_t errlen);
+
 #endif

@@ -349,3 +349,25 @@ int nat_validate_first_steal_native(const struct nat_validate_opts *o,
     free(t);
     return rc;
 }
+
+double nat_validate_sim_busy(const struct ws_topo *topo, const struct ws_params *p,
+                             const char *strategy, const char *trace, uint64_t seed, char *err,
+                             size_t errlen)
+{
+    struct sim_trace *t = sim_trace_open(trace, NULL, err, errlen);
+    if (t == NULL)
+        return -1;
+    struct sim_engine_opts eo = { .topo = topo, .params = p, .strategy = strategy,
+                                  .seed = seed };
+    struct sim_engine *e = sim_engine_create(t, &eo, err, errlen);
+    double busy = -1;
+    if (e != NULL && sim_engine_run(e, NULL, err, errlen) == 0) {
+        const struct sim_run_metrics *m = sim_engine_metrics(e);
+        busy = 0;
+        for (uint32_t c = 0; c < m->ncores; c++)
+            busy += (double)m->cores[c].busy_ns;
+    }
+    sim_engine_destroy(e);
+    sim_trace_close(t);
+    return busy;
+}

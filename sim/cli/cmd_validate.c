@@ -117,6 +117,8 @@ static void print_calibration(const struct nat_calibration *c)
     print_cost("wake-up", &c->wake);
     print_cost("spawn", &c->spawn);
     print_cost("join message", &c->msg);
+    print_cost("remote join (extra)", &c->msg_remote);
+    print_cost("replay per spawn", &c->replay);
     print_cost("UTS child", &c->child);
     print_cost("per process", &c->proc);
     if (c->proc_before.n > 0)

@@ -183,26 +183,31 @@ static void unblock(struct sim_engine *e, uint32_t c, struct sproc *t)
                  (unsigned long long)t->rec->id);
 }
 
-static void send_msg(struct sim_engine *e, uint32_t c, const struct sproc *from, uint64_t to)
+/* Deliver a message from core c to process `to`. True when the receiver is alive and last ran
+ * (or is queued) on another core: natively the send then writes a cache line that core owns (a
+ * join's RMW, a mailbox count), which msg_remote_ns charges. */
+static bool send_msg(struct sim_engine *e, uint32_t c, const struct sproc *from, uint64_t to)
 {
     uint64_t v;
     e->m.summary.messages++;
     if (sim_idmap_get(&e->live, to, &v)) {
         struct sproc *t = (struct sproc *)(uintptr_t)v;
+        bool remote = t->wp.cur_core >= 0 && (uint32_t)t->wp.cur_core != c;
         t->mailbox++;
         if (t->blocked)
             unblock(e, c, t);
-        return;
+        return remote;
     }
     if (has_exited(e, to)) {
         e->dropped_msgs++;
-        return;
+        return false;
     }
     uint64_t held = 0;
     sim_idmap_get(&e->pending, to, &held);
     if (sim_idmap_put(&e->pending, to, held + 1) != 0)
         sim_fail(e, "out of memory (messages)");
     (void)from;
+    return false;
 }
 
 static void spawn_child(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t child_id)
@@ -337,8 +342,9 @@ static bool step(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now
         return false;
     case SIM_PHASE_SEND:
         p->pc++;
-        send_msg(e, c, p, ph->arg);
         *cost = e->p.msg_ns;
+        if (send_msg(e, c, p, ph->arg))
+            *cost = ws_time_add(*cost, e->p.msg_remote_ns);
         return true;
     case SIM_PHASE_RECV:
         if (p->mailbox > 0) {

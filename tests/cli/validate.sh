@@ -4,8 +4,10 @@
 # count with every metric's native and simulated interval and relative error with its interval,
 # busy time compared per core rank, the first steal and the host's load; one invocation stores
 # all its runs in ONE experiment whose description holds the calibration once (every cost
-# measured, n > 0, preemption counted), runs referring to it; a replayed trace file validates;
-# bad command lines exit 2. About 10 s.
+# measured, n > 0, preemption counted), runs referring to it, the remote join given to the model
+# as msg_remote_ns; a replayed trace file validates with its cost per spawn as spawn_ns;
+# msg_remote_ns moves a two-core replay and not a one-core one; bad command lines exit 2.
+# About 10 s.
 . "$(dirname "$0")/lib.sh"
 db=$T/v.db
 
@@ -65,6 +67,14 @@ if [ "$(nproc)" -ge 2 ]; then
   [ "$(q "SELECT json_extract(description, '\$.calibration.steal.n') > 0 AND
             json_extract(description, '\$.calibration.wake.n') > 0 FROM experiments")" = 1 ] ||
     fail "steal or wake-up not measured on a host with 2 CPUs"
+  # The remote join is measured and given to the model as msg_remote_ns (rounded).
+  [ "$(q "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND
+          json_extract(params, '\$.msg_remote_ns') =
+          CAST(round(json_extract(params, '\$.calibration.msg_remote_ns')) AS INTEGER) AND
+          json_extract(params, '\$.calibration.msg_remote_ns') IS NOT NULL")" = 4 ] ||
+    fail "msg_remote_ns not the calibrated remote join: $(q "SELECT params FROM runs WHERE mode = 'sim' LIMIT 1")"
+  [ "$(q "SELECT json_extract(description, '\$.calibration.msg_remote.n') > 0 FROM experiments")" = 1 ] ||
+    fail "remote join not measured on a host with 2 CPUs"
 else
   skip_check "validate.sh: steal and wake-up calibration need 2 CPUs"
 fi
@@ -78,9 +88,25 @@ done
 
 # 4. A replayed trace file: its own work, no calibration workload.
 "$S" trace gen fib:8,work=2000,ws=0 -o "$T/f.jsonl" > /dev/null 2>&1 || fail "trace gen"
-out=$("$S" validate "$T/f.jsonl" --threads 1 --repeat 2 --no-db --json) ||
+out=$("$S" validate "$T/f.jsonl" --threads 1 --repeat 2 --db "$T/r.db" --json) ||
   fail "validate a trace file"
 grep -q "\"sim_trace\":\"$T/f.jsonl\"" <<<"$out" || fail "trace not replayed as itself: $out"
+# Its native cost per spawn beyond its work is measured and charged as spawn_ns (rounded).
+python3 -c 'import json, sys; c = json.loads(sys.argv[1])["calibration"]["replay"]
+assert c["n"] > 0, c' "$out" || fail "replay cost not measured: $out"
+r() { sqlite3 "$T/r.db" "$1"; }
+[ "$(r "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND json_extract(params, '\$.spawn_ns') =
+        MAX(0, CAST(round(json_extract(params, '\$.calibration.replay_ns')) AS INTEGER))")" = 2 ] ||
+  fail "replay's spawn_ns is not its calibrated cost: $(r "SELECT params FROM runs WHERE mode = 'sim'")"
+
+# 4b. msg_remote_ns charges a send whose receiver last ran on another core: with steals on two
+# cores the makespan moves, every message still delivered; on one core nothing is remote.
+ms() { "$S" replay fib:14 --topology "$1" --param msg_remote_ns="$2" --no-db --json |
+       python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["makespan_ns"], j["messages"])'; }
+a=$(ms m1 0) && b=$(ms m1 100000) || fail "replay with msg_remote_ns"
+[ "${a#* }" = 1218 ] && [ "${b#* }" = 1218 ] || fail "messages lost with msg_remote_ns: $a / $b"
+[ "${b% *}" -gt "${a% *}" ] || fail "msg_remote_ns=100000 did not lengthen fib:14 on m1: $a vs $b"
+[ "$(ms synth:p=1 0)" = "$(ms synth:p=1 100000)" ] || fail "msg_remote_ns moved a one-core run"
 
 # 5. Bad command lines exit 2 and name the option.
 expect_exit 2 "$S" validate fib:12 --sweep threads=0
