@@ -12,6 +12,7 @@
 
 static const char *const amount_names[] = { "one", "half", NULL };
 static const char *const wake_names[] = { "last", "waker", NULL };
+static const char *const pick_names[] = { "lifo", "fifo", NULL };
 static const char *const policy_names[] = { "conservative", "aggressive", "adaptive", "numa",
                                             "off", NULL };
 
@@ -44,6 +45,7 @@ static const struct ws_param_desc descs[] = {
     U64(low_every, 0, COUNT, "a waiting low process runs after this many normal picks"),
     U64(time_slice_ns, 0, NS, "run budget before preemption (0 = never preempt)"),
     ENUM(wake_placement, wake_names, "woken process goes to its last core or the waker's"),
+    ENUM(pick_order, pick_names, "a core runs its newest waiting process (lifo) or oldest (fifo)"),
     U64(balance_interval_ns, 0, NS, "period of the check_balance pass (0 = off)"),
     U64(balance_compact, 0, 1, "1: the balancer concentrates work on the busy cores (+scl)"),
     ENUM(migration_policy, policy_names, "migration policy preset"),
@@ -123,6 +125,7 @@ void ws_params_defaults(struct ws_params *p)
     p->low_every = 8;
     p->time_slice_ns = 500000;
     p->wake_placement = WS_WAKE_LAST;
+    p->pick_order = WS_PICK_LIFO;   /* fork-join depth first; BEAM's queues are fifo */
     p->balance_interval_ns = 0;
     p->max_migrations = 100;
     p->burst_window_ns = 1000000;

@@ -22,6 +22,7 @@
 
 enum ws_steal_amount { WS_STEAL_ONE = 0, WS_STEAL_HALF };
 enum ws_wake_place { WS_WAKE_LAST = 0, WS_WAKE_WAKER };
+enum ws_pick_order { WS_PICK_LIFO = 0, WS_PICK_FIFO };
 enum ws_mig_policy { WS_MIG_CONSERVATIVE = 0, WS_MIG_AGGRESSIVE, WS_MIG_ADAPTIVE, WS_MIG_NUMA,
                      WS_MIG_OFF };
 
@@ -39,6 +40,8 @@ struct ws_params {
     uint64_t low_every;            /* a waiting low process runs after this many normal picks */
     uint64_t time_slice_ns;        /* run budget before preemption (BEAM's reductions) */
     uint32_t wake_placement;       /* enum ws_wake_place */
+    uint32_t pick_order;           /* enum ws_pick_order: the owner takes its newest waiting
+                                      process (lifo) or its oldest (fifo, BEAM's run queues) */
     /* balancer */
     uint64_t balance_interval_ns;  /* period of the check_balance pass; 0 = off (strategy beam:
                                       its own period, ws_victim_beam.c) */

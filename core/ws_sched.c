@@ -640,6 +640,9 @@ static int pick_prio(const struct ws_sched *s, const struct ws_core *k)
 struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_preempt)
 {
     struct ws_core *k = &s->cores[core];
+    /* The oldest is the top of the owner's own deque: the owner takes it with the thieves'
+     * CAS (a steal is safe from any thread, ws_deque.c (C)), racing them like one more thief. */
+    bool oldest = after_preempt || s->p.pick_order == WS_PICK_FIFO;
     if (ws_sched_core_ready(s, core) != WS_OK)
         return NULL;   /* out of memory: its inbox keeps what waits */
     inbox_drain(s, k);
@@ -653,7 +656,7 @@ struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_pree
             return NULL;
         }
         void *x;
-        ws_status st = after_preempt ? ws_deque_steal(&k->q[q], &x) : ws_deque_take(&k->q[q], &x);
+        ws_status st = oldest ? ws_deque_steal(&k->q[q], &x) : ws_deque_take(&k->q[q], &x);
         if (st != WS_OK)
             continue;   /* a thief took it meanwhile: look again */
         if (q == WS_PRIO_LOW)

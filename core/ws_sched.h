@@ -5,11 +5,12 @@
  * ------------------------
  * Each core owns four Chase-Lev deques, one per priority (max, high, normal, low). The owner
  * pushes spawned and requeued processes at the bottom and takes at the bottom (LIFO: fork-join
- * work runs depth-first and stays cache-warm); thieves take the oldest at the top. A process
- * enqueued onto ANOTHER core (a wake-up placed on its last core, a spawn placed by affinity, a
- * balancer move) cannot be pushed into that core's deque, which has a single pusher; it goes to
- * the core's inbox, a short-held spin-locked FIFO that the owner drains into its deques at every
- * scheduling point and that thieves may also take from, so a process in an inbox is never
+ * work runs depth-first and stays cache-warm); thieves take the oldest at the top. (The parameter
+ * pick_order says which end the owner takes: lifo, the default, as here, or fifo: see Picking.) A
+ * process enqueued onto ANOTHER core (a wake-up placed on its last core, a spawn placed by
+ * affinity, a balancer move) cannot be pushed into that core's deque, which has a single pusher;
+ * it goes to the core's inbox, a short-held spin-locked FIFO that the owner drains into its deques
+ * at every scheduling point and that thieves may also take from, so a process in an inbox is never
  * hidden from idle cores.
  *
  * Picking (ws_sched_next): max before high before normal/low, strictly, as BEAM does. Normal
@@ -17,7 +18,11 @@
  * whenever no normal process waits), so low neither starves nor starves normal. After a
  * preemption the owner takes the oldest waiting process (from the top of its own deque) instead
  * of the newest, so long-running processes on one core round-robin like BEAM's FIFO queues,
- * while fork-join children still run depth-first.
+ * while fork-join children still run depth-first. With pick_order fifo the owner always takes
+ * the oldest, as BEAM does (a process made runnable joins the tail of its run queue and the
+ * scheduler runs the head): fork-join work then runs breadth-first and queues grow long, as
+ * they do in the VM. The owner's take of the top is a steal on its own deque (safe from any
+ * thread), which a thief may win: the owner then looks again.
  *
  * Stealing (ws_sched_steal): an idle core asks its victim strategy for up to `steal_retries`
  * victims. A victim is skipped when the thief stole from it less than `steal_cooldown_ns` ago,
@@ -214,21 +219,22 @@ uint64_t ws_sched_idle_cores(const struct ws_sched *s);
 
 /* ---- the owner's inline fast path ----------------------------------------------------------
  * A driver that spawns and picks at every scheduling point (a native worker) may bypass
- * ws_sched_spawn / ws_sched_next for normal-priority processes that ws_sched_spawn_local keeps
- * on the spawner: push straight into the core's own Chase-Lev deque of normal priority, where
- * thieves see it at once, and take back the newest. What ws_sched_spawn adds on top it leaves
- * to the driver's scheduling points: no clock read (ready_ns is not set), no wake check per
- * push (the driver calls ws_sched_wake_for_work after its own ordering point when a core is
- * idle), no inbox drain or priority pick per take (the driver drains and picks at its
- * housekeeping points and whenever the fast take finds nothing). The work bit is kept exact:
- * set (release) by the first push after the owner cleared it, so ws_sched_last_look never
- * skips a core whose fast pushes wait. A handle holds what these helpers touch, so that no
- * private layout is exposed. */
+ * ws_sched_spawn / ws_sched_next for normal-priority processes that ws_sched_spawn_local keeps on
+ * the spawner: push straight into the core's own Chase-Lev deque of normal priority, where thieves
+ * see it at once, and take back the newest (pick_order fifo: the oldest). What ws_sched_spawn adds
+ * on top it leaves to the driver's scheduling points: no clock read (ready_ns is not set), no wake
+ * check per push (the driver calls ws_sched_wake_for_work after its own ordering point when a core
+ * is idle), no inbox drain or priority pick per take (the driver drains and picks at its
+ * housekeeping points and whenever the fast take finds nothing). The work bit is kept exact: set
+ * (release) by the first push after the owner cleared it, so ws_sched_last_look never skips a core
+ * whose fast pushes wait. A handle holds what these helpers touch, so that no private layout is
+ * exposed. */
 struct ws_sched_fast {
     struct ws_deque *q;           /* the core's own deque of normal priority */
     _Atomic uint64_t *work_word;  /* the word of the work bitmap that holds the core's bit */
     uint64_t work_bit;
     struct ws_core_stats *stats;  /* the core's statistics (owner-written) */
+    bool oldest;                  /* pick_order fifo: the take is of the top (the oldest) */
 };
 
 /* Fill f for core's owner; valid until ws_sched_destroy. */
@@ -251,13 +257,17 @@ static inline ws_status ws_sched_fast_push(struct ws_sched_fast *f, uint32_t cor
     return WS_OK;
 }
 
-/* Owner of core: the newest process of its normal deque, counted as a normal pick; NULL when
- * it is empty (then ws_sched_next, which drains the inbox, picks by priority and clears the
- * work bit, decides). */
+/* Owner of core: the newest process of its normal deque (the oldest under pick_order fifo),
+ * counted as a normal pick; NULL when it is empty or, fifo, a thief took the oldest first (then
+ * ws_sched_next, which drains the inbox, picks by priority and clears the work bit, decides).
+ * Fifo's take is a steal: on an asymmetric deque (ws_deque.c (E)) it would call membarrier at
+ * every pick, so a driver keeps the deque symmetric when f->oldest. */
 static inline struct ws_proc *ws_sched_fast_take(struct ws_sched_fast *f)
 {
     void *x;
-    if (ws_deque_take_fast(f->q, &x) != WS_OK)
+    ws_status st = WS_UNLIKELY(f->oldest) ? ws_deque_steal(f->q, &x)
+                                          : ws_deque_take_fast(f->q, &x);
+    if (st != WS_OK)
         return NULL;
     f->stats->picks[WS_PRIO_NORMAL]++;
     return x;

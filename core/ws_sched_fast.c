@@ -10,4 +10,5 @@ void ws_sched_fast_init(struct ws_sched *s, uint32_t core, struct ws_sched_fast 
     f->work_word = &s->work[core >> 6];
     f->work_bit = UINT64_C(1) << (core & 63);
     f->stats = &s->cores[core].stats;
+    f->oldest = s->p.pick_order == WS_PICK_FIFO;   /* as ws_sched_next picks */
 }

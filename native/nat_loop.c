@@ -534,6 +534,10 @@ void *nat_worker_main(void *arg)
     struct nat_worker *w = arg;
     struct nat_rt *rt = w->rt;
     pin(w);
+    /* pick_order fifo: the fast take is a steal, which on an asymmetric deque calls membarrier
+     * at every pick (ws_sched_fast_take); no thief runs before the start, so it is safe here. */
+    if (w->fq.oldest)
+        ws_deque_set_asym(w->fq.q, false);
     atomic_fetch_add_explicit(&rt->nready, 1, memory_order_acq_rel);
     nat_futex_wake(&rt->nready, 1);
     while (!ws_load_acquire(&rt->start))   /* pairs with nat_rt_start's release */

@@ -33,9 +33,12 @@ int sim_beam_metric_is_util(enum sim_beam_metric m)
  * normal queue). On top of it: no cost model in the way of a steal (BEAM steals whenever a
  * queue has work: min_steal_queue 1, imbalance 0; the migration policy stays at its default,
  * since "off" denies every move), no spinning before sleep (the recorder runs the VM with
- * +sbwt none), and spawn and send costs zero, since the recorded run slices already hold
- * what happens inside a slice; what the VM spends between slices is added by a setup
- * calibrated from recordings (sim_beam.h).
+ * +sbwt none), spawn and send costs zero, since the recorded run slices already hold
+ * what happens inside a slice (what the VM spends between slices is added by a setup
+ * calibrated from recordings, sim_beam.h), and run queues served oldest first (pick_order
+ * fifo): a process made runnable joins the tail of its scheduler's queue and the scheduler
+ * runs the head (erl_process.c: enqueue_process, dequeue_process), where the model's default
+ * runs the newest.
  */
 static const struct { const char *name, *value; } shipped_params[] = {
     { "min_steal_queue", "1" },
@@ -43,6 +46,7 @@ static const struct { const char *name, *value; } shipped_params[] = {
     { "spawn_ns", "0" },
     { "msg_ns", "0" },
     { "spin_ns", "0" },
+    { "pick_order", "fifo" },
 };
 
 const char *sim_beam_shipped(struct ws_params *p)
