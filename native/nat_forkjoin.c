@@ -13,26 +13,63 @@ void nat_uts_child(const uint8_t parent[SIM_UTS_DIGEST], uint32_t i, uint8_t out
     sim_uts_child(parent, i, out);
 }
 
+/* A child of fib process p computing fib(n); false when the run has failed (out of memory). */
+static inline __attribute__((always_inline)) bool fib_child(struct nat_worker *w,
+                                                           struct nat_proc *p, uint32_t n)
+{
+    struct nat_proc *c = nat_proc_new(w, p, nat_fib_step);
+    if (c == NULL)
+        return false;
+    c->parent = p;
+    c->u.fj.n = n;
+    nat_spawn(w, c);
+    return true;
+}
+
+/* fib(n) for n >= 2: spawn fib(n-1), fib(n-2), join both. Out of line, so that the step's
+ * exits (most of its runs) save no registers for the spawns, which are unrolled (a loop of
+ * two costs a mispredicted exit branch per fork). */
+static __attribute__((noinline)) enum nat_step fib_fork(struct nat_worker *w, struct nat_proc *p,
+                                                        uint32_t n)
+{
+    nat_join_expect(w, p, 2);
+    p->state = 1;   /* before the children: the last arrival may run p elsewhere at once */
+    if (fib_child(w, p, n - 1))
+        fib_child(w, p, n - 2);   /* out of memory: the run has failed; p stays blocked */
+    return NAT_BLOCK;   /* p is not touched again here (nat_join_expect) */
+}
+
 /* fib(n): n < 2 sends n; otherwise spawn fib(n-1), fib(n-2), join both, send the sum. */
 enum nat_step nat_fib_step(struct nat_worker *w, struct nat_proc *p)
 {
-    if (p->state != 0) {
-        nat_join_arrive(w, p->parent, nat_join_value(p));
-        return NAT_EXIT;
-    }
-    uint32_t n = p->u.fj.n;
-    if (n < 2) {
-        nat_join_arrive(w, p->parent, n);
-        return NAT_EXIT;
-    }
-    nat_join_expect(w, p, 2);
+    uint64_t v;
+    if (p->state != 0)
+        v = nat_join_value(p);
+    else if (p->u.fj.n < 2)
+        v = p->u.fj.n;
+    else
+        return fib_fork(w, p, p->u.fj.n);
+    nat_join_arrive(w, p->parent, v);
+    return NAT_EXIT;
+}
+
+/* Queens process p spawns a child per free column of its row (avail, ascending) and joins
+ * their counts. Out of line, as fib_fork. */
+static __attribute__((noinline)) enum nat_step nqueens_fork(struct nat_worker *w,
+                                                            struct nat_proc *p, uint32_t avail,
+                                                            uint32_t mask)
+{
+    uint32_t row = p->u.fj.row, cols = p->u.fj.cols, ld = p->u.fj.ld, rd = p->u.fj.rd;
+    nat_join_expect(w, p, (uint32_t)__builtin_popcount(avail));
     p->state = 1;   /* before the children: the last arrival may run p elsewhere at once */
-    for (uint32_t d = 1; d <= 2; d++) {
-        struct nat_proc *c = nat_proc_new(w, p, nat_fib_step);
+    for (uint32_t a = avail; a != 0; a &= a - 1) {
+        uint32_t bit = a & -a;
+        struct nat_proc *c = nat_proc_new(w, p, nat_nqueens_step);
         if (c == NULL)
-            return NAT_EXIT;   /* the run has failed */
+            break;   /* out of memory: the run has failed; p stays blocked */
         c->parent = p;
-        c->u.fj.n = n - d;
+        c->u.fj = (struct nat_fj){ 0, row + 1, cols | bit, ((ld | bit) << 1) & mask,
+                                   (rd | bit) >> 1 };
         nat_spawn(w, c);
     }
     return NAT_BLOCK;   /* p is not touched again here (nat_join_expect) */
@@ -42,31 +79,19 @@ enum nat_step nat_fib_step(struct nat_worker *w, struct nat_proc *p)
  * join their counts; a full board counts 1, a dead end 0. */
 enum nat_step nat_nqueens_step(struct nat_worker *w, struct nat_proc *p)
 {
+    uint64_t v;
     if (p->state != 0) {
-        nat_join_arrive(w, p->parent, nat_join_value(p));
-        return NAT_EXIT;
+        v = nat_join_value(p);
+    } else {
+        uint32_t n = ((const struct nat_workload *)w->rt->work)->n, row = p->u.fj.row;
+        uint32_t mask = (uint32_t)((1u << n) - 1);
+        uint32_t avail = row < n ? ~(p->u.fj.cols | p->u.fj.ld | p->u.fj.rd) & mask : 0;
+        if (avail != 0)
+            return nqueens_fork(w, p, avail, mask);
+        v = row == n;
     }
-    const struct nat_workload *wl = w->rt->work;
-    uint32_t n = wl->n, row = p->u.fj.row, mask = (uint32_t)((1u << n) - 1);
-    uint32_t cols = p->u.fj.cols, ld = p->u.fj.ld, rd = p->u.fj.rd;
-    uint32_t avail = row < n ? ~(cols | ld | rd) & mask : 0;
-    if (avail == 0) {
-        nat_join_arrive(w, p->parent, row == n);
-        return NAT_EXIT;
-    }
-    nat_join_expect(w, p, (uint32_t)__builtin_popcount(avail));
-    p->state = 1;   /* before the children: the last arrival may run p elsewhere at once */
-    for (uint32_t a = avail; a != 0; a &= a - 1) {
-        uint32_t bit = a & -a;
-        struct nat_proc *c = nat_proc_new(w, p, nat_nqueens_step);
-        if (c == NULL)
-            return NAT_EXIT;
-        c->parent = p;
-        c->u.fj = (struct nat_fj){ 0, row + 1, cols | bit, ((ld | bit) << 1) & mask,
-                                   (rd | bit) >> 1 };
-        nat_spawn(w, c);
-    }
-    return NAT_BLOCK;   /* p is not touched again here (nat_join_expect) */
+    nat_join_arrive(w, p->parent, v);
+    return NAT_EXIT;
 }
 
 /* A UTS node: count it, spawn its children (their states are computed here, as the reference

@@ -78,8 +78,10 @@ static void tl_dispatch(struct nat_worker *w, const struct nat_proc *p)
  * natively being paid in cache misses right now; count it. Fast-path processes owe nothing. */
 static struct nat_proc *from_sched(struct nat_worker *w, struct ws_proc *wp)
 {
-    if (wp != NULL)
+    if (wp != NULL) {
         ((struct nat_proc *)wp)->dirty = 1;   /* a steal may have changed its migration fields */
+        wp->cur_core = (int32_t)w->id;   /* runs here (the fast take's processes say so already) */
+    }
     if (wp != NULL && wp->owed_ns != 0) {
         w->st.migration_cost_ns += wp->owed_ns;
         wp->owed_ns = 0;
@@ -107,6 +109,7 @@ static void check(struct nat_worker *w, ws_status st, const struct nat_proc *p, 
 static void go_slow(struct nat_worker *w)
 {
     w->fast = false;
+    w->local_plain = false;
     w->hk_every = w->housekeep = 1;
 }
 
@@ -197,8 +200,7 @@ void nat_join_flush_requests(struct nat_worker *w)
 void nat_sample_spawn(struct nat_worker *w, struct nat_proc *p)
 {
     w->sample = w->rt->o.sample_every ? w->rt->o.sample_every : 1;
-    p->sample = 1;
-    p->t_spawn = rel_now(w, nat_now_ns()) + 1;
+    nat_sample_mark(p, rel_now(w, nat_now_ns()) + 1);
 }
 
 /* ---- timers (replay WAIT phases): a min-heap by deadline, owner only ------------------------ */
@@ -439,6 +441,7 @@ static struct nat_proc *housekeep(struct nat_worker *w)
         fire_timers(w, nat_now_ns());
     nat_join_flush_requests(w);
     ws_sched_balance(w->s, w->id);   /* when due, on one worker at a time */
+    nat_refresh_local(w);            /* the balancer's path, for the spawns until the next */
     if (ws_sched_inbox_len(w->s, w->id) != 0) {
         struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, w->after_preempt));
         w->after_preempt = false;
@@ -471,22 +474,11 @@ static inline struct nat_proc *next_proc(struct nat_worker *w)
     return WS_LIKELY(p != NULL) ? p : next_slow(w);
 }
 
-static void sample_first(struct nat_worker *w, struct nat_proc *p)
-{
-    p->sample = 2;
-    uint64_t now = rel_now(w, nat_now_ns()) + 1;
-    sim_hist_add(w->wait_hist, now > p->t_spawn ? now - p->t_spawn : 0);
-}
-
 static void proc_exited(struct nat_worker *w, struct nat_proc *p)
 {
     w->st.exits++;
     w->live_delta--;
-    if (WS_UNLIKELY(p->sample != 0)) {
-        uint64_t now = rel_now(w, nat_now_ns()) + 1;
-        sim_hist_add(w->resp_hist, now > p->t_spawn ? now - p->t_spawn : 0);
-    }
-    nat_proc_free(w, p);
+    nat_proc_free(w, p);   /* a sampled one recorded its response (nat_sample_step) */
 }
 
 /* Its reduction budget is spent: back to the queue; the next pick takes the oldest (BEAM). */
@@ -500,16 +492,13 @@ static void on_yield(struct nat_worker *w, struct nat_proc *p)
     nat_after_push(w);
 }
 
-static inline void run(struct nat_worker *w, struct nat_proc *p)
+static inline void run_one(struct nat_worker *w, struct nat_proc *p)
 {
     w->st.run++;
     if (WS_UNLIKELY(w->tl != NULL))
         tl_dispatch(w, p);
-    p->wp.cur_core = (int32_t)w->id;
     if (WS_UNLIKELY(!ws_proc_allowed(&p->wp, w->id)))
         w->st.aff_violations++;
-    if (WS_UNLIKELY(p->sample == 1))
-        sample_first(w, p);
     enum nat_step r;
     while ((r = p->step(w, p)) == NAT_AGAIN)
         continue;
@@ -517,6 +506,30 @@ static inline void run(struct nat_worker *w, struct nat_proc *p)
         proc_exited(w, p);
     else if (r == NAT_YIELD)
         on_yield(w, p);
+}
+
+/* The parent a step's join completed (nat_resume): picked now, as nat_take_local would have
+ * picked it from the deque, and counted as that pick; after a yield it goes to the deque
+ * instead, as ws_sched_next picks the oldest then. */
+static inline struct nat_proc *take_resume(struct nat_worker *w)
+{
+    struct nat_proc *p = w->resume;
+    if (WS_LIKELY(p == NULL))
+        return NULL;
+    w->resume = NULL;
+    if (WS_UNLIKELY(w->after_preempt)) {
+        nat_push_local(w, p);
+        return NULL;
+    }
+    w->fq.stats->picks[WS_PRIO_NORMAL]++;
+    return p;
+}
+
+static inline void run(struct nat_worker *w, struct nat_proc *p)
+{
+    do
+        run_one(w, p);
+    while ((p = take_resume(w)) != NULL);
 }
 
 static void pin(struct nat_worker *w)

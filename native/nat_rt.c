@@ -228,6 +228,48 @@ static void pool_destroy(struct nat_pool *pl)
     memset(pl, 0, sizeof(*pl));
 }
 
+/* ---- latency samples ---------------------------------------------------------------------- */
+
+void nat_sample_mark(struct nat_proc *p, uint64_t t_spawn)
+{
+    p->sample = 1;
+    p->t_spawn = t_spawn;
+    p->sampled = p->step;
+    p->step = nat_sample_step;
+}
+
+/* ns since t0, + 1 (t_spawn's scale). */
+static uint64_t sample_now(const struct nat_worker *w)
+{
+    uint64_t now = nat_now_ns(), t0 = w->rt->t0;
+    return (now > t0 ? now - t0 : 0) + 1;
+}
+
+/* A sampled process's step: its wait until the first run, then the behaviour's step, then, if
+ * it exited, its response time. p is not touched after a step that did not exit (it may run
+ * elsewhere at once). */
+enum nat_step nat_sample_step(struct nat_worker *w, struct nat_proc *p)
+{
+    if (p->sample == 1) {
+        p->sample = 2;
+        uint64_t now = sample_now(w);
+        sim_hist_add(w->wait_hist, now > p->t_spawn ? now - p->t_spawn : 0);
+    }
+    enum nat_step r = p->sampled(w, p);
+    if (r == NAT_EXIT) {
+        uint64_t now = sample_now(w);
+        sim_hist_add(w->resp_hist, now > p->t_spawn ? now - p->t_spawn : 0);
+    }
+    return r;
+}
+
+/* ---- slow paths of the inline helpers ----------------------------------------------------- */
+
+void nat_ready_call(struct nat_worker *w, struct nat_proc *p)
+{
+    nat_ready(w, p);
+}
+
 void nat_proc_inherit(struct nat_worker *w, struct nat_proc *child, const struct nat_proc *parent)
 {
     child->dirty = 1;
@@ -248,6 +290,10 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     w->spawn_path = ws_sched_spawn_path(rt->s, i);
     ws_sched_fast_init(rt->s, i, &w->fq);
     w->fast = rt->o.fast;
+    /* pick_order fifo takes the oldest: a completed parent then waits at the tail like any
+     * other (the deque), so it is not run next (nat_resume). */
+    w->resume_ok = w->fast && !w->fq.oldest;
+    nat_refresh_local(w);
     if (w->fast)   /* fence-free fast take where membarrier works (core/ws_deque.c (E)) */
         ws_deque_set_asym(w->fq.q, true);
     w->hk_every = w->fast ? NAT_HOUSEKEEP : 1;
@@ -375,8 +421,7 @@ int nat_rt_inject(struct nat_rt *rt, struct nat_proc *p)
      * when no core may run it and the count is taken back. */
     atomic_fetch_add_explicit(&rt->live, 1, memory_order_acq_rel);
     uint64_t now = nat_now_ns();
-    p->sample = 1;
-    p->t_spawn = (rt->t0 != 0 && now > rt->t0 ? now - rt->t0 : 0) + 1;
+    nat_sample_mark(p, (rt->t0 != 0 && now > rt->t0 ? now - rt->t0 : 0) + 1);
     if (ws_sched_inject(rt->s, want, &p->wp, now, &to) != WS_OK) {
         atomic_fetch_sub_explicit(&rt->live, 1, memory_order_acq_rel);
         return -1;

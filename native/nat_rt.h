@@ -40,7 +40,12 @@
  * it). A pushed process is therefore stealable at once by an awake thief, and a sleeping one is
  * woken within NAT_HOUSEKEEP scheduling points of the pusher. After a preemption the pick goes
  * through ws_sched_next (oldest first, as BEAM). `fast = false` (or a non-normal priority) sends
- * every spawn through ws_sched_spawn and every pick through ws_sched_next.
+ * every spawn through ws_sched_spawn and every pick through ws_sched_next. The balancer's path
+ * that ws_sched_spawn_local reads is read at housekeeping points (nat_refresh_local), not per
+ * spawn. A parent whose join a step completes plainly (Joins) is run right after that step
+ * (nat_resume) instead of being pushed and taken straight back: it would be the newest of the
+ * deque, which the next pick takes; this is a wake-up, not a spawn, and every spawn still goes
+ * through the deque. Under pick_order fifo the parent is pushed (it waits at the tail).
  *
  * Joins, work first. The worker that spawns a parent's k children (its join owner, set by
  * nat_join_expect) counts the arrivals it runs itself in plain fields of the parent (join_local,
@@ -149,6 +154,7 @@ struct nat_proc {
                                      (or was stolen) or got its own affinity, priority, record */
     _Atomic int64_t mbox;         /* replay mailbox: messages waiting, -1 = blocked in RECV */
     uint64_t t_spawn;             /* sampled processes: spawn time (ns since start + 1) */
+    nat_step_fn sampled;          /* sampled processes: the behaviour's step (nat_sample_mark) */
     union {
         struct nat_fj fj;
         struct nat_utsn uts;
@@ -201,10 +207,14 @@ struct nat_worker {
     const _Atomic uint32_t *spawn_path; /* ws_sched's balancer path of this core (nat_local_ok;
                                            the balancing core writes it: relaxed loads) */
     bool fast;                    /* spawns and picks take the fast path */
+    bool resume_ok;               /* a join completed here may run its parent next (nat_resume) */
+    bool local_plain;             /* nat_local_ok for a process of no affinity at normal priority,
+                                     as of the last housekeeping point (nat_refresh_local) */
     bool after_preempt;
     bool is_idle;
     uint32_t housekeep;           /* countdown to the next housekeeping point */
     uint32_t hk_every;
+    struct nat_proc *resume;      /* a parent whose join the running step completed (nat_resume) */
     struct ws_sched_fast fq;      /* ws_sched's own normal deque of this core (fast path) */
     struct nat_pool pool;
     int64_t live_delta;
@@ -322,7 +332,15 @@ struct nat_proc *nat_pool_refill(struct nat_worker *w);
 void nat_proc_inherit(struct nat_worker *w, struct nat_proc *child, const struct nat_proc *parent);
 void nat_spawn_slow(struct nat_worker *w, struct nat_proc *p);
 void nat_ready_slow(struct nat_worker *w, struct nat_proc *p);
+/* nat_ready, out of line: keeps a step's exit path free of the push (nat_resume). */
+void nat_ready_call(struct nat_worker *w, struct nat_proc *p);
 void nat_sample_spawn(struct nat_worker *w, struct nat_proc *p);
+/* Latency-sample p, made runnable at t_spawn (ns since t0, + 1): its step becomes
+ * nat_sample_step, which records its wait at its first run and its response at its exit around
+ * the behaviour's own step, so that the dispatch loop tests nothing for sampling. Before p is
+ * runnable. */
+void nat_sample_mark(struct nat_proc *p, uint64_t t_spawn);
+enum nat_step nat_sample_step(struct nat_worker *w, struct nat_proc *p);
 /* Worker w: an arrival at parent's join off its owner, or after the owner's flush (Joins). */
 void nat_join_arrive_remote(struct nat_worker *w, struct nat_proc *parent, uint64_t v);
 /* Worker w: flush the joins its join_req list holds (Joins); cheap to call when it is empty. */
@@ -377,9 +395,24 @@ static inline void nat_proc_free(struct nat_worker *w, struct nat_proc *p)
  * would. */
 static inline bool nat_local_ok(const struct nat_worker *w, const struct nat_proc *p)
 {
+    /* The common case first: no affinity, normal priority (ws_sched_spawn_local's last line,
+     * with the path as of the last housekeeping point: see nat_refresh_local). */
+    if (WS_LIKELY(p->wp.aff_kind == WS_AFF_NONE && p->wp.prio == WS_PRIO_NORMAL))
+        return w->local_plain;
     return w->fast && p->wp.prio == WS_PRIO_NORMAL &&
            ws_sched_spawn_local(w->id, ws_load_relaxed(w->spawn_path), w->nworkers,
                                 &p->wp);
+}
+
+/* Worker w, at a housekeeping point (and at start): may a process of no affinity at normal
+ * priority go to w's own deque? ws_sched_spawn_local with the balancer's current path. The
+ * path is a hint that another core's balance pass rewrites at most once a balance interval
+ * (milliseconds); reading it here instead of at every spawn delays a change by at most
+ * NAT_HOUSEKEEP scheduling points and saves the spawns a load of ws_sched's line. */
+static inline void nat_refresh_local(struct nat_worker *w)
+{
+    uint32_t path = ws_load_relaxed(w->spawn_path);
+    w->local_plain = w->fast && (path == WS_CORE_NONE || path == w->id);
 }
 
 /* Worker w: a fresh process running `step`, spawned by `from` (NULL: none), whose affinity and
@@ -493,6 +526,22 @@ static inline __attribute__((always_inline)) void nat_ready(struct nat_worker *w
     nat_ready_slow(w, p);
 }
 
+/* Worker w, inside a step: p's join completed here with no RMW, so p last ran on w (its
+ * owner). Rather than push p and take it straight back, the worker runs it as soon as the
+ * current step returns (run in nat_loop.c), as nat_take_local would have: the newest process
+ * of w's deque. Nothing is spawned this way, so every spawn still goes through the deque;
+ * p is only private for the step's remainder, when no pick happens anyway. One parent at a
+ * time; a second, or a process ws_sched must place, goes through nat_ready. */
+static inline __attribute__((always_inline)) void nat_resume(struct nat_worker *w,
+                                                             struct nat_proc *p)
+{
+    if (WS_LIKELY(w->resume == NULL && w->resume_ok && nat_local_ok(w, p))) {
+        w->resume = p;
+        return;
+    }
+    nat_ready_call(w, p);
+}
+
 /* Worker w: a child's value v (< 2^48) arrives at parent (NULL: the run's result). Counted as
  * a message. On the join's owner, before any flush, a plain count (the other fields are not
  * read by any other worker: the && stops them at join_owner); elsewhere nat_join_arrive_remote.
@@ -510,7 +559,7 @@ static inline __attribute__((always_inline)) void nat_join_arrive(struct nat_wor
         parent->join_lsum += v;
         if (++parent->join_local == parent->join_k) {   /* all k plain: nobody else wrote join */
             ws_store_relaxed(&parent->join, parent->join_lsum << NAT_JOIN_BITS);
-            nat_ready(w, parent);
+            nat_resume(w, parent);
         }
         return;
     }
