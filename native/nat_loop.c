@@ -146,7 +146,7 @@ void nat_ready_slow(struct nat_worker *w, struct nat_proc *p)
  * the owner's id is read before the push, after which the owner may flush and free it. */
 static void join_request(struct nat_worker *w, struct nat_proc *p)
 {
-    uint32_t owner = p->join_owner;
+    uint32_t owner = ws_load_relaxed(&p->join_owner);   /* not flushed: this asks for it */
     _Atomic(struct nat_proc *) *head = &w->rt->w[owner].join_req;
     struct nat_proc *h = ws_load_relaxed(head);
     do
@@ -177,7 +177,7 @@ static void join_flush(struct nat_worker *w, struct nat_proc *p)
 {
     uint64_t mine = (uint64_t)p->join_local + 1;
     w->st.join_flushes++;
-    p->join_flushed = 1;
+    ws_store_relaxed(&p->join_owner, NAT_JOIN_FLUSHED);
     uint64_t old = atomic_fetch_add_explicit(&p->join, (p->join_lsum << NAT_JOIN_BITS) - mine,
                                              memory_order_acq_rel);
     if ((old & NAT_JOIN_COUNT) == mine)
@@ -477,7 +477,7 @@ static inline struct nat_proc *next_proc(struct nat_worker *w)
 static void proc_exited(struct nat_worker *w, struct nat_proc *p)
 {
     w->st.exits++;
-    w->live_delta--;
+    w->live_credit++;
     nat_proc_free(w, p);   /* a sampled one recorded its response (nat_sample_step) */
 }
 

@@ -110,23 +110,23 @@ void nat_live_flush(struct nat_worker *w)
 {
     /* A busy worker keeps its credit (a delta below zero covers nothing unseen); an idle one
      * gives it all back, so that the count can reach zero. */
-    if (w->live_delta == 0 || (w->live_delta < 0 && !w->is_idle))
+    int64_t delta = -w->live_credit;
+    if (delta == 0 || (delta < 0 && !w->is_idle))
         return;
     /* acq_rel: the flush that reaches zero sees every other flush before it. */
-    int64_t v = atomic_fetch_add_explicit(&w->rt->live, w->live_delta, memory_order_acq_rel) +
-                w->live_delta;
-    w->live_delta = 0;
+    int64_t v = atomic_fetch_add_explicit(&w->rt->live, delta, memory_order_acq_rel) + delta;
+    w->live_credit = 0;
     if (v == 0)
         finish(w->rt);
 }
 
 void nat_live_credit(struct nat_worker *w)
 {
-    int64_t add = w->live_delta + NAT_LIVE_CREDIT;
+    int64_t add = NAT_LIVE_CREDIT - w->live_credit;
     /* acq_rel, as a flush; it precedes the push that makes the new process visible (release),
      * so any flush by a worker that runs it comes later in the count's modification order. */
     atomic_fetch_add_explicit(&w->rt->live, add, memory_order_acq_rel);
-    w->live_delta = -NAT_LIVE_CREDIT;
+    w->live_credit = NAT_LIVE_CREDIT;
 }
 
 /* ---- pools --------------------------------------------------------------------------------- */
@@ -177,7 +177,7 @@ static void advance(struct nat_worker *w)
         pl->sealed = pl->limbo;
         pl->sealed_tail = pl->limbo_tail;
         pl->limbo = NULL;
-        pl->nlimbo = 0;
+        pl->limbo_room = NAT_LIMBO_BATCH;
         for (uint32_t i = 0; i < w->nworkers; i++)
             pl->snap[i] = ws_load_seq_cst(&w->rt->w[i].qs);
     }
@@ -186,6 +186,8 @@ static void advance(struct nat_worker *w)
 void nat_pool_advance(struct nat_worker *w)
 {
     advance(w);
+    if (w->pool.limbo_room == 0)
+        w->pool.limbo_room = 1;   /* not sealed (a grace period still runs): try at the next free */
 }
 
 static int pool_grow(struct nat_pool *pl)
@@ -297,6 +299,7 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     if (w->fast)   /* fence-free fast take where membarrier works (core/ws_deque.c (E)) */
         ws_deque_set_asym(w->fq.q, true);
     w->hk_every = w->fast ? NAT_HOUSEKEEP : 1;
+    w->pool.limbo_room = NAT_LIMBO_BATCH;
     w->housekeep = w->hk_every;
     w->is_idle = true;
     w->next_id = i;

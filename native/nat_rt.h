@@ -56,7 +56,9 @@
  * cannot reach zero while the owner still holds uncounted plain arrivals. The first such remote
  * arrival (it sees the count at k + 1) pushes the parent onto the owner's join_req list and wakes
  * it; the owner, at its next housekeeping point or idle look, flushes (nat_loop.c join_flush):
- * marks the join flushed (its later arrivals then take the RMW too) and subtracts its plain
+ * marks the join flushed by setting its owner to NAT_JOIN_FLUSHED, a worker nobody is (its
+ * later arrivals then take the RMW too, and so one test tells an arrival whether it may count
+ * plainly), and subtracts its plain
  * count and its token in one RMW, adding its plain sum. Whichever RMW brings the count to zero
  * readies the parent. Exactly one arrival or flush readies it: locally when all k arrivals were
  * plain (then no RMW touched the word), else the RMW that reaches zero, which needs the token,
@@ -76,7 +78,8 @@
  *
  * Termination. Live processes are counted without a shared atomic per spawn: each worker keeps
  * a delta (+1 per spawn, -1 per exit) that is never positive, and the global count is the sum
- * of the flushed deltas. When a spawn would make it positive the worker first adds
+ * of the flushed deltas. The worker stores its negation, live_credit (a spawn's decrement then
+ * tests the sign it leaves). When a spawn would make the delta positive the worker first adds
  * NAT_LIVE_CREDIT more than it owes to the global count (nat_live_credit) and keeps that credit
  * as a negative delta for the next spawns, and gives the credit back when it goes idle
  * (nat_live_flush keeps it while the worker is busy). So the global count is never below the
@@ -143,10 +146,10 @@ struct nat_proc {
     _Atomic uint64_t join;        /* (sum of the remote arrivals' values << NAT_JOIN_BITS) |
                                      (k + 1 - remote arrivals - the owner's flush); the sum of
                                      all values << NAT_JOIN_BITS once complete (see Joins) */
-    uint32_t join_owner;          /* the worker that spawned the children (Joins) */
+    _Atomic uint32_t join_owner;  /* the worker that spawned the children, NAT_JOIN_FLUSHED once
+                                     it flushed (Joins; remote arrivals read it: relaxed) */
     uint32_t join_k;              /* children expected */
     uint32_t join_local;          /* owner only: arrivals counted plainly */
-    uint8_t join_flushed;         /* owner only: the plain part went into join */
     uint64_t join_lsum;           /* owner only: their values' sum */
     uint8_t state;                /* the behaviour's program counter */
     uint8_t sample;               /* 1: latency-sampled, 2: its first run was recorded */
@@ -168,7 +171,7 @@ struct nat_slab;
 struct nat_pool {
     struct nat_proc *free;        /* reusable now (strict core sets are dropped on reuse) */
     struct nat_proc *limbo, *limbo_tail;   /* freed since the last seal */
-    uint32_t nlimbo;
+    uint32_t limbo_room;          /* frees until the next seal (nat_pool_advance) */
     struct nat_proc *sealed, *sealed_tail; /* waiting for a grace period */
     uint64_t *snap;               /* every worker's qs when `sealed` was sealed */
     struct nat_slab *slabs;
@@ -217,7 +220,7 @@ struct nat_worker {
     struct nat_proc *resume;      /* a parent whose join the running step completed (nat_resume) */
     struct ws_sched_fast fq;      /* ws_sched's own normal deque of this core (fast path) */
     struct nat_pool pool;
-    int64_t live_delta;
+    int64_t live_credit;          /* minus the live delta (see Termination): never negative */
     uint64_t next_id;
     uint64_t rng;
     uint32_t sample;              /* countdown to the next sampled spawn */
@@ -383,7 +386,7 @@ static inline void nat_proc_free(struct nat_worker *w, struct nat_proc *p)
         w->pool.limbo_tail = p;
     p->next = w->pool.limbo;
     w->pool.limbo = p;
-    if (WS_UNLIKELY(++w->pool.nlimbo >= NAT_LIMBO_BATCH))
+    if (WS_UNLIKELY(--w->pool.limbo_room == 0))
         nat_pool_advance(w);
 }
 
@@ -443,6 +446,7 @@ static inline struct nat_proc *nat_proc_new(struct nat_worker *w, const struct n
     return p;
 }
 
+#define NAT_JOIN_FLUSHED UINT32_MAX                 /* join_owner after the owner's flush */
 #define NAT_JOIN_BITS 16u                          /* low bits of join: the count */
 #define NAT_JOIN_COUNT ((UINT64_C(1) << NAT_JOIN_BITS) - 1)
 #define NAT_LIVE_CREDIT 256                        /* live count reserved per flush (spawns) */
@@ -465,7 +469,7 @@ static inline __attribute__((always_inline)) bool nat_push_local(struct nat_work
 static inline __attribute__((always_inline)) void nat_spawn(struct nat_worker *w,
                                                             struct nat_proc *p)
 {
-    if (WS_UNLIKELY(++w->live_delta > 0))
+    if (WS_UNLIKELY(--w->live_credit < 0))
         nat_live_credit(w);
     if (WS_UNLIKELY(--w->sample == 0))
         nat_sample_spawn(w, p);
@@ -501,11 +505,10 @@ static inline void nat_fast_housekeep(struct nat_worker *w)
  * pushes that hand the children over. */
 static inline void nat_join_expect(struct nat_worker *w, struct nat_proc *p, uint32_t k)
 {
-    p->join_owner = w->id;
+    ws_store_relaxed(&p->join_owner, w->id);
     p->join_k = k;
     p->join_local = 0;
     p->join_lsum = 0;
-    p->join_flushed = 0;
     ws_store_relaxed(&p->join, (uint64_t)k + 1);   /* + the owner's token (Joins) */
 }
 
@@ -543,8 +546,9 @@ static inline __attribute__((always_inline)) void nat_resume(struct nat_worker *
 }
 
 /* Worker w: a child's value v (< 2^48) arrives at parent (NULL: the run's result). Counted as
- * a message. On the join's owner, before any flush, a plain count (the other fields are not
- * read by any other worker: the && stops them at join_owner); elsewhere nat_join_arrive_remote.
+ * a message. On the join's owner, before its flush, a plain count (the other fields are not
+ * read by any other worker: the test stops them at join_owner); elsewhere
+ * nat_join_arrive_remote.
  * The last arrival makes the parent runnable (Joins). */
 static inline __attribute__((always_inline)) void nat_join_arrive(struct nat_worker *w,
                                                                   struct nat_proc *parent,
@@ -555,7 +559,7 @@ static inline __attribute__((always_inline)) void nat_join_arrive(struct nat_wor
         return;
     }
     w->st.messages++;
-    if (WS_LIKELY(parent->join_owner == w->id && !parent->join_flushed)) {
+    if (WS_LIKELY(ws_load_relaxed(&parent->join_owner) == w->id)) {
         parent->join_lsum += v;
         if (++parent->join_local == parent->join_k) {   /* all k plain: nobody else wrote join */
             ws_store_relaxed(&parent->join, parent->join_lsum << NAT_JOIN_BITS);
