@@ -110,13 +110,18 @@ void sim_collect_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t
     k->ts_to = ws_time_add(start, len);
 }
 
+/* A bucket's maximum starts at 0, so an empty queue (most dispatches on a large machine)
+ * leaves it as it is: the core's bucket line, one of ncores * 8 lines, is not touched. ts_fit
+ * still sees t, as the bucket width depends on the latest time it is given. */
 void sim_collect_queue(struct sim_engine *e, uint32_t c, uint64_t t)
 {
     if (ws_time_past_clock(t))
         return;
     ts_fit(e, t);
-    uint32_t *q = &e->ts_queue[(size_t)c * SIM_TS_BUCKETS + t / e->ts_width];
     uint64_t w = ws_sched_waiting(e->s, c);
+    if (w == 0)
+        return;
+    uint32_t *q = &e->ts_queue[(size_t)c * SIM_TS_BUCKETS + t / e->ts_width];
     if (w > *q)
         *q = w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
 }

@@ -302,7 +302,9 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
         sim_engine_destroy(e);
         return NULL;
     }
-    e->cores = calloc(e->ncores, sizeof(struct score));
+    e->cores = aligned_alloc(64, e->ncores * sizeof(struct score));   /* line-aligned cores */
+    if (e->cores != NULL)
+        memset(e->cores, 0, e->ncores * sizeof(struct score));
     int bad = e->cores == NULL || sim_eventq_init(&e->q, 1024) != 0 ||
               sim_idmap_init(&e->live, 1024) != 0 || sim_idmap_init(&e->pending, 16) != 0 ||
               sim_idmap_init(&e->exited_big, 16) != 0 || sim_collect_init(e) != 0 ||

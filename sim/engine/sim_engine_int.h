@@ -33,30 +33,41 @@ struct sproc {
                                    first queued on (0: none): where a migration starts */
 };
 
+/* A modelled core. On 1,024 cores and more every event finds its core's state out of the first
+ * level cache, so the fields are grouped by when they are used, and the array is aligned so that
+ * each group keeps to its lines: line 0 holds what every event reads (its event, its process, a
+ * RUN segment, the pending busy stretch), line 1 the counters bumped by runs and dispatches,
+ * and the rest what only an idle core or a wake-up reads. */
 struct score {
-    struct sproc *cur;          /* running (or about to run) process */
+    /* line 0: every event */
+    _Alignas(64) struct sproc *cur;   /* running (or about to run) process */
     uint64_t gen;               /* the only EV_CORE of this core that is not stale */
     uint64_t run_len;           /* length of the RUN segment the pending event ends */
+    uint64_t slice_used;        /* ns the current process ran since dispatch */
+    uint64_t charge;            /* costs charged during the current scheduler call */
+    uint64_t ts_to;             /* busy time [ts_from, ts_to) not yet in the timeseries: a
+                                   core's back-to-back segments are added once (sim_collect.c) */
+    double cap;
     bool run_full;              /* ... and that segment finishes the RUN phase */
     bool running;               /* the pending event ends a RUN segment */
-    uint64_t slice_used;        /* ns the current process ran since dispatch */
     bool after_preempt;
     bool waiting;               /* idle, waiting for a wake (spinning or asleep) */
     bool asleep;
     bool idle;                  /* nothing to run since idle_since */
-    uint64_t idle_since, sleep_since, ready_at;
-    uint64_t retry_at;          /* a waiting core looks again then (ws_sched_retry_at) */
     bool slept_limited;         /* its migration windows were full when it began to wait */
-    uint64_t charge;            /* costs charged during the current scheduler call */
+    /* lines 1-2: the counters (busy_ns at every segment, processes_run at every dispatch) */
+    struct sim_core_stats st;
+    /* idle rounds: steals, waits and wake-ups */
     uint64_t rng;
-    double cap;
+    uint64_t ready_at, idle_since;
+    uint64_t retry_at;          /* a waiting core looks again then (ws_sched_retry_at) */
     uint64_t steal_items_seen;
+    uint64_t ts_from;
+    uint64_t sleep_since;
     uint32_t tl_victim;         /* timeline: the core of its latest steal, then (from its
                                    dispatch) where the process it runs migrated from */
-    uint64_t ts_from, ts_to;    /* busy time [ts_from, ts_to) not yet in the timeseries: a
-                                   core's back-to-back segments are added once (sim_collect.c) */
-    struct sim_core_stats st;
 };
+_Static_assert(sizeof(struct score) % 64 == 0, "cores do not share cache lines");
 
 struct sim_engine {
     struct sim_trace *trace;
