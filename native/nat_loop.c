@@ -469,6 +469,9 @@ static inline struct nat_proc *next_proc(struct nat_worker *w)
         struct nat_proc *p = housekeep(w);
         if (p != NULL)
             return p;
+        /* Slow mode housekeeps at every pick, and a yield makes the next pick housekeep. */
+        if (WS_UNLIKELY(!w->fast || w->after_preempt))
+            return next_slow(w);
     }
     struct nat_proc *p = nat_take_local(w);
     return WS_LIKELY(p != NULL) ? p : next_slow(w);
@@ -486,6 +489,7 @@ static void on_yield(struct nat_worker *w, struct nat_proc *p)
 {
     w->st.preemptions++;
     w->after_preempt = true;
+    w->housekeep = 1;   /* the next pick is ws_sched_next's, oldest first (next_proc) */
     p->dirty = 1;
     nat_live_flush(w);
     check(w, ws_sched_requeue(w->s, w->id, &p->wp), p, "requeued");
