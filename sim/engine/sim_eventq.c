@@ -578,6 +578,13 @@ uint64_t sim_eventq_peek_time(const struct sim_eventq *q)
     return q->impl->has_top ? q->impl->top.time : front_min(q->impl)->time;
 }
 
+const struct sim_event *sim_eventq_peek(const struct sim_eventq *q)
+{
+    if (q->n == 0)
+        return NULL;
+    return q->impl->has_top ? &q->impl->top : front_min(q->impl);
+}
+
 /* ---- checking ---------------------------------------------------------------------------- */
 
 /* Check chain c: every event in bucket `bucket` of rung g (or, with g NULL, >= min_t); adds its

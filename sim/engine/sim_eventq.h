@@ -54,6 +54,10 @@ size_t sim_eventq_size(const struct sim_eventq *q);
  * UINT64_MAX: check sim_eventq_size to tell the two apart). */
 uint64_t sim_eventq_peek_time(const struct sim_eventq *q);
 
+/* The earliest event, left in the queue (valid until the next push or pop), or NULL if the
+ * queue is empty. */
+const struct sim_event *sim_eventq_peek(const struct sim_eventq *q);
+
 /* Consistency check for tests: NULL if the queue's invariants hold, else what is wrong. O(n). */
 const char *sim_eventq_check(const struct sim_eventq *q);
 

@@ -176,6 +176,10 @@ static void interleaved(uint64_t seed, size_t steps, unsigned push_pct, uint64_t
         }
         cr_assert_eq(sim_eventq_size(&q), m.n);
         cr_assert_eq(sim_eventq_peek_time(&q), m.n ? m.ev[0].time : UINT64_MAX);
+        const struct sim_event *pk = sim_eventq_peek(&q);   /* the whole event, left queued */
+        cr_assert_eq(pk == NULL, m.n == 0);
+        if (pk != NULL)
+            assert_same(pk, &m.ev[0], i);
         if (i % 1009 == 0)
             check(&q);
     }
