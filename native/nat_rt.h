@@ -436,13 +436,13 @@ static inline struct nat_proc *nat_proc_new(struct nat_worker *w, const struct n
     }
     p->wp.id = w->next_id;
     w->next_id += w->nworkers;
-    p->step = step;
-    p->parent = NULL;
-    p->state = 0;
-    p->sample = 0;
     if (from != NULL &&
         WS_UNLIKELY(from->wp.aff_kind != WS_AFF_NONE || from->wp.prio != WS_PRIO_NORMAL))
         nat_proc_inherit(w, p, from);
+    p->step = step;
+    p->parent = NULL;   /* last: a caller's own parent store then replaces it */
+    p->state = 0;
+    p->sample = 0;
     return p;
 }
 
