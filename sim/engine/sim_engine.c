@@ -410,6 +410,10 @@ static void check_after_event(struct sim_engine *e)
         sim_fail(e, "engine invariant broken: %s", msg);
 }
 
+/* Below this many cores the cores' state stays in the first-level cache and the look ahead
+ * only costs instructions (about 25 an event). */
+#define PREFETCH_MIN_CORES 128
+
 /* On a machine of many cores the next event's core was last touched thousands of events ago,
  * so its lines come from far down the memory hierarchy: ask for the ones every core event reads
  * (its line 0 and the busy counter's) while this event is handled. Usually the next event is
@@ -435,7 +439,8 @@ int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_
     uint64_t events = 0;
     while (!e->failed && sim_eventq_pop(&e->q, &ev)) {
         e->now = ev.time;
-        prefetch_next(e);
+        if (e->ncores >= PREFETCH_MIN_CORES)
+            prefetch_next(e);
         if (++events > e->p.max_events) {
             too_many_events(e);
             break;
