@@ -13,16 +13,22 @@ void nat_uts_child(const uint8_t parent[SIM_UTS_DIGEST], uint32_t i, uint8_t out
     sim_uts_child(parent, i, out);
 }
 
-/* A child of fib process p computing fib(n); false when the run has failed (out of memory). */
+/* A child of fib process p computing fib(n); false when the run has failed (out of memory).
+ * plain: nat_fork_plain(w, p), a constant in each copy. */
 static inline __attribute__((always_inline)) bool fib_child(struct nat_worker *w,
-                                                           struct nat_proc *p, uint32_t n)
+                                                           struct nat_proc *p, uint32_t n,
+                                                           bool plain)
 {
-    struct nat_proc *c = nat_proc_new(w, p, nat_fib_step);
+    struct nat_proc *c = plain ? nat_proc_new_plain(w, nat_fib_step)
+                               : nat_proc_new(w, p, nat_fib_step);
     if (c == NULL)
         return false;
     c->parent = p;
     c->u.fj.n = n;
-    nat_spawn(w, c);
+    if (plain)
+        nat_spawn_plain(w, c);
+    else
+        nat_spawn(w, c);
     return true;
 }
 
@@ -34,8 +40,13 @@ static __attribute__((noinline)) enum nat_step fib_fork(struct nat_worker *w, st
 {
     nat_join_expect(w, p, 2);
     p->state = 1;   /* before the children: the last arrival may run p elsewhere at once */
-    if (fib_child(w, p, n - 1))
-        fib_child(w, p, n - 2);   /* out of memory: the run has failed; p stays blocked */
+    /* Out of memory: the run has failed; p stays blocked. */
+    if (WS_LIKELY(nat_fork_plain(w, p))) {
+        if (fib_child(w, p, n - 1, true))
+            fib_child(w, p, n - 2, true);
+    } else if (fib_child(w, p, n - 1, false)) {
+        fib_child(w, p, n - 2, false);
+    }
     return NAT_BLOCK;   /* p is not touched again here (nat_join_expect) */
 }
 
@@ -53,25 +64,42 @@ enum nat_step nat_fib_step(struct nat_worker *w, struct nat_proc *p)
     return NAT_EXIT;
 }
 
+/* The children of queens process p, one per free column (avail, ascending); plain as in
+ * fib_child. */
+static inline __attribute__((always_inline)) void nqueens_children(struct nat_worker *w,
+                                                                  struct nat_proc *p,
+                                                                  struct nat_fj b, uint32_t avail,
+                                                                  uint32_t mask, bool plain)
+{
+    for (uint32_t a = avail; a != 0; a &= a - 1) {
+        uint32_t bit = a & -a;
+        struct nat_proc *c = plain ? nat_proc_new_plain(w, nat_nqueens_step)
+                                   : nat_proc_new(w, p, nat_nqueens_step);
+        if (c == NULL)
+            return;   /* out of memory: the run has failed; p stays blocked */
+        c->parent = p;
+        c->u.fj = (struct nat_fj){ 0, b.row + 1, b.cols | bit, ((b.ld | bit) << 1) & mask,
+                                   (b.rd | bit) >> 1 };
+        if (plain)
+            nat_spawn_plain(w, c);
+        else
+            nat_spawn(w, c);
+    }
+}
+
 /* Queens process p spawns a child per free column of its row (avail, ascending) and joins
  * their counts. Out of line, as fib_fork. */
 static __attribute__((noinline)) enum nat_step nqueens_fork(struct nat_worker *w,
                                                             struct nat_proc *p, uint32_t avail,
                                                             uint32_t mask)
 {
-    uint32_t row = p->u.fj.row, cols = p->u.fj.cols, ld = p->u.fj.ld, rd = p->u.fj.rd;
+    struct nat_fj b = p->u.fj;
     nat_join_expect(w, p, (uint32_t)__builtin_popcount(avail));
     p->state = 1;   /* before the children: the last arrival may run p elsewhere at once */
-    for (uint32_t a = avail; a != 0; a &= a - 1) {
-        uint32_t bit = a & -a;
-        struct nat_proc *c = nat_proc_new(w, p, nat_nqueens_step);
-        if (c == NULL)
-            break;   /* out of memory: the run has failed; p stays blocked */
-        c->parent = p;
-        c->u.fj = (struct nat_fj){ 0, row + 1, cols | bit, ((ld | bit) << 1) & mask,
-                                   (rd | bit) >> 1 };
-        nat_spawn(w, c);
-    }
+    if (WS_LIKELY(nat_fork_plain(w, p)))
+        nqueens_children(w, p, b, avail, mask, true);
+    else
+        nqueens_children(w, p, b, avail, mask, false);
     return NAT_BLOCK;   /* p is not touched again here (nat_join_expect) */
 }
 

@@ -496,6 +496,17 @@ static void on_yield(struct nat_worker *w, struct nat_proc *p)
     nat_after_push(w);
 }
 
+/* A step returned neither EXIT nor BLOCK: step again while it says AGAIN, then as run_one. */
+static void after_step(struct nat_worker *w, struct nat_proc *p, enum nat_step r)
+{
+    while (r == NAT_AGAIN)
+        r = p->step(w, p);
+    if (r == NAT_EXIT)
+        proc_exited(w, p);
+    else if (r == NAT_YIELD)
+        on_yield(w, p);
+}
+
 static inline void run_one(struct nat_worker *w, struct nat_proc *p)
 {
     w->st.run++;
@@ -503,13 +514,11 @@ static inline void run_one(struct nat_worker *w, struct nat_proc *p)
         tl_dispatch(w, p);
     if (WS_UNLIKELY(!ws_proc_allowed(&p->wp, w->id)))
         w->st.aff_violations++;
-    enum nat_step r;
-    while ((r = p->step(w, p)) == NAT_AGAIN)
-        continue;
-    if (r == NAT_EXIT)
+    enum nat_step r = p->step(w, p);
+    if (WS_LIKELY(r == NAT_EXIT))   /* the common results first: one test each */
         proc_exited(w, p);
-    else if (r == NAT_YIELD)
-        on_yield(w, p);
+    else if (WS_UNLIKELY(r != NAT_BLOCK))
+        after_step(w, p, r);
 }
 
 /* The parent a step's join completed (nat_resume): picked now, as nat_take_local would have

@@ -391,6 +391,12 @@ static inline void nat_proc_free(struct nat_worker *w, struct nat_proc *p)
 }
 
 
+/* Is p of no affinity and normal priority (what a child inherits nothing from)? */
+static inline bool nat_proc_plain(const struct nat_proc *p)
+{
+    return p->wp.aff_kind == WS_AFF_NONE && p->wp.prio == WS_PRIO_NORMAL;
+}
+
 /* May p go to w's own deque by the fast path? Only in fast mode, at normal priority, and only
  * for a process that ws_sched would place on w anyway: the placement rule is ws_sched's own
  * (ws_sched_spawn_local), the one ws_sched_spawn applies. A wake-up of a process that last ran
@@ -400,7 +406,7 @@ static inline bool nat_local_ok(const struct nat_worker *w, const struct nat_pro
 {
     /* The common case first: no affinity, normal priority (ws_sched_spawn_local's last line,
      * with the path as of the last housekeeping point: see nat_refresh_local). */
-    if (WS_LIKELY(p->wp.aff_kind == WS_AFF_NONE && p->wp.prio == WS_PRIO_NORMAL))
+    if (WS_LIKELY(nat_proc_plain(p)))
         return w->local_plain;
     return w->fast && p->wp.prio == WS_PRIO_NORMAL &&
            ws_sched_spawn_local(w->id, ws_load_relaxed(w->spawn_path), w->nworkers,
@@ -418,11 +424,9 @@ static inline void nat_refresh_local(struct nat_worker *w)
     w->local_plain = w->fast && (path == WS_CORE_NONE || path == w->id);
 }
 
-/* Worker w: a fresh process running `step`, spawned by `from` (NULL: none), whose affinity and
- * priority it inherits; not yet runnable, joined to nobody (set ->parent to join). NULL when out
- * of memory (the run has failed then). */
-static inline struct nat_proc *nat_proc_new(struct nat_worker *w, const struct nat_proc *from,
-                                            nat_step_fn step)
+/* Worker w: a process from its pool with the template's ws_proc (no affinity, normal priority)
+ * and a new id; NULL when out of memory (the run has failed then). */
+static inline struct nat_proc *nat_proc_alloc(struct nat_worker *w)
 {
     struct nat_proc *p = w->pool.free;
     if (WS_UNLIKELY(p == NULL) && (p = nat_pool_refill(w)) == NULL)
@@ -436,13 +440,31 @@ static inline struct nat_proc *nat_proc_new(struct nat_worker *w, const struct n
     }
     p->wp.id = w->next_id;
     w->next_id += w->nworkers;
-    if (from != NULL &&
-        WS_UNLIKELY(from->wp.aff_kind != WS_AFF_NONE || from->wp.prio != WS_PRIO_NORMAL))
-        nat_proc_inherit(w, p, from);
+    return p;
+}
+
+/* p (from nat_proc_alloc) runs `step` from its start, joined to nobody. Last: a caller's own
+ * parent store then replaces the NULL. */
+static inline void nat_proc_start(struct nat_proc *p, nat_step_fn step)
+{
     p->step = step;
-    p->parent = NULL;   /* last: a caller's own parent store then replaces it */
+    p->parent = NULL;
     p->state = 0;
     p->sample = 0;
+}
+
+/* Worker w: a fresh process running `step`, spawned by `from` (NULL: none), whose affinity and
+ * priority it inherits; not yet runnable, joined to nobody (set ->parent to join). NULL when out
+ * of memory (the run has failed then). */
+static inline struct nat_proc *nat_proc_new(struct nat_worker *w, const struct nat_proc *from,
+                                            nat_step_fn step)
+{
+    struct nat_proc *p = nat_proc_alloc(w);
+    if (p == NULL)
+        return NULL;
+    if (from != NULL && WS_UNLIKELY(!nat_proc_plain(from)))
+        nat_proc_inherit(w, p, from);
+    nat_proc_start(p, step);
     return p;
 }
 
@@ -466,18 +488,50 @@ static inline __attribute__((always_inline)) bool nat_push_local(struct nat_work
  * comes out of w's credit (see Termination), so the count covers it before anyone can see it.
  * Always inlined: a step that spawns in a loop would otherwise call it (about 10 instructions
  * of call and frame per spawn under callgrind). */
-static inline __attribute__((always_inline)) void nat_spawn(struct nat_worker *w,
-                                                            struct nat_proc *p)
+static inline __attribute__((always_inline)) void nat_spawn_count(struct nat_worker *w,
+                                                                  struct nat_proc *p)
 {
     if (WS_UNLIKELY(--w->live_credit < 0))
         nat_live_credit(w);
     if (WS_UNLIKELY(--w->sample == 0))
         nat_sample_spawn(w, p);
+}
+
+static inline __attribute__((always_inline)) void nat_spawn(struct nat_worker *w,
+                                                            struct nat_proc *p)
+{
+    nat_spawn_count(w, p);
     if (WS_LIKELY(nat_local_ok(w, p))) {
         nat_push_local(w, p);
         return;
     }
     nat_spawn_slow(w, p);
+}
+
+/* Worker w, in the step of p before it makes children: may they be made by nat_proc_new_plain
+ * and made runnable by nat_spawn_plain, which test nothing of them? True when p has no
+ * affinity and normal priority (its children then inherit nothing) and such processes stay on
+ * w (nat_local_ok). One test for all of p's children. */
+static inline bool nat_fork_plain(const struct nat_worker *w, const struct nat_proc *p)
+{
+    return nat_proc_plain(p) && w->local_plain;
+}
+
+/* nat_proc_new for a child of a process nat_fork_plain accepted. */
+static inline struct nat_proc *nat_proc_new_plain(struct nat_worker *w, nat_step_fn step)
+{
+    struct nat_proc *p = nat_proc_alloc(w);
+    if (p != NULL)
+        nat_proc_start(p, step);
+    return p;
+}
+
+/* nat_spawn for a child of a process nat_fork_plain accepted: straight to w's deque. */
+static inline __attribute__((always_inline)) void nat_spawn_plain(struct nat_worker *w,
+                                                                  struct nat_proc *p)
+{
+    nat_spawn_count(w, p);
+    nat_push_local(w, p);
 }
 
 /* Worker w's fast pick: the newest process of its own normal deque; NULL when it is empty.
