@@ -21,6 +21,7 @@
 
 #define BEAM_MAX_ARGS 16
 #define BEAM_MAX_REPS 100
+#define BEAM_MAX_PARAMS 32
 
 struct beam_opts {
     const char *program, *out, *entry, *db;
@@ -28,6 +29,8 @@ struct beam_opts {
     const char *sbt;                    /* erl +sbt they map to */
     const char *args[BEAM_MAX_ARGS];
     int nargs;
+    const char *params[BEAM_MAX_PARAMS];   /* validate --param NAME=VALUE, applied last */
+    size_t nparams;
     uint64_t schedulers, timeout_ms, reps;
     bool untraced, json;
 };
@@ -133,6 +136,27 @@ static const char *sbt_of(const char *binding, const char *order, char *err, siz
     return NULL;
 }
 
+/* validate --param NAME=VALUE: checked now (name and value), so a typo stops the command
+ * before minutes of recording; record has no replay to give it to. 0, or -1 after the usage
+ * error. */
+static int add_param(const char *cmd, struct beam_opts *o, const char *assignment)
+{
+    struct ws_params p;
+    char err[256];
+    if (strcmp(cmd, "beam record") == 0)
+        return sim_cli_usage_error(cmd, "--param: only validate replays (record runs the VM)"),
+               -1;
+    if (o->nparams == BEAM_MAX_PARAMS)
+        return sim_cli_usage_error(cmd, "at most %d --param", BEAM_MAX_PARAMS), -1;
+    if (sim_cli_check_param(cmd, assignment) != 0)
+        return -1;
+    ws_params_defaults(&p);
+    if (sim_params_apply(&p, assignment, err, sizeof err) != 0)
+        return sim_cli_usage_error(cmd, "%s", err), -1;
+    o->params[o->nparams++] = assignment;
+    return 0;
+}
+
 /* Parse the options both subcommands share; -1 after a usage error. */
 static int parse_opts(const char *cmd, int argc, char **argv, struct beam_opts *o)
 {
@@ -149,13 +173,14 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct beam_opts *
         { "reps", required_argument, NULL, 'r' },
         { "db", required_argument, NULL, 'd' },
         { "json", no_argument, NULL, 'j' },
+        { "param", required_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
     };
     *o = (struct beam_opts){ .entry = "main", .db = SIM_DEFAULT_DB,
                              .schedulers = 1, .timeout_ms = 10000, .reps = 5 };
     int c;
     optind = 1;
-    while ((c = sim_cli_getopt(cmd, argc, argv, ":o:a:", longopts)) != -1) {
+    while ((c = sim_cli_getopt(cmd, argc, argv, ":o:a:p:", longopts)) != -1) {
         uint64_t *num = c == 'S' ? &o->schedulers : c == 'T' ? &o->timeout_ms
                       : c == 'r' ? &o->reps : NULL;
         if (c == '?')
@@ -170,6 +195,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct beam_opts *
             return sim_cli_usage_error(cmd, "at most %d --arg", BEAM_MAX_ARGS), -1;
         if (c == 'a')
             o->args[o->nargs++] = optarg;
+        if (c == 'p' && add_param(cmd, o, optarg) != 0)
+            return -1;
         *(c == 'o' ? &o->out : c == 'b' ? &o->binding : c == 'O' ? &o->bind_order
           : c == 'e' ? &o->entry
           : c == 'd' ? &o->db : &(const char *){ NULL }) = optarg;
@@ -260,6 +287,8 @@ static int one_cmp(const struct beam_opts *o, const char *dir, struct beam_reps 
     /* The VM's default, +sbt u, is schedlab's binding none (not its default, static). */
     su.binding = r->own_cost[i].binding = o->binding ? o->binding : "none";
     su.bind_order = r->own_cost[i].bind_order = o->bind_order;
+    su.params = r->own_cost[i].params = o->params;
+    su.nparams = r->own_cost[i].nparams = o->nparams;
     snprintf(what, sizeof what, "beam validate %s, %" PRIu64 " scheduler(s), repetition %"
              PRIu64 " (switching cost %" PRIu64 " ns a spawn or send, wake-up %" PRIu64
              " ns, from %s)", o->program, o->schedulers, i + 1, su.event_cost_ns, su.wake_ns,
@@ -354,6 +383,13 @@ static void print_reps(const struct beam_opts *o, const struct beam_reps *r)
                    ci.half * (pts ? 1 : 100));
     }
     print_calibration(o, r, j);
+    cJSON *pa = cJSON_AddArrayToObject(j, "params");
+    for (size_t i = 0; i < o->nparams; i++) {
+        cJSON_AddItemToArray(pa, cJSON_CreateString(o->params[i]));
+        if (!o->json)
+            printf("%s%s%s", i == 0 ? "  replayed with --param " : " ", o->params[i],
+                   i + 1 == o->nparams ? " (applied last)\n" : "");
+    }
     double wall_util = 0;
     for (uint64_t i = 0; i < r->n; i++)
         wall_util += r->c[i].vm_wall_util / (double)r->n;

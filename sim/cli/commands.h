@@ -262,6 +262,7 @@ int sim_cmd_validate_or_beam(int argc, char **argv);
     "                            [--timeout-ms MS] [--untraced]\n" \
     "       schedlab beam validate PROGRAM.erl [--schedulers N] [--reps N] [--arg A]...\n" \
     "                            [--binding KIND [--bind-order O]] [--db FILE] [--json]\n" \
+    "                            [--param NAME=VALUE]...\n" \
     "       (also: schedlab validate beam PROGRAM.erl ...)\n" \
     "\n" \
     "  record    run PROGRAM's F(Args) (default main, Args the --arg strings) on an Erlang VM of\n" \
@@ -277,7 +278,9 @@ int sim_cmd_validate_or_beam(int argc, char **argv);
     "            measured on the other repetitions; store both runs (recorded: mode beam,\n" \
     "            strategy beam-vm) as one experiment, and print recorded vs simulated per\n" \
     "            metric with the error's mean and 95% CI, the calibration, and the tracing\n" \
-    "            overhead (traced vs untraced wall time).\n" \
+    "            overhead (traced vs untraced wall time). --param NAME=VALUE (repeatable,\n" \
+    "            names as for replay) is applied to every replay last, over BEAM as shipped\n" \
+    "            and the calibrated costs, and stored with the simulated run.\n" \
     "Examples: traces/beam/*.erl. Needs erl (erlang-base, erlang-runtime-tools); exit 77\n" \
     "when it is missing.\n"
 

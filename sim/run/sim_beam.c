@@ -88,7 +88,8 @@ void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t 
     s->time_slice_ns = with_quanta ? (quantum + with_quanta / 2) / with_quanta : 0;
 }
 
-/* Setup s applied to p after BEAM as shipped. 0, or -1 with the refused value in err. */
+/* Setup s applied to p after BEAM as shipped, the user's --param last. 0, or -1 with the
+ * refused value in err. */
 static int apply_setup(struct ws_params *p, const struct sim_beam_setup *s, char *err,
                        size_t errlen)
 {
@@ -101,6 +102,9 @@ static int apply_setup(struct ws_params *p, const struct sim_beam_setup *s, char
                             { "binding", s->binding }, { "bind_order", s->bind_order } };
     for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
         if (kv[i][1] != NULL && ws_params_set(p, kv[i][0], kv[i][1], err, errlen) != 0)
+            return -1;
+    for (size_t i = 0; i < s->nparams; i++)
+        if (sim_params_apply(p, s->params[i], err, errlen) != 0)
             return -1;
     return 0;
 }

@@ -44,6 +44,10 @@ struct sim_beam_setup {
     uint64_t time_slice_ns;     /* the VM's median preempted slice (0: the default stays) */
     double switch_share;        /* switching time / slices' time it was calibrated with */
     const char *binding, *bind_order;
+    /* NAME=VALUE assignments applied last, over BEAM as shipped and the calibration above
+     * (validate beam --param: the same recordings replayed under other parameters). */
+    const char *const *params;
+    size_t nparams;
 };
 
 /* The costs of s for replaying recording `target`, from the sidecars t[0..n) but skip (skip

@@ -69,6 +69,18 @@ traces=$(sqlite3 "$T/v.db" "select count(distinct trace) from runs where experim
 expect_exit 0 "$S" report --db "$T/v.db" --experiment newest
 has "$T/out" "beam-vm"
 
+# validate --param: applied to the replay last, over BEAM as shipped (pick_order) and the
+# calibration (msg_ns), stored with the simulated run; what it leaves alone stays calibrated.
+expect_exit 0 "$S" validate beam "$R/traces/beam/fib.erl" --arg 4 --schedulers 2 --reps 1 --db "$T/p.db" --json \
+  --param wake_placement=waker --param msg_ns=777 --param pick_order=lifo
+has "$T/out" '"params":["wake_placement=waker","msg_ns=777","pick_order=lifo"]'
+cost=$(json_num event_cost_ns "$(cat "$T/out")")
+p=$(sqlite3 "$T/p.db" "select json_extract(params, '$.wake_placement') || ' ' || json_extract(params, '$.msg_ns') || ' ' || json_extract(params, '$.pick_order') || ' ' || json_extract(params, '$.spawn_ns') from runs where mode = 'sim'")
+[ "$p" = "waker 777 lifo $cost" ] || fail "validate --param: the replay ran with '$p', want 'waker 777 lifo $cost'"
+expect_stderr 2 "unknown parameter 'wake_placment'" "$S" validate beam "$R/traces/beam/fib.erl" --param wake_placment=waker
+expect_stderr 2 "wants one of last waker" "$S" validate beam "$R/traces/beam/fib.erl" --param wake_placement=nearest
+expect_stderr 2 "--param: only validate replays" "$S" beam record "$R/traces/beam/fib.erl" --param msg_ns=1 -o "$T/x"
+
 # A program that leaves a process running: record says so and names the timeout.
 cat > "$T/stuck.erl" << 'ERL'
 -module(stuck).
