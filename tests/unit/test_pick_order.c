@@ -4,37 +4,13 @@
  * the parameter's parsing. */
 #include "core/ws_sched.h"
 
+#include "tests/unit/still_platform.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 
 #define NPROC 6
-
-static uint64_t f_now(void *ctx, uint32_t core)
-{
-    (void)ctx, (void)core;
-    return 1000000;
-}
-
-static uint64_t f_random(void *ctx, uint32_t core)
-{
-    uint64_t *x = ctx;
-    (void)core;
-    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
-    return *x;
-}
-
-static void f_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge what)
-{
-    (void)ctx, (void)core, (void)ns, (void)what;
-}
-
-static void f_wake(void *ctx, uint32_t waker, uint32_t target)
-{
-    (void)ctx, (void)waker, (void)target;
-}
-
-static const struct ws_platform plat = { f_now, f_random, f_charge, f_wake };
 
 struct rig {
     uint64_t rng;
