@@ -19,16 +19,19 @@ enum { EV_ROOT = 1, EV_CORE, EV_TIMER };
  * scheduler, blocked in RECV (blocked), sleeping in WAIT (a pending EV_TIMER names it). */
 struct sproc {
     struct ws_proc wp;          /* first member: the scheduler hands back &wp */
+    /* What a dispatch and every phase step read, next to wp's ready_ns and owed_ns (read at
+     * dispatch), so that a process cold in the cache costs as few lines as may be. */
     struct sim_trace_rec *rec;
     uint32_t pc;                /* phase being executed */
     bool in_run;                /* remaining holds the rest of RUN phase pc */
     bool blocked;               /* in RECV with an empty mailbox */
+    uint64_t charge;            /* migration cost to pay before it runs again */
     uint64_t remaining;         /* work left in the RUN phase, ns at capacity 1.0 */
+    uint64_t first_run_ns, wait_ns;
+    uint64_t mailbox;           /* messages received, not yet consumed */
     double work_frac;           /* work done beyond the whole ns taken off remaining, [0, 1):
                                    a slow core's short slices add up exactly */
-    uint64_t mailbox;           /* messages received, not yet consumed */
-    uint64_t spawn_ns, first_run_ns, wait_ns;
-    uint64_t charge;            /* migration cost to pay before it runs again */
+    uint64_t spawn_ns;
     uint32_t tl_core;           /* --timeline: 1 + the core it last ran on, else the one it was
                                    first queued on (0: none): where a migration starts */
 };
