@@ -16,8 +16,8 @@ int sim_collect_init(struct sim_engine *e)
     if (sim_idmap_init(&e->steal_pairs, 64) != 0)
         return -1;
     e->ts_width = e->p.sample_interval_ns ? e->p.sample_interval_ns : TS_FIRST_WIDTH;
-    e->ts_busy = calloc((size_t)n * SIM_TS_BUCKETS, sizeof(uint64_t));
-    e->ts_queue = calloc((size_t)n * SIM_TS_BUCKETS, sizeof(uint32_t));
+    e->ts_busy = sim_alloc_wide((size_t)n * SIM_TS_BUCKETS * sizeof(uint64_t));
+    e->ts_queue = sim_alloc_wide((size_t)n * SIM_TS_BUCKETS * sizeof(uint32_t));
     return (e->ts_busy == NULL || e->ts_queue == NULL) ? -1 : 0;
 }
 

@@ -113,6 +113,9 @@ struct sim_engine {
 };
 
 /* sim_engine.c */
+/* size bytes of zeroed memory, 64-byte aligned, on huge pages where the kernel grants them
+ * (for the per-core arrays), or NULL; released with free(). */
+void *sim_alloc_wide(size_t size);
 void sim_core_schedule(struct sim_engine *e, uint32_t c, uint64_t t);
 void sim_core_kick(struct sim_engine *e, uint32_t c, uint64_t t);
 /* Queue an event at t; a t past the clock limit (ws_time.h) or a full memory fails the run.
