@@ -564,6 +564,8 @@ void *nat_worker_main(void *arg)
      * at every pick (ws_sched_fast_take); no thief runs before the start, so it is safe here. */
     if (w->fq.oldest)
         ws_deque_set_asym(w->fq.q, false);
+    if (nat_pool_prewarm(w) != 0)   /* first touches before t0, not in the run (Start-up) */
+        nat_rt_fail(rt, "out of memory (processes)");
     atomic_fetch_add_explicit(&rt->nready, 1, memory_order_acq_rel);
     nat_futex_wake(&rt->nready, 1);
     while (!ws_load_acquire(&rt->start))   /* pairs with nat_rt_start's release */

@@ -215,6 +215,14 @@ struct nat_proc *nat_pool_refill(struct nat_worker *w)
     return w->pool.free;
 }
 
+int nat_pool_prewarm(struct nat_worker *w)
+{
+    for (uint32_t i = 0; i < NAT_POOL_PREWARM; i++)
+        if (pool_grow(&w->pool) != 0)
+            return -1;
+    return 0;
+}
+
 static void pool_destroy(struct nat_pool *pl)
 {
     struct nat_slab *s = pl->slabs;

@@ -94,6 +94,15 @@
  * worker that is descheduled while running processes never holds reuse up; only one preempted
  * inside a steal round does, for as long as it is off the CPU.
  *
+ * Start-up. Each worker's thread gives its pool NAT_POOL_PREWARM slabs before it reports ready,
+ * so that the first touches of their pages fall before t0. A first touch is a page fault, and on
+ * the shared 2-vCPU development VM one costs 11-25 us of CPU (a slab of 256 processes is 15
+ * pages): measured inside the run, the first slab cost nqueens:10's root dispatch 0.3-0.5 ms on
+ * one worker, and a two-worker run grew 3-4 slabs (a stolen process is freed into its thief's
+ * pool, so the victim needs a second slab), a roughly fixed 0.5-1 ms that the model has no
+ * term for. A run that outgrows the prewarmed slabs still pays for its growth, as the one-worker
+ * calibration does.
+ *
  * Threads: nat_proc_new, nat_spawn, nat_take_local, nat_join_* and nat_ready run on the worker that calls them
  * (the step's worker); nat_rt_* are for the thread that created the runtime.
  */
@@ -354,6 +363,9 @@ void nat_live_flush(struct nat_worker *w);
 void nat_live_credit(struct nat_worker *w);
 /* Seal the limbo batch and release the sealed one if its grace period passed. */
 void nat_pool_advance(struct nat_worker *w);
+/* Worker w's thread, before the start: give its pool NAT_POOL_PREWARM slabs, their pages
+ * touched here (see Start-up). 0, or -1 when out of memory (the run then fails). */
+int nat_pool_prewarm(struct nat_worker *w);
 /* Wake worker `target` (any thread) on behalf of worker `waker` (NAT_WAKER_NONE: not a
  * worker): bump its futex word, futex_wake it if parked. */
 #define NAT_WAKER_NONE UINT32_MAX
@@ -377,6 +389,7 @@ static inline void nat_dekker(struct nat_rt *rt)
 
 /* ---- the fast path ------------------------------------------------------------------------- */
 
+#define NAT_POOL_PREWARM 4u    /* slabs each worker touches before the start (Start-up) */
 #define NAT_LIMBO_BATCH 64u   /* frees between attempts to recycle (nat_pool_advance) */
 
 /* Worker w: p exited; back to the pool once no thief can be reading it (see Memory). */
