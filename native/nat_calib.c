@@ -154,7 +154,7 @@ static void *pp_thread(void *arg)
 
 /* One trial: thread 1 is started, the calling thread plays thread 0 (pinned, then restored).
  * ns per steal, or a negative value when thread 1 cannot start. */
-static double steal_trial(int32_t a, int32_t b)
+static double steal_trial(int32_t a, int32_t b, bool asym)
 {
     struct pingpong pp = { .cpu = { a, b } };
     if (ws_deque_init(&pp.d[0], 64) != WS_OK)
@@ -163,6 +163,8 @@ static double steal_trial(int32_t a, int32_t b)
         ws_deque_destroy(&pp.d[0]);
         return 0;
     }
+    ws_deque_set_asym(&pp.d[0], asym);
+    ws_deque_set_asym(&pp.d[1], asym);
     atomic_init(&pp.ready, 0);
     pthread_t t;
     struct pp_arg args[2] = { { &pp, 0 }, { &pp, 1 } };
@@ -180,7 +182,7 @@ static double steal_trial(int32_t a, int32_t b)
     return ok ? (double)pp.ns / (2.0 * STEAL_ROUNDS) : -1.0;
 }
 
-struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b)
+struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b, bool asym)
 {
     struct nat_cost none = { 0 };
     if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b)
@@ -188,7 +190,7 @@ struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b)
     struct nat_trial v[STEAL_TRIALS];
     for (int i = -1; i < STEAL_TRIALS; i++) {   /* trial -1: the warm-up, discarded */
         long cs = nat_calib_nivcsw(false);   /* both threads are this process's */
-        double ns = steal_trial(cpu_a, cpu_b);
+        double ns = steal_trial(cpu_a, cpu_b, asym);
         if (ns < 0)
             return none;
         if (i >= 0)

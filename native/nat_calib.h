@@ -59,9 +59,11 @@ long nat_calib_nivcsw(bool thread);
 double nat_calib_busy(void);
 
 /* One steal of a freshly pushed item between threads pinned to host CPUs a and b (a ping-pong
- * of Chase-Lev deques, half a round trip), over several trials. n == 0 if a thread cannot
- * start or a == b. */
-struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b);
+ * of Chase-Lev deques, half a round trip), over several trials. asym: the deques in the
+ * asymmetric mode the native fast path runs its deques in (core/ws_deque.c (E)), so each steal
+ * pays its membarrier, as a steal from a fast-path worker does; ignored where membarrier is
+ * unavailable. n == 0 if a thread cannot start or a == b. */
+struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b, bool asym);
 
 /* From futex_wake on CPU a to the sleeper on CPU b running again. n == 0 on failure. */
 struct nat_cost nat_calib_wake(int32_t cpu_a, int32_t cpu_b);
