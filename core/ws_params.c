@@ -74,6 +74,9 @@ static const struct ws_param_desc descs[] = {
     U64(msg_remote_ns, 0, NS,
         "extra cost of a send to a process that last ran on another core (simulated)"),
     U64(steal_probe_ns, 0, NS, "cost per steal attempt on top of core-to-core latency (simulated)"),
+    U64(steal_hit_ns, 0, NS, "extra cost to the thief of a steal that took a process (simulated)"),
+    U64(steal_victim_ns, 0, NS,
+        "cost to the victim's running process of a steal that took a process (simulated)"),
     U64(sample_interval_ns, 0, NS, "timeseries interval (0 = makespan / 100)"),
     U64(max_events, 1, NS, "a replay stops with an error after this many events (simulated)"),
     U64(zero_overheads, 0, 1, "1: all costs and latencies zero"),
@@ -319,6 +322,7 @@ void ws_params_apply_zero_overheads(struct ws_params *p)
     p->ctx_switch_ns = p->refill_l2_ns = p->refill_l3_ns = p->refill_mem_ns = 0;
     p->remote_mem_ns = p->numa_migration_ns = 0;
     p->wake_ns = p->spawn_ns = p->msg_ns = p->msg_remote_ns = p->steal_probe_ns = 0;
+    p->steal_hit_ns = p->steal_victim_ns = 0;
     /* The pure model of scheduling theory has no migration limits either. */
     p->core_migrations_per_s = p->system_migrations_per_s = p->burst_max = 0;
     p->max_migrations = UINT64_MAX;

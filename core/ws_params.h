@@ -74,6 +74,10 @@ struct ws_params {
     uint64_t msg_remote_ns;        /* extra cost of a send whose receiver last ran on another
                                       core: the line transfer a native join's RMW pays */
     uint64_t steal_probe_ns;       /* extra per steal attempt on top of core-to-core latency */
+    uint64_t steal_hit_ns;         /* extra per steal that took a process: natively the
+                                      membarrier of a steal from an asymmetric deque */
+    uint64_t steal_victim_ns;      /* ... and to the victim core's running process (the
+                                      membarrier interrupts it) */
     uint64_t sample_interval_ns;   /* timeseries interval; 0 = automatic */
     uint64_t max_events;           /* a replay stops with an error after this many events */
     uint64_t zero_overheads;       /* 1: every cost above and all latencies are zero */

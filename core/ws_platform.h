@@ -15,6 +15,8 @@
 /* What a charged cost was for (drivers may account them separately). */
 enum ws_charge {
     WS_CHARGE_STEAL_PROBE = 0, /* a steal attempt: core-to-core latency plus the probe */
+    WS_CHARGE_STEAL_VICTIM,    /* to the victim: a steal that took one of its processes (its
+                                  running process pays; natively the cost is real, not added) */
     WS_CHARGE_COUNT
 };
 /* (A migration's cost is not charged to a core: the process owes it, ws_proc.owed_ns, and the

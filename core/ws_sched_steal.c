@@ -70,6 +70,19 @@ static enum ws_steal_result probe(struct steal_ctx *c, struct ws_proc **got)
     return c->why;
 }
 
+/* A steal that took a process costs more than its probe: natively, the membarrier of a steal
+ * from an asymmetric deque (core/ws_deque.c (E)), which the thief waits for and which
+ * interrupts the victim's running thread. */
+static void charge_hit(struct ws_sched *s, uint32_t thief, uint32_t victim)
+{
+    if (s->p.zero_overheads)
+        return;
+    if (s->p.steal_hit_ns != 0)
+        s->plat->charge(s->ctx, thief, s->p.steal_hit_ns, WS_CHARGE_STEAL_PROBE);
+    if (s->p.steal_victim_ns != 0)
+        s->plat->charge(s->ctx, victim, s->p.steal_victim_ns, WS_CHARGE_STEAL_VICTIM);
+}
+
 /* A half-steal takes more of the same victim's oldest processes into the thief's deques. */
 static void steal_more(struct steal_ctx *c, int64_t extra)
 {
@@ -79,6 +92,7 @@ static void steal_more(struct steal_ctx *c, int64_t extra)
         struct ws_proc *p = NULL;
         if (probe(c, &p) != WS_STEAL_OK)
             return;
+        charge_hit(s, c->thief, c->victim);   /* each item its own steal */
         ws_migrate_commit(s, p, c->victim, c->thief, c->now);
         p->cur_core = (int32_t)c->thief;
         ws_fetch_add_relaxed(&s->cores[c->victim].stats.steals_out, 1);
@@ -122,6 +136,7 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
         k->round_cost_denied = true;
     if (r != WS_STEAL_OK)
         return r;
+    charge_hit(s, thief, v);
     k->cost_idle_rounds = 0;
     ws_migrate_commit(s, *got, v, thief, now);
     (*got)->cur_core = (int32_t)thief;

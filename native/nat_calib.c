@@ -22,6 +22,10 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#endif
 
 #define STEAL_ROUNDS 500
 #define STEAL_TRIALS 31
@@ -197,6 +201,99 @@ struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b, bool asym)
             v[i] = (struct nat_trial){ ns, nat_calib_nivcsw(false) - cs };
     }
     return nat_cost_robust(v, STEAL_TRIALS);
+}
+
+/* ---- a membarrier's cost to the thread it interrupts ------------------------------------- */
+
+#define VICTIM_TRIALS 15
+#define VICTIM_BARRIERS 40
+#define VICTIM_GAP_NS 50000
+#define VICTIM_WORK_NS 4e6
+
+struct mbv {
+    int32_t cpu_a;
+    bool barriers;              /* this run sends them */
+    _Atomic int phase;          /* 0: starting, 1: the victim works, 2: it is done */
+    uint32_t sent;
+};
+
+/* Thread a: spins the same way in both runs of a pair, and in the second sends a barrier
+ * every VICTIM_GAP_NS while the victim works, at most VICTIM_BARRIERS. */
+static void *mbv_sender(void *arg)
+{
+    struct mbv *m = arg;
+    pin_to(m->cpu_a);
+    while (atomic_load(&m->phase) == 0)
+        ws_cpu_relax();
+    uint64_t next = nat_now_ns() + VICTIM_GAP_NS;
+    while (atomic_load(&m->phase) == 1) {
+        if (nat_now_ns() < next) {
+            ws_cpu_relax();
+            continue;
+        }
+        next += VICTIM_GAP_NS;
+        if (m->barriers && m->sent < VICTIM_BARRIERS) {
+#if defined(__linux__) && defined(__NR_membarrier)
+            syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+#endif
+            m->sent++;
+        }
+    }
+    return NULL;
+}
+
+/* One run: the calling thread (pinned to b) works `iters`; its wall time, or -1. */
+static double mbv_run(int32_t a, int32_t b, bool barriers, uint64_t iters, uint32_t *sent)
+{
+    struct mbv m = { .cpu_a = a, .barriers = barriers };
+    atomic_init(&m.phase, 0);
+    pthread_t t;
+    if (pthread_create(&t, NULL, mbv_sender, &m) != 0)
+        return -1;
+    pin_to(b);
+    nat_busy(iters / 16);   /* on the CPU, warm */
+    atomic_store(&m.phase, 1);
+    uint64_t t0 = nat_now_ns();
+    nat_busy(iters);
+    uint64_t t1 = nat_now_ns();
+    atomic_store(&m.phase, 2);
+    pthread_join(t, NULL);
+    *sent = m.sent;
+    return (double)(t1 - t0);
+}
+
+struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b, double iters_per_ns)
+{
+    struct nat_cost none = { 0 };
+    if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b || iters_per_ns <= 0 ||
+        !ws_deque_asym_supported())   /* registers the process for the expedited command */
+        return none;
+    cpu_set_t saved;
+    bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
+    uint64_t iters = (uint64_t)(iters_per_ns * VICTIM_WORK_NS);
+    struct nat_trial v[VICTIM_TRIALS];
+    uint32_t k = 0;
+    for (int i = -1; i < VICTIM_TRIALS; i++) {   /* trial -1: the warm-up, discarded */
+        uint32_t sent = 0, unused;
+        long cs = nat_calib_nivcsw(false);
+        double base = mbv_run(cpu_a, cpu_b, false, iters, &unused);
+        long pre = nat_calib_nivcsw(false) - cs;   /* the barriers may count as switches */
+        double with = mbv_run(cpu_a, cpu_b, true, iters, &sent);
+        if (base < 0 || with < 0) {
+            k = 0;
+            break;
+        }
+        if (i >= 0 && sent > 0)
+            v[k++] = (struct nat_trial){ (with - base) / sent, pre };
+    }
+    if (restore)
+        pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+    if (k == 0)
+        return none;
+    struct nat_cost c = nat_cost_robust(v, k);
+    if (c.ns < 0)
+        c.ns = 0;
+    return c;
 }
 
 /* ---- a join arrival from the other core ---------------------------------------------------- */
@@ -512,6 +609,8 @@ char *nat_calib_json(const struct nat_calibration *c)
         return NULL;
     cJSON_AddNumberToObject(o, "busy_iters_per_ns", c->busy_iters_per_ns);
     add_cost(o, "steal", &c->steal);
+    add_cost(o, "steal_hit", &c->steal_hit);
+    add_cost(o, "steal_victim", &c->steal_victim);
     add_cost(o, "wake", &c->wake);
     add_cost(o, "spawn", &c->spawn);
     add_cost(o, "msg", &c->msg);

@@ -81,6 +81,13 @@ struct nat_cost nat_calib_msg(void);
  * thread cannot start. */
 struct nat_cost nat_calib_msg_remote(int32_t cpu_a, int32_t cpu_b);
 
+/* What one membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) from CPU a costs a thread running
+ * plain work on CPU b (the victim of a steal from an asymmetric deque: the barrier interrupts
+ * every CPU running a thread of the process): paired runs of about 4 ms of nat_busy work on b,
+ * without and with barriers issued from a every 50 us, the difference in wall time per barrier.
+ * n == 0 if a == b, a thread cannot start, or the kernel has no such membarrier. */
+struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b, double iters_per_ns);
+
 /* One UTS child: a SHA-1 of 24 bytes (nat_uts_child), the cost a UTS node pays per child. */
 struct nat_cost nat_calib_uts_child(void);
 
@@ -106,6 +113,9 @@ struct nat_dist {
 struct nat_calibration {
     double busy_iters_per_ns;
     struct nat_cost steal;        /* one steal between worker 0's and worker 1's cores */
+    struct nat_cost steal_hit;    /* ... the extra of that steal from an asymmetric deque (its
+                                     membarrier; n == 0: replayed trace, or no membarrier) */
+    struct nat_cost steal_victim; /* ... what that membarrier costs the victim's thread */
     struct nat_cost wake;         /* futex wake-up latency between them */
     struct nat_cost spawn;        /* spawn + dispatch + exit of an empty process (chain) */
     struct nat_cost msg;          /* a join message to the parent (fork-join workloads) */

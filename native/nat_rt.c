@@ -50,7 +50,8 @@ static uint64_t plat_random(void *ctx, uint32_t core)
 /* Natively the time has passed already: only count it, on the acting core's worker. */
 static void plat_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge what)
 {
-    (void)what;   /* steal probes are the only charge */
+    if (what != WS_CHARGE_STEAL_PROBE)
+        return;   /* a victim's cost is real here, not a figure to add */
     ((struct nat_rt *)ctx)->w[core].st.probe_ns += ns;
 }
 

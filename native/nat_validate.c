@@ -1,6 +1,7 @@
 /* nat_validate.c: calibrate, run natively `repeat` times, simulate the same workload on the same
  * cores over as many seeds, compare the means with their confidence intervals (see
  * nat_validate.h); the repetitions of both sides are in nat_validate_run.c. */
+#include "core/ws_deque.h"
 #include "native/nat_validate.h"
 #include "native/nat_validate_int.h"
 #include "native/nat_work.h"
@@ -179,9 +180,20 @@ static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *ho
     uint32_t runs = o->repeat > CALIB_MIN_RUNS ? o->repeat : CALIB_MIN_RUNS;
     c->busy_iters_per_ns = nat_calib_busy();
     if (topo->ncores >= 2) {
-        /* A computed workload runs on the fast path, whose deques are asymmetric: its steals
-         * pay a membarrier (tens of us on a VM, where it interrupts every vCPU of the process). */
-        c->steal = nat_calib_steal(cpus[0], cpus[1], wl->kind != NAT_WORK_REPLAY);
+        c->steal = nat_calib_steal(cpus[0], cpus[1], false);
+        /* A computed workload runs on the fast path, whose deques are asymmetric: a steal that
+         * has seen work pays a membarrier (tens of us on a VM, where it interrupts every vCPU
+         * of the process), which the model charges to steals that took a process. */
+        if (wl->kind != NAT_WORK_REPLAY && ws_deque_asym_supported()) {
+            struct nat_cost a = nat_calib_steal(cpus[0], cpus[1], true);
+            if (a.n > 0 && c->steal.n > 0) {
+                c->steal_hit = a;
+                c->steal_hit.ns = a.ns > c->steal.ns ? a.ns - c->steal.ns : 0;
+                c->steal_hit.median = a.median > c->steal.median ? a.median - c->steal.median : 0;
+                c->steal_hit.half = sqrt(a.half * a.half + c->steal.half * c->steal.half);
+            }
+            c->steal_victim = nat_calib_barrier_victim(cpus[0], cpus[1], c->busy_iters_per_ns);
+        }
         c->wake = nat_calib_wake(cpus[0], cpus[1]);
         c->msg_remote = nat_calib_msg_remote(cpus[0], cpus[1]);
         c->latency_ns = (double)ws_topo_latency_ns(topo, 0, 1);
@@ -241,6 +253,10 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
     struct ws_params p = o->params;
     if (c->steal.n)
         p.steal_probe_ns = round_ns(c->steal.ns - c->latency_ns);
+    if (c->steal_hit.n)
+        p.steal_hit_ns = round_ns(c->steal_hit.ns);
+    if (c->steal_victim.n)
+        p.steal_victim_ns = round_ns(c->steal_victim.ns);
     if (c->wake.n)
         p.wake_ns = round_ns(c->wake.ns);
     if (c->msg_remote.n)

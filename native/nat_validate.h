@@ -8,6 +8,12 @@
  * kept in doubles):
  *   steal  -> steal_probe_ns = steal - the model's core-to-core latency (each probe is
  *             charged latency + steal_probe_ns)
+ *   steal_hit -> steal_hit_ns (computed workloads, where the kernel has membarrier: the same
+ *             steal from asymmetric deques, as the fast path's workers keep them, less the
+ *             plain one; the membarrier a steal pays once it has seen work, charged to a
+ *             steal that took a process)
+ *   steal_victim -> steal_victim_ns (the same computed workloads: what one such membarrier
+ *             costs a thread working on the other CPU, charged to the victim's running process)
  *   wake   -> wake_ns = the wake-up (a sleeping core's); both are timed across two threads in
  *             wall time, where a loaded host stretches some trials by whole time slices: the
  *             robust estimate is the cost of the hardware, the plain mean that of the load

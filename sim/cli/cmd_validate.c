@@ -114,6 +114,8 @@ static void print_calibration(const struct nat_calibration *c)
     printf("  calibration   trimmed means of the trials not preempted, warm-up discarded:\n"
            "               ");
     print_cost("steal", &c->steal);
+    print_cost("its membarrier (extra)", &c->steal_hit);
+    print_cost("... to the victim", &c->steal_victim);
     print_cost("wake-up", &c->wake);
     print_cost("spawn", &c->spawn);
     print_cost("join message", &c->msg);

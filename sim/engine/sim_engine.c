@@ -64,7 +64,12 @@ static uint64_t plat_random(void *ctx, uint32_t core)
 static void plat_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge what)
 {
     struct sim_engine *e = ctx;
-    (void)what;
+    if (what == WS_CHARGE_STEAL_VICTIM) {   /* its running process pays, if one runs */
+        struct sproc *p = e->cores[core].cur;
+        if (p != NULL)
+            p->charge = ws_time_add(p->charge, ns);
+        return;
+    }
     e->cores[core].charge = ws_time_add(e->cores[core].charge, ns);
 }
 

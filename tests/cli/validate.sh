@@ -108,6 +108,32 @@ a=$(ms m1 0) && b=$(ms m1 100000) || fail "replay with msg_remote_ns"
 [ "${b% *}" -gt "${a% *}" ] || fail "msg_remote_ns=100000 did not lengthen fib:14 on m1: $a vs $b"
 [ "$(ms synth:p=1 0)" = "$(ms synth:p=1 100000)" ] || fail "msg_remote_ns moved a one-core run"
 
+# 4c. steal_hit_ns charges the thief of every steal that took a process, steal_victim_ns the
+# victim's running process: each lengthens a run with steals (the steals' busy time is the
+# thief's steal_ns), none moves a one-core run.
+st() { "$S" replay fib:14 --topology "$1" --param "$2" --no-db --json |
+       python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["makespan_ns"], j["steals"])'; }
+a=$(st m1 steal_hit_ns=0) && b=$(st m1 steal_hit_ns=200000) && c=$(st m1 steal_victim_ns=200000) ||
+  fail "replay with steal_hit_ns / steal_victim_ns"
+[ "${a#* }" -gt 0 ] || fail "fib:14 on m1 made no steal: $a"
+[ "${b% *}" -gt "${a% *}" ] || fail "steal_hit_ns=200000 did not lengthen fib:14 on m1: $a vs $b"
+[ "${c% *}" -gt "${a% *}" ] || fail "steal_victim_ns=200000 did not lengthen fib:14 on m1: $a vs $c"
+[ "$(st synth:p=1 steal_hit_ns=0)" = "$(st synth:p=1 steal_victim_ns=200000)" ] ||
+  fail "steal_victim_ns moved a one-core run"
+if [ "$(nproc)" -ge 2 ]; then
+  # Computed workloads: both are calibrated (where membarrier exists) and given to the model.
+  "$S" validate fib:12 --threads 2 --repeat 2 --db "$T/h.db" --json > /dev/null ||
+    fail "validate fib:12 for steal_hit_ns"
+  n=$(sqlite3 "$T/h.db" "SELECT json_extract(description, '\$.calibration.steal_hit.n') FROM experiments")
+  if [ "${n:-0}" -gt 0 ]; then
+    [ "$(sqlite3 "$T/h.db" "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND
+          json_extract(params, '\$.steal_hit_ns') > 0")" = 2 ] ||
+      fail "steal_hit_ns measured but not given to the model"
+  else
+    skip_check "validate.sh: no membarrier here, steal_hit_ns not measured"
+  fi
+fi
+
 # 5. Bad command lines exit 2 and name the option.
 expect_exit 2 "$S" validate fib:12 --sweep threads=0
 grep -q "sweep threads" "$T/err" || fail "--sweep threads=0: $(cat "$T/err")"
