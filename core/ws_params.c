@@ -32,6 +32,8 @@ static const char *const policy_names[] = { "conservative", "aggressive", "adapt
 
 static const struct ws_param_desc descs[] = {
     U64(min_steal_queue, 0, COUNT, "victim needs at least this many waiting processes (0 = 1)"),
+    U64(wake_queue, 0, COUNT,
+        "wake a sleeping core when a queue holds this many waiting (0 = min_steal_queue)"),
     U64(imbalance_threshold, 0, RATE, "steal only if victim load - thief load exceeds this"),
     U64(steal_cooldown_ns, 0, NS, "minimum ns between steals from the same victim"),
     U64(steal_retries, 0, 1024, "victim choices per idle round (0 = no stealing at all)"),

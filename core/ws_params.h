@@ -29,6 +29,8 @@ enum ws_mig_policy { WS_MIG_CONSERVATIVE = 0, WS_MIG_AGGRESSIVE, WS_MIG_ADAPTIVE
 struct ws_params {
     /* stealing rules */
     uint64_t min_steal_queue;      /* victim must have at least this many waiting processes */
+    uint64_t wake_queue;           /* a sleeper is woken for work when a core has this many
+                                      waiting; 0 = min_steal_queue's count */
     uint64_t imbalance_threshold;  /* steal only if victim load - thief load > this */
     uint64_t steal_cooldown_ns;    /* minimum time between steals from the same victim */
     uint64_t steal_retries;        /* victim choices per idle round */

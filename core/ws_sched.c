@@ -526,7 +526,7 @@ void ws_sched_wake_for_work(struct ws_sched *s, uint32_t from, uint32_t c)
 {
     if (ws_load_seq_cst(&s->nsleeping) == 0)
         return;
-    if (ws_sched_waiting(s, c) >= (s->p.min_steal_queue ? s->p.min_steal_queue : 1))
+    if (ws_sched_waiting(s, c) >= ws_sched_wake_mark(s))
         ws_sched_wake_one_sleeper(s, from, c);
 }
 

@@ -118,6 +118,13 @@ static inline bool ws_sched_pref_honoured(const struct ws_sched *s, const struct
 }
 
 /* Whether deque q of any core may hold a process (see queues_used). */
+/* Waiting processes on a core that make it wake a sleeper (wake_queue, else min_steal_queue). */
+static inline uint64_t ws_sched_wake_mark(const struct ws_sched *s)
+{
+    uint64_t m = s->p.wake_queue ? s->p.wake_queue : s->p.min_steal_queue;
+    return m ? m : 1;
+}
+
 static inline bool ws_sched_queue_used(const struct ws_sched *s, int q)
 {
     return (atomic_load_explicit(&s->queues_used, memory_order_relaxed) >> q) & 1u;

@@ -158,7 +158,7 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
      * not wait beside sleeping cores (a spurious wake costs one empty search, nothing more). */
     bool was_searching = ws_load_relaxed(&k->searching) != 0;
     ws_sched_search_end(s, thief);
-    if (ws_sched_waiting(s, v) >= (s->p.min_steal_queue ? s->p.min_steal_queue : 1) ||
+    if (ws_sched_waiting(s, v) >= ws_sched_wake_mark(s) ||
         (was_searching && ws_load_seq_cst(&s->nsearching) == 0))
         ws_sched_wake_one_sleeper(s, thief, v);
     return WS_STEAL_OK;

@@ -50,4 +50,16 @@ expect_stderr 0 "$warn" "$S" compare fib:5 -s random,ring -p p2c_choices=2,3 --p
 expect_exit 0 "$S" compare fib:5 -s random,p2c -p p2c_choices=2,3 --plan "$T/p3.txt"
 lacks "$T/err" "warning"
 
+# wake_queue: a sleeper is woken when a core holds that many waiting (0: min_steal_queue's
+# count). A token ring on two cores under beam: at 1 (= 0 here) the idle core is woken for each
+# passed token and takes it; at 2 the token stays, with fewer migrations and a different run.
+wq() { "$S" replay ring:procs=4,rounds=20,work=2000 --topology synth:p=2 -s beam \
+         --param min_steal_queue=1 --param spin_ns=0 --param wake_queue="$1" --no-db --json |
+       python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["makespan_ns"], j["migrations"])'; }
+w0=$(wq 0) && w1=$(wq 1) && w2=$(wq 2) || fail "replay with wake_queue"
+[ "$w0" = "$w1" ] || fail "wake_queue=0 should follow min_steal_queue=1: $w0 vs $w1"
+[ "$w0" != "$w2" ] && [ "${w2#* }" -lt "${w0#* }" ] ||
+  fail "wake_queue=2 should keep the token on its core (fewer migrations): $w0 vs $w2"
+expect_exit 2 "$S" replay fib:5 --param wake_queue=x
+
 finish strategies.sh "${#names[@]} strategies"
