@@ -117,7 +117,6 @@ static inline bool ws_sched_pref_honoured(const struct ws_sched *s, const struct
     return p->aff_kind == WS_AFF_PREFERRED && !s->strict_only;
 }
 
-/* Whether deque q of any core may hold a process (see queues_used). */
 /* Waiting processes on a core that make it wake a sleeper (wake_queue, else min_steal_queue). */
 static inline uint64_t ws_sched_wake_mark(const struct ws_sched *s)
 {
@@ -125,6 +124,7 @@ static inline uint64_t ws_sched_wake_mark(const struct ws_sched *s)
     return m ? m : 1;
 }
 
+/* Whether deque q of any core may hold a process (see queues_used). */
 static inline bool ws_sched_queue_used(const struct ws_sched *s, int q)
 {
     return (atomic_load_explicit(&s->queues_used, memory_order_relaxed) >> q) & 1u;

@@ -25,7 +25,8 @@ struct sproc {
     uint32_t pc;                /* phase being executed */
     bool in_run;                /* remaining holds the rest of RUN phase pc */
     bool blocked;               /* in RECV with an empty mailbox */
-    uint64_t charge;            /* migration cost to pay before it runs again */
+    uint64_t charge;            /* migration cost (or a steal's cost to its victim, plat_charge)
+                                   to pay before it runs again */
     uint64_t remaining;         /* work left in the RUN phase, ns at capacity 1.0 */
     uint64_t first_run_ns, wait_ns;
     uint64_t mailbox;           /* messages received, not yet consumed */

@@ -4,37 +4,12 @@
  * while skipping the busy cores that have nothing to spare). */
 #include "core/ws_alloc.h"
 #include "core/ws_sched.h"
+#include "tests/unit/still_platform.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
 
 #define NPROCS 64
-
-static uint64_t s_now(void *ctx, uint32_t core)
-{
-    (void)ctx, (void)core;
-    return 1000000;
-}
-
-static uint64_t s_random(void *ctx, uint32_t core)
-{
-    uint64_t *x = ctx;
-    (void)core;
-    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
-    return *x;
-}
-
-static void s_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge what)
-{
-    (void)ctx, (void)core, (void)ns, (void)what;
-}
-
-static void s_wake(void *ctx, uint32_t waker, uint32_t target)
-{
-    (void)ctx, (void)waker, (void)target;
-}
-
-static const struct ws_platform plat = { s_now, s_random, s_charge, s_wake };
 
 struct big {
     uint64_t rng;
