@@ -76,13 +76,17 @@ static const struct ws_param_desc descs[] = {
     U64(msg_remote_ns, 0, NS,
         "extra cost of a send to a process that last ran on another core (simulated)"),
     U64(steal_probe_ns, 0, NS, "cost per steal attempt on top of core-to-core latency (simulated)"),
-    U64(steal_hit_ns, 0, NS, "extra cost to the thief of a steal that took a process (simulated)"),
+    U64(steal_hit_ns, 0, NS,
+        "a steal's barrier: extra cost to a thief that saw work, before it takes (simulated)"),
     U64(steal_victim_ns, 0, NS,
-        "cost to the victim's running process of a steal that took a process (simulated)"),
+        "... and to the victim's running process, which the barrier interrupts (simulated)"),
     U64(sample_interval_ns, 0, NS, "timeseries interval (0 = makespan / 100)"),
     U64(max_events, 1, NS, "a replay stops with an error after this many events (simulated)"),
     U64(zero_overheads, 0, 1, "1: all costs and latencies zero"),
     U64(no_preempt, 0, 1, "1: run phases run to completion"),
+    U64(runtime_known, 0, 1,
+        "1: the scheduler knows each process's run time from its trace (0: not, as natively "
+        "for computed workloads)"),
 };
 
 #define NDESCS (sizeof(descs) / sizeof(descs[0]))
@@ -151,6 +155,7 @@ void ws_params_defaults(struct ws_params *p)
     p->msg_ns = 50;
     p->steal_probe_ns = 20;
     p->max_events = WS_PARAMS_MAX_EVENTS_DEFAULT;
+    p->runtime_known = 1;
 }
 
 size_t ws_params_count(void)

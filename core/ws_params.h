@@ -76,14 +76,20 @@ struct ws_params {
     uint64_t msg_remote_ns;        /* extra cost of a send whose receiver last ran on another
                                       core: the line transfer a native join's RMW pays */
     uint64_t steal_probe_ns;       /* extra per steal attempt on top of core-to-core latency */
-    uint64_t steal_hit_ns;         /* extra per steal that took a process: natively the
-                                      membarrier of a steal from an asymmetric deque */
-    uint64_t steal_victim_ns;      /* ... and to the victim core's running process (the
+    uint64_t steal_hit_ns;         /* a steal's barrier, natively the membarrier of a steal
+                                      from an asymmetric deque: paid by a thief that saw work
+                                      on its victim, before it takes (in the simulator's time,
+                                      ws_sched_set_steal_barrier) */
+    uint64_t steal_victim_ns;      /* ... and by the victim core's running process (the
                                       membarrier interrupts it) */
     uint64_t sample_interval_ns;   /* timeseries interval; 0 = automatic */
     uint64_t max_events;           /* a replay stops with an error after this many events */
     uint64_t zero_overheads;       /* 1: every cost above and all latencies are zero */
     uint64_t no_preempt;           /* 1: run phases run to completion */
+    uint64_t runtime_known;        /* 1: ws_proc.expected_ns holds a process's run time from
+                                      its trace; 0: left unknown (the migration check then
+                                      assumes a time slice), as for native computed workloads,
+                                      whose processes carry no phases */
 };
 
 enum ws_param_type { WS_PARAM_U64, WS_PARAM_F64, WS_PARAM_ENUM };

@@ -664,6 +664,7 @@ struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_pree
         else if (q == WS_PRIO_NORMAL)
             k->normal_since_low++;
         k->stats.picks[q]++;
+        k->pending = 0;   /* work of its own: a pending steal is given up */
         struct ws_proc *p = x;
         p->cur_core = (int32_t)core;
         ws_sched_settle_spare(s, core);

@@ -141,6 +141,24 @@ struct ws_proc *ws_sched_steal(struct ws_sched *s, uint32_t thief);
  * With steal_retries 0 it takes nothing (no stealing at all). */
 struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief);
 
+/* The steal's barrier in time (the simulator's model of a steal from an asymmetric deque,
+ * core/ws_deque.c (E)). Natively the thief pays the membarrier after it has seen work on the
+ * victim and before it takes anything, so the victim's owner may take that work back
+ * meanwhile, and the steal then finds the deque empty. With this on (set before the cores
+ * start) a thief that finds a victim worth a steal, with steal_hit_ns or steal_victim_ns set,
+ * pays both costs and stops its round there, its steal pending (no process, no attempt counted
+ * yet); its next ws_sched_steal, at its clock after the costs, completes it first: the
+ * victim's oldest process if any is still there, under the conditional steal's rules but
+ * without min_steal_queue and the imbalance threshold, which natively were read before the
+ * barrier; then the round goes on from its next attempt. The last look before a sleep takes
+ * at once and pays after, as with this off. A process the thief picks from its own queues
+ * meanwhile (ws_sched_next) cancels the pending steal. Off, a steal takes at once and its
+ * costs follow it (the native runtime, whose barrier is real). */
+void ws_sched_set_steal_barrier(struct ws_sched *s, bool on);
+/* Whether thief's round ended with its steal pending (the driver resumes it after its costs
+ * instead of letting it wait or look before sleeping). */
+bool ws_sched_steal_pending(const struct ws_sched *s, uint32_t thief);
+
 /* Thief's steal round and last look found nothing: the earliest time (platform clock) at which
  * a refusal they met for a time-bounded reason expires (a full migration window, the storm
  * guard's weight on the adaptive cost factor), when the driver must wake the core to look

@@ -32,6 +32,9 @@ struct ws_core {
     uint32_t ring_cursor;
     uint64_t mig_window_start, mig_window_count; /* per-core per-second migration window */
     uint32_t last_victim;         /* victim of this core's latest successful steal */
+    uint32_t pending;             /* 1 + the victim of the steal waiting for its barrier,
+                                     0: none (ws_sched_set_steal_barrier) */
+    uint32_t pending_next;        /* ... and the round's attempt to go on with after it */
     _Atomic uint32_t searching;   /* woken to look for work and has not settled yet */
     bool round_cost_denied;       /* the current idle round met a cost refusal */
     uint32_t cost_idle_rounds;    /* idle rounds in a row that cost alone left without work */
@@ -80,6 +83,8 @@ struct ws_sched {
      * bit clears the summary bit and then looks at the word again (bitmap_change). */
     _Atomic uint64_t *sleeping_sum, *spare_sum;
     uint32_t *cluster_words;          /* cluster i's first and last bitmap word at [2i], [2i+1] */
+    bool steal_barrier;               /* steals wait for their barrier's time
+                                         (ws_sched_set_steal_barrier) */
     bool spare_off;                   /* a fast-path handle exists (its pushes do not keep the
                                          spare bits): the last look scans the work bits alone.
                                          Set as handles are made, before the workers start */

@@ -106,37 +106,23 @@ static void steal_more(struct steal_ctx *c, int64_t extra)
     }
 }
 
-/* Apply the rules to victim v and try it. */
-static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint32_t v,
-                                       bool honour_cooldown, struct ws_proc **got)
+/* Take one of v's processes (the conditional steal) and settle the steal: thief's counters
+ * and cooldowns, v's spare bit, a sleeper pulled in. waiting: v's waiting processes before,
+ * which size a half-steal. hit_paid: the barrier's costs were charged already (a pending
+ * steal completing). */
+static enum ws_steal_result take_from(struct ws_sched *s, uint32_t thief, uint32_t v,
+                                      uint64_t now, uint64_t waiting, bool hit_paid,
+                                      struct ws_proc **got)
 {
     struct ws_core *k = &s->cores[thief];
-    uint64_t now = s->plat->now_ns(s->ctx, thief);
-    if (honour_cooldown && in_cooldown(s, k, v, now))
-        return WS_STEAL_COOLDOWN;
-    /* Looking at the victim's queues costs the core-to-core latency, found empty or not. */
-    if (!s->p.zero_overheads)
-        s->plat->charge(s->ctx, thief,
-                        ws_time_add(ws_topo_latency_ns(s->topo, thief, v), s->p.steal_probe_ns),
-                        WS_CHARGE_STEAL_PROBE);
-    /* A clear work bit means nothing waits on v (only v's owner clears it, after finding its
-     * queues empty and before looking again): the attempt is empty without touching v's
-     * inbox and deque lines, most attempts' cache misses on a large, mostly idle machine. */
-    if (!ws_sched_has_work_bit(s, v))
-        return WS_STEAL_EMPTY;
-    uint64_t waiting = ws_sched_waiting(s, v);
-    if (waiting == 0)
-        return WS_STEAL_EMPTY;
-    if (waiting < s->p.min_steal_queue ||
-        ws_sched_load(s, v) <= ws_sched_load(s, thief) + s->p.imbalance_threshold)
-        return WS_STEAL_THRESHOLD;
     struct steal_ctx c = { s, thief, v, now, WS_STEAL_EMPTY };
     enum ws_steal_result r = probe(&c, got);
     if (r == WS_STEAL_COST)
         k->round_cost_denied = true;
     if (r != WS_STEAL_OK)
         return r;
-    charge_hit(s, thief, v);
+    if (!hit_paid)
+        charge_hit(s, thief, v);
     k->cost_idle_rounds = 0;
     ws_migrate_commit(s, *got, v, thief, now);
     (*got)->cur_core = (int32_t)thief;
@@ -164,6 +150,67 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
     return WS_STEAL_OK;
 }
 
+/* Whether a steal from v waits for its barrier (ws_sched_set_steal_barrier). */
+static bool barrier_first(const struct ws_sched *s)
+{
+    return s->steal_barrier && !s->p.zero_overheads &&
+           (s->p.steal_hit_ns != 0 || s->p.steal_victim_ns != 0);
+}
+
+/* Apply the rules to victim v and try it. The steal round (round true: the cooldown holds)
+ * with the barrier in time leaves the steal pending (k->pending) where v is worth a steal:
+ * the result is then WS_STEAL_EMPTY, and ws_sched_steal ends the round there without counting
+ * it. The last look takes at once, as without the barrier: it is the rare path before a
+ * sleep, and a round that ends in it always reaches its end (the adaptive policy's count of
+ * idle rounds that cost alone left without work). */
+static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint32_t v,
+                                       bool round, struct ws_proc **got)
+{
+    struct ws_core *k = &s->cores[thief];
+    uint64_t now = s->plat->now_ns(s->ctx, thief);
+    if (round && in_cooldown(s, k, v, now))
+        return WS_STEAL_COOLDOWN;
+    /* Looking at the victim's queues costs the core-to-core latency, found empty or not. */
+    if (!s->p.zero_overheads)
+        s->plat->charge(s->ctx, thief,
+                        ws_time_add(ws_topo_latency_ns(s->topo, thief, v), s->p.steal_probe_ns),
+                        WS_CHARGE_STEAL_PROBE);
+    /* A clear work bit means nothing waits on v (only v's owner clears it, after finding its
+     * queues empty and before looking again): the attempt is empty without touching v's
+     * inbox and deque lines, most attempts' cache misses on a large, mostly idle machine. */
+    if (!ws_sched_has_work_bit(s, v))
+        return WS_STEAL_EMPTY;
+    uint64_t waiting = ws_sched_waiting(s, v);
+    if (waiting == 0)
+        return WS_STEAL_EMPTY;
+    if (waiting < s->p.min_steal_queue ||
+        ws_sched_load(s, v) <= ws_sched_load(s, thief) + s->p.imbalance_threshold)
+        return WS_STEAL_THRESHOLD;
+    if (round && barrier_first(s)) {
+        charge_hit(s, thief, v);
+        k->pending = v + 1;
+        return WS_STEAL_EMPTY;
+    }
+    return take_from(s, thief, v, now, waiting, false, got);
+}
+
+/* The pending steal of thief, after its barrier: whatever v still holds. */
+static enum ws_steal_result finish_pending(struct ws_sched *s, uint32_t thief,
+                                           struct ws_proc **got)
+{
+    struct ws_core *k = &s->cores[thief];
+    uint32_t v = k->pending - 1;
+    k->pending = 0;
+    if (k->ntried < WS_RECENT_VICTIMS)
+        k->tried[k->ntried++] = v;
+    if (!ws_sched_has_work_bit(s, v))
+        return WS_STEAL_EMPTY;
+    uint64_t waiting = ws_sched_waiting(s, v);
+    if (waiting == 0)
+        return WS_STEAL_EMPTY;
+    return take_from(s, thief, v, s->plat->now_ns(s->ctx, thief), waiting, true, got);
+}
+
 /* The thief's own and the machine-wide migration limits are reached: no victim can help, so
  * the round ends at once, counted as one rate-limited attempt and one migration the policy
  * considered and refused. */
@@ -179,11 +226,21 @@ static bool limited(struct ws_sched *s, struct ws_core *k, uint32_t thief)
 struct ws_proc *ws_sched_steal(struct ws_sched *s, uint32_t thief)
 {
     struct ws_core *k = &s->cores[thief];
-    k->ntried = 0;
-    k->round_cost_denied = false;
+    uint32_t first = 0;
+    if (k->pending != 0) {   /* its barrier is over: the steal completes, the round goes on */
+        first = k->pending_next;
+        struct ws_proc *p = NULL;
+        enum ws_steal_result r = finish_pending(s, thief, &p);
+        k->stats.steal_result[r]++;
+        if (r == WS_STEAL_OK)
+            return p;
+    } else {
+        k->ntried = 0;
+        k->round_cost_denied = false;
+    }
     if (limited(s, k, thief))
         return NULL;
-    for (uint32_t a = 0; a < s->p.steal_retries; a++) {
+    for (uint32_t a = first; a < s->p.steal_retries; a++) {
         uint32_t v = s->victim->select(s, thief, a);
         if (v == WS_CORE_NONE || v >= s->ncores || v == thief)
             break;
@@ -191,11 +248,25 @@ struct ws_proc *ws_sched_steal(struct ws_sched *s, uint32_t thief)
             k->tried[k->ntried++] = v;
         struct ws_proc *p = NULL;
         enum ws_steal_result r = try_victim(s, thief, v, true, &p);
+        if (k->pending != 0) {
+            k->pending_next = a + 1;
+            return NULL;   /* counted when it completes */
+        }
         k->stats.steal_result[r]++;
         if (r == WS_STEAL_OK)
             return p;
     }
     return NULL;
+}
+
+void ws_sched_set_steal_barrier(struct ws_sched *s, bool on)
+{
+    s->steal_barrier = on;
+}
+
+bool ws_sched_steal_pending(const struct ws_sched *s, uint32_t thief)
+{
+    return s->cores[thief].pending != 0;
 }
 
 /* Whether the last look should try v: it may have work (its bit) and enough of it to meet
@@ -242,7 +313,7 @@ struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief)
 {
     struct ws_core *k = &s->cores[thief];
     struct ws_proc *p = NULL;
-    if (s->p.steal_retries == 0 || limited(s, k, thief))
+    if (s->p.steal_retries == 0 || k->pending != 0 || limited(s, k, thief))
         return NULL;   /* steal_retries 0: no stealing at all, the last look included */
     for (int pass = 0; pass < 2; pass++) {          /* pass 0: the thief's cluster */
         enum look l = look_range(s, thief, pass, thief + 1, s->ncores, &p);

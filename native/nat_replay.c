@@ -62,7 +62,7 @@ static int setup(struct nat_rt *rt, struct nat_replay *r, struct nat_proc *p,
     p->wp.prio = rec->prio;
     p->wp.wset_bytes = rec->ws_bytes;
     p->wp.expected_ns = 0;
-    for (uint32_t i = 0; i < rec->nphases; i++)
+    for (uint32_t i = 0; i < rec->nphases && rt->p.runtime_known; i++)
         if (rec->phases[i].kind == SIM_PHASE_RUN)
             p->wp.expected_ns += scaled(r, rec->phases[i].arg);
     p->u.rp = (struct nat_rp){ rec, 0, 0, 0, false };

@@ -262,6 +262,10 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
     if (c->msg_remote.n)
         p.msg_remote_ns = round_ns(c->msg_remote.ns);
     p.msg_ns = round_ns(c->msg.ns);
+    /* A computed workload's processes carry no phases natively: the scheduler does not know
+     * their run time there, nor then in the model (its migration check assumes a slice). */
+    if (computed)
+        p.runtime_known = 0;
     if (computed)
         p.spawn_ns = round_ns(c->spawn.ns + c->child.ns);
     else if (c->replay.n)

@@ -176,13 +176,18 @@ static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
     }
     k->charge = 0;
     struct ws_proc *wp = ws_sched_steal(e->s, c);
-    if (wp == NULL)
+    /* A steal waiting for its barrier: the core is busy stealing until its costs are paid,
+     * then looks again (ws_sched_set_steal_barrier), neither waiting nor asleep. */
+    bool pending = wp == NULL && ws_sched_steal_pending(e->s, c);
+    if (wp == NULL && !pending)
         wp = ws_sched_last_look(e->s, c);
     note_steals(e, c);
     uint64_t cost = k->charge;
     sim_tl_steal(e, c, now, cost, (struct sproc *)wp);
     k->ready_at = ws_time_add(now, cost);
-    if (wp == NULL)
+    if (pending)
+        sim_core_schedule(e, c, k->ready_at);
+    else if (wp == NULL)
         begin_wait(e, c);           /* on the core's clock: the probes are over */
     k->charge = 0;
     k->st.steal_ns += cost;
@@ -341,6 +346,9 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
         sim_engine_destroy(e);
         return NULL;
     }
+    /* A steal's barrier takes time in the model as natively: the victim may take its work
+     * back before the thief's barrier is over (ws_sched_set_steal_barrier). */
+    ws_sched_set_steal_barrier(e->s, true);
     /* Every core starts idle and asleep: the first work to arrive wakes it. */
     for (uint32_t c = 0; c < e->ncores; c++) {
         struct score *k = &e->cores[c];

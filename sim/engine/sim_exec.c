@@ -137,7 +137,7 @@ struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
     p->rec = rec;
     p->wp.prio = rec->prio;
     p->wp.wset_bytes = rec->ws_bytes;
-    for (uint32_t i = 0; i < rec->nphases; i++)
+    for (uint32_t i = 0; i < rec->nphases && e->p.runtime_known; i++)
         if (rec->phases[i].kind == SIM_PHASE_RUN)
             p->wp.expected_ns = ws_time_add(p->wp.expected_ns, rec->phases[i].arg);
     p->spawn_ns = e->now;

@@ -1,0 +1,211 @@
+/* test_steal_barrier.c: the steal's barrier in time (ws_sched_set_steal_barrier): a thief that
+ * finds a victim worth a steal pays steal_hit_ns (and its victim steal_victim_ns) and stops
+ * its round with the steal pending; its next round completes it with whatever the victim
+ * still holds; work of its own cancels it; the last look and a scheduler without the barrier
+ * take at once. Also the parameter runtime_known. */
+#include "core/ws_sched.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#define NPROC 4
+
+/* A platform whose clock stands still and which adds up the charges per core and kind. */
+struct rig {
+    uint64_t rng;
+    uint64_t charged[2][WS_CHARGE_COUNT];
+    uint64_t probe;         /* one attempt's cost: core-to-core latency + steal_probe_ns */
+    struct ws_topo *t;
+    struct ws_sched *s;
+    struct ws_proc p[NPROC];
+};
+
+static uint64_t r_now(void *ctx, uint32_t core)
+{
+    (void)ctx, (void)core;
+    return 1000000;
+}
+
+static uint64_t r_random(void *ctx, uint32_t core)
+{
+    uint64_t *x = &((struct rig *)ctx)->rng;
+    (void)core;
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    return *x;
+}
+
+static void r_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge what)
+{
+    ((struct rig *)ctx)->charged[core][what] += ns;
+}
+
+static void r_wake(void *ctx, uint32_t waker, uint32_t target)
+{
+    (void)ctx, (void)waker, (void)target;
+}
+
+static const struct ws_platform rplat = { r_now, r_random, r_charge, r_wake };
+
+#define HIT 20000u
+#define VICTIM 9000u
+#define PROBE_NS 20u  /* steal_probe_ns */
+
+/* Two cores, steal_hit_ns HIT and steal_victim_ns VICTIM (hit, victim: whether to set them),
+ * the barrier on or off; nprocs processes spawned on core 0, p[0] first. */
+static void rig_open(struct rig *r, bool barrier, bool costs, uint32_t nprocs)
+{
+    struct ws_topo_error err;
+    struct ws_params prm;
+    memset(r, 0, sizeof(*r));
+    r->rng = 0x9E3779B97F4A7C15ull;
+    ws_params_defaults(&prm);
+    prm.steal_probe_ns = PROBE_NS;
+    prm.steal_hit_ns = costs ? HIT : 0;
+    prm.steal_victim_ns = costs ? VICTIM : 0;
+    cr_assert_eq(ws_topo_synth("synth:p=2", &r->t, &err), WS_OK, "%s", err.message);
+    r->probe = ws_topo_latency_ns(r->t, 1, 0) + PROBE_NS;
+    cr_assert_eq(ws_sched_create(r->t, &prm, "random", &rplat, r, &r->s), WS_OK);
+    ws_sched_set_steal_barrier(r->s, barrier);
+    for (uint32_t i = 0; i < NPROC; i++)
+        ws_proc_init(&r->p[i], i);
+    for (uint32_t i = 0; i < nprocs; i++) {
+        uint32_t placed = WS_CORE_NONE;
+        cr_assert_eq(ws_sched_spawn(r->s, 0, &r->p[i], &placed), WS_OK);
+        cr_assert_eq(placed, 0);
+    }
+}
+
+static void rig_close(struct rig *r)
+{
+    for (uint32_t i = 0; i < NPROC; i++)
+        ws_proc_fini(&r->p[i]);
+    ws_sched_destroy(r->s);
+    ws_topo_destroy(r->t);
+}
+
+static uint64_t thief_paid(const struct rig *r)
+{
+    return r->charged[1][WS_CHARGE_STEAL_PROBE];
+}
+
+static uint64_t victim_paid(const struct rig *r)
+{
+    return r->charged[0][WS_CHARGE_STEAL_VICTIM];
+}
+
+static const struct ws_core_stats *thief_stats(const struct rig *r)
+{
+    return ws_sched_core_stats(r->s, 1);
+}
+
+Test(steal_barrier, off_the_steal_takes_at_once_and_pays_after)
+{
+    struct rig r;
+    rig_open(&r, false, true, NPROC);
+    struct ws_proc *got = ws_sched_steal(r.s, 1);
+    cr_assert_eq(got, &r.p[0], "the victim's oldest process, at once");
+    cr_assert(!ws_sched_steal_pending(r.s, 1));
+    cr_assert_eq(thief_paid(&r), r.probe + HIT);
+    cr_assert_eq(victim_paid(&r), VICTIM);
+    cr_assert_eq(thief_stats(&r)->steal_items, 1);
+    rig_close(&r);
+}
+
+Test(steal_barrier, on_the_steal_pends_then_completes_with_the_oldest)
+{
+    struct rig r;
+    rig_open(&r, true, true, NPROC);
+    cr_assert_null(ws_sched_steal(r.s, 1), "the round stops at the barrier");
+    cr_assert(ws_sched_steal_pending(r.s, 1));
+    cr_assert_eq(thief_paid(&r), r.probe + HIT, "the barrier is paid before anything is taken");
+    cr_assert_eq(victim_paid(&r), VICTIM, "and interrupts the victim at once");
+    cr_assert_eq(thief_stats(&r)->steal_items, 0);
+    uint64_t attempts = 0;
+    for (int i = 0; i < WS_STEAL_RESULT_COUNT; i++)
+        attempts += thief_stats(&r)->steal_result[i];
+    cr_assert_eq(attempts, 0, "a pending steal is not an attempt yet");
+    struct ws_proc *got = ws_sched_steal(r.s, 1);
+    cr_assert_eq(got, &r.p[0], "completed: the victim's oldest");
+    cr_assert(!ws_sched_steal_pending(r.s, 1));
+    cr_assert_eq(thief_paid(&r), r.probe + HIT, "the completion pays nothing more");
+    cr_assert_eq(victim_paid(&r), VICTIM);
+    cr_assert_eq(thief_stats(&r)->steal_result[WS_STEAL_OK], 1);
+    cr_assert_eq(thief_stats(&r)->steal_items, 1);
+    cr_assert_eq(got->cur_core, 1);
+    rig_close(&r);
+}
+
+Test(steal_barrier, the_victim_takes_its_work_back_during_the_barrier)
+{
+    struct rig r;
+    rig_open(&r, true, true, 2);   /* 2 waiting: min_steal_queue's default */
+    cr_assert_null(ws_sched_steal(r.s, 1));
+    cr_assert(ws_sched_steal_pending(r.s, 1));
+    cr_assert_not_null(ws_sched_next(r.s, 0, false));
+    cr_assert_not_null(ws_sched_next(r.s, 0, false));
+    cr_assert_null(ws_sched_steal(r.s, 1), "nothing is left to take");
+    cr_assert(!ws_sched_steal_pending(r.s, 1), "and nothing worth a new barrier");
+    cr_assert_eq(thief_stats(&r)->steal_items, 0);
+    cr_assert_geq(thief_stats(&r)->steal_result[WS_STEAL_EMPTY], 1,
+                  "the completion counts as an empty attempt");
+    cr_assert_eq(thief_paid(&r), r.probe + HIT + 2 * r.probe,
+                 "the barrier was paid all the same, and the round went on from its second "
+                 "attempt (steal_retries 3), each probe paid once");
+    rig_close(&r);
+}
+
+Test(steal_barrier, a_single_process_left_is_taken_without_the_threshold)
+{
+    struct rig r;
+    rig_open(&r, true, true, 2);
+    cr_assert_null(ws_sched_steal(r.s, 1));
+    struct ws_proc *own = ws_sched_next(r.s, 0, false);
+    cr_assert_eq(own, &r.p[1], "the owner takes its newest");
+    cr_assert_eq(ws_sched_steal(r.s, 1), &r.p[0],
+                 "after the barrier the thief takes what is still there, as natively it "
+                 "reads bottom again, not min_steal_queue");
+    rig_close(&r);
+}
+
+Test(steal_barrier, work_of_its_own_cancels_the_pending_steal)
+{
+    struct rig r;
+    rig_open(&r, true, true, NPROC - 1);
+    cr_assert_null(ws_sched_steal(r.s, 1));
+    cr_assert(ws_sched_steal_pending(r.s, 1));
+    uint32_t placed = WS_CORE_NONE;
+    cr_assert_eq(ws_sched_spawn(r.s, 1, &r.p[NPROC - 1], &placed), WS_OK);
+    cr_assert_eq(placed, 1);
+    cr_assert_eq(ws_sched_next(r.s, 1, false), &r.p[NPROC - 1]);
+    cr_assert(!ws_sched_steal_pending(r.s, 1), "own work: the steal is given up");
+    cr_assert_eq(ws_sched_queued(r.s, 0, WS_PRIO_NORMAL), NPROC - 1, "the victim keeps its work");
+    cr_assert_null(ws_sched_steal(r.s, 1), "a fresh round: a new barrier");
+    cr_assert_eq(thief_paid(&r), 2 * (r.probe + HIT));
+    rig_close(&r);
+}
+
+Test(steal_barrier, without_costs_or_in_the_last_look_the_steal_takes_at_once)
+{
+    struct rig r;
+    rig_open(&r, true, false, NPROC);
+    cr_assert_eq(ws_sched_steal(r.s, 1), &r.p[0], "no barrier cost: nothing to wait for");
+    cr_assert(!ws_sched_steal_pending(r.s, 1));
+    rig_close(&r);
+    rig_open(&r, true, true, NPROC);
+    cr_assert_eq(ws_sched_last_look(r.s, 1), &r.p[0], "the last look takes at once");
+    cr_assert(!ws_sched_steal_pending(r.s, 1));
+    cr_assert_eq(thief_paid(&r), r.probe + HIT, "and pays after");
+    rig_close(&r);
+}
+
+Test(steal_barrier, runtime_known_defaults_to_1_and_parses)
+{
+    struct ws_params prm;
+    char msg[128];
+    ws_params_defaults(&prm);
+    cr_assert_eq(prm.runtime_known, 1);
+    cr_assert_eq(ws_params_set(&prm, "runtime_known", "0", msg, sizeof msg), WS_OK, "%s", msg);
+    cr_assert_eq(prm.runtime_known, 0);
+    cr_assert_neq(ws_params_set(&prm, "runtime_known", "2", msg, sizeof msg), WS_OK,
+                  "range 0..1");
+}
