@@ -258,20 +258,38 @@ struct ws_sched_fast {
 /* Fill f for core's owner; valid until ws_sched_destroy. */
 void ws_sched_fast_init(struct ws_sched *s, uint32_t core, struct ws_sched_fast *f);
 
+/* Owner of core: ws_sched_fast_push without its bookkeeping, for a driver that pushes several
+ * processes in a row (a fork's children): p joins the bottom of core's normal deque, stealable
+ * at once; the driver then calls ws_sched_fast_pushed once for all of them, before it makes
+ * any other ws_sched call. WS_NOMEM leaves nothing queued. */
+static inline ws_status ws_sched_fast_put(struct ws_sched_fast *f, uint32_t core,
+                                          struct ws_proc *p)
+{
+    p->cur_core = (int32_t)core;
+    return ws_deque_push_fast(f->q, p);
+}
+
+/* Owner: the bookkeeping of n processes ws_sched_fast_put queued: the work bit, set after them
+ * as ws_sched_fast_push sets it after its one (a last look in between skips the core, as it
+ * would between a push and its bit), and n spawns counted. */
+static inline void ws_sched_fast_pushed(struct ws_sched_fast *f, uint64_t n)
+{
+    /* Only the owner clears its bit, so a relaxed look at its own bit is exact. seq_cst RMW
+     * when it is clear, as ws_sched's own enqueues set it (pairs with the last look's scan). */
+    if (WS_UNLIKELY(!(atomic_load_explicit(f->work_word, memory_order_relaxed) & f->work_bit)))
+        atomic_fetch_or_explicit(f->work_word, f->work_bit, memory_order_seq_cst);
+    f->stats->spawns += n;
+}
+
 /* Owner of core: p (normal priority, ws_sched_spawn_local true for core) joins the bottom of
  * core's normal deque, stealable at once; counted as a spawn. WS_NOMEM leaves nothing queued. */
 static inline ws_status ws_sched_fast_push(struct ws_sched_fast *f, uint32_t core,
                                            struct ws_proc *p)
 {
-    p->cur_core = (int32_t)core;
-    ws_status st = ws_deque_push_fast(f->q, p);
+    ws_status st = ws_sched_fast_put(f, core, p);
     if (WS_UNLIKELY(st != WS_OK))
         return st;
-    /* Only the owner clears its bit, so a relaxed look at its own bit is exact. seq_cst RMW
-     * when it is clear, as ws_sched's own enqueues set it (pairs with the last look's scan). */
-    if (WS_UNLIKELY(!(atomic_load_explicit(f->work_word, memory_order_relaxed) & f->work_bit)))
-        atomic_fetch_or_explicit(f->work_word, f->work_bit, memory_order_seq_cst);
-    f->stats->spawns++;
+    ws_sched_fast_pushed(f, 1);
     return WS_OK;
 }
 

@@ -13,39 +13,50 @@ void nat_uts_child(const uint8_t parent[SIM_UTS_DIGEST], uint32_t i, uint8_t out
     sim_uts_child(parent, i, out);
 }
 
-/* A child of fib process p computing fib(n); false when the run has failed (out of memory).
- * plain: nat_fork_plain(w, p), a constant in each copy. */
+/* A child of fib process p computing fib(n), spawned through nat_spawn; false when the run
+ * has failed (out of memory). */
 static inline __attribute__((always_inline)) bool fib_child(struct nat_worker *w,
-                                                           struct nat_proc *p, uint32_t n,
-                                                           bool plain)
+                                                           struct nat_proc *p, uint32_t n)
 {
-    struct nat_proc *c = plain ? nat_proc_new_plain(w, nat_fib_step)
-                               : nat_proc_new(w, p, nat_fib_step);
+    struct nat_proc *c = nat_proc_new(w, p, nat_fib_step);
     if (c == NULL)
         return false;
     c->parent = p;
     c->u.fj.n = n;
-    if (plain)
-        nat_spawn_plain(w, c);
-    else
-        nat_spawn(w, c);
+    nat_spawn(w, c);
     return true;
+}
+
+/* As fib_child for a p that nat_fork_plain accepted: nat_fork_put, after nat_fork_live. */
+static inline __attribute__((always_inline)) bool fib_child_put(struct nat_worker *w,
+                                                               struct nat_proc *p, uint32_t n)
+{
+    struct nat_proc *c = nat_proc_new_plain(w, nat_fib_step);
+    if (c == NULL)
+        return false;
+    c->parent = p;
+    c->u.fj.n = n;
+    return nat_fork_put(w, c);
 }
 
 /* fib(n) for n >= 2: spawn fib(n-1), fib(n-2), join both. Out of line, so that the step's
  * exits (most of its runs) save no registers for the spawns, which are unrolled (a loop of
  * two costs a mispredicted exit branch per fork). */
-static __attribute__((noinline)) enum nat_step fib_fork(struct nat_worker *w, struct nat_proc *p,
+static __attribute__((noinline)) enum nat_step fib_fork(struct nat_worker *restrict w,
+                                                        struct nat_proc *restrict p,
                                                         uint32_t n)
 {
     nat_join_expect(w, p, 2);
     p->state = 1;   /* before the children: the last arrival may run p elsewhere at once */
     /* Out of memory: the run has failed; p stays blocked. */
     if (WS_LIKELY(nat_fork_plain(w, p))) {
-        if (fib_child(w, p, n - 1, true))
-            fib_child(w, p, n - 2, true);
-    } else if (fib_child(w, p, n - 1, false)) {
-        fib_child(w, p, n - 2, false);
+        nat_fork_live(w, 2);
+        uint32_t put = 0;
+        if (fib_child_put(w, p, n - 1) && (put = 1, fib_child_put(w, p, n - 2)))
+            put = 2;
+        nat_fork_pushed(w, put);
+    } else if (fib_child(w, p, n - 1)) {
+        fib_child(w, p, n - 2);
     }
     return NAT_BLOCK;   /* p is not touched again here (nat_join_expect) */
 }
@@ -60,31 +71,38 @@ enum nat_step nat_fib_step(struct nat_worker *w, struct nat_proc *p)
         v = p->u.fj.n;
     else
         return fib_fork(w, p, p->u.fj.n);
-    nat_join_arrive(w, p->parent, v);
-    return NAT_EXIT;
+    return nat_join_arrive(w, p->parent, v);
 }
 
-/* The children of queens process p, one per free column (avail, ascending); plain as in
- * fib_child. */
+/* The children of queens process p, one per free column (avail, ascending); plain: p was
+ * accepted by nat_fork_plain (a constant in each copy), the children then go through
+ * nat_fork_put, after nat_fork_live, and are counted by nat_fork_pushed. */
 static inline __attribute__((always_inline)) void nqueens_children(struct nat_worker *w,
                                                                   struct nat_proc *p,
                                                                   struct nat_fj b, uint32_t avail,
                                                                   uint32_t mask, bool plain)
 {
+    uint32_t put = 0;
+    if (plain)
+        nat_fork_live(w, (uint32_t)__builtin_popcount(avail));
     for (uint32_t a = avail; a != 0; a &= a - 1) {
         uint32_t bit = a & -a;
         struct nat_proc *c = plain ? nat_proc_new_plain(w, nat_nqueens_step)
                                    : nat_proc_new(w, p, nat_nqueens_step);
         if (c == NULL)
-            return;   /* out of memory: the run has failed; p stays blocked */
+            break;   /* out of memory: the run has failed; p stays blocked */
         c->parent = p;
         c->u.fj = (struct nat_fj){ 0, b.row + 1, b.cols | bit, ((b.ld | bit) << 1) & mask,
                                    (b.rd | bit) >> 1 };
-        if (plain)
-            nat_spawn_plain(w, c);
-        else
+        if (!plain)
             nat_spawn(w, c);
+        else if (nat_fork_put(w, c))
+            put++;
+        else
+            break;
     }
+    if (plain)
+        nat_fork_pushed(w, put);
 }
 
 /* Queens process p spawns a child per free column of its row (avail, ascending) and joins
@@ -118,8 +136,7 @@ enum nat_step nat_nqueens_step(struct nat_worker *w, struct nat_proc *p)
             return nqueens_fork(w, p, avail, mask);
         v = row == n;
     }
-    nat_join_arrive(w, p->parent, v);
-    return NAT_EXIT;
+    return nat_join_arrive(w, p->parent, v);
 }
 
 /* A UTS node: count it, spawn its children (their states are computed here, as the reference

@@ -110,6 +110,7 @@ static void go_slow(struct nat_worker *w)
 {
     w->fast = false;
     w->local_plain = false;
+    w->resume_plain = false;
     w->hk_every = w->housekeep = 1;
 }
 
@@ -156,7 +157,7 @@ static void join_request(struct nat_worker *w, struct nat_proc *p)
     nat_wake_worker(w->rt, w->id, owner);   /* an idle owner looks at join_req when woken */
 }
 
-void nat_join_arrive_remote(struct nat_worker *w, struct nat_proc *parent, uint64_t v)
+enum nat_step nat_join_arrive_remote(struct nat_worker *w, struct nat_proc *parent, uint64_t v)
 {
     uint64_t first = (uint64_t)parent->join_k + 1;   /* before the RMW: then p may complete */
     w->st.join_rmw++;
@@ -169,13 +170,14 @@ void nat_join_arrive_remote(struct nat_worker *w, struct nat_proc *parent, uint6
         nat_ready(w, parent);
     else if (n == first)
         join_request(w, parent);
+    return NAT_EXIT;
 }
 
 /* Owner w: p's plain arrivals and the token go into the join word; later arrivals here pay the
  * RMW too. Ready p if that completes it (every remote arrival came first). */
 static void join_flush(struct nat_worker *w, struct nat_proc *p)
 {
-    uint64_t mine = (uint64_t)p->join_local + 1;
+    uint64_t mine = (uint64_t)(p->join_k - p->join_left) + 1;
     w->st.join_flushes++;
     ws_store_relaxed(&p->join_owner, NAT_JOIN_FLUSHED);
     uint64_t old = atomic_fetch_add_explicit(&p->join, (p->join_lsum << NAT_JOIN_BITS) - mine,

@@ -276,9 +276,10 @@ enum nat_step nat_sample_step(struct nat_worker *w, struct nat_proc *p)
 
 /* ---- slow paths of the inline helpers ----------------------------------------------------- */
 
-void nat_ready_call(struct nat_worker *w, struct nat_proc *p)
+enum nat_step nat_ready_call(struct nat_worker *w, struct nat_proc *p)
 {
     nat_ready(w, p);
+    return NAT_EXIT;
 }
 
 void nat_proc_inherit(struct nat_worker *w, struct nat_proc *child, const struct nat_proc *parent)

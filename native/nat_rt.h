@@ -48,21 +48,21 @@
  * through the deque. Under pick_order fifo the parent is pushed (it waits at the tail).
  *
  * Joins, work first. The worker that spawns a parent's k children (its join owner, set by
- * nat_join_expect) counts the arrivals it runs itself in plain fields of the parent (join_local,
+ * nat_join_expect) counts the arrivals it runs itself in plain fields of the parent (join_left,
  * join_lsum): the common case, where the owner takes its own children back, completes the join
- * without an atomic RMW, at the arrival that makes join_local reach k. An arrival on any other
- * worker (a stolen child, or one that resumed elsewhere after blocking) pays one acq_rel RMW on
- * the join word, whose count starts at k + 1: the extra 1 is the owner's token, so the word
+ * without an atomic RMW, at the arrival that counts join_left down from k to 0. An arrival on any
+ * other worker (a stolen child, or one that resumed elsewhere after blocking) pays one acq_rel RMW
+ * on the join word, whose count starts at k + 1: the extra 1 is the owner's token, so the word
  * cannot reach zero while the owner still holds uncounted plain arrivals. The first such remote
  * arrival (it sees the count at k + 1) pushes the parent onto the owner's join_req list and wakes
  * it; the owner, at its next housekeeping point or idle look, flushes (nat_loop.c join_flush):
- * marks the join flushed by setting its owner to NAT_JOIN_FLUSHED, a worker nobody is (its
- * later arrivals then take the RMW too, and so one test tells an arrival whether it may count
- * plainly), and subtracts its plain
- * count and its token in one RMW, adding its plain sum. Whichever RMW brings the count to zero
- * readies the parent. Exactly one arrival or flush readies it: locally when all k arrivals were
- * plain (then no RMW touched the word), else the RMW that reaches zero, which needs the token,
- * which only the flush returns, which happens once, after a remote arrival asked for it.
+ * marks the join flushed by setting its owner to NAT_JOIN_FLUSHED, a worker nobody is (its later
+ * arrivals then take the RMW too, and so one test tells an arrival whether it may count plainly),
+ * and subtracts its plain count and its token in one RMW, adding its plain sum. Whichever RMW
+ * brings the count to zero readies the parent. Exactly one arrival or flush readies it: locally
+ * when all k arrivals were plain (then no RMW touched the word), else the RMW that reaches zero,
+ * which needs the token, which only the flush returns, which happens once, after a remote arrival
+ * asked for it.
  *
  * Sleeping. An idle worker does one steal round, then sets its sleeping bit (seq_cst), makes a
  * seq_cst RMW on the runtime's `dekker` word and takes ws_sched's last look (Dekker's pattern
@@ -158,20 +158,22 @@ struct nat_proc {
     _Atomic uint32_t join_owner;  /* the worker that spawned the children, NAT_JOIN_FLUSHED once
                                      it flushed (Joins; remote arrivals read it: relaxed) */
     uint32_t join_k;              /* children expected */
-    uint32_t join_local;          /* owner only: arrivals counted plainly */
+    uint32_t join_left;           /* owner only: join_k less the arrivals counted plainly (a
+                                     countdown: one decrement tests for the last) */
     uint64_t join_lsum;           /* owner only: their values' sum */
     uint8_t state;                /* the behaviour's program counter */
     uint8_t sample;               /* 1: latency-sampled, 2: its first run was recorded */
     uint8_t dirty;                /* wp may differ from the template: it went through ws_sched
                                      (or was stolen) or got its own affinity, priority, record */
-    _Atomic int64_t mbox;         /* replay mailbox: messages waiting, -1 = blocked in RECV */
-    uint64_t t_spawn;             /* sampled processes: spawn time (ns since start + 1) */
-    nat_step_fn sampled;          /* sampled processes: the behaviour's step (nat_sample_mark) */
-    union {
+    union {                       /* before the cold fields: a fork-join process touches bytes
+                                     0-23 and 104-187 only (three cache lines, not four) */
         struct nat_fj fj;
         struct nat_utsn uts;
         struct nat_rp rp;
     } u;
+    _Atomic int64_t mbox;         /* replay mailbox: messages waiting, -1 = blocked in RECV */
+    uint64_t t_spawn;             /* sampled processes: spawn time (ns since start + 1) */
+    nat_step_fn sampled;          /* sampled processes: the behaviour's step (nat_sample_mark) */
 };
 
 struct nat_slab;
@@ -220,6 +222,8 @@ struct nat_worker {
                                            the balancing core writes it: relaxed loads) */
     bool fast;                    /* spawns and picks take the fast path */
     bool resume_ok;               /* a join completed here may run its parent next (nat_resume) */
+    bool resume_plain;            /* resume_ok && local_plain (nat_refresh_local): nat_resume's
+                                     test for a parent of no affinity at normal priority */
     bool local_plain;             /* nat_local_ok for a process of no affinity at normal priority,
                                      as of the last housekeeping point (nat_refresh_local) */
     bool after_preempt;
@@ -344,8 +348,9 @@ struct nat_proc *nat_pool_refill(struct nat_worker *w);
 void nat_proc_inherit(struct nat_worker *w, struct nat_proc *child, const struct nat_proc *parent);
 void nat_spawn_slow(struct nat_worker *w, struct nat_proc *p);
 void nat_ready_slow(struct nat_worker *w, struct nat_proc *p);
-/* nat_ready, out of line: keeps a step's exit path free of the push (nat_resume). */
-void nat_ready_call(struct nat_worker *w, struct nat_proc *p);
+/* nat_ready, out of line: keeps a step's exit path free of the push (nat_resume). Returns
+ * NAT_EXIT, for the exiting step's tail call (nat_join_arrive). */
+enum nat_step nat_ready_call(struct nat_worker *w, struct nat_proc *p);
 void nat_sample_spawn(struct nat_worker *w, struct nat_proc *p);
 /* Latency-sample p, made runnable at t_spawn (ns since t0, + 1): its step becomes
  * nat_sample_step, which records its wait at its first run and its response at its exit around
@@ -353,8 +358,9 @@ void nat_sample_spawn(struct nat_worker *w, struct nat_proc *p);
  * runnable. */
 void nat_sample_mark(struct nat_proc *p, uint64_t t_spawn);
 enum nat_step nat_sample_step(struct nat_worker *w, struct nat_proc *p);
-/* Worker w: an arrival at parent's join off its owner, or after the owner's flush (Joins). */
-void nat_join_arrive_remote(struct nat_worker *w, struct nat_proc *parent, uint64_t v);
+/* Worker w: an arrival at parent's join off its owner, or after the owner's flush (Joins).
+ * Returns NAT_EXIT, as nat_join_arrive. */
+enum nat_step nat_join_arrive_remote(struct nat_worker *w, struct nat_proc *parent, uint64_t v);
 /* Worker w: flush the joins its join_req list holds (Joins); cheap to call when it is empty. */
 void nat_join_flush_requests(struct nat_worker *w);
 /* Flush w's live delta into the global count (see Termination): a busy worker keeps its credit. */
@@ -435,6 +441,7 @@ static inline void nat_refresh_local(struct nat_worker *w)
 {
     uint32_t path = ws_load_relaxed(w->spawn_path);
     w->local_plain = w->fast && (path == WS_CORE_NONE || path == w->id);
+    w->resume_plain = w->resume_ok && w->local_plain;
 }
 
 /* Worker w: a process from its pool with the template's ws_proc (no affinity, normal priority)
@@ -522,7 +529,7 @@ static inline __attribute__((always_inline)) void nat_spawn(struct nat_worker *w
 }
 
 /* Worker w, in the step of p before it makes children: may they be made by nat_proc_new_plain
- * and made runnable by nat_spawn_plain, which test nothing of them? True when p has no
+ * and made runnable by nat_fork_put, which test nothing of them? True when p has no
  * affinity and normal priority (its children then inherit nothing) and such processes stay on
  * w (nat_local_ok). One test for all of p's children. */
 static inline bool nat_fork_plain(const struct nat_worker *w, const struct nat_proc *p)
@@ -539,12 +546,37 @@ static inline struct nat_proc *nat_proc_new_plain(struct nat_worker *w, nat_step
     return p;
 }
 
-/* nat_spawn for a child of a process nat_fork_plain accepted: straight to w's deque. */
-static inline __attribute__((always_inline)) void nat_spawn_plain(struct nat_worker *w,
-                                                                  struct nat_proc *p)
+/* nat_spawn for the k children of a process nat_fork_plain accepted, in three parts, so that
+ * what a spawn counts is counted once per fork: nat_fork_live(w, k) first, then nat_fork_put
+ * for each child, then nat_fork_pushed(w, the children put) before anything else. */
+
+/* Worker w, before it makes k children runnable: their +k of the live count, out of w's credit
+ * (see Termination), so the count covers them before anyone can see them. */
+static inline __attribute__((always_inline)) void nat_fork_live(struct nat_worker *w, uint32_t k)
 {
-    nat_spawn_count(w, p);
-    nat_push_local(w, p);
+    if (WS_UNLIKELY((w->live_credit -= k) < 0))
+        nat_live_credit(w);
+}
+
+/* One child (from nat_proc_new_plain, payload filled in) to the bottom of w's deque, stealable
+ * at once (ws_sched_fast_put: the work bit and the spawn count wait for nat_fork_pushed); false
+ * (the run has failed: out of memory) if it could not. */
+static inline __attribute__((always_inline)) bool nat_fork_put(struct nat_worker *w,
+                                                               struct nat_proc *p)
+{
+    if (WS_UNLIKELY(--w->sample == 0))
+        nat_sample_spawn(w, p);
+    if (WS_LIKELY(ws_sched_fast_put(&w->fq, w->id, &p->wp) == WS_OK))
+        return true;
+    nat_rt_fail(w->rt, "out of memory (deque of worker %u)", w->id);
+    return false;
+}
+
+/* The n children nat_fork_put queued: ws_sched's bookkeeping of their pushes, once. */
+static inline __attribute__((always_inline)) void nat_fork_pushed(struct nat_worker *w,
+                                                                  uint32_t n)
+{
+    ws_sched_fast_pushed(&w->fq, n);
 }
 
 /* Worker w's fast pick: the newest process of its own normal deque; NULL when it is empty.
@@ -574,7 +606,7 @@ static inline void nat_join_expect(struct nat_worker *w, struct nat_proc *p, uin
 {
     ws_store_relaxed(&p->join_owner, w->id);
     p->join_k = k;
-    p->join_local = 0;
+    p->join_left = k;
     p->join_lsum = 0;
     ws_store_relaxed(&p->join, (uint64_t)k + 1);   /* + the owner's token (Joins) */
 }
@@ -602,39 +634,42 @@ static inline __attribute__((always_inline)) void nat_ready(struct nat_worker *w
  * of w's deque. Nothing is spawned this way, so every spawn still goes through the deque;
  * p is only private for the step's remainder, when no pick happens anyway. One parent at a
  * time; a second, or a process ws_sched must place, goes through nat_ready. */
-static inline __attribute__((always_inline)) void nat_resume(struct nat_worker *w,
-                                                             struct nat_proc *p)
+static inline __attribute__((always_inline)) enum nat_step nat_resume(struct nat_worker *w,
+                                                                      struct nat_proc *p)
 {
-    if (WS_LIKELY(w->resume == NULL && w->resume_ok && nat_local_ok(w, p))) {
+    /* The common case first, as nat_local_ok's: no affinity, normal priority. */
+    if (WS_LIKELY(w->resume == NULL && (nat_proc_plain(p) ? w->resume_plain
+                                                          : w->resume_ok && nat_local_ok(w, p)))) {
         w->resume = p;
-        return;
+        return NAT_EXIT;
     }
-    nat_ready_call(w, p);
+    return nat_ready_call(w, p);
 }
 
-/* Worker w: a child's value v (< 2^48) arrives at parent (NULL: the run's result). Counted as
- * a message. On the join's owner, before its flush, a plain count (the other fields are not
- * read by any other worker: the test stops them at join_owner); elsewhere
- * nat_join_arrive_remote.
+/* Worker w: a child's value v (< 2^48) arrives at parent (NULL: the run's result), as the
+ * last act of the child's step, which returns what this returns: NAT_EXIT (so that the slow
+ * paths are tail calls and the step's exit path keeps no frame). Counted as a message. On the
+ * join's owner, before its flush, a plain count (the other fields are not read by any other
+ * worker: the test stops them at join_owner); elsewhere nat_join_arrive_remote.
  * The last arrival makes the parent runnable (Joins). */
-static inline __attribute__((always_inline)) void nat_join_arrive(struct nat_worker *w,
-                                                                  struct nat_proc *parent,
-                                                                  uint64_t v)
+static inline __attribute__((always_inline)) enum nat_step nat_join_arrive(struct nat_worker *w,
+                                                                           struct nat_proc *parent,
+                                                                           uint64_t v)
 {
     if (parent == NULL) {
         ws_store_relaxed(&w->rt->result, v);
-        return;
+        return NAT_EXIT;
     }
     w->st.messages++;
     if (WS_LIKELY(ws_load_relaxed(&parent->join_owner) == w->id)) {
         parent->join_lsum += v;
-        if (++parent->join_local == parent->join_k) {   /* all k plain: nobody else wrote join */
+        if (--parent->join_left == 0) {   /* all k plain: nobody else wrote join */
             ws_store_relaxed(&parent->join, parent->join_lsum << NAT_JOIN_BITS);
-            nat_resume(w, parent);
+            return nat_resume(w, parent);
         }
-        return;
+        return NAT_EXIT;
     }
-    nat_join_arrive_remote(w, parent, v);
+    return nat_join_arrive_remote(w, parent, v);
 }
 
 #endif
