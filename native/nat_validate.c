@@ -275,11 +275,15 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
 
 /* work= of a computed workload: proc less what the simulator charges apart per process (a spawn
  * for every process but the root; a join message for fib and nqueens), so one worker costs proc
- * per process. Where the separately measured spawn and message exceed proc (they are timed
+ * per process. Spawn and message are charged in whole ns (sim_params rounds them), so work takes
+ * the exact remainder, fractional: the generators spread a fraction over the processes in whole
+ * ns (sim_gen.h), and the model's per-process total is proc to the 0.001 ns the spec keeps
+ * (WORK_STEP). Where the separately measured spawn and message exceed proc (they are timed
  * apart, in loops that keep their lines hot), the message, then the spawn, is cut to fit.
  * *exact gets work unrounded. */
-static uint64_t sim_work(const struct nat_workload *wl, const struct nat_calibration *c,
-                         struct ws_params *p, uint64_t procs, double *exact)
+#define WORK_STEP 1e-3
+static double sim_work(const struct nat_workload *wl, const struct nat_calibration *c,
+                       struct ws_params *p, uint64_t procs, double *exact)
 {
     double share = procs > 0 ? 1.0 - 1.0 / (double)procs : 1.0;
     double sends = wl->kind == NAT_WORK_UTS ? 0.0 : share;
@@ -293,11 +297,23 @@ static uint64_t sim_work(const struct nat_workload *wl, const struct nat_calibra
     *exact = c->proc.ns - spawn - (double)p->msg_ns * sends;
     if (*exact < 0)
         *exact = 0;
-    return round_ns(*exact);
+    return round(*exact / WORK_STEP) * WORK_STEP;
+}
+
+/* work as the spec's text: to WORK_STEP, without trailing zeros, so a whole number reads as
+ * before ("work=9", the generators' canonical form). */
+static void work_text(double work, char *out, size_t len)
+{
+    snprintf(out, len, "%.3f", work);
+    char *end = out + strlen(out);
+    while (end > out && end[-1] == '0')
+        *--end = '\0';
+    if (end > out && end[-1] == '.')
+        *--end = '\0';
 }
 
 /* The simulator's spec for a computed workload: its canonical spec with work and ws replaced. */
-static void sim_spec(const struct nat_workload *wl, uint64_t work, char *out, size_t len)
+static void sim_spec(const struct nat_workload *wl, double work, char *out, size_t len)
 {
     if (wl->kind == NAT_WORK_REPLAY) {
         snprintf(out, len, "%s", wl->spec);
@@ -313,8 +329,10 @@ static void sim_spec(const struct nat_workload *wl, uint64_t work, char *out, si
             off += (size_t)snprintf(out + off, len - off, "%.*s,", (int)n, s);
         s += n + (end != NULL);
     }
+    char text[48];
+    work_text(work, text, sizeof text);
     if (off < len)
-        snprintf(out + off, len - off, "work=%llu,ws=0", (unsigned long long)work);
+        snprintf(out + off, len - off, "work=%s,ws=0", text);
 }
 
 static const char *const metric_names[NAT_VALIDATE_METRICS] = {
@@ -386,7 +404,8 @@ static int open_store(const struct nat_validate_opts *o, struct nat_validate_res
     return 0;
 }
 
-/* The model from the calibration: parameters, work=, the simulated spec and its rounding. */
+/* The model from the calibration: parameters, work=, the simulated spec and what work= misses
+ * of the calibration (under 0.001 ns a process, unless spawn and message were cut to fit). */
 static struct ws_params model(const struct nat_validate_opts *o, const struct nat_workload *wl,
                               struct nat_validate_result *r)
 {
@@ -394,9 +413,8 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     struct ws_params sp = sim_params(o, &r->cal, computed);
     double exact = 0;
     uint64_t procs = wl->expected_processes ? wl->expected_processes : 1000000;
-    uint64_t work = computed ? sim_work(wl, &r->cal, &sp, procs, &exact) : 0;
-    r->quantisation = computed && r->cal.proc.ns > 0
-                      ? ((double)work - exact) / r->cal.proc.ns : 0.0;
+    double work = computed ? sim_work(wl, &r->cal, &sp, procs, &exact) : 0;
+    r->quantisation = computed && r->cal.proc.ns > 0 ? (work - exact) / r->cal.proc.ns : 0.0;
     sim_spec(wl, work, r->sim_trace, sizeof r->sim_trace);
     return sp;
 }

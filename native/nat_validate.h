@@ -28,8 +28,9 @@
  *   proc   -> the generator's work=: the workload itself run on one worker (at least `repeat`
  *             runs, more where a run is cheap), in CPU time per process, so the host's other load is not counted as work (a
  *             smaller instance of the same generator where it has more than NAT_CALIB_MAX_PROCS
- *             processes); work = proc - spawn - msg (each per process), rounded to the nearest
- *             ns, so a one-worker simulation costs proc per process to within 0.5 ns.
+ *             processes); work = proc - spawn - msg (each per process), to 0.001 ns (the
+ *             generators spread a fraction over the processes in whole ns, sim_gen.h), so a
+ *             one-worker simulation costs proc per process to within 0.01 ns.
  * Computed workloads are simulated with ws=0: a native process touches a few cache lines, which
  * proc already pays on one worker. Replayed traces keep their own work; spin_ns is the same
  * parameter on both sides. */

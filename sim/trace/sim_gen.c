@@ -312,6 +312,12 @@ uint64_t sim_gen_exp(uint64_t mean, uint64_t r)
     return n > 0 ? n : 1;
 }
 
+struct sim_gen_work sim_gen_work_of(double w)
+{
+    double whole = floor(w);   /* w - whole is exact: both lie in one binade or whole is 0 */
+    return (struct sim_gen_work){ (uint64_t)whole, (uint64_t)ldexp(w - whole, 64) };
+}
+
 /* ---- records ------------------------------------------------------------------------------
  * A replay makes and drops one record per process, and calloc and free of each were about a
  * tenth of a fork-join replay's instructions. So generator records come from free lists, one

@@ -67,6 +67,33 @@ static inline double sim_gen_unit(uint64_t r)
     return (double)(r >> 11) * 0x1.0p-53;
 }
 
+/*
+ * Sub-nanosecond work. A fork-join or UTS generator's work= may be fractional (validate gives it
+ * the calibrated per-process cost to 0.001 ns), but a RUN phase lasts whole ns. With
+ * w = whole + frac, process id runs whole + (floor((id + 1) frac + 1/2) - floor(id frac + 1/2))
+ * ns: a pure function of the id, so no asking order changes a record, and over ids 0..N-1 the
+ * extras telescope to floor(N frac + 1/2), so a walk of N densely numbered processes runs N w ns
+ * rounded to the nearest ns (the half offset: a lone process of work 0.7 runs 1 ns, not 0).
+ * frac is kept as a 64-bit fixed-point fraction (f = frac 2^64), where the extra is 1 exactly
+ * when (id f + 2^63 mod 2^64) + f carries out of 64 bits: no rounding of large ids. An integral
+ * w has f = 0 and gives every process exactly whole, as before. (nqueens numbers its processes
+ * sparsely and draws the extra instead: sim_gen_forkjoin.c.)
+ */
+struct sim_gen_work {
+    uint64_t whole;
+    uint64_t frac;   /* the fractional part in units of 2^-64 */
+};
+
+/* w (finite, 0 <= w < 2^63) split into whole ns and a fixed-point fraction. */
+struct sim_gen_work sim_gen_work_of(double w);
+
+/* Whole ns of RUN for process id (see above). */
+static inline uint64_t sim_gen_work_ns(struct sim_gen_work w, uint64_t id)
+{
+    uint64_t lo = id * w.frac + (1ULL << 63);   /* wraps: the fraction of id frac + 1/2 */
+    return w.whole + (lo + w.frac < lo);
+}
+
 /* Exponentially distributed integer with the given mean (at least 1 when mean >= 1). */
 uint64_t sim_gen_exp(uint64_t mean, uint64_t r);
 

@@ -148,13 +148,16 @@ int sim_uts_num_children(const struct sim_uts_params *p, const uint8_t state[SIM
 /* ---- the uts generator ----------------------------------------------------------------------
  * Node: run(work), then spawn each child. Ids are handed out in creation order (root 0; a
  * node's children get a block of consecutive ids when its record is made), so they depend on
- * the order the consumer asks for children; the tree itself does not.
+ * the order the consumer asks for children; the tree itself does not. A whole walk numbers the
+ * nodes 0..N-1 whatever the order, so a fractional work= dithered by id (sim_gen_work_ns) runs
+ * N work ns in all to the nearest ns; which node gets the extra ns follows the ids' order.
  * gen[0..2] hold the 20-byte state, gen[3] the first child's id. */
 
 struct uts_gen {
     struct sim_trace base;
     struct sim_uts_params p;
-    uint64_t work, ws, next_id;
+    struct sim_gen_work work;
+    uint64_t ws, next_id;
     bool root_given;
 };
 
@@ -167,7 +170,7 @@ static struct sim_trace_rec *uts_node(struct uts_gen *g, uint64_t id,
     if (r == NULL)
         return NULL;
     struct sim_trace_phase *ph = sim_trace_rec_phases(r);
-    ph[0] = (struct sim_trace_phase){ g->work, SIM_PHASE_RUN };
+    ph[0] = (struct sim_trace_phase){ sim_gen_work_ns(g->work, id), SIM_PHASE_RUN };
     for (int i = 0; i < k; i++)
         ph[1 + i] = (struct sim_trace_phase){ g->next_id + (uint64_t)i, SIM_PHASE_SPAWN };
     memcpy(r->gen, state, SIM_UTS_DIGEST);
@@ -247,7 +250,7 @@ static struct sim_trace *uts_open(const union sim_gen_val *v, char *err, size_t 
     g->p.root_seed = (int)v[UP_R].u;
     g->p.q = v[UP_Q].f;
     g->p.m = (int)v[UP_M].u;
-    g->work = v[UP_WORK].u;
+    g->work = sim_gen_work_of(v[UP_WORK].f);
     g->ws = v[UP_WS].u;
     g->base.info.roots = 1;
     return &g->base;
@@ -263,7 +266,8 @@ static const struct sim_gen_param uts_params[] = {
     [UP_R] = { "r", SIM_GEN_U64, "0", 0, 2147483647, false, "root seed" },
     [UP_Q] = { "q", SIM_GEN_F64, "0.234375", 0, 1, false, "BIN non-leaf probability" },
     [UP_M] = { "m", SIM_GEN_U64, "4", 0, 100000, false, "BIN non-leaf branching factor" },
-    [UP_WORK] = { "work", SIM_GEN_U64, "1000", 0, 1e15, false, "ns of run per node" },
+    [UP_WORK] = { "work", SIM_GEN_F64, "1000", 0, 1e15, false, "ns of run per node (a "
+                  "fraction is spread over the nodes in whole ns)" },
     [UP_WS] = { "ws", SIM_GEN_U64, "4096", 0, 1e15, false, "working set in bytes" },
     { NULL, SIM_GEN_U64, NULL, 0, 0, false, NULL },
 };

@@ -15,7 +15,7 @@ db=$T/v.db
 out=$("$S" validate fib:12 --sweep threads=1,2 --repeat 2 --db "$db" --json) ||
   fail "validate --sweep threads=1,2"
 python3 - "$out" <<'EOF' || fail "validate --sweep --json structure: $(head -c 600 <<<"$out")"
-import json, sys
+import json, re, sys
 j = json.loads(sys.argv[1])
 rows = j["sweep"]
 assert [r["threads"] for r in rows] == [1, 2], rows
@@ -43,6 +43,13 @@ for r in rows:
         assert c[k]["n"] > 0 and c[k]["ns"] > 0, (k, c[k])
         assert 0 <= c[k]["dropped"] <= c[k]["preempted"], (k, c[k])
     assert c["proc_dist"]["n"] >= 464 and c["proc_dist"]["p99"] >= c["proc_dist"]["p50"] > 0
+    # work= is the calibrated remainder to 0.001 ns (fractional; no whole-ns rounding), so the
+    # one-worker model costs proc per process to 0.01 ns.
+    assert abs(r["quantisation"]) * c["proc"]["ns"] <= 0.0005 + 1e-9, r["quantisation"]
+    assert re.fullmatch(r"fib:n=12,work=\d+(\.\d{1,3})?,ws=0", r["sim_trace"]), r["sim_trace"]
+    if r["threads"] == 1:
+        per = r["metrics"]["busy_ns"]["sim"] / 465
+        assert abs(per - c["proc"]["ns"]) < 0.01, ("model per process", per, c["proc"]["ns"])
 EOF
 
 # 2. The database: one experiment, the calibration once, every run in it and referring to it.
