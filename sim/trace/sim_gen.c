@@ -314,7 +314,7 @@ uint64_t sim_gen_exp(uint64_t mean, uint64_t r)
 
 struct sim_gen_work sim_gen_work_of(double w)
 {
-    double whole = floor(w);   /* w - whole is exact: both lie in one binade or whole is 0 */
+    double whole = floor(w);   /* w - whole is exact: whole <= w <= 2 whole (Sterbenz), or 0 */
     return (struct sim_gen_work){ (uint64_t)whole, (uint64_t)ldexp(w - whole, 64) };
 }
 

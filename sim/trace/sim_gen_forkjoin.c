@@ -141,9 +141,9 @@ struct nq_gen {
  * and structured (rows n! apart, dead placements skipped), so the dense ids' telescoping total
  * does not hold and their pattern biases it (nqueens:10, frac 0.25: 344 ns short over 35539
  * processes). So each process's extra ns is drawn instead: 1 when its scrambled id falls below
- * frac, a fixed draw per id of probability frac, monotone in work=. The total is N work within
- * about sqrt(N frac (1 - frac)) ns, under 0.5 / sqrt(N) ns per process (nqueens:10: 0.003 ns,
- * nqueens:12: 0.0005 ns). An integral work= gives every process exactly work. */
+ * frac, a fixed draw per id of probability frac, monotone in work=. The total is N work with a
+ * spread of sqrt(N frac (1 - frac)) ns, at most 0.5 / sqrt(N) ns per process (nqueens:10:
+ * 0.003 ns, nqueens:12: 0.0005 ns). An integral work= gives every process exactly work. */
 static uint64_t nq_work_ns(const struct nq_gen *g, uint64_t id)
 {
     return g->work.whole + (sim_gen_mix(id) < g->work.frac);
