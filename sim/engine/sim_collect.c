@@ -144,7 +144,7 @@ void sim_collect_exit(struct sim_engine *e, struct sproc *p, uint64_t t)
         e->rows_cap = cap;
     }
     e->rows[e->nrows++] = (struct sim_proc_row){
-        .pid = p->rec->id, .spawn_ns = p->spawn_ns, .first_run_ns = p->first_run_ns,
+        .pid = p->wp.id, .spawn_ns = p->spawn_ns, .first_run_ns = p->first_run_ns,
         .end_ns = t, .wait_ns = p->wait_ns, .core_last = (uint32_t)p->wp.cur_core,
         .migrations = p->wp.migrations,
     };

@@ -115,6 +115,10 @@ void sim_core_schedule(struct sim_engine *e, uint32_t c, uint64_t t)
 {
     struct score *k = &e->cores[c];
     k->gen++;
+    if (e->hints != NULL) {   /* (cur is in the cache: the core has just worked on it) */
+        const struct sproc *p = k->cur;
+        e->hints[c] = (struct sim_hint){ p, p != NULL ? p->phases + p->pc : NULL };
+    }
     sim_push(e, t, EV_CORE, c, k->gen);
 }
 
@@ -336,7 +340,10 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
         return NULL;
     }
     e->cores = sim_alloc_wide(e->ncores * sizeof(struct score));   /* line-aligned cores */
-    int bad = e->cores == NULL || sim_eventq_init(&e->q, 1024) != 0 ||
+    if (e->ncores >= SIM_PREFETCH_MIN_CORES)
+        e->hints = sim_alloc_wide(e->ncores * sizeof(struct sim_hint));
+    int bad = e->cores == NULL || (e->ncores >= SIM_PREFETCH_MIN_CORES && e->hints == NULL) ||
+              sim_eventq_init(&e->q, 1024) != 0 ||
               sim_idmap_init(&e->live, 1024) != 0 || sim_idmap_init(&e->pending, 16) != 0 ||
               sim_idmap_init(&e->exited_big, 16) != 0 || sim_collect_init(e) != 0 ||
               sim_tl_init(e) != 0 ||
@@ -386,6 +393,7 @@ void sim_engine_destroy(struct sim_engine *e)
     sim_tl_free(e);
     sim_bind_free(e);   /* after the scheduler: it may own e->topo */
     free(e->cores);
+    free(e->hints);
     free(e);
 }
 
@@ -444,21 +452,29 @@ static void check_after_event(struct sim_engine *e)
         sim_fail(e, "engine invariant broken: %s", msg);
 }
 
-/* Below this many cores the cores' state stays in the first-level cache and the look ahead
- * only costs instructions (about 25 an event). */
-#define PREFETCH_MIN_CORES 128
-
 /* On a machine of many cores the next event's core was last touched thousands of events ago,
- * so its lines come from far down the memory hierarchy: ask for the ones every core event reads
- * (its line 0 and the busy counter's) while this event is handled. Usually the next event is
- * the earliest one now; when this event pushes an earlier one, only the prefetch is wasted. */
+ * so its lines, its process's and that process's next phase come from far down the memory
+ * hierarchy: ask for them while this event is handled. The core's hint (struct sim_hint) names
+ * the process and phase without waiting for the core's line. Usually the next event is the
+ * earliest one now; when this event pushes an earlier one, only the prefetch is wasted. */
 static void prefetch_next(const struct sim_engine *e)
 {
     const struct sim_event *nx = sim_eventq_peek(&e->q);
-    if (nx != NULL && nx->kind == EV_CORE) {
+    if (nx == NULL)
+        return;
+    if (nx->kind == EV_CORE) {
         const struct score *k = &e->cores[nx->core];
+        const struct sim_hint *h = &e->hints[nx->core];
         __builtin_prefetch(k);
         __builtin_prefetch(&k->st);
+        if (h->proc != NULL) {
+            __builtin_prefetch((const char *)h->proc + 64);
+            __builtin_prefetch((const char *)h->proc + 128);
+            __builtin_prefetch(h->phase);
+        }
+    } else if (nx->kind == EV_TIMER) {   /* a sleeping process: the scheduler wakes it */
+        __builtin_prefetch((const void *)(uintptr_t)nx->data);
+        __builtin_prefetch((const char *)(uintptr_t)nx->data + 64);
     }
 }
 
@@ -473,7 +489,7 @@ int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_
     uint64_t events = 0;
     while (!e->failed && sim_eventq_pop(&e->q, &ev)) {
         e->now = ev.time;
-        if (e->ncores >= PREFETCH_MIN_CORES)
+        if (e->hints != NULL)
             prefetch_next(e);
         if (++events > e->p.max_events) {
             too_many_events(e);

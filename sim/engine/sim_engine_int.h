@@ -16,26 +16,37 @@ enum { EV_ROOT = 1, EV_CORE, EV_TIMER };
 #define SIM_TS_BUCKETS 128
 
 /* A live process. Invariant: exactly one of: running on a core (core.cur), queued in the
- * scheduler, blocked in RECV (blocked), sleeping in WAIT (a pending EV_TIMER names it). */
+ * scheduler, blocked in RECV (blocked), sleeping in WAIT (a pending EV_TIMER names it).
+ *
+ * Layout: on 1,024 cores and more a process is cold whenever an event resumes it, and every
+ * line of it costs a miss. So processes are 64-byte aligned (sim_proc_new) and fill exactly
+ * three lines: line 0 is wp's head (what the scheduler reads), line 1 wp's tail (ready_ns,
+ * owed_ns) with what every phase step reads (phases, pc, nphases, charge: a copy of the
+ * record's, so that a step does not also miss on the record's header), and line 2 the rest of
+ * a RUN phase, the mailbox and the accounting. */
 struct sproc {
     struct ws_proc wp;          /* first member: the scheduler hands back &wp */
-    /* What a dispatch and every phase step read, next to wp's ready_ns and owed_ns (read at
-     * dispatch), so that a process cold in the cache costs as few lines as may be. */
-    struct sim_trace_rec *rec;
+    /* line 1, after wp's tail: every phase step */
+    const struct sim_trace_phase *phases;   /* rec->phases */
     uint32_t pc;                /* phase being executed */
-    bool in_run;                /* remaining holds the rest of RUN phase pc */
-    bool blocked;               /* in RECV with an empty mailbox */
+    uint32_t nphases;           /* rec->nphases */
     uint64_t charge;            /* migration cost (or a steal's cost to its victim, plat_charge)
                                    to pay before it runs again */
+    /* line 2: RUN phases, messages, accounting */
+    struct sim_trace_rec *rec;
     uint64_t remaining;         /* work left in the RUN phase, ns at capacity 1.0 */
-    uint64_t first_run_ns, wait_ns;
-    uint64_t mailbox;           /* messages received, not yet consumed */
     double work_frac;           /* work done beyond the whole ns taken off remaining, [0, 1):
                                    a slow core's short slices add up exactly */
+    uint64_t mailbox;           /* messages received, not yet consumed */
+    uint64_t first_run_ns, wait_ns;
     uint64_t spawn_ns;
     uint32_t tl_core;           /* --timeline: 1 + the core it last ran on, else the one it was
                                    first queued on (0: none): where a migration starts */
+    bool in_run;                /* remaining holds the rest of RUN phase pc */
+    bool blocked;               /* in RECV with an empty mailbox */
 };
+/* Bytes a process takes: whole lines (three while ws_proc is 104 bytes). */
+#define SIM_PROC_SIZE ((sizeof(struct sproc) + 63) / 64 * 64)
 
 /* A modelled core. On 1,024 cores and more every event finds its core's state out of the first
  * level cache, so the fields are grouped by when they are used, and the array is aligned so that
@@ -73,6 +84,16 @@ struct score {
 };
 _Static_assert(sizeof(struct score) % 64 == 0, "cores do not share cache lines");
 
+/* What core c's next event will read beyond its own state: the process it runs (lines 1 and 2)
+ * and the phase that process steps next. Kept apart from struct score, 16 bytes a core, so
+ * that on many cores the array stays in the near caches and the event loop can ask for these
+ * lines an event ahead without first waiting for the core's own line (sim_engine.c,
+ * prefetch_next). A hint only: it may be stale, and nothing else reads it. */
+struct sim_hint {
+    const void *proc;           /* the core's cur at its last sim_core_schedule, or NULL */
+    const void *phase;          /* &proc->phases[its pc then] */
+};
+
 struct sim_engine {
     struct sim_trace *trace;
     const struct ws_topo *topo;
@@ -83,6 +104,7 @@ struct sim_engine {
     uint64_t now;               /* time of the event being handled */
     uint32_t ncores;
     struct score *cores;
+    struct sim_hint *hints;     /* [ncores], when ncores >= SIM_PREFETCH_MIN_CORES; else NULL */
     struct sim_idmap live;      /* id -> struct sproc * */
     struct sim_idmap pending;   /* id -> messages sent before the process existed */
     uint64_t *exited_bits;      /* ids < exited_cap that have exited */
@@ -112,6 +134,10 @@ struct sim_engine {
     char err[512];
     bool failed;
 };
+
+/* Below this many cores the cores' state and the processes they run stay in the first-level
+ * cache, and looking ahead only costs instructions (about 25 an event). */
+#define SIM_PREFETCH_MIN_CORES 128
 
 /* sim_engine.c */
 /* size bytes of zeroed memory, 64-byte aligned, on huge pages where the kernel grants them

@@ -122,12 +122,12 @@ struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
     (void)parent;   /* the record already holds the inherited affinity */
     struct sproc *p = e->free_procs;
     uint64_t held = 0;
-    if (p != NULL) {
+    if (p != NULL)
         e->free_procs = *(struct sproc **)p;
+    else
+        p = aligned_alloc(64, SIM_PROC_SIZE);   /* its lines as struct sproc lays them out */
+    if (p != NULL)
         memset(p, 0, sizeof(*p));
-    } else {
-        p = calloc(1, sizeof(*p));
-    }
     if (p == NULL) {
         sim_trace_release(e->trace, rec);
         sim_fail(e, "out of memory (processes)");
@@ -135,6 +135,8 @@ struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
     }
     ws_proc_init(&p->wp, rec->id);
     p->rec = rec;
+    p->phases = rec->phases;
+    p->nphases = rec->nphases;
     p->wp.prio = rec->prio;
     p->wp.wset_bytes = rec->ws_bytes;
     for (uint32_t i = 0; i < rec->nphases && e->p.runtime_known; i++)
@@ -180,7 +182,7 @@ static void unblock(struct sim_engine *e, uint32_t c, struct sproc *t)
     t->pc++;
     if (ws_sched_wake(e->s, c, &t->wp, NULL) != WS_OK)
         sim_fail(e, "process %llu: cannot be woken (affinity or memory)",
-                 (unsigned long long)t->rec->id);
+                 (unsigned long long)t->wp.id);
 }
 
 /* Deliver a message from core c to process `to`. True when the receiver is alive and last ran
@@ -228,8 +230,8 @@ static void spawn_child(struct sim_engine *e, uint32_t c, struct sproc *p, uint6
 static void finish(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now)
 {
     e->cores[c].cur = NULL;
-    sim_idmap_del(&e->live, p->rec->id, NULL);
-    mark_exited(e, p->rec->id);
+    sim_idmap_del(&e->live, p->wp.id, NULL);
+    mark_exited(e, p->wp.id);
     e->live_procs--;
     e->done++;
     e->last_exit = now;
@@ -285,6 +287,8 @@ static uint64_t run_segment(struct sim_engine *e, uint32_t c, struct sproc *p, u
     k->run_full = dur == full;
     k->running = true;
     sim_core_schedule(e, c, ws_time_add(now, dur));
+    if (k->run_full && e->hints != NULL)   /* the event ends the phase: the next one is read */
+        e->hints[c].phase = p->phases + p->pc + 1;
     return ws_time_add(now, dur);
 }
 
@@ -310,7 +314,7 @@ void sim_exec_run_done(struct sim_engine *e, uint32_t c, uint64_t now)
     }
     bool budget_spent = !e->p.no_preempt && e->p.time_slice_ns > 0 &&
                         k->slice_used >= e->p.time_slice_ns;
-    if (budget_spent && p->pc < p->rec->nphases) {
+    if (budget_spent && p->pc < p->nphases) {
         /* Reductions spent: back to the queue if anything else waits, as BEAM does. */
         if (ws_sched_waiting(e->s, c) > 0) {
             k->cur = NULL;
@@ -329,11 +333,11 @@ static bool step(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now
                  uint64_t *cost)
 {
     struct score *k = &e->cores[c];
-    if (p->pc >= p->rec->nphases || p->rec->phases[p->pc].kind == SIM_PHASE_EXIT) {
+    if (p->pc >= p->nphases || p->phases[p->pc].kind == SIM_PHASE_EXIT) {
         finish(e, c, p, now);
         return false;
     }
-    const struct sim_trace_phase *ph = &p->rec->phases[p->pc];
+    const struct sim_trace_phase *ph = &p->phases[p->pc];
     switch (ph->kind) {
     case SIM_PHASE_WAIT:
         p->pc++;
@@ -365,7 +369,7 @@ static bool step(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now
         return change_affinity(e, c, p, ph, now);
     default:
         return sim_fail(e, "process %llu: unknown phase kind %u",
-                        (unsigned long long)p->rec->id, ph->kind), false;
+                        (unsigned long long)p->wp.id, ph->kind), false;
     }
 }
 
@@ -383,10 +387,10 @@ uint64_t sim_exec(struct sim_engine *e, uint32_t c, uint64_t now)
         return ws_time_add(now, t);
     }
     while (!e->failed && k->cur == p) {
-        if (p->pc < p->rec->nphases && p->rec->phases[p->pc].kind == SIM_PHASE_RUN) {
+        if (p->pc < p->nphases && p->phases[p->pc].kind == SIM_PHASE_RUN) {
             if (!p->in_run) {
                 p->in_run = true;
-                p->remaining = p->rec->phases[p->pc].arg;
+                p->remaining = p->phases[p->pc].arg;
                 p->work_frac = 0;
             }
             if (p->remaining == 0) {
