@@ -202,6 +202,9 @@ static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
 static void dispatch(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now)
 {
     struct score *k = &e->cores[c];
+    /* p comes cold out of a queue, and sim_exec reads its phase next: ask for that line now,
+     * so that it arrives while the accounting below waits for p's own lines. */
+    __builtin_prefetch(p->phases + p->pc);
     k->cur = p;
     k->slice_used = 0;
     k->st.processes_run++;
@@ -379,10 +382,10 @@ void sim_engine_destroy(struct sim_engine *e)
         if (e->live.keys[i] != UINT64_MAX)
             sim_proc_free(e, (struct sproc *)(uintptr_t)e->live.vals[i]);
     sim_trace_release(e->trace, e->next_root);
-    while (e->free_procs != NULL) {
-        struct sproc *next = *(struct sproc **)e->free_procs;
-        free(e->free_procs);
-        e->free_procs = next;
+    while (e->proc_slabs != NULL) {   /* (every process is on the free list by now) */
+        void *next = *(void **)e->proc_slabs;
+        free(e->proc_slabs);
+        e->proc_slabs = next;
     }
     ws_sched_destroy(e->s);
     sim_eventq_destroy(&e->q);

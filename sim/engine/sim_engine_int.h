@@ -111,6 +111,8 @@ struct sim_engine {
     uint64_t exited_cap;
     struct sim_idmap exited_big;/* exited ids >= exited_cap */
     struct sproc *free_procs;   /* recycled process structs, linked through their first word */
+    void *proc_slabs;           /* every slab of processes (sim_exec.c), linked through their
+                                   first word */
     struct sim_trace_rec *next_root;
     uint32_t root_rr;
     uint64_t live_procs, done, dropped_msgs, last_exit, first_spawn;

@@ -116,18 +116,38 @@ static bool change_affinity(struct sim_engine *e, uint32_t c, struct sproc *p,
     return false;
 }
 
+/* Processes come from slabs of PROC_SLAB, 64-byte aligned so that each keeps to the lines
+ * struct sproc lays out (aligned_alloc per process cost more instructions than the rest of
+ * its creation); the slab's first line holds its link. Freed with the engine. */
+#define PROC_SLAB 64u
+
+static int procs_refill(struct sim_engine *e)
+{
+    char *slab = aligned_alloc(64, 64 + PROC_SLAB * SIM_PROC_SIZE);
+    if (slab == NULL)
+        return -1;
+    *(void **)(void *)slab = e->proc_slabs;
+    e->proc_slabs = slab;
+    for (size_t i = PROC_SLAB; i-- > 0;) {
+        struct sproc *p = (struct sproc *)(void *)(slab + 64 + i * SIM_PROC_SIZE);
+        *(struct sproc **)p = e->free_procs;
+        e->free_procs = p;
+    }
+    return 0;
+}
+
 struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
                            const struct sproc *parent)
 {
     (void)parent;   /* the record already holds the inherited affinity */
-    struct sproc *p = e->free_procs;
     uint64_t held = 0;
-    if (p != NULL)
+    if (e->free_procs == NULL)
+        (void)procs_refill(e);   /* (failure: p is NULL below) */
+    struct sproc *p = e->free_procs;
+    if (p != NULL) {
         e->free_procs = *(struct sproc **)p;
-    else
-        p = aligned_alloc(64, SIM_PROC_SIZE);   /* its lines as struct sproc lays them out */
-    if (p != NULL)
         memset(p, 0, sizeof(*p));
+    }
     if (p == NULL) {
         sim_trace_release(e->trace, rec);
         sim_fail(e, "out of memory (processes)");
@@ -165,7 +185,7 @@ struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
 }
 
 /* Processes go back to a free list (a process is created and freed per spawn: malloc was a
- * tenth of the simulator's time); the list is freed with the engine. */
+ * tenth of the simulator's time); their slabs are freed with the engine. */
 void sim_proc_free(struct sim_engine *e, struct sproc *p)
 {
     sim_trace_release(e->trace, p->rec);
