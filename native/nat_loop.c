@@ -499,52 +499,64 @@ static void on_yield(struct nat_worker *w, struct nat_proc *p)
 }
 
 /* A step returned neither EXIT nor BLOCK: step again while it says AGAIN, then as run_one. */
-static void after_step(struct nat_worker *w, struct nat_proc *p, enum nat_step r)
+static bool after_step(struct nat_worker *w, struct nat_proc *p, enum nat_step r)
 {
     while (r == NAT_AGAIN)
         r = p->step(w, p);
-    if (r == NAT_EXIT)
+    if (r == NAT_EXIT || r == NAT_RESUME)
         proc_exited(w, p);
     else if (r == NAT_YIELD)
         on_yield(w, p);
+    return r == NAT_RESUME;
 }
 
-static inline void run_one(struct nat_worker *w, struct nat_proc *p)
+/* One dispatch of p; true when the parent p's exit completed runs next (NAT_RESUME: w->resume).
+ * picked: p came from a pick, so its strict affinity is checked; a resumed parent (nat_resume)
+ * was admitted by nat_local_ok, which allows it here. */
+static inline __attribute__((always_inline)) bool run_one(struct nat_worker *w,
+                                                          struct nat_proc *p, bool picked)
 {
     w->st.run++;
     if (WS_UNLIKELY(w->tl != NULL))
         tl_dispatch(w, p);
-    if (WS_UNLIKELY(!ws_proc_allowed(&p->wp, w->id)))
+    if (picked && WS_UNLIKELY(!ws_proc_allowed(&p->wp, w->id)))
         w->st.aff_violations++;
     enum nat_step r = p->step(w, p);
-    if (WS_LIKELY(r == NAT_EXIT))   /* the common results first: one test each */
+    if (WS_LIKELY(r == NAT_EXIT)) {   /* the common results first: one test each */
         proc_exited(w, p);
-    else if (WS_UNLIKELY(r != NAT_BLOCK))
-        after_step(w, p, r);
+        return false;
+    }
+    if (r == NAT_BLOCK)
+        return false;
+    if (r == NAT_RESUME) {
+        proc_exited(w, p);
+        return true;
+    }
+    return after_step(w, p, r);
 }
 
-/* The parent a step's join completed (nat_resume): picked now, as nat_take_local would have
- * picked it from the deque, and counted as that pick; after a yield it goes to the deque
- * instead, as ws_sched_next picks the oldest then. */
+/* The parent a step's join completed (nat_resume, the step's NAT_RESUME): picked now, as
+ * nat_take_local would have picked it from the deque, and counted as that pick. (No pick can
+ * follow a yield here: a step that completed a join exited, and the loop's picks reset
+ * after_preempt before any step runs.) */
 static inline struct nat_proc *take_resume(struct nat_worker *w)
 {
     struct nat_proc *p = w->resume;
-    if (WS_LIKELY(p == NULL))
-        return NULL;
     w->resume = NULL;
-    if (WS_UNLIKELY(w->after_preempt)) {
-        nat_push_local(w, p);
-        return NULL;
-    }
     w->fq.stats->picks[WS_PRIO_NORMAL]++;
     return p;
 }
 
-static inline void run(struct nat_worker *w, struct nat_proc *p)
+/* The worker's life until the run ends: pick and run, and run next the parents whose joins the
+ * steps complete. */
+static void loop(struct nat_worker *w)
 {
-    do
-        run_one(w, p);
-    while ((p = take_resume(w)) != NULL);
+    struct nat_proc *p;
+    while ((p = next_proc(w)) != NULL) {
+        bool resume = run_one(w, p, true);
+        while (resume)
+            resume = run_one(w, take_resume(w), false);
+    }
 }
 
 static void pin(struct nat_worker *w)
@@ -577,9 +589,7 @@ void *nat_worker_main(void *arg)
     w->tl_pid = SIM_TL_NONE64;
     struct timespec c0, c1;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-    struct nat_proc *p;
-    while ((p = next_proc(w)) != NULL)
-        run(w, p);
+    loop(w);
     if (!w->is_idle)
         enter_idle(w, nat_now_ns());     /* a failed run: close the busy period */
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);

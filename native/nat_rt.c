@@ -257,7 +257,7 @@ static uint64_t sample_now(const struct nat_worker *w)
 }
 
 /* A sampled process's step: its wait until the first run, then the behaviour's step, then, if
- * it exited, its response time. p is not touched after a step that did not exit (it may run
+ * it exited (EXIT or RESUME), its response time. p is not touched after a step that did not exit (it may run
  * elsewhere at once). */
 enum nat_step nat_sample_step(struct nat_worker *w, struct nat_proc *p)
 {
@@ -267,7 +267,7 @@ enum nat_step nat_sample_step(struct nat_worker *w, struct nat_proc *p)
         sim_hist_add(w->wait_hist, now > p->t_spawn ? now - p->t_spawn : 0);
     }
     enum nat_step r = p->sampled(w, p);
-    if (r == NAT_EXIT) {
+    if (r == NAT_EXIT || r == NAT_RESUME) {
         uint64_t now = sample_now(w);
         sim_hist_add(w->resp_hist, now > p->t_spawn ? now - p->t_spawn : 0);
     }

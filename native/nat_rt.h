@@ -15,8 +15,10 @@
  * Processes. A nat_proc embeds a ws_proc and a step function; the worker calls the step, which
  * returns EXIT (done: the worker frees it), BLOCK (it handed itself to a join, a mailbox or a
  * timer: the worker must not touch it again), YIELD (its reduction budget is spent: requeue it
- * through ws_sched_requeue, oldest-first next pick as BEAM) or AGAIN (its join completed while
- * it blocked: step once more). Fork-join results travel as join messages: a parent expects k
+ * through ws_sched_requeue, oldest-first next pick as BEAM), AGAIN (its join completed while
+ * it blocked: step once more) or RESUME (an exit whose arrival completed its parent's join
+ * plainly: the parent runs next; only as nat_join_arrive's result, see nat_resume, so that the
+ * plain exit tests nothing more). Fork-join results travel as join messages: a parent expects k
  * children (nat_join_expect), sets its next state, spawns them and blocks without touching
  * itself again; each child's value arrives at the parent's join (nat_join_arrive: plainly on
  * the worker that spawned it, else by one RMW on one word, value in the high bits and count in
@@ -123,7 +125,7 @@
 #define NAT_TS_BUCKETS 128
 #define NAT_TS_FIRST_WIDTH 1000     /* ns; buckets double as the run grows */
 
-enum nat_step { NAT_EXIT = 0, NAT_BLOCK, NAT_YIELD, NAT_AGAIN };
+enum nat_step { NAT_EXIT = 0, NAT_BLOCK, NAT_YIELD, NAT_AGAIN, NAT_RESUME };
 
 struct nat_worker;
 struct nat_proc;
@@ -630,28 +632,31 @@ static inline __attribute__((always_inline)) void nat_ready(struct nat_worker *w
 
 /* Worker w, inside a step: p's join completed here with no RMW, so p last ran on w (its
  * owner). Rather than push p and take it straight back, the worker runs it as soon as the
- * current step returns (run in nat_loop.c), as nat_take_local would have: the newest process
+ * current step returns (loop in nat_loop.c), as nat_take_local would have: the newest process
  * of w's deque. Nothing is spawned this way, so every spawn still goes through the deque;
- * p is only private for the step's remainder, when no pick happens anyway. One parent at a
- * time; a second, or a process ws_sched must place, goes through nat_ready. */
+ * p is only private for the step's remainder, when no pick happens anyway. Returns what the
+ * step must return: NAT_RESUME (p is w->resume) or, when p goes through nat_ready instead (a
+ * process ws_sched must place), NAT_EXIT. One parent per step: the step's last act
+ * (nat_join_arrive), so w->resume is free (the loop took the last one before this step ran). */
 static inline __attribute__((always_inline)) enum nat_step nat_resume(struct nat_worker *w,
                                                                       struct nat_proc *p)
 {
+    WS_ASSERT(w->resume == NULL);
     /* The common case first, as nat_local_ok's: no affinity, normal priority. */
-    if (WS_LIKELY(w->resume == NULL && (nat_proc_plain(p) ? w->resume_plain
-                                                          : w->resume_ok && nat_local_ok(w, p)))) {
+    if (WS_LIKELY(nat_proc_plain(p) ? w->resume_plain : w->resume_ok && nat_local_ok(w, p))) {
         w->resume = p;
-        return NAT_EXIT;
+        return NAT_RESUME;
     }
     return nat_ready_call(w, p);
 }
 
 /* Worker w: a child's value v (< 2^48) arrives at parent (NULL: the run's result), as the
- * last act of the child's step, which returns what this returns: NAT_EXIT (so that the slow
- * paths are tail calls and the step's exit path keeps no frame). Counted as a message. On the
- * join's owner, before its flush, a plain count (the other fields are not read by any other
- * worker: the test stops them at join_owner); elsewhere nat_join_arrive_remote.
- * The last arrival makes the parent runnable (Joins). */
+ * last act of the child's step, which must return what this returns: NAT_EXIT, or NAT_RESUME
+ * when the parent runs next (nat_resume); so the slow paths are tail calls and the step's exit
+ * path keeps no frame. Counted as a message. On the join's owner, before its flush, a plain
+ * count (the other fields are not read by any other worker: the test stops them at
+ * join_owner); elsewhere nat_join_arrive_remote. The last arrival makes the parent runnable
+ * (Joins). */
 static inline __attribute__((always_inline)) enum nat_step nat_join_arrive(struct nat_worker *w,
                                                                            struct nat_proc *parent,
                                                                            uint64_t v)
