@@ -150,14 +150,21 @@ void sim_collect_exit(struct sim_engine *e, struct sproc *p, uint64_t t)
     };
 }
 
-/* The end-of-run checks: every process exited and every message found its process. */
+static void smallest_id(void *ctx, uint64_t id, uint64_t val)
+{
+    uint64_t *least = ctx;
+    (void)val;
+    if (id < *least)
+        *least = id;
+}
+
+/* The end-of-run checks: every process exited and every message found its process; a
+ * deadlock names its smallest stuck id. */
 static int check_end(struct sim_engine *e)
 {
     if (e->live_procs > 0) {
-        uint64_t example = 0;
-        for (size_t i = 0; i <= e->live.mask; i++)
-            if (e->live.keys[i] != UINT64_MAX && (example == 0 || e->live.keys[i] < example))
-                example = e->live.keys[i];
+        uint64_t example = UINT64_MAX;
+        sim_idtab_each(&e->live, smallest_id, &example);
         e->m.summary.stuck_processes = e->live_procs;
         return sim_fail(e, "deadlock: %llu processes blocked forever waiting for messages that "
                            "never come (e.g. process %llu)", (unsigned long long)e->live_procs,

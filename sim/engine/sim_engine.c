@@ -347,7 +347,7 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
         e->hints = sim_alloc_wide(e->ncores * sizeof(struct sim_hint));
     int bad = e->cores == NULL || (e->ncores >= SIM_PREFETCH_MIN_CORES && e->hints == NULL) ||
               sim_eventq_init(&e->q, 1024) != 0 ||
-              sim_idmap_init(&e->live, 1024) != 0 || sim_idmap_init(&e->pending, 16) != 0 ||
+              sim_idtab_init(&e->live) != 0 || sim_idmap_init(&e->pending, 16) != 0 ||
               sim_idmap_init(&e->exited_big, 16) != 0 || sim_collect_init(e) != 0 ||
               sim_tl_init(e) != 0 ||
               ws_sched_create(e->topo, &e->p, o->strategy, &sim_platform, e, &e->s) != WS_OK;
@@ -372,15 +372,19 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
     return e;
 }
 
+static void free_live(void *ctx, uint64_t id, uint64_t val)
+{
+    (void)id;
+    sim_proc_free(ctx, (struct sproc *)(uintptr_t)val);
+}
+
 void sim_engine_destroy(struct sim_engine *e)
 {
     if (e == NULL)
         return;
     /* Every live process, the ones running on a core (cores[c].cur) included, is in the
      * live map until it finishes: free them from there, once. */
-    for (size_t i = 0; e->live.keys != NULL && i <= e->live.mask; i++)
-        if (e->live.keys[i] != UINT64_MAX)
-            sim_proc_free(e, (struct sproc *)(uintptr_t)e->live.vals[i]);
+    sim_idtab_each(&e->live, free_live, e);
     sim_trace_release(e->trace, e->next_root);
     while (e->proc_slabs != NULL) {   /* (every process is on the free list by now) */
         void *next = *(void **)e->proc_slabs;
@@ -389,7 +393,7 @@ void sim_engine_destroy(struct sim_engine *e)
     }
     ws_sched_destroy(e->s);
     sim_eventq_destroy(&e->q);
-    sim_idmap_destroy(&e->live);
+    sim_idtab_destroy(&e->live);
     sim_idmap_destroy(&e->pending);
     sim_idmap_destroy(&e->exited_big);
     sim_collect_free(e);

@@ -105,7 +105,7 @@ struct sim_engine {
     uint32_t ncores;
     struct score *cores;
     struct sim_hint *hints;     /* [ncores], when ncores >= SIM_PREFETCH_MIN_CORES; else NULL */
-    struct sim_idmap live;      /* id -> struct sproc * */
+    struct sim_idtab live;      /* id -> struct sproc * */
     struct sim_idmap pending;   /* id -> messages sent before the process existed */
     uint64_t *exited_bits;      /* ids < exited_cap that have exited */
     uint64_t exited_cap;

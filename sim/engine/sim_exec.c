@@ -175,7 +175,7 @@ struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
     if (e->pending.n > 0 && sim_idmap_del(&e->pending, rec->id, &held))   /* (mostly empty) */
         p->mailbox = held;
     if (set_affinity(e, p, rec) != 0 ||
-        sim_idmap_put(&e->live, rec->id, (uint64_t)(uintptr_t)p) != 0) {
+        sim_idtab_put(&e->live, rec->id, (uint64_t)(uintptr_t)p) != 0) {
         sim_fail(e, "out of memory (processes)");
         sim_proc_free(e, p);
         return NULL;
@@ -210,9 +210,9 @@ static void unblock(struct sim_engine *e, uint32_t c, struct sproc *t)
  * join's RMW, a mailbox count), which msg_remote_ns charges. */
 static bool send_msg(struct sim_engine *e, uint32_t c, const struct sproc *from, uint64_t to)
 {
-    uint64_t v;
     e->m.summary.messages++;
-    if (sim_idmap_get(&e->live, to, &v)) {
+    uint64_t v = sim_idtab_get(&e->live, to);
+    if (v != 0) {
         struct sproc *t = (struct sproc *)(uintptr_t)v;
         bool remote = t->wp.cur_core >= 0 && (uint32_t)t->wp.cur_core != c;
         t->mailbox++;
@@ -250,7 +250,7 @@ static void spawn_child(struct sim_engine *e, uint32_t c, struct sproc *p, uint6
 static void finish(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now)
 {
     e->cores[c].cur = NULL;
-    sim_idmap_del(&e->live, p->wp.id, NULL);
+    sim_idtab_del(&e->live, p->wp.id);
     mark_exited(e, p->wp.id);
     e->live_procs--;
     e->done++;

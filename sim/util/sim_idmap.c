@@ -1,4 +1,5 @@
-/* sim_idmap.c: linear-probing id map with backward-shift deletion. */
+/* sim_idmap.c: linear-probing id map with backward-shift deletion, and the paged direct table
+ * for dense ids built on it. */
 #include "sim/util/sim_idmap.h"
 
 #include <assert.h>
@@ -132,4 +133,119 @@ bool sim_idmap_del(struct sim_idmap *m, uint64_t key, uint64_t *val)
     m->keys[hole] = EMPTY;
     m->n--;
     return true;
+}
+
+/* ---- sim_idtab ------------------------------------------------------------------------------ */
+
+#define PAGE_BYTES (SIM_IDTAB_PAGE * sizeof(uint64_t))
+
+int sim_idtab_init(struct sim_idtab *t)
+{
+    memset(t, 0, sizeof(*t));
+    return sim_idmap_init(&t->big, 16);
+}
+
+void sim_idtab_destroy(struct sim_idtab *t)
+{
+    for (size_t i = 0; i < t->npages; i++)
+        free(t->pages[i]);
+    while (t->pool != NULL) {
+        void *next = *(void **)t->pool;
+        free(t->pool);
+        t->pool = next;
+    }
+    free(t->pages);
+    free(t->page_n);
+    sim_idmap_destroy(&t->big);
+    memset(t, 0, sizeof(*t));
+}
+
+/* Make the directory cover page pg (doubling); 0 or -1 (unchanged). */
+static int dir_grow(struct sim_idtab *t, size_t pg)
+{
+    size_t n = t->npages ? t->npages : 64;
+    while (n <= pg)
+        n *= 2;
+    uint64_t **pages = realloc(t->pages, n * sizeof(*pages));
+    if (pages == NULL)
+        return -1;
+    t->pages = pages;
+    uint8_t *cnt = realloc(t->page_n, n);
+    if (cnt == NULL)
+        return -1;   /* (pages grew, npages did not: still consistent) */
+    t->page_n = cnt;
+    memset(t->pages + t->npages, 0, (n - t->npages) * sizeof(*pages));
+    memset(t->page_n + t->npages, 0, n - t->npages);
+    t->npages = n;
+    return 0;
+}
+
+int sim_idtab_put(struct sim_idtab *t, uint64_t key, uint64_t val)
+{
+    assert(val != 0);   /* reserved: it marks empty slots */
+    if (key >= SIM_IDTAB_DENSE_MAX) {
+        bool had = sim_idmap_get(&t->big, key, &(uint64_t){ 0 });
+        if (sim_idmap_put(&t->big, key, val) != 0)
+            return -1;
+        t->n += !had;
+        return 0;
+    }
+    size_t pg = (size_t)(key / SIM_IDTAB_PAGE);
+    if (pg >= t->npages && dir_grow(t, pg) != 0)
+        return -1;
+    uint64_t *p = t->pages[pg];
+    if (p == NULL) {
+        if (t->pool != NULL) {
+            p = t->pool;
+            t->pool = *(void **)t->pool;
+        } else {
+            p = aligned_alloc(64, PAGE_BYTES);   /* a page keeps to its lines */
+            if (p == NULL)
+                return -1;
+        }
+        memset(p, 0, PAGE_BYTES);
+        t->pages[pg] = p;
+    }
+    uint64_t *slot = &p[key % SIM_IDTAB_PAGE];
+    if (*slot == 0) {
+        t->page_n[pg]++;
+        t->n++;
+    }
+    *slot = val;
+    return 0;
+}
+
+uint64_t sim_idtab_del(struct sim_idtab *t, uint64_t key)
+{
+    uint64_t v = 0;
+    if (key >= SIM_IDTAB_DENSE_MAX) {
+        if (sim_idmap_del(&t->big, key, &v))
+            t->n--;
+        return v;
+    }
+    size_t pg = (size_t)(key / SIM_IDTAB_PAGE);
+    uint64_t *p = pg < t->npages ? t->pages[pg] : NULL;
+    if (p == NULL || p[key % SIM_IDTAB_PAGE] == 0)
+        return 0;
+    v = p[key % SIM_IDTAB_PAGE];
+    p[key % SIM_IDTAB_PAGE] = 0;
+    t->n--;
+    if (--t->page_n[pg] == 0) {   /* its last id left: the page goes back to the pool */
+        *(void **)p = t->pool;
+        t->pool = p;
+        t->pages[pg] = NULL;
+    }
+    return v;
+}
+
+void sim_idtab_each(const struct sim_idtab *t, void (*fn)(void *ctx, uint64_t key, uint64_t val),
+                    void *ctx)
+{
+    for (size_t pg = 0; pg < t->npages; pg++)
+        for (size_t i = 0; t->pages[pg] != NULL && i < SIM_IDTAB_PAGE; i++)
+            if (t->pages[pg][i] != 0)
+                fn(ctx, (uint64_t)pg * SIM_IDTAB_PAGE + i, t->pages[pg][i]);
+    for (size_t i = 0; t->big.keys != NULL && i <= t->big.mask; i++)
+        if (t->big.keys[i] != EMPTY)
+            fn(ctx, t->big.keys[i], t->big.vals[i]);
 }
