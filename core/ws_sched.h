@@ -293,6 +293,23 @@ static inline ws_status ws_sched_fast_push(struct ws_sched_fast *f, uint32_t cor
     return WS_OK;
 }
 
+/* Owner: ws_sched_fast_take without counting the pick, for a driver that counts its picks
+ * itself (in a counter it keeps anyway) and adds them with ws_sched_fast_picked before the
+ * core's statistics are read. */
+static inline struct ws_proc *ws_sched_fast_grab(struct ws_sched_fast *f)
+{
+    void *x;
+    ws_status st = WS_UNLIKELY(f->oldest) ? ws_deque_steal(f->q, &x)
+                                          : ws_deque_take_fast(f->q, &x);
+    return st == WS_OK ? x : NULL;
+}
+
+/* Owner: n normal picks that ws_sched_fast_grab made, counted. */
+static inline void ws_sched_fast_picked(struct ws_sched_fast *f, uint64_t n)
+{
+    f->stats->picks[WS_PRIO_NORMAL] += n;
+}
+
 /* Owner of core: the newest process of its normal deque (the oldest under pick_order fifo),
  * counted as a normal pick; NULL when it is empty or, fifo, a thief took the oldest first (then
  * ws_sched_next, which drains the inbox, picks by priority and clears the work bit, decides).
@@ -300,13 +317,10 @@ static inline ws_status ws_sched_fast_push(struct ws_sched_fast *f, uint32_t cor
  * every pick, so a driver keeps the deque symmetric when f->oldest. */
 static inline struct ws_proc *ws_sched_fast_take(struct ws_sched_fast *f)
 {
-    void *x;
-    ws_status st = WS_UNLIKELY(f->oldest) ? ws_deque_steal(f->q, &x)
-                                          : ws_deque_take_fast(f->q, &x);
-    if (st != WS_OK)
-        return NULL;
-    f->stats->picks[WS_PRIO_NORMAL]++;
-    return x;
+    struct ws_proc *p = ws_sched_fast_grab(f);
+    if (p != NULL)
+        ws_sched_fast_picked(f, 1);
+    return p;
 }
 
 #endif

@@ -42,8 +42,7 @@ static inline __attribute__((always_inline)) bool fib_child_put(struct nat_worke
 /* fib(n) for n >= 2: spawn fib(n-1), fib(n-2), join both. Out of line, so that the step's
  * exits (most of its runs) save no registers for the spawns, which are unrolled (a loop of
  * two costs a mispredicted exit branch per fork). */
-static __attribute__((noinline)) enum nat_step fib_fork(struct nat_worker *restrict w,
-                                                        struct nat_proc *restrict p,
+static __attribute__((noinline)) enum nat_step fib_fork(struct nat_worker *w, struct nat_proc *p,
                                                         uint32_t n)
 {
     nat_join_expect(w, p, 2);

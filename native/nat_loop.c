@@ -79,6 +79,7 @@ static void tl_dispatch(struct nat_worker *w, const struct nat_proc *p)
 static struct nat_proc *from_sched(struct nat_worker *w, struct ws_proc *wp)
 {
     if (wp != NULL) {
+        w->sched_picks++;
         ((struct nat_proc *)wp)->dirty = 1;   /* a steal may have changed its migration fields */
         wp->cur_core = (int32_t)w->id;   /* runs here (the fast take's processes say so already) */
     }
@@ -536,14 +537,13 @@ static inline __attribute__((always_inline)) bool run_one(struct nat_worker *w,
 }
 
 /* The parent a step's join completed (nat_resume, the step's NAT_RESUME): picked now, as
- * nat_take_local would have picked it from the deque, and counted as that pick. (No pick can
- * follow a yield here: a step that completed a join exited, and the loop's picks reset
- * after_preempt before any step runs.) */
+ * nat_take_local would have picked it from the deque, and counted as that pick is (see
+ * sched_picks). (No pick can follow a yield here: a step that completed a join exited, and the
+ * loop's picks reset after_preempt before any step runs.) */
 static inline struct nat_proc *take_resume(struct nat_worker *w)
 {
     struct nat_proc *p = w->resume;
     w->resume = NULL;
-    w->fq.stats->picks[WS_PRIO_NORMAL]++;
     return p;
 }
 
@@ -590,6 +590,7 @@ void *nat_worker_main(void *arg)
     struct timespec c0, c1;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     loop(w);
+    ws_sched_fast_picked(&w->fq, w->st.run - w->sched_picks);   /* the fast picks (sched_picks) */
     if (!w->is_idle)
         enter_idle(w, nat_now_ns());     /* a failed run: close the busy period */
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);

@@ -233,6 +233,9 @@ struct nat_worker {
     uint32_t housekeep;           /* countdown to the next housekeeping point */
     uint32_t hk_every;
     struct nat_proc *resume;      /* a parent whose join the running step completed (nat_resume) */
+    uint64_t sched_picks;         /* dispatches of processes ws_sched picked (from_sched); the
+                                     others (st.run less these: fast takes, resumed parents) are
+                                     counted into ws_sched's picks when the worker stops */
     struct ws_sched_fast fq;      /* ws_sched's own normal deque of this core (fast path) */
     struct nat_pool pool;
     int64_t live_credit;          /* minus the live delta (see Termination): never negative */
@@ -584,10 +587,10 @@ static inline __attribute__((always_inline)) void nat_fork_pushed(struct nat_wor
 /* Worker w's fast pick: the newest process of its own normal deque; NULL when it is empty.
  * Only in fast mode and not right after a preemption (then ws_sched_next picks, by priority,
  * oldest first): the dispatch loop sends those picks through its housekeeping point, so that
- * this one tests neither. */
+ * this one tests neither. Counted as a pick when the worker stops (sched_picks). */
 static inline struct nat_proc *nat_take_local(struct nat_worker *w)
 {
-    return (struct nat_proc *)ws_sched_fast_take(&w->fq);
+    return (struct nat_proc *)ws_sched_fast_grab(&w->fq);
 }
 
 /* Worker w's housekeeping point, fast mode: if some core is idle and w's deque holds work, order
