@@ -259,13 +259,15 @@ struct ws_sched_fast {
 void ws_sched_fast_init(struct ws_sched *s, uint32_t core, struct ws_sched_fast *f);
 
 /* Owner of core: ws_sched_fast_push without its bookkeeping, for a driver that pushes several
- * processes in a row (a fork's children): p joins the bottom of core's normal deque, stealable
- * at once; the driver then calls ws_sched_fast_pushed once for all of them, before it makes
- * any other ws_sched call. WS_NOMEM leaves nothing queued. */
+ * processes in a row (a fork's children) and keeps its new processes' cur_core at core already
+ * (a process that last ran on core says so: a native worker's pool): p joins the bottom of
+ * core's normal deque, stealable at once; the driver then calls ws_sched_fast_pushed once for
+ * all of them, before it makes any other ws_sched call. WS_NOMEM leaves nothing queued. */
 static inline ws_status ws_sched_fast_put(struct ws_sched_fast *f, uint32_t core,
                                           struct ws_proc *p)
 {
-    p->cur_core = (int32_t)core;
+    WS_ASSERT(p->cur_core == (int32_t)core);
+    (void)core;
     return ws_deque_push_fast(f->q, p);
 }
 
@@ -286,6 +288,7 @@ static inline void ws_sched_fast_pushed(struct ws_sched_fast *f, uint64_t n)
 static inline ws_status ws_sched_fast_push(struct ws_sched_fast *f, uint32_t core,
                                            struct ws_proc *p)
 {
+    p->cur_core = (int32_t)core;
     ws_status st = ws_sched_fast_put(f, core, p);
     if (WS_UNLIKELY(st != WS_OK))
         return st;

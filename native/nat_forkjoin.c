@@ -27,11 +27,13 @@ static inline __attribute__((always_inline)) bool fib_child(struct nat_worker *w
     return true;
 }
 
-/* As fib_child for a p that nat_fork_plain accepted: nat_fork_put, after nat_fork_live. */
+/* As fib_child for a p that nat_fork_plain accepted: nat_fork_put, after nat_fork_live, with
+ * its id from nat_fork_ids. */
 static inline __attribute__((always_inline)) bool fib_child_put(struct nat_worker *w,
-                                                               struct nat_proc *p, uint32_t n)
+                                                               struct nat_proc *p, uint32_t n,
+                                                               uint64_t id)
 {
-    struct nat_proc *c = nat_proc_new_plain(w, nat_fib_step);
+    struct nat_proc *c = nat_proc_new_plain(w, nat_fib_step, id);
     if (c == NULL)
         return false;
     c->parent = p;
@@ -50,8 +52,9 @@ static __attribute__((noinline)) enum nat_step fib_fork(struct nat_worker *w, st
     /* Out of memory: the run has failed; p stays blocked. */
     if (WS_LIKELY(nat_fork_plain(w, p))) {
         nat_fork_live(w, 2);
+        uint64_t id = nat_fork_ids(w, 2), step = w->nworkers;
         uint32_t put = 0;
-        if (fib_child_put(w, p, n - 1) && (put = 1, fib_child_put(w, p, n - 2)))
+        if (fib_child_put(w, p, n - 1, id) && (put = 1, fib_child_put(w, p, n - 2, id + step)))
             put = 2;
         nat_fork_pushed(w, put);
     } else if (fib_child(w, p, n - 1)) {
@@ -81,12 +84,13 @@ static inline __attribute__((always_inline)) void nqueens_children(struct nat_wo
                                                                   struct nat_fj b, uint32_t avail,
                                                                   uint32_t mask, bool plain)
 {
-    uint32_t put = 0;
+    uint32_t put = 0, k = (uint32_t)__builtin_popcount(avail);
+    uint64_t id = plain ? nat_fork_ids(w, k) : 0, step = w->nworkers;
     if (plain)
-        nat_fork_live(w, (uint32_t)__builtin_popcount(avail));
-    for (uint32_t a = avail; a != 0; a &= a - 1) {
+        nat_fork_live(w, k);
+    for (uint32_t a = avail; a != 0; a &= a - 1, id += step) {
         uint32_t bit = a & -a;
-        struct nat_proc *c = plain ? nat_proc_new_plain(w, nat_nqueens_step)
+        struct nat_proc *c = plain ? nat_proc_new_plain(w, nat_nqueens_step, id)
                                    : nat_proc_new(w, p, nat_nqueens_step);
         if (c == NULL)
             break;   /* out of memory: the run has failed; p stays blocked */

@@ -450,8 +450,10 @@ static inline void nat_refresh_local(struct nat_worker *w)
 }
 
 /* Worker w: a process from its pool with the template's ws_proc (no affinity, normal priority)
- * and a new id; NULL when out of memory (the run has failed then). */
-static inline struct nat_proc *nat_proc_alloc(struct nat_worker *w)
+ * but for its id (nat_proc_alloc sets it), its cur_core w (ws_sched_fast_put's precondition: a
+ * process that last ran on w says so already, since every dispatch on w is of a process whose
+ * cur_core is w); NULL when out of memory (the run has failed then). */
+static inline struct nat_proc *nat_proc_get(struct nat_worker *w)
 {
     struct nat_proc *p = w->pool.free;
     if (WS_UNLIKELY(p == NULL) && (p = nat_pool_refill(w)) == NULL)
@@ -461,11 +463,31 @@ static inline struct nat_proc *nat_proc_alloc(struct nat_worker *w)
         if (p->wp.cores.w != NULL)
             ws_proc_fini(&p->wp);
         p->wp = w->rt->tmpl;
+        p->wp.cur_core = (int32_t)w->id;
         p->dirty = 0;
     }
-    p->wp.id = w->next_id;
-    w->next_id += w->nworkers;
+    WS_ASSERT(p->wp.cur_core == (int32_t)w->id);
     return p;
+}
+
+/* nat_proc_get with a new id: w's ids are id, id + nworkers, ... (unique across workers). */
+static inline struct nat_proc *nat_proc_alloc(struct nat_worker *w)
+{
+    struct nat_proc *p = nat_proc_get(w);
+    if (p != NULL) {
+        p->wp.id = w->next_id;
+        w->next_id += w->nworkers;
+    }
+    return p;
+}
+
+/* Worker w, making k processes at once (a fork): their ids, reserved in one step, are the
+ * result + i * nworkers for i < k, as k calls of nat_proc_alloc would have given them. */
+static inline uint64_t nat_fork_ids(struct nat_worker *w, uint32_t k)
+{
+    uint64_t id = w->next_id;
+    w->next_id += (uint64_t)k * w->nworkers;
+    return id;
 }
 
 /* p (from nat_proc_alloc) runs `step` from its start, joined to nobody. Last: a caller's own
@@ -542,12 +564,16 @@ static inline bool nat_fork_plain(const struct nat_worker *w, const struct nat_p
     return nat_proc_plain(p) && w->local_plain;
 }
 
-/* nat_proc_new for a child of a process nat_fork_plain accepted. */
-static inline struct nat_proc *nat_proc_new_plain(struct nat_worker *w, nat_step_fn step)
+/* nat_proc_new for a child of a process nat_fork_plain accepted, with its id from
+ * nat_fork_ids. */
+static inline struct nat_proc *nat_proc_new_plain(struct nat_worker *w, nat_step_fn step,
+                                                  uint64_t id)
 {
-    struct nat_proc *p = nat_proc_alloc(w);
-    if (p != NULL)
+    struct nat_proc *p = nat_proc_get(w);
+    if (p != NULL) {
+        p->wp.id = id;
         nat_proc_start(p, step);
+    }
     return p;
 }
 
