@@ -117,7 +117,7 @@ void sim_core_schedule(struct sim_engine *e, uint32_t c, uint64_t t)
     k->gen++;
     if (e->hints != NULL) {   /* (cur is in the cache: the core has just worked on it) */
         const struct sproc *p = k->cur;
-        e->hints[c] = (struct sim_hint){ p, p != NULL ? p->phases + p->pc : NULL };
+        e->hints[c] = (struct sim_hint){ p, p != NULL ? p->phases + p->pc : NULL, NULL };
     }
     sim_push(e, t, EV_CORE, c, k->gen);
 }
@@ -478,6 +478,14 @@ static void prefetch_next(const struct sim_engine *e)
             __builtin_prefetch((const char *)h->proc + 64);
             __builtin_prefetch((const char *)h->proc + 128);
             __builtin_prefetch(h->phase);
+        }
+        if (h->peer != NULL) {   /* a send's receiver: its core, mailbox and phase */
+            /* (a load nothing waits on: the slot is readable, if maybe stale, and a prefetch
+             * of whatever it holds, even 0, is harmless) */
+            const char *t = (const char *)(uintptr_t)*h->peer;
+            __builtin_prefetch(t);
+            __builtin_prefetch(t + 64);
+            __builtin_prefetch(t + 128);
         }
     } else if (nx->kind == EV_TIMER) {   /* a sleeping process: the scheduler wakes it */
         __builtin_prefetch((const void *)(uintptr_t)nx->data);

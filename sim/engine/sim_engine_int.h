@@ -84,14 +84,16 @@ struct score {
 };
 _Static_assert(sizeof(struct score) % 64 == 0, "cores do not share cache lines");
 
-/* What core c's next event will read beyond its own state: the process it runs (lines 1 and 2)
- * and the phase that process steps next. Kept apart from struct score, 16 bytes a core, so
- * that on many cores the array stays in the near caches and the event loop can ask for these
+/* What core c's next event will read beyond its own state: the process it runs (lines 1 and 2),
+ * the phase that process steps next, and the receiver of that phase when it is a SEND after a
+ * RUN. Kept apart from struct score, 24 bytes a core, so that on many cores the array stays in the near caches and the event loop can ask for these
  * lines an event ahead without first waiting for the core's own line (sim_engine.c,
  * prefetch_next). A hint only: it may be stale, and nothing else reads it. */
 struct sim_hint {
     const void *proc;           /* the core's cur at its last sim_core_schedule, or NULL */
     const void *phase;          /* &proc->phases[its pc then] */
+    const uint64_t *peer;       /* the live table's slot of the process the phase sends to
+                                   (sim_idtab_slot), or NULL */
 };
 
 struct sim_engine {

@@ -289,6 +289,17 @@ static uint64_t work_done(uint64_t seg, double cap, double *frac)
     return ws_time_from_double(whole);
 }
 
+/* The event that ends p's RUN phase steps the next phase: name it in the core's hint, and,
+ * when it is a SEND, the receiver's slot in the live table (not read now: the run may last
+ * thousands of events; prefetch_next reads it an event before the send). */
+static void hint_after_run(struct sim_engine *e, uint32_t c, const struct sproc *p)
+{
+    const struct sim_trace_phase *next = p->phases + p->pc + 1;
+    e->hints[c].phase = next;
+    if (p->pc + 1 < p->nphases && next->kind == SIM_PHASE_SEND)
+        e->hints[c].peer = sim_idtab_slot(&e->live, next->arg);
+}
+
 /* Start (or continue) RUN phase pc: schedule the end of the next segment, which finishes the
  * phase or ends the time slice, and always makes at least 1 ns of progress. */
 static uint64_t run_segment(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now)
@@ -307,8 +318,8 @@ static uint64_t run_segment(struct sim_engine *e, uint32_t c, struct sproc *p, u
     k->run_full = dur == full;
     k->running = true;
     sim_core_schedule(e, c, ws_time_add(now, dur));
-    if (k->run_full && e->hints != NULL)   /* the event ends the phase: the next one is read */
-        e->hints[c].phase = p->phases + p->pc + 1;
+    if (k->run_full && e->hints != NULL)
+        hint_after_run(e, c, p);
     return ws_time_add(now, dur);
 }
 

@@ -62,6 +62,16 @@ static inline uint64_t sim_idtab_get(const struct sim_idtab *t, uint64_t key)
         (void)sim_idmap_get(&t->big, key, &v);
     return v;
 }
+/* Where key's value lies while its page exists (0 there: absent), else NULL (absent, or a key
+ * past the dense range). The slot stays readable memory until sim_idtab_destroy, whatever it
+ * holds by then: what a prefetch needs. */
+static inline const uint64_t *sim_idtab_slot(const struct sim_idtab *t, uint64_t key)
+{
+    if (key / SIM_IDTAB_PAGE >= t->npages)
+        return NULL;
+    const uint64_t *pg = t->pages[key / SIM_IDTAB_PAGE];
+    return pg != NULL ? pg + key % SIM_IDTAB_PAGE : NULL;
+}
 /* Remove key; its value, or 0 when it was absent. */
 uint64_t sim_idtab_del(struct sim_idtab *t, uint64_t key);
 /* Call fn on every (key, value) held, in no particular order; fn must not change t. */
