@@ -466,7 +466,7 @@ static struct nat_proc *next_slow(struct nat_worker *w)
     return p;
 }
 
-static inline struct nat_proc *next_proc(struct nat_worker *w)
+static inline __attribute__((always_inline)) struct nat_proc *next_proc(struct nat_worker *w)
 {
     if (WS_UNLIKELY(--w->housekeep == 0)) {
         struct nat_proc *p = housekeep(w);
@@ -512,13 +512,16 @@ static bool after_step(struct nat_worker *w, struct nat_proc *p, enum nat_step r
 }
 
 /* One dispatch of p; true when the parent p's exit completed runs next (NAT_RESUME: w->resume).
- * picked: p came from a pick, so its strict affinity is checked; a resumed parent (nat_resume)
- * was admitted by nat_local_ok, which allows it here. */
+ * tl: w->tl is set (a constant in each copy of the loop, so that a run without --timeline
+ * tests nothing for it at each dispatch). picked: p came from a pick, so its strict affinity
+ * is checked; a resumed parent (nat_resume) was admitted by nat_local_ok, which allows it
+ * here. */
 static inline __attribute__((always_inline)) bool run_one(struct nat_worker *w,
-                                                          struct nat_proc *p, bool picked)
+                                                          struct nat_proc *p, bool tl,
+                                                          bool picked)
 {
     w->st.run++;
-    if (WS_UNLIKELY(w->tl != NULL))
+    if (tl)
         tl_dispatch(w, p);
     if (picked && WS_UNLIKELY(!ws_proc_allowed(&p->wp, w->id)))
         w->st.aff_violations++;
@@ -548,14 +551,14 @@ static inline struct nat_proc *take_resume(struct nat_worker *w)
 }
 
 /* The worker's life until the run ends: pick and run, and run next the parents whose joins the
- * steps complete. */
-static void loop(struct nat_worker *w)
+ * steps complete. tl as in run_one: nat_worker_main runs one copy or the other. */
+static inline __attribute__((always_inline)) void loop(struct nat_worker *w, bool tl)
 {
     struct nat_proc *p;
     while ((p = next_proc(w)) != NULL) {
-        bool resume = run_one(w, p, true);
+        bool resume = run_one(w, p, tl, true);
         while (resume)
-            resume = run_one(w, take_resume(w), false);
+            resume = run_one(w, take_resume(w), tl, false);
     }
 }
 
@@ -589,7 +592,10 @@ void *nat_worker_main(void *arg)
     w->tl_pid = SIM_TL_NONE64;
     struct timespec c0, c1;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-    loop(w);
+    if (WS_UNLIKELY(w->tl != NULL))
+        loop(w, true);
+    else
+        loop(w, false);
     ws_sched_fast_picked(&w->fq, w->st.run - w->sched_picks);   /* the fast picks (sched_picks) */
     if (!w->is_idle)
         enter_idle(w, nat_now_ns());     /* a failed run: close the busy period */
