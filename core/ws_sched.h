@@ -307,6 +307,14 @@ static inline struct ws_proc *ws_sched_fast_grab(struct ws_sched_fast *f)
     return st == WS_OK ? x : NULL;
 }
 
+/* ws_sched_fast_grab for a driver that has read f->oldest false once (pick_order lifo). */
+static inline struct ws_proc *ws_sched_fast_grab_newest(struct ws_sched_fast *f)
+{
+    void *x;
+    WS_ASSERT(!f->oldest);
+    return ws_deque_take_fast(f->q, &x) == WS_OK ? x : NULL;
+}
+
 /* Owner: n normal picks that ws_sched_fast_grab made, counted. */
 static inline void ws_sched_fast_picked(struct ws_sched_fast *f, uint64_t n)
 {

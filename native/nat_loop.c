@@ -466,7 +466,9 @@ static struct nat_proc *next_slow(struct nat_worker *w)
     return p;
 }
 
-static inline __attribute__((always_inline)) struct nat_proc *next_proc(struct nat_worker *w)
+/* The next process to run; NULL when the run is over. plain: as in loop. */
+static inline __attribute__((always_inline)) struct nat_proc *next_proc(struct nat_worker *w,
+                                                                       bool plain)
 {
     if (WS_UNLIKELY(--w->housekeep == 0)) {
         struct nat_proc *p = housekeep(w);
@@ -476,7 +478,7 @@ static inline __attribute__((always_inline)) struct nat_proc *next_proc(struct n
         if (WS_UNLIKELY(!w->fast || w->after_preempt))
             return next_slow(w);
     }
-    struct nat_proc *p = nat_take_local(w);
+    struct nat_proc *p = nat_take_local(w, plain);
     return WS_LIKELY(p != NULL) ? p : next_slow(w);
 }
 
@@ -512,16 +514,14 @@ static bool after_step(struct nat_worker *w, struct nat_proc *p, enum nat_step r
 }
 
 /* One dispatch of p; true when the parent p's exit completed runs next (NAT_RESUME: w->resume).
- * tl: w->tl is set (a constant in each copy of the loop, so that a run without --timeline
- * tests nothing for it at each dispatch). picked: p came from a pick, so its strict affinity
- * is checked; a resumed parent (nat_resume) was admitted by nat_local_ok, which allows it
- * here. */
+ * plain: as in loop. picked: p came from a pick, so its strict affinity is checked; a resumed
+ * parent (nat_resume) was admitted by nat_local_ok, which allows it here. */
 static inline __attribute__((always_inline)) bool run_one(struct nat_worker *w,
-                                                          struct nat_proc *p, bool tl,
+                                                          struct nat_proc *p, bool plain,
                                                           bool picked)
 {
     w->st.run++;
-    if (tl)
+    if (!plain && WS_UNLIKELY(w->tl != NULL))
         tl_dispatch(w, p);
     if (picked && WS_UNLIKELY(!ws_proc_allowed(&p->wp, w->id)))
         w->st.aff_violations++;
@@ -551,14 +551,15 @@ static inline struct nat_proc *take_resume(struct nat_worker *w)
 }
 
 /* The worker's life until the run ends: pick and run, and run next the parents whose joins the
- * steps complete. tl as in run_one: nat_worker_main runs one copy or the other. */
-static inline __attribute__((always_inline)) void loop(struct nat_worker *w, bool tl)
+ * steps complete. plain: no --timeline and pick_order lifo, a constant in each of the two
+ * copies (nat_worker_main runs one), so that the common one tests neither at each dispatch. */
+static inline __attribute__((always_inline)) void loop(struct nat_worker *w, bool plain)
 {
     struct nat_proc *p;
-    while ((p = next_proc(w)) != NULL) {
-        bool resume = run_one(w, p, tl, true);
+    while ((p = next_proc(w, plain)) != NULL) {
+        bool resume = run_one(w, p, plain, true);
         while (resume)
-            resume = run_one(w, take_resume(w), tl, false);
+            resume = run_one(w, take_resume(w), plain, false);
     }
 }
 
@@ -592,7 +593,7 @@ void *nat_worker_main(void *arg)
     w->tl_pid = SIM_TL_NONE64;
     struct timespec c0, c1;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-    if (WS_UNLIKELY(w->tl != NULL))
+    if (WS_LIKELY(w->tl == NULL && !w->fq.oldest))
         loop(w, true);
     else
         loop(w, false);

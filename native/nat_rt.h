@@ -610,13 +610,17 @@ static inline __attribute__((always_inline)) void nat_fork_pushed(struct nat_wor
     ws_sched_fast_pushed(&w->fq, n);
 }
 
-/* Worker w's fast pick: the newest process of its own normal deque; NULL when it is empty.
- * Only in fast mode and not right after a preemption (then ws_sched_next picks, by priority,
- * oldest first): the dispatch loop sends those picks through its housekeeping point, so that
- * this one tests neither. Counted as a pick when the worker stops (sched_picks). */
-static inline struct nat_proc *nat_take_local(struct nat_worker *w)
+/* Worker w's fast pick: the newest process of its own normal deque (pick_order fifo: the
+ * oldest); NULL when it is empty. Only in fast mode and not right after a preemption (then
+ * ws_sched_next picks, by priority, oldest first): the dispatch loop sends those picks through
+ * its housekeeping point, so that this one tests neither. lifo: w->fq.oldest is false (a
+ * constant in the loop's copy that tests nothing). Counted as a pick when the worker stops
+ * (sched_picks). */
+static inline __attribute__((always_inline)) struct nat_proc *nat_take_local(struct nat_worker *w,
+                                                                            bool lifo)
 {
-    return (struct nat_proc *)ws_sched_fast_grab(&w->fq);
+    return (struct nat_proc *)(lifo ? ws_sched_fast_grab_newest(&w->fq)
+                                    : ws_sched_fast_grab(&w->fq));
 }
 
 /* Worker w's housekeeping point, fast mode: if some core is idle and w's deque holds work, order
