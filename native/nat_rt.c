@@ -256,9 +256,9 @@ static uint64_t sample_now(const struct nat_worker *w)
     return (now > t0 ? now - t0 : 0) + 1;
 }
 
-/* A sampled process's step: its wait until the first run, then the behaviour's step, then, if
- * it exited (EXIT or RESUME), its response time. p is not touched after a step that did not exit (it may run
- * elsewhere at once). */
+/* A sampled process's step: its wait until the first run, then the behaviour's step, then, if it
+ * exited (EXIT or RESUME), its response time. p is not touched after a step that did not exit (it
+ * may run elsewhere at once). */
 enum nat_step nat_sample_step(struct nat_worker *w, struct nat_proc *p)
 {
     if (p->sample == 1) {

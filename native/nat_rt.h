@@ -28,26 +28,27 @@
  * one fetch_add tells the sender whether it must wake the receiver.
  *
  * The fast path. A spawn that ws_sched_spawn would place on the spawner anyway (no affinity
- * elsewhere, normal priority: ws_sched_spawn_local, the rule ws_sched_spawn applies) goes
- * straight to the bottom of the worker's own Chase-Lev deque of normal priority in ws_sched
- * (ws_sched_fast_push), stealable by any thief at once, and the worker's next pick takes the
- * newest from there (ws_sched_fast_take, both inline): one release store per push, and per take
- * no fence where membarrier exists (the deque's asymmetric mode, core/ws_deque.c (E): a thief
- * that sees work pays the barrier) or else one seq_cst store; no clock, no lock, no shared
- * counter; a process comes from a per-worker pool. What
- * ws_sched_spawn and ws_sched_next do besides, the worker does at its housekeeping points
- * (every NAT_HOUSEKEEP scheduling points) and whenever the fast take finds nothing: drain the
- * inbox and pick by priority (ws_sched_next), and wake a sleeper for the work it pushed
- * (nat_fast_housekeep: only while some core is idle, so busy workers share no cache line for
- * it). A pushed process is therefore stealable at once by an awake thief, and a sleeping one is
- * woken within NAT_HOUSEKEEP scheduling points of the pusher. After a preemption the pick goes
- * through ws_sched_next (oldest first, as BEAM). `fast = false` (or a non-normal priority) sends
- * every spawn through ws_sched_spawn and every pick through ws_sched_next. The balancer's path
- * that ws_sched_spawn_local reads is read at housekeeping points (nat_refresh_local), not per
- * spawn. A parent whose join a step completes plainly (Joins) is run right after that step
- * (nat_resume) instead of being pushed and taken straight back: it would be the newest of the
- * deque, which the next pick takes; this is a wake-up, not a spawn, and every spawn still goes
- * through the deque. Under pick_order fifo the parent is pushed (it waits at the tail).
+ * elsewhere, normal priority: ws_sched_spawn_local, the rule ws_sched_spawn applies) goes straight
+ * to the bottom of the worker's own Chase-Lev deque of normal priority in ws_sched
+ * (ws_sched_fast_push; a fork's children ws_sched_fast_put each, then one ws_sched_fast_pushed for
+ * the work bit and the spawn count), stealable by any thief at once, and the worker's next pick
+ * takes the newest from there (ws_sched_fast_grab, its picks counted when the worker stops; all
+ * inline): one release store per push, and per take no fence where membarrier exists (the deque's
+ * asymmetric mode, core/ws_deque.c (E): a thief that sees work pays the barrier) or else one
+ * seq_cst store; no clock, no lock, no shared counter; a process comes from a per-worker pool. What
+ * ws_sched_spawn and ws_sched_next do besides, the worker does at its housekeeping points (every
+ * NAT_HOUSEKEEP scheduling points) and whenever the fast take finds nothing: drain the inbox and
+ * pick by priority (ws_sched_next), and wake a sleeper for the work it pushed (nat_fast_housekeep:
+ * only while some core is idle, so busy workers share no cache line for it). A pushed process is
+ * therefore stealable at once by an awake thief, and a sleeping one is woken within NAT_HOUSEKEEP
+ * scheduling points of the pusher. After a preemption the pick goes through ws_sched_next (oldest
+ * first, as BEAM). `fast = false` (or a non-normal priority) sends every spawn through
+ * ws_sched_spawn and every pick through ws_sched_next. The balancer's path that
+ * ws_sched_spawn_local reads is read at housekeeping points (nat_refresh_local), not per spawn. A
+ * parent whose join a step completes plainly (Joins) is run right after that step (nat_resume)
+ * instead of being pushed and taken straight back: it would be the newest of the deque, which the
+ * next pick takes; this is a wake-up, not a spawn, and every spawn still goes through the deque.
+ * Under pick_order fifo the parent is pushed (it waits at the tail).
  *
  * Joins, work first. The worker that spawns a parent's k children (its join owner, set by
  * nat_join_expect) counts the arrivals it runs itself in plain fields of the parent (join_left,
