@@ -140,11 +140,16 @@ static struct nat_slab *slab_new(void)
     return s;
 }
 
-/* Splice a batch whose grace period passed onto the free list. */
-static void release_batch(struct nat_pool *pl, struct nat_proc *head, struct nat_proc *tail)
+/* A batch whose grace period passed becomes the free list, or waits on ready while free holds
+ * some. */
+static void release_batch(struct nat_pool *pl, struct nat_proc *head)
 {
-    tail->next = pl->free;
-    pl->free = head;
+    if (pl->free == NULL) {
+        pl->free = head;
+        return;
+    }
+    head->parent = pl->ready;
+    pl->ready = head;
 }
 
 /* Has every worker that was inside a steal round when the batch was sealed left it? */
@@ -170,13 +175,12 @@ static void advance(struct nat_worker *w)
         if (pl->sealed != NULL) {
             if (!grace_passed(w))
                 return;
-            release_batch(pl, pl->sealed, pl->sealed_tail);
+            release_batch(pl, pl->sealed);
             pl->sealed = NULL;
         }
         if (pl->limbo == NULL)
             return;
         pl->sealed = pl->limbo;
-        pl->sealed_tail = pl->limbo_tail;
         pl->limbo = NULL;
         pl->limbo_room = NAT_LIMBO_BATCH;
         for (uint32_t i = 0; i < w->nworkers; i++)
@@ -206,10 +210,17 @@ static int pool_grow(struct nat_pool *pl)
     return 0;
 }
 
+/* free ran out: the next ready batch, else whatever advance releases, else a new slab. */
 struct nat_proc *nat_pool_refill(struct nat_worker *w)
 {
-    advance(w);
-    if (w->pool.free == NULL && pool_grow(&w->pool) != 0) {
+    struct nat_pool *pl = &w->pool;
+    if (pl->ready != NULL) {
+        pl->free = pl->ready;
+        pl->ready = pl->ready->parent;
+        return pl->free;
+    }
+    advance(w);   /* a released batch becomes free (it is empty) */
+    if (pl->free == NULL && pool_grow(pl) != 0) {
         nat_rt_fail(w->rt, "out of memory (processes)");
         return NULL;
     }

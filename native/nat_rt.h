@@ -184,9 +184,13 @@ struct nat_slab;
 /* Per-worker process pool with deferred reuse (see Memory above). Owner only. */
 struct nat_pool {
     struct nat_proc *free;        /* reusable now (strict core sets are dropped on reuse) */
-    struct nat_proc *limbo, *limbo_tail;   /* freed since the last seal */
+    struct nat_proc *ready;       /* more batches reusable now, each a list through ->next, their
+                                     heads stacked through ->parent (free processes have none),
+                                     for when free runs out (nat_pool_refill): a released batch
+                                     needs no tail to join them */
+    struct nat_proc *limbo;       /* freed since the last seal */
     uint32_t limbo_room;          /* frees until the next seal (nat_pool_advance) */
-    struct nat_proc *sealed, *sealed_tail; /* waiting for a grace period */
+    struct nat_proc *sealed;      /* waiting for a grace period */
     uint64_t *snap;               /* every worker's qs when `sealed` was sealed */
     struct nat_slab *slabs;
 };
@@ -407,8 +411,6 @@ static inline void nat_dekker(struct nat_rt *rt)
 /* Worker w: p exited; back to the pool once no thief can be reading it (see Memory). */
 static inline void nat_proc_free(struct nat_worker *w, struct nat_proc *p)
 {
-    if (w->pool.limbo == NULL)
-        w->pool.limbo_tail = p;
     p->next = w->pool.limbo;
     w->pool.limbo = p;
     if (WS_UNLIKELY(--w->pool.limbo_room == 0))
