@@ -42,6 +42,7 @@ struct sim_idtab {
     uint8_t *page_n;      /* [npages]: ids held by each page */
     size_t npages;
     void *pool;           /* empty pages, linked through their first word */
+    void *slabs;          /* the pages' allocations, linked through their first word */
     struct sim_idmap big; /* ids >= SIM_IDTAB_DENSE_MAX */
     size_t n;             /* ids held */
 };
