@@ -434,18 +434,23 @@ static int recalibrate(const struct nat_validate_opts *o, const struct nat_workl
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    bool sweep = o->cal != NULL;
+    int64_t first = sweep ? r->native_run_ids[0] : 0;
+    int64_t last = sweep ? r->native_run_ids[r->repeat - 1] : 0;
     return nat_validate_recalibrated(r->db_path, r->experiment_id, o->workload, o->strategy,
-                                     &r->cal, err, errlen);
+                                     &r->cal, first, last, err, errlen);
 }
 
 /* Both sides' repetitions: the native runs (with the per-process cost measured again between
- * them, unless the calibration is a sweep's shared one), then the simulations of the model. */
+ * them, also under a sweep: the rest of its calibration is shared, but the per-process cost
+ * drifts by several % within a minute on a shared host, and a count's model must have the one
+ * of its own runs' minutes), then the simulations of the model. */
 static int measure(const struct nat_validate_opts *o, const struct ws_topo *host,
                    const struct ws_topo *topo, const struct nat_workload *wl,
                    struct nat_validate_result *r, struct samples *s, struct ws_params *sp,
                    char **cal_json, char *err, size_t errlen)
 {
-    bool again = o->cal == NULL && wl->kind != NAT_WORK_REPLAY;
+    bool again = wl->kind != NAT_WORK_REPLAY;
     struct nat_trial *trials = again ? calloc((size_t)(r->repeat + 1) * SLOT_MAX_TRIALS,
                                               sizeof(*trials)) : NULL;
     uint32_t ntrials = 0;

@@ -139,10 +139,12 @@ int nat_validate_experiment(const char *path, const char *workload, const char *
                             size_t errlen);
 
 /* The calibration changed after runs were stored (the per-process cost re-measured between
- * the native runs): rewrite the experiment's description and the proc_ns its runs carry. */
+ * the native runs): rewrite the experiment's description and the proc_ns its runs carry; with
+ * first_run > 0 (a sweep, whose experiment keeps the calibration all its counts share) only
+ * the proc_ns of runs first_run..last_run. */
 int nat_validate_recalibrated(const char *path, int64_t experiment, const char *workload,
                               const char *strategy, const struct nat_calibration *cal,
-                              char *err, size_t errlen);
+                              int64_t first_run, int64_t last_run, char *err, size_t errlen);
 
 /* What each run's params carry as "calibration": the costs given to the model (flat, in ns)
  * and the experiment whose description holds the whole calibration, stored once (malloc'd;

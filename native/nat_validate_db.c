@@ -97,7 +97,7 @@ int nat_validate_experiment(const char *path, const char *workload, const char *
 
 int nat_validate_recalibrated(const char *path, int64_t experiment, const char *workload,
                               const char *strategy, const struct nat_calibration *cal,
-                              char *err, size_t errlen)
+                              int64_t first_run, int64_t last_run, char *err, size_t errlen)
 {
     char *desc = experiment_desc(workload, strategy, cal);
     struct sim_db *db = NULL;
@@ -109,16 +109,24 @@ int nat_validate_recalibrated(const char *path, int64_t experiment, const char *
     }
     sqlite3 *h = sim_db_handle(db);
     sqlite3_stmt *a = NULL, *b = NULL;
-    int rc = sqlite3_prepare_v2(h, "UPDATE experiments SET description = ?2 WHERE id = ?1", -1,
-                                &a, NULL) == SQLITE_OK &&
-             sqlite3_bind_int64(a, 1, experiment) == SQLITE_OK &&
-             sqlite3_bind_text(a, 2, desc, -1, SQLITE_STATIC) == SQLITE_OK &&
-             sqlite3_step(a) == SQLITE_DONE &&
-             sqlite3_prepare_v2(h, "UPDATE runs SET params = json_set(params, "
-                                   "'$.calibration.proc_ns', ?2) WHERE experiment_id = ?1",
+    bool sweep = first_run > 0;
+    int rc = (sweep ||
+              (sqlite3_prepare_v2(h, "UPDATE experiments SET description = ?2 WHERE id = ?1",
+                                  -1, &a, NULL) == SQLITE_OK &&
+               sqlite3_bind_int64(a, 1, experiment) == SQLITE_OK &&
+               sqlite3_bind_text(a, 2, desc, -1, SQLITE_STATIC) == SQLITE_OK &&
+               sqlite3_step(a) == SQLITE_DONE)) &&
+             sqlite3_prepare_v2(h, sweep ? "UPDATE runs SET params = json_set(params, "
+                                           "'$.calibration.proc_ns', ?2) "
+                                           "WHERE id BETWEEN ?3 AND ?4"
+                                         : "UPDATE runs SET params = json_set(params, "
+                                           "'$.calibration.proc_ns', ?2) "
+                                           "WHERE experiment_id = ?1",
                                 -1, &b, NULL) == SQLITE_OK &&
-             sqlite3_bind_int64(b, 1, experiment) == SQLITE_OK &&
+             (sweep || sqlite3_bind_int64(b, 1, experiment) == SQLITE_OK) &&
              sqlite3_bind_double(b, 2, cal->proc.ns) == SQLITE_OK &&
+             (!sweep || (sqlite3_bind_int64(b, 3, first_run) == SQLITE_OK &&
+                         sqlite3_bind_int64(b, 4, last_run) == SQLITE_OK)) &&
              sqlite3_step(b) == SQLITE_DONE ? 0 : -1;
     if (rc != 0)
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(h));

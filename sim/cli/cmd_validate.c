@@ -238,8 +238,8 @@ static void print_sweep_row(const struct nat_validate_result *r)
             printf("   %+7.1f%% ± %5.1f%%", 100.0 * c->rel_error, 100.0 * c->rel_half);
     }
     const struct sim_ci *mk = &r->m[0].native_ci;
-    printf("   %9.1f%%   %8.1f%%%s\n", mk->mean > 0 ? 100.0 * mk->half / mk->mean : 0.0,
-           100.0 * r->cpu_share.mean, r->noisy ? "  noisy" : "");
+    printf("   %9.1f%%   %8.1f%%   %9.2f ns%s\n", mk->mean > 0 ? 100.0 * mk->half / mk->mean : 0.0,
+           100.0 * r->cpu_share.mean, r->cal.proc.ns, r->noisy ? "  noisy" : "");
 }
 
 /* Calibrate once (on the largest count), then validate at each count. */
@@ -266,8 +266,9 @@ static int run_sweep(struct nat_validate_opts *o, const uint32_t *t, size_t n, b
         printf("validate %s, strategy %s: relative error (sim - native) / native, 95%% CI\n",
                o->workload, o->strategy);
         print_calibration(&cal);
-        printf("  %7s   %18s   %18s   %18s   %18s   %18s   %10s   %9s\n", "threads", "makespan",
-               "cpu time", "steals", "busy per core", "migrations", "native ±", "cpu share");
+        printf("  %7s   %18s   %18s   %18s   %18s   %18s   %10s   %9s   %12s\n", "threads",
+               "makespan", "cpu time", "steals", "busy per core", "migrations", "native ±",
+               "cpu share", "per process");
     }
     int rc = SIM_EXIT_OK;
     for (size_t i = 0; i < n && rc == SIM_EXIT_OK; i++) {

@@ -287,8 +287,24 @@ Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
                        "json_extract(e.description, '$.calibration.proc.ns')) <= "
                        "1e-12 * json_extract(e.description, '$.calibration.proc.ns') AND "
                        "json_extract(e.description, '$.calibration.proc.n') >= 3 AND "
-                       "json_extract(e.description, '$.calibration.proc_before.n') > 0"), 8,
-                 "every run carries the per-process cost measured between the native runs");
+                       "json_extract(e.description, '$.calibration.proc_before.n') > 0 AND "
+                       "r.id <= 4"), 4,
+                 "the first count's runs carry the per-process cost measured between its "
+                 "native runs, which the experiment's calibration holds");
+    /* The second count measured its own between its native runs; the experiment keeps the
+     * shared calibration. */
+    cr_assert_geq(r->cal.proc.n, 3, "measured again beside the second count's runs");
+    cr_assert_float_eq(r->cal.proc_before.ns, cal.proc.ns, 1e-9 * cal.proc.ns,
+                       "what it measured before: the shared calibration's");
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM runs WHERE id > 4 AND "
+             "abs(json_extract(params, '$.calibration.proc_ns') - %.17g) <= %.17g",
+             r->cal.proc.ns, 1e-12 * r->cal.proc.ns);
+    cr_assert_eq(q1(h, sql), 4, "the second count's runs carry its own per-process cost");
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM experiments WHERE abs(json_extract("
+             "description, '$.calibration.proc.ns') - %.17g) <= %.17g",
+             cal.proc.ns, 1e-12 * cal.proc.ns);
+    cr_assert_eq(q1(h, sql), 1, "the experiment keeps the calibration the counts share");
     sqlite3_close(h);
     nat_validate_db_remove(path);
     free(r);
