@@ -602,6 +602,13 @@ static void add_dist(cJSON *o, const struct nat_dist *d)
     cJSON_AddNumberToObject(x, "max", d->max);
 }
 
+double nat_calib_corun_factor(const struct nat_calibration *c)
+{
+    if (c->corun.n == 0 || c->corun_alone.n == 0 || c->corun_alone.ns <= 0 || c->corun.ns <= 0)
+        return 1.0;
+    return c->corun.ns / c->corun_alone.ns;
+}
+
 char *nat_calib_json(const struct nat_calibration *c)
 {
     cJSON *o = cJSON_CreateObject();
@@ -619,6 +626,9 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "child", &c->child);
     add_cost(o, "proc", &c->proc);
     add_cost(o, "proc_before", &c->proc_before);
+    add_cost(o, "corun_alone", &c->corun_alone);
+    add_cost(o, "corun", &c->corun);
+    cJSON_AddNumberToObject(o, "corun_factor", nat_calib_corun_factor(c));
     add_dist(o, &c->proc_dist);
     cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
     cJSON_AddStringToObject(o, "workload", c->workload);

@@ -127,11 +127,20 @@ struct nat_calibration {
     struct nat_cost proc_before;  /* ... as measured before the native runs, where proc was
                                      measured again between them (n == 0: it was not) */
     struct nat_dist proc_dist;    /* ... and how it spreads over the processes */
+    struct nat_cost corun_alone;  /* proc on one worker alone, and beside copies of the workload
+                                     on the run's other CPUs (n == 0: not measured: one thread,
+                                     a replayed trace); the model's proc for N threads is proc x
+                                     corun / corun_alone */
+    struct nat_cost corun;
     double latency_ns;            /* the model's core-to-core latency of those two cores */
     char workload[512];           /* what proc was measured on: the workload or a smaller one */
     double load[3];               /* the host's 1, 5 and 15 minute load averages at the time */
     uint32_t host_cpus;           /* online CPUs, to read the load against */
 };
+
+/* What a worker's per-process cost is multiplied by beside busy neighbours: corun /
+ * corun_alone, or 1 where they were not measured. */
+double nat_calib_corun_factor(const struct nat_calibration *c);
 
 /* The host's load averages and online CPUs into c (zeros where unreadable). */
 void nat_calib_load(struct nat_calibration *c);

@@ -413,10 +413,25 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     struct ws_params sp = sim_params(o, &r->cal, computed);
     double exact = 0;
     uint64_t procs = wl->expected_processes ? wl->expected_processes : 1000000;
-    double work = computed ? sim_work(wl, &r->cal, &sp, procs, &exact) : 0;
-    r->quantisation = computed && r->cal.proc.ns > 0 ? (work - exact) / r->cal.proc.ns : 0.0;
+    /* N workers are busy together nearly all the run: each pays the per-process cost it has
+     * beside busy neighbours (nat_validate_corun.c; 1 where not measured). */
+    struct nat_calibration c = r->cal;
+    c.proc.ns *= nat_calib_corun_factor(&r->cal);
+    double work = computed ? sim_work(wl, &c, &sp, procs, &exact) : 0;
+    r->quantisation = computed && c.proc.ns > 0 ? (work - exact) / c.proc.ns : 0.0;
     sim_spec(wl, work, r->sim_trace, sizeof r->sim_trace);
     return sp;
+}
+
+/* What runs beside the co-running trials (nat_validate_corun): the same computation, large
+ * enough (tens of ms) that a copy spends its time computing, not starting up. */
+static const char *corun_mate(const struct nat_workload *wl, const char *calib)
+{
+    if (wl->kind == NAT_WORK_FIB)
+        return "fib:30";
+    if (wl->kind == NAT_WORK_NQUEENS)
+        return "nqueens:12";
+    return calib;   /* UTS: the calibration's tree, at most NAT_CALIB_MAX_PROCS nodes */
 }
 
 /* proc from the trials between the native runs (the one before them kept as proc_before), and
@@ -446,9 +461,10 @@ static int recalibrate(const struct nat_validate_opts *o, const struct nat_workl
  * drifts by several % within a minute on a shared host, and a count's model must have the one
  * of its own runs' minutes), then the simulations of the model. */
 static int measure(const struct nat_validate_opts *o, const struct ws_topo *host,
-                   const struct ws_topo *topo, const struct nat_workload *wl,
-                   struct nat_validate_result *r, struct samples *s, struct ws_params *sp,
-                   char **cal_json, char *err, size_t errlen)
+                   const struct ws_topo *topo, const int32_t *cpus,
+                   const struct nat_workload *wl, struct nat_validate_result *r,
+                   struct samples *s, struct ws_params *sp, char **cal_json, char *err,
+                   size_t errlen)
 {
     bool again = wl->kind != NAT_WORK_REPLAY;
     struct nat_trial *trials = again ? calloc((size_t)(r->repeat + 1) * SLOT_MAX_TRIALS,
@@ -459,6 +475,10 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
         snprintf(err, errlen, "out of memory");
     else if (nat_validate_run_natives(o, host, *cal_json, r, s, trials, &ntrials, err,
                                       errlen) == 0 &&
+             (!again || nat_validate_corun(o, host, cpus, r->threads, r->cal.workload,
+                                           corun_mate(wl, r->cal.workload),
+                                           &r->cal.corun_alone, &r->cal.corun, err,
+                                           errlen) == 0) &&
              (!again || recalibrate(o, wl, trials, ntrials, r, sp, cal_json, err, errlen) == 0))
         rc = nat_validate_run_sims(o, topo, *cal_json, sp, r, s, err, errlen);
     free(trials);
@@ -526,7 +546,7 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (measure(o, host, topo, wl, r, s, &sp, &cal_json, err, errlen) != 0)
+    if (measure(o, host, topo, cpus, wl, r, s, &sp, &cal_json, err, errlen) != 0)
         goto out;
     if (r->threads > 1 && nat_validate_first_steal_native(o, host, r, err, errlen) != 0)
         goto out;

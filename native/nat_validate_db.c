@@ -152,6 +152,7 @@ char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment)
     for (size_t i = 0; i < sizeof costs / sizeof costs[0]; i++)
         cJSON_AddNumberToObject(o, costs[i].name, costs[i].k->ns);
     cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
+    cJSON_AddNumberToObject(o, "corun_factor", nat_calib_corun_factor(c));
     cJSON_AddStringToObject(o, "workload", c->workload);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);

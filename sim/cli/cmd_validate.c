@@ -127,6 +127,11 @@ static void print_calibration(const struct nat_calibration *c)
         printf(" (measured between the native runs; %.2f ± %.2f ns before them),",
                c->proc_before.ns, c->proc_before.half);
     printf(" busy loop %.3f iterations/ns\n", c->busy_iters_per_ns);
+    if (c->corun.n > 0 && c->corun_alone.n > 0)
+        printf("               beside copies of it on the run's other CPUs: per process "
+               "%.2f ± %.2f ns against %.2f ± %.2f ns alone in the same minutes: the model's "
+               "per-process cost x %.3f\n", c->corun.ns, c->corun.half, c->corun_alone.ns,
+               c->corun_alone.half, nat_calib_corun_factor(c));
     const struct nat_dist *d = &c->proc_dist;
     if (d->n > 0 && d->q[2] > 0)
         printf("               per-process cost spread (timeline of %llu processes, clock reads "
@@ -238,8 +243,9 @@ static void print_sweep_row(const struct nat_validate_result *r)
             printf("   %+7.1f%% ± %5.1f%%", 100.0 * c->rel_error, 100.0 * c->rel_half);
     }
     const struct sim_ci *mk = &r->m[0].native_ci;
-    printf("   %9.1f%%   %8.1f%%   %9.2f ns%s\n", mk->mean > 0 ? 100.0 * mk->half / mk->mean : 0.0,
-           100.0 * r->cpu_share.mean, r->cal.proc.ns, r->noisy ? "  noisy" : "");
+    printf("   %9.1f%%   %8.1f%%   %6.2f ns x %5.3f%s\n",
+           mk->mean > 0 ? 100.0 * mk->half / mk->mean : 0.0, 100.0 * r->cpu_share.mean,
+           r->cal.proc.ns, nat_calib_corun_factor(&r->cal), r->noisy ? "  noisy" : "");
 }
 
 /* Calibrate once (on the largest count), then validate at each count. */
@@ -268,7 +274,7 @@ static int run_sweep(struct nat_validate_opts *o, const uint32_t *t, size_t n, b
         print_calibration(&cal);
         printf("  %7s   %18s   %18s   %18s   %18s   %18s   %10s   %9s   %12s\n", "threads",
                "makespan", "cpu time", "steals", "busy per core", "migrations", "native ±",
-               "cpu share", "per process");
+               "cpu share", "per process x beside");
     }
     int rc = SIM_EXIT_OK;
     for (size_t i = 0; i < n && rc == SIM_EXIT_OK; i++) {

@@ -262,6 +262,10 @@ Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
     cr_assert_eq(r->nbusy, 2);
     cr_assert_geq(r->busy[0].native, r->busy[1].native, "busiest core first");
     cr_assert_geq(r->busy[0].sim, r->busy[1].sim, "busiest core first");
+    cr_assert_gt(r->cal.corun.n, 0, "2 threads: the per-process cost beside a busy neighbour");
+    cr_assert_gt(r->cal.corun_alone.n, 0, "... and alone, in the same minutes");
+    double factor = nat_calib_corun_factor(&r->cal);
+    cr_assert_float_eq(factor, r->cal.corun.ns / r->cal.corun_alone.ns, 1e-12);
     struct nat_calibration cal = r->cal;   /* r is cleared by the next call */
     o.cal = &cal;   /* a second thread count of the same sweep */
     o.experiment_id = r->experiment_id;
@@ -269,6 +273,8 @@ Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
     int64_t exp = r->experiment_id;
     cr_assert_eq(nat_validate(&o, r, err, sizeof err), 0, "%s", err);
     cr_assert_eq(r->experiment_id, exp);
+    cr_assert_eq(r->cal.corun.n, 0, "1 thread: nothing beside it, nothing measured");
+    cr_assert_float_eq(nat_calib_corun_factor(&r->cal), 1.0, 1e-12);
     sqlite3 *h;
     cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
     cr_assert_eq(q1(h, "SELECT COUNT(*) FROM experiments"), 1);
@@ -305,6 +311,10 @@ Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
              "description, '$.calibration.proc.ns') - %.17g) <= %.17g",
              cal.proc.ns, 1e-12 * cal.proc.ns);
     cr_assert_eq(q1(h, sql), 1, "the experiment keeps the calibration the counts share");
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND id <= 4 AND "
+             "abs(json_extract(params, '$.calibration.corun_factor') - %.17g) <= 1e-9",
+             factor);
+    cr_assert_eq(q1(h, sql), 2, "the 2-thread model's runs record the factor they were given");
     sqlite3_close(h);
     nat_validate_db_remove(path);
     free(r);
