@@ -1,8 +1,13 @@
 /* ws_alloc.c: allocation wrappers with an on-demand failure hook for fault-injection tests. */
 #include "core/ws_alloc.h"
 #include "core/ws_atomic.h"
+#include "core/ws_common.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define WIDE_HUGE ((size_t)2 << 20)   /* a transparent huge page on x86-64 and most arm64 */
 
 static _Atomic uint64_t alloc_count;
 static _Atomic uint64_t fail_at;   /* absolute allocation number to fail; 0 = never */
@@ -31,6 +36,23 @@ void *ws_aligned_alloc(size_t align, size_t size)
         return NULL;
     size = (size + align - 1) / align * align;
     return aligned_alloc(align, size);
+}
+
+void *ws_alloc_wide(size_t size)
+{
+    if (should_fail())
+        return NULL;
+    size_t align = size >= WIDE_HUGE / 2 ? WIDE_HUGE : WS_CACHE_LINE;
+    size_t n = size == 0 ? align : (size + align - 1) / align * align;
+    void *p = aligned_alloc(align, n);
+    if (p == NULL)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (align == WIDE_HUGE)
+        (void)madvise(p, n, MADV_HUGEPAGE);   /* advice only: refused, the pages stay small */
+#endif
+    memset(p, 0, n);
+    return p;
 }
 
 void ws_free(void *p)

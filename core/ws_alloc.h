@@ -12,6 +12,13 @@
 void *ws_malloc(size_t size);
 void *ws_calloc(size_t n, size_t size);
 void *ws_aligned_alloc(size_t align, size_t size); /* size rounded up to align */
+/* Zeroed memory for an array every event may read anywhere in (per-core state of a simulated
+ * machine): from 1 MiB up aligned to and rounded up to 2 MiB and on transparent huge pages where
+ * the kernel grants them (Linux, THP in madvise or always mode). On 4,096
+ * cores such arrays span more 4 KiB pages than the TLB maps, and each first touch of a small page
+ * is a fault (11-25 us of CPU each on a VM measured here). Below 1 MiB: WS_CACHE_LINE aligned.
+ * Freed with ws_free. */
+void *ws_alloc_wide(size_t size);
 void  ws_free(void *p);
 
 /* Make the nth allocation from now fail (1 = the next one); 0 disables injection.

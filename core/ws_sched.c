@@ -76,7 +76,8 @@ ws_status ws_sched_create(const struct ws_topo *topo, const struct ws_params *p,
     apply_mode(s, v);
     s->ncores = topo->ncores;
     s->nwords = (s->ncores + 63) / 64;
-    s->cores = ws_aligned_alloc(WS_CACHE_LINE, sizeof(struct ws_core) * s->ncores);
+    /* 2,176 bytes a core, 9 MB on 4,096: on huge pages, set-up takes 2 MB faults, not 4 KB ones */
+    s->cores = ws_alloc_wide(sizeof(struct ws_core) * s->ncores);
     s->idle = ws_calloc(s->nwords, sizeof(uint64_t));
     s->sleeping = ws_calloc(s->nwords, sizeof(uint64_t));
     s->work = ws_calloc(s->nwords, sizeof(uint64_t));

@@ -1,6 +1,7 @@
 /* sim_engine.c: the event loop, the platform interface the scheduler runs on, and each core's
  * decision cycle (run, pick, steal, wait); the model is described in sim_engine.h. */
 #include "sim/engine/sim_engine_int.h"
+#include "core/ws_alloc.h"
 #include "core/ws_migrate.h"
 #include "core/ws_victim.h"
 
@@ -8,9 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-
-#define WIDE_HUGE ((size_t)2 << 20)   /* a transparent huge page on x86-64 and most arm64 */
 
 int sim_fail(struct sim_engine *e, const char *fmt, ...)
 {
@@ -26,22 +24,10 @@ int sim_fail(struct sim_engine *e, const char *fmt, ...)
 
 /* Per-core arrays that the event loop reads all over: on 4,096 cores the lines in use (a few a
  * core) lie on more 4 KiB pages than the TLB maps, and a replay ran about 30 % faster with its
- * large allocations on huge pages. So from 1 MiB up the array is aligned to and rounded up to
- * 2 MiB and the kernel asked for huge pages (Linux; granted in THP's madvise and always modes,
- * a no-op elsewhere). */
+ * large allocations on huge pages (ws_alloc_wide). */
 void *sim_alloc_wide(size_t size)
 {
-    size_t align = size >= WIDE_HUGE / 2 ? WIDE_HUGE : 64;
-    size_t n = size == 0 ? align : (size + align - 1) / align * align;
-    void *p = aligned_alloc(align, n);
-    if (p == NULL)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    if (align == WIDE_HUGE)
-        (void)madvise(p, n, MADV_HUGEPAGE);   /* advice only: refused, the pages stay small */
-#endif
-    memset(p, 0, n);
-    return p;
+    return ws_alloc_wide(size);
 }
 
 /* ---- the platform interface ---------------------------------------------------------------- */
