@@ -372,11 +372,7 @@ void sim_engine_destroy(struct sim_engine *e)
      * live map until it finishes: free them from there, once. */
     sim_idtab_each(&e->live, free_live, e);
     sim_trace_release(e->trace, e->next_root);
-    while (e->proc_slabs != NULL) {   /* (every process is on the free list by now) */
-        void *next = *(void **)e->proc_slabs;
-        free(e->proc_slabs);
-        e->proc_slabs = next;
-    }
+    sim_slab_free_all(&e->proc_slabs);   /* (every process is on the free list by now) */
     ws_sched_destroy(e->s);
     sim_eventq_destroy(&e->q);
     sim_idtab_destroy(&e->live);

@@ -10,6 +10,7 @@
 #include "sim/engine/sim_timeline.h"
 #include "sim/util/sim_hist.h"
 #include "sim/util/sim_idmap.h"
+#include "sim/util/sim_util.h"
 
 enum { EV_ROOT = 1, EV_CORE, EV_TIMER };
 
@@ -112,7 +113,7 @@ struct sim_engine {
     uint64_t *exited_bits;      /* ids < exited_cap that have exited */
     uint64_t exited_cap;
     struct sim_idmap exited_big;/* exited ids >= exited_cap */
-    struct sproc *free_procs;   /* recycled process structs, linked through their first word */
+    void *free_procs;           /* recycled process structs, linked through their first word */
     void *proc_slabs;           /* every slab of processes (sim_exec.c), linked through their
                                    first word */
     struct sim_trace_rec *next_root;

@@ -123,17 +123,7 @@ static bool change_affinity(struct sim_engine *e, uint32_t c, struct sproc *p,
 
 static int procs_refill(struct sim_engine *e)
 {
-    char *slab = aligned_alloc(64, 64 + PROC_SLAB * SIM_PROC_SIZE);
-    if (slab == NULL)
-        return -1;
-    *(void **)(void *)slab = e->proc_slabs;
-    e->proc_slabs = slab;
-    for (size_t i = PROC_SLAB; i-- > 0;) {
-        struct sproc *p = (struct sproc *)(void *)(slab + 64 + i * SIM_PROC_SIZE);
-        *(struct sproc **)p = e->free_procs;
-        e->free_procs = p;
-    }
-    return 0;
+    return sim_slab_refill(&e->proc_slabs, &e->free_procs, PROC_SLAB, SIM_PROC_SIZE);
 }
 
 struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
@@ -145,7 +135,7 @@ struct sproc *sim_proc_new(struct sim_engine *e, struct sim_trace_rec *rec,
         (void)procs_refill(e);   /* (failure: p is NULL below) */
     struct sproc *p = e->free_procs;
     if (p != NULL) {
-        e->free_procs = *(struct sproc **)p;
+        e->free_procs = *(void **)p;
         memset(p, 0, sizeof(*p));
     }
     if (p == NULL) {
@@ -190,7 +180,7 @@ void sim_proc_free(struct sim_engine *e, struct sproc *p)
 {
     sim_trace_release(e->trace, p->rec);
     ws_proc_fini(&p->wp);
-    *(struct sproc **)p = e->free_procs;
+    *(void **)p = e->free_procs;
     e->free_procs = p;
 }
 

@@ -1,6 +1,7 @@
 /* sim_idmap.c: linear-probing id map with backward-shift deletion, and the paged direct table
  * for dense ids built on it. */
 #include "sim/util/sim_idmap.h"
+#include "sim/util/sim_util.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -149,11 +150,7 @@ int sim_idtab_init(struct sim_idtab *t)
 
 void sim_idtab_destroy(struct sim_idtab *t)
 {
-    while (t->slabs != NULL) {   /* (every page, in use or pooled, lies in one) */
-        void *next = *(void **)t->slabs;
-        free(t->slabs);
-        t->slabs = next;
-    }
+    sim_slab_free_all(&t->slabs);   /* (every page, in use or pooled, lies in one) */
     free(t->pages);
     free(t->page_n);
     sim_idmap_destroy(&t->big);
@@ -163,17 +160,7 @@ void sim_idtab_destroy(struct sim_idtab *t)
 /* SLAB_PAGES more pages into the pool, each on its own lines; 0 or -1 (unchanged). */
 static int pool_refill(struct sim_idtab *t)
 {
-    char *slab = aligned_alloc(64, 64 + SLAB_PAGES * PAGE_BYTES);
-    if (slab == NULL)
-        return -1;
-    *(void **)(void *)slab = t->slabs;
-    t->slabs = slab;
-    for (size_t i = SLAB_PAGES; i-- > 0;) {
-        void *p = slab + 64 + i * PAGE_BYTES;
-        *(void **)p = t->pool;
-        t->pool = p;
-    }
-    return 0;
+    return sim_slab_refill(&t->slabs, &t->pool, SLAB_PAGES, PAGE_BYTES);
 }
 
 /* Make the directory cover page pg (doubling); 0 or -1 (unchanged). */

@@ -56,3 +56,27 @@ double sim_median(double *v, size_t n)
     qsort(v, n, sizeof(*v), cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
+
+int sim_slab_refill(void **slabs, void **free_list, size_t n, size_t size)
+{
+    char *slab = aligned_alloc(64, 64 + n * size);
+    if (slab == NULL)
+        return -1;
+    *(void **)(void *)slab = *slabs;
+    *slabs = slab;
+    for (size_t i = n; i-- > 0;) {
+        void *p = slab + 64 + i * size;
+        *(void **)p = *free_list;
+        *free_list = p;
+    }
+    return 0;
+}
+
+void sim_slab_free_all(void **slabs)
+{
+    while (*slabs != NULL) {
+        void *next = *(void **)*slabs;
+        free(*slabs);
+        *slabs = next;
+    }
+}

@@ -19,4 +19,11 @@ int sim_online_cpus(void);
 /* Median of v[0..n) (sorts v in place); 0 for n == 0. */
 double sim_median(double *v, size_t n);
 
+/* Slabs of fixed-size objects: n objects of `size` bytes (a multiple of 64) in one allocation,
+ * 64-byte aligned, whose first line links it into *slabs; each object's first word links it
+ * into the free list *free_list. 0, or -1 (nothing changed) when out of memory. */
+int sim_slab_refill(void **slabs, void **free_list, size_t n, size_t size);
+/* Free every slab of the list (the objects in them with them). */
+void sim_slab_free_all(void **slabs);
+
 #endif
