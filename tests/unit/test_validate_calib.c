@@ -233,7 +233,9 @@ Test(validate_calib, one_thread_fib_simulates_the_calibrated_cost, .timeout = 24
     cr_assert_str_eq(r->m[8].name, "cpu_ns");
     cr_assert(r->m[8].native > 0 && r->m[8].sim > 0, "CPU time on both sides");
     cr_assert_eq(r->cpu_share.n, 2);
-    cr_assert(r->cpu_share.mean > 0 && r->cpu_share.mean <= 1.05, "%g", r->cpu_share.mean);
+    /* A share, but of a run some 30 us long (fib:16 at 9 ns a process): the worker's own start
+     * and stop around the makespan weigh on it (1.13 seen once in CI, under load). */
+    cr_assert(r->cpu_share.mean > 0 && r->cpu_share.mean <= 1.5, "%g", r->cpu_share.mean);
     cr_assert(strstr(r->sim_trace, ",ws=0") != NULL, "%s", r->sim_trace);
     cr_assert_geq(r->cal.proc.n, 3, "proc measured again before each native run and after");
     cr_assert_gt(r->cal.proc_before.n, 0, "the calibration's first proc kept");
