@@ -75,6 +75,9 @@ static const struct ws_param_desc descs[] = {
     U64(msg_ns, 0, NS, "cost of a send to the sender (simulated)"),
     U64(msg_remote_ns, 0, NS,
         "extra cost of a send to a process that last ran on another core (simulated)"),
+    U64(dispatch_ns, 0, NS,
+        "cost to a core of each process it starts running: the switch between slices "
+        "(simulated)"),
     U64(steal_probe_ns, 0, NS, "cost per steal attempt on top of core-to-core latency (simulated)"),
     U64(steal_hit_ns, 0, NS,
         "a steal's barrier: extra cost to a thief that saw work, before it takes (simulated)"),
@@ -329,6 +332,7 @@ void ws_params_apply_zero_overheads(struct ws_params *p)
     p->ctx_switch_ns = p->refill_l2_ns = p->refill_l3_ns = p->refill_mem_ns = 0;
     p->remote_mem_ns = p->numa_migration_ns = 0;
     p->wake_ns = p->spawn_ns = p->msg_ns = p->msg_remote_ns = p->steal_probe_ns = 0;
+    p->dispatch_ns = 0;
     p->steal_hit_ns = p->steal_victim_ns = 0;
     /* The pure model of scheduling theory has no migration limits either. */
     p->core_migrations_per_s = p->system_migrations_per_s = p->burst_max = 0;

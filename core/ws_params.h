@@ -75,6 +75,8 @@ struct ws_params {
     uint64_t msg_ns;               /* cost of a send to the sender */
     uint64_t msg_remote_ns;        /* extra cost of a send whose receiver last ran on another
                                       core: the line transfer a native join's RMW pays */
+    uint64_t dispatch_ns;          /* cost to a core of each process it starts running (picked,
+                                      stolen or woken): a runtime's switch between slices */
     uint64_t steal_probe_ns;       /* extra per steal attempt on top of core-to-core latency */
     uint64_t steal_hit_ns;         /* a steal's barrier, natively the membarrier of a steal
                                       from an asymmetric deque: paid by a thief that saw work

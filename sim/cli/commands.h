@@ -262,7 +262,7 @@ int sim_cmd_validate_or_beam(int argc, char **argv);
     "                            [--timeout-ms MS] [--untraced]\n" \
     "       schedlab beam validate PROGRAM.erl [--schedulers N] [--reps N] [--arg A]...\n" \
     "                            [--binding KIND [--bind-order O]] [--db FILE] [--json]\n" \
-    "                            [--param NAME=VALUE]...\n" \
+    "                            [--param NAME=VALUE]... [--switch-at send|dispatch]\n" \
     "       (also: schedlab validate beam PROGRAM.erl ...)\n" \
     "\n" \
     "  record    run PROGRAM's F(Args) (default main, Args the --arg strings) on an Erlang VM of\n" \
@@ -274,7 +274,8 @@ int sim_cmd_validate_or_beam(int argc, char **argv);
     "            --timeout-ms (default 10000) after the entry function returned is an error.\n" \
     "  validate  per repetition (default 5): run untraced, record, import, replay on\n" \
     "            synth:p=N with BEAM as shipped and the same binding, the VM's time between\n" \
-    "            slices charged as spawn_ns = msg_ns and its wake-ups as wake_ns, both\n" \
+    "            slices charged as spawn_ns = msg_ns (--switch-at dispatch: as dispatch_ns,\n" \
+    "            to the core that starts each process) and its wake-ups as wake_ns, both\n" \
     "            measured on the other repetitions; store both runs (recorded: mode beam,\n" \
     "            strategy beam-vm) as one experiment, and print recorded vs simulated per\n" \
     "            metric with the error's mean and 95% CI, the calibration, and the tracing\n" \

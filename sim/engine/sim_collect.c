@@ -186,6 +186,7 @@ static void fill_core(struct sim_engine *e, uint32_t c, uint64_t end, struct sim
         k->st.sleep_ns += end - k->sleep_since;   /* (a core that fell asleep after the end
                                                      of the run contributes nothing) */
     *o = k->st;
+    e->m.summary.dispatches += o->processes_run;
     uint64_t span = end - e->first_spawn;
     /* Probes made by cores going idle at the very end can reach past the last exit: that part
      * is not in the run (busy time cannot: nothing runs after the last exit). */

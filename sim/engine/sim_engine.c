@@ -229,6 +229,12 @@ static void core_continue(struct sim_engine *e, uint32_t c, uint64_t now)
         }
         leave_idle(e, c, now);
         dispatch(e, c, p, now);
+        if (e->p.dispatch_ns > 0) {   /* the switch to p: busy, drawn as p's run */
+            k->st.busy_ns += e->p.dispatch_ns;
+            sim_collect_busy(e, c, now, e->p.dispatch_ns);
+            sim_tl_busy(e, c, now, e->p.dispatch_ns, false);
+            now = ws_time_add(now, e->p.dispatch_ns);
+        }
         if (now != e->now || p->charge > 0) {
             /* Resume at the new time so other cores see the world in time order. */
             k->running = false;

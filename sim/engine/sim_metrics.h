@@ -72,6 +72,8 @@ struct sim_run_summary {
     uint64_t migrations[SIM_DIST_COUNT];        /* migrations by distance class */
     uint64_t migration_cost_ns;   /* total time charged to processes for migrating */
     uint64_t preemptions;         /* reduction-budget expiries that requeued a process */
+    uint64_t dispatches;          /* processes started on a core (picked, stolen or woken),
+                                     over all cores (simulated runs) */
     uint64_t messages;            /* messages delivered */
     uint64_t stuck_processes;     /* processes left waiting at the end (deadlock); 0 normally */
     double utilization;           /* mean over cores of busy / makespan, 0..1 */

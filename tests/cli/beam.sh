@@ -53,21 +53,39 @@ st=$("$S" trace stats "$T/farm.jsonl" --json)
 expect_exit 0 "$S" validate beam "$R/traces/beam/fib.erl" --arg 5 --schedulers 2 --reps 1 --db "$T/v.db" --json
 has "$T/out" '"makespan_ns":{"recorded":'
 has "$T/out" '"tracing_overhead":'
-has "$T/out" '"calibration":{"from":"this recording","event_cost_ns":'
+has "$T/out" '"calibration":{"from":"this recording","switch_at":"send","event_cost_ns":'
 has "$T/out" '"untraced_wall_ns":'
 has "$T/out" '"runq_mean":{"recorded":'
 # One repetition calibrates on itself: both costs agree, and the replay ran with them (and with
 # the VM's binding: none, as erl's default +sbt u).
 cost=$(json_num event_cost_ns "$(cat "$T/out")")
-[ "$cost" = "$(json_num own_event_cost_ns "$(cat "$T/out")")" ] || fail "one repetition: two calibrations: $(cat "$T/out")"
-p=$(sqlite3 "$T/v.db" "select json_extract(params, '$.spawn_ns') || ' ' || json_extract(params, '$.msg_ns') || ' ' || json_extract(params, '$.binding') from runs where mode = 'sim' order by id desc limit 1")
-[ "$p" = "$cost $cost none" ] || fail "the replay ran with '$p', want spawn_ns = msg_ns = $cost, binding none"
+[ "$cost" = "$(json_num own_cost_ns "$(cat "$T/out")")" ] || fail "one repetition: two calibrations: $(cat "$T/out")"
+[ "$cost" -gt 0 ] || fail "one repetition: the VM's switching was not measured: $(cat "$T/out")"
+p=$(sqlite3 "$T/v.db" "select json_extract(params, '$.spawn_ns') || ' ' || json_extract(params, '$.msg_ns') || ' ' || json_extract(params, '$.dispatch_ns') || ' ' || json_extract(params, '$.binding') from runs where mode = 'sim' order by id desc limit 1")
+[ "$p" = "$cost $cost 0 none" ] || fail "the replay ran with '$p', want spawn_ns = msg_ns = $cost, dispatch_ns 0, binding none"
 rows=$(sqlite3 "$T/v.db" "select group_concat(mode || ':' || strategy, ' ') from runs where experiment_id = (select max(id) from experiments)")
 [ "$rows" = "beam:beam-vm sim:beam" ] || fail "validate stored '$rows', want a recorded and a simulated run"
 traces=$(sqlite3 "$T/v.db" "select count(distinct trace) from runs where experiment_id = (select max(id) from experiments)")
 [ "$traces" = 1 ] || fail "the recorded and the simulated run name $traces traces, want one (report puts them in one table)"
 expect_exit 0 "$S" report --db "$T/v.db" --experiment newest
 has "$T/out" "beam-vm"
+
+# --switch-at dispatch: the same switching time charged to the core that starts each process,
+# spread over the model's dispatches: dispatch_ns is the recording's switching time (named in
+# the experiment) over the replay's dispatches (the processes its cores ran, core_stats), to
+# the nearest ns; spawns and sends cost nothing.
+expect_exit 0 "$S" validate beam "$R/traces/beam/fib.erl" --arg 5 --schedulers 2 --reps 1 --db "$T/d.db" --json --switch-at dispatch
+has "$T/out" '"switch_at":"dispatch"'
+d=$(json_num dispatch_ns "$(cat "$T/out")")
+[ "$d" -gt 0 ] && [ "$(json_num event_cost_ns "$(cat "$T/out")")" = 0 ] || fail "--switch-at dispatch: costs $(cat "$T/out")"
+p=$(sqlite3 "$T/d.db" "select json_extract(params, '$.dispatch_ns') || ' ' || json_extract(params, '$.spawn_ns') || ' ' || json_extract(params, '$.msg_ns') from runs where mode = 'sim'")
+[ "$p" = "$d 0 0" ] || fail "--switch-at dispatch: the replay ran with '$p', want '$d 0 0'"
+n=$(sqlite3 "$T/d.db" "select sum(processes_run) from core_stats where run_id = (select id from runs where mode = 'sim')")
+sw=$(sqlite3 "$T/d.db" "select description from experiments" | sed -n 's/.*(switching \([0-9]*\) ns charged at the model.s dispatches.*/\1/p')
+[ -n "$n" ] && [ -n "$sw" ] && [ "$n" -gt 0 ] && [ "$d" = $(( (sw + n / 2) / n )) ] ||
+  fail "--switch-at dispatch: $d ns a dispatch, $n dispatches, $sw ns of switching (want $d = $sw / $n)"
+expect_stderr 2 "--switch-at fork: not send or dispatch" "$S" validate beam "$R/traces/beam/fib.erl" --switch-at fork
+expect_stderr 2 "--switch-at: only validate replays" "$S" beam record "$R/traces/beam/fib.erl" --switch-at send -o "$T/x"
 
 # validate --param: applied to the replay last, over BEAM as shipped (pick_order) and the
 # calibration (msg_ns), stored with the simulated run; what it leaves alone stays calibrated.

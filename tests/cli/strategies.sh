@@ -3,7 +3,8 @@
 # here through `schedlab --list-strategies`: each command's --help lists every strategy with its
 # summary and the parameters it alone reads, each unknown-strategy error names them all (exit 2,
 # no database), every strategy replays and `compare --strategy all` plans every one, and a
-# strategy's own parameter set while another strategy runs draws a warning.
+# strategy's own parameter set while another strategy runs draws a warning; wake_queue and
+# dispatch_ns change a replay as they say.
 . "$(dirname "$0")/lib.sh"
 
 mapfile -t names < <("$S" --list-strategies)
@@ -61,5 +62,15 @@ w0=$(wq 0) && w1=$(wq 1) && w2=$(wq 2) || fail "replay with wake_queue"
 [ "$w0" != "$w2" ] && [ "${w2#* }" -lt "${w0#* }" ] ||
   fail "wake_queue=2 should keep the token on its core (fewer migrations): $w0 vs $w2"
 expect_exit 2 "$S" replay fib:5 --param wake_queue=x
+
+# dispatch_ns: every process a core starts costs that core dispatch_ns, drawn as busy time. On
+# one core, with nothing else in the way, the makespan grows by exactly dispatch_ns times the
+# processes the core started (core_stats.processes_run).
+mk() { "$S" replay fib:10 --topology synth:p=1 --param dispatch_ns="$1" --db "$T/d$1.db" --json |
+       python3 -c 'import json, sys; print(json.load(sys.stdin)["makespan_ns"])'; }
+d0=$(mk 0) && d1=$(mk 1000) || fail "replay with dispatch_ns"
+n=$(sqlite3 "$T/d1000.db" "SELECT processes_run FROM core_stats")
+[ -n "$n" ] && [ "$n" -gt 0 ] && [ $((d1 - d0)) = $((1000 * n)) ] ||
+  fail "dispatch_ns=1000 moved fib:10 on one core from $d0 to $d1 ns, want + 1000 x $n dispatches"
 
 finish strategies.sh "${#names[@]} strategies"
