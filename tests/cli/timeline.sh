@@ -11,10 +11,10 @@ DATA="$(cd "$(dirname "$0")/../data/db" && pwd)"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 
 # Busy time reproduced exactly, on machines of one kind, P/E and NUMA, with steals, migrations,
-# affinity and preemption (a 20 us time slice) in play.
+# affinity, preemption (a 20 us time slice) and a dispatch cost in play.
 n=0
 for run in "fib:14 --topology m1 --strategy pe" \
-           "mixed:procs=300 --topology m1 --strategy random --param time_slice_ns=20000" \
+           "mixed:procs=300 --topology m1 --strategy random --param time_slice_ns=20000 --param dispatch_ns=300" \
            "affinity:procs=200 --topology i9-12900k --strategy load" \
            "skewed:procs=400 --topology epyc7r13-2s --strategy locality"; do
   n=$((n + 1))
