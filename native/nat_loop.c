@@ -448,8 +448,10 @@ static struct nat_proc *housekeep(struct nat_worker *w)
     if (ws_sched_inbox_len(w->s, w->id) != 0) {
         struct nat_proc *p = from_sched(w, ws_sched_next(w->s, w->id, w->after_preempt));
         w->after_preempt = false;
-        if (p != NULL)
+        if (p != NULL) {
+            leave_idle(w);   /* a worker's first pick may come here: its busy period begins */
             return p;
+        }
     }
     if (w->fast)
         nat_fast_housekeep(w);
