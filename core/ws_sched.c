@@ -314,20 +314,33 @@ void ws_sched_settle_spare(struct ws_sched *s, uint32_t c)
         sum_bit_set(s->spare, s->spare_sum, c, true);
 }
 
-uint32_t ws_sched_look_next(const struct ws_sched *s, uint32_t v)
+uint32_t ws_sched_look_next_in(const struct ws_sched *s, uint32_t v, const uint64_t *mask,
+                               uint32_t mask_words)
 {
-    if (v >= s->ncores)
+    uint32_t end = mask != NULL && mask_words < s->nwords ? mask_words : s->nwords;
+    if (v >= s->ncores || v >> 6 >= end)
         return WS_CORE_NONE;
     uint32_t w = v >> 6;
     uint64_t bits = ws_sched_look_word(s, w) & (~UINT64_C(0) << (v & 63));
+    if (mask != NULL)
+        bits &= mask[w];
     while (bits == 0) {
-        w = s->spare_off ? w + 1 : sum_next(s->spare_sum, w + 1, s->nwords);
-        if (w >= s->nwords)
+        w = s->spare_off ? w + 1 : sum_next(s->spare_sum, w + 1, end);
+        if (w >= end)
             return WS_CORE_NONE;
+        if (mask != NULL && mask[w] == 0)
+            continue;
         bits = s->spare_off ? ws_sched_look_word(s, w)
                             : ws_load_relaxed(&s->work[w]) & sum_word(s->spare, s->spare_sum, w);
+        if (mask != NULL)
+            bits &= mask[w];
     }
     return w * 64 + (uint32_t)__builtin_ctzll(bits);
+}
+
+uint32_t ws_sched_look_next(const struct ws_sched *s, uint32_t v)
+{
+    return ws_sched_look_next_in(s, v, NULL, 0);
 }
 
 /* Owner of c found its queues empty: clear the bit, then look again so that work queued by

@@ -175,6 +175,10 @@ static inline uint64_t ws_sched_look_word(const struct ws_sched *s, uint32_t w)
 /* The smallest core id >= v whose look word bit (ws_sched_look_word) is set, or WS_CORE_NONE:
  * skips the words without spare bits through their summary (every word when spare_off). */
 uint32_t ws_sched_look_next(const struct ws_sched *s, uint32_t v);
+/* The same among the cores of mask (mask_words words of a core bitmap, as a ws_cpuset's):
+ * the look bits of a set, word by word, instead of a test of every member. */
+uint32_t ws_sched_look_next_in(const struct ws_sched *s, uint32_t v, const uint64_t *mask,
+                               uint32_t mask_words);
 /* Work was queued on core c by any path: set its work bit. */
 void ws_sched_note_work(struct ws_sched *s, uint32_t c);
 /* Core stops counting as a woken searcher (done by set_idle(false) / set_sleeping(true)). */

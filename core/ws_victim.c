@@ -108,11 +108,32 @@ uint32_t ws_victim_busiest(struct ws_sched *s, uint32_t thief, const struct ws_c
         }
         return best;
     }
-    for (uint32_t v = ws_cpuset_first(set); v != WS_CPUSET_NONE && v < s->ncores;
-         v = ws_cpuset_next(set, v)) {
+    /* A set: its members whose look bits are set, the set's words ANDed with the bitmap's. */
+    for (uint32_t v = ws_sched_look_next_in(s, 0, set->w, set->nwords); v != WS_CORE_NONE;
+         v = ws_sched_look_next_in(s, v + 1, set->w, set->nwords)) {
         uint64_t l;
         if (ws_victim_candidate(s, thief, v) && (l = ws_sched_load(s, v)) > best_load)
             best = v, best_load = l;
+    }
+    return best;
+}
+
+uint32_t ws_victim_busiest_capped(struct ws_sched *s, uint32_t thief,
+                                  const struct ws_cpuset *set, uint32_t cap)
+{
+    uint32_t start = (uint32_t)(s->plat->random(s->ctx, thief) % s->ncores);
+    uint32_t best = WS_CORE_NONE, seen = 0;
+    uint64_t best_load = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t lo = pass == 0 ? start : 0, hi = pass == 0 ? s->ncores : start;
+        for (uint32_t v = ws_sched_look_next_in(s, lo, set->w, set->nwords);
+             v != WS_CORE_NONE && v < hi && seen < cap;
+             v = ws_sched_look_next_in(s, v + 1, set->w, set->nwords)) {
+            uint64_t l;
+            seen++;
+            if (ws_victim_candidate(s, thief, v) && (l = ws_sched_load(s, v)) > best_load)
+                best = v, best_load = l;
+        }
     }
     return best;
 }

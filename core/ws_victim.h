@@ -52,5 +52,10 @@ bool ws_victim_candidate(const struct ws_sched *s, uint32_t thief, uint32_t v);
  * instead. WS_CORE_NONE if there is no candidate. */
 uint32_t ws_victim_busiest(struct ws_sched *s, uint32_t thief, const struct ws_cpuset *set,
                            uint32_t sample);
+/* The same among the members of set that may have work to spare (their look bits), at most
+ * `cap` of them, taken from a random member onwards round the set: exact while at most cap
+ * members hold work, and at most cap looks however wide the set is. */
+uint32_t ws_victim_busiest_capped(struct ws_sched *s, uint32_t thief,
+                                  const struct ws_cpuset *set, uint32_t cap);
 
 #endif

@@ -4,12 +4,13 @@
  * while skipping the busy cores that have nothing to spare). */
 #include "core/ws_alloc.h"
 #include "core/ws_sched.h"
+#include "core/ws_victim.h"
 #include "tests/unit/still_platform.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
 
-#define NPROCS 64
+#define NPROCS 256
 
 struct big {
     uint64_t rng;
@@ -20,7 +21,7 @@ struct big {
     uint64_t sched_allocs;   /* allocations made by ws_sched_create */
 };
 
-static void big_open(struct big *b, const char *synth)
+static void big_open_as(struct big *b, const char *synth, const char *strategy)
 {
     struct ws_topo_error err;
     struct ws_params p;
@@ -30,8 +31,13 @@ static void big_open(struct big *b, const char *synth)
     p.steal_cooldown_ns = 0;
     cr_assert_eq(ws_topo_synth(synth, &b->t, &err), WS_OK, "%s: %s", synth, err.message);
     uint64_t before = ws_alloc_count();
-    cr_assert_eq(ws_sched_create(b->t, &p, "random", &plat, &b->rng, &b->s), WS_OK);
+    cr_assert_eq(ws_sched_create(b->t, &p, strategy, &plat, &b->rng, &b->s), WS_OK);
     b->sched_allocs = ws_alloc_count() - before;
+}
+
+static void big_open(struct big *b, const char *synth)
+{
+    big_open_as(b, synth, "random");
 }
 
 static void big_close(struct big *b)
@@ -154,5 +160,36 @@ Test(sched_scale, fast_path_pushes_are_found_by_the_last_look)
     struct ws_proc *p = ws_sched_last_look(b.s, 5);
     cr_assert_not_null(p, "fast pushes set no spare bit: the last look must not rely on it");
     cr_assert_eq(p->cur_core, 5);
+    big_close(&b);
+}
+
+/* A cluster of 1,024 cores (synth:p=1024 is one): locality compares at most 64 of its members
+ * with work to spare per look, yet finds every one while few hold work. */
+Test(sched_scale, wide_cluster_finds_sparse_work_and_bounds_its_looks)
+{
+    struct big b;
+    big_open_as(&b, "p=1024", "locality");
+    const struct ws_cpuset *cl = &b.t->clusters[0].cores;
+    spawn_on(&b, 900, 3);
+    spawn_on(&b, 10, 5);
+    spawn_on(&b, 500, 2);
+    /* Sparse: the busiest of the three, from whatever member the look starts at (64 random
+     * members of 1,024 would miss all three most of the time). */
+    for (int i = 0; i < 40; i++)
+        cr_assert_eq(ws_victim_busiest_capped(b.s, 0, cl, 64), 10);
+    cr_assert_eq(ws_victim_busiest(b.s, 0, cl, 0), 10, "the uncapped look agrees");
+    /* Dense: 100 more cores with 2 each; core 10 (5) stays the busiest. A look that compared
+     * every member would always name it; 64 from a random start often do not reach it. */
+    for (uint32_t c = 100; c < 200; c++)
+        spawn_on(&b, c, 2);
+    uint32_t other = 0;
+    for (int i = 0; i < 40; i++) {
+        uint32_t v = ws_victim_busiest_capped(b.s, 0, cl, 64);
+        cr_assert(v == 10 || v == 500 || v == 900 || (v >= 100 && v < 200),
+                  "victim %u holds nothing to spare", v);
+        other += v != 10;
+    }
+    cr_assert_gt(other, 0, "every capped look reached core 10: the cap did not bound it");
+    cr_assert_lt(other, 40, "no capped look ever reached core 10");
     big_close(&b);
 }
