@@ -11,7 +11,9 @@
 %% timestamps become ns from the start of the run, pids small integers (the root is 1), and
 %% every 'receive' is matched to the send that delivered it (same receiver and same term,
 %% earliest first), so the importer needs no term decoding. scheduler_wall_time is sampled around the
-%% run for the VM's own per-scheduler utilisation.
+%% run for the VM's own per-scheduler utilisation, and microstate accounting is on during the run
+%% ("msacc S EMULATOR PORT AUX CHECK_IO GC OTHER SLEEP", ns): where each scheduler's time went,
+%% its time asleep and its time awake outside any process (ports, aux work, I/O polls) included.
 %%
 %% Untraced mode (--untraced) runs the same entry function with no tracing and prints the wall
 %% time only: the baseline of the tracing overhead.
@@ -96,17 +98,21 @@ traced(Mod, Entry, Args, TimeoutMs, Out) ->
     erlang:trace(Root, true, [{tracer, Port} | ?FLAGS]),
     Ref = monitor(process, Root),
     W0 = lists:sort(erlang:statistics(scheduler_wall_time)),
+    erlang:system_flag(microstate_accounting, reset),
+    erlang:system_flag(microstate_accounting, true),
     T0 = erlang:monotonic_time(nanosecond),
     Root ! go,
     wait_root(Ref, TimeoutMs),
     Left = wait_rest(Before, Root, TimeoutMs),
     T1 = erlang:monotonic_time(nanosecond),
+    erlang:system_flag(microstate_accounting, false),
     W1 = lists:sort(erlang:statistics(scheduler_wall_time)),
+    Ms = msacc(erlang:statistics(microstate_accounting)),
     erlang:trace(all, false, [all]),
     Rq = samples(Sampler),
     [exit(P, kill) || P <- Left],
     erlang:port_close(Port),
-    convert(Bin, Out, T0, T1, util(W0, W1), Rq),
+    convert(Bin, Out, T0, T1, util(W0, W1), Rq, Ms),
     file:delete(Bin),
     io:format("traced_wall_ns ~b~n", [T1 - T0]),
     left_error(Left, TimeoutMs).
@@ -164,9 +170,19 @@ util(W0, W1) ->
     [{Id, Ns(A1 - A0), Ns(T1 - T0)}
      || {{Id, A0, T0}, {Id, A1, T1}} <- lists:zip(W0, W1), Id =< N].
 
+%% Microstate accounting of the normal schedulers over the run: {Id, [Ns]} in ?MSACC order
+%% (what a scheduler thread did with its time, processes or not; the sleep among them).
+-define(MSACC, [emulator, port, aux, check_io, gc, other, sleep]).
+
+msacc(Threads) ->
+    N = erlang:system_info(schedulers),
+    Ns = fun(C, K) -> erlang:convert_time_unit(maps:get(K, C, 0), perf_counter, nanosecond) end,
+    lists:sort([{Id, [Ns(C, K) || K <- ?MSACC]}
+                || #{type := scheduler, id := Id, counters := C} <- Threads, Id =< N]).
+
 %% ---- conversion to text (after the run) -------------------------------------------------
 
-convert(Bin, Out, T0, T1, Util, Rq) ->
+convert(Bin, Out, T0, T1, Util, Rq, Ms) ->
     Self = self(),
     Fun = fun(end_of_trace, Acc) -> Self ! {events, lists:reverse(Acc)}, Acc;
              (M, Acc) -> [M | Acc] end,
@@ -181,6 +197,8 @@ convert(Bin, Out, T0, T1, Util, Rq) ->
                           erlang:system_info(scheduler_bind_type), T1 - T0]),
     ok = file:write(F, Head),
     [ok = file:write(F, io_lib:format("util ~b ~b ~b~n", [I, A, T])) || {I, A, T} <- Util],
+    [ok = file:write(F, io_lib:format("msacc ~b~s~n", [I, [[$\s | integer_to_list(X)] || X <- V]]))
+     || {I, V} <- Ms],
     [ok = file:write(F, io_lib:format("rq ~b~s~n", [T - T0,
                                                    [[$\s | integer_to_list(X)] || X <- L]]))
      || {T, L} <- Rq, T >= T0, T =< T1],

@@ -370,6 +370,49 @@ static void print_calibration(const struct beam_opts *o, const struct beam_reps 
            100 * ms.half, ut.mean, ut.half);
 }
 
+/* Where the VM's schedulers spent the recorded runs (microstate accounting, shares of each
+ * scheduler's window, means over the repetitions that have it): the time awake outside any
+ * process (port, aux, check_io, other) is what the model has no state for. */
+static void print_msacc(const struct beam_opts *o, const struct beam_reps *r, cJSON *j)
+{
+    static const char *const names[SIM_BEAM_MSACC_STATES] = {
+        "emulator", "port", "aux", "check_io", "gc", "other", "sleep",
+    };
+    uint64_t with = 0;
+    for (uint64_t i = 0; i < r->n; i++)
+        with += r->t[i]->has_msacc;
+    cJSON *a = cJSON_AddArrayToObject(j, "vm_msacc");
+    if (with == 0)
+        return;
+    if (!o->json)
+        printf("  the VM's schedulers (microstate accounting, share of the run, mean of %" PRIu64
+               " recording(s)):\n", with);
+    for (uint32_t s = 0; s < r->t[0]->schedulers; s++) {
+        double share[SIM_BEAM_MSACC_STATES] = { 0 };
+        for (uint64_t i = 0; i < r->n; i++) {
+            const struct sim_beam_truth *t = r->t[i];
+            uint64_t window = 0;
+            for (int k = 0; t->has_msacc && k < SIM_BEAM_MSACC_STATES; k++)
+                window += t->msacc_ns[s][k];
+            for (int k = 0; window > 0 && k < SIM_BEAM_MSACC_STATES; k++)
+                share[k] += (double)t->msacc_ns[s][k] / (double)window / (double)with;
+        }
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "scheduler", s + 1);
+        for (int k = 0; k < SIM_BEAM_MSACC_STATES; k++)
+            cJSON_AddNumberToObject(e, names[k], share[k]);
+        cJSON_AddItemToArray(a, e);
+        if (o->json)
+            continue;
+        printf("    scheduler %u:", s + 1);
+        for (int k = 0; k < SIM_BEAM_MSACC_STATES; k++)
+            printf(" %s %.1f%%", names[k], 100 * share[k]);
+        printf(" (awake outside processes %.1f%%)\n",
+               100 * (share[SIM_MSACC_PORT] + share[SIM_MSACC_AUX] + share[SIM_MSACC_CHECK_IO] +
+                      share[SIM_MSACC_OTHER]));
+    }
+}
+
 static void print_reps(const struct beam_opts *o, const struct beam_reps *r)
 {
     double x[BEAM_MAX_REPS];
@@ -388,6 +431,12 @@ static void print_reps(const struct beam_opts *o, const struct beam_reps *r)
         }
         err_ci(r->c, r->n, m, &ci);
         bool pts = sim_beam_metric_is_util(m);
+        if (isnan(vm)) {   /* a recording without it (sleep: no microstate accounting) */
+            cJSON_AddNullToObject(ms, sim_beam_metric_name(m));
+            if (!o->json)
+                printf("  %-12s %14s %14.4g (not recorded)\n", sim_beam_metric_name(m), "-", sim);
+            continue;
+        }
         cJSON *e = cJSON_AddObjectToObject(ms, sim_beam_metric_name(m));
         cJSON_AddNumberToObject(e, "recorded", vm);
         cJSON_AddNumberToObject(e, "simulated", sim);
@@ -400,6 +449,7 @@ static void print_reps(const struct beam_opts *o, const struct beam_reps *r)
                    ci.half * (pts ? 1 : 100));
     }
     print_calibration(o, r, j);
+    print_msacc(o, r, j);
     cJSON *pa = cJSON_AddArrayToObject(j, "params");
     for (size_t i = 0; i < o->nparams; i++) {
         cJSON_AddItemToArray(pa, cJSON_CreateString(o->params[i]));

@@ -278,10 +278,12 @@ int sim_cmd_validate_or_beam(int argc, char **argv);
     "            to the core that starts each process) and its wake-ups as wake_ns, both\n" \
     "            measured on the other repetitions; store both runs (recorded: mode beam,\n" \
     "            strategy beam-vm) as one experiment, and print recorded vs simulated per\n" \
-    "            metric with the error's mean and 95% CI, the calibration, and the tracing\n" \
-    "            overhead (traced vs untraced wall time). --param NAME=VALUE (repeatable,\n" \
-    "            names as for replay) is applied to every replay last, over BEAM as shipped\n" \
-    "            and the calibrated costs, and stored with the simulated run.\n" \
+    "            metric with the error's mean and 95% CI (sleep: the VM's from its\n" \
+    "            microstate accounting, whose states per scheduler are printed too), the\n" \
+    "            calibration, and the tracing overhead (traced vs untraced wall time).\n" \
+    "            --param NAME=VALUE (repeatable, names as for replay) is applied to every\n" \
+    "            replay last, over BEAM as shipped and the calibrated costs, and stored with\n" \
+    "            the simulated run.\n" \
     "Examples: traces/beam/*.erl. Needs erl (erlang-base, erlang-runtime-tools); exit 77\n" \
     "when it is missing.\n"
 

@@ -14,7 +14,7 @@
 
 static const char *const metric_names[SIM_BM_COUNT] = {
     "makespan_ns", "util_mean", "util_max", "util_min", "migrations", "resp_p50_ns",
-    "resp_p99_ns", "wait_p50_ns", "runq_mean", "runq_max",
+    "resp_p99_ns", "wait_p50_ns", "runq_mean", "runq_max", "sleep_mean", "sleep_max",
 };
 
 const char *sim_beam_metric_name(enum sim_beam_metric m)
@@ -24,7 +24,8 @@ const char *sim_beam_metric_name(enum sim_beam_metric m)
 
 int sim_beam_metric_is_util(enum sim_beam_metric m)
 {
-    return m == SIM_BM_UTIL_MEAN || m == SIM_BM_UTIL_MAX || m == SIM_BM_UTIL_MIN;
+    return m == SIM_BM_UTIL_MEAN || m == SIM_BM_UTIL_MAX || m == SIM_BM_UTIL_MIN ||
+           m == SIM_BM_SLEEP_MEAN || m == SIM_BM_SLEEP_MAX;
 }
 
 /*
@@ -126,6 +127,39 @@ static uint64_t vm_busy(const struct sim_beam_truth *t, uint32_t s)
     return b < t->makespan_ns ? b : t->makespan_ns;
 }
 
+/*
+ * Sleep. The VM's is its microstate accounting's sleep state, over a window from just before
+ * the root starts to the recorder's notice that the last process has exited (it looks every
+ * millisecond): the part of the window past the makespan is taken as asleep and left out, so
+ * the share is of the makespan, as the simulator's sleep_ns is, and at most the scheduler's idle
+ * time (the makespan less its slices and switching). NAN without msacc records.
+ */
+static double vm_sleep_ns(const struct sim_beam_truth *t, uint32_t s)
+{
+    if (!t->has_msacc)
+        return NAN;
+    uint64_t window = 0;
+    for (int k = 0; k < SIM_BEAM_MSACC_STATES; k++)
+        window += t->msacc_ns[s][k];
+    uint64_t tail = window > t->makespan_ns ? window - t->makespan_ns : 0;
+    uint64_t z = t->msacc_ns[s][SIM_MSACC_SLEEP];
+    z = z > tail ? z - tail : 0;
+    uint64_t idle = t->makespan_ns - vm_busy(t, s);   /* asleep only when not busy */
+    return (double)(z < idle ? z : idle);
+}
+
+static void sleep_metrics(const double *z, uint32_t n, uint64_t makespan, double *out)
+{
+    double sum = 0, max = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        double share = makespan ? z[i] / (double)makespan : 0;
+        sum += share;
+        max = share > max ? share : max;
+    }
+    out[SIM_BM_SLEEP_MEAN] = sum / n;
+    out[SIM_BM_SLEEP_MAX] = isnan(sum) ? sum : max;
+}
+
 /* scheduler_wall_time's mean active share over the run (0 when not recorded). */
 static double vm_wall_util(const struct sim_beam_truth *t)
 {
@@ -189,7 +223,9 @@ static int store_vm(struct sim_db *db, const char *trace, const struct sim_beam_
     double usum = 0;
     for (uint32_t s = 0; s < t->schedulers; s++) {
         uint64_t busy = vm_busy(t, s);
+        double z = vm_sleep_ns(t, s);
         cores[s] = (struct sim_core_stats){ .busy_ns = busy, .idle_ns = t->makespan_ns - busy,
+                                            .sleep_ns = isnan(z) ? 0 : (uint64_t)z,
                                             .kind = "P" };
         usum += t->makespan_ns ? (double)busy / (double)t->makespan_ns : 0;
     }
@@ -222,15 +258,19 @@ static int sim_side(struct sim_db *db, const struct sim_run_result *r, struct si
     struct sim_core_stats *cores = calloc(r->ncores, sizeof *cores);
     uint64_t *busy = calloc(r->ncores, sizeof *busy);
     double *u = calloc(r->ncores, sizeof *u), *q = calloc(r->ncores, sizeof *q);
-    int rc = cores && busy && u && q ? sim_db_read_core_stats(db, r->run_id, cores, r->ncores,
-                                                              err, errlen) : -1;
+    double *z = calloc(r->ncores, sizeof *z);
+    int rc = cores && busy && u && q && z ? sim_db_read_core_stats(db, r->run_id, cores,
+                                                                   r->ncores, err, errlen) : -1;
     if (rc == 0)
         rc = sim_db_read_queue_means(db, r->run_id, q, r->ncores, err, errlen);
     if (rc == 0) {
-        for (uint32_t i = 0; i < r->ncores; i++)
+        for (uint32_t i = 0; i < r->ncores; i++) {
             busy[i] = cores[i].busy_ns;
+            z[i] = (double)cores[i].sleep_ns;
+        }
         util_sorted(busy, r->ncores, r->summary.makespan_ns, u);
         util_metrics(u, r->ncores, c->sim);
+        sleep_metrics(z, r->ncores, r->summary.makespan_ns, c->sim);
         const struct sim_run_summary *s = &r->summary;
         c->sim[SIM_BM_MAKESPAN] = (double)s->makespan_ns;
         c->sim[SIM_BM_MIGRATIONS] = 0;
@@ -240,9 +280,10 @@ static int sim_side(struct sim_db *db, const struct sim_run_result *r, struct si
         c->sim[SIM_BM_RESP_P99] = (double)s->resp_p99_ns;
         c->sim[SIM_BM_WAIT_P50] = (double)s->wait_p50_ns;
         runq_metrics(q, r->ncores, c->sim);
-    } else if (cores == NULL || busy == NULL || u == NULL || q == NULL) {
+    } else if (cores == NULL || busy == NULL || u == NULL || q == NULL || z == NULL) {
         snprintf(err, errlen, "out of memory");
     }
+    free(z);
     free(q);
     free(cores);
     free(busy);
@@ -264,10 +305,13 @@ static void vm_side(const struct sim_beam_truth *t, struct sim_beam_cmp *c)
     c->vm[SIM_BM_RESP_P50] = (double)t->resp_p50_ns;
     c->vm[SIM_BM_RESP_P99] = (double)t->resp_p99_ns;
     c->vm[SIM_BM_WAIT_P50] = (double)t->wait_p50_ns;
-    double q[SIM_BEAM_MAX_SCHED];
-    for (uint32_t s = 0; s < t->schedulers; s++)
+    double q[SIM_BEAM_MAX_SCHED], z[SIM_BEAM_MAX_SCHED];
+    for (uint32_t s = 0; s < t->schedulers; s++) {
         q[s] = t->rq_samples ? (double)t->rq_sum[s] / (double)t->rq_samples : 0;
+        z[s] = vm_sleep_ns(t, s);
+    }
     runq_metrics(q, t->schedulers, c->vm);
+    sleep_metrics(z, t->schedulers, t->makespan_ns, c->vm);
 }
 
 int sim_beam_compare(const char *recording, const struct sim_beam_truth *t,

@@ -16,11 +16,12 @@ enum sim_beam_metric {
     SIM_BM_MAKESPAN = 0, SIM_BM_UTIL_MEAN, SIM_BM_UTIL_MAX, SIM_BM_UTIL_MIN,
     SIM_BM_MIGRATIONS, SIM_BM_RESP_P50, SIM_BM_RESP_P99, SIM_BM_WAIT_P50,
     SIM_BM_RUNQ_MEAN, SIM_BM_RUNQ_MAX,   /* mean run queue length: over schedulers, largest */
+    SIM_BM_SLEEP_MEAN, SIM_BM_SLEEP_MAX, /* share of the run asleep: mean, most (VM: msacc) */
     SIM_BM_COUNT
 };
 
-/* The metric's name ("makespan_ns", "util_max", ...) and whether it is a utilisation (its error
- * is then the difference in points, not a relative error). */
+/* The metric's name ("makespan_ns", "util_max", ...) and whether it is a share of the run
+ * (utilisation, sleep: its error is then the difference in points, not a relative error). */
 const char *sim_beam_metric_name(enum sim_beam_metric m);
 int sim_beam_metric_is_util(enum sim_beam_metric m);
 

@@ -31,6 +31,12 @@ for n in 1 2; do
   # Run queue samples: one line per scheduler, and as many samples as the recording holds.
   [ "$(grep -c '^runqueue ' "$T/fib$n.jsonl.truth")" -eq $n ] || fail "fib$n truth: not $n runqueue lines"
   [ "$(awk '$1 == "runqueue" {print $3; exit}' "$T/fib$n.jsonl.truth")" = "$(grep -c '^rq ' "$T/fib$n.beam")" ] || fail "fib$n truth: run queue samples miscounted"
+  # Microstate accounting: one line per scheduler (its id, seven states) in the recording, the
+  # same in the truth; each scheduler's states cover the recorder's window (wall_ns) within the
+  # VM's own clock reads around it (a state was not counted twice, none left out).
+  [ "$(grep -c '^msacc ' "$T/fib$n.beam")" -eq $n ] || fail "fib$n: not $n msacc lines"
+  [ "$(grep '^msacc ' "$T/fib$n.beam")" = "$(grep '^msacc ' "$T/fib$n.jsonl.truth")" ] || fail "fib$n truth: msacc differs from the recording"
+  awk -v n=$n '$1 == "wall_ns" {w = $2} $1 == "msacc" {if (NF != 9 || $2 < 1 || $2 > n) bad = bad " fields:" $0; s = 0; for (i = 3; i <= 9; i++) s += $i; if (s < 0.5 * w || s > 1.5 * w + 2e6) bad = bad " window:" $0 " wall " w} END {if (bad != "") {print bad; exit 1}}' "$T/fib$n.beam" || fail "fib$n: msacc lines do not cover the run"
   st=$("$S" trace stats "$T/fib$n.jsonl" --json)
   for kv in processes:9 roots:1 leaves:5 max_depth:3 spawn:8 send:8 recv:8; do
     [ "$(json_num "${kv%%:*}" "$st")" = "${kv#*:}" ] || fail "fib$n stats: want ${kv/:/ = }: $st"
@@ -56,6 +62,19 @@ has "$T/out" '"tracing_overhead":'
 has "$T/out" '"calibration":{"from":"this recording","switch_at":"send","event_cost_ns":'
 has "$T/out" '"untraced_wall_ns":'
 has "$T/out" '"runq_mean":{"recorded":'
+# Sleep: the VM's from microstate accounting, the model's from its cores; the recorded run's
+# core rows hold the VM's (within the idle time), the per-scheduler states are printed.
+has "$T/out" '"sleep_mean":{"recorded":'
+has "$T/out" '"sleep_max":{"recorded":'
+has "$T/out" '"vm_msacc":[{"scheduler":1,"emulator":'
+# The recorded run's rows hold the VM's sleep, within each scheduler's idle time, and are what
+# the comparison read (sleep_mean recorded = their mean share of the makespan).
+rec=$(sqlite3 "$T/v.db" "select count(*) || ' ' || sum(c.sleep_ns <= c.idle_ns) || ' ' || avg(1.0 * c.sleep_ns / s.makespan_ns) from core_stats c join run_summary s using (run_id) where run_id = (select id from runs where mode = 'beam' order by id desc limit 1)")
+python3 -c "
+import json, sys
+n, ok, mean = sys.argv[2].split()
+m = json.load(open(sys.argv[1]))['metrics']['sleep_mean']['recorded']
+sys.exit(0 if n == '2' and ok == '2' and 0 <= m <= 1 and abs(float(mean) - m) < 1e-9 else 1)" "$T/out" "$rec" || fail "the recorded run's sleep rows: '$rec' (count, within idle, mean share), JSON $(cat "$T/out")"
 # One repetition calibrates on itself: both costs agree, and the replay ran with them (and with
 # the VM's binding: none, as erl's default +sbt u).
 cost=$(json_num event_cost_ns "$(cat "$T/out")")

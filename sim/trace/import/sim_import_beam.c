@@ -15,8 +15,9 @@
  * -------------
  * Text, one record a line: the header "schedlab-beam 1", "schedulers N", "otp R", "bind TYPE"
  * (erlang:system_info(scheduler_bind_type); optional), "wall_ns NS",
- * "util S ACTIVE TOTAL" per scheduler, "rq T L1 .. LN" run queue samples (optional), then the
- * events in time order,
+ * "util S ACTIVE TOTAL" per scheduler, "msacc S EMULATOR PORT AUX CHECK_IO GC OTHER SLEEP" per
+ * scheduler (the VM's microstate accounting over the run, ns; optional), "rq T L1 .. LN" run
+ * queue samples (optional), then the events in time order,
  *   in T S PID | out T S PID | exit T S PID | spawn T S PID CHILD |
  *   send T S PID TO MSG | recv T S PID MSG
  * (T ns from the start of the run, S the scheduler 1..N, PID the process's number, the root 1;
@@ -58,6 +59,7 @@ struct brec {
     uint64_t wall_ns;
     uint64_t util[SIM_BEAM_MAX_SCHED][2];
     uint64_t rq_sum[SIM_BEAM_MAX_SCHED], rq_n;   /* run queue samples: sums per scheduler */
+    uint64_t (*msacc)[SIM_BEAM_MSACC_STATES];   /* per scheduler, NULL until an msacc line */
     struct bevent *ev;
     size_t nev, cap;
     struct bproc *p;
@@ -71,6 +73,7 @@ static void brec_free(struct brec *r)
         free(r->p[i].ev);
     free(r->p);
     free(r->ev);
+    free(r->msacc);
     sim_idmap_destroy(&r->index);
 }
 
@@ -156,8 +159,26 @@ static int parse_rq(struct imp_builder *b, struct brec *r, const char *rest, uin
     return 1;
 }
 
-/* One header line (schedulers, otp, bind, wall_ns, util, rq); 1 if it was one, 0 if not, -1
- * on error. */
+/* Microstate accounting of one scheduler, "msacc S EMULATOR PORT AUX CHECK_IO GC OTHER SLEEP"
+ * (ns over the run). 1, or -1. */
+static int parse_msacc(struct imp_builder *b, struct brec *r, const char *rest, uint64_t line)
+{
+    uint64_t v[1 + SIM_BEAM_MSACC_STATES];
+    int bad;
+    if (parse_u64s(rest, v, 1 + SIM_BEAM_MSACC_STATES, &bad) < 0)
+        return imp_fail(b, line, "msacc: field %d: want SCHEDULER and the ns of emulator port "
+                        "aux check_io gc other sleep", bad + 1);
+    if (v[0] == 0 || v[0] > r->schedulers)
+        return imp_fail(b, line, "msacc: scheduler %" PRIu64 " is not within 1..%" PRIu32, v[0],
+                        r->schedulers);
+    if (r->msacc == NULL && (r->msacc = calloc(r->schedulers, sizeof *r->msacc)) == NULL)
+        return imp_fail(b, line, "out of memory");
+    memcpy(r->msacc[v[0] - 1], v + 1, sizeof *r->msacc);
+    return 1;
+}
+
+/* One header line (schedulers, otp, bind, wall_ns, util, msacc, rq); 1 if it was one, 0 if
+ * not, -1 on error. */
 static int parse_header(struct imp_builder *b, struct brec *r, const char *key, const char *rest,
                         uint64_t line)
 {
@@ -180,6 +201,9 @@ static int parse_header(struct imp_builder *b, struct brec *r, const char *key, 
     if (strcmp(key, "rq") == 0)
         return r->schedulers ? parse_rq(b, r, rest, line)
                              : imp_fail(b, line, "rq: before the 'schedulers' line");
+    if (strcmp(key, "msacc") == 0)
+        return r->schedulers ? parse_msacc(b, r, rest, line)
+                             : imp_fail(b, line, "msacc: before the 'schedulers' line");
     if (strcmp(key, "util") != 0)
         return 0;
     if (parse_u64s(rest, v, 3, &bad) < 0)
@@ -643,6 +667,12 @@ static uint64_t truth_lines(FILE *f, const struct brec *r)
             fprintf(f, "switched %" PRIu32 " %" PRIu64 "\nrunqueue %" PRIu32 " %" PRIu64 " %"
                     PRIu64 "\n", s + 1, c->per_sched[s], s + 1, r->rq_n, r->rq_sum[s]);
         n += 3 + 2 * (uint64_t)r->schedulers;
+        for (uint32_t s = 0; r->msacc != NULL && s < r->schedulers; s++, n++) {
+            fprintf(f, "msacc %" PRIu32, s + 1);
+            for (int k = 0; k < SIM_BEAM_MSACC_STATES; k++)
+                fprintf(f, " %" PRIu64, r->msacc[s][k]);
+            fputc('\n', f);
+        }
     }
     free(c);
     for (size_t i = 0; i < r->np; i++, n++) {

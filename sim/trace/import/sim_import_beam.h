@@ -4,11 +4,18 @@
 #ifndef SIM_IMPORT_BEAM_H
 #define SIM_IMPORT_BEAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Most schedulers a recording may name (erl +S allows 1024). */
 #define SIM_BEAM_MAX_SCHED 1024
+
+/* The states of the VM's microstate accounting a recording keeps per scheduler, in order:
+ * emulator (running processes), port, aux (auxiliary work), check_io, gc (outside a process's
+ * slice), other (the scheduler loop itself, unaccounted work) and sleep. */
+enum { SIM_MSACC_EMULATOR, SIM_MSACC_PORT, SIM_MSACC_AUX, SIM_MSACC_CHECK_IO, SIM_MSACC_GC,
+       SIM_MSACC_OTHER, SIM_MSACC_SLEEP, SIM_BEAM_MSACC_STATES };
 
 /*
  * The sidecar ("OUT.truth", next to the imported trace OUT) is text, one record a line:
@@ -26,6 +33,9 @@
  *                           yielded): N of them, MEDIAN their median length (ns)
  *   runqueue S SAMPLES SUM  the run queue of scheduler S summed over the recording's samples
  *                           of erlang:statistics(run_queue_lengths) (about one a millisecond)
+ *   msacc S E P A C G O Z   scheduler S's microstate accounting over the run (ns): emulator,
+ *                           port, aux, check_io, gc, other, sleep (absent from recordings
+ *                           made without it)
  *   proc PID SPAWN FIRST_IN EXIT         per process (ns from the first event)
  *   slice PID SCHED START END            every run slice
  *   migration PID T FROM TO              a slice on another scheduler than the one before
@@ -46,6 +56,8 @@ struct sim_beam_truth {
     uint64_t quanta, quantum_ns;                      /* the 'quantum' record (0: none) */
     uint64_t switched_ns[SIM_BEAM_MAX_SCHED];         /* 'switched' records (index S - 1) */
     uint64_t rq_samples, rq_sum[SIM_BEAM_MAX_SCHED];  /* 'runqueue' records (index S - 1) */
+    bool has_msacc;                                   /* 'msacc' records, one a scheduler */
+    uint64_t msacc_ns[SIM_BEAM_MAX_SCHED][SIM_BEAM_MSACC_STATES];
 };
 
 /* Read the recording at path (checked as `trace import beam` checks it) and write its ground

@@ -43,6 +43,25 @@ static uint64_t quantile(const uint64_t *v, size_t n, double q)
     return v[k == 0 ? 0 : (k > n ? n : k) - 1];
 }
 
+/* "msacc S E P A C G O Z" (after its key) into t; 0, or -1. */
+static int msacc_record(struct sim_beam_truth *t, const char *s)
+{
+    uint64_t v[1 + SIM_BEAM_MSACC_STATES];
+    for (int i = 0; i <= SIM_BEAM_MSACC_STATES; i++) {
+        char *end;
+        errno = 0;
+        if (*s < '0' || *s > '9' || ((v[i] = strtoull(s, &end, 10)), errno != 0) ||
+            (*end != ' ' && *end != '\0') || (i == SIM_BEAM_MSACC_STATES) != (*end == '\0'))
+            return -1;
+        s = *end == ' ' ? end + 1 : end;
+    }
+    if (v[0] == 0 || v[0] > t->schedulers)
+        return -1;
+    memcpy(t->msacc_ns[v[0] - 1], v + 1, sizeof t->msacc_ns[0]);
+    t->has_msacc = true;
+    return 0;
+}
+
 /* One record of the sidecar into t (its fields parsed from s); 0, or -1 naming the record. */
 static int truth_record(struct sim_beam_truth *t, const char *s, struct times *wait,
                         struct times *resp, bool *end)
@@ -81,6 +100,8 @@ static int truth_record(struct sim_beam_truth *t, const char *s, struct times *w
                       &extra) == 3 && a >= 1 && a <= t->schedulers) {
         t->rq_samples = b;
         t->rq_sum[a - 1] = c;
+    } else if (strncmp(s, "msacc ", 6) == 0) {
+        return msacc_record(t, s + 6);
     } else if (sscanf(s, "quantum %" SCNu64 " %" SCNu64 " %c", &t->quanta, &t->quantum_ns,
                       &extra) == 2) {
         return 0;
