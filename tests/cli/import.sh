@@ -115,6 +115,36 @@ else
   skip_check "the real WfCommons checks: $SHARED/traces/wfcommons is missing"
 fi
 
+# ---- an Erlang VM recording, phase for phase (no VM needed) ----
+# The root spawns 2, takes an outside message (no RECV) and goes out; 2 runs and sends to the
+# root, which was blocked in receive: its next slice began because that message came, so all of
+# the slice (200 ns up to the receive's trace, 300 after) follows the RECV, where nothing of it
+# could run before the message (on another core, alongside the sender).
+cat >"$T/r.beam" <<'EOF'
+schedlab-beam 1
+schedulers 1
+otp 25
+bind unbound
+in 0 1 1
+spawn 100 1 1 2
+recv 300 1 1 0
+out 400 1 1
+in 500 1 2
+send 700 1 2 1 7
+exit 800 1 2
+in 1000 1 1
+recv 1200 1 1 7
+exit 1500 1 1
+end 10
+EOF
+expect_exit 0 "$S" trace import beam "$T/r.beam" -o "$T/r.jsonl"
+cat >"$T/want" <<'EOF'
+{"id":1,"spawn":0,"phases":[["run",100],["spawn",2],["run",300],["recv"],["run",500]]}
+{"id":2,"parent":1,"phases":[["run",200],["send",1],["run",100]]}
+EOF
+tail -n +2 "$T/r.jsonl" >"$T/r.body"
+cmp -s "$T/want" "$T/r.body" || fail "beam: phases differ: $(diff "$T/want" "$T/r.body")"
+
 # ---- the command line ----
 expect_exit 2 "$S" trace import xml foo -o "$T/x.jsonl"
 has "$T/err" "unknown format 'xml'"

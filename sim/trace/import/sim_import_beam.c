@@ -28,7 +28,9 @@
  * -----------
  * Each process's on-scheduler time becomes RUN phases, cut where it spawned (SPAWN child),
  * sent to a traced process (SEND to) or took a message from one (RECV: the VM traces a receive
- * when the receiver moves the message into its queue, in its own slice). The gap between two
+ * when the receiver moves the message into its queue, in its own slice; a slice that starts by
+ * taking a traced message was scheduled because that message came, so all of it follows the
+ * RECV, the time up to the receive's trace included). The gap between two
  * slices is the simulator's to decide again when the next slice starts by taking a traced
  * message (the process was blocked in receive) or starts without one (it was preempted or
  * yielded: counted as requeued_gaps); when it starts by taking a message from outside the
@@ -442,6 +444,13 @@ static int beam_phases(struct imp_builder *b, const struct brec *r, const struct
         } else if (e->kind == BEV_SEND) {
             imp_note(b, "sends_outside", "sends to processes outside the program (or to a "
                      "registered name): kept as run time, no message", 1);
+        } else if (e->kind == BEV_RECV && e->a != 0 && r->ev[p->ev[k - 1]].kind == BEV_IN) {
+            /* The slice began because this message came (its process was blocked in receive):
+             * all of it, the time up to the receive's trace included, follows the RECV. */
+            uint64_t pre = e->t - r->ev[p->ev[k - 1]].t;
+            w.run -= pre;
+            rc = emit(&w, SIM_PHASE_RECV, 0);
+            w.run = pre;
         } else if (e->kind == BEV_RECV && e->a != 0) {
             rc = emit(&w, SIM_PHASE_RECV, 0);
         } else if (e->kind == BEV_RECV) {
