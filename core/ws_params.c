@@ -13,6 +13,7 @@
 static const char *const amount_names[] = { "one", "half", NULL };
 static const char *const wake_names[] = { "last", "waker", NULL };
 static const char *const pick_names[] = { "lifo", "fifo", NULL };
+static const char *const wake_at_names[] = { "enqueue", "switch", NULL };
 static const char *const policy_names[] = { "conservative", "aggressive", "adaptive", "numa",
                                             "off", NULL };
 
@@ -48,6 +49,8 @@ static const struct ws_param_desc descs[] = {
     U64(time_slice_ns, 0, NS, "run budget before preemption (0 = never preempt)"),
     ENUM(wake_placement, wake_names, "woken process goes to its last core or the waker's"),
     ENUM(pick_order, pick_names, "a core runs its newest waiting process (lifo) or oldest (fifo)"),
+    ENUM(wake_at, wake_at_names,
+         "work a core queues for itself wakes a sleeper at once or at the core's next switch"),
     U64(balance_interval_ns, 0, NS, "period of the check_balance pass (0 = off)"),
     U64(balance_compact, 0, 1, "1: the balancer concentrates work on the busy cores (+scl)"),
     ENUM(migration_policy, policy_names, "migration policy preset"),
@@ -71,13 +74,15 @@ static const struct ws_param_desc descs[] = {
     U64(os_migrate_pct, 0, 100, "% chance the OS moves a waking unbound scheduler (simulated)"),
     U64(spin_ns, 0, NS, "idle spin before sleeping (simulated)"),
     U64(wake_ns, 0, NS, "cost of waking a sleeping core (simulated)"),
+    U64(spin_wake_ns, 0, NS,
+        "mean time a spinning core takes to come for work (exponential; simulated)"),
     U64(spawn_ns, 0, NS, "cost of a spawn to the spawner (simulated)"),
     U64(msg_ns, 0, NS, "cost of a send to the sender (simulated)"),
     U64(msg_remote_ns, 0, NS,
         "extra cost of a send to a process that last ran on another core (simulated)"),
     U64(dispatch_ns, 0, NS,
-        "cost to a core of each process it starts running: the switch between slices "
-        "(simulated)"),
+        "cost to a core of each process it starts running: the switch between slices, before "
+        "the pick when its process just left (simulated)"),
     U64(steal_probe_ns, 0, NS, "cost per steal attempt on top of core-to-core latency (simulated)"),
     U64(steal_hit_ns, 0, NS,
         "a steal's barrier: extra cost to a thief that saw work, before it takes (simulated)"),
@@ -332,6 +337,7 @@ void ws_params_apply_zero_overheads(struct ws_params *p)
     p->ctx_switch_ns = p->refill_l2_ns = p->refill_l3_ns = p->refill_mem_ns = 0;
     p->remote_mem_ns = p->numa_migration_ns = 0;
     p->wake_ns = p->spawn_ns = p->msg_ns = p->msg_remote_ns = p->steal_probe_ns = 0;
+    p->spin_wake_ns = 0;
     p->dispatch_ns = 0;
     p->steal_hit_ns = p->steal_victim_ns = 0;
     /* The pure model of scheduling theory has no migration limits either. */

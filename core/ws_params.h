@@ -23,6 +23,7 @@
 enum ws_steal_amount { WS_STEAL_ONE = 0, WS_STEAL_HALF };
 enum ws_wake_place { WS_WAKE_LAST = 0, WS_WAKE_WAKER };
 enum ws_pick_order { WS_PICK_LIFO = 0, WS_PICK_FIFO };
+enum ws_wake_at { WS_WAKE_AT_ENQUEUE = 0, WS_WAKE_AT_SWITCH };
 enum ws_mig_policy { WS_MIG_CONSERVATIVE = 0, WS_MIG_AGGRESSIVE, WS_MIG_ADAPTIVE, WS_MIG_NUMA,
                      WS_MIG_OFF };
 
@@ -44,6 +45,9 @@ struct ws_params {
     uint32_t wake_placement;       /* enum ws_wake_place */
     uint32_t pick_order;           /* enum ws_pick_order: the owner takes its newest waiting
                                       process (lifo) or its oldest (fifo, BEAM's run queues) */
+    uint32_t wake_at;              /* enum ws_wake_at: work a core queues for itself wakes a
+                                      sleeper at once (enqueue) or when the core next switches
+                                      processes (switch: BEAM's wakeup_other, in schedule()) */
     /* balancer */
     uint64_t balance_interval_ns;  /* period of the check_balance pass; 0 = off (strategy beam:
                                       its own period, ws_victim_beam.c) */
@@ -71,12 +75,23 @@ struct ws_params {
     /* simulated machine (ignored natively) */
     uint64_t spin_ns;              /* idle core spins this long before sleeping */
     uint64_t wake_ns;              /* cost of waking a sleeping core */
+    uint64_t spin_wake_ns;         /* mean time a spinning core takes to come for work (drawn
+                                      exponentially per wake; 0: at once). A spinning core is
+                                      awake: it is told of any work it may steal
+                                      (min_steal_queue), not only of a wake_queue backlog, and
+                                      comes after the draw, or not at all when it would sleep
+                                      first; woken (a backlog, its own queue) it comes after
+                                      the draw or wake_ns, whichever is less */
     uint64_t spawn_ns;             /* cost of a spawn to the spawner */
     uint64_t msg_ns;               /* cost of a send to the sender */
     uint64_t msg_remote_ns;        /* extra cost of a send whose receiver last ran on another
                                       core: the line transfer a native join's RMW pays */
-    uint64_t dispatch_ns;          /* cost to a core of each process it starts running (picked,
-                                      stolen or woken): a runtime's switch between slices */
+    uint64_t dispatch_ns;          /* cost to a core of each process it starts running: a
+                                      runtime's switch between slices. When the core's process
+                                      has just left it, paid before the next pick (the switch
+                                      comes first, as BEAM's schedule(); other cores may take
+                                      the work meanwhile, and a core that then finds none was
+                                      idle, not busy); when the core was idle, at the pick */
     uint64_t steal_probe_ns;       /* extra per steal attempt on top of core-to-core latency */
     uint64_t steal_hit_ns;         /* a steal's barrier, natively the membarrier of a steal
                                       from an asymmetric deque: paid by a thief that saw work

@@ -530,18 +530,69 @@ ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, st
             return st;
         ws_sched_note_work(s, from);
         ws_sched_note_spare(s, from);
+        if (s->p.wake_at == WS_WAKE_AT_SWITCH) {   /* checked at the next switch */
+            s->cores[from].wake_due = true;
+            return WS_OK;
+        }
     }
     ws_sched_wake_for_work(s, from, to);
     return WS_OK;
 }
 
-/* Enough waiting on c for a thief: wake the nearest sleeper to come and take it. */
+void ws_sched_set_spinning(struct ws_sched *s, uint32_t core, bool on)
+{
+    if (atomic_exchange_explicit(&s->cores[core].spinning, on, memory_order_acq_rel) == on)
+        return;
+    if (on)
+        ws_fetch_add_acq_rel(&s->nspinning, 1);
+    else
+        ws_fetch_sub_acq_rel(&s->nspinning, 1);
+}
+
+bool ws_sched_told(struct ws_sched *s, uint32_t core)
+{
+    return atomic_exchange_explicit(&s->cores[core].told, 0, memory_order_relaxed) != 0;
+}
+
+void ws_sched_wake_later(struct ws_sched *s, uint32_t core)
+{
+    s->cores[core].wake_due = true;
+}
+
+void ws_sched_switch(struct ws_sched *s, uint32_t core)
+{
+    if (!s->cores[core].wake_due)
+        return;
+    s->cores[core].wake_due = false;
+    ws_sched_wake_for_work(s, core, core);
+}
+
+/* A spinning core other than c, the first after c in id order (all cores are scanned only
+ * while some spin and the work is short of a sleeper's backlog), woken; false if none. */
+static bool wake_one_spinner(struct ws_sched *s, uint32_t from, uint32_t c)
+{
+    for (uint32_t i = 1; i < s->ncores; i++) {
+        uint32_t v = (c + i) % s->ncores;
+        if (ws_load_relaxed(&s->cores[v].spinning) && ws_sched_is_sleeping(s, v)) {
+            atomic_store_explicit(&s->cores[v].told, 1, memory_order_relaxed);
+            wake_core(s, from, v);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Enough waiting on c for a thief: wake the nearest sleeper to come and take it, or, short of
+ * a sleeper's backlog (wake_queue) but enough to steal, a spinning core. */
 void ws_sched_wake_for_work(struct ws_sched *s, uint32_t from, uint32_t c)
 {
     if (ws_load_seq_cst(&s->nsleeping) == 0)
         return;
-    if (ws_sched_waiting(s, c) >= ws_sched_wake_mark(s))
+    uint64_t w = ws_sched_waiting(s, c);
+    if (w >= ws_sched_wake_mark(s))
         ws_sched_wake_one_sleeper(s, from, c);
+    else if (w >= steal_mark(s) && ws_load_seq_cst(&s->nspinning) > 0)
+        wake_one_spinner(s, from, c);
 }
 
 /* The core p's honoured preferred affinity names, or WS_CORE_NONE. */

@@ -168,6 +168,22 @@ uint64_t ws_sched_retry_at(struct ws_sched *s, uint32_t thief);
 /* Driver reports core state changes: idle (nothing to run) and asleep (needs a wake). */
 void ws_sched_set_idle(struct ws_sched *s, uint32_t core, bool idle);
 void ws_sched_set_sleeping(struct ws_sched *s, uint32_t core, bool asleep);
+/* A waiting core (its sleeping bit set) that is still awake, spinning: it is woken for any
+ * work it may steal (min_steal_queue waiting), not only for a wake_queue backlog, as an awake
+ * scheduler finds work without being woken for a backlog. Set while it spins, cleared when it
+ * sleeps or is woken. */
+void ws_sched_set_spinning(struct ws_sched *s, uint32_t core, bool on);
+/* Whether the wake core is getting (platform wake) is for work short of a backlog, found
+ * while spinning (cleared by the call): a platform may model the time a spinning core takes
+ * to notice it, and leave it unnoticed when it would sleep first (ws_sched_set_sleeping and
+ * ws_sched_set_spinning back on). */
+bool ws_sched_told(struct ws_sched *s, uint32_t core);
+/* Core is switching processes (its process just left it): the wake checks its own enqueues
+ * put off under wake_at switch happen now. */
+void ws_sched_switch(struct ws_sched *s, uint32_t core);
+/* Put off the wake check for work core queued for itself to its next ws_sched_switch (a native
+ * push outside ws_sched under wake_at switch). */
+void ws_sched_wake_later(struct ws_sched *s, uint32_t core);
 bool ws_sched_is_idle(const struct ws_sched *s, uint32_t core);
 bool ws_sched_is_sleeping(const struct ws_sched *s, uint32_t core);
 /* The periodic check_balance pass: drivers call it at every scheduling point of every core;

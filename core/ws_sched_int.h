@@ -36,6 +36,10 @@ struct ws_core {
                                      0: none (ws_sched_set_steal_barrier) */
     uint32_t pending_next;        /* ... and the round's attempt to go on with after it */
     _Atomic uint32_t searching;   /* woken to look for work and has not settled yet */
+    _Atomic uint32_t spinning;    /* waiting and awake (ws_sched_set_spinning) */
+    _Atomic uint32_t told;        /* woken while spinning for work short of a backlog */
+    bool wake_due;                /* queued work waits for its wake check until the core's
+                                     next switch (wake_at switch; owner only) */
     bool round_cost_denied;       /* the current idle round met a cost refusal */
     uint32_t cost_idle_rounds;    /* idle rounds in a row that cost alone left without work */
     struct ws_core_stats stats;
@@ -89,6 +93,7 @@ struct ws_sched {
                                          spare bits): the last look scans the work bits alone.
                                          Set as handles are made, before the workers start */
     _Atomic uint64_t nsleeping;
+    _Atomic uint64_t nspinning;       /* cores with their spinning flag set */
     _Atomic uint32_t queues_used;     /* bit q: deque q of some core has held a process (set at
                                          the enqueue that first brings one into the system,
                                          never cleared; normal's always). Load, waiting, picks

@@ -94,8 +94,20 @@ static struct nat_proc *from_sched(struct nat_worker *w, struct ws_proc *wp)
 
 void nat_after_push(struct nat_worker *w)
 {
+    if (WS_UNLIKELY(w->wake_at_switch)) {   /* checked when the running process leaves */
+        ws_sched_wake_later(w->s, w->id);
+        return;
+    }
     nat_dekker(w->rt);   /* pairs with the sleeper's, between its sleeping bit and last look */
     ws_sched_wake_for_work(w->s, w->id, w->id);
+}
+
+/* The running process has left the worker (wake_at switch): the wake checks of the pushes it
+ * made happen now, as BEAM's schedule() looks for schedulers to wake between slices. */
+static void at_switch(struct nat_worker *w)
+{
+    nat_dekker(w->rt);
+    ws_sched_switch(w->s, w->id);
 }
 
 static void check(struct nat_worker *w, ws_status st, const struct nat_proc *p, const char *what)
@@ -562,6 +574,8 @@ static inline __attribute__((always_inline)) void loop(struct nat_worker *w, boo
         bool resume = run_one(w, p, plain, true);
         while (resume)
             resume = run_one(w, take_resume(w), plain, false);
+        if (WS_UNLIKELY(w->wake_at_switch))
+            at_switch(w);
     }
 }
 

@@ -313,6 +313,7 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     w->spawn_path = ws_sched_spawn_path(rt->s, i);
     ws_sched_fast_init(rt->s, i, &w->fq);
     w->fast = rt->o.fast;
+    w->wake_at_switch = rt->p.wake_at == WS_WAKE_AT_SWITCH;
     /* pick_order fifo takes the oldest: a completed parent then waits at the tail like any
      * other (the deque), so it is not run next (nat_resume). */
     w->resume_ok = w->fast && !w->fq.oldest;

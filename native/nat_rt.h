@@ -234,6 +234,7 @@ struct nat_worker {
     bool local_plain;             /* nat_local_ok for a process of no affinity at normal priority,
                                      as of the last housekeeping point (nat_refresh_local) */
     bool after_preempt;
+    bool wake_at_switch;          /* p.wake_at switch: wake checks wait for the next switch */
     bool is_idle;
     uint32_t housekeep;           /* countdown to the next housekeeping point */
     uint32_t hk_every;

@@ -33,7 +33,7 @@ struct beam_opts {
     size_t nparams;
     uint64_t schedulers, timeout_ms, reps;
     bool untraced, json;
-    bool switch_at_dispatch;            /* validate --switch-at dispatch (default: send) */
+    bool switch_at_dispatch;            /* validate --switch-at dispatch (the default) or send */
 };
 
 /* scripts/beam-record.sh: $SCHEDLAB_BEAM_RECORD, else found upwards from the executable, else
@@ -178,7 +178,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct beam_opts *
         { "switch-at", required_argument, NULL, 'w' },
         { NULL, 0, NULL, 0 },
     };
-    *o = (struct beam_opts){ .entry = "main", .db = SIM_DEFAULT_DB,
+    *o = (struct beam_opts){ .entry = "main", .db = SIM_DEFAULT_DB, .switch_at_dispatch = true,
                              .schedulers = 1, .timeout_ms = 10000, .reps = 5 };
     int c;
     optind = 1;
@@ -204,7 +204,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct beam_opts *
                                        "the VM)"), -1;
         if (c == 'w' && strcmp(optarg, "send") != 0 && strcmp(optarg, "dispatch") != 0)
             return sim_cli_usage_error(cmd, "--switch-at %s: not send or dispatch", optarg), -1;
-        o->switch_at_dispatch |= c == 'w' && strcmp(optarg, "dispatch") == 0;
+        if (c == 'w')
+            o->switch_at_dispatch = strcmp(optarg, "dispatch") == 0;
         *(c == 'o' ? &o->out : c == 'b' ? &o->binding : c == 'O' ? &o->bind_order
           : c == 'e' ? &o->entry
           : c == 'd' ? &o->db : &(const char *){ NULL }) = optarg;
@@ -327,7 +328,10 @@ static void err_ci(const struct sim_beam_cmp *cs, uint64_t n, int m, struct sim_
 static void print_calibration(const struct beam_opts *o, const struct beam_reps *r, cJSON *j)
 {
     double ev = 0, disp = 0, own = 0, wake = 0, quantum = 0, gaps = 0, gap_ns = 0, share = 0;
+    double spin = 0, spin_wake = 0;
     for (uint64_t i = 0; i < r->n; i++) {
+        spin += (double)r->cost[i].spin_ns / (double)r->n;
+        spin_wake += (double)r->cost[i].spin_wake_ns / (double)r->n;
         share += r->cost[i].switch_share / (double)r->n;
         quantum += (double)r->cost[i].time_slice_ns / (double)r->n;
         ev += (double)r->c[i].event_cost_ns / (double)r->n;
@@ -350,6 +354,8 @@ static void print_calibration(const struct beam_opts *o, const struct beam_reps 
     cJSON_AddNumberToObject(c, "switch_share", share);
     cJSON_AddNumberToObject(c, "wake_ns", wake);
     cJSON_AddNumberToObject(c, "time_slice_ns", quantum);
+    cJSON_AddNumberToObject(c, "spin_ns", spin);
+    cJSON_AddNumberToObject(c, "spin_wake_ns", spin_wake);
     cJSON_AddNumberToObject(c, "switch_gap_mean_ns", gaps > 0 ? gap_ns / gaps : 0);
     cJSON_AddNumberToObject(c, "own_cost_ns", own);
     cJSON_AddNumberToObject(c, "own_makespan_rel_error", isnan(ms.mean) ? 0 : ms.mean);
@@ -360,13 +366,16 @@ static void print_calibration(const struct beam_opts *o, const struct beam_reps 
            "  %.3f of the slices' time (means); calibrated on %s,\n"
            "  charged at %s: %s = %.0f ns, wake_ns = %.0f ns, time_slice_ns = %.0f ns (the\n"
            "  VM's median preempted slice; 0: none seen, default kept)\n"
+           "  awake schedulers: spin_ns = %.0f ns (awake per period run dry, microstate\n"
+           "  accounting), spin_wake_ns = %.0f ns (how soon an idle one came for work)\n"
            "  calibrated on its own recording instead (%s = %.0f ns): makespan %+.1f%% +- %.1f,\n"
            "  util_mean %+.1f pts +- %.1f\n", gaps / (double)r->n, gaps > 0 ? gap_ns / gaps : 0,
            share, r->n > 1 ? "the other repetitions (leave one out)"
                            : "its own recording (one repetition)",
            o->switch_at_dispatch ? "the model's dispatches (--switch-at dispatch)"
                                  : "spawns and sends", name,
-           o->switch_at_dispatch ? disp : ev, wake, quantum, name, own, 100 * ms.mean,
+           o->switch_at_dispatch ? disp : ev, wake, quantum, spin, spin_wake, name, own,
+           100 * ms.mean,
            100 * ms.half, ut.mean, ut.half);
 }
 

@@ -274,9 +274,11 @@ int sim_cmd_validate_or_beam(int argc, char **argv);
     "            --timeout-ms (default 10000) after the entry function returned is an error.\n" \
     "  validate  per repetition (default 5): run untraced, record, import, replay on\n" \
     "            synth:p=N with BEAM as shipped and the same binding, the VM's time between\n" \
-    "            slices charged as spawn_ns = msg_ns (--switch-at dispatch: as dispatch_ns,\n" \
-    "            to the core that starts each process) and its wake-ups as wake_ns, both\n" \
-    "            measured on the other repetitions; store both runs (recorded: mode beam,\n" \
+    "            slices charged as dispatch_ns, a switch before each pick (--switch-at send:\n" \
+    "            as spawn_ns = msg_ns, to the events that made the next process ready), its\n" \
+    "            wake-ups as wake_ns, its schedulers' awake time per period run dry as spin_ns\n" \
+    "            and how soon an idle one came for work as spin_wake_ns, all measured on the\n" \
+    "            other repetitions; store both runs (recorded: mode beam,\n" \
     "            strategy beam-vm) as one experiment, and print recorded vs simulated per\n" \
     "            metric with the error's mean and 95% CI (sleep: the VM's from its\n" \
     "            microstate accounting, whose states per scheduler are printed too), the\n" \

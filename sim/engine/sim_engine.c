@@ -5,6 +5,7 @@
 #include "core/ws_migrate.h"
 #include "core/ws_victim.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,15 +60,38 @@ static void plat_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge wh
     e->cores[core].charge = ws_time_add(e->cores[core].charge, ns);
 }
 
-/* The scheduler found work for a waiting core: it resumes after the wake-up latency (none
- * while it still spins) and never before its own failed probes are over. */
+/* The time a spinning core c takes to come for work: exponential with mean spin_wake_ns,
+ * from c's own generator (so a run stays a function of its seed). */
+static uint64_t spin_wake(struct sim_engine *e, uint32_t c)
+{
+    if (e->p.spin_wake_ns == 0)
+        return 0;
+    double u = ((double)(plat_random(e, c) >> 11) + 0.5) / 9007199254740992.0;   /* (0, 1) */
+    double t = -log(u) * (double)e->p.spin_wake_ns;
+    return t < (double)WS_TIME_INPUT_MAX ? (uint64_t)t : WS_TIME_INPUT_MAX;
+}
+
+/* The scheduler found work for a waiting core: it resumes after the wake-up latency and never
+ * before its own failed probes are over. A spinning core comes after spin_wake's draw: told of
+ * work short of a backlog (ws_sched_told), not at all when it would fall asleep first (it goes
+ * back to spinning unwoken); woken, no later than a sleeper would. */
 static void plat_wake(void *ctx, uint32_t waker, uint32_t target)
 {
     struct sim_engine *e = ctx;
     struct score *k = &e->cores[target];
+    bool told = ws_sched_told(e->s, target);
     if (!k->waiting)
         return;
-    uint64_t t = ws_time_add(plat_now(e, waker), k->asleep ? e->p.wake_ns : 0);
+    uint64_t lat = k->asleep ? e->p.wake_ns : spin_wake(e, target);
+    if (!k->asleep && !told && lat > e->p.wake_ns)
+        lat = e->p.wake_ns;   /* woken, not told: no slower than a sleeper */
+    if (told && !k->asleep &&
+        ws_time_add(plat_now(e, waker), lat) >= ws_time_add(k->ready_at, e->p.spin_ns)) {
+        ws_sched_set_sleeping(e->s, target, true);   /* unnoticed: still spinning */
+        return;
+    }
+    ws_sched_set_spinning(e->s, target, false);
+    uint64_t t = ws_time_add(plat_now(e, waker), lat);
     if (t < k->ready_at)
         t = k->ready_at;
     if (k->asleep)   /* an unbound scheduler's thread may wake on another core (ws_bind.h) */
@@ -149,6 +173,8 @@ static void begin_wait(struct sim_engine *e, uint32_t c)
     k->waiting = true;
     k->asleep = false;
     ws_sched_set_sleeping(e->s, c, true);
+    if (e->p.spin_ns > 0)
+        ws_sched_set_spinning(e->s, c, true);
     uint64_t t = ws_time_add(k->ready_at, e->p.spin_ns);
     if (k->retry_at < t)
         t = k->retry_at > k->ready_at ? k->retry_at : k->ready_at;
@@ -214,26 +240,40 @@ static void core_continue(struct sim_engine *e, uint32_t c, uint64_t now)
         if (k->cur != NULL) {
             if (sim_exec(e, c, now) != UINT64_MAX)
                 return;
+            k->left = k->cur == NULL;
             continue;
         }
         k->charge = 0;
+        ws_sched_switch(e->s, c);    /* wake checks put off to this switch (wake_at switch) */
+        uint64_t d = e->p.dispatch_ns;
+        if (k->left && d > 0 && !k->switched) {
+            /* The switch first, the pick after it: meanwhile the work it will look for may go
+             * to another core. */
+            k->switched = true;
+            sim_core_schedule(e, c, ws_time_add(now, d));
+            return;
+        }
+        bool paid = k->switched;
+        k->left = k->switched = false;
         ws_sched_balance(e->s, c);   /* the check_balance pass, when due */
         struct ws_proc *wp = ws_sched_next(e->s, c, k->after_preempt);
         k->after_preempt = false;
         struct sproc *p = (struct sproc *)wp;
         if (p == NULL) {
-            p = go_idle(e, c, now);
+            p = go_idle(e, c, now);   /* a switch paid for nothing was idle time */
             if (p == NULL)
                 return;
             now = k->ready_at;
+            paid = false;
         }
         leave_idle(e, c, now);
         dispatch(e, c, p, now);
-        if (e->p.dispatch_ns > 0) {   /* the switch to p: busy, drawn as p's run */
-            k->st.busy_ns += e->p.dispatch_ns;
-            sim_collect_busy(e, c, now, e->p.dispatch_ns);
-            sim_tl_busy(e, c, now, e->p.dispatch_ns, false);
-            now = ws_time_add(now, e->p.dispatch_ns);
+        if (d > 0) {   /* the switch to p: busy, drawn as p's run (before now when paid) */
+            uint64_t at = paid ? now - d : now;
+            k->st.busy_ns += d;
+            sim_collect_busy(e, c, at, d);
+            sim_tl_busy(e, c, at, d, false);
+            now = paid ? now : ws_time_add(now, d);
         }
         if (now != e->now || p->charge > 0) {
             /* Resume at the new time so other cores see the world in time order. */
@@ -254,6 +294,7 @@ static void on_wait_event(struct sim_engine *e, uint32_t c)
         sim_core_kick(e, c, e->now);
         return;
     }
+    ws_sched_set_spinning(e->s, c, false);
     if (e->now >= k->retry_at) {
         k->waiting = false;
         ws_sched_set_sleeping(e->s, c, false);
@@ -278,6 +319,7 @@ static void on_core_event(struct sim_engine *e, const struct sim_event *ev)
     if (k->running) {
         k->running = false;
         sim_exec_run_done(e, ev->core, e->now);
+        k->left = k->cur == NULL;   /* preempted */
     }
     core_continue(e, ev->core, e->now);
 }

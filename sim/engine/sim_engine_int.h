@@ -67,6 +67,8 @@ struct score {
     bool run_full;              /* ... and that segment finishes the RUN phase */
     bool running;               /* the pending event ends a RUN segment */
     bool after_preempt;
+    bool left;                    /* its process has just left it: the switch comes next */
+    bool switched;                /* ... and was paid (dispatch_ns): the pick comes next */
     bool waiting;               /* idle, waiting for a wake (spinning or asleep) */
     bool asleep;
     bool idle;                  /* nothing to run since idle_since */

@@ -39,18 +39,20 @@ struct sim_beam_cmp {
                                               (under any --param) */
 };
 
-/* What the replay adds to BEAM as shipped: the VM's cost between slices and the wake-up of a
- * scheduler that ran dry (wake_ns), both calibrated from recordings (sim_beam_calibrate), and
+/* What the replay adds to BEAM as shipped: the VM's cost between slices, the wake-up of a
+ * scheduler that ran dry (wake_ns), how long its schedulers stayed awake per period they ran
+ * dry (spin_ns, from microstate accounting) and how soon an idle one came for work (spin_wake_ns,
+ * from the recording's pickup races), all calibrated from recordings (sim_beam_calibrate), and
  * the scheduler binding the VM ran with (NULL: the defaults). The cost between slices is
- * charged either to the events that made the next process ready (at_dispatch false: every
- * spawn and send, spawn_ns = msg_ns = event_cost_ns) or to the core that starts it (at_dispatch
- * true: dispatch_ns at every process a core starts, the VM's switching time spread over the
- * model's dispatches, which sim_beam_compare counts). The VM's switch belongs to the scheduler
- * that starts the next slice; charged to the sender, a token passed to the other scheduler
- * leaves the switch behind on the sender's, overlapped with the receiver's slice. Measured on
- * the 2-core VM, same sittings, 2 schedulers (makespan error, send / dispatch): ring -9.2 /
- * -6.8 %, server +2.0 / +8.0 %, fib +0.5 / -0.2 %, farm -1.7 / -0.9 %: neither place is the
- * VM's for every program, so send stays the default. */
+ * charged to the core that starts the next process (at_dispatch true, the default: dispatch_ns,
+ * the VM's switching time spread over the model's dispatches, which sim_beam_compare counts;
+ * paid before the pick when the core's process has just left it, as BEAM's schedule() does its
+ * work before it dequeues, so that an awake scheduler may take the work meanwhile) or to the
+ * events that made it ready (at_dispatch false: every spawn and send, spawn_ns = msg_ns =
+ * event_cost_ns). Charged to the sender, a token passed to the other scheduler leaves the
+ * switch behind on the sender's, overlapped with the receiver's slice: ring on 2 schedulers
+ * read -28.6 % that way against +0.7 % at the dispatch, where server, fib and farm stay within
+ * 12 %. */
 struct sim_beam_setup {
     bool at_dispatch;
     uint64_t event_cost_ns;     /* the switching time of a recording over its charged events */
@@ -58,6 +60,8 @@ struct sim_beam_setup {
     uint64_t dispatch_ns;       /* ... over the recording's slices (the first guess) */
     uint64_t wake_ns;
     uint64_t time_slice_ns;     /* the VM's median preempted slice (0: the default stays) */
+    uint64_t spin_ns;           /* a scheduler's awake time per period it ran dry (msacc) */
+    uint64_t spin_wake_ns;      /* how soon an idle scheduler comes for work (pickup races) */
     double switch_share;        /* switching time / slices' time it was calibrated with */
     const char *binding, *bind_order;
     /* NAME=VALUE assignments applied last, over BEAM as shipped and the calibration above

@@ -55,8 +55,9 @@ has "$T/err" "import: beam: 7 processes, 6 messages, 6 spawns"
 st=$("$S" trace stats "$T/farm.jsonl" --json)
 [ "$(json_num max_depth "$st")" = 1 ] || fail "farm: not one level deep: $st"
 
-# validate: one repetition stores a recorded and a simulated run in one experiment.
-expect_exit 0 "$S" validate beam "$R/traces/beam/fib.erl" --arg 5 --schedulers 2 --reps 1 --db "$T/v.db" --json
+# validate: one repetition stores a recorded and a simulated run in one experiment (here with
+# the switching charged at spawns and sends; the default, dispatch, is checked below).
+expect_exit 0 "$S" validate beam "$R/traces/beam/fib.erl" --arg 5 --schedulers 2 --reps 1 --db "$T/v.db" --json --switch-at send
 has "$T/out" '"makespan_ns":{"recorded":'
 has "$T/out" '"tracing_overhead":'
 has "$T/out" '"calibration":{"from":"this recording","switch_at":"send","event_cost_ns":'
@@ -89,12 +90,22 @@ traces=$(sqlite3 "$T/v.db" "select count(distinct trace) from runs where experim
 expect_exit 0 "$S" report --db "$T/v.db" --experiment newest
 has "$T/out" "beam-vm"
 
-# --switch-at dispatch: the same switching time charged to the core that starts each process,
-# spread over the model's dispatches: dispatch_ns is the recording's switching time (named in
-# the experiment) over the replay's dispatches (the processes its cores ran, core_stats), to
-# the nearest ns; spawns and sends cost nothing.
-expect_exit 0 "$S" validate beam "$R/traces/beam/fib.erl" --arg 5 --schedulers 2 --reps 1 --db "$T/d.db" --json --switch-at dispatch
+# --switch-at dispatch (the default): the same switching time charged to the core that starts
+# each process, spread over the model's dispatches: dispatch_ns is the recording's switching
+# time (named in the experiment) over the replay's dispatches (the processes its cores ran,
+# core_stats), to the nearest ns; spawns and sends cost nothing. The replay runs BEAM's
+# wake checks between slices (wake_at switch) and the awake schedulers' calibration: spin_ns
+# and spin_wake_ns as printed (from the recording's msacc, idle periods and pickup races,
+# whose records the truth holds).
+expect_exit 0 "$S" validate beam "$R/traces/beam/fib.erl" --arg 5 --schedulers 2 --reps 1 --db "$T/d.db" --json
 has "$T/out" '"switch_at":"dispatch"'
+sp=$(json_num spin_ns "$(cat "$T/out")"); sw=$(json_num spin_wake_ns "$(cat "$T/out")")
+q=$(sqlite3 "$T/d.db" "select json_extract(params, '$.wake_at') || ' ' || json_extract(params, '$.spin_ns') || ' ' || json_extract(params, '$.spin_wake_ns') from runs where mode = 'sim'")
+[ -n "$sp" ] && [ -n "$sw" ] && [ "$q" = "switch $sp $sw" ] || fail "the default replay ran with '$q', want 'switch $sp $sw'"
+for n in 1 2; do
+  grep -q '^pickup [0-9]* [0-9]* [0-9]* [0-9]*$' "$T/fib$n.jsonl.truth" || fail "fib$n truth: no pickup record"
+  [ "$(grep -c '^idle ' "$T/fib$n.jsonl.truth")" -eq $n ] || fail "fib$n truth: not $n idle records"
+done
 d=$(json_num dispatch_ns "$(cat "$T/out")")
 [ "$d" -gt 0 ] && [ "$(json_num event_cost_ns "$(cat "$T/out")")" = 0 ] || fail "--switch-at dispatch: costs $(cat "$T/out")"
 p=$(sqlite3 "$T/d.db" "select json_extract(params, '$.dispatch_ns') || ' ' || json_extract(params, '$.spawn_ns') || ' ' || json_extract(params, '$.msg_ns') from runs where mode = 'sim'")

@@ -33,6 +33,12 @@ enum { SIM_MSACC_EMULATOR, SIM_MSACC_PORT, SIM_MSACC_AUX, SIM_MSACC_CHECK_IO, SI
  *                           yielded): N of them, MEDIAN their median length (ns)
  *   runqueue S SAMPLES SUM  the run queue of scheduler S summed over the recording's samples
  *                           of erlang:statistics(run_queue_lengths) (about one a millisecond)
+ *   pickup W WNS L LNS      races for a process made ready (spawn, message) while another
+ *                           scheduler had no slice in progress: W won by such a scheduler
+ *                           (WNS ns from the making slice's end to the start, in all), L lost
+ *                           to the making slice's own scheduler (LNS ns likewise)
+ *   idle S PERIODS          scheduler S's gaps between slices whose next process was not ready
+ *                           when the one before ended (it ran dry)
  *   msacc S E P A C G O Z   scheduler S's microstate accounting over the run (ns): emulator,
  *                           port, aux, check_io, gc, other, sleep (absent from recordings
  *                           made without it)
@@ -56,6 +62,8 @@ struct sim_beam_truth {
     uint64_t quanta, quantum_ns;                      /* the 'quantum' record (0: none) */
     uint64_t switched_ns[SIM_BEAM_MAX_SCHED];         /* 'switched' records (index S - 1) */
     uint64_t rq_samples, rq_sum[SIM_BEAM_MAX_SCHED];  /* 'runqueue' records (index S - 1) */
+    uint64_t won, won_ns, lost, lost_ns;              /* the 'pickup' record (0: none) */
+    uint64_t idle_periods[SIM_BEAM_MAX_SCHED];        /* 'idle' records (index S - 1) */
     bool has_msacc;                                   /* 'msacc' records, one a scheduler */
     uint64_t msacc_ns[SIM_BEAM_MAX_SCHED][SIM_BEAM_MSACC_STATES];
 };

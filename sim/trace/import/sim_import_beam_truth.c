@@ -100,6 +100,12 @@ static int truth_record(struct sim_beam_truth *t, const char *s, struct times *w
                       &extra) == 3 && a >= 1 && a <= t->schedulers) {
         t->rq_samples = b;
         t->rq_sum[a - 1] = c;
+    } else if (sscanf(s, "pickup %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %c", &t->won,
+                      &t->won_ns, &t->lost, &t->lost_ns, &extra) == 4) {
+        return 0;
+    } else if (sscanf(s, "idle %" SCNu64 " %" SCNu64 " %c", &a, &b, &extra) == 2 && a >= 1 &&
+               a <= t->schedulers) {
+        t->idle_periods[a - 1] = b;
     } else if (strncmp(s, "msacc ", 6) == 0) {
         return msacc_record(t, s + 6);
     } else if (sscanf(s, "quantum %" SCNu64 " %" SCNu64 " %c", &t->quanta, &t->quantum_ns,

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# wake_at.sh: when queued work brings another core, end to end. wake_at: a root runs 1 ms, spawns
+# three children and runs 3 ms more on 2 cores; with wake_at=enqueue the waiting core is woken
+# at the spawns and runs a child beside the root, with wake_at=switch (BEAM's wakeup_other,
+# between slices) it is not woken before the root's slice ends: simulated and natively (where
+# a parked worker may still come on its own safety timeout, but is not woken). Spinning cores
+# (spin_ns, spin_wake_ns): under BEAM's wake_queue 2 a spinning core is told of one waiting
+# process, a sleeping one is not, and it comes after spin_wake_ns's draw, or not at all when
+# it would sleep first. About 2 s.
+. "$(dirname "$0")/lib.sh"
+num() { json_num "$@"; }
+db=$T/runs.db
+
+cat > "$T/w.jsonl" << 'EOF'
+{"format":"schedlab-trace","version":1,"name":"wake_at","time_unit":"us","roots":1,"processes":4}
+{"id":0,"spawn":0,"phases":[["run",1000],["spawn",1],["spawn",2],["spawn",3],["run",3000]]}
+{"id":1,"parent":0,"phases":[["run",2000]]}
+{"id":2,"parent":0,"phases":[["run",2000]]}
+{"id":3,"parent":0,"phases":[["run",2000]]}
+EOF
+# In run $1: the first start of a child, the root's end, and wake-ups of a core other than the
+# root's from half way through its first 1 ms (the start's own wake-ups are over) to its end.
+facts() {
+  sqlite3 "$db" "SELECT (SELECT MIN(start_ns) FROM timeline WHERE run_id = $1 AND kind = 'run'
+                         AND pid BETWEEN 1 AND 3) || ' ' ||
+                        (SELECT MAX(end_ns) FROM timeline WHERE run_id = $1 AND kind = 'run'
+                         AND pid = 0) || ' ' ||
+                        (SELECT COUNT(*) FROM timeline t WHERE run_id = $1 AND kind = 'wake'
+                         AND core <> (SELECT core FROM timeline WHERE run_id = $1 AND pid = 0
+                                      AND kind = 'run' LIMIT 1)
+                         AND start_ns > (SELECT MIN(start_ns) FROM timeline WHERE run_id = $1
+                                         AND kind = 'run' AND pid = 0) + 500000
+                         AND start_ns < (SELECT MAX(end_ns) FROM timeline WHERE run_id = $1
+                                         AND kind = 'run' AND pid = 0))"
+}
+P=(--param min_steal_queue=1 --param time_slice_ns=0)
+for mode in replay native; do
+  for wa in enqueue switch; do
+    if [ $mode = replay ]; then
+      out=$("$S" replay "$T/w.jsonl" --topology synth:p=2 "${P[@]}" --param wake_at=$wa \
+            --db "$db" --timeline --json) || { fail "replay wake_at=$wa: exit $?"; continue; }
+    else
+      out=$("$S" native "$T/w.jsonl" --threads 2 "${P[@]}" --param wake_at=$wa --db "$db" \
+            --timeline --json) || { fail "native wake_at=$wa: exit $?"; continue; }
+    fi
+    id=$(num run_id "$out")
+    [ "$(sqlite3 "$db" "SELECT json_extract(params, '\$.wake_at') FROM runs WHERE id = $id")" = $wa ] ||
+      fail "$mode wake_at=$wa: not recorded in params"
+    read -r first root_end woken <<< "$(facts "$id")"
+    if [ $wa = enqueue ]; then
+      [ "$woken" -ge 1 ] && [ "$first" -lt "$root_end" ] ||
+        fail "$mode wake_at=enqueue: woken $woken times during the root, first child at $first, root ended $root_end"
+    else
+      [ "$woken" = 0 ] || fail "$mode wake_at=switch: the other core was woken $woken times during the root's slice"
+      [ $mode = native ] || [ "$first" -ge "$root_end" ] ||
+        fail "replay wake_at=switch: a child ran at $first, before the root's slice ended ($root_end)"
+    fi
+  done
+done
+# The default is enqueue.
+out=$("$S" replay "$T/w.jsonl" --topology synth:p=2 "${P[@]}" --db "$db" --timeline --json)
+read -r first root_end woken <<< "$(facts "$(num run_id "$out")")"
+[ "$woken" -ge 1 ] || fail "the default is not wake_at=enqueue"
+expect_stderr 2 "wake_at" "$S" replay "$T/w.jsonl" --param wake_at=later
+
+# Spinning cores. Core 1 steals both children of the first spawns and runs dry at 202 us; the
+# root spawns a third at 250 us: one waiting process, short of BEAM's backlog of 2.
+cat > "$T/s.jsonl" << 'EOF'
+{"format":"schedlab-trace","version":1,"name":"spin_wake","time_unit":"us","roots":1,"processes":4}
+{"id":0,"spawn":0,"phases":[["spawn",1],["spawn",2],["run",250],["spawn",3],["run",500]]}
+{"id":1,"parent":0,"phases":[["run",100]]}
+{"id":2,"parent":0,"phases":[["run",100]]}
+{"id":3,"parent":0,"phases":[["run",100]]}
+EOF
+B=(--topology synth:p=2 --param min_steal_queue=1 --param imbalance_threshold=0
+   --param wake_queue=2 --param wake_ns=1000 --param time_slice_ns=0 --db "$db" --per-process --json)
+run_s() { "$S" replay "$T/s.jsonl" "${B[@]}" "$@"; }
+first3() { sqlite3 "$db" "SELECT first_run_ns FROM processes WHERE run_id = $(num run_id "$1") AND pid = 3"; }
+a=$(run_s --param spin_ns=50000 --param spin_wake_ns=0)      # spinning at 250 us: told, comes
+b=$(run_s --param spin_ns=0)                                  # asleep: not woken for one
+c=$(run_s --param spin_ns=50000 --param spin_wake_ns=1G)      # would sleep before it notices
+d=$(run_s --param spin_ns=200000 --param spin_wake_ns=20000)  # comes, after a draw
+[ "$(num steals "$a")" = 3 ] && [ "$(num makespan_ns "$a")" = 751300 ] ||
+  fail "a spinning core told of one waiting process: $a"
+[ "$(num steals "$b")" = 2 ] && [ "$(num makespan_ns "$b")" = 851300 ] ||
+  fail "a sleeping core woken for one waiting process: $b"
+[ "$(num steals "$c")" = 2 ] && [ "$(num makespan_ns "$c")" = 851300 ] ||
+  fail "a spinning core that would sleep before noticing came: $c"
+[ "$(num steals "$d")" = 3 ] && [ "$(first3 "$d")" -gt "$(first3 "$a")" ] ||
+  fail "spin_wake_ns 20 us: the third child started at $(first3 "$d"), at once it started at $(first3 "$a")"
+
+finish wake_at.sh
