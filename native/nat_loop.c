@@ -399,6 +399,8 @@ static struct nat_proc *wait_for_work(struct nat_worker *w, bool *timed_out)
     }
     uint64_t retry_at = ws_sched_retry_at(w->s, w->id);   /* same clock: nat_now_ns */
     uint64_t until = nat_now_ns() + rt->p.spin_ns;
+    if (rt->p.spin_ns > 0)   /* awake: told of work short of a backlog (ws_sched_told) */
+        ws_sched_set_spinning(w->s, w->id, true);
     if (retry_at < until)
         until = retry_at;
     for (uint32_t i = 1; ws_load_acquire(&w->wake_seq) == seq; i++) {
@@ -408,6 +410,7 @@ static struct nat_proc *wait_for_work(struct nat_worker *w, bool *timed_out)
         if (w->ntimers > 0 && (i & 63) == 0 && nat_now_ns() >= w->timers[0].t)
             break;
     }
+    ws_sched_set_spinning(w->s, w->id, false);
     if (ws_load_acquire(&w->wake_seq) == seq && !ws_load_acquire(&rt->done) &&
         (w->ntimers == 0 || nat_now_ns() < w->timers[0].t) && nat_now_ns() < retry_at)
         park(w, seq, retry_at, timed_out);

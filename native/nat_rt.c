@@ -55,8 +55,11 @@ static void plat_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge wh
     ((struct nat_rt *)ctx)->w[core].st.probe_ns += ns;
 }
 
+/* A told spinning worker (ws_sched_told) is woken like any other: natively it notices in
+ * the time it takes. */
 static void plat_wake(void *ctx, uint32_t waker, uint32_t target)
 {
+    (void)ws_sched_told(((struct nat_rt *)ctx)->s, target);
     nat_wake_worker(ctx, waker, target);
 }
 
