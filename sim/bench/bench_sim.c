@@ -14,7 +14,8 @@
  *   heap_events_per_s_10k, heap_events_per_s_1m   binary-heap baseline, exponential
  *   speedup_vs_heap_10k, speedup_vs_heap_1m
  *   replay_setup_ms_N, replay_procs_per_s_N, replay_events_per_proc_N,
- *   replay_wall_procs_per_s_N (N = 8, 1024, 4096), replay_cost_ratio_4096_8
+ *   replay_wall_procs_per_s_N (N = 8, 1024, 4096), replay_cost_ratio_4096_8,
+ *   replay_procs_per_s_1024_locality, replay_procs_per_s_4096_locality
  *                                           trace replay in steady state (see bench_replay)
  */
 #include "sim/bench/bench.h"
@@ -157,16 +158,17 @@ static double cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* One replay of trace on topo (strategy random, default rules, aggregated metrics, no
- * database). -1 on failure. */
+/* One replay of trace on topo (default rules, aggregated metrics, no database). -1 on
+ * failure. */
 struct replay_cost {
     double cpu_s, wall_s;
     uint64_t procs, events;
 };
 
-static int replay_once(const char *trace, const char *topo, struct replay_cost *c)
+static int replay_once(const char *trace, const char *topo, const char *strategy,
+                       struct replay_cost *c)
 {
-    struct sim_run_opts ro = { .trace = trace, .topology = topo, .strategy = "random",
+    struct sim_run_opts ro = { .trace = trace, .topology = topo, .strategy = strategy,
                                .seed = 1 };
     struct sim_run_result rr;
     char err[512];
@@ -199,7 +201,9 @@ static int replay_once(const char *trace, const char *topo, struct replay_cost *
  *   replay_setup_ms_N           CPU ms of replaying fib:1
  *   replay_wall_procs_per_s_N   the larger trace's processes over its wall time, set-up and
  *                               ramps included
- *   replay_cost_ratio_4096_8    steady-state time per process at 4,096 cores over that at 8 */
+ *   replay_cost_ratio_4096_8    steady-state time per process at 4,096 cores over that at 8
+ * The traces above replay with strategy random; replay_procs_per_s_1024_locality and
+ * replay_procs_per_s_4096_locality are the steady state with the default strategy. */
 struct replay_sizes {
     const char *topo, *small, *large;
 };
@@ -219,11 +223,12 @@ static const struct replay_sizes replay_emulated[3] = {
 enum { R_SETUP, R_RATE, R_EVENTS, R_WALL, R_N };
 
 /* One repetition on one topology: out[R_N]. */
-static int replay_rep(const struct replay_sizes *z, double *out)
+static int replay_rep(const struct replay_sizes *z, const char *strategy, double *out)
 {
     struct replay_cost one, small, large;
-    if (replay_once("fib:1", z->topo, &one) != 0 || replay_once(z->small, z->topo, &small) != 0 ||
-        replay_once(z->large, z->topo, &large) != 0 || large.procs <= small.procs)
+    if (replay_once("fib:1", z->topo, strategy, &one) != 0 ||
+        replay_once(z->small, z->topo, strategy, &small) != 0 ||
+        replay_once(z->large, z->topo, strategy, &large) != 0 || large.procs <= small.procs)
         return -1;
     double extra_s = large.cpu_s - small.cpu_s;
     double extra_procs = (double)(large.procs - small.procs);
@@ -250,7 +255,7 @@ static int bench_replay(const struct sim_bench_opts *o, struct sim_bench_result 
         double v[R_N][3];
         for (int rep = 0; rep < 3; rep++) {
             double out[R_N];
-            if (replay_rep(&sizes[t], out) != 0)
+            if (replay_rep(&sizes[t], "random", out) != 0)
                 return -1;
             for (int k = 0; k < R_N; k++)
                 v[k][rep] = out[k];
@@ -260,6 +265,20 @@ static int bench_replay(const struct sim_bench_opts *o, struct sim_bench_result 
         steady[t] = sim_median(v[R_RATE], 3);
     }
     sim_bench_add(r, "replay_cost_ratio_4096_8", steady[0] / steady[2]);
+    /* The default strategy, locality, the path a replay without --strategy takes (its steal
+     * looks are bounded on one wide cluster as random's are; see ws_victim_locality.c). */
+    static const char *const loc_keys[2] = { "replay_procs_per_s_1024_locality",
+                                            "replay_procs_per_s_4096_locality" };
+    for (int t = 1; t < 3; t++) {
+        double v[3];
+        for (int rep = 0; rep < 3; rep++) {
+            double out[R_N];
+            if (replay_rep(&sizes[t], "locality", out) != 0)
+                return -1;
+            v[rep] = out[R_RATE];
+        }
+        sim_bench_add(r, loc_keys[t - 1], sim_median(v, 3));
+    }
     return 0;
 }
 
