@@ -81,8 +81,8 @@ static const struct ws_param_desc descs[] = {
     U64(msg_remote_ns, 0, NS,
         "extra cost of a send to a process that last ran on another core (simulated)"),
     U64(dispatch_ns, 0, NS,
-        "cost to a core of each process it starts running: the switch between slices, before "
-        "the pick when its process just left (simulated)"),
+        "cost to a core of each process it starts (the switch; before the pick when its "
+        "process just left; simulated)"),
     U64(steal_probe_ns, 0, NS, "cost per steal attempt on top of core-to-core latency (simulated)"),
     U64(steal_hit_ns, 0, NS,
         "a steal's barrier: extra cost to a thief that saw work, before it takes (simulated)"),

@@ -1,6 +1,7 @@
 /* cmd_beam.c: `schedlab beam record` (run an Erlang program under the VM's own tracing into a
  * recording) and `schedlab beam validate` (record, import, replay with the BEAM-as-shipped
  * configuration, and print recorded vs simulated per metric over repetitions). */
+#include "native/nat_topo.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
 #include "sim/run/sim_beam.h"
@@ -254,7 +255,34 @@ struct beam_reps {
     double wall[2];                      /* summed untraced and traced wall time, ns */
     struct sim_beam_setup cost[BEAM_MAX_REPS], own_cost[BEAM_MAX_REPS];
     uint64_t n;
+    struct ws_topo *machine;             /* the host's topology cut to the schedulers */
+    char machine_name[32];
 };
+
+/* The machine the replays run on: the host as hwloc detects it, its first N cores in bind
+ * order (as a native run of N workers gets them); where that fails (more schedulers than the
+ * host has cores), synth:p=N, said on stderr. */
+static void host_machine(const struct beam_opts *o, struct beam_reps *r)
+{
+    struct ws_topo *host = NULL;
+    int32_t cpus[SIM_BEAM_MAX_SCHED];
+    int detected = 0;
+    char err[512];
+    snprintf(r->machine_name, sizeof r->machine_name, "host:%" PRIu64, o->schedulers);
+    if (o->schedulers > SIM_BEAM_MAX_SCHED ||
+        nat_topo_host(&host, &detected, err, sizeof err) != 0 ||
+        nat_topo_workers(host, (uint32_t)o->schedulers, NAT_BIND_STATIC, &r->machine, cpus, err,
+                         sizeof err) != 0) {
+        fprintf(stderr, "schedlab beam validate: replaying on synth:p=%" PRIu64 ", not the host "
+                "(%s)\n", o->schedulers, err);
+        snprintf(r->machine_name, sizeof r->machine_name, "synth:p=%" PRIu64, o->schedulers);
+        r->machine = NULL;
+    } else if (!detected) {
+        snprintf(r->machine_name, sizeof r->machine_name, "host:%" PRIu64 ":undetected",
+                 o->schedulers);
+    }
+    ws_topo_destroy(host);
+}
 
 /* One recording: untraced run, traced run, sidecar read back into r->t[r->n]. 0, 77 or 1. */
 static int one_rec(const struct beam_opts *o, const char *dir, struct beam_reps *r)
@@ -299,6 +327,8 @@ static int one_cmp(const struct beam_opts *o, const char *dir, struct beam_reps 
     su.at_dispatch = r->own_cost[i].at_dispatch = o->switch_at_dispatch;
     su.params = r->own_cost[i].params = o->params;
     su.nparams = r->own_cost[i].nparams = o->nparams;
+    su.machine = r->own_cost[i].machine = r->machine;
+    su.machine_name = r->own_cost[i].machine_name = r->machine_name;
     snprintf(what, sizeof what, "beam validate %s, %" PRIu64 " scheduler(s), repetition %"
              PRIu64 " (switching %" PRIu64 " ns charged at %s, wake-up %" PRIu64 " ns, from %s)",
              o->program, o->schedulers, i + 1, su.switch_ns,
@@ -429,9 +459,10 @@ static void print_reps(const struct beam_opts *o, const struct beam_reps *r)
     cJSON *j = cJSON_CreateObject(), *ms = cJSON_AddObjectToObject(j, "metrics");
     if (!o->json)
         printf("beam validate %s on %" PRIu64 " scheduler(s), %" PRIu64 " repetitions; "
-               "simulated on synth:p=%" PRIu64 " with strategy %s (BEAM as shipped)\n"
-               "  %-12s %14s %14s %22s\n", o->program, o->schedulers, r->n, o->schedulers,
+               "simulated on %s with strategy %s (BEAM as shipped)\n"
+               "  %-12s %14s %14s %22s\n", o->program, o->schedulers, r->n, r->machine_name,
                "beam", "metric", "recorded", "simulated", "error, mean +- 95% CI");
+    cJSON_AddStringToObject(j, "topology", r->machine_name);
     for (int m = 0; m < SIM_BM_COUNT; m++) {
         double vm = 0, sim = 0;
         for (uint64_t i = 0; i < r->n; i++) {
@@ -513,12 +544,16 @@ static int cmd_validate(int argc, char **argv)
     int rc = r == NULL ? SIM_EXIT_FAIL : 0;
     while (rc == 0 && r->n < o.reps)
         rc = one_rec(&o, dir, r);
+    if (rc == 0)
+        host_machine(&o, r);
     for (uint64_t i = 0; rc == 0 && i < r->n; i++)
         rc = one_cmp(&o, dir, r, i);
     if (rc == 0)
         print_reps(&o, r);
     for (uint64_t i = 0; r != NULL && i < r->n; i++)
         free(r->t[i]);
+    if (r != NULL)
+        ws_topo_destroy(r->machine);
     free(r);
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

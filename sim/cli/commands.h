@@ -272,20 +272,20 @@ int sim_cmd_validate_or_beam(int argc, char **argv);
     "            and write the recording (import it with 'trace import beam'); --untraced\n" \
     "            runs it without tracing and prints the wall time only. A process still alive\n" \
     "            --timeout-ms (default 10000) after the entry function returned is an error.\n" \
-    "  validate  per repetition (default 5): run untraced, record, import, replay on\n" \
-    "            synth:p=N with BEAM as shipped and the same binding, the VM's time between\n" \
-    "            slices charged as dispatch_ns, a switch before each pick (--switch-at send:\n" \
-    "            as spawn_ns = msg_ns, to the events that made the next process ready), its\n" \
+    "  validate  per repetition (default 5): run untraced, record, import, replay on the host's\n" \
+    "            detected topology cut to N cores (host:N; synth:p=N where the host has fewer)\n" \
+    "            with BEAM as shipped and the same binding, the VM's time between slices\n" \
+    "            charged as dispatch_ns, a switch before each pick (--switch-at send: as\n" \
+    "            spawn_ns = msg_ns, to the events that made the next process ready), its\n" \
     "            wake-ups as wake_ns, its schedulers' awake time per period run dry as spin_ns\n" \
     "            and how soon an idle one came for work as spin_wake_ns, all measured on the\n" \
-    "            other repetitions; store both runs (recorded: mode beam,\n" \
-    "            strategy beam-vm) as one experiment, and print recorded vs simulated per\n" \
-    "            metric with the error's mean and 95% CI (sleep: the VM's from its\n" \
-    "            microstate accounting, whose states per scheduler are printed too), the\n" \
-    "            calibration, and the tracing overhead (traced vs untraced wall time).\n" \
-    "            --param NAME=VALUE (repeatable, names as for replay) is applied to every\n" \
-    "            replay last, over BEAM as shipped and the calibrated costs, and stored with\n" \
-    "            the simulated run.\n" \
+    "            other repetitions; store both runs (recorded: mode beam, strategy beam-vm) as\n" \
+    "            one experiment, and print recorded vs simulated per metric with the error's\n" \
+    "            mean and 95% CI (sleep: the VM's from its microstate accounting, whose states\n" \
+    "            per scheduler are printed too), the calibration, and the tracing overhead\n" \
+    "            (traced vs untraced wall time). --param NAME=VALUE (repeatable, names as for\n" \
+    "            replay) is applied to every replay last, over BEAM as shipped and the\n" \
+    "            calibrated costs, and stored with the simulated run.\n" \
     "Examples: traces/beam/*.erl. Needs erl (erlang-base, erlang-runtime-tools); exit 77\n" \
     "when it is missing.\n"
 

@@ -367,7 +367,9 @@ int sim_beam_compare(const char *recording, const struct sim_beam_truth *t,
     snprintf(spec, sizeof spec, "beam:%s", recording);
     snprintf(topo, sizeof topo, "synth:p=%u", t->schedulers);
     struct sim_run_opts o = { .trace = spec, .topology = topo, .seed = seed,
-                              .db_path = db_path };
+                              .db_path = db_path, .machine = setup->machine };
+    if (setup->machine != NULL)
+        o.topology = setup->machine_name;
     ws_params_defaults(&o.params);
     o.strategy = sim_beam_shipped(&o.params);
     struct sim_db *db = NULL;
@@ -404,7 +406,7 @@ int sim_beam_compare(const char *recording, const struct sim_beam_truth *t,
         rc = sim_db_create_experiment(db, what, &c->experiment_id, err, errlen);
     o.experiment_id = c->experiment_id;
     if (rc == 0)
-        rc = store_vm(db, spec, t, c->experiment_id, topo, &c->vm_run_id, err, errlen);
+        rc = store_vm(db, spec, t, c->experiment_id, o.topology, &c->vm_run_id, err, errlen);
     if (rc == 0)
         rc = sim_run_replay(&o, &r, err, errlen);
     if (rc == 0)

@@ -64,6 +64,10 @@ struct sim_beam_setup {
     uint64_t spin_wake_ns;      /* how soon an idle scheduler comes for work (pickup races) */
     double switch_share;        /* switching time / slices' time it was calibrated with */
     const char *binding, *bind_order;
+    /* The machine to replay on (borrowed) and its name: the host's detected topology cut to
+     * the recording's schedulers; NULL: synth:p=N. */
+    const struct ws_topo *machine;
+    const char *machine_name;
     /* NAME=VALUE assignments applied last, over BEAM as shipped and the calibration above
      * (validate beam --param: the same recordings replayed under other parameters). */
     const char *const *params;
@@ -84,8 +88,9 @@ struct sim_beam_setup {
 void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t skip,
                         const struct sim_beam_truth *target, struct sim_beam_setup *s);
 
-/* Replay the recording (a `beam record` file, its sidecar read into t) on synth:p=N (N the
- * recording's schedulers) with the BEAM-as-shipped configuration, setup and seed, store the
+/* Replay the recording (a `beam record` file, its sidecar read into t) on setup's machine
+ * (else synth:p=N, N the recording's schedulers) with the BEAM-as-shipped configuration, setup
+ * and seed, store the
  * recorded run (mode beam, strategy "beam-vm") and the simulated one in db_path as one
  * experiment described by what, and compare. The VM's utilisation is its slices' and
  * switching's share of the makespan, as the simulator's busy time holds the work and the

@@ -197,8 +197,9 @@ int sim_run_replay(const struct sim_run_opts *o, struct sim_run_result *r, char 
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     uint64_t t0 = sim_now_ns();
-    if (sim_topo_load(o->topology, &topo, err, errlen) != 0)
+    if (o->machine == NULL && sim_topo_load(o->topology, &topo, err, errlen) != 0)
         goto out;
+    const struct ws_topo *machine = o->machine != NULL ? o->machine : topo;
     if ((t = sim_trace_open(o->trace, NULL, err, errlen)) == NULL)
         goto out;
     const char *sum = sim_trace_checksum(t);
@@ -209,7 +210,7 @@ int sim_run_replay(const struct sim_run_opts *o, struct sim_run_result *r, char 
     snprintf(r->trace_checksum, sizeof r->trace_checksum, "%s", sum);
     struct progress_state ps = { t0, 0 };
     struct sim_engine_opts eo = {
-        .topo = topo, .params = &o->params, .strategy = o->strategy, .seed = o->seed,
+        .topo = machine, .params = &o->params, .strategy = o->strategy, .seed = o->seed,
         .per_process = o->per_process, .progress = o->progress ? show_progress : NULL,
         .progress_ctx = &ps, .timeline_max = o->timeline_max,
     };

@@ -15,7 +15,8 @@
 
 struct sim_run_opts {
     const char *trace;          /* file or generator spec */
-    const char *topology;       /* preset, file or synth:SPEC */
+    const char *topology;       /* preset, file or synth:SPEC; with machine, its name */
+    const struct ws_topo *machine;   /* the machine itself (borrowed), or NULL: topology's */
     const char *strategy;
     uint64_t seed;
     struct ws_params params;

@@ -83,6 +83,11 @@ cost=$(json_num event_cost_ns "$(cat "$T/out")")
 [ "$cost" -gt 0 ] || fail "one repetition: the VM's switching was not measured: $(cat "$T/out")"
 p=$(sqlite3 "$T/v.db" "select json_extract(params, '$.spawn_ns') || ' ' || json_extract(params, '$.msg_ns') || ' ' || json_extract(params, '$.dispatch_ns') || ' ' || json_extract(params, '$.binding') from runs where mode = 'sim' order by id desc limit 1")
 [ "$p" = "$cost $cost 0 none" ] || fail "the replay ran with '$p', want spawn_ns = msg_ns = $cost, dispatch_ns 0, binding none"
+# Both on the host's detected topology, cut to the 2 schedulers' cores.
+topos=$(sqlite3 "$T/v.db" "select group_concat(distinct topology) from runs")
+case "$topos" in host:2|host:2:undetected) ;; *) fail "validate replayed on '$topos', want host:2" ;; esac
+[ "$(json_num ncores "$(sqlite3 "$T/v.db" "select '\"ncores\":' || ncores from runs where mode = 'sim' limit 1")")" = 2 ] ||
+  fail "the replay's machine has not 2 cores"
 rows=$(sqlite3 "$T/v.db" "select group_concat(mode || ':' || strategy, ' ') from runs where experiment_id = (select max(id) from experiments)")
 [ "$rows" = "beam:beam-vm sim:beam" ] || fail "validate stored '$rows', want a recorded and a simulated run"
 traces=$(sqlite3 "$T/v.db" "select count(distinct trace) from runs where experiment_id = (select max(id) from experiments)")
