@@ -151,9 +151,9 @@ static uint64_t vm_busy(const struct sim_beam_truth *t, uint32_t s)
  * window: from when it handled the switch on (just before the root starts) to when it handled
  * the switch off (after the recorder saw the last exit, which it looks for every millisecond;
  * later when the thread was not running: 4 ms past a 0.3 ms run under load). The part of the
- * window past the makespan is taken as asleep and left out, so
- * the share is of the makespan, as the simulator's sleep_ns is, and at most the scheduler's idle
- * time (the makespan less its slices and switching). NAN without msacc records.
+ * window past the makespan is taken as asleep and left out, so the share is of the makespan,
+ * as the simulator's sleep_ns is, and at most the scheduler's idle time (the makespan less
+ * its slices and switching). NAN without msacc records.
  */
 static double vm_sleep_ns(const struct sim_beam_truth *t, uint32_t s)
 {

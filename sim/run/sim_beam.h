@@ -84,7 +84,10 @@ struct sim_beam_setup {
  * 0.42..0.67 and the cost per event 1.9..21 us); the mean of their median wake-ups, whole:
  * the wake-ups a recording shows are those that beat the waker's own scheduler to the work (a
  * low sample of the VM's wake latency), so the dispatch that follows is not taken off them;
- * and the mean of their median preempted slices (time_slice_ns). 0 where they have none. */
+ * the mean of their median preempted slices (time_slice_ns); the mean of their schedulers'
+ * awake time per period run dry (spin_ns, from microstate accounting and the truth's idle
+ * periods); and the mean of their pickup races' exponential estimate (spin_wake_ns, see
+ * sim_import_beam.c). 0 where they have none. */
 void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t skip,
                         const struct sim_beam_truth *target, struct sim_beam_setup *s);
 
