@@ -88,7 +88,7 @@ void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t 
             double a = awake_per_idle(t[i]);
             spin += a >= 0 ? a : 0;
             with_spin += a >= 0;
-            /* an exponential mean, the lost races censored (sim_import_beam.c, pickups) */
+            /* an exponential mean, the lost races censored (sim_import_beam_cost.c, pickups) */
             uint64_t races = t[i]->won + t[i]->lost, won = t[i]->won ? t[i]->won : 1;
             pick += races ? (t[i]->won_ns + t[i]->lost_ns) / won : 0;   /* none won: >= */
             with_picks += races > 0;

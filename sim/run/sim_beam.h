@@ -87,7 +87,7 @@ struct sim_beam_setup {
  * the mean of their median preempted slices (time_slice_ns); the mean of their schedulers'
  * awake time per period run dry (spin_ns, from microstate accounting and the truth's idle
  * periods); and the mean of their pickup races' exponential estimate (spin_wake_ns, see
- * sim_import_beam.c). 0 where they have none. */
+ * sim_import_beam_cost.c). 0 where they have none. */
 void sim_beam_calibrate(const struct sim_beam_truth *const *t, size_t n, size_t skip,
                         const struct sim_beam_truth *target, struct sim_beam_setup *s);
 
