@@ -541,6 +541,10 @@ ws_status ws_sched_enqueue_on(struct ws_sched *s, uint32_t from, uint32_t to, st
 
 void ws_sched_set_spinning(struct ws_sched *s, uint32_t core, bool on)
 {
+    /* Only a backlog mark above the steal mark lets work be told to spinners alone: otherwise
+     * the count stays 0, and the idle path writes no shared line for it. */
+    if (ws_sched_wake_mark(s) <= steal_mark(s))
+        return;
     if (atomic_exchange_explicit(&s->cores[core].spinning, on, memory_order_acq_rel) == on)
         return;
     if (on)
@@ -551,7 +555,8 @@ void ws_sched_set_spinning(struct ws_sched *s, uint32_t core, bool on)
 
 bool ws_sched_told(struct ws_sched *s, uint32_t core)
 {
-    return atomic_exchange_explicit(&s->cores[core].told, 0, memory_order_relaxed) != 0;
+    return atomic_load_explicit(&s->cores[core].told, memory_order_relaxed) != 0 &&
+           atomic_exchange_explicit(&s->cores[core].told, 0, memory_order_relaxed) != 0;
 }
 
 void ws_sched_wake_later(struct ws_sched *s, uint32_t core)
