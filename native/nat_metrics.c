@@ -75,8 +75,7 @@ static void fill_core(const struct nat_rt *rt, uint32_t c, uint64_t span,
     s->processes += w->st.exits;
 }
 
-/* Every worker's buckets at the widest worker's width, as samples of every core. */
-static int fill_timeseries(const struct nat_rt *rt, uint64_t span, struct sim_run_metrics *m)
+int nat_ts_collect(const struct nat_rt *rt, uint64_t span, struct sim_run_metrics *m)
 {
     uint64_t width = NAT_TS_FIRST_WIDTH;
     for (uint32_t c = 0; c < rt->n; c++)
@@ -84,7 +83,10 @@ static int fill_timeseries(const struct nat_rt *rt, uint64_t span, struct sim_ru
             width = rt->w[c].ts.width;
     while (span / width >= NAT_TS_BUCKETS)
         width *= 2;
-    uint64_t nb = span / width + 1;
+    /* Buckets [i * width, (i + 1) * width) up to the one holding span - 1; each sample is
+     * stamped at its bucket's end, cut to span, so stamps are distinct. What a worker put at
+     * span itself (its last exit) joins the last bucket. */
+    uint64_t nb = span == 0 ? 1 : (span - 1) / width + 1;
     m->timeseries = calloc((size_t)rt->n * nb, sizeof(struct sim_ts_sample));
     if (m->timeseries == NULL)
         return -1;
@@ -93,6 +95,11 @@ static int fill_timeseries(const struct nat_rt *rt, uint64_t span, struct sim_ru
         struct nat_ts ts = rt->w[c].ts;
         while (ts.width < width)
             ts_double(&ts);
+        if (nb < NAT_TS_BUCKETS) {
+            ts.busy[nb - 1] += ts.busy[nb];
+            if (ts.queue[nb] > ts.queue[nb - 1])
+                ts.queue[nb - 1] = ts.queue[nb];
+        }
         for (uint64_t i = 0; i < nb; i++) {
             uint64_t lo = i * width, hi = lo + width < span ? lo + width : span;
             struct sim_ts_sample *t = &m->timeseries[k++];
@@ -163,7 +170,7 @@ int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, stru
     free(wait);
     free(resp);
     sim_metrics_derive(m);
-    if (fill_timeseries(rt, span, m) != 0)
+    if (nat_ts_collect(rt, span, m) != 0)
         goto nomem_done;
     return 0;
 nomem:

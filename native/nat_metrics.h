@@ -14,6 +14,11 @@ void nat_ts_busy(struct nat_ts *ts, uint64_t start, uint64_t len);
 /* Record a queue length q seen at time t (the bucket keeps the largest). */
 void nat_ts_queue(struct nat_ts *ts, uint64_t t, uint64_t q);
 
+/* Every worker's buckets of rt, at the widest worker's width, as m's timeseries: one sample a
+ * core per bucket up to span, stamped at the bucket's end (distinct stamps; the last at span).
+ * 0, or -1 when out of memory. */
+int nat_ts_collect(const struct nat_rt *rt, uint64_t span, struct sim_run_metrics *m);
+
 /* Counters of a native run that the database has no column for. */
 struct nat_extra {
     uint64_t spawns;              /* processes created by workers (roots not included) */

@@ -3,11 +3,13 @@
  * affinity honoured per process, trace replay with messages, timers and late roots, deadlocks
  * and bad traces reported, and the topology a binding builds. */
 #include "core/ws_victim.h"
+#include "native/nat_metrics.h"
 #include "native/nat_run.h"
 #include "native/nat_work.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -290,4 +292,41 @@ Test(native, binding_orders_and_models)
     cr_assert_eq(nat_bind_parse("dynamic", &b), 0);
     cr_assert_eq(b, NAT_BIND_DYNAMIC);
     cr_assert_neq(nat_bind_parse("pinned", &b), 0);
+}
+
+/* A run whose span is a whole number of buckets gets one sample per bucket, stamps distinct
+ * (the database's key), the last at the span; what was put at the span joins the last. */
+Test(native, timeseries_stamps_distinct_at_whole_buckets)
+{
+    const uint64_t spans[] = { 1, 999, 1000, 1001, 26000, 26001, 128000, 300000 };
+    for (size_t s = 0; s < sizeof spans / sizeof spans[0]; s++) {
+        uint64_t span = spans[s];
+        struct nat_worker *w = calloc(2, sizeof(*w));
+        cr_assert_not_null(w);
+        struct nat_rt rt = { .n = 2, .w = w };
+        for (uint32_t c = 0; c < 2; c++) {
+            w[c].ts.width = NAT_TS_FIRST_WIDTH;
+            nat_ts_busy(&w[c].ts, 0, span);
+            nat_ts_queue(&w[c].ts, span, 7);
+        }
+        struct sim_run_metrics m;
+        memset(&m, 0, sizeof m);
+        cr_assert_eq(nat_ts_collect(&rt, span, &m), 0);
+        uint64_t width = m.run.timeseries_interval_ns;
+        cr_assert_eq(m.ntimeseries, 2 * ((span + width - 1) / width), "span %llu",
+                     (unsigned long long)span);
+        for (size_t i = 0; i < m.ntimeseries; i++) {
+            const struct sim_ts_sample *t = &m.timeseries[i];
+            cr_assert_float_eq(t->utilization, 1.0, 1e-9, "span %llu sample %zu",
+                               (unsigned long long)span, i);
+            if (i + 1 < m.ntimeseries && m.timeseries[i + 1].core == t->core)
+                cr_assert_lt(t->t_ns, m.timeseries[i + 1].t_ns, "span %llu sample %zu",
+                             (unsigned long long)span, i);
+            else
+                cr_assert(t->t_ns == span && t->queue_len == 7, "span %llu: last %llu q %u",
+                          (unsigned long long)span, (unsigned long long)t->t_ns, t->queue_len);
+        }
+        free(m.timeseries);
+        free(w);
+    }
 }
