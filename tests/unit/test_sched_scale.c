@@ -193,3 +193,40 @@ Test(sched_scale, wide_cluster_finds_sparse_work_and_bounds_its_looks)
     cr_assert_lt(other, 40, "no capped look ever reached core 10");
     big_close(&b);
 }
+
+/* Sampling a set larger than the sample maps each draw to a member: by adding to the first
+ * member when the set is one run of cores, by counting bits when it is not. Either way every
+ * victim is a member with work to spare, and a sample finds one where a quarter of the members
+ * hold some. */
+Test(sched_scale, sampled_looks_name_members_of_runs_and_of_scattered_sets)
+{
+    struct big b;
+    big_open_as(&b, "p=1024", "locality");
+    for (uint32_t c = 100; c < 200; c++)
+        spawn_on(&b, c, 2);
+    struct ws_cpuset run, even;
+    cr_assert_eq(ws_cpuset_init(&run, 1024), WS_OK);
+    cr_assert_eq(ws_cpuset_init(&even, 1024), WS_OK);
+    cr_assert_eq(ws_cpuset_set_range(&run, 150, 349), WS_OK);   /* 200 members, 50 with work */
+    for (uint32_t c = 0; c < 400; c += 2)                        /* 200 members, 50 with work */
+        cr_assert_eq(ws_cpuset_set(&even, c), WS_OK);
+    uint32_t found_run = 0, found_even = 0;
+    for (int i = 0; i < 200; i++) {
+        uint32_t v = ws_victim_busiest(b.s, 0, &run, 64);
+        if (v != WS_CORE_NONE) {
+            cr_assert(v >= 150 && v < 200, "run: victim %u is not a member with work", v);
+            found_run++;
+        }
+        v = ws_victim_busiest(b.s, 0, &even, 64);
+        if (v != WS_CORE_NONE) {
+            cr_assert(v >= 100 && v < 200 && v % 2 == 0,
+                      "scattered: victim %u is not a member with work", v);
+            found_even++;
+        }
+    }
+    cr_assert_gt(found_run, 150, "64 draws over 200 members, 50 with work, found %u", found_run);
+    cr_assert_gt(found_even, 150, "64 draws over 200 members, 50 with work, found %u", found_even);
+    ws_cpuset_destroy(&run);
+    ws_cpuset_destroy(&even);
+    big_close(&b);
+}
