@@ -190,8 +190,9 @@ static int replay_once(const char *trace, const char *topo, const char *strategy
  * (machine, scheduler, metrics) and the ramps (cores filling up at the start, emptying at the
  * end: the same few levels of the fork tree at both sizes) cancel out, so what is left is the
  * time per process while every core is busy. The sizes grow with the core count so that the
- * smaller trace, too, keeps every core busy for most of its run (fib:22, 57 k processes, on
- * 4,096 cores is mostly ramp). Set-up is measured apart, as the CPU time of replaying fib:1
+ * smaller trace, too, keeps every core busy for most of its run. On 4,096 cores even fib:24
+ * (150 k processes, 37 a core) is mostly ramp, and fib:27 keeps the cores 59 % busy (fib:29:
+ * 79 %), so 4,096 cores take fib:27 and fib:29. Set-up is measured apart, as the CPU time of replaying fib:1
  * (one process). Medians over 3 repetitions. With --items below 100 k (as under an emulator)
  * the traces are fib:10 and fib:12 everywhere, so the keys exist but mean little.
  *
@@ -211,7 +212,7 @@ struct replay_sizes {
 static const struct replay_sizes replay_full[3] = {
     { "synth:p=8", "fib:20", "fib:25" },
     { "synth:p=1024", "fib:24", "fib:27" },
-    { "synth:p=4096", "fib:24", "fib:27" },
+    { "synth:p=4096", "fib:27", "fib:29" },
 };
 
 static const struct replay_sizes replay_emulated[3] = {
