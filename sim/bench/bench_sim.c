@@ -192,9 +192,9 @@ static int replay_once(const char *trace, const char *topo, const char *strategy
  * time per process while every core is busy. The sizes grow with the core count so that the
  * smaller trace, too, keeps every core busy for most of its run. On 4,096 cores even fib:24
  * (150 k processes, 37 a core) is mostly ramp, and fib:27 keeps the cores 59 % busy (fib:29:
- * 79 %), so 4,096 cores take fib:27 and fib:29. Set-up is measured apart, as the CPU time of replaying fib:1
- * (one process). Medians over 3 repetitions. With --items below 100 k (as under an emulator)
- * the traces are fib:10 and fib:12 everywhere, so the keys exist but mean little.
+ * 79 %), so 4,096 cores take fib:27 and fib:29. Set-up is measured apart, as the CPU time of
+ * replaying fib:1 (one process). Medians over 3 repetitions. With --items below 100 k (as under
+ * an emulator) the traces are fib:10 and fib:12 everywhere, so the keys exist but mean little.
  *
  * Keys (N = 8, 1024, 4096):
  *   replay_procs_per_s_N        steady state: extra processes / extra CPU seconds
