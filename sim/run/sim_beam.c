@@ -357,6 +357,86 @@ static void vm_side(const struct sim_beam_truth *t, struct sim_beam_cmp *c)
 }
 
 #define DISPATCH_FITS 4
+#define DISPATCH_SCAN 16
+
+/* o's parameters: BEAM as shipped and setup, with the recording's switching time spread over
+ * `spread` dispatches (0: setup's own dispatch_ns, over the recording's slices). */
+static int set_spread(struct sim_run_opts *o, const struct sim_beam_setup *setup,
+                      uint64_t spread, uint64_t *dispatch_ns, char *err, size_t errlen)
+{
+    struct sim_beam_setup fit = *setup;
+    if (spread > 0)
+        fit.dispatch_ns = (setup->switch_ns + spread / 2) / spread;
+    *dispatch_ns = fit.dispatch_ns;
+    ws_params_defaults(&o->params);
+    sim_beam_shipped(&o->params);
+    return apply_setup(&o->params, &fit, err, errlen);
+}
+
+struct dispatch_fit {
+    uint64_t tried[DISPATCH_FITS], ntried;
+    uint64_t lo, hi;                /* the fewest and most dispatches a replay made */
+    uint64_t best, best_off;        /* the spread whose replay came nearest, and by how many */
+};
+
+/* One replay stored nowhere at `spread` (see set_spread); 1 when it made as many dispatches as
+ * its cost was spread over, 0 when not, -1 on an error. */
+static int fit_try(struct sim_run_opts *o, const struct sim_beam_setup *setup, uint64_t spread,
+                   struct dispatch_fit *f, uint64_t *made, char *err, size_t errlen)
+{
+    uint64_t d;
+    struct sim_run_result r;
+    if (set_spread(o, setup, spread, &d, err, errlen) != 0 ||
+        sim_run_replay(o, &r, err, errlen) != 0)
+        return -1;
+    *made = r.summary.dispatches;
+    f->lo = *made < f->lo ? *made : f->lo;
+    f->hi = *made > f->hi ? *made : f->hi;
+    if (spread == 0)
+        return 0;
+    if (f->ntried < DISPATCH_FITS)
+        f->tried[f->ntried++] = spread;
+    uint64_t off = *made > spread ? *made - spread : spread - *made;
+    if (off < f->best_off || (off == f->best_off && spread < f->best))
+        f->best = spread, f->best_off = off;
+    return off == 0;
+}
+
+/* The model starts a process more or fewer times than the VM ran slices (it preempts by time,
+ * not reductions): the recording's switching time is spread over the model's own dispatches,
+ * counted by replays stored nowhere. The count moves with the cost charged (the order of events
+ * does), so this looks for a spread k whose replay makes k dispatches: by repeating (k = the
+ * last replay's count; at most DISPATCH_FITS replays), then, where that cycles, over every k
+ * between the fewest and the most dispatches seen (at most DISPATCH_SCAN more). Where no k
+ * makes itself, the one whose replay came nearest is kept (the smallest of a tie). Leaves o's
+ * parameters set for it and c->dispatch_ns, c->dispatch_spread set (0: no replay dispatched
+ * anything, and the first guess stays). */
+static int fit_dispatch(struct sim_run_opts *o, const struct sim_beam_setup *setup,
+                        struct sim_beam_cmp *c, char *err, size_t errlen)
+{
+    const char *db_path = o->db_path;
+    o->db_path = NULL;
+    struct dispatch_fit f = { .lo = UINT64_MAX, .best_off = UINT64_MAX };
+    uint64_t k = 0, made = 0;
+    int rc = 0;
+    for (int i = 0; i < DISPATCH_FITS && rc == 0; i++, k = made)
+        if ((rc = fit_try(o, setup, k, &f, &made, err, errlen)) != 0 || made == 0)
+            break;
+    uint64_t lo = f.lo, hi = f.hi;
+    if (rc == 0 && made > 0 && hi - lo <= DISPATCH_SCAN)
+        for (k = lo; k <= hi && rc == 0; k++) {
+            bool seen = false;
+            for (uint64_t j = 0; j < f.ntried; j++)
+                seen |= f.tried[j] == k;
+            if (!seen)
+                rc = fit_try(o, setup, k, &f, &made, err, errlen);
+        }
+    o->db_path = db_path;
+    if (rc < 0)
+        return -1;
+    c->dispatch_spread = f.best;
+    return set_spread(o, setup, f.best, &c->dispatch_ns, err, errlen);
+}
 
 int sim_beam_compare(const char *recording, const struct sim_beam_truth *t,
                      const struct sim_beam_setup *setup, const char *db_path, const char *what,
@@ -377,29 +457,8 @@ int sim_beam_compare(const char *recording, const struct sim_beam_truth *t,
     int rc = apply_setup(&o.params, setup, err, errlen);
     c->event_cost_ns = setup->at_dispatch ? 0 : setup->event_cost_ns;
     c->dispatch_ns = setup->at_dispatch ? setup->dispatch_ns : 0;
-    if (rc == 0 && setup->at_dispatch && setup->switch_ns > 0) {
-        /* The model starts a process more or fewer times than the VM ran slices (it preempts
-         * by time, not reductions): replays stored nowhere count its dispatches, and the
-         * recording's switching time is spread over those. The count moves with the cost it
-         * is charged (the order of events does), so this repeats, at most DISPATCH_FITS
-         * times, until a replay makes as many dispatches as the cost was spread over. */
-        o.db_path = NULL;
-        struct sim_beam_setup fit = *setup;
-        uint64_t spread = 0;
-        for (int i = 0; rc == 0 && i < DISPATCH_FITS; i++) {
-            rc = sim_run_replay(&o, &r, err, errlen);
-            uint64_t n = r.summary.dispatches;
-            if (rc != 0 || n == 0 || n == spread)
-                break;
-            spread = n;
-            fit.dispatch_ns = (setup->switch_ns + n / 2) / n;
-            ws_params_defaults(&o.params);
-            sim_beam_shipped(&o.params);
-            rc = apply_setup(&o.params, &fit, err, errlen);
-        }
-        c->dispatch_ns = fit.dispatch_ns;
-        o.db_path = db_path;
-    }
+    if (rc == 0 && setup->at_dispatch && setup->switch_ns > 0)
+        rc = fit_dispatch(&o, setup, c, err, errlen);
     if (rc == 0)
         rc = sim_db_open(db_path, false, &db, err, errlen);
     if (rc == 0)

@@ -37,6 +37,8 @@ struct sim_beam_cmp {
     double vm_wall_util;        /* the VM's scheduler_wall_time, mean active share (0..1) */
     uint64_t event_cost_ns, dispatch_ns;   /* the calibrated switching costs it replayed with
                                               (under any --param) */
+    uint64_t dispatch_spread;   /* the model's dispatches the switching time was spread over
+                                   (at_dispatch; 0: the recording's slices) */
 };
 
 /* What the replay adds to BEAM as shipped: the VM's cost between slices, the wake-up of a

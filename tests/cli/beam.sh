@@ -117,12 +117,13 @@ p=$(sqlite3 "$T/d.db" "select json_extract(params, '$.dispatch_ns') || ' ' || js
 [ "$p" = "$d 0 0" ] || fail "--switch-at dispatch: the replay ran with '$p', want '$d 0 0'"
 n=$(sqlite3 "$T/d.db" "select sum(processes_run) from core_stats where run_id = (select id from runs where mode = 'sim')")
 sw=$(sqlite3 "$T/d.db" "select description from experiments" | sed -n 's/.*(switching \([0-9]*\) ns charged at the model.s dispatches.*/\1/p')
-# (The count moves with the cost charged; the fit repeats until a replay makes as many
-# dispatches as it spread the cost over, which a replay that keeps changing its count by one
-# may not reach in its four tries: one dispatch either way is allowed.)
-[ -n "$n" ] && [ -n "$sw" ] && [ "$n" -gt 0 ] && { [ "$d" = $(( (sw + n / 2) / n )) ] ||
-  [ "$d" = $(( (sw + (n + 1) / 2) / (n + 1) )) ] || [ "$d" = $(( (sw + (n - 1) / 2) / (n - 1) )) ]; } ||
-  fail "--switch-at dispatch: $d ns a dispatch, $n dispatches, $sw ns of switching (want $d = $sw / $n)"
+k=$(json_num dispatch_spread "$(cat "$T/out")")
+# (The count moves with the cost charged: the fit looks for a spread k whose replay makes k
+# dispatches, and keeps the nearest where none does; a step of the count over the fixed point
+# leaves it off by one or two. Within a tenth, or the cost charged is not the switching time.)
+[ -n "$n" ] && [ -n "$sw" ] && [ -n "$k" ] && [ "$k" -gt 0 ] && [ "$d" = $(( (sw + k / 2) / k )) ] &&
+  [ $(( (n > k ? n - k : k - n) * 10 )) -le "$k" ] ||
+  fail "--switch-at dispatch: $d ns a dispatch over $k, the replay made $n, $sw ns of switching (want $d = $sw / $k, $n within a tenth of $k)"
 expect_stderr 2 "--switch-at fork: not send or dispatch" "$S" validate beam "$R/traces/beam/fib.erl" --switch-at fork
 expect_stderr 2 "--switch-at: only validate replays" "$S" beam record "$R/traces/beam/fib.erl" --switch-at send -o "$T/x"
 
