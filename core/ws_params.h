@@ -99,6 +99,11 @@ struct ws_params {
                                       ws_sched_set_steal_barrier) */
     uint64_t steal_victim_ns;      /* ... and by the victim core's running process (the
                                       membarrier interrupts it) */
+    uint64_t noise_gap_ns;         /* host noise: mean time between the detours of a core's
+                                      thread (the OS or hypervisor taking its CPU), drawn
+                                      exponentially per core while it is busy; 0: no noise */
+    uint64_t noise_ns;             /* ... and a detour's mean length (exponential), charged to
+                                      the process the core dispatches next (sim_engine.c) */
     uint64_t sample_interval_ns;   /* timeseries interval; 0 = automatic */
     uint64_t max_events;           /* a replay stops with an error after this many events */
     uint64_t zero_overheads;       /* 1: every cost above and all latencies are zero */

@@ -107,7 +107,7 @@ long nat_calib_nivcsw(bool thread)
     return getrusage(thread ? RUSAGE_THREAD : RUSAGE_SELF, &u) == 0 ? u.ru_nivcsw : 0;
 }
 
-static void pin_to(int32_t cpu)
+void nat_calib_pin(int32_t cpu)
 {
     if (cpu < 0)
         return;
@@ -137,7 +137,7 @@ static void *pp_thread(void *arg)
     struct pingpong *pp = a->pp;
     int me = a->me, other = 1 - me;
     static int token;
-    pin_to(pp->cpu[me]);
+    nat_calib_pin(pp->cpu[me]);
     atomic_fetch_add(&pp->ready, 1);
     while (atomic_load(&pp->ready) < 2)
         ws_cpu_relax();
@@ -222,7 +222,7 @@ struct mbv {
 static void *mbv_sender(void *arg)
 {
     struct mbv *m = arg;
-    pin_to(m->cpu_a);
+    nat_calib_pin(m->cpu_a);
     while (atomic_load(&m->phase) == 0)
         ws_cpu_relax();
     uint64_t next = nat_now_ns() + VICTIM_GAP_NS;
@@ -250,7 +250,7 @@ static double mbv_run(int32_t a, int32_t b, bool barriers, uint64_t iters, uint3
     pthread_t t;
     if (pthread_create(&t, NULL, mbv_sender, &m) != 0)
         return -1;
-    pin_to(b);
+    nat_calib_pin(b);
     nat_busy(iters / 16);   /* on the CPU, warm */
     atomic_store(&m.phase, 1);
     uint64_t t0 = nat_now_ns();
@@ -342,7 +342,7 @@ static void *rjoin_thread(void *arg)
 {
     struct rjoin_arg *a = arg;
     struct rjoin *j = a->j;
-    pin_to(j->cpu[a->me]);
+    nat_calib_pin(j->cpu[a->me]);
     atomic_fetch_add(&j->ready, 1);
     while (atomic_load(&j->ready) < 2)
         ws_cpu_relax();
@@ -433,7 +433,7 @@ struct wakelat {
 static void *wake_sleeper(void *arg)
 {
     struct wakelat *k = arg;
-    pin_to(k->cpu);
+    nat_calib_pin(k->cpu);
     for (uint32_t i = 0; i < WAKE_SAMPLES; i++) {
         uint32_t seen = atomic_load(&k->word);
         atomic_store(&k->parked, i + 1);
@@ -460,7 +460,7 @@ struct nat_cost nat_calib_wake(int32_t cpu_a, int32_t cpu_b)
     }
     cpu_set_t saved;
     bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
-    pin_to(cpu_a);
+    nat_calib_pin(cpu_a);
     struct nat_trial v[WAKE_SAMPLES];
     for (uint32_t i = 0; i < WAKE_SAMPLES; i++) {
         while (atomic_load(&k->parked) != i + 1)
@@ -602,6 +602,21 @@ static void add_dist(cJSON *o, const struct nat_dist *d)
     cJSON_AddNumberToObject(x, "max", d->max);
 }
 
+static void add_noise(cJSON *o, const struct nat_noise *z)
+{
+    cJSON *x = cJSON_AddObjectToObject(o, "noise");
+    if (x == NULL)
+        return;
+    cJSON_AddNumberToObject(x, "slices", z->slices);
+    cJSON_AddNumberToObject(x, "observed_ns", z->observed_ns);
+    cJSON_AddNumberToObject(x, "detours", (double)z->detours);
+    cJSON_AddNumberToObject(x, "min_ns", NAT_NOISE_MIN_NS);
+    cJSON_AddNumberToObject(x, "gap_ns", nat_noise_gap_ns(z));
+    cJSON_AddNumberToObject(x, "mean_ns", nat_noise_mean_ns(z));
+    cJSON_AddNumberToObject(x, "max_ns", z->max_ns);
+    cJSON_AddNumberToObject(x, "share", z->observed_ns > 0 ? z->detour_ns / z->observed_ns : 0);
+}
+
 double nat_calib_corun_factor(const struct nat_calibration *c)
 {
     if (c->corun.n == 0 || c->corun_alone.n == 0 || c->corun_alone.ns <= 0 || c->corun.ns <= 0)
@@ -630,6 +645,7 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "corun", &c->corun);
     cJSON_AddNumberToObject(o, "corun_factor", nat_calib_corun_factor(c));
     add_dist(o, &c->proc_dist);
+    add_noise(o, &c->noise);
     cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
     cJSON_AddStringToObject(o, "workload", c->workload);
     cJSON *l = cJSON_AddArrayToObject(o, "load");

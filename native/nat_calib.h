@@ -110,6 +110,29 @@ struct nat_dist {
 
 /* What validate's model of the host is made of. Every cost is measured (n > 0) unless the host
  * cannot measure it; nothing is taken from ws_params defaults. */
+/* Host noise (nat_noise.c): detours, gaps between consecutive clock reads longer than
+ * NAT_NOISE_MIN_NS, of a loop pinned to each of the run's CPUs, summed over CPUs and slices. */
+#define NAT_NOISE_MIN_NS 1000u
+struct nat_noise {
+    double observed_ns;           /* the loops' time, all CPUs together */
+    uint64_t detours;
+    double detour_ns;             /* ... their total */
+    double max_ns;                /* the longest */
+    uint32_t slices;              /* measurements added */
+};
+
+/* Add a measurement of dur_ns on cpus[0..n) at once (one pinned thread each) to *acc.
+ * 0, or -1 when a thread cannot start (acc unchanged). */
+int nat_noise_measure(const int32_t *cpus, uint32_t n, uint64_t dur_ns, struct nat_noise *acc);
+
+/* The mean time between a CPU's detours (their ends to the next start) and their mean length;
+ * 0 when there was none. */
+double nat_noise_gap_ns(const struct nat_noise *z);
+double nat_noise_mean_ns(const struct nat_noise *z);
+
+/* Pin the calling thread to host CPU cpu (ignored when negative). */
+void nat_calib_pin(int32_t cpu);
+
 struct nat_calibration {
     double busy_iters_per_ns;
     struct nat_cost steal;        /* one steal between worker 0's and worker 1's cores */
@@ -132,6 +155,8 @@ struct nat_calibration {
                                      a replayed trace); the model's proc for N threads is proc x
                                      corun / corun_alone */
     struct nat_cost corun;
+    struct nat_noise noise;       /* host noise on the run's CPUs, in the runs' minutes
+                                     (slices == 0: not measured) */
     double latency_ns;            /* the model's core-to-core latency of those two cores */
     char workload[512];           /* what proc was measured on: the workload or a smaller one */
     double load[3];               /* the host's 1, 5 and 15 minute load averages at the time */

@@ -262,6 +262,12 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
     if (c->msg_remote.n)
         p.msg_remote_ns = round_ns(c->msg_remote.ns);
     p.msg_ns = round_ns(c->msg.ns);
+    /* Host noise as the run's CPUs saw it in the runs' minutes: the model's cores lose their
+     * CPU as often and for as long (nat_noise.c). */
+    if (c->noise.detours > 0) {
+        p.noise_gap_ns = round_ns(nat_noise_gap_ns(&c->noise));
+        p.noise_ns = round_ns(nat_noise_mean_ns(&c->noise));
+    }
     /* A computed workload's processes carry no phases natively: the scheduler does not know
      * their run time there, nor then in the model (its migration check assumes a slice). */
     if (computed)
@@ -441,8 +447,10 @@ static int recalibrate(const struct nat_validate_opts *o, const struct nat_workl
                        struct nat_validate_result *r, struct ws_params *sp, char **cal_json,
                        char *err, size_t errlen)
 {
-    r->cal.proc_before = r->cal.proc;
-    r->cal.proc = nat_cost_robust(trials, ntrials);
+    if (ntrials > 0) {
+        r->cal.proc_before = r->cal.proc;
+        r->cal.proc = nat_cost_robust(trials, ntrials);
+    }
     *sp = model(o, wl, r);
     free(*cal_json);
     if ((*cal_json = nat_validate_ref_json(&r->cal, r->experiment_id)) == NULL) {
@@ -473,13 +481,13 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
     int rc = -1;
     if (again && trials == NULL)
         snprintf(err, errlen, "out of memory");
-    else if (nat_validate_run_natives(o, host, *cal_json, r, s, trials, &ntrials, err,
+    else if (nat_validate_run_natives(o, host, cpus, *cal_json, r, s, trials, &ntrials, err,
                                       errlen) == 0 &&
              (!again || nat_validate_corun(o, host, cpus, r->threads, r->cal.workload,
                                            corun_mate(wl, r->cal.workload),
                                            &r->cal.corun_alone, &r->cal.corun, err,
                                            errlen) == 0) &&
-             (!again || recalibrate(o, wl, trials, ntrials, r, sp, cal_json, err, errlen) == 0))
+             recalibrate(o, wl, trials, ntrials, r, sp, cal_json, err, errlen) == 0)
         rc = nat_validate_run_sims(o, topo, *cal_json, sp, r, s, err, errlen);
     free(trials);
     return rc;
@@ -503,6 +511,8 @@ static void summarise(const struct samples *s, struct nat_validate_result *r)
     compare(s->nat, s->sim, r->repeat, r);
     compare_busy(s, r);
     sim_ci_compute(s->first_sim, r->repeat, &r->first_steal_sim);
+    sim_ci_compute(s->noise_busy, r->repeat, &r->sim_noise_busy);
+    sim_ci_compute(s->noise_steal, r->repeat, &r->sim_noise_steal);
     sim_ci_compute(s->share, r->repeat, &r->cpu_share);
     if (getloadavg(r->load, 3) != 3)
         memset(r->load, 0, sizeof r->load);

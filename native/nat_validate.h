@@ -96,6 +96,9 @@ struct nat_validate_result {
     double first_steal_native;        /* ns from the first RUN slice to the first steal, of
                                          one extra native run (0: none) */
     struct sim_ci first_steal_sim;    /* the same over the simulated repetitions */
+    struct sim_ci sim_noise_busy;     /* host noise the model's cores paid, all cores together, in
+                                         runs (part of busy time) ... */
+    struct sim_ci sim_noise_steal;    /* ... and before steal rounds (part of steal time) */
     bool timeline;                    /* the native runs record their first slices (that
                                          extra run) */
     struct sim_ci cpu_share;          /* native workers' CPU time / (threads x makespan): below

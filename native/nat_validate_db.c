@@ -117,14 +117,20 @@ int nat_validate_recalibrated(const char *path, int64_t experiment, const char *
                sqlite3_bind_text(a, 2, desc, -1, SQLITE_STATIC) == SQLITE_OK &&
                sqlite3_step(a) == SQLITE_DONE)) &&
              sqlite3_prepare_v2(h, sweep ? "UPDATE runs SET params = json_set(params, "
-                                           "'$.calibration.proc_ns', ?2) "
+                                           "'$.calibration.proc_ns', ?2, "
+                                           "'$.calibration.noise_gap_ns', ?5, "
+                                           "'$.calibration.noise_ns', ?6) "
                                            "WHERE id BETWEEN ?3 AND ?4"
                                          : "UPDATE runs SET params = json_set(params, "
-                                           "'$.calibration.proc_ns', ?2) "
+                                           "'$.calibration.proc_ns', ?2, "
+                                           "'$.calibration.noise_gap_ns', ?5, "
+                                           "'$.calibration.noise_ns', ?6) "
                                            "WHERE experiment_id = ?1",
                                 -1, &b, NULL) == SQLITE_OK &&
              (sweep || sqlite3_bind_int64(b, 1, experiment) == SQLITE_OK) &&
              sqlite3_bind_double(b, 2, cal->proc.ns) == SQLITE_OK &&
+             sqlite3_bind_double(b, 5, nat_noise_gap_ns(&cal->noise)) == SQLITE_OK &&
+             sqlite3_bind_double(b, 6, nat_noise_mean_ns(&cal->noise)) == SQLITE_OK &&
              (!sweep || (sqlite3_bind_int64(b, 3, first_run) == SQLITE_OK &&
                          sqlite3_bind_int64(b, 4, last_run) == SQLITE_OK)) &&
              sqlite3_step(b) == SQLITE_DONE ? 0 : -1;
@@ -153,6 +159,8 @@ char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment)
         cJSON_AddNumberToObject(o, costs[i].name, costs[i].k->ns);
     cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
     cJSON_AddNumberToObject(o, "corun_factor", nat_calib_corun_factor(c));
+    cJSON_AddNumberToObject(o, "noise_gap_ns", nat_noise_gap_ns(&c->noise));
+    cJSON_AddNumberToObject(o, "noise_ns", nat_noise_mean_ns(&c->noise));
     cJSON_AddStringToObject(o, "workload", c->workload);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);

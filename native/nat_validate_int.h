@@ -15,6 +15,8 @@ struct samples {
     double sim[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
     double share[NAT_VALIDATE_MAX_REPEAT];   /* native CPU time / (threads x makespan) */
     double first_sim[NAT_VALIDATE_MAX_REPEAT];   /* simulated time to the first steal */
+    double noise_busy[NAT_VALIDATE_MAX_REPEAT];  /* simulated host noise, all cores: in runs */
+    double noise_steal[NAT_VALIDATE_MAX_REPEAT]; /* ... and before steal rounds */
     /* busy time of the k-th busiest core [k][rep], k < NAT_VALIDATE_MAX_RANKS */
     double busy_nat[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
     double busy_sim[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
@@ -36,10 +38,13 @@ int nat_validate_corun(const struct nat_validate_opts *vo, const struct ws_topo 
                        const char *mate, struct nat_cost *alone, struct nat_cost *beside,
                        char *err, size_t errlen);
 
-/* The native repetitions, with the per-process trials around them when trials is not NULL
- * (room for (repeat + 1) x SLOT_MAX_TRIALS; *ntrials counts them). 0, or -1 with err. */
+/* The native repetitions on host CPUs cpus[0..r->threads), with the per-process trials around
+ * them when trials is not NULL (room for (repeat + 1) x SLOT_MAX_TRIALS; *ntrials counts
+ * them) and the host's noise on those CPUs measured around them into r->cal.noise. 0, or -1
+ * with err. */
 int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_topo *host,
-                             const char *cal_json, struct nat_validate_result *r,
+                             const int32_t *cpus, const char *cal_json,
+                             struct nat_validate_result *r,
                              struct samples *s, struct nat_trial *trials, uint32_t *ntrials,
                              char *err, size_t errlen);
 

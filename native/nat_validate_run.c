@@ -25,6 +25,9 @@
  * its first slices in memory (its cores start together, so the first steal is early). */
 #define FIRST_STEAL_SLICES (1u << 18)
 #define SIM_FIRST_SLICES (1u << 16)
+/* The host's noise is measured before each native run and after the last, this long each time
+ * on all the run's CPUs at once: detours come every few ms on a quiet VM. */
+#define NOISE_SLICE_NS 50000000ull
 
 static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *m,
                      const struct ws_params *p, const char *cal_json, uint64_t seed,
@@ -64,13 +67,14 @@ static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *
     return rc;
 }
 
-/* CPU time of a simulated run: every core's time but its sleep (spinning costs CPU). */
+/* CPU time of a simulated run: every core's time but its sleep (spinning costs CPU) and what
+ * the host's noise took (natively the CPU time of others). */
 static double sim_cpu_ns(const struct sim_run_metrics *m)
 {
     double t = 0;
     for (uint32_t c = 0; c < m->ncores; c++)
         t += (double)(m->cores[c].busy_ns + m->cores[c].steal_ns + m->cores[c].idle_ns -
-                      m->cores[c].sleep_ns);
+                      m->cores[c].sleep_ns - m->cores[c].noise_ns - m->cores[c].noise_steal_ns);
     return t;
 }
 
@@ -94,6 +98,7 @@ static double sim_first_steal(const struct sim_run_metrics *m)
 struct sim_out {
     struct sim_run_summary sum;
     double cpu_ns, wall_s, first_steal;
+    double noise_busy, noise_steal;   /* host noise, all cores: in runs, before steal rounds */
     double *busy;                 /* [threads], largest first */
     int64_t id;
 };
@@ -124,6 +129,10 @@ static int simulate(const struct nat_validate_opts *o, const struct ws_topo *top
         m.timeline_dropped = m.timeline_cut_ns = 0;
         for (uint32_t c = 0; c < m.ncores && c < r->threads; c++)
             out->busy[c] = (double)m.cores[c].busy_ns;
+        for (uint32_t c = 0; c < m.ncores; c++) {
+            out->noise_busy += (double)m.cores[c].noise_ns;
+            out->noise_steal += (double)m.cores[c].noise_steal_ns;
+        }
         nat_validate_sort_busy(out->busy, r->threads);
         const char *sum = sim_trace_checksum(t);
         if (lock != NULL)
@@ -242,6 +251,8 @@ static int sim_rep(struct sim_jobs *j, uint32_t i)
         for (int k = 0; k < NAT_VALIDATE_METRICS; k++)
             j->s->sim[k][i] = sv[k];
         j->s->first_sim[i] = out.first_steal;
+        j->s->noise_busy[i] = out.noise_busy;
+        j->s->noise_steal[i] = out.noise_steal;
         for (uint32_t k = 0; k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++)
             j->s->busy_sim[k][i] = out.busy[k];
     } else if (j->rc == 0) {
@@ -269,13 +280,19 @@ static void *sim_worker(void *arg)
  * same minutes as the runs, since on a shared host it drifts by 20% between runs a few seconds
  * apart. */
 int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_topo *host,
-                             const char *cal_json, struct nat_validate_result *r,
-                             struct samples *s, struct nat_trial *trials, uint32_t *ntrials,
-                             char *err, size_t errlen)
+                             const int32_t *cpus, const char *cal_json,
+                             struct nat_validate_result *r, struct samples *s,
+                             struct nat_trial *trials, uint32_t *ntrials, char *err,
+                             size_t errlen)
 {
     uint64_t procs, wall = 0;
     uint32_t per_slot = 1;   /* trials before each run: more where they are cheap */
+    memset(&r->cal.noise, 0, sizeof r->cal.noise);   /* (a sweep's count measures its own) */
     for (uint32_t i = 0; i <= r->repeat; i++) {
+        if (nat_noise_measure(cpus, r->threads, NOISE_SLICE_NS, &r->cal.noise) != 0) {
+            snprintf(err, errlen, "cannot start a noise measurement thread");
+            return -1;
+        }
         for (uint32_t k = 0; trials != NULL && k < per_slot; k++)
             if (nat_validate_proc_trial(host, r->cal.workload, o, &trials[(*ntrials)++],
                                         &procs, &wall, err, errlen) != 0)

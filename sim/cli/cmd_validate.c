@@ -83,6 +83,9 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     cJSON_AddNumberToObject(f, "native", r->first_steal_native);
     cJSON_AddNumberToObject(f, "sim", r->first_steal_sim.mean);
     cJSON_AddNumberToObject(f, "sim_ci95", r->first_steal_sim.half);
+    cJSON *z = cJSON_AddObjectToObject(j, "sim_noise_ns");   /* all cores, per run */
+    add_ci(z, "busy", &r->sim_noise_busy);
+    add_ci(z, "steal", &r->sim_noise_steal);
     cJSON *l = cJSON_AddArrayToObject(j, "host_load");
     for (int i = 0; l != NULL && i < 3; i++)
         cJSON_AddItemToArray(l, cJSON_CreateNumber(r->load[i]));
@@ -140,6 +143,15 @@ static void print_calibration(const struct nat_calibration *c)
                d->q[2], d->cv, d->q[0] / d->q[2], d->q[4] / d->q[2], d->q[5] / d->q[2]);
     if (c->workload[0] != '\0')
         printf("               per-process cost measured on %s\n", c->workload);
+    const struct nat_noise *z = &c->noise;
+    if (z->slices > 0)
+        printf("  host noise   %llu detours (clock-read gaps over %u ns) in %.0f ms of loops pinned "
+               "to the run's CPUs, %u times around the native runs: one every %.1f us of a "
+               "CPU, %.2f us long on average (longest %.1f us), %.3f%% of the time; the model's "
+               "cores lose their CPU as often and as long (noise_gap_ns, noise_ns)\n",
+               (unsigned long long)z->detours, NAT_NOISE_MIN_NS, z->observed_ns / 1e6,
+               z->slices, nat_noise_gap_ns(z) / 1e3, nat_noise_mean_ns(z) / 1e3,
+               z->max_ns / 1e3, z->observed_ns > 0 ? 100.0 * z->detour_ns / z->observed_ns : 0);
     printf("  host load    %.2f %.2f %.2f (1, 5, 15 min) on %u CPUs\n", c->load[0], c->load[1],
            c->load[2], c->host_cpus);
 }
@@ -153,8 +165,9 @@ static void print_warnings(const struct nat_validate_result *r)
                "waiting for a CPU\n", c->load[0], c->host_cpus);
     if (r->cpu_share.n > 0 && r->cpu_share.mean < 0.95)
         printf("  note: the native workers held a CPU %.1f%% ± %.1f%% of threads x makespan; "
-               "the simulator's cores are never taken away (compare cpu_ns, which is not "
-               "stretched by waiting)\n", 100.0 * r->cpu_share.mean, 100.0 * r->cpu_share.half);
+               "the simulator's cores lose theirs only to the noise measured around the runs "
+               "(compare cpu_ns, which is not stretched by waiting)\n",
+               100.0 * r->cpu_share.mean, 100.0 * r->cpu_share.half);
     const struct nat_cost *costs[] = { &c->steal, &c->wake, &c->spawn, &c->msg, &c->proc };
     static const char *const names[] = { "steal", "wake-up", "spawn", "join message",
                                          "per-process" };
@@ -194,6 +207,12 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
         printf("  %-14s native %.1f us (one extra run, its first slices recorded), simulated "
                "%.1f ± %.1f us\n", "first steal", r->first_steal_native / 1e3,
                r->first_steal_sim.mean / 1e3, r->first_steal_sim.half / 1e3);
+    double lost = r->sim_noise_busy.mean + r->sim_noise_steal.mean;
+    if (lost > 0 && r->sim.makespan_ns > 0)
+        printf("  %-14s the model's cores paid %.1f us of detours a run (%.2f%% of threads x "
+               "makespan), %.1f us of it before steal rounds\n", "host noise", lost / 1e3,
+               100.0 * lost / ((double)r->threads * (double)r->sim.makespan_ns),
+               r->sim_noise_steal.mean / 1e3);
     /* work= keeps the calibrated remainder to 0.001 ns (spawn and message are cut where they
      * alone exceed the per-process cost), so this guards a model that misses it by 0.1%. */
     if (fabs(r->quantisation) > 0.001)

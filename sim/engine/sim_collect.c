@@ -193,6 +193,8 @@ static void fill_core(struct sim_engine *e, uint32_t c, uint64_t end, struct sim
     uint64_t used = o->busy_ns + o->steal_ns + o->sleep_ns;
     if (used > span)
         o->steal_ns -= used - span < o->steal_ns ? used - span : o->steal_ns;
+    if (o->noise_steal_ns > o->steal_ns)
+        o->noise_steal_ns = o->steal_ns;   /* (detours before a look past the end, likewise) */
     used = o->busy_ns + o->steal_ns;
     o->idle_ns = span > used ? span - used : 0;
     if (o->sleep_ns > o->idle_ns)

@@ -60,15 +60,51 @@ static void plat_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge wh
     e->cores[core].charge = ws_time_add(e->cores[core].charge, ns);
 }
 
+/* An exponential draw with the given mean from core c's generator. */
+static uint64_t draw_exp(struct sim_engine *e, uint32_t c, uint64_t mean)
+{
+    double u = ((double)(plat_random(e, c) >> 11) + 0.5) / 9007199254740992.0;   /* (0, 1) */
+    double t = -log(u) * (double)mean;
+    return t < (double)WS_TIME_INPUT_MAX ? (uint64_t)t : WS_TIME_INPUT_MAX;
+}
+
 /* The time a spinning core c takes to come for work: exponential with mean spin_wake_ns,
  * from c's own generator (so a run stays a function of its seed). */
 static uint64_t spin_wake(struct sim_engine *e, uint32_t c)
 {
-    if (e->p.spin_wake_ns == 0)
-        return 0;
-    double u = ((double)(plat_random(e, c) >> 11) + 0.5) / 9007199254740992.0;   /* (0, 1) */
-    double t = -log(u) * (double)e->p.spin_wake_ns;
-    return t < (double)WS_TIME_INPUT_MAX ? (uint64_t)t : WS_TIME_INPUT_MAX;
+    return e->p.spin_wake_ns == 0 ? 0 : draw_exp(e, c, e->p.spin_wake_ns);
+}
+
+/* Detours a core pays one by one at once; beyond them, their expected total. */
+#define NOISE_DRAWS_MAX 64
+
+/* Host noise (noise_gap_ns, noise_ns): the detours of core c's thread (the OS or the
+ * hypervisor taking its CPU) come as a Poisson process in the time c is busy, each of
+ * exponential length. They are paid where the core's busy time is cut: at the end of a run
+ * segment by its process, before its next step (sim_exec_run_done; a segment is at most a time
+ * slice), at a dispatch by the process it starts, and when the core runs out of work by its
+ * steal round (a thief that lost its CPU steals later). A core that was idle starts a fresh gap
+ * when it dispatches (woke): detours while idle take no work, and the gaps are memoryless. More
+ * than NOISE_DRAWS_MAX detours due at once are paid as their expected total. The draws come
+ * from c's generator, and only with noise on, so that a run without it is as before. Returns
+ * the time due by now (the caller counts it: noise_ns, noise_steal_ns). */
+uint64_t sim_noise(struct sim_engine *e, uint32_t c, uint64_t now, bool woke)
+{
+    uint64_t *at = &e->noise_at[c], gap = e->p.noise_gap_ns, len = e->p.noise_ns, d = 0;
+    if (woke)
+        *at = ws_time_add(now, draw_exp(e, c, gap));
+    for (int i = 0; *at <= now; i++) {
+        if (i == NOISE_DRAWS_MAX) {
+            uint64_t rest = (now - *at) / ws_time_add(gap, len) + 1;
+            d = ws_time_add(d, ws_time_mul(rest, len));
+            *at = ws_time_add(now, draw_exp(e, c, gap));
+            break;
+        }
+        uint64_t x = draw_exp(e, c, len);
+        d = ws_time_add(d, x);
+        *at = ws_time_add(ws_time_add(*at, x), draw_exp(e, c, gap));
+    }
+    return d;
 }
 
 /* The scheduler found work for a waiting core: it resumes after the wake-up latency and never
@@ -189,6 +225,17 @@ static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
         k->idle = true;
         k->idle_since = now;
         ws_sched_set_idle(e->s, c, true);
+        /* The detours due from the busy period that ends here: the thread looks for work
+         * when it has its CPU back, as after a pending steal (neither waiting nor asleep). */
+        uint64_t late = e->noise_at != NULL ? sim_noise(e, c, now, false) : 0;
+        if (late > 0) {
+            sim_tl_steal(e, c, now, late, NULL);
+            k->ready_at = ws_time_add(now, late);
+            k->st.steal_ns += late;
+            k->st.noise_steal_ns += late;
+            sim_core_schedule(e, c, k->ready_at);
+            return NULL;
+        }
     }
     k->charge = 0;
     struct ws_proc *wp = ws_sched_steal(e->s, c);
@@ -266,8 +313,14 @@ static void core_continue(struct sim_engine *e, uint32_t c, uint64_t now)
             now = k->ready_at;
             paid = false;
         }
+        bool woke = k->idle;
         leave_idle(e, c, now);
         dispatch(e, c, p, now);
+        if (e->noise_at != NULL) {
+            uint64_t lost = sim_noise(e, c, now, woke);
+            p->charge = ws_time_add(p->charge, lost);
+            k->st.noise_ns = ws_time_add(k->st.noise_ns, lost);
+        }
         if (d > 0) {   /* the switch to p: busy, drawn as p's run (before now when paid) */
             uint64_t at = paid ? now - d : now;
             k->st.busy_ns += d;
@@ -379,7 +432,11 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
     e->cores = sim_alloc_wide(e->ncores * sizeof(struct score));   /* line-aligned cores */
     if (e->ncores >= SIM_PREFETCH_MIN_CORES)
         e->hints = sim_alloc_wide(e->ncores * sizeof(struct sim_hint));
+    bool noisy = e->p.noise_gap_ns > 0 && e->p.noise_ns > 0;
+    if (noisy)
+        e->noise_at = calloc(e->ncores, sizeof(uint64_t));   /* (every core starts idle) */
     int bad = e->cores == NULL || (e->ncores >= SIM_PREFETCH_MIN_CORES && e->hints == NULL) ||
+              (noisy && e->noise_at == NULL) ||
               sim_eventq_init(&e->q, 1024) != 0 ||
               sim_idtab_init(&e->live) != 0 || sim_idmap_init(&e->pending, 16) != 0 ||
               sim_idmap_init(&e->exited_big, 16) != 0 || sim_collect_init(e) != 0 ||
@@ -431,6 +488,7 @@ void sim_engine_destroy(struct sim_engine *e)
     sim_bind_free(e);   /* after the scheduler: it may own e->topo */
     free(e->cores);
     free(e->hints);
+    free(e->noise_at);
     free(e);
 }
 

@@ -110,6 +110,8 @@ struct sim_engine {
     uint32_t ncores;
     struct score *cores;
     struct sim_hint *hints;     /* [ncores], when ncores >= SIM_PREFETCH_MIN_CORES; else NULL */
+    uint64_t *noise_at;         /* [ncores]: each core's next detour (host noise), when
+                                   noise_gap_ns and noise_ns are set; else NULL */
     struct sim_idtab live;      /* id -> struct sproc * */
     struct sim_idmap pending;   /* id -> messages sent before the process existed */
     uint64_t *exited_bits;      /* ids < exited_cap that have exited */
@@ -151,6 +153,9 @@ struct sim_engine {
  * (for the per-core arrays), or NULL; released with free(). */
 void *sim_alloc_wide(size_t size);
 void sim_core_schedule(struct sim_engine *e, uint32_t c, uint64_t t);
+/* Host noise: the detour time core c owes by now; woke: it was idle until now, and a fresh gap
+ * starts (sim_engine.c). Only where e->noise_at is set. */
+uint64_t sim_noise(struct sim_engine *e, uint32_t c, uint64_t now, bool woke);
 void sim_core_kick(struct sim_engine *e, uint32_t c, uint64_t t);
 /* Queue an event at t; a t past the clock limit (ws_time.h) or a full memory fails the run.
  * Every event of the engine goes through here. Returns 0 or -1. */

@@ -110,6 +110,10 @@ struct sim_core_stats {
     uint64_t steals_in;           /* successful steals by this core (as thief) */
     uint64_t steals_out;          /* successful steals from this core (as victim) */
     uint64_t steal_attempts;      /* attempts by this core as thief */
+    uint64_t noise_ns;            /* part of busy_ns that host noise took (noise_gap_ns,
+                                     noise_ns; 0 natively, where it is in every time) */
+    uint64_t noise_steal_ns;      /* ... and part of steal_ns: detours a core paid before its
+                                     steal round, when it ran out of work */
     char kind[8];                 /* core kind: "P", "E" or "other" */
     uint32_t cluster;             /* cluster index in the topology */
     uint32_t node;                /* NUMA node index */

@@ -52,8 +52,18 @@ for r in rows:
     assert r["threads"] > 1 or c["corun_factor"] == 1, c["corun_factor"]
     assert abs(r["quantisation"]) * model_proc <= 0.0005 + 1e-9, r["quantisation"]
     assert re.fullmatch(r"fib:n=12,work=\d+(\.\d{1,3})?,ws=0", r["sim_trace"]), r["sim_trace"]
+    # Host noise: measured around the native runs (3 slices of 50 ms for 2 runs) on all the
+    # run's CPUs, given to the model (noise_gap_ns, noise_ns: checked in the database below),
+    # whose cores pay it in busy time (sim_noise_ns.busy) and before steal rounds; none
+    # measured, none paid.
+    z = c["noise"]
+    assert z["slices"] == 3 and z["observed_ns"] >= 3 * r["threads"] * 5e7 * 0.99, z
+    assert z["min_ns"] == 1000 and (z["detours"] == 0 or z["max_ns"] >= z["mean_ns"] > 1000), z
+    noise = r["sim_noise_ns"]["busy"]["mean"]
+    if z["detours"] == 0:
+        assert noise == 0 and r["sim_noise_ns"]["steal"]["mean"] == 0, r["sim_noise_ns"]
     if r["threads"] == 1:
-        per = r["metrics"]["busy_ns"]["sim"] / 465
+        per = (r["metrics"]["busy_ns"]["sim"] - noise) / 465
         assert abs(per - c["proc"]["ns"]) < 0.01, ("model per process", per, c["proc"]["ns"])
 EOF
 
@@ -70,6 +80,14 @@ q() { sqlite3 "$db" "$1"; }
 [ "$(q "SELECT COUNT(*) FROM runs WHERE json_extract(params, '\$.calibration.experiment') = 1
         AND json_extract(params, '\$.calibration.proc') IS NULL")" = 8 ] ||
   fail "runs do not refer to the stored calibration"
+# Each count's simulations have the noise measured around its native runs (in their calibration
+# reference) as noise_gap_ns and noise_ns.
+[ "$(q "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND
+        json_extract(params, '\$.noise_gap_ns') =
+        CAST(round(json_extract(params, '\$.calibration.noise_gap_ns')) AS INTEGER) AND
+        json_extract(params, '\$.noise_ns') =
+        CAST(round(json_extract(params, '\$.calibration.noise_ns')) AS INTEGER)")" = 4 ] ||
+  fail "noise_gap_ns, noise_ns not the measured noise: $(q "SELECT params FROM runs WHERE mode = 'sim' LIMIT 1")"
 # The simulations run on several threads: each seed of each count simulated and stored once.
 [ "$(q "SELECT group_concat(topology || '/' || seed || '/' || n, ' ') FROM (SELECT topology,
         seed, COUNT(*) AS n FROM runs WHERE mode = 'sim' GROUP BY 1, 2 ORDER BY 1, 2)")" = \
@@ -94,7 +112,7 @@ fi
 # 3. Text output names the robust estimate and the per-core comparison.
 out=$("$S" validate fib:12 --threads 2 --repeat 2 --no-db) || fail "validate fib:12 text"
 for s in "trimmed means of the trials not preempted" "per-process cost spread" \
-         "busy by rank" "first steal"; do
+         "busy by rank" "first steal" "host noise"; do
   grep -qF "$s" <<<"$out" || fail "validate text lacks '$s': $out"
 done
 

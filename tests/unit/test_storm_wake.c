@@ -1,7 +1,8 @@
 /* test_storm_wake.c: idle cores and the stealing rules over whole simulated runs: a core refused
  * by a full migration window looks again when the window ends (the engine's idle-core
  * invariant, checked after every event), steal_retries 0 turns stealing off, the default steal
- * cooldown changes runs, and P/E-aware stealing differs from `load` where kinds differ. */
+ * cooldown changes runs, and P/E-aware stealing differs from `load` where kinds differ; and
+ * host noise (noise_gap_ns, noise_ns), which takes cores away from their work and their steals. */
 #include "core/ws_topo.h"
 #include "sim/engine/sim_engine.h"
 #include "sim/engine/sim_topo.h"
@@ -11,11 +12,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* One replay of trace on topo with strategy and the default parameters changed by `sets`
+/* What a replay gives back: its summary, and its cores' busy, steal and noise time summed. */
+struct ran {
+    struct sim_run_summary s;
+    uint64_t busy_ns, steal_ns, noise_ns;
+};
+
+/* One replay of trace on topo with strategy, seed and the default parameters changed by `sets`
  * ("name=value" strings, NULL-terminated), with the engine's invariants checked after every
- * event. The run must succeed; its summary is returned. */
-static struct sim_run_summary run(const char *trace, const char *topo, const char *strategy,
-                                  const char *const *sets)
+ * event. The run must succeed. */
+static struct ran run_seed(const char *trace, const char *topo, const char *strategy,
+                           const char *const *sets, uint64_t seed)
 {
     char err[512] = "";
     struct ws_params p;
@@ -31,17 +38,31 @@ static struct sim_run_summary run(const char *trace, const char *topo, const cha
     cr_assert_eq(sim_topo_load(topo, &t, err, sizeof err), 0, "%s", err);
     struct sim_trace *tr = sim_trace_open(trace, NULL, err, sizeof err);
     cr_assert_not_null(tr, "%s", err);
-    struct sim_engine_opts o = { .topo = t, .params = &p, .strategy = strategy, .seed = 1,
+    struct sim_engine_opts o = { .topo = t, .params = &p, .strategy = strategy, .seed = seed,
                                  .check_invariants = true };
     struct sim_engine *e = sim_engine_create(tr, &o, err, sizeof err);
     cr_assert_not_null(e, "%s", err);
     int rc = sim_engine_run(e, NULL, err, sizeof err);
     cr_assert_eq(rc, 0, "%s on %s (%s): %s", trace, topo, strategy, err);
-    struct sim_run_summary s = sim_engine_metrics(e)->summary;
+    const struct sim_run_metrics *m = sim_engine_metrics(e);
+    struct ran r = { .s = m->summary };
+    for (uint32_t c = 0; c < m->ncores; c++) {
+        r.busy_ns += m->cores[c].busy_ns;
+        r.steal_ns += m->cores[c].steal_ns;
+        r.noise_ns += m->cores[c].noise_ns + m->cores[c].noise_steal_ns;
+        cr_assert_leq(m->cores[c].noise_ns, m->cores[c].busy_ns);
+        cr_assert_leq(m->cores[c].noise_steal_ns, m->cores[c].steal_ns);
+    }
     sim_engine_destroy(e);
     sim_trace_close(tr);
     ws_topo_destroy(t);
-    return s;
+    return r;
+}
+
+static struct sim_run_summary run(const char *trace, const char *topo, const char *strategy,
+                                  const char *const *sets)
+{
+    return run_seed(trace, topo, strategy, sets, 1).s;
 }
 
 static uint64_t migrations(const struct sim_run_summary *s)
@@ -133,4 +154,82 @@ Test(steal_rules, pe_differs_from_load_on_fork_join_over_p_and_e_cores, .timeout
         cr_assert_eq(f.steals, fl.steals, "%s", same[i]);
         cr_assert_eq(f.steal_attempts, fl.steal_attempts, "%s", same[i]);
     }
+}
+
+/* ---- host noise ------------------------------------------------------------------------------ */
+
+/* On one core nothing else moves: every detour is time added to the core's busy and steal time,
+ * exactly, and over many detours they take about noise_ns / (noise_gap_ns + noise_ns) of it. */
+Test(noise, one_core_pays_every_detour_and_the_expected_share, .timeout = 120)
+{
+    static const char *const on[] = { "noise_gap_ns=20000", "noise_ns=2000", NULL };
+    struct ran c = run_seed("fib:18", "synth:p=1", "random", NULL, 1);
+    struct ran n = run_seed("fib:18", "synth:p=1", "random", on, 1);
+    cr_assert_eq(c.noise_ns, 0);
+    cr_assert_eq(n.s.processes, c.s.processes);
+    cr_assert_gt(n.noise_ns, 0);
+    cr_assert_eq(n.busy_ns + n.steal_ns, c.busy_ns + c.steal_ns + n.noise_ns,
+                 "busy+steal %llu with noise %llu, %llu without",
+                 (unsigned long long)(n.busy_ns + n.steal_ns), (unsigned long long)n.noise_ns,
+                 (unsigned long long)(c.busy_ns + c.steal_ns));
+    cr_assert_gt(n.s.makespan_ns, c.s.makespan_ns);
+    double share = (double)n.noise_ns / (double)(n.busy_ns + n.steal_ns);
+    cr_assert(share > 0.07 && share < 0.11, "noise share %.4f, want about 2000 / 22000", share);
+}
+
+/* Noise is off unless both terms are set, and then the run is the one without it. */
+Test(noise, off_by_default_and_with_either_term_zero, .timeout = 120)
+{
+    static const char *const gap[] = { "noise_gap_ns=5000", NULL };
+    static const char *const len[] = { "noise_ns=500", NULL };
+    static const char *const both[] = { "noise_gap_ns=5000", "noise_ns=500", NULL };
+    struct ran d = run_seed("fib:16", "synth:p=4", "random", NULL, 3);
+    const char *const *half[] = { gap, len };
+    for (int i = 0; i < 2; i++) {
+        struct ran h = run_seed("fib:16", "synth:p=4", "random", half[i], 3);
+        cr_assert_eq(h.noise_ns, 0);
+        cr_assert_eq(h.s.makespan_ns, d.s.makespan_ns);
+        cr_assert_eq(h.s.steals, d.s.steals);
+        cr_assert_eq(h.s.steal_attempts, d.s.steal_attempts);
+    }
+    struct ran b = run_seed("fib:16", "synth:p=4", "random", both, 3);
+    cr_assert_gt(b.noise_ns, 0);
+    cr_assert_neq(b.s.makespan_ns, d.s.makespan_ns);
+}
+
+/* With two cores the victim is always the other one: without noise every seed makes the same
+ * run. Detours drawn per seed make the steal count vary, as natively. */
+Test(noise, detours_make_steal_counts_vary_over_seeds, .timeout = 120)
+{
+    static const char *const on[] = { "noise_gap_ns=200000", "noise_ns=20000", NULL };
+    uint64_t clean = 0, lo = UINT64_MAX, hi = 0;
+    for (uint64_t seed = 1; seed <= 8; seed++) {
+        struct ran c = run_seed("fib:20", "synth:p=2", "random", NULL, seed);
+        struct ran n = run_seed("fib:20", "synth:p=2", "random", on, seed);
+        if (seed == 1)
+            clean = c.s.steals;
+        cr_assert_eq(c.s.steals, clean, "seed %llu", (unsigned long long)seed);
+        lo = n.s.steals < lo ? n.s.steals : lo;
+        hi = n.s.steals > hi ? n.s.steals : hi;
+    }
+    cr_assert_lt(lo, hi, "with noise every seed made %llu steals", (unsigned long long)lo);
+}
+
+/* A run far longer than the gaps (one 10 ms process, never preempted) pays its detours when it
+ * ends, before it exits: the first ones drawn, the rest as their expected total. Detours come
+ * every noise_gap_ns of busy time on average, so about 10 ms x 10 / 110 of them fall within
+ * the run; the makespan grows by just them (what falls while it pays comes after its exit). */
+Test(noise, a_long_run_pays_its_detours_when_it_ends, .timeout = 120)
+{
+    static const char *const on[] = { "noise_gap_ns=100", "noise_ns=10", "no_preempt=1", NULL };
+    static const char *const off[] = { "no_preempt=1", NULL };
+    struct ran n = run_seed("fib:0,work=10000000", "synth:p=1", "random", on, 1);
+    struct ran c = run_seed("fib:0,work=10000000", "synth:p=1", "random", off, 1);
+    double want = 1e7 * 10.0 / 110.0;
+    cr_assert(n.noise_ns > 0.95 * want && n.noise_ns < 1.05 * want, "noise %llu ns, want ~%.0f",
+              (unsigned long long)n.noise_ns, want);
+    cr_assert_eq(n.s.makespan_ns - c.s.makespan_ns, n.noise_ns,
+                 "the makespan grew by %llu ns, with %llu ns of noise",
+                 (unsigned long long)(n.s.makespan_ns - c.s.makespan_ns),
+                 (unsigned long long)n.noise_ns);
 }
