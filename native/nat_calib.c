@@ -615,6 +615,9 @@ static void add_noise(cJSON *o, const struct nat_noise *z)
     cJSON_AddNumberToObject(x, "mean_ns", nat_noise_mean_ns(z));
     cJSON_AddNumberToObject(x, "max_ns", z->max_ns);
     cJSON_AddNumberToObject(x, "share", z->observed_ns > 0 ? z->detour_ns / z->observed_ns : 0);
+    cJSON_AddNumberToObject(x, "off_cpu_share",
+                            z->observed_ns > 0 ? z->off_cpu_ns / z->observed_ns : 0);
+    cJSON_AddNumberToObject(x, "work_factor", nat_noise_work_factor(z));
 }
 
 double nat_calib_corun_factor(const struct nat_calibration *c)

@@ -118,6 +118,8 @@ struct nat_noise {
     uint64_t detours;
     double detour_ns;             /* ... their total */
     double max_ns;                /* the longest */
+    double off_cpu_ns;            /* time the loops' threads were off their CPUs (the rest of
+                                     the detours counts as their CPU time) */
     uint32_t slices;              /* measurements added */
 };
 
@@ -129,6 +131,12 @@ int nat_noise_measure(const int32_t *cpus, uint32_t n, uint64_t dur_ns, struct n
  * 0 when there was none. */
 double nat_noise_gap_ns(const struct nat_noise *z);
 double nat_noise_mean_ns(const struct nat_noise *z);
+
+/* What a per-process cost measured in CPU time is multiplied by for a model whose cores also
+ * pay these detours: (1 - all detours' share of the time) / (1 - the off-CPU share). CPU time
+ * includes the detours a thread spends on its CPU (a hypervisor's, an interrupt's), so the cost
+ * holds them spread evenly; the model pays them as detours instead. 1 without detours. */
+double nat_noise_work_factor(const struct nat_noise *z);
 
 /* Pin the calling thread to host CPU cpu (ignored when negative). */
 void nat_calib_pin(int32_t cpu);

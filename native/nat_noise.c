@@ -12,24 +12,43 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct detour_loop {
     int32_t cpu;
     uint64_t dur_ns;
-    uint64_t observed_ns, detours, detour_ns, max_ns;
+    uint64_t observed_ns, detours, detour_ns, max_ns, off_cpu_ns;
 };
 
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The loop of one CPU. At each detour it also reads its thread's CPU time: what the wall clock
+ * gained since the previous detour beyond that is time the thread was off its CPU (the
+ * kernel ran something else), where the rest of a detour (a hypervisor running another vCPU,
+ * an interrupt) counts as the thread's CPU time, as it does in every CPU-time measurement. */
 static void *detour_thread(void *arg)
 {
     struct detour_loop *l = arg;
     nat_calib_pin(l->cpu);
     uint64_t t0 = nat_now_ns(), last = t0, end = t0 + l->dur_ns;
+    uint64_t mark = t0, mark_cpu = thread_cpu_ns();
     for (;;) {
         uint64_t t = nat_now_ns(), gap = t - last;
         if (gap > NAT_NOISE_MIN_NS) {
             l->detours++;
             l->detour_ns += gap;
             l->max_ns = gap > l->max_ns ? gap : l->max_ns;
+            uint64_t cpu = thread_cpu_ns();
+            t = nat_now_ns();
+            uint64_t wall = t - mark, used = cpu - mark_cpu;
+            l->off_cpu_ns += wall > used ? wall - used : 0;
+            mark = t;
+            mark_cpu = cpu;
         }
         last = t;
         if (t >= end)
@@ -57,6 +76,7 @@ int nat_noise_measure(const int32_t *cpus, uint32_t n, uint64_t dur_ns, struct n
         acc->observed_ns += (double)l[i].observed_ns;
         acc->detours += l[i].detours;
         acc->detour_ns += (double)l[i].detour_ns;
+        acc->off_cpu_ns += (double)l[i].off_cpu_ns;
         acc->max_ns = (double)l[i].max_ns > acc->max_ns ? (double)l[i].max_ns : acc->max_ns;
     }
     if (rc == 0)
@@ -75,4 +95,14 @@ double nat_noise_gap_ns(const struct nat_noise *z)
 double nat_noise_mean_ns(const struct nat_noise *z)
 {
     return z->detours > 0 ? z->detour_ns / (double)z->detours : 0.0;
+}
+
+double nat_noise_work_factor(const struct nat_noise *z)
+{
+    if (z->detours == 0 || z->observed_ns <= 0)
+        return 1.0;
+    double all = z->detour_ns / z->observed_ns, off = z->off_cpu_ns / z->observed_ns;
+    if (off > all)
+        off = all;
+    return off < 1.0 && all < 1.0 ? (1.0 - all) / (1.0 - off) : 1.0;
 }

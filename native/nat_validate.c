@@ -420,9 +420,10 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     double exact = 0;
     uint64_t procs = wl->expected_processes ? wl->expected_processes : 1000000;
     /* N workers are busy together nearly all the run: each pays the per-process cost it has
-     * beside busy neighbours (nat_validate_corun.c; 1 where not measured). */
+     * beside busy neighbours (nat_validate_corun.c; 1 where not measured); the detours that its
+     * CPU time holds spread evenly, the model's cores pay as detours (nat_noise_work_factor). */
     struct nat_calibration c = r->cal;
-    c.proc.ns *= nat_calib_corun_factor(&r->cal);
+    c.proc.ns *= nat_calib_corun_factor(&r->cal) * nat_noise_work_factor(&r->cal.noise);
     double work = computed ? sim_work(wl, &c, &sp, procs, &exact) : 0;
     r->quantisation = computed && c.proc.ns > 0 ? (work - exact) / c.proc.ns : 0.0;
     sim_spec(wl, work, r->sim_trace, sizeof r->sim_trace);

@@ -67,14 +67,16 @@ static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *
     return rc;
 }
 
-/* CPU time of a simulated run: every core's time but its sleep (spinning costs CPU) and what
- * the host's noise took (natively the CPU time of others). */
-static double sim_cpu_ns(const struct sim_run_metrics *m)
+/* CPU time of a simulated run: every core's time but its sleep (spinning costs CPU) and the
+ * part of the host noise it paid that natively is off the CPU (noise z; the rest of a detour
+ * counts as CPU time there, nat_noise.c). */
+static double sim_cpu_ns(const struct sim_run_metrics *m, const struct nat_noise *z)
 {
-    double t = 0;
+    double off = z->detour_ns > 0 ? z->off_cpu_ns / z->detour_ns : 1.0, t = 0;
     for (uint32_t c = 0; c < m->ncores; c++)
         t += (double)(m->cores[c].busy_ns + m->cores[c].steal_ns + m->cores[c].idle_ns -
-                      m->cores[c].sleep_ns - m->cores[c].noise_ns - m->cores[c].noise_steal_ns);
+                      m->cores[c].sleep_ns) -
+             off * (double)(m->cores[c].noise_ns + m->cores[c].noise_steal_ns);
     return t;
 }
 
@@ -122,7 +124,7 @@ static int simulate(const struct nat_validate_opts *o, const struct ws_topo *top
         out->wall_s = (double)(nat_now_ns() - t0) / 1e9;
         struct sim_run_metrics m = *sim_engine_metrics(e);
         out->sum = m.summary;
-        out->cpu_ns = sim_cpu_ns(&m);
+        out->cpu_ns = sim_cpu_ns(&m, &r->cal.noise);
         out->first_steal = sim_first_steal(&m);
         m.timeline = NULL;   /* recorded for the first steal only: not stored */
         m.ntimeline = m.timeline_max = 0;

@@ -147,11 +147,15 @@ static void print_calibration(const struct nat_calibration *c)
     if (z->slices > 0)
         printf("  host noise   %llu detours (clock-read gaps over %u ns) in %.0f ms of loops pinned "
                "to the run's CPUs, %u times around the native runs: one every %.1f us of a "
-               "CPU, %.2f us long on average (longest %.1f us), %.3f%% of the time; the model's "
-               "cores lose their CPU as often and as long (noise_gap_ns, noise_ns)\n",
+               "CPU, %.2f us long on average (longest %.1f us), %.3f%% of the time, %.3f%% off "
+               "the CPU (the rest is in CPU times); the model's cores lose their CPU as often "
+               "and as long (noise_gap_ns, noise_ns), and its per-process cost is x %.4f (less "
+               "the detours its CPU time held)\n",
                (unsigned long long)z->detours, NAT_NOISE_MIN_NS, z->observed_ns / 1e6,
                z->slices, nat_noise_gap_ns(z) / 1e3, nat_noise_mean_ns(z) / 1e3,
-               z->max_ns / 1e3, z->observed_ns > 0 ? 100.0 * z->detour_ns / z->observed_ns : 0);
+               z->max_ns / 1e3, z->observed_ns > 0 ? 100.0 * z->detour_ns / z->observed_ns : 0,
+               z->observed_ns > 0 ? 100.0 * z->off_cpu_ns / z->observed_ns : 0,
+               nat_noise_work_factor(z));
     printf("  host load    %.2f %.2f %.2f (1, 5, 15 min) on %u CPUs\n", c->load[0], c->load[1],
            c->load[2], c->host_cpus);
 }

@@ -62,9 +62,14 @@ for r in rows:
     noise = r["sim_noise_ns"]["busy"]["mean"]
     if z["detours"] == 0:
         assert noise == 0 and r["sim_noise_ns"]["steal"]["mean"] == 0, r["sim_noise_ns"]
+    # The model's work is the per-process cost less the detours its CPU time holds, which the
+    # model pays as detours: (1 - detour share) / (1 - off-CPU share) of it.
+    f = (1 - z["share"]) / (1 - min(z["off_cpu_share"], z["share"])) if z["detours"] else 1
+    assert abs(z["work_factor"] - f) < 1e-9, (z, f)
     if r["threads"] == 1:
         per = (r["metrics"]["busy_ns"]["sim"] - noise) / 465
-        assert abs(per - c["proc"]["ns"]) < 0.01, ("model per process", per, c["proc"]["ns"])
+        want = c["proc"]["ns"] * z["work_factor"]
+        assert abs(per - want) < 0.01, ("model per process", per, want)
 EOF
 
 # 2. The database: one experiment, the calibration once, every run in it and referring to it.
