@@ -155,6 +155,15 @@ a=$(st m1 steal_hit_ns=0) && b=$(st m1 steal_hit_ns=200000) && c=$(st m1 steal_v
 [ "${c% *}" -gt "${a% *}" ] || fail "steal_victim_ns=200000 did not lengthen fib:14 on m1: $a vs $c"
 [ "$(st synth:p=1 steal_hit_ns=0)" = "$(st synth:p=1 steal_victim_ns=200000)" ] ||
   fail "steal_victim_ns moved a one-core run"
+# 4d. Host noise through the command line: both terms lengthen a run and make its steals differ
+# by seed on 2 cores, where without noise every seed makes the same run; one term alone is off.
+nz() { "$S" replay fib:18 --topology synth:p=2 --seed "$1" ${2:+--param "$2"} ${3:+--param "$3"} \
+       --no-db --json | python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["makespan_ns"], j["steals"])'; }
+q0=$(nz 1) && q1=$(nz 1 noise_gap_ns=100000 noise_ns=10000) && q2=$(nz 2 noise_gap_ns=100000 noise_ns=10000) &&
+  q3=$(nz 1 noise_gap_ns=100000) && q4=$(nz 2) || fail "replay with noise_gap_ns / noise_ns"
+[ "${q1% *}" -gt "${q0% *}" ] || fail "noise did not lengthen fib:18 on 2 cores: $q0 vs $q1"
+[ "$q0" = "$q3" ] && [ "$q0" = "$q4" ] || fail "noise_gap_ns alone, or another seed, moved a run without noise: $q0 / $q3 / $q4"
+[ "$q1" != "$q2" ] || fail "two seeds drew the same noise: $q1"
 if [ "$(nproc)" -ge 2 ]; then
   # Computed workloads: both are calibrated (where membarrier exists) and given to the model.
   "$S" validate fib:12 --threads 2 --repeat 2 --db "$T/h.db" --json > /dev/null ||
