@@ -32,6 +32,11 @@ struct ws_platform {
     void (*charge)(void *ctx, uint32_t core, uint64_t ns, enum ws_charge what);
     /* `target` has new work and may be asleep: wake it (waker is the acting core). */
     void (*wake)(void *ctx, uint32_t waker, uint32_t target);
+    /* Optional (NULL: none). How long a steal's barrier keeps `thief` waiting beyond its cost
+     * (steal_hit_ns) because `victim`'s CPU is not running: natively a membarrier's interrupt
+     * must reach the victim's CPU, and waits while the hypervisor has taken it (the simulator
+     * draws this from its host noise; natively the wait is real, not added). */
+    uint64_t (*barrier_wait)(void *ctx, uint32_t thief, uint32_t victim);
 };
 
 #endif

@@ -71,14 +71,18 @@ static enum ws_steal_result probe(struct steal_ctx *c, struct ws_proc **got)
 }
 
 /* A steal that took a process costs more than its probe: natively, the membarrier of a steal
- * from an asymmetric deque (core/ws_deque.c (E)), which the thief waits for and which
- * interrupts the victim's running thread. */
+ * from an asymmetric deque (core/ws_deque.c (E)), which the thief waits for (longer while the
+ * victim's CPU is not running: barrier_wait) and which interrupts the victim's running thread. */
 static void charge_hit(struct ws_sched *s, uint32_t thief, uint32_t victim)
 {
     if (s->p.zero_overheads)
         return;
-    if (s->p.steal_hit_ns != 0)
-        s->plat->charge(s->ctx, thief, s->p.steal_hit_ns, WS_CHARGE_STEAL_PROBE);
+    if (s->p.steal_hit_ns != 0) {
+        uint64_t wait = s->plat->barrier_wait != NULL
+                        ? s->plat->barrier_wait(s->ctx, thief, victim) : 0;
+        s->plat->charge(s->ctx, thief, ws_time_add(s->p.steal_hit_ns, wait),
+                        WS_CHARGE_STEAL_PROBE);
+    }
     if (s->p.steal_victim_ns != 0)
         s->plat->charge(s->ctx, victim, s->p.steal_victim_ns, WS_CHARGE_STEAL_VICTIM);
 }

@@ -63,7 +63,7 @@ static void plat_wake(void *ctx, uint32_t waker, uint32_t target)
     nat_wake_worker(ctx, waker, target);
 }
 
-static const struct ws_platform nat_platform = { plat_now, plat_random, plat_charge, plat_wake };
+static const struct ws_platform nat_platform = { plat_now, plat_random, plat_charge, plat_wake, NULL };
 
 void nat_wake_worker(struct nat_rt *rt, uint32_t waker, uint32_t target)
 {

@@ -141,7 +141,23 @@ static void plat_wake(void *ctx, uint32_t waker, uint32_t target)
     sim_core_schedule(e, target, t);
 }
 
-static const struct ws_platform sim_platform = { plat_now, plat_random, plat_charge, plat_wake };
+/* A steal's barrier with host noise (ws_platform.h): a busy victim is in a detour
+ * noise_ns / (noise_gap_ns + noise_ns) of its time, and what is left of the detour is
+ * exponential with mean noise_ns (memoryless); the thief waits for it. Drawn from the thief's
+ * generator, only with noise on. */
+static uint64_t plat_barrier_wait(void *ctx, uint32_t thief, uint32_t victim)
+{
+    struct sim_engine *e = ctx;
+    if (e->noise_at == NULL || e->cores[victim].idle)
+        return 0;
+    double u = ((double)(plat_random(e, thief) >> 11) + 0.5) / 9007199254740992.0;
+    uint64_t len = e->p.noise_ns;
+    return u * (double)ws_time_add(e->p.noise_gap_ns, len) < (double)len
+           ? draw_exp(e, thief, len) : 0;
+}
+
+static const struct ws_platform sim_platform = { plat_now, plat_random, plat_charge, plat_wake,
+                                                 plat_barrier_wait };
 
 /* ---- cores ------------------------------------------------------------------------------- */
 

@@ -30,6 +30,6 @@ static void still_wake(void *ctx, uint32_t waker, uint32_t target)
     (void)ctx, (void)waker, (void)target;
 }
 
-static const struct ws_platform plat = { still_now, still_random, still_charge, still_wake };
+static const struct ws_platform plat = { still_now, still_random, still_charge, still_wake, NULL };
 
 #endif

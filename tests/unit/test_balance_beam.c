@@ -38,7 +38,7 @@ static void b_wake(void *ctx, uint32_t waker, uint32_t target)
     (void)ctx, (void)waker, (void)target;
 }
 
-static const struct ws_platform bplat = { b_now, b_random, b_charge, b_wake };
+static const struct ws_platform bplat = { b_now, b_random, b_charge, b_wake, NULL };
 
 struct brig {
     struct bfake f;

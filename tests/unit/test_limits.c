@@ -328,7 +328,7 @@ static void fake_wake(void *ctx, uint32_t waker, uint32_t target)
     (void)ctx, (void)waker, (void)target;
 }
 
-static const struct ws_platform fake = { fake_now, fake_random, fake_charge, fake_wake };
+static const struct ws_platform fake = { fake_now, fake_random, fake_charge, fake_wake, NULL };
 
 /* The largest costs and working set: every term saturates positive (a wrapped product used to
  * turn into a negative cost, which always passes). */

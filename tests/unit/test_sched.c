@@ -43,7 +43,7 @@ static void f_wake(void *ctx, uint32_t waker, uint32_t target)
     ((struct fake *)ctx)->woken[target % 64]++;
 }
 
-static const struct ws_platform fake_platform = { f_now, f_random, f_charge, f_wake };
+static const struct ws_platform fake_platform = { f_now, f_random, f_charge, f_wake, NULL };
 
 struct rig {
     struct fake f;

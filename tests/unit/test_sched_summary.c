@@ -41,7 +41,7 @@ static void s_wake(void *ctx, uint32_t waker, uint32_t target)
     ((struct plat_ctx *)ctx)->woken = target;
 }
 
-static const struct ws_platform plat = { s_now, s_random, s_charge, s_wake };
+static const struct ws_platform plat = { s_now, s_random, s_charge, s_wake, NULL };
 
 struct machine {
     struct plat_ctx ctx;

@@ -44,7 +44,7 @@ static void r_wake(void *ctx, uint32_t waker, uint32_t target)
     (void)ctx, (void)waker, (void)target;
 }
 
-static const struct ws_platform rplat = { r_now, r_random, r_charge, r_wake };
+static const struct ws_platform rplat = { r_now, r_random, r_charge, r_wake, NULL };
 
 #define HIT 20000u
 #define VICTIM 9000u

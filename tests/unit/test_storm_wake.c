@@ -15,7 +15,7 @@
 /* What a replay gives back: its summary, and its cores' busy, steal and noise time summed. */
 struct ran {
     struct sim_run_summary s;
-    uint64_t busy_ns, steal_ns, noise_ns;
+    uint64_t busy_ns, steal_ns, noise_ns, noise_steal_ns;
 };
 
 /* One replay of trace on topo with strategy, seed and the default parameters changed by `sets`
@@ -50,6 +50,7 @@ static struct ran run_seed(const char *trace, const char *topo, const char *stra
         r.busy_ns += m->cores[c].busy_ns;
         r.steal_ns += m->cores[c].steal_ns;
         r.noise_ns += m->cores[c].noise_ns + m->cores[c].noise_steal_ns;
+        r.noise_steal_ns += m->cores[c].noise_steal_ns;
         cr_assert_leq(m->cores[c].noise_ns, m->cores[c].busy_ns);
         cr_assert_leq(m->cores[c].noise_steal_ns, m->cores[c].steal_ns);
     }
@@ -232,4 +233,25 @@ Test(noise, a_long_run_pays_its_detours_when_it_ends, .timeout = 120)
                  "the makespan grew by %llu ns, with %llu ns of noise",
                  (unsigned long long)(n.s.makespan_ns - c.s.makespan_ns),
                  (unsigned long long)n.noise_ns);
+}
+
+/* A steal's barrier waits out the victim's detour (ws_platform.h barrier_wait): with the victim
+ * in a detour half its time and detours of 20 us on average, a steal's thief pays about 10 us
+ * beyond steal_hit_ns on average; without noise only its probes. */
+Test(noise, a_steal_barrier_waits_out_the_victims_detour, .timeout = 120)
+{
+    static const char *const hit[] = { "steal_hit_ns=20000", NULL };
+    static const char *const on[] = { "steal_hit_ns=20000", "noise_gap_ns=20000",
+                                      "noise_ns=20000", NULL };
+    struct ran c = run_seed("fib:20", "synth:p=2", "random", hit, 1);
+    struct ran n = run_seed("fib:20", "synth:p=2", "random", on, 1);
+    cr_assert_gt(c.s.steals, 0);
+    cr_assert_gt(n.s.steals, 0);
+    double beyond_c = (double)c.steal_ns - 20000.0 * (double)c.s.steals;
+    double beyond_n = (double)n.steal_ns - (double)n.noise_steal_ns - 20000.0 * (double)n.s.steals;
+    cr_assert_lt(beyond_c, 2000.0 * (double)c.s.steal_attempts,
+                 "without noise a thief pays its probes beyond the barriers: %.0f ns", beyond_c);
+    cr_assert_gt(beyond_n, 4000.0 * (double)n.s.steals,
+                 "%llu steals waited %.0f ns beyond their barriers in all",
+                 (unsigned long long)n.s.steals, beyond_n);
 }
