@@ -16,6 +16,7 @@
 #define CALIB_MAX_TRIALS 21
 #define FIB_CALIB_MAX 30        /* fib:30, 2.7 M processes */
 #define NQUEENS_CALIB_MAX 12
+#define DRIFT_MAX 0.05          /* the runs' CPU time off the model's by more: r->drifted */
 
 /* ---- calibration --------------------------------------------------------------------------- */
 
@@ -376,6 +377,9 @@ static void compare(const double nat[][NAT_VALIDATE_MAX_REPEAT],
     }
     r->noisy = r->m[0].native > 0 &&
                r->m[0].native_ci.half / r->m[0].native > fabs(r->m[0].rel_error);
+    const struct nat_metric_cmp *cpu = &r->m[8];   /* cpu_ns */
+    r->drifted = isfinite(cpu->rel_error) && fabs(cpu->rel_error) > DRIFT_MAX &&
+                 fabs(cpu->rel_error) > cpu->rel_half;
 }
 
 /* The cores' busy times compared rank by rank (busiest native core with busiest simulated

@@ -85,6 +85,9 @@ struct nat_validate_result {
     char topology[64];
     struct nat_metric_cmp m[NAT_VALIDATE_METRICS];
     bool noisy;                       /* the native makespan's half-width exceeds its error */
+    bool drifted;                     /* the runs' CPU time is off the model's by more than 5%
+                                         and its interval: the per-process cost they paid is
+                                         not the one measured between them (cpu_ns) */
     uint32_t nbusy;                   /* cores compared by busy time: min(threads, MAX_RANKS) */
     struct nat_metric_cmp busy[NAT_VALIDATE_MAX_RANKS];   /* busy time of the k-th busiest
                                                              core, native vs simulated */
