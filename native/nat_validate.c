@@ -16,7 +16,7 @@
 #define CALIB_MAX_TRIALS 21
 #define FIB_CALIB_MAX 30        /* fib:30, 2.7 M processes */
 #define NQUEENS_CALIB_MAX 12
-#define DRIFT_MAX 0.05          /* the runs' CPU time off the model's by more: r->drifted */
+#define CPU_OFF_MAX 0.05        /* the model's CPU time off the runs' by more: r->cpu_off */
 
 /* ---- calibration --------------------------------------------------------------------------- */
 
@@ -378,8 +378,12 @@ static void compare(const double nat[][NAT_VALIDATE_MAX_REPEAT],
     r->noisy = r->m[0].native > 0 &&
                r->m[0].native_ci.half / r->m[0].native > fabs(r->m[0].rel_error);
     const struct nat_metric_cmp *cpu = &r->m[8];   /* cpu_ns */
-    r->drifted = isfinite(cpu->rel_error) && fabs(cpu->rel_error) > DRIFT_MAX &&
+    r->cpu_off = isfinite(cpu->rel_error) && fabs(cpu->rel_error) > CPU_OFF_MAX &&
                  fabs(cpu->rel_error) > cpu->rel_half;
+    /* What the steal counts explain of it: each steal costs its thief the barrier and its
+     * victim the interruption, in CPU time on both sides. */
+    r->cpu_off_steals_ns = (r->m[1].sim - r->m[1].native) *
+                           (r->cal.steal_hit.ns + r->cal.steal_victim.ns);
 }
 
 /* The cores' busy times compared rank by rank (busiest native core with busiest simulated

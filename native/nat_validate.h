@@ -85,9 +85,12 @@ struct nat_validate_result {
     char topology[64];
     struct nat_metric_cmp m[NAT_VALIDATE_METRICS];
     bool noisy;                       /* the native makespan's half-width exceeds its error */
-    bool drifted;                     /* the runs' CPU time is off the model's by more than 5%
-                                         and its interval: the per-process cost they paid is
-                                         not the one measured between them (cpu_ns) */
+    bool cpu_off;                     /* the model's CPU time (cpu_ns) is off the runs' by more
+                                         than 5% and its interval: its steals differ, or the
+                                         per-process cost the runs paid is not the one measured
+                                         between them */
+    double cpu_off_steals_ns;         /* ... what the steal counts' difference explains of it
+                                         (x steal_hit + steal_victim), a run */
     uint32_t nbusy;                   /* cores compared by busy time: min(threads, MAX_RANKS) */
     struct nat_metric_cmp busy[NAT_VALIDATE_MAX_RANKS];   /* busy time of the k-th busiest
                                                              core, native vs simulated */

@@ -38,7 +38,10 @@ for r in rows:
     assert all(ranks[k]["native"] >= ranks[k + 1]["native"] for k in range(len(ranks) - 1))
     assert "busy_max_error" in r and len(r["host_load"]) == 3
     cpu = r["metrics"]["cpu_ns"]
-    assert r["drifted"] == (abs(cpu["rel_error"]) > 0.05 and abs(cpu["rel_error"]) > cpu["rel_error_ci95"]), (r["drifted"], cpu)
+    assert r["cpu_off"] == (abs(cpu["rel_error"]) > 0.05 and abs(cpu["rel_error"]) > cpu["rel_error_ci95"]), (r["cpu_off"], cpu)
+    st = r["metrics"]["steals"]
+    hv = r["calibration"]["steal_hit"]["ns"] + r["calibration"]["steal_victim"]["ns"]
+    assert abs(r["cpu_off_steals_ns"] - (st["sim"] - st["native"]) * hv) <= 1e-6 * (1 + abs(r["cpu_off_steals_ns"])), r["cpu_off_steals_ns"]
     assert set(r["first_steal_ns"]) == {"native", "sim", "sim_ci95"}
     if r["threads"] == 1:
         assert r["first_steal_ns"]["native"] == r["first_steal_ns"]["sim"] == 0, "no steal on 1 thread"
