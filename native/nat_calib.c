@@ -208,92 +208,112 @@ struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b, bool asym)
 #define VICTIM_TRIALS 15
 #define VICTIM_BARRIERS 40
 #define VICTIM_GAP_NS 50000
-#define VICTIM_WORK_NS 4e6
+#define VICTIM_RUN_NS 4000000
+#define VICTIM_MAX_GAPS 4096
+#define VICTIM_MIN_GAP_NS 1000
 
 struct mbv {
     int32_t cpu_a;
-    bool barriers;              /* this run sends them */
-    _Atomic int phase;          /* 0: starting, 1: the victim works, 2: it is done */
+    _Atomic int ready;          /* the sender is on its CPU */
+    _Atomic int phase;          /* 0: starting, 1: the victim loops, 2: it is done */
     uint32_t sent;
+    uint64_t call[VICTIM_BARRIERS][2];   /* each barrier's call: its start and its return */
 };
 
-/* Thread a: spins the same way in both runs of a pair, and in the second sends a barrier
- * every VICTIM_GAP_NS while the victim works, at most VICTIM_BARRIERS. */
+/* Thread a: a barrier every VICTIM_GAP_NS while the victim loops, at most VICTIM_BARRIERS,
+ * each call's start and return read from the clock. */
 static void *mbv_sender(void *arg)
 {
     struct mbv *m = arg;
     nat_calib_pin(m->cpu_a);
+    atomic_store(&m->ready, 1);
     while (atomic_load(&m->phase) == 0)
         ws_cpu_relax();
     uint64_t next = nat_now_ns() + VICTIM_GAP_NS;
     while (atomic_load(&m->phase) == 1) {
-        if (nat_now_ns() < next) {
+        if (nat_now_ns() < next || m->sent == VICTIM_BARRIERS) {
             ws_cpu_relax();
             continue;
         }
         next += VICTIM_GAP_NS;
-        if (m->barriers && m->sent < VICTIM_BARRIERS) {
+        m->call[m->sent][0] = nat_now_ns();
 #if defined(__linux__) && defined(__NR_membarrier)
-            syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+        syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
 #endif
-            m->sent++;
-        }
+        m->call[m->sent][1] = nat_now_ns();
+        m->sent++;
     }
     return NULL;
 }
 
-/* One run: the calling thread (pinned to b) works `iters`; its wall time, or -1. */
-static double mbv_run(int32_t a, int32_t b, bool barriers, uint64_t iters, uint32_t *sent)
+/* One trial: the calling thread, pinned to b, reads the clock in a loop for VICTIM_RUN_NS while
+ * a sends barriers; every gap between two reads over VICTIM_MIN_GAP_NS is kept, and each
+ * barrier's is the gap that overlaps its call. The median of those (a gap that also holds a
+ * detour of the host's is an outlier), or -1 when none matched or a thread cannot start. */
+static double mbv_trial(int32_t a, int32_t b, uint32_t *matched)
 {
-    struct mbv m = { .cpu_a = a, .barriers = barriers };
+    static _Thread_local uint64_t gap[VICTIM_MAX_GAPS][2];
+    struct mbv m = { .cpu_a = a };
+    atomic_init(&m.ready, 0);
     atomic_init(&m.phase, 0);
     pthread_t t;
     if (pthread_create(&t, NULL, mbv_sender, &m) != 0)
         return -1;
     nat_calib_pin(b);
-    nat_busy(iters / 16);   /* on the CPU, warm */
+    while (atomic_load(&m.ready) == 0)
+        ws_cpu_relax();
+    uint32_t n = 0;
+    uint64_t t0 = nat_now_ns(), last = t0;
     atomic_store(&m.phase, 1);
-    uint64_t t0 = nat_now_ns();
-    nat_busy(iters);
-    uint64_t t1 = nat_now_ns();
+    for (;;) {
+        uint64_t x = nat_now_ns();
+        if (x - last > VICTIM_MIN_GAP_NS && n < VICTIM_MAX_GAPS) {
+            gap[n][0] = last;
+            gap[n][1] = x;
+            n++;
+        }
+        last = x;
+        if (x - t0 >= VICTIM_RUN_NS)
+            break;
+    }
     atomic_store(&m.phase, 2);
     pthread_join(t, NULL);
-    *sent = m.sent;
-    return (double)(t1 - t0);
+    double len[VICTIM_BARRIERS];
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m.sent; i++)
+        for (uint32_t g = 0; g < n; g++)
+            if (gap[g][0] <= m.call[i][1] && gap[g][1] >= m.call[i][0]) {
+                len[k++] = (double)(gap[g][1] - gap[g][0]);
+                break;
+            }
+    *matched = k;
+    if (k == 0)
+        return -1;
+    qsort(len, k, sizeof(double), cmp_double);
+    return k % 2 ? len[k / 2] : (len[k / 2 - 1] + len[k / 2]) / 2;
 }
 
-struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b, double iters_per_ns)
+struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b)
 {
     struct nat_cost none = { 0 };
-    if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b || iters_per_ns <= 0 ||
+    if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b ||
         !ws_deque_asym_supported())   /* registers the process for the expedited command */
         return none;
     cpu_set_t saved;
     bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
-    uint64_t iters = (uint64_t)(iters_per_ns * VICTIM_WORK_NS);
     struct nat_trial v[VICTIM_TRIALS];
     uint32_t k = 0;
     for (int i = -1; i < VICTIM_TRIALS; i++) {   /* trial -1: the warm-up, discarded */
-        uint32_t sent = 0, unused;
+        uint32_t matched = 0;
         long cs = nat_calib_nivcsw(false);
-        double base = mbv_run(cpu_a, cpu_b, false, iters, &unused);
-        long pre = nat_calib_nivcsw(false) - cs;   /* the barriers may count as switches */
-        double with = mbv_run(cpu_a, cpu_b, true, iters, &sent);
-        if (base < 0 || with < 0) {
-            k = 0;
-            break;
-        }
-        if (i >= 0 && sent > 0)
-            v[k++] = (struct nat_trial){ (with - base) / sent, pre };
+        double x = mbv_trial(cpu_a, cpu_b, &matched);
+        long pre = nat_calib_nivcsw(false) - cs;
+        if (i >= 0 && x >= 0 && matched * 2 >= VICTIM_BARRIERS)   /* most of them seen */
+            v[k++] = (struct nat_trial){ x, pre };
     }
     if (restore)
         pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
-    if (k == 0)
-        return none;
-    struct nat_cost c = nat_cost_robust(v, k);
-    if (c.ns < 0)
-        c.ns = 0;
-    return c;
+    return k > 0 ? nat_cost_robust(v, k) : none;
 }
 
 /* ---- a join arrival from the other core ---------------------------------------------------- */
