@@ -209,11 +209,13 @@ struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b, bool asym)
 #define VICTIM_BARRIERS 40
 #define VICTIM_GAP_NS 50000
 #define VICTIM_RUN_NS 4000000
+#define VICTIM_CHUNK_NS 250
 #define VICTIM_MAX_GAPS 4096
 #define VICTIM_MIN_GAP_NS 1000
 
 struct mbv {
     int32_t cpu_a;
+    bool barriers;              /* this run sends them (else its sender only spins) */
     _Atomic int ready;          /* the sender is on its CPU */
     _Atomic int phase;          /* 0: starting, 1: the victim loops, 2: it is done */
     uint32_t sent;
@@ -236,6 +238,8 @@ static void *mbv_sender(void *arg)
             continue;
         }
         next += VICTIM_GAP_NS;
+        if (!m->barriers)
+            continue;
         m->call[m->sent][0] = nat_now_ns();
 #if defined(__linux__) && defined(__NR_membarrier)
         syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
@@ -246,14 +250,15 @@ static void *mbv_sender(void *arg)
     return NULL;
 }
 
-/* One trial: the calling thread, pinned to b, reads the clock in a loop for VICTIM_RUN_NS while
- * a sends barriers; every gap between two reads over VICTIM_MIN_GAP_NS is kept, and each
- * barrier's is the gap that overlaps its call. The median of those (a gap that also holds a
- * detour of the host's is an outlier), or -1 when none matched or a thread cannot start. */
-static double mbv_trial(int32_t a, int32_t b, uint32_t *matched)
+/* One run on b of VICTIM_RUN_NS of work, in chunks of VICTIM_CHUNK_NS with a clock read after
+ * each, while a sends barriers (or, barriers false, only spins): its wall time less the host's
+ * detours, the gaps between reads longer than a chunk by VICTIM_MIN_GAP_NS that overlap no
+ * barrier's call (each less a chunk's mean time). What a barrier costs the victim is then in
+ * that time: its own gap, and the slower chunks after it. -1 when a thread cannot start. */
+static double mbv_run(int32_t a, int32_t b, bool barriers, double iters_per_ns, uint32_t *sent)
 {
     static _Thread_local uint64_t gap[VICTIM_MAX_GAPS][2];
-    struct mbv m = { .cpu_a = a };
+    struct mbv m = { .cpu_a = a, .barriers = barriers };
     atomic_init(&m.ready, 0);
     atomic_init(&m.phase, 0);
     pthread_t t;
@@ -262,41 +267,42 @@ static double mbv_trial(int32_t a, int32_t b, uint32_t *matched)
     nat_calib_pin(b);
     while (atomic_load(&m.ready) == 0)
         ws_cpu_relax();
-    uint32_t n = 0;
-    uint64_t t0 = nat_now_ns(), last = t0;
+    uint64_t chunk = (uint64_t)(iters_per_ns * VICTIM_CHUNK_NS) + 1;
+    uint64_t chunks = VICTIM_RUN_NS / VICTIM_CHUNK_NS, n = 0;
+    nat_busy(chunk * chunks / 16);   /* on the CPU, warm */
     atomic_store(&m.phase, 1);
-    for (;;) {
+    uint64_t t0 = nat_now_ns(), last = t0;
+    for (uint64_t i = 0; i < chunks; i++) {
+        nat_busy(chunk);
         uint64_t x = nat_now_ns();
-        if (x - last > VICTIM_MIN_GAP_NS && n < VICTIM_MAX_GAPS) {
+        if (x - last > VICTIM_CHUNK_NS + VICTIM_MIN_GAP_NS && n < VICTIM_MAX_GAPS) {
             gap[n][0] = last;
             gap[n][1] = x;
             n++;
         }
         last = x;
-        if (x - t0 >= VICTIM_RUN_NS)
-            break;
     }
     atomic_store(&m.phase, 2);
     pthread_join(t, NULL);
-    double len[VICTIM_BARRIERS];
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < m.sent; i++)
-        for (uint32_t g = 0; g < n; g++)
-            if (gap[g][0] <= m.call[i][1] && gap[g][1] >= m.call[i][0]) {
-                len[k++] = (double)(gap[g][1] - gap[g][0]);
-                break;
-            }
-    *matched = k;
-    if (k == 0)
-        return -1;
-    qsort(len, k, sizeof(double), cmp_double);
-    return k % 2 ? len[k / 2] : (len[k / 2 - 1] + len[k / 2]) / 2;
+    *sent = m.sent;
+    double wall = (double)(last - t0), gaps = 0;
+    for (uint64_t g = 0; g < n; g++)
+        gaps += (double)(gap[g][1] - gap[g][0]);
+    double mean = chunks > n ? (wall - gaps) / (double)(chunks - n) : 0;
+    for (uint64_t g = 0; g < n; g++) {
+        bool barrier = false;
+        for (uint32_t i = 0; i < m.sent && !barrier; i++)
+            barrier = gap[g][0] <= m.call[i][1] && gap[g][1] >= m.call[i][0];
+        if (!barrier)
+            wall -= (double)(gap[g][1] - gap[g][0]) - mean;
+    }
+    return wall;
 }
 
-struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b)
+struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b, double iters_per_ns)
 {
     struct nat_cost none = { 0 };
-    if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b ||
+    if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b || iters_per_ns <= 0 ||
         !ws_deque_asym_supported())   /* registers the process for the expedited command */
         return none;
     cpu_set_t saved;
@@ -304,16 +310,26 @@ struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b)
     struct nat_trial v[VICTIM_TRIALS];
     uint32_t k = 0;
     for (int i = -1; i < VICTIM_TRIALS; i++) {   /* trial -1: the warm-up, discarded */
-        uint32_t matched = 0;
+        uint32_t sent = 0, none_sent = 0;
         long cs = nat_calib_nivcsw(false);
-        double x = mbv_trial(cpu_a, cpu_b, &matched);
-        long pre = nat_calib_nivcsw(false) - cs;
-        if (i >= 0 && x >= 0 && matched * 2 >= VICTIM_BARRIERS)   /* most of them seen */
-            v[k++] = (struct nat_trial){ x, pre };
+        double base = mbv_run(cpu_a, cpu_b, false, iters_per_ns, &none_sent);
+        long pre = nat_calib_nivcsw(false) - cs;   /* the barriers may count as switches */
+        double with = mbv_run(cpu_a, cpu_b, true, iters_per_ns, &sent);
+        if (base < 0 || with < 0) {
+            k = 0;
+            break;
+        }
+        if (i >= 0 && sent > 0)
+            v[k++] = (struct nat_trial){ (with - base) / sent, pre };
     }
     if (restore)
         pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
-    return k > 0 ? nat_cost_robust(v, k) : none;
+    if (k == 0)
+        return none;
+    struct nat_cost c = nat_cost_robust(v, k);
+    if (c.ns < 0)
+        c.ns = 0;
+    return c;
 }
 
 /* ---- a join arrival from the other core ---------------------------------------------------- */

@@ -83,14 +83,14 @@ struct nat_cost nat_calib_msg_remote(int32_t cpu_a, int32_t cpu_b);
 
 /* What one membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) from CPU a costs a thread running
  * on CPU b (the victim of a steal from an asymmetric deque: the barrier interrupts every CPU
- * running a thread of the process): for about 4 ms a thread on b reads the clock in a loop
- * while a sends a barrier every 50 us, and each barrier's cost is the gap in b's clock reads
- * that overlaps the call; a trial is the median of its barriers' gaps (one that also holds a
- * detour of the host's is an outlier there). n == 0 if a == b, a thread cannot start, or the
- * kernel has no such membarrier. (Measured as the difference in wall time of paired runs of
- * busy work with and without barriers, it read 11-31 us from sitting to sitting: the host's
- * detours in 4 ms runs are that large, over 40 barriers.) */
-struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b);
+ * running a thread of the process): paired runs of about 4 ms of nat_busy work on b, in 250 ns
+ * chunks with a clock read after each, without and with barriers sent from a every 50 us; the
+ * difference in wall time per barrier, each run's wall time less the host's detours (the
+ * gaps between reads that overlap no barrier's call). So the barrier's own gap and the slower
+ * work after it count, and the host's detours do not: as a plain wall-time difference it read
+ * 11-31 us from sitting to sitting, the detours of 4 ms runs over 40 barriers. n == 0 if
+ * a == b, a thread cannot start, or the kernel has no such membarrier. */
+struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b, double iters_per_ns);
 
 /* One UTS child: a SHA-1 of 24 bytes (nat_uts_child), the cost a UTS node pays per child. */
 struct nat_cost nat_calib_uts_child(void);

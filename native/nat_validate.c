@@ -193,7 +193,7 @@ static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *ho
                 c->steal_hit.median = a.median > c->steal.median ? a.median - c->steal.median : 0;
                 c->steal_hit.half = sqrt(a.half * a.half + c->steal.half * c->steal.half);
             }
-            c->steal_victim = nat_calib_barrier_victim(cpus[0], cpus[1]);
+            c->steal_victim = nat_calib_barrier_victim(cpus[0], cpus[1], c->busy_iters_per_ns);
         }
         c->wake = nat_calib_wake(cpus[0], cpus[1]);
         c->msg_remote = nat_calib_msg_remote(cpus[0], cpus[1]);
