@@ -60,11 +60,16 @@ static void plat_charge(void *ctx, uint32_t core, uint64_t ns, enum ws_charge wh
     e->cores[core].charge = ws_time_add(e->cores[core].charge, ns);
 }
 
+/* A uniform draw in the open interval (0, 1) from core c's generator. */
+static double draw_unit(struct sim_engine *e, uint32_t c)
+{
+    return ((double)(plat_random(e, c) >> 11) + 0.5) * 0x1.0p-53;
+}
+
 /* An exponential draw with the given mean from core c's generator. */
 static uint64_t draw_exp(struct sim_engine *e, uint32_t c, uint64_t mean)
 {
-    double u = ((double)(plat_random(e, c) >> 11) + 0.5) / 9007199254740992.0;   /* (0, 1) */
-    double t = -log(u) * (double)mean;
+    double t = -log(draw_unit(e, c)) * (double)mean;
     return t < (double)WS_TIME_INPUT_MAX ? (uint64_t)t : WS_TIME_INPUT_MAX;
 }
 
@@ -87,8 +92,8 @@ static uint64_t spin_wake(struct sim_engine *e, uint32_t c)
  * when it dispatches (woke): detours while idle take no work, and the gaps are memoryless. More
  * than NOISE_DRAWS_MAX detours due at once are paid as their expected total. The draws come
  * from c's generator, and only with noise on, so that a run without it is as before. Returns
- * the time due by now (the caller counts it: noise_ns, noise_steal_ns). */
-uint64_t sim_noise(struct sim_engine *e, uint32_t c, uint64_t now, bool woke)
+ * the time due by now (the caller counts it: noise_ns, sim_noise_pay; noise_steal_ns). */
+static uint64_t noise_due(struct sim_engine *e, uint32_t c, uint64_t now, bool woke)
 {
     uint64_t *at = &e->noise_at[c], gap = e->p.noise_gap_ns, len = e->p.noise_ns, d = 0;
     if (woke)
@@ -105,6 +110,13 @@ uint64_t sim_noise(struct sim_engine *e, uint32_t c, uint64_t now, bool woke)
         *at = ws_time_add(ws_time_add(*at, x), draw_exp(e, c, gap));
     }
     return d;
+}
+
+void sim_noise_pay(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now, bool woke)
+{
+    uint64_t d = noise_due(e, c, now, woke);
+    p->charge = ws_time_add(p->charge, d);
+    e->cores[c].st.noise_ns = ws_time_add(e->cores[c].st.noise_ns, d);
 }
 
 /* The scheduler found work for a waiting core: it resumes after the wake-up latency and never
@@ -150,9 +162,8 @@ static uint64_t plat_barrier_wait(void *ctx, uint32_t thief, uint32_t victim)
     struct sim_engine *e = ctx;
     if (e->noise_at == NULL || e->cores[victim].idle)
         return 0;
-    double u = ((double)(plat_random(e, thief) >> 11) + 0.5) / 9007199254740992.0;
     uint64_t len = e->p.noise_ns;
-    return u * (double)ws_time_add(e->p.noise_gap_ns, len) < (double)len
+    return draw_unit(e, thief) * (double)ws_time_add(e->p.noise_gap_ns, len) < (double)len
            ? draw_exp(e, thief, len) : 0;
 }
 
@@ -243,7 +254,7 @@ static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
         ws_sched_set_idle(e->s, c, true);
         /* The detours due from the busy period that ends here: the thread looks for work
          * when it has its CPU back, as after a pending steal (neither waiting nor asleep). */
-        uint64_t late = e->noise_at != NULL ? sim_noise(e, c, now, false) : 0;
+        uint64_t late = e->noise_at != NULL ? noise_due(e, c, now, false) : 0;
         if (late > 0) {
             sim_tl_steal(e, c, now, late, NULL);
             k->ready_at = ws_time_add(now, late);
@@ -332,11 +343,8 @@ static void core_continue(struct sim_engine *e, uint32_t c, uint64_t now)
         bool woke = k->idle;
         leave_idle(e, c, now);
         dispatch(e, c, p, now);
-        if (e->noise_at != NULL) {
-            uint64_t lost = sim_noise(e, c, now, woke);
-            p->charge = ws_time_add(p->charge, lost);
-            k->st.noise_ns = ws_time_add(k->st.noise_ns, lost);
-        }
+        if (e->noise_at != NULL)
+            sim_noise_pay(e, c, p, now, woke);
         if (d > 0) {   /* the switch to p: busy, drawn as p's run (before now when paid) */
             uint64_t at = paid ? now - d : now;
             k->st.busy_ns += d;

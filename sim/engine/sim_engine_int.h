@@ -153,9 +153,10 @@ struct sim_engine {
  * (for the per-core arrays), or NULL; released with free(). */
 void *sim_alloc_wide(size_t size);
 void sim_core_schedule(struct sim_engine *e, uint32_t c, uint64_t t);
-/* Host noise: the detour time core c owes by now; woke: it was idle until now, and a fresh gap
- * starts (sim_engine.c). Only where e->noise_at is set. */
-uint64_t sim_noise(struct sim_engine *e, uint32_t c, uint64_t now, bool woke);
+/* Host noise: the detours core c owes by now, charged to p, its process, and counted in its
+ * noise_ns; woke: it was idle until now, and a fresh gap starts (sim_engine.c). Only where
+ * e->noise_at is set. */
+void sim_noise_pay(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now, bool woke);
 void sim_core_kick(struct sim_engine *e, uint32_t c, uint64_t t);
 /* Queue an event at t; a t past the clock limit (ws_time.h) or a full memory fails the run.
  * Every event of the engine goes through here. Returns 0 or -1. */

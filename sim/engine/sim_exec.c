@@ -325,11 +325,8 @@ void sim_exec_run_done(struct sim_engine *e, uint32_t c, uint64_t now)
     sim_tl_busy(e, c, now - seg, seg, false);
     k->st.busy_ns += seg;
     k->slice_used += seg;
-    if (e->noise_at != NULL) {   /* the segment's detours, before the process goes on */
-        uint64_t d = sim_noise(e, c, now, false);
-        p->charge = ws_time_add(p->charge, d);
-        k->st.noise_ns = ws_time_add(k->st.noise_ns, d);
-    }
+    if (e->noise_at != NULL)   /* the segment's detours, before the process goes on */
+        sim_noise_pay(e, c, p, now, false);
     if (k->run_full) {
         p->remaining = 0;
     } else {
