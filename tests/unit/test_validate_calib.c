@@ -225,13 +225,17 @@ Test(validate_calib, one_thread_fib_simulates_the_calibrated_cost, .timeout = 24
     for (int i = 1; i <= 3; i++)
         cr_assert(r->m[i].native == 0 && r->m[i].sim == 0, "%s on one thread",
                   r->m[i].name);
-    /* The model, not the host: one worker simulated costs the calibrated proc per process,
-     * and the host noise measured around the runs besides (paid in its runs). */
+    /* The model, not the host: one worker simulated costs the calibrated proc per process, less
+     * the detours its CPU time holds (nat_noise_work_factor: the model pays them as detours),
+     * and the host noise measured around the runs besides (paid in its runs). Under load the
+     * factor is far from 1 (0.68 seen in CI under ASan). */
     double per = (r->m[0].sim - r->sim_noise_busy.mean) / r->m[5].sim;
+    double want = r->cal.proc.ns * nat_noise_work_factor(&r->cal.noise);
     cr_assert_eq(r->cal.noise.slices, 3, "noise measured before each run and after the last");
     cr_assert(r->cal.noise.detours > 0 || r->sim_noise_busy.mean == 0);
-    cr_assert(fabs(per - r->cal.proc.ns) <= 0.25 * r->cal.proc.ns + 1.0,
-              "simulated %g ns per process, calibrated %g", per, r->cal.proc.ns);
+    cr_assert(fabs(per - want) <= 0.25 * want + 1.0,
+              "simulated %g ns per process, calibrated %g x %.3f", per, r->cal.proc.ns,
+              nat_noise_work_factor(&r->cal.noise));
     cr_assert(isfinite(r->m[0].rel_error) && isfinite(r->m[0].rel_half));
     cr_assert_str_eq(r->m[8].name, "cpu_ns");
     cr_assert(r->m[8].native > 0 && r->m[8].sim > 0, "CPU time on both sides");
