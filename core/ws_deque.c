@@ -322,6 +322,11 @@ uint64_t ws_deque_size(const struct ws_deque *d)
     return n > 0 ? (uint64_t)n : 0;
 }
 
+uint64_t ws_deque_top(const struct ws_deque *d)
+{
+    return ws_load_relaxed(&d->top);
+}
+
 uint64_t ws_deque_capacity(const struct ws_deque *d)
 {
     const struct ws_deque_buf *a = ws_load_relaxed(&d->buf);

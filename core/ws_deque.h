@@ -172,6 +172,10 @@ ws_status ws_deque_steal_batch(struct ws_deque *d, void **out, uint32_t max, uin
 /* Any thread: number of items, a snapshot that may be stale by the time it returns (>= 0). */
 uint64_t ws_deque_size(const struct ws_deque *d);
 
+/* Any thread: the top index, how many items have left by the top so far (steals, and the
+ * owner's takes of a last item): a steal that read top before it moved loses its race. */
+uint64_t ws_deque_top(const struct ws_deque *d);
+
 /* Owner: capacity of the current buffer (0 before ws_deque_reserve). */
 uint64_t ws_deque_capacity(const struct ws_deque *d);
 

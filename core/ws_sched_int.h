@@ -35,12 +35,16 @@ struct ws_core {
     uint32_t pending;             /* 1 + the victim of the steal waiting for its barrier,
                                      0: none (ws_sched_set_steal_barrier) */
     uint32_t pending_next;        /* ... and the round's attempt to go on with after it */
+    uint32_t pending_top;         /* ... and the top index (low bits) of the victim's queue
+                                     pending_q that it saw work in (WS_PRIO_COUNT: none, the
+                                     work was in its inbox) */
     _Atomic uint32_t searching;   /* woken to look for work and has not settled yet */
     _Atomic uint32_t spinning;    /* waiting and awake (ws_sched_set_spinning) */
     _Atomic uint32_t told;        /* woken while spinning for work short of a backlog */
     bool wake_due;                /* queued work waits for its wake check until the core's
                                      next switch (wake_at switch; owner only) */
     bool round_cost_denied;       /* the current idle round met a cost refusal */
+    uint8_t pending_q;
     uint32_t cost_idle_rounds;    /* idle rounds in a row that cost alone left without work */
     struct ws_core_stats stats;
     /* Balancer paths per priority (ws_balance.c), WS_CORE_NONE when none. Written only by the

@@ -161,6 +161,22 @@ static bool barrier_first(const struct ws_sched *s)
            (s->p.steal_hit_ns != 0 || s->p.steal_victim_ns != 0);
 }
 
+/* A pending steal remembers where it saw work: the first of v's queues a probe would take
+ * from, and that queue's top. Natively the thief reads top before its barrier and its CAS
+ * needs top unchanged after it, so a victim that emptied that queue meanwhile (its take of a
+ * last item moves top), even if it has pushed again since, makes the steal lose its race. */
+static void mark_top(const struct ws_sched *s, struct ws_core *k, uint32_t v)
+{
+    const struct ws_core *vk = &s->cores[v];
+    k->pending_q = WS_PRIO_COUNT;
+    for (int q = 0; q < WS_PRIO_COUNT; q++)
+        if (ws_sched_queue_used(s, q) && ws_deque_size(&vk->q[q]) != 0) {
+            k->pending_q = (uint8_t)q;
+            k->pending_top = (uint32_t)ws_deque_top(&vk->q[q]);
+            return;
+        }
+}
+
 /* Apply the rules to victim v and try it. The steal round (round true: the cooldown holds)
  * with the barrier in time leaves the steal pending (k->pending) where v is worth a steal:
  * the result is then WS_STEAL_EMPTY, and ws_sched_steal ends the round there without counting
@@ -193,12 +209,14 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
     if (round && barrier_first(s)) {
         charge_hit(s, thief, v);
         k->pending = v + 1;
+        mark_top(s, k, v);
         return WS_STEAL_EMPTY;
     }
     return take_from(s, thief, v, now, waiting, false, got);
 }
 
-/* The pending steal of thief, after its barrier: whatever v still holds. */
+/* The pending steal of thief, after its barrier: whatever v still holds, unless the queue it
+ * saw work in moved its top meanwhile (mark_top): a lost race. */
 static enum ws_steal_result finish_pending(struct ws_sched *s, uint32_t thief,
                                            struct ws_proc **got)
 {
@@ -207,6 +225,9 @@ static enum ws_steal_result finish_pending(struct ws_sched *s, uint32_t thief,
     k->pending = 0;
     if (k->ntried < WS_RECENT_VICTIMS)
         k->tried[k->ntried++] = v;
+    if (k->pending_q < WS_PRIO_COUNT &&
+        (uint32_t)ws_deque_top(&s->cores[v].q[k->pending_q]) != k->pending_top)
+        return WS_STEAL_LOST_RACE;
     if (!ws_sched_has_work_bit(s, v))
         return WS_STEAL_EMPTY;
     uint64_t waiting = ws_sched_waiting(s, v);

@@ -1,7 +1,7 @@
 /* test_steal_barrier.c: the steal's barrier in time (ws_sched_set_steal_barrier): a thief that
  * finds a victim worth a steal pays steal_hit_ns (and its victim steal_victim_ns) and stops
  * its round with the steal pending; its next round completes it with whatever the victim
- * still holds; work of its own cancels it; the last look and a scheduler without the barrier
+ * still holds, unless the victim's queue moved its top meanwhile (a lost race); work of its own cancels it; the last look and a scheduler without the barrier
  * take at once. Also the parameter runtime_known. */
 #include "core/ws_sched.h"
 
@@ -146,11 +146,36 @@ Test(steal_barrier, the_victim_takes_its_work_back_during_the_barrier)
     cr_assert_null(ws_sched_steal(r.s, 1), "nothing is left to take");
     cr_assert(!ws_sched_steal_pending(r.s, 1), "and nothing worth a new barrier");
     cr_assert_eq(thief_stats(&r)->steal_items, 0);
-    cr_assert_geq(thief_stats(&r)->steal_result[WS_STEAL_EMPTY], 1,
-                  "the completion counts as an empty attempt");
+    cr_assert_eq(thief_stats(&r)->steal_result[WS_STEAL_LOST_RACE], 1,
+                 "the completion lost its race: taking the last item moved top, and natively "
+                 "the thief's CAS needs the top it read before the barrier");
+    cr_assert_eq(thief_stats(&r)->steal_result[WS_STEAL_EMPTY], 2,
+                 "the round's two other attempts found nothing");
     cr_assert_eq(thief_paid(&r), r.probe + HIT + 2 * r.probe,
                  "the barrier was paid all the same, and the round went on from its second "
                  "attempt (steal_retries 3), each probe paid once");
+    rig_close(&r);
+}
+
+Test(steal_barrier, a_victim_that_emptied_its_queue_and_pushed_again_wins_the_race)
+{
+    struct rig r;
+    rig_open(&r, true, true, 2);
+    cr_assert_null(ws_sched_steal(r.s, 1));
+    cr_assert_not_null(ws_sched_next(r.s, 0, false));
+    cr_assert_not_null(ws_sched_next(r.s, 0, false));
+    for (uint32_t i = 2; i < NPROC; i++) {   /* the victim spawns again: two waiting */
+        uint32_t placed = WS_CORE_NONE;
+        cr_assert_eq(ws_sched_spawn(r.s, 0, &r.p[i], &placed), WS_OK);
+    }
+    cr_assert_eq(ws_sched_queued(r.s, 0, WS_PRIO_NORMAL), 2);
+    cr_assert_null(ws_sched_steal(r.s, 1), "work is there, but top moved meanwhile");
+    cr_assert_eq(thief_stats(&r)->steal_result[WS_STEAL_LOST_RACE], 1);
+    cr_assert(ws_sched_steal_pending(r.s, 1),
+              "the round goes on: its next attempt finds the new work worth a new barrier");
+    cr_assert_eq(ws_sched_steal(r.s, 1), &r.p[2], "which then completes with the oldest");
+    cr_assert_eq(thief_paid(&r), 2 * (r.probe + HIT));
+    cr_assert_eq(victim_paid(&r), 2 * VICTIM);
     rig_close(&r);
 }
 
