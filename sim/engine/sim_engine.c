@@ -410,6 +410,11 @@ static void on_root(struct sim_engine *e)
     if (p == NULL)
         return;
     uint32_t c = e->root_rr++ % e->ncores, placed;
+    /* A waiting core is woken for the root it gets before the spawn's wake check tells the
+     * others of it: natively the core whose inbox it enters takes it first, where a spinning
+     * core told at the same time would otherwise come first and steal it. */
+    if (ws_sched_spawn_stays(e->s, c, &p->wp))
+        sim_core_kick(e, c, e->now);
     if (ws_sched_spawn(e->s, c, &p->wp, &placed) != WS_OK) {
         sim_fail(e, "process %llu: cannot be placed (affinity or memory)",
                  (unsigned long long)rec->id);
@@ -474,15 +479,17 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
     /* A steal's barrier takes time in the model as natively: the victim may take its work
      * back before the thief's barrier is over (ws_sched_set_steal_barrier). */
     ws_sched_set_steal_barrier(e->s, true);
-    /* Every core starts idle and asleep: the first work to arrive wakes it. */
+    /* Every core starts idle and waiting, as a scheduler thread that has just been started
+     * and found nothing: spinning for spin_ns from time 0, then asleep; the first work to
+     * arrive wakes it. */
     for (uint32_t c = 0; c < e->ncores; c++) {
         struct score *k = &e->cores[c];
         k->cap = ws_topo_capacity(e->topo, c);
         k->rng = o->seed * 0x9E3779B97F4A7C15ull + c + 1;
-        k->idle = k->waiting = k->asleep = true;
+        k->idle = k->waiting = true;
         k->retry_at = UINT64_MAX;
         ws_sched_set_idle(e->s, c, true);
-        ws_sched_set_sleeping(e->s, c, true);
+        begin_wait(e, c);
     }
     return e;
 }

@@ -104,11 +104,13 @@ expect_exit 0 "$S" plot --help
 has "$T/out" "apt-get install gnuplot-nox"
 
 # ---- plots that read well: machine boundaries, notes for empty panels, the dot plot --------
-# fib:1 is one process: no steal, no migration; the synthetic machine has 2 sockets of 2 nodes
+# fib:1 is one process (5 us: a heatmap needs two samples a core): no steal, no migration; the
+# synthetic machine has 2 sockets of 2 nodes
 ED=$T/e.db
 SY=synth:sockets=2,nodes=4,clusters=8,p=32
 for seed in 1 2; do
-  expect_exit 0 "$S" replay fib:1 --db "$ED" --topology synth:p=4 --strategy random --seed "$seed"
+  expect_exit 0 "$S" replay fib:1,work=5000 --db "$ED" --topology synth:p=4 --strategy random \
+    --seed "$seed"
   expect_exit 0 "$S" replay fib:12 --db "$ED" --topology "$SY" --strategy random --seed "$seed"
 done
 expect_exit 0 "$S" plot --db "$ED" --experiment all -o "$T/e"
