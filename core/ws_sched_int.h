@@ -38,6 +38,8 @@ struct ws_core {
     uint32_t pending_top;         /* ... and the top index (low bits) of the victim's queue
                                      pending_q that it saw work in (WS_PRIO_COUNT: none, the
                                      work was in its inbox) */
+    uint64_t pending_at;          /* ... and when it looked (the steal's time: the barrier
+                                     comes after it natively, within the steal) */
     _Atomic uint32_t searching;   /* woken to look for work and has not settled yet */
     _Atomic uint32_t spinning;    /* waiting and awake (ws_sched_set_spinning) */
     _Atomic uint32_t told;        /* woken while spinning for work short of a backlog */

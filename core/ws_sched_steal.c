@@ -209,6 +209,7 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
     if (round && barrier_first(s)) {
         charge_hit(s, thief, v);
         k->pending = v + 1;
+        k->pending_at = now;
         mark_top(s, k, v);
         return WS_STEAL_EMPTY;
     }
@@ -216,7 +217,9 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
 }
 
 /* The pending steal of thief, after its barrier: whatever v still holds, unless the queue it
- * saw work in moved its top meanwhile (mark_top): a lost race. */
+ * saw work in moved its top meanwhile (mark_top): a lost race. The steal is dated when the
+ * thief looked, as natively (its clock is read before the steal's membarrier): the cooldown
+ * from v and the migration windows count from there. */
 static enum ws_steal_result finish_pending(struct ws_sched *s, uint32_t thief,
                                            struct ws_proc **got)
 {
@@ -233,7 +236,7 @@ static enum ws_steal_result finish_pending(struct ws_sched *s, uint32_t thief,
     uint64_t waiting = ws_sched_waiting(s, v);
     if (waiting == 0)
         return WS_STEAL_EMPTY;
-    return take_from(s, thief, v, s->plat->now_ns(s->ctx, thief), waiting, true, got);
+    return take_from(s, thief, v, k->pending_at, waiting, true, got);
 }
 
 /* The thief's own and the machine-wide migration limits are reached: no victim can help, so

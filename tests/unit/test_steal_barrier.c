@@ -10,8 +10,10 @@
 
 #define NPROC 4
 
-/* A platform whose clock stands still and which adds up the charges per core and kind. */
+/* A platform whose clock moves only when a test sets it and which adds up the charges per
+ * core and kind. */
 struct rig {
+    uint64_t now;
     uint64_t rng;
     uint64_t charged[2][WS_CHARGE_COUNT];
     uint64_t probe;         /* one attempt's cost: core-to-core latency + steal_probe_ns */
@@ -22,8 +24,8 @@ struct rig {
 
 static uint64_t r_now(void *ctx, uint32_t core)
 {
-    (void)ctx, (void)core;
-    return 1000000;
+    (void)core;
+    return ((struct rig *)ctx)->now;
 }
 
 static uint64_t r_random(void *ctx, uint32_t core)
@@ -57,6 +59,7 @@ static void rig_open(struct rig *r, bool barrier, bool costs, uint32_t nprocs)
     struct ws_topo_error err;
     struct ws_params prm;
     memset(r, 0, sizeof(*r));
+    r->now = 1000000;
     r->rng = 0x9E3779B97F4A7C15ull;
     ws_params_defaults(&prm);
     prm.steal_probe_ns = PROBE_NS;
@@ -176,6 +179,23 @@ Test(steal_barrier, a_victim_that_emptied_its_queue_and_pushed_again_wins_the_ra
     cr_assert_eq(ws_sched_steal(r.s, 1), &r.p[2], "which then completes with the oldest");
     cr_assert_eq(thief_paid(&r), 2 * (r.probe + HIT));
     cr_assert_eq(victim_paid(&r), 2 * VICTIM);
+    rig_close(&r);
+}
+
+Test(steal_barrier, the_steal_is_dated_when_the_thief_looked)
+{
+    struct rig r;
+    rig_open(&r, true, true, NPROC);
+    uint64_t looked = r.now;
+    cr_assert_null(ws_sched_steal(r.s, 1));
+    r.now = looked + HIT;   /* the barrier is over */
+    cr_assert_eq(ws_sched_steal(r.s, 1), &r.p[0]);
+    r.now = looked + HIT + 1000;   /* 1 us after the completion, 21 us after the look */
+    cr_assert_null(ws_sched_steal(r.s, 1));
+    cr_assert_eq(thief_stats(&r)->steal_result[WS_STEAL_COOLDOWN], 0,
+                 "steal_cooldown_ns (4 us) counts from the look, as natively, where the "
+                 "thief's clock is read before the membarrier");
+    cr_assert(ws_sched_steal_pending(r.s, 1), "v is worth a new steal at once");
     rig_close(&r);
 }
 
