@@ -501,6 +501,14 @@ static inline __attribute__((always_inline)) struct nat_proc *next_proc(struct n
 
 static void proc_exited(struct nat_worker *w, struct nat_proc *p)
 {
+    /* Migrated and not marked: one of a half-steal's extra processes (ws_sched_steal queues them
+     * on the thief, whose fast take does not pass them through from_sched). Its migration cost
+     * counts here, and its pool reuse resets it to the template. */
+    if (WS_UNLIKELY(ws_load_relaxed(&p->wp.migrations) != 0 && !p->dirty)) {
+        w->st.migration_cost_ns += p->wp.owed_ns;
+        p->wp.owed_ns = 0;
+        p->dirty = 1;
+    }
     w->st.exits++;
     w->live_credit++;
     nat_proc_free(w, p);   /* a sampled one recorded its response (nat_sample_step) */

@@ -65,6 +65,26 @@ Test(native, fib_processes_and_messages)
     cr_assert_geq(r.summary.steal_attempts, r.summary.steals);
 }
 
+/* A half-steal queues its extra processes on the thief, whose fast take runs them without
+ * ws_sched: each still owes its migration's cost (ctx_switch_ns here: no working set, one
+ * cluster), and once it exits its pool slot must not keep the migration fields. */
+Test(native, half_steals_extra_processes_pay_their_migration)
+{
+    for (int i = 0; i < 3; i++) {
+        struct nat_run_opts o = opts("fib:24", 2, "random");
+        o.params.steal_amount = WS_STEAL_HALF;
+        o.params.ctx_switch_ns = 50;
+        struct nat_run_result r;
+        run_ok(&o, &r);
+        uint64_t moved = 0;
+        for (int d = 0; d < SIM_DIST_COUNT; d++)
+            moved += r.summary.migrations[d];
+        cr_assert_gt(moved, 0);
+        cr_assert_eq(r.summary.migration_cost_ns, 50 * moved, "%llu migrations cost %llu ns",
+                     (unsigned long long)moved, (unsigned long long)r.summary.migration_cost_ns);
+    }
+}
+
 Test(native, through_ws_sched_only)
 {
     for (size_t s = 0; s < ws_victim_count(); s++)   /* every registered strategy */ {
