@@ -30,6 +30,8 @@ struct nat_extra {
     uint64_t join_rmw;            /* join arrivals off the owner (one RMW each; nat_rt.h Joins) */
     uint64_t join_flushes;        /* owners' flushes of their plain join counts */
     uint64_t steal_barriers;      /* membarrier calls of steals from fast deques (ws_deque.c E) */
+    uint64_t lock_waits;          /* replay: a worker found the replay's lock held ... */
+    uint64_t lock_wait_ns;        /* ... and waited this long in all */
     uint64_t tally;               /* workload count kept by the workers (UTS nodes) */
     uint64_t cpu_ns;              /* CPU time of all workers (spinning included) */
     bool pinned;                  /* every worker that had a CPU to pin to is pinned */

@@ -4,6 +4,7 @@
 #include "sim/trace/import/sim_import.h"
 #include "core/ws_migrate.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,7 +24,7 @@ int nat_replay_open(struct nat_replay *r, const char *trace, double scale, doubl
         nat_replay_close(r);
         return -1;
     }
-    pthread_mutex_init(&r->lock, NULL);
+    atomic_init(&r->lock, 0);
     return 0;
 }
 
@@ -40,7 +41,6 @@ void nat_replay_close(struct nat_replay *r)
         }
         r->tally = r->t->tally;
         sim_trace_close(r->t);
-        pthread_mutex_destroy(&r->lock);
     }
     sim_idmap_destroy(&r->live);
     sim_idmap_destroy(&r->pending);
@@ -93,13 +93,45 @@ static int setup(struct nat_rt *rt, struct nat_replay *r, struct nat_proc *p,
     return 0;
 }
 
-static void finish(struct nat_replay *r, struct nat_proc *p)
+/* Take the replay's lock: worker w (NULL: the feeder). Its critical sections are short (a
+ * record made or a map updated, about a microsecond), so a waiter spins for it, yielding its
+ * CPU now and then in case the holder needs it (more workers than CPUs), rather than sleeping:
+ * a futex sleep and wake-up cost this host 15-25 us a wait, the replay's workers then spent a
+ * third of their time waiting for each other, and the simulator has no such lock. A worker's
+ * waits are counted and timed. */
+#define REPLAY_LOCK_YIELD 4096u   /* spins between yields */
+
+static void replay_lock(struct nat_worker *w, struct nat_replay *r)
 {
-    pthread_mutex_lock(&r->lock);
+    if (atomic_exchange_explicit(&r->lock, 1, memory_order_acquire) == 0)
+        return;
+    uint64_t t0 = nat_now_ns();
+    uint32_t spins = 0;
+    do {
+        while (atomic_load_explicit(&r->lock, memory_order_relaxed) != 0)
+            if (++spins % REPLAY_LOCK_YIELD == 0)
+                sched_yield();
+            else
+                ws_cpu_relax();
+    } while (atomic_exchange_explicit(&r->lock, 1, memory_order_acquire) != 0);
+    if (w != NULL) {
+        w->st.lock_wait_ns += nat_now_ns() - t0;
+        w->st.lock_waits++;
+    }
+}
+
+static void replay_unlock(struct nat_replay *r)
+{
+    atomic_store_explicit(&r->lock, 0, memory_order_release);
+}
+
+static void finish(struct nat_worker *w, struct nat_replay *r, struct nat_proc *p)
+{
+    replay_lock(w, r);
     sim_idmap_del(&r->live, p->wp.id, NULL);
     sim_idmap_put(&r->exited, p->wp.id, 1);
     sim_trace_release(r->t, p->u.rp.rec);
-    pthread_mutex_unlock(&r->lock);
+    replay_unlock(r);
     p->u.rp.rec = NULL;
 }
 
@@ -109,7 +141,7 @@ static void send_msg(struct nat_worker *w, struct nat_replay *r, uint64_t to)
     int64_t old = 0;
     uint64_t v;
     w->st.messages++;
-    pthread_mutex_lock(&r->lock);
+    replay_lock(w, r);
     if (sim_idmap_get(&r->live, to, &v)) {
         t = (struct nat_proc *)(uintptr_t)v;
         /* acq_rel: a receiver blocked in RECV (-1) is handed over to us with its state. */
@@ -122,7 +154,7 @@ static void send_msg(struct nat_worker *w, struct nat_replay *r, uint64_t to)
         if (sim_idmap_put(&r->pending, to, held + 1) != 0)
             nat_rt_fail(w->rt, "out of memory (messages)");
     }
-    pthread_mutex_unlock(&r->lock);
+    replay_unlock(r);
     if (t != NULL && old == -1)
         nat_ready(w, t);   /* its RECV completes with this message */
 }
@@ -134,12 +166,12 @@ static void spawn_child(struct nat_worker *w, struct nat_replay *r, struct nat_p
     if (c == NULL)
         return;
     struct sim_trace_rec *crec;
-    pthread_mutex_lock(&r->lock);
+    replay_lock(w, r);
     int st = sim_trace_child(r->t, p->u.rp.rec, cid, &crec);
     int ok = st == SIM_TRACE_OK ? setup(w->rt, r, c, crec) : -1;
     if (st != SIM_TRACE_OK)
         nat_rt_fail(w->rt, "%s", sim_trace_error(r->t));
-    pthread_mutex_unlock(&r->lock);
+    replay_unlock(r);
     if (ok == 0)
         nat_spawn(w, c);
     else
@@ -292,7 +324,7 @@ enum nat_step nat_replay_step(struct nat_worker *w, struct nat_proc *p)
             return NAT_EXIT;
         }
     }
-    finish(r, p);
+    finish(w, r, p);
     return NAT_EXIT;
 }
 
@@ -300,9 +332,9 @@ void nat_replay_feed(struct nat_rt *rt, struct nat_replay *r, volatile int *stop
 {
     while (!ws_load_acquire(&rt->done)) {
         struct sim_trace_rec *rec;
-        pthread_mutex_lock(&r->lock);
+        replay_lock(NULL, r);
         int st = sim_trace_next_root(r->t, &rec);
-        pthread_mutex_unlock(&r->lock);
+        replay_unlock(r);
         if (st == SIM_TRACE_END)
             break;
         if (st == SIM_TRACE_ERROR) {
@@ -322,14 +354,14 @@ void nat_replay_feed(struct nat_rt *rt, struct nat_replay *r, volatile int *stop
         if (p == NULL) {
             if (!ws_load_acquire(&rt->done))
                 nat_rt_fail(rt, "out of memory (processes)");
-            pthread_mutex_lock(&r->lock);
+            replay_lock(NULL, r);
             sim_trace_release(r->t, rec);
-            pthread_mutex_unlock(&r->lock);
+            replay_unlock(r);
             break;
         }
-        pthread_mutex_lock(&r->lock);
+        replay_lock(NULL, r);
         int ok = setup(rt, r, p, rec);
-        pthread_mutex_unlock(&r->lock);
+        replay_unlock(r);
         if (ok != 0)
             break;
         if (nat_rt_inject(rt, p) != 0) {

@@ -17,11 +17,11 @@
 #include "native/nat_rt.h"
 #include "sim/util/sim_idmap.h"
 
-#include <pthread.h>
+#include <stdatomic.h>
 
 struct nat_replay {
     struct sim_trace *t;
-    pthread_mutex_t lock;         /* t and the three maps */
+    _Atomic uint32_t lock;        /* t and the three maps (nat_replay.c replay_lock) */
     struct sim_idmap live;        /* id -> struct nat_proc * */
     struct sim_idmap pending;     /* id -> messages sent before it was spawned */
     struct sim_idmap exited;      /* ids that exited */

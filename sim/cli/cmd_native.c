@@ -63,6 +63,8 @@ static void print_json(const struct nat_run_opts *o, const struct nat_run_result
     cJSON_AddNumberToObject(j, "sleep_timeouts", (double)r->x.timeouts);
     cJSON_AddNumberToObject(j, "sleep_timeout_finds", (double)r->x.timeout_finds);
     cJSON_AddNumberToObject(j, "dropped_messages", (double)r->x.dropped);
+    cJSON_AddNumberToObject(j, "lock_waits", (double)r->x.lock_waits);
+    cJSON_AddNumberToObject(j, "lock_wait_ns", (double)r->x.lock_wait_ns);
     char *txt = cJSON_PrintUnformatted(j);
     puts(txt);
     free(txt);
@@ -93,6 +95,9 @@ static void print_text(const struct nat_run_opts *o, const struct nat_run_result
     printf("  spawns        %llu; %llu wake-ups, %llu sleep timeouts\n",
            (unsigned long long)r->x.spawns,
            (unsigned long long)r->x.wakeups, (unsigned long long)r->x.timeouts);
+    if (r->x.lock_waits > 0)
+        printf("  replay lock   %llu waits for it, %.1f us in all\n",
+               (unsigned long long)r->x.lock_waits, (double)r->x.lock_wait_ns / 1e3);
     printf("  wait          p50 %llu ns, p99 %llu ns (sampled)\n",
            (unsigned long long)s->wait_p50_ns, (unsigned long long)s->wait_p99_ns);
     printf("  wall time     %.3f s\n", r->wall_s);
