@@ -314,19 +314,6 @@ ws_status ws_deque_steal_batch(struct ws_deque *d, void **out, uint32_t max, uin
     return n > 0 ? WS_OK : s;
 }
 
-uint64_t ws_deque_size(const struct ws_deque *d)
-{
-    uint64_t t = ws_load_relaxed(&d->top);
-    uint64_t b = ws_load_relaxed(&d->bottom);
-    int64_t n = (int64_t)(b - t);
-    return n > 0 ? (uint64_t)n : 0;
-}
-
-uint64_t ws_deque_top(const struct ws_deque *d)
-{
-    return ws_load_relaxed(&d->top);
-}
-
 uint64_t ws_deque_capacity(const struct ws_deque *d)
 {
     const struct ws_deque_buf *a = ws_load_relaxed(&d->buf);

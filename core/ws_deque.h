@@ -97,6 +97,23 @@ struct ws_deque {
     _Atomic uint64_t steal_barriers; /* asym deques: membarrier calls made by steals */
 };
 
+/* Any thread: number of items, a snapshot that may be stale by the time it returns (>= 0).
+ * Inline: the scheduler reads queue lengths at every spawn, pick and steal look. */
+static inline uint64_t ws_deque_size(const struct ws_deque *d)
+{
+    uint64_t t = atomic_load_explicit(&d->top, memory_order_relaxed);
+    uint64_t b = atomic_load_explicit(&d->bottom, memory_order_relaxed);
+    int64_t n = (int64_t)(b - t);
+    return n > 0 ? (uint64_t)n : 0;
+}
+
+/* Any thread: the top index, how many items have left by the top so far (steals, and the
+ * owner's takes of a last item): a steal that read top before it moved loses its race. */
+static inline uint64_t ws_deque_top(const struct ws_deque *d)
+{
+    return atomic_load_explicit(&d->top, memory_order_relaxed);
+}
+
 #endif /* !__ASSEMBLER__ */
 
 /* Offsets the assembly depends on. */
@@ -169,12 +186,7 @@ ws_status ws_deque_steal_if(struct ws_deque *d, void **out, ws_deque_pred pred, 
  * first failed steal (WS_EMPTY or WS_ABORT). */
 ws_status ws_deque_steal_batch(struct ws_deque *d, void **out, uint32_t max, uint32_t *n_out);
 
-/* Any thread: number of items, a snapshot that may be stale by the time it returns (>= 0). */
-uint64_t ws_deque_size(const struct ws_deque *d);
 
-/* Any thread: the top index, how many items have left by the top so far (steals, and the
- * owner's takes of a last item): a steal that read top before it moved loses its race. */
-uint64_t ws_deque_top(const struct ws_deque *d);
 
 /* Owner: capacity of the current buffer (0 before ws_deque_reserve). */
 uint64_t ws_deque_capacity(const struct ws_deque *d);
