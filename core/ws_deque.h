@@ -186,7 +186,7 @@ ws_status ws_deque_steal_if(struct ws_deque *d, void **out, ws_deque_pred pred, 
  * first failed steal (WS_EMPTY or WS_ABORT). */
 ws_status ws_deque_steal_batch(struct ws_deque *d, void **out, uint32_t max, uint32_t *n_out);
 
-
+/* (ws_deque_size and ws_deque_top, any thread, are inline above, beside the struct.) */
 
 /* Owner: capacity of the current buffer (0 before ws_deque_reserve). */
 uint64_t ws_deque_capacity(const struct ws_deque *d);

@@ -153,8 +153,8 @@ struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief);
  * barrier; a lost race instead if the queue it saw work in has moved its top meanwhile (the
  * victim took its last item, or another thief stole: natively the thief's top is stale and
  * its CAS fails, even where the victim has pushed again since); then the round goes on from
- * its next attempt. The last look before a sleep takes
- * at once and pays after, as with this off. A process the thief picks from its own queues
+ * its next attempt. The steal is dated when the thief looked (the cooldown counts from there).
+ * The last look before a sleep takes at once and pays after, as with this off. A process the thief picks from its own queues
  * meanwhile (ws_sched_next) cancels the pending steal. Off, a steal takes at once and its
  * costs follow it (the native runtime, whose barrier is real). */
 void ws_sched_set_steal_barrier(struct ws_sched *s, bool on);

@@ -36,8 +36,7 @@ struct ws_core {
                                      0: none (ws_sched_set_steal_barrier) */
     uint32_t pending_next;        /* ... and the round's attempt to go on with after it */
     uint32_t pending_top;         /* ... and the top index (low bits) of the victim's queue
-                                     pending_q that it saw work in (WS_PRIO_COUNT: none, the
-                                     work was in its inbox) */
+                                     pending_q that it saw work in */
     uint64_t pending_at;          /* ... and when it looked (the steal's time: the barrier
                                      comes after it natively, within the steal) */
     _Atomic uint32_t searching;   /* woken to look for work and has not settled yet */
@@ -46,7 +45,7 @@ struct ws_core {
     bool wake_due;                /* queued work waits for its wake check until the core's
                                      next switch (wake_at switch; owner only) */
     bool round_cost_denied;       /* the current idle round met a cost refusal */
-    uint8_t pending_q;
+    uint8_t pending_q;            /* the queue pending_top is of (WS_PRIO_COUNT: none) */
     uint32_t cost_idle_rounds;    /* idle rounds in a row that cost alone left without work */
     struct ws_core_stats stats;
     /* Balancer paths per priority (ws_balance.c), WS_CORE_NONE when none. Written only by the

@@ -7,8 +7,9 @@
  * at t0 + spawn_ns times `scale`, injected by the creating thread.
  *
  * The trace source and the id maps (live processes, messages held for processes not spawned
- * yet, exited ids) are shared by the workers under one mutex: replayed processes spend
- * microseconds in RUN phases, so this is not a hot path. Messages to exited processes are
+ * yet, exited ids) are shared by the workers under one spin lock (nat_replay.c replay_lock:
+ * held about a microsecond at each spawn, send and exit; a futex sleep and wake-up per wait
+ * had cost more than the sections themselves). Messages to exited processes are
  * dropped and counted; messages held for a process that never appears fail the run, as in the
  * simulator. */
 #ifndef NAT_REPLAY_H

@@ -310,7 +310,7 @@ struct nat_rt {
     _Atomic uint64_t t_end;
     _Atomic uint64_t result;      /* value joined by a root (parent NULL) */
     void *work;                   /* the workload's context */
-    pthread_mutex_t lock;         /* replay: the trace source and id maps; errors */
+    pthread_mutex_t lock;         /* the first failure's message (nat_rt_fail) */
     uint32_t root_rr;
     struct nat_pool main_pool;    /* roots made by the creating thread */
     uint64_t main_next_id;
