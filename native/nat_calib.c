@@ -255,7 +255,8 @@ static void *mbv_sender(void *arg)
  * detours, the gaps between reads longer than a chunk by VICTIM_MIN_GAP_NS that overlap no
  * barrier's call (each less a chunk's mean time). What a barrier costs the victim is then in
  * that time: its own gap, and the slower chunks after it. -1 when a thread cannot start. */
-static double mbv_run(int32_t a, int32_t b, bool barriers, double iters_per_ns, uint32_t *sent)
+static double mbv_run(int32_t a, int32_t b, bool barriers, double iters_per_ns, uint32_t *sent,
+                      double *call_ns)
 {
     static _Thread_local uint64_t gap[VICTIM_MAX_GAPS][2];
     struct mbv m = { .cpu_a = a, .barriers = barriers };
@@ -285,6 +286,9 @@ static double mbv_run(int32_t a, int32_t b, bool barriers, double iters_per_ns, 
     atomic_store(&m.phase, 2);
     pthread_join(t, NULL);
     *sent = m.sent;
+    *call_ns = 0;
+    for (uint32_t i = 0; i < m.sent; i++)
+        *call_ns += (double)(m.call[i][1] - m.call[i][0]) / m.sent;
     double wall = (double)(last - t0), gaps = 0;
     for (uint64_t g = 0; g < n; g++)
         gaps += (double)(gap[g][1] - gap[g][0]);
@@ -299,28 +303,33 @@ static double mbv_run(int32_t a, int32_t b, bool barriers, double iters_per_ns, 
     return wall;
 }
 
-struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b, double iters_per_ns)
+struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b, double iters_per_ns,
+                                         struct nat_cost *caller)
 {
     struct nat_cost none = { 0 };
+    *caller = none;
     if (cpu_a < 0 || cpu_b < 0 || cpu_a == cpu_b || iters_per_ns <= 0 ||
         !ws_deque_asym_supported())   /* registers the process for the expedited command */
         return none;
     cpu_set_t saved;
     bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
-    struct nat_trial v[VICTIM_TRIALS];
+    struct nat_trial v[VICTIM_TRIALS], call[VICTIM_TRIALS];
     uint32_t k = 0;
     for (int i = -1; i < VICTIM_TRIALS; i++) {   /* trial -1: the warm-up, discarded */
         uint32_t sent = 0, none_sent = 0;
+        double call_ns = 0, unused;
         long cs = nat_calib_nivcsw(false);
-        double base = mbv_run(cpu_a, cpu_b, false, iters_per_ns, &none_sent);
+        double base = mbv_run(cpu_a, cpu_b, false, iters_per_ns, &none_sent, &unused);
         long pre = nat_calib_nivcsw(false) - cs;   /* the barriers may count as switches */
-        double with = mbv_run(cpu_a, cpu_b, true, iters_per_ns, &sent);
+        double with = mbv_run(cpu_a, cpu_b, true, iters_per_ns, &sent, &call_ns);
         if (base < 0 || with < 0) {
             k = 0;
             break;
         }
-        if (i >= 0 && sent > 0)
+        if (i >= 0 && sent > 0) {
+            call[k] = (struct nat_trial){ call_ns, pre };
             v[k++] = (struct nat_trial){ (with - base) / sent, pre };
+        }
     }
     if (restore)
         pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
@@ -329,6 +338,7 @@ struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b, double it
     struct nat_cost c = nat_cost_robust(v, k);
     if (c.ns < 0)
         c.ns = 0;
+    *caller = nat_cost_robust(call, k);
     return c;
 }
 
@@ -672,6 +682,8 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "steal", &c->steal);
     add_cost(o, "steal_hit", &c->steal_hit);
     add_cost(o, "steal_victim", &c->steal_victim);
+    add_cost(o, "steal_barrier", &c->steal_barrier);
+    add_cost(o, "steal_round", &c->steal_round);
     add_cost(o, "wake", &c->wake);
     add_cost(o, "spawn", &c->spawn);
     add_cost(o, "msg", &c->msg);

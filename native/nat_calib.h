@@ -89,8 +89,11 @@ struct nat_cost nat_calib_msg_remote(int32_t cpu_a, int32_t cpu_b);
  * gaps between reads that overlap no barrier's call). So the barrier's own gap and the slower
  * work after it count, and the host's detours do not: as a plain wall-time difference it read
  * 11-31 us from sitting to sitting, the detours of 4 ms runs over 40 barriers. n == 0 if
- * a == b, a thread cannot start, or the kernel has no such membarrier. */
-struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b, double iters_per_ns);
+ * a == b, a thread cannot start, or the kernel has no such membarrier. *caller gets the
+ * sender's side of the same barriers: the mean time of a call, one every 50 us while the victim
+ * computes, as a worker's steals come (a ping-pong's back-to-back barriers read 15-30% less). */
+struct nat_cost nat_calib_barrier_victim(int32_t cpu_a, int32_t cpu_b, double iters_per_ns,
+                                         struct nat_cost *caller);
 
 /* One UTS child: a SHA-1 of 24 bytes (nat_uts_child), the cost a UTS node pays per child. */
 struct nat_cost nat_calib_uts_child(void);
@@ -151,6 +154,11 @@ struct nat_calibration {
     struct nat_cost steal_hit;    /* ... the extra of that steal from an asymmetric deque (its
                                      membarrier; n == 0: replayed trace, or no membarrier) */
     struct nat_cost steal_victim; /* ... what that membarrier costs the victim's thread */
+    struct nat_cost steal_barrier; /* ... and its caller, one every 50 us to a computing victim */
+    struct nat_cost steal_round;  /* a steal round that took a process (look, barrier, CAS) in
+                                     runs of the calibration workload on the validated thread
+                                     count, between its native runs (n == 0: one thread, a
+                                     replayed trace, or no steal) */
     struct nat_cost wake;         /* futex wake-up latency between them */
     struct nat_cost spawn;        /* spawn + dispatch + exit of an empty process (chain) */
     struct nat_cost msg;          /* a join message to the parent (fork-join workloads) */

@@ -330,6 +330,10 @@ static struct nat_proc *steal_round(struct nat_worker *w, bool last_look)
     uint64_t t1 = nat_now_ns();
     w->st.steal_ns += t1 - t0;
     uint32_t victim = note_steals(w);
+    if (victim != SIM_TL_NONE32) {
+        w->st.won_rounds++;
+        w->st.won_ns += t1 - t0;
+    }
     if (WS_UNLIKELY(w->tl != NULL)) {
         tl_add(w, SIM_TL_STEAL, rel_now(w, t0), rel_now(w, t1), wp ? wp->id : SIM_TL_NONE64,
                wp ? (uint8_t)wp->prio : 0, wp ? victim : SIM_TL_NONE32);

@@ -150,6 +150,8 @@ int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, stru
         x->steal_barriers += ds.steal_barriers;
         x->lock_waits += w->st.lock_waits;
         x->lock_wait_ns += w->st.lock_wait_ns;
+        x->won_rounds += w->st.won_rounds;
+        x->won_ns += w->st.won_ns;
         x->timeout_finds += w->st.timeout_finds;
         x->wakeups += w->st.wakeups;
         x->dropped += w->st.dropped;

@@ -32,6 +32,9 @@ struct nat_extra {
     uint64_t steal_barriers;      /* membarrier calls of steals from fast deques (ws_deque.c E) */
     uint64_t lock_waits;          /* replay: a worker found the replay's lock held ... */
     uint64_t lock_wait_ns;        /* ... and waited this long in all */
+    uint64_t won_rounds;          /* steal rounds that took a process ... */
+    uint64_t won_ns;              /* ... and their time: look, barrier, CAS (the model's
+                                     steal_probe_ns + steal_hit_ns on an asymmetric deque) */
     uint64_t tally;               /* workload count kept by the workers (UTS nodes) */
     uint64_t cpu_ns;              /* CPU time of all workers (spinning included) */
     bool pinned;                  /* every worker that had a CPU to pin to is pinned */

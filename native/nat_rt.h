@@ -216,6 +216,7 @@ struct nat_stats {
     uint64_t busy_ns, steal_ns, sleep_ns, wakeups, timeouts, timeout_finds;
     uint64_t migration_cost_ns, probe_ns;
     uint64_t lock_waits, lock_wait_ns; /* replay: waits for the replay's lock, their time */
+    uint64_t won_rounds, won_ns;  /* steal rounds that took a process, their time */
     uint64_t cpu_ns;              /* the thread's CPU time from start to exit */
 };
 

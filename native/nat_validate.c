@@ -61,6 +61,25 @@ int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
     return 0;
 }
 
+int nat_validate_round_trial(const struct ws_topo *host, const char *workload, uint32_t threads,
+                             const struct nat_validate_opts *vo, struct nat_trial *t, char *err,
+                             size_t errlen)
+{
+    struct nat_run_opts o;
+    one_worker(host, workload, vo, &o);
+    o.threads = threads;
+    o.strategy = vo->strategy;
+    struct nat_run_result r;
+    long cs = nat_calib_nivcsw(false);
+    if (nat_run(&o, &r, err, errlen) != 0)
+        return -1;
+    if (r.x.won_rounds == 0)
+        return 0;
+    *t = (struct nat_trial){ (double)r.x.won_ns / (double)r.x.won_rounds,
+                             nat_calib_nivcsw(false) - cs };
+    return 1;
+}
+
 /* The per-process cost of workload on one worker: a warm-up run discarded (it pages in the
  * heap and trains the caches), then as many runs as fit in CALIB_BUDGET_NS, at least `runs`
  * and at most CALIB_MAX_TRIALS. n == 0 on failure (err says why). */
@@ -193,7 +212,8 @@ static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *ho
                 c->steal_hit.median = a.median > c->steal.median ? a.median - c->steal.median : 0;
                 c->steal_hit.half = sqrt(a.half * a.half + c->steal.half * c->steal.half);
             }
-            c->steal_victim = nat_calib_barrier_victim(cpus[0], cpus[1], c->busy_iters_per_ns);
+            c->steal_victim = nat_calib_barrier_victim(cpus[0], cpus[1], c->busy_iters_per_ns,
+                                                       &c->steal_barrier);
         }
         c->wake = nat_calib_wake(cpus[0], cpus[1]);
         c->msg_remote = nat_calib_msg_remote(cpus[0], cpus[1]);
@@ -254,7 +274,9 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
     struct ws_params p = o->params;
     if (c->steal.n)
         p.steal_probe_ns = round_ns(c->steal.ns - c->latency_ns);
-    if (c->steal_hit.n)
+    if (c->steal_round.n)   /* the barrier as the runs pay it: the round less the probe */
+        p.steal_hit_ns = round_ns(c->steal_round.ns - c->steal.ns);
+    else if (c->steal_hit.n)
         p.steal_hit_ns = round_ns(c->steal_hit.ns);
     if (c->steal_victim.n)
         p.steal_victim_ns = round_ns(c->steal_victim.ns);
@@ -492,6 +514,8 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
         snprintf(err, errlen, "out of memory");
     else if (nat_validate_run_natives(o, host, cpus, *cal_json, r, s, trials, &ntrials, err,
                                       errlen) == 0 &&
+             (s->nround == 0 || (r->cal.steal_round = nat_cost_robust(s->round, s->nround),
+                                 true)) &&
              (!again || nat_validate_corun(o, host, cpus, r->threads, r->cal.workload,
                                            corun_mate(wl, r->cal.workload),
                                            &r->cal.corun_alone, &r->cal.corun, err,
@@ -522,6 +546,7 @@ static void summarise(const struct samples *s, struct nat_validate_result *r)
     sim_ci_compute(s->first_sim, r->repeat, &r->first_steal_sim);
     sim_ci_compute(s->noise_busy, r->repeat, &r->sim_noise_busy);
     sim_ci_compute(s->noise_steal, r->repeat, &r->sim_noise_steal);
+    sim_ci_compute(s->won, s->nwon, &r->won_round_native);
     sim_ci_compute(s->share, r->repeat, &r->cpu_share);
     if (getloadavg(r->load, 3) != 3)
         memset(r->load, 0, sizeof r->load);
@@ -570,6 +595,7 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
     if (r->threads > 1 && nat_validate_first_steal_native(o, host, r, err, errlen) != 0)
         goto out;
     summarise(s, r);
+    r->won_round_model = r->cal.latency_ns + (double)sp.steal_probe_ns + (double)sp.steal_hit_ns;
     rc = 0;
 out:
     close_store(r);

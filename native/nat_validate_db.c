@@ -151,7 +151,8 @@ char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment)
     cJSON_AddNumberToObject(o, "experiment", (double)experiment);
     const struct { const char *name; const struct nat_cost *k; } costs[] = {
         { "steal_ns", &c->steal }, { "steal_hit_ns", &c->steal_hit },
-        { "steal_victim_ns", &c->steal_victim }, { "wake_ns", &c->wake }, { "spawn_ns", &c->spawn },
+        { "steal_victim_ns", &c->steal_victim }, { "steal_round_ns", &c->steal_round },
+        { "wake_ns", &c->wake }, { "spawn_ns", &c->spawn },
         { "msg_ns", &c->msg }, { "msg_remote_ns", &c->msg_remote },
         { "replay_ns", &c->replay }, { "child_ns", &c->child }, { "proc_ns", &c->proc },
     };

@@ -17,6 +17,13 @@ struct samples {
     double first_sim[NAT_VALIDATE_MAX_REPEAT];   /* simulated time to the first steal */
     double noise_busy[NAT_VALIDATE_MAX_REPEAT];  /* simulated host noise, all cores: in runs */
     double noise_steal[NAT_VALIDATE_MAX_REPEAT]; /* ... and before steal rounds */
+    double won[NAT_VALIDATE_MAX_REPEAT];  /* native: mean time of a steal round that took a
+                                             process, of the runs that stole (nwon of them) */
+    uint32_t nwon;
+    struct nat_trial round[NAT_VALIDATE_MAX_REPEAT + 1];   /* the calibration workload's runs
+                                             between them on as many workers: each one's mean
+                                             won round, the runs that stole (nround) */
+    uint32_t nround;
     /* busy time of the k-th busiest core [k][rep], k < NAT_VALIDATE_MAX_RANKS */
     double busy_nat[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
     double busy_sim[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
@@ -28,6 +35,13 @@ struct samples {
 int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
                             const struct nat_validate_opts *vo, struct nat_trial *t,
                             uint64_t *procs, uint64_t *wall_ns, char *err, size_t errlen);
+
+/* One native run of workload on `threads` workers without a database: a trial of the mean time
+ * of its steal rounds that took a process, with the process's involuntary switches. 1, 0 when
+ * it stole nothing (no trial), -1 on failure. */
+int nat_validate_round_trial(const struct ws_topo *host, const char *workload, uint32_t threads,
+                             const struct nat_validate_opts *vo, struct nat_trial *t, char *err,
+                             size_t errlen);
 
 /* The per-process cost of workload on one worker alone (*alone) and while `mate` (the same
  * computation, large enough that its runs are mostly computing, not starting and stopping)

@@ -213,6 +213,8 @@ static int native_rep(const struct nat_validate_opts *o, const struct ws_topo *h
                   ? nv[8] / ((double)r->threads * (double)ns->makespan_ns) : 0.0;
     for (int k = 0; k < NAT_VALIDATE_METRICS; k++)
         s->nat[k][i] = nv[k];
+    if (r->native.x.won_rounds > 0)
+        s->won[s->nwon++] = (double)r->native.x.won_ns / (double)r->native.x.won_rounds;
     return 0;
 }
 
@@ -290,6 +292,7 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
     uint64_t procs, wall = 0;
     uint32_t per_slot = 1;   /* trials before each run: more where they are cheap */
     memset(&r->cal.noise, 0, sizeof r->cal.noise);   /* (a sweep's count measures its own) */
+    memset(&r->cal.steal_round, 0, sizeof r->cal.steal_round);   /* (... and its own rounds) */
     for (uint32_t i = 0; i <= r->repeat; i++) {
         if (nat_noise_measure(cpus, r->threads, NOISE_SLICE_NS, &r->cal.noise) != 0) {
             snprintf(err, errlen, "cannot start a noise measurement thread");
@@ -299,6 +302,13 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
             if (nat_validate_proc_trial(host, r->cal.workload, o, &trials[(*ntrials)++],
                                         &procs, &wall, err, errlen) != 0)
                 return -1;
+        /* the steal round as runs pay it (on an asymmetric deque: its barrier) */
+        int got = trials != NULL && r->threads > 1 && r->cal.steal_hit.n > 0
+                  ? nat_validate_round_trial(host, r->cal.workload, r->threads, o,
+                                             &s->round[s->nround], err, errlen) : 0;
+        if (got < 0)
+            return -1;
+        s->nround += (uint32_t)got;
         if (i == 0 && wall > 0) {
             uint64_t fit = CALIB_BUDGET_NS / ((uint64_t)(r->repeat + 1) * wall);
             per_slot = fit < 1 ? 1 : fit > SLOT_MAX_TRIALS ? SLOT_MAX_TRIALS : (uint32_t)fit;

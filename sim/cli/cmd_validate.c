@@ -83,6 +83,11 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     cJSON_AddNumberToObject(f, "native", r->first_steal_native);
     cJSON_AddNumberToObject(f, "sim", r->first_steal_sim.mean);
     cJSON_AddNumberToObject(f, "sim_ci95", r->first_steal_sim.half);
+    cJSON *w = cJSON_AddObjectToObject(j, "won_round_ns");   /* a steal round that stole */
+    cJSON_AddNumberToObject(w, "native", r->won_round_native.mean);
+    cJSON_AddNumberToObject(w, "native_ci95", r->won_round_native.half);
+    cJSON_AddNumberToObject(w, "native_runs", (double)r->won_round_native.n);
+    cJSON_AddNumberToObject(w, "model", r->won_round_model);
     cJSON *z = cJSON_AddObjectToObject(j, "sim_noise_ns");   /* all cores, per run */
     add_ci(z, "busy", &r->sim_noise_busy);
     add_ci(z, "steal", &r->sim_noise_steal);
@@ -121,6 +126,9 @@ static void print_calibration(const struct nat_calibration *c)
     print_cost("steal", &c->steal);
     print_cost("its membarrier (extra)", &c->steal_hit);
     print_cost("... to the victim", &c->steal_victim);
+    print_cost("... to its caller every 50 us", &c->steal_barrier);
+    if (c->steal_round.n)
+        print_cost("steal round won in runs", &c->steal_round);
     print_cost("wake-up", &c->wake);
     print_cost("spawn", &c->spawn);
     print_cost("join message", &c->msg);
@@ -224,6 +232,11 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
         printf("  %-14s native %.1f us (one extra run, its first slices recorded), simulated "
                "%.1f ± %.1f us\n", "first steal", r->first_steal_native / 1e3,
                r->first_steal_sim.mean / 1e3, r->first_steal_sim.half / 1e3);
+    if (r->won_round_native.n > 0)
+        printf("  %-14s a round that took a process (look, barrier, CAS): native %.1f ± %.1f us "
+               "(its mean in each of %u runs that stole), the model's %.1f us\n", "steal round",
+               r->won_round_native.mean / 1e3, r->won_round_native.half / 1e3,
+               (unsigned)r->won_round_native.n, r->won_round_model / 1e3);
     double lost = r->sim_noise_busy.mean + r->sim_noise_steal.mean;
     if (lost > 0 && r->sim.makespan_ns > 0)
         printf("  %-14s the model's cores paid %.1f us of detours a run (%.2f%% of threads x "

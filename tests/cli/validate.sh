@@ -2,7 +2,8 @@
 # validate.sh: `schedlab validate` end to end, structure only (no timing thresholds: accuracy
 # figures belong to `validate --json`, not to tests): --sweep --json has one object per thread
 # count with every metric's native and simulated interval and relative error with its interval,
-# busy time compared per core rank, the first steal and the host's load; one invocation stores
+# busy time compared per core rank, the first steal, the steal round (native and the model's)
+# and the host's load; one invocation stores
 # all its runs in ONE experiment whose description holds the calibration once (every cost
 # measured, n > 0, preemption counted), runs referring to it, the remote join given to the model
 # as msg_remote_ns; a replayed trace file validates with its cost per spawn as spawn_ns;
@@ -43,6 +44,14 @@ for r in rows:
     hv = r["calibration"]["steal_hit"]["ns"] + r["calibration"]["steal_victim"]["ns"]
     assert abs(r["cpu_off_steals_ns"] - (st["sim"] - st["native"]) * hv) <= 1e-6 * (1 + abs(r["cpu_off_steals_ns"])), r["cpu_off_steals_ns"]
     assert set(r["first_steal_ns"]) == {"native", "sim", "sim_ci95"}
+    # A native steal round that took a process, timed in every run that stole, beside the
+    # model's (latency + steal_probe_ns + steal_hit_ns).
+    w = r["won_round_ns"]
+    assert set(w) == {"native", "native_ci95", "native_runs", "model"}, w
+    assert 0 <= w["native_runs"] <= 2 and (w["native_runs"] == 0) == (w["native"] == 0), w
+    assert w["model"] >= r["calibration"]["steal"]["ns"] - 1 if r["threads"] > 1 else True, w
+    if r["threads"] == 1:
+        assert w["native_runs"] == 0 and r["calibration"]["steal_round"]["n"] == 0, w
     if r["threads"] == 1:
         assert r["first_steal_ns"]["native"] == r["first_steal_ns"]["sim"] == 0, "no steal on 1 thread"
     c = r["calibration"]
@@ -116,8 +125,43 @@ if [ "$(nproc)" -ge 2 ]; then
     fail "msg_remote_ns not the calibrated remote join: $(q "SELECT params FROM runs WHERE mode = 'sim' LIMIT 1")"
   [ "$(q "SELECT json_extract(description, '\$.calibration.msg_remote.n') > 0 FROM experiments")" = 1 ] ||
     fail "remote join not measured on a host with 2 CPUs"
+  # The model's barrier: the steal round timed in runs of the calibration workload between the
+  # native runs, less the probe, where one of them stole; else the ping-pong's.
+  [ "$(q "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND json_extract(params, '\$.steal_hit_ns') =
+          CASE WHEN json_extract(params, '\$.calibration.steal_round_ns') > 0
+          THEN MAX(0, CAST(round(json_extract(params, '\$.calibration.steal_round_ns') -
+                                 json_extract(params, '\$.calibration.steal_ns')) AS INTEGER))
+          ELSE CAST(round(json_extract(params, '\$.calibration.steal_hit_ns')) AS INTEGER) END")" = 4 ] ||
+    fail "steal_hit_ns not the measured round or barrier: $(q "SELECT params FROM runs WHERE mode = 'sim'")"
 else
   skip_check "validate.sh: steal and wake-up calibration need 2 CPUs"
+fi
+
+# 2b. A workload that steals at 2 threads: its calibration times the steal rounds that took a
+# process in runs of the calibration workload between the native runs, and the model's round
+# (latency + steal_probe_ns + steal_hit_ns) is that round; without such a round, the ping-pong's
+# probe and barrier. Up to 3 tries, as a loaded host may run one worker alone.
+if [ "$(nproc)" -ge 2 ]; then
+  stole=0
+  for try in 1 2 3; do
+    out=$("$S" validate fib:22 --threads 2 --repeat 2 --no-db --json) || fail "validate fib:22"
+    rc=0
+    python3 - "$out" <<'EOF2' || rc=$?
+import json, sys
+r = json.loads(sys.argv[1])
+c, w = r["calibration"], r["won_round_ns"]
+if c["steal_round"]["n"] > 0:
+    assert abs(w["model"] - c["steal_round"]["ns"]) <= 1.5, (w, c["steal_round"])
+    assert c["steal_round"]["ns"] > c["steal"]["ns"], c["steal_round"]
+else:
+    hit = c["steal_hit"]["ns"] if c["steal_hit"]["n"] > 0 else 0
+    assert abs(w["model"] - (c["steal"]["ns"] + hit)) <= 1.5, (w, c["steal"], hit)
+sys.exit(0 if c["steal_round"]["n"] > 0 else 3)
+EOF2
+    [ $rc = 0 ] && { stole=1; break; }
+    [ $rc = 3 ] || { fail "fib:22's steal round: $(head -c 600 <<<"$out")"; break; }
+  done
+  [ $stole = 1 ] || skip_check "validate.sh: no calibration run of fib:22 stole in 3 tries"
 fi
 
 # 3. Text output names the robust estimate and the per-core comparison.
