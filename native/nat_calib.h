@@ -173,7 +173,9 @@ struct nat_calibration {
     struct nat_cost corun_alone;  /* proc on one worker alone, and beside copies of the workload
                                      on the run's other CPUs (n == 0: not measured: one thread,
                                      a replayed trace); the model's proc for N threads is proc x
-                                     corun / corun_alone */
+                                     corun / corun_alone. corun is corun_alone x the robust
+                                     mean of each beside trial's ratio to the alone trials
+                                     around it, its n and interval those of the ratios */
     struct nat_cost corun;
     struct nat_noise noise;       /* host noise on the run's CPUs, in the runs' minutes
                                      (slices == 0: not measured) */

@@ -45,7 +45,8 @@ int nat_validate_round_trial(const struct ws_topo *host, const char *workload, u
 
 /* The per-process cost of workload on one worker alone (*alone) and while `mate` (the same
  * computation, large enough that its runs are mostly computing, not starting and stopping)
- * runs over and over on each of cpus[1..threads), pinned there (nat_validate_corun.c): n == 0
+ * runs over and over on each of cpus[1..threads), pinned there (nat_validate_corun.c): trials
+ * alone and beside in turn, *beside = *alone x the robust mean of the paired ratios; n == 0
  * in both when threads < 2 or a copy could not start. 0, or -1 with err. */
 int nat_validate_corun(const struct nat_validate_opts *vo, const struct ws_topo *host,
                        const int32_t *cpus, uint32_t threads, const char *workload,
