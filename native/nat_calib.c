@@ -670,7 +670,8 @@ double nat_calib_corun_factor(const struct nat_calibration *c)
 {
     if (c->corun.n == 0 || c->corun_alone.n == 0 || c->corun_alone.ns <= 0 || c->corun.ns <= 0)
         return 1.0;
-    return c->corun.ns / c->corun_alone.ns;
+    double f = c->corun.ns / c->corun_alone.ns;
+    return fabs(f - 1.0) <= c->corun.half / c->corun_alone.ns ? 1.0 : f;
 }
 
 char *nat_calib_json(const struct nat_calibration *c)

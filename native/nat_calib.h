@@ -186,7 +186,10 @@ struct nat_calibration {
 };
 
 /* What a worker's per-process cost is multiplied by beside busy neighbours: corun /
- * corun_alone, or 1 where they were not measured. */
+ * corun_alone, or 1 where they were not measured or 1 lies within the ratio's 95% interval
+ * (corun.half / corun_alone.ns: the paired trials' spread). A noisy host reads uts:T3's ratio
+ * 1.15 ± 0.24 in one validation and 0.99-1.07 in others; a factor that cannot be told from 1
+ * would move the model by its noise. */
 double nat_calib_corun_factor(const struct nat_calibration *c);
 
 /* The host's load averages and online CPUs into c (zeros where unreadable). */

@@ -143,8 +143,10 @@ static void print_calibration(const struct nat_calibration *c)
     if (c->corun.n > 0 && c->corun_alone.n > 0)
         printf("               beside copies of it on the run's other CPUs: per process "
                "%.2f ± %.2f ns against %.2f ± %.2f ns alone in the same minutes: the model's "
-               "per-process cost x %.3f\n", c->corun.ns, c->corun.half, c->corun_alone.ns,
-               c->corun_alone.half, nat_calib_corun_factor(c));
+               "per-process cost x %.3f%s\n", c->corun.ns, c->corun.half, c->corun_alone.ns,
+               c->corun_alone.half, nat_calib_corun_factor(c),
+               nat_calib_corun_factor(c) == 1.0 && c->corun.ns != c->corun_alone.ns
+               ? " (the ratio's interval holds 1)" : "");
     const struct nat_dist *d = &c->proc_dist;
     if (d->n > 0 && d->q[2] > 0)
         printf("               per-process cost spread (timeline of %llu processes, clock reads "

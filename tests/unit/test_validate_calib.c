@@ -273,8 +273,12 @@ Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
     cr_assert_geq(r->busy[0].sim, r->busy[1].sim, "busiest core first");
     cr_assert_gt(r->cal.corun.n, 0, "2 threads: the per-process cost beside a busy neighbour");
     cr_assert_gt(r->cal.corun_alone.n, 0, "... and alone, in the same minutes");
-    double factor = nat_calib_corun_factor(&r->cal);
-    cr_assert_float_eq(factor, r->cal.corun.ns / r->cal.corun_alone.ns, 1e-12);
+    double factor = nat_calib_corun_factor(&r->cal), ratio = r->cal.corun.ns / r->cal.corun_alone.ns;
+    /* applied where the paired ratio's 95% interval excludes 1 */
+    if (fabs(ratio - 1.0) <= r->cal.corun.half / r->cal.corun_alone.ns)
+        cr_assert_float_eq(factor, 1.0, 1e-12);
+    else
+        cr_assert_float_eq(factor, ratio, 1e-12);
     struct nat_calibration cal = r->cal;   /* r is cleared by the next call */
     o.cal = &cal;   /* a second thread count of the same sweep */
     o.experiment_id = r->experiment_id;
@@ -327,4 +331,18 @@ Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
     sqlite3_close(h);
     nat_validate_db_remove(path);
     free(r);
+}
+
+Test(validate_calib, corun_factor_applies_only_outside_its_interval)
+{
+    struct nat_calibration c = { 0 };
+    c.corun_alone = (struct nat_cost){ .ns = 100, .half = 2, .n = 9 };
+    c.corun = (struct nat_cost){ .ns = 110, .half = 5, .n = 8 };
+    cr_assert_float_eq(nat_calib_corun_factor(&c), 1.1, 1e-12, "1 outside 1.10 ± 0.05");
+    c.corun.half = 15;
+    cr_assert_float_eq(nat_calib_corun_factor(&c), 1.0, 1e-12, "1 inside 1.10 ± 0.15");
+    c.corun = (struct nat_cost){ .ns = 90, .half = 9, .n = 8 };
+    cr_assert_float_eq(nat_calib_corun_factor(&c), 0.9, 1e-12, "below 1: 0.90 ± 0.09, applied");
+    c.corun.n = 0;
+    cr_assert_float_eq(nat_calib_corun_factor(&c), 1.0, 1e-12, "not measured");
 }
