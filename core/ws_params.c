@@ -96,6 +96,9 @@ static const struct ws_param_desc descs[] = {
     U64(max_events, 1, NS, "a replay stops with an error after this many events (simulated)"),
     U64(zero_overheads, 0, 1, "1: all costs and latencies zero"),
     U64(no_preempt, 0, 1, "1: run phases run to completion"),
+    U64(cost_capacity, 0, 1,
+        "1: spawn, send and dispatch costs run at the core's capacity, like work (CPU work a "
+        "slower core does slower; 0: fixed ns on every core; simulated)"),
     U64(runtime_known, 0, 1,
         "1: the scheduler knows each process's run time from its trace (0: not, as natively "
         "for computed workloads)"),

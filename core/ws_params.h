@@ -108,6 +108,10 @@ struct ws_params {
     uint64_t max_events;           /* a replay stops with an error after this many events */
     uint64_t zero_overheads;       /* 1: every cost above and all latencies are zero */
     uint64_t no_preempt;           /* 1: run phases run to completion */
+    uint64_t cost_capacity;        /* 1: spawn_ns, msg_ns, msg_remote_ns and dispatch_ns are
+                                      divided by the core's capacity (the fraction carried per
+                                      core), as validate models a host whose CPUs differ in
+                                      speed; 0: the same ns on every core */
     uint64_t runtime_known;        /* 1: ws_proc.expected_ns holds a process's run time from
                                       its trace; 0: left unknown (the migration check then
                                       assumes a time slice), as for native computed workloads,

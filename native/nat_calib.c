@@ -674,6 +674,14 @@ double nat_calib_corun_factor(const struct nat_calibration *c)
     return fabs(f - 1.0) <= c->corun.half / c->corun_alone.ns ? 1.0 : f;
 }
 
+double nat_calib_speed(const struct nat_calibration *c, uint32_t k)
+{
+    if (k == 0 || k >= c->nspeed || c->speed[k].n == 0 || c->speed[k].ns <= 0)
+        return 1.0;
+    double f = c->speed[k].ns;
+    return fabs(f - 1.0) <= c->speed[k].half ? 1.0 : f;
+}
+
 char *nat_calib_json(const struct nat_calibration *c)
 {
     cJSON *o = cJSON_CreateObject();
@@ -696,6 +704,18 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "corun_alone", &c->corun_alone);
     add_cost(o, "corun", &c->corun);
     cJSON_AddNumberToObject(o, "corun_factor", nat_calib_corun_factor(c));
+    cJSON *sp = cJSON_AddArrayToObject(o, "cpu_speed");   /* [k]: worker k's CPU; [0] is 1 */
+    for (uint32_t k = 0; sp != NULL && k < c->nspeed; k++) {
+        cJSON *x = cJSON_CreateObject();
+        if (x == NULL)
+            break;
+        cJSON_AddNumberToObject(x, "ratio", k ? c->speed[k].ns : 1.0);
+        cJSON_AddNumberToObject(x, "ci95", c->speed[k].half);
+        cJSON_AddNumberToObject(x, "n", c->speed[k].n);
+        cJSON_AddNumberToObject(x, "dropped", c->speed[k].dropped);
+        cJSON_AddNumberToObject(x, "capacity", nat_calib_speed(c, k));
+        cJSON_AddItemToArray(sp, x);
+    }
     add_dist(o, &c->proc_dist);
     add_noise(o, &c->noise);
     cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);

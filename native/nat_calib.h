@@ -148,6 +148,8 @@ double nat_noise_work_factor(const struct nat_noise *z);
 /* Pin the calling thread to host CPU cpu (ignored when negative). */
 void nat_calib_pin(int32_t cpu);
 
+#define NAT_SPEED_MAX 16   /* CPUs whose speed validate measures (a larger run: not measured) */
+
 struct nat_calibration {
     double busy_iters_per_ns;
     struct nat_cost steal;        /* one steal between worker 0's and worker 1's cores */
@@ -177,6 +179,12 @@ struct nat_calibration {
                                      mean of each beside trial's ratio to the alone trials
                                      around it, its n and interval those of the ratios */
     struct nat_cost corun;
+    struct nat_cost speed[NAT_SPEED_MAX]; /* [k], 1 <= k < nspeed: worker k's CPU's speed
+                                     against worker 0's, one worker pinned on each between the
+                                     native runs: each slot's trial on worker 0's CPU over its
+                                     trial on worker k's (a ratio; n == 0: not measured) */
+    uint32_t nspeed;              /* workers whose CPU's speed was measured (0: one thread, or
+                                     more than NAT_SPEED_MAX) */
     struct nat_noise noise;       /* host noise on the run's CPUs, in the runs' minutes
                                      (slices == 0: not measured) */
     double latency_ns;            /* the model's core-to-core latency of those two cores */
@@ -191,6 +199,12 @@ struct nat_calibration {
  * 1.15 ± 0.24 in one validation and 0.99-1.07 in others; a factor that cannot be told from 1
  * would move the model by its noise. */
 double nat_calib_corun_factor(const struct nat_calibration *c);
+
+/* Worker k's CPU's speed against worker 0's, the capacity the model gives core k: the
+ * measured ratio, or 1 where not measured or 1 lies within its 95% interval. On this VM one
+ * vCPU read fib:27 at 14-19 ns a process where the other read 11.6-13.8, minutes apart, and
+ * both alike at other times. */
+double nat_calib_speed(const struct nat_calibration *c, uint32_t k);
 
 /* The host's load averages and online CPUs into c (zeros where unreadable). */
 void nat_calib_load(struct nat_calibration *c);

@@ -7,6 +7,8 @@
 #include "native/nat_work.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +41,10 @@ static void one_worker(const struct ws_topo *host, const char *workload,
  * wait), with the process's involuntary switches (the caller only waits, so they are the
  * worker's, one of them its pinning); *procs gets the processes and *wall_ns the run's wall
  * time. -1 on failure. */
-int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
-                            const struct nat_validate_opts *vo, struct nat_trial *t,
-                            uint64_t *procs, uint64_t *wall_ns, char *err, size_t errlen)
+static int proc_trial(const struct nat_run_opts *op, const char *workload, struct nat_trial *t,
+                      uint64_t *procs, uint64_t *wall_ns, char *err, size_t errlen)
 {
-    struct nat_run_opts o;
-    one_worker(host, workload, vo, &o);
+    struct nat_run_opts o = *op;
     struct nat_run_result r;
     long cs = nat_calib_nivcsw(false);
     uint64_t t0 = nat_now_ns();
@@ -59,6 +59,33 @@ int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
     *t = (struct nat_trial){ ns / (double)r.summary.processes, nat_calib_nivcsw(false) - cs };
     *procs = r.summary.processes;
     return 0;
+}
+
+int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
+                            const struct nat_validate_opts *vo, struct nat_trial *t,
+                            uint64_t *procs, uint64_t *wall_ns, char *err, size_t errlen)
+{
+    struct nat_run_opts o;
+    one_worker(host, workload, vo, &o);
+    return proc_trial(&o, workload, t, procs, wall_ns, err, errlen);
+}
+
+int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload, int32_t cpu,
+                               const struct nat_validate_opts *vo, struct nat_trial *t,
+                               char *err, size_t errlen)
+{
+    struct nat_run_opts o;
+    one_worker(host, workload, vo, &o);
+    o.bind = NAT_BIND_NONE;   /* not pinned by nat_run: its worker inherits this thread's CPU */
+    o.params.binding = WS_BIND_NONE;
+    cpu_set_t saved;
+    bool restore = pthread_getaffinity_np(pthread_self(), sizeof saved, &saved) == 0;
+    nat_calib_pin(cpu);
+    uint64_t procs, wall;
+    int rc = proc_trial(&o, workload, t, &procs, &wall, err, errlen);
+    if (restore)
+        pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
+    return rc;
 }
 
 int nat_validate_round_trial(const struct ws_topo *host, const char *workload, uint32_t threads,
@@ -274,6 +301,7 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
     struct ws_params p = o->params;
     if (c->steal.n)
         p.steal_probe_ns = round_ns(c->steal.ns - c->latency_ns);
+    p.cost_capacity = 1;   /* a core's CPU costs at its speed (speeds) */
     if (c->steal_round.n)   /* the barrier as the runs pay it: the round less the probe */
         p.steal_hit_ns = round_ns(c->steal_round.ns - c->steal.ns);
     else if (c->steal_hit.n)
@@ -495,12 +523,26 @@ static int recalibrate(const struct nat_validate_opts *o, const struct nat_workl
                                      &r->cal, first, last, err, errlen);
 }
 
+/* Each worker's CPU's speed from the trials between the native runs, given to the model as
+ * its core's capacity (nat_calib_speed), with its CPU costs at that speed (cost_capacity). */
+static void speeds(const struct samples *s, struct nat_validate_result *r, struct ws_topo *topo)
+{
+    r->cal.nspeed = r->threads > 1 && r->threads <= NAT_SPEED_MAX ? r->threads : 0;
+    for (uint32_t k = 1; k < r->cal.nspeed; k++)
+        r->cal.speed[k] = nat_cost_robust(s->speed[k], r->repeat + 1);
+    for (uint32_t k = 0; k < topo->ncores && k < r->cal.nspeed; k++) {
+        double cap = nat_calib_speed(&r->cal, k);
+        topo->cores[k].capacity = cap < WS_TOPO_CAP_MIN ? WS_TOPO_CAP_MIN
+                                  : cap > WS_TOPO_CAP_MAX ? WS_TOPO_CAP_MAX : cap;
+    }
+}
+
 /* Both sides' repetitions: the native runs (with the per-process cost measured again between
  * them, also under a sweep: the rest of its calibration is shared, but the per-process cost
  * drifts by several % within a minute on a shared host, and a count's model must have the one
  * of its own runs' minutes), then the simulations of the model. */
 static int measure(const struct nat_validate_opts *o, const struct ws_topo *host,
-                   const struct ws_topo *topo, const int32_t *cpus,
+                   struct ws_topo *topo, const int32_t *cpus,
                    const struct nat_workload *wl, struct nat_validate_result *r,
                    struct samples *s, struct ws_params *sp, char **cal_json, char *err,
                    size_t errlen)
@@ -516,6 +558,7 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
                                       errlen) == 0 &&
              (s->nround == 0 || (r->cal.steal_round = nat_cost_robust(s->round, s->nround),
                                  true)) &&
+             (!again || (speeds(s, r, topo), true)) &&
              (!again || nat_validate_corun(o, host, cpus, r->threads, r->cal.workload,
                                            corun_mate(wl, r->cal.workload),
                                            &r->cal.corun_alone, &r->cal.corun, err,

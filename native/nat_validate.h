@@ -31,6 +31,14 @@
  *             processes); work = proc - spawn - msg (each per process), to 0.001 ns (the
  *             generators spread a fraction over the processes in whole ns, sim_gen.h), so a
  *             one-worker simulation costs proc per process to within 0.01 ns.
+ *   steal_round -> steal_hit_ns = steal_round - steal, where a run of the calibration workload
+ *             on the validated thread count (one before each native run) stole: a steal round
+ *             that took a process as the runs pay it (26-38 us on this VM, where the
+ *             ping-pong's barrier reads 22-27); else the ping-pong's steal_hit
+ *   speed  -> worker k's core capacity (N <= NAT_SPEED_MAX threads): its CPU's per-process
+ *             cost against worker 0's, one worker pinned on each before every native run, with
+ *             cost_capacity = 1 so that a core's spawns and sends run at its speed too; 1 where
+ *             the ratio's 95% interval holds 1
  * Computed workloads are simulated with ws=0: a native process touches a few cache lines, which
  * proc already pays on one worker. Replayed traces keep their own work; spin_ns is the same
  * parameter on both sides. */

@@ -24,6 +24,9 @@ struct samples {
                                              between them on as many workers: each one's mean
                                              won round, the runs that stole (nround) */
     uint32_t nround;
+    struct nat_trial speed[NAT_SPEED_MAX][NAT_VALIDATE_MAX_REPEAT + 1];   /* [k][slot]: the
+                                             slot's first trial on worker 0's CPU over one on
+                                             worker k's (nat_calibration.speed) */
     /* busy time of the k-th busiest core [k][rep], k < NAT_VALIDATE_MAX_RANKS */
     double busy_nat[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
     double busy_sim[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
@@ -35,6 +38,12 @@ struct samples {
 int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
                             const struct nat_validate_opts *vo, struct nat_trial *t,
                             uint64_t *procs, uint64_t *wall_ns, char *err, size_t errlen);
+
+/* The same trial with its worker on host CPU cpu (the calling thread pinned there for the
+ * run, its affinity restored after). 0, or -1 with err. */
+int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload, int32_t cpu,
+                               const struct nat_validate_opts *vo, struct nat_trial *t,
+                               char *err, size_t errlen);
 
 /* One native run of workload on `threads` workers without a database: a trial of the mean time
  * of its steal rounds that took a process, with the process's involuntary switches. 1, 0 when

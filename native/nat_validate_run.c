@@ -293,15 +293,28 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
     uint32_t per_slot = 1;   /* trials before each run: more where they are cheap */
     memset(&r->cal.noise, 0, sizeof r->cal.noise);   /* (a sweep's count measures its own) */
     memset(&r->cal.steal_round, 0, sizeof r->cal.steal_round);   /* (... and its own rounds) */
+    memset(r->cal.speed, 0, sizeof r->cal.speed);                  /* (... and its CPUs) */
+    r->cal.nspeed = 0;
     for (uint32_t i = 0; i <= r->repeat; i++) {
         if (nat_noise_measure(cpus, r->threads, NOISE_SLICE_NS, &r->cal.noise) != 0) {
             snprintf(err, errlen, "cannot start a noise measurement thread");
             return -1;
         }
+        uint32_t first = *ntrials;
         for (uint32_t k = 0; trials != NULL && k < per_slot; k++)
             if (nat_validate_proc_trial(host, r->cal.workload, o, &trials[(*ntrials)++],
                                         &procs, &wall, err, errlen) != 0)
                 return -1;
+        /* each other worker's CPU, against worker 0's trial of this slot */
+        for (uint32_t k = 1; trials != NULL && r->threads <= NAT_SPEED_MAX && k < r->threads;
+             k++) {
+            struct nat_trial t;
+            if (nat_validate_proc_trial_on(host, r->cal.workload, cpus[k], o, &t, err,
+                                           errlen) != 0)
+                return -1;
+            s->speed[k][i] = (struct nat_trial){ t.v > 0 ? trials[first].v / t.v : 1.0,
+                                                 trials[first].switches + t.switches };
+        }
         /* the steal round as runs pay it (on an asymmetric deque: its barrier) */
         int got = trials != NULL && r->threads > 1 && r->cal.steal_hit.n > 0
                   ? nat_validate_round_trial(host, r->cal.workload, r->threads, o,

@@ -147,6 +147,14 @@ static void print_calibration(const struct nat_calibration *c)
                c->corun_alone.half, nat_calib_corun_factor(c),
                nat_calib_corun_factor(c) == 1.0 && c->corun.ns != c->corun_alone.ns
                ? " (the ratio's interval holds 1)" : "");
+    if (c->nspeed > 1) {
+        printf("               CPU speed against worker 0's (one worker pinned on each, between "
+               "the native runs), the model's core capacity:");
+        for (uint32_t k = 1; k < c->nspeed; k++)
+            printf("%s worker %u x%.3f ± %.3f -> %.3f", k > 1 ? "," : "", k, c->speed[k].ns,
+                   c->speed[k].half, nat_calib_speed(c, k));
+        printf(" (1 where the interval holds 1)\n");
+    }
     const struct nat_dist *d = &c->proc_dist;
     if (d->n > 0 && d->q[2] > 0)
         printf("               per-process cost spread (timeline of %llu processes, clock reads "

@@ -319,7 +319,7 @@ static void core_continue(struct sim_engine *e, uint32_t c, uint64_t now)
         }
         k->charge = 0;
         ws_sched_switch(e->s, c);    /* wake checks put off to this switch (wake_at switch) */
-        uint64_t d = e->p.dispatch_ns;
+        uint64_t d = sim_dispatch_cost(e, k);
         if (k->left && d > 0 && !k->switched) {
             /* The switch first, the pick after it: meanwhile the work it will look for may go
              * to another core. */

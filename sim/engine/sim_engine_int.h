@@ -12,6 +12,8 @@
 #include "sim/util/sim_idmap.h"
 #include "sim/util/sim_util.h"
 
+#include <math.h>
+
 enum { EV_ROOT = 1, EV_CORE, EV_TIMER };
 
 #define SIM_TS_BUCKETS 128
@@ -77,6 +79,7 @@ struct score {
     struct sim_core_stats st;
     /* idle rounds: steals, waits and wake-ups */
     uint64_t rng;
+    double cost_frac;           /* cost_capacity: the ns fraction carried to the next cost */
     uint64_t ready_at, idle_since;
     uint64_t retry_at;          /* a waiting core looks again then (ws_sched_retry_at) */
     uint64_t steal_items_seen;
@@ -153,6 +156,27 @@ struct sim_engine {
  * (for the per-core arrays), or NULL; released with free(). */
 void *sim_alloc_wide(size_t size);
 void sim_core_schedule(struct sim_engine *e, uint32_t c, uint64_t t);
+
+/* A CPU cost (spawn, send) on core k: ns, or with cost_capacity ns / k's capacity, whole ns
+ * with the fraction carried in k->cost_frac. */
+static inline uint64_t sim_cpu_cost(const struct sim_engine *e, struct score *k, uint64_t ns)
+{
+    if (!e->p.cost_capacity || k->cap == 1.0 || ns == 0)
+        return ns;
+    double t = (double)ns / k->cap + k->cost_frac, whole = floor(t);
+    k->cost_frac = t - whole;
+    return ws_time_from_double(whole);
+}
+
+/* The same for the dispatch, rounded and not carried: a pass that pays the switch and the
+ * pass after it that draws it must read the same length. */
+static inline uint64_t sim_dispatch_cost(const struct sim_engine *e, const struct score *k)
+{
+    uint64_t ns = e->p.dispatch_ns;
+    if (!e->p.cost_capacity || k->cap == 1.0 || ns == 0)
+        return ns;
+    return ws_time_from_double(round((double)ns / k->cap));
+}
 /* Host noise: the detours core c owes by now, charged to p, its process, and counted in its
  * noise_ns; woke: it was idle until now, and a fresh gap starts (sim_engine.c). Only where
  * e->noise_at is set. */

@@ -429,6 +429,7 @@ uint64_t sim_exec(struct sim_engine *e, uint32_t c, uint64_t now)
         uint64_t cost = 0;
         if (!step(e, c, p, now, &cost))
             return UINT64_MAX;
+        cost = sim_cpu_cost(e, k, cost);
         if (cost > 0) {
             sim_core_schedule(e, c, ws_time_add(now, cost));
             k->st.busy_ns += cost;

@@ -52,6 +52,17 @@ for r in rows:
     assert w["model"] >= r["calibration"]["steal"]["ns"] - 1 if r["threads"] > 1 else True, w
     if r["threads"] == 1:
         assert w["native_runs"] == 0 and r["calibration"]["steal_round"]["n"] == 0, w
+    # Each worker's CPU's speed against worker 0's, a trial on each before every native run
+    # and after the last (3), the model's core capacity where 1 is outside its interval.
+    sp = r["calibration"]["cpu_speed"]
+    assert len(sp) == (r["threads"] if r["threads"] > 1 else 0), sp
+    for k, x in enumerate(sp):
+        if k == 0:
+            assert x["ratio"] == 1 and x["capacity"] == 1 and x["n"] == 0, sp
+            continue
+        assert 0 < x["n"] <= 3 and x["n"] + x["dropped"] <= 3 and x["ratio"] > 0, sp
+        applied = abs(x["ratio"] - 1) > x["ci95"]
+        assert x["capacity"] == (x["ratio"] if applied else 1), sp
     if r["threads"] == 1:
         assert r["first_steal_ns"]["native"] == r["first_steal_ns"]["sim"] == 0, "no steal on 1 thread"
     c = r["calibration"]

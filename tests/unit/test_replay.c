@@ -284,3 +284,25 @@ Test(replay, strict_affinity_holds_in_a_replay)
     sqlite3_close(h);
     unlink(path), unlink(db);
 }
+
+/* cost_capacity=1: a core's spawn and send costs run at its capacity, the fraction carried
+ * (0: the same ns on every core). fib:10 has 176 spawns and 176 joins (sends), no work. */
+Test(replay, cost_capacity_runs_cpu_costs_at_the_core_speed)
+{
+    struct sim_run_opts o = opts("fib:n=10,work=0", "synth:e=1,ecap=0.5", "random", NULL);
+    o.params.spawn_ns = 100;
+    o.params.msg_ns = 40;
+    struct sim_run_result r;
+    char err[512];
+    cr_assert_eq(replay(&o, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.summary.makespan_ns, 176 * 140, "fixed ns at capacity 0.5");
+    o.params.cost_capacity = 1;
+    cr_assert_eq(replay(&o, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.summary.makespan_ns, 176 * 280, "twice as long at capacity 0.5");
+    o.topology = "synth:e=1,ecap=0.3";   /* 100 / 0.3 and 40 / 0.3: fractions carried */
+    cr_assert_eq(replay(&o, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.summary.makespan_ns, 82133, "176 x 466.67, to the ns");
+    o.topology = "synth:p=1";
+    cr_assert_eq(replay(&o, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(r.summary.makespan_ns, 176 * 140, "capacity 1: unchanged");
+}
