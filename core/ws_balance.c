@@ -96,6 +96,7 @@ static void balance_queue(struct ws_sched *s, uint32_t self, int q, uint32_t act
     qsort(over, nover, sizeof *over, by_gap_desc);
     qsort(under, nunder, sizeof *under, by_gap_desc);
     for (uint32_t i = 0; i < nover && i < nunder; i++) {
+        ws_store_relaxed(&s->emig_paths, 1);
         ws_store_relaxed(&s->cores[over[i].core].emig[q], under[i].core);
         ws_store_relaxed(&s->cores[under[i].core].immig[q], over[i].core);
         ws_sched_wake_core(s, self, under[i].core);
@@ -141,6 +142,8 @@ bool ws_sched_balance(struct ws_sched *s, uint32_t core)
 uint32_t ws_balance_emigrate(struct ws_sched *s, uint32_t from, uint32_t to,
                              const struct ws_proc *p)
 {
+    if (!ws_load_relaxed(&s->emig_paths))
+        return to;   /* no path set yet: every one is WS_CORE_NONE */
     const struct ws_core *k = &s->cores[to];
     int q = ws_sched_queue_of(s, p);
     uint32_t dst = ws_load_relaxed(&k->emig[q]);

@@ -126,6 +126,7 @@ ws_status ws_deque_init_at(struct ws_deque *d, uint64_t capacity, uint64_t start
     atomic_init(&d->bottom, start);
     atomic_init(&d->top, start);
     atomic_init(&d->buf, a);
+    d->mask_cache = a->mask;
     d->top_cache = start;
     return WS_OK;
 }
@@ -153,6 +154,7 @@ ws_status ws_deque_reserve(struct ws_deque *d, uint64_t capacity)
     if (a == NULL)
         return WS_NOMEM;
     ws_store_release(&d->buf, a);
+    d->mask_cache = a->mask;
     return WS_OK;
 }
 
@@ -187,6 +189,7 @@ ws_status ws_deque_grow(struct ws_deque *d)
         ws_store_relaxed(&a->cells[i & a->mask], ws_load_relaxed(&old->cells[i & old->mask]));
     /* (D) release: a thief that acquires the new buffer sees the copied cells. */
     ws_store_release(&d->buf, a);
+    d->mask_cache = a->mask;
     old->next = d->retired;
     d->retired = old;
     return WS_OK;
@@ -342,6 +345,8 @@ const char *ws_deque_check(const struct ws_deque *d)
         return "buffer is NULL";
     if (((a->mask + 1) & a->mask) != 0)
         return "capacity is not a power of two";
+    if (d->mask_cache != a->mask)
+        return "owner's cached mask is not the buffer's";
     if ((int64_t)(b - t) < 0)
         return "bottom is below top while quiescent";
     if (b - t > a->mask + 1)

@@ -614,7 +614,9 @@ static uint32_t pref_of(const struct ws_sched *s, const struct ws_proc *p)
  * as one without affinity. */
 bool ws_sched_spawn_stays(const struct ws_sched *s, uint32_t core, const struct ws_proc *p)
 {
-    uint32_t path = ws_load_relaxed(&s->cores[core].emig[ws_sched_queue_of(s, p)]);
+    uint32_t path = ws_load_relaxed(&s->emig_paths)
+                    ? ws_load_relaxed(&s->cores[core].emig[ws_sched_queue_of(s, p)])
+                    : WS_CORE_NONE;   /* none set yet */
     if (p->aff_kind == WS_AFF_PREFERRED && s->strict_only)
         return path == WS_CORE_NONE || path == core;
     return ws_sched_spawn_local(core, path, s->ncores, p);

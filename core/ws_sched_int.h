@@ -114,6 +114,10 @@ struct ws_sched {
      * core at a time run it; the scheduler behaviour the strategy and parameters set. */
     _Atomic uint64_t next_balance_ns;
     _Atomic uint32_t balancing;
+    _Atomic uint32_t emig_paths;      /* 1 once a pass has set an emigration path: until then
+                                         every emig[] is WS_CORE_NONE, and spawns and wake-ups
+                                         do not read the cores' path lines (a miss each on a
+                                         machine of thousands of cores) */
     bool balance_compact;             /* +scl: concentrate work on the cores that stay busy */
     bool strict_only;                 /* preferred affinity ignored (BEAM has none) */
     bool low_in_normal;               /* low-priority processes queued with normal ones */
