@@ -112,7 +112,7 @@ struct nat_validate_result {
     struct sim_ci first_steal_sim;    /* the same over the simulated repetitions */
     struct sim_ci won_round_native;   /* a native steal round that took a process (look,
                                          barrier, CAS): its mean time in each run that stole,
-                                         over those runs ... */
+                                         the 20% trimmed mean over those runs (sd unset) ... */
     double won_round_model;           /* ... and the model's: steal_probe_ns + steal_hit_ns */
     struct sim_ci sim_noise_busy;     /* host noise the model's cores paid, all cores together, in
                                          runs (part of busy time) ... */

@@ -244,7 +244,8 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
                r->first_steal_sim.mean / 1e3, r->first_steal_sim.half / 1e3);
     if (r->won_round_native.n > 0)
         printf("  %-14s a round that took a process (look, barrier, CAS): native %.1f ± %.1f us "
-               "(its mean in each of %u runs that stole), the model's %.1f us\n", "steal round",
+               "(trimmed mean of its mean in each of %u runs that stole), the model's %.1f us\n",
+               "steal round",
                r->won_round_native.mean / 1e3, r->won_round_native.half / 1e3,
                (unsigned)r->won_round_native.n, r->won_round_model / 1e3);
     double lost = r->sim_noise_busy.mean + r->sim_noise_steal.mean;
