@@ -162,6 +162,9 @@ char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment)
     cJSON_AddNumberToObject(o, "corun_factor", nat_calib_corun_factor(c));
     cJSON_AddNumberToObject(o, "noise_gap_ns", nat_noise_gap_ns(&c->noise));
     cJSON_AddNumberToObject(o, "noise_ns", nat_noise_mean_ns(&c->noise));
+    cJSON *cap = cJSON_AddArrayToObject(o, "cpu_capacity");   /* the model's cores (speeds) */
+    for (uint32_t k = 0; cap != NULL && k < c->nspeed; k++)
+        cJSON_AddItemToArray(cap, cJSON_CreateNumber(nat_calib_speed(c, k)));
     cJSON_AddStringToObject(o, "workload", c->workload);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);

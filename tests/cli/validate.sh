@@ -136,6 +136,11 @@ if [ "$(nproc)" -ge 2 ]; then
     fail "msg_remote_ns not the calibrated remote join: $(q "SELECT params FROM runs WHERE mode = 'sim' LIMIT 1")"
   [ "$(q "SELECT json_extract(description, '\$.calibration.msg_remote.n') > 0 FROM experiments")" = 1 ] ||
     fail "remote join not measured on a host with 2 CPUs"
+  # The model's cores run at the CPU speeds measured for their count (1 for a one-core model).
+  [ "$(q "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND json_array_length(params,
+          '\$.calibration.cpu_capacity') = CASE topology WHEN 'host:2:static' THEN 2 ELSE 0 END
+          AND json_extract(params, '\$.cost_capacity') = 1")" = 4 ] ||
+    fail "cpu_capacity or cost_capacity not in the simulations' params: $(q "SELECT params FROM runs WHERE mode = 'sim'")"
   # The model's barrier: the steal round timed in runs of the calibration workload between the
   # native runs, less the probe, where one of them stole; else the ping-pong's.
   [ "$(q "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND json_extract(params, '\$.steal_hit_ns') =
