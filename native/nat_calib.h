@@ -172,12 +172,15 @@ struct nat_calibration {
     struct nat_cost proc_before;  /* ... as measured before the native runs, where proc was
                                      measured again between them (n == 0: it was not) */
     struct nat_dist proc_dist;    /* ... and how it spreads over the processes */
-    struct nat_cost corun_alone;  /* proc on one worker alone, and beside copies of the workload
-                                     on the run's other CPUs (n == 0: not measured: one thread,
-                                     a replayed trace); the model's proc for N threads is proc x
-                                     corun / corun_alone. corun is corun_alone x the robust
-                                     mean of each beside trial's ratio to the alone trials
-                                     around it, its n and interval those of the ratios */
+    struct nat_cost corun_alone;  /* busy ns a dispatch of the calibration workload on one
+                                     worker alone, and worker 0's on the validated N workers
+                                     of one runtime, each running a copy of its own with
+                                     stealing off
+                                     (n == 0: not measured: one thread, a replayed trace); the
+                                     model's proc for N threads is proc x corun / corun_alone.
+                                     corun is corun_alone x the robust mean of each beside
+                                     trial's ratio to the alone trials around it, its n and
+                                     interval those of the ratios */
     struct nat_cost corun;
     struct nat_cost speed[NAT_SPEED_MAX]; /* [k], 1 <= k < nspeed: worker k's CPU's speed
                                      against worker 0's, one worker pinned on each between the
@@ -203,7 +206,9 @@ double nat_calib_corun_factor(const struct nat_calibration *c);
 /* Worker k's CPU's speed against worker 0's, the capacity the model gives core k: the
  * measured ratio, or 1 where not measured or 1 lies within its 95% interval. On this VM one
  * vCPU read fib:27 at 14-19 ns a process where the other read 11.6-13.8, minutes apart, and
- * both alike at other times. */
+ * both alike at other times. (Worker 0's busy time a dispatch over worker k's, in a run with
+ * a copy of the workload on each, read 0.44-0.56 where 2-thread runs read 0.67-0.72 and the
+ * pinned trials 0.61-0.74.) */
 double nat_calib_speed(const struct nat_calibration *c, uint32_t k);
 
 /* The host's load averages and online CPUs into c (zeros where unreadable). */

@@ -146,17 +146,19 @@ static int execute(const struct nat_run_opts *o, struct nat_rt *rt, struct nat_w
                    struct nat_run_result *r, char *err, size_t errlen)
 {
     if (wl->kind != NAT_WORK_REPLAY) {
-        struct nat_proc *root = nat_work_root(rt, wl);
-        if (root == NULL) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        if (o->root_affinity != NULL &&
-            root_affinity(root, o->root_affinity, rt->n, err, errlen) != 0)
-            return -1;
-        if (nat_rt_inject(rt, root) != 0) {
-            snprintf(err, errlen, "the root cannot be placed (affinity)");
-            return -1;
+        for (uint32_t i = 0; i < (o->roots ? o->roots : 1); i++) {
+            struct nat_proc *root = nat_work_root(rt, wl);
+            if (root == NULL) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            if (o->root_affinity != NULL &&
+                root_affinity(root, o->root_affinity, rt->n, err, errlen) != 0)
+                return -1;
+            if (nat_rt_inject(rt, root) != 0) {
+                snprintf(err, errlen, "the root cannot be placed (affinity)");
+                return -1;
+            }
         }
         if (nat_rt_start(rt, err, errlen) != 0)
             return -1;
@@ -174,18 +176,18 @@ static int execute(const struct nat_run_opts *o, struct nat_rt *rt, struct nat_w
 }
 
 /* The answer and the process count must be the known ones. */
-static int check_answer(const struct nat_workload *wl, const struct nat_run_result *r, char *err,
-                        size_t errlen)
+static int check_answer(const struct nat_workload *wl, const struct nat_run_result *r,
+                        uint64_t copies, char *err, size_t errlen)
 {
     if (wl->tally_name != NULL && r->tally != r->expected) {
         snprintf(err, errlen, "%s: wrong answer: %s %llu, expected %llu", wl->spec,
                  wl->tally_name, (unsigned long long)r->tally, (unsigned long long)r->expected);
         return -1;
     }
-    if (wl->expected_processes && r->summary.processes != wl->expected_processes) {
+    if (wl->expected_processes && r->summary.processes != wl->expected_processes * copies) {
         snprintf(err, errlen, "%s: %llu processes completed, expected %llu", wl->spec,
                  (unsigned long long)r->summary.processes,
-                 (unsigned long long)wl->expected_processes);
+                 (unsigned long long)(wl->expected_processes * copies));
         return -1;
     }
     if (r->x.aff_violations != 0) {
@@ -230,10 +232,15 @@ static int finish_run(const struct nat_run_opts *o, struct nat_rt *rt, struct na
     r->ncores = rt->n;
     r->tally_name = wl->tally_name;
     r->tally = nat_work_tally(rt, wl, r->x.tally);
-    r->expected = wl->expected;
-    for (uint32_t c = 0; c < rt->n && c < 64; c++)
+    /* copies of the root: each joins the same value; workers' counts add up */
+    uint64_t copies = wl->kind == NAT_WORK_REPLAY || o->roots == 0 ? 1 : o->roots;
+    bool joined = wl->kind == NAT_WORK_FIB || wl->kind == NAT_WORK_NQUEENS;
+    r->expected = joined ? wl->expected : wl->expected * copies;
+    for (uint32_t c = 0; c < rt->n && c < 64; c++) {
         r->per_core_run[c] = m.cores[c].processes_run;
-    int rc = check_answer(wl, r, err, errlen);
+        r->per_core_busy[c] = m.cores[c].busy_ns;
+    }
+    int rc = check_answer(wl, r, copies, err, errlen);
     r->wall_s = (double)(nat_now_ns() - t_start) / 1e9;
     char *pj = NULL;
     if (rc == 0 && o->db_path != NULL) {

@@ -24,6 +24,9 @@ struct nat_run_opts {
     bool replay;                  /* replay fib/nqueens/uts as traces instead of computing */
     bool slow;                    /* no private rings: every spawn and pick through ws_sched */
     const char *root_affinity;    /* computed workloads: "strict:LIST" or "preferred:N"; NULL */
+    uint32_t roots;               /* computed workloads: copies of the root, placed on workers
+                                     0, 1, ... in turn, each checked (0 = 1; validate's
+                                     co-running trials) */
     const char *db_path;          /* NULL: store nothing */
     const char *calibration_json; /* stored in the params JSON as "calibration"; NULL: none */
     const struct ws_topo *host;   /* the host model (NULL: detect it) */
@@ -45,6 +48,7 @@ struct nat_run_result {
     uint64_t expected;            /* the right tally (checked: a mismatch fails the run) */
     double busy_ipn;              /* the busy-loop rate used (replay) */
     uint64_t per_core_run[64];    /* processes run by each of the first 64 cores */
+    uint64_t per_core_busy[64];   /* ... and their busy ns */
     uint32_t pinned_workers;      /* workers pinned to one CPU (x.pinned: all of them) */
     uint32_t masked_workers;      /* unpinned workers given an affinity mask (dynamic, hybrid) */
     uint64_t timeline_slices;     /* --timeline: slices stored */

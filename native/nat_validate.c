@@ -488,17 +488,6 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     return sp;
 }
 
-/* What runs beside the co-running trials (nat_validate_corun): the same computation, large
- * enough (tens of ms) that a copy spends its time computing, not starting up. */
-static const char *corun_mate(const struct nat_workload *wl, const char *calib)
-{
-    if (wl->kind == NAT_WORK_FIB)
-        return "fib:30";
-    if (wl->kind == NAT_WORK_NQUEENS)
-        return "nqueens:12";
-    return calib;   /* UTS: the calibration's tree, at most NAT_CALIB_MAX_PROCS nodes */
-}
-
 /* proc from the trials between the native runs (the one before them kept as proc_before), and
  * the model, the runs' reference and the stored calibration made again from it. */
 static int recalibrate(const struct nat_validate_opts *o, const struct nat_workload *wl,
@@ -559,8 +548,7 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
              (s->nround == 0 || (r->cal.steal_round = nat_cost_robust(s->round, s->nround),
                                  true)) &&
              (!again || (speeds(s, r, topo), true)) &&
-             (!again || nat_validate_corun(o, host, cpus, r->threads, r->cal.workload,
-                                           corun_mate(wl, r->cal.workload),
+             (!again || nat_validate_corun(o, host, r->threads, r->cal.workload,
                                            &r->cal.corun_alone, &r->cal.corun, err,
                                            errlen) == 0) &&
              recalibrate(o, wl, trials, ntrials, r, sp, cal_json, err, errlen) == 0)

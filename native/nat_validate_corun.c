@@ -1,133 +1,73 @@
-/* nat_validate_corun.c: what a worker's per-process cost becomes while the run's other CPUs
+/* nat_validate_corun.c: what a worker's per-process cost becomes while the run's other workers
  * work too. On a shared host two vCPUs may be threads of one physical core, or share caches
- * and memory bandwidth with each other: measured here, fib:27 on one worker costs 7% more per
- * process while the other vCPU computes, nqueens:10 18% more. The model runs its cores at the
- * cost a worker has alone unless told; validate gives it the cost beside busy neighbours for
- * N threads, whose workers are busy together nearly all the run. */
+ * and memory bandwidth; two workers of one runtime also share its lines (the live count, the
+ * pools, the deques' ends), which copies of the computation in other processes (as measured
+ * here before) do not. The model runs its cores at the cost a worker has alone unless told;
+ * validate gives it worker 0's cost beside the other workers of the same runtime, each
+ * computing a copy of its own, for N threads, whose workers are busy together nearly all the
+ * run. On this VM it reads 1.00-1.02 for fib:27, nqueens:11 and uts:T3 (copies in other
+ * processes read 0.96-1.00): the 2-thread runs' extra cost a process is not two busy workers
+ * but what comes with their steals. */
 #include "native/nat_validate.h"
 #include "native/nat_validate_int.h"
 
 #include "native/nat_run.h"
 
-#include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <time.h>
 
-/* A copy of the workload running on one CPU, over and over, until told to stop. */
-struct companion {
-    pthread_t thread;
-    const struct ws_topo *host;
-    const struct nat_validate_opts *vo;
-    const char *workload;
-    int32_t cpu;
-    volatile int *stop;
-    atomic_int started;
-};
-
-static void *companion_main(void *arg)
+/* One run of workload on `threads` (<= 64) workers of one runtime, each running a copy of its
+ * root with stealing off and an idle worker asleep at once (a spinning sibling slows a busy
+ * one): a trial of worker 0's busy ns a dispatch (its CPU is the one the alone trials run on;
+ * the other CPUs' speeds are measured apart, nat_calib_speed), with the process's involuntary
+ * switches; with threads 1, the same alone. 0, or -1 with err. */
+static int busy_trial(const struct ws_topo *host, const char *workload, uint32_t threads,
+                      const struct nat_validate_opts *vo, struct nat_trial *t, char *err,
+                      size_t errlen)
 {
-    struct companion *c = arg;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(c->cpu, &one);
-    (void)pthread_setaffinity_np(pthread_self(), sizeof one, &one);
     struct nat_run_opts o;
     nat_run_defaults(&o);
-    o.workload = c->workload;
-    o.threads = 1;
-    o.host = c->host;
-    o.seed = c->vo->seed + 1;
-    o.params = c->vo->params;
-    o.bind = NAT_BIND_NONE;            /* not pinned by nat_run: its worker inherits this CPU */
-    o.params.binding = WS_BIND_NONE;
-    o.stopped = c->stop;
-    atomic_store_explicit(&c->started, 1, memory_order_release);
-    while (!*c->stop) {
-        struct nat_run_result r;
-        char err[256];
-        if (nat_run(&o, &r, err, sizeof err) != 0)
-            break;   /* stopped (or failed: the measurement then reads as alone) */
+    o.workload = workload;
+    o.threads = threads;
+    o.roots = threads;
+    o.strategy = vo->strategy;
+    o.host = host;
+    o.seed = vo->seed;
+    o.params = vo->params;
+    o.params.steal_retries = 0;
+    o.params.spin_ns = 0;
+    o.busy_ipn = vo->busy_ipn;
+    o.stopped = vo->stopped;
+    struct nat_run_result r;
+    long cs = nat_calib_nivcsw(false);
+    if (nat_run(&o, &r, err, errlen) != 0)
+        return -1;
+    if (r.per_core_run[0] == 0) {
+        snprintf(err, errlen, "%s: co-running trial: worker 0 ran no process", workload);
+        return -1;
     }
-    return NULL;
-}
-
-/* n one-worker trials of workload into t[*k...]. 0, or -1 with err. */
-static int trials(const struct ws_topo *host, const char *workload,
-                  const struct nat_validate_opts *vo, uint32_t n, struct nat_trial *t,
-                  uint32_t *k, char *err, size_t errlen)
-{
-    uint64_t procs, wall;
-    for (uint32_t i = 0; i < n; i++)
-        if (nat_validate_proc_trial(host, workload, vo, &t[(*k)++], &procs, &wall, err,
-                                    errlen) != 0)
-            return -1;
+    *t = (struct nat_trial){ (double)r.per_core_busy[0] / (double)r.per_core_run[0],
+                             nat_calib_nivcsw(false) - cs };
     return 0;
 }
 
-/* Start a companion on each of cpus[1..threads); false if one could not start (those that
- * did are stopped again). */
-static bool start_companions(struct companion *c, uint32_t threads, const int32_t *cpus,
-                             const struct ws_topo *host, const struct nat_validate_opts *vo,
-                             const char *workload, volatile int *stop)
-{
-    uint32_t started = 0;
-    for (uint32_t i = 1; i < threads; i++, started++) {
-        c[i] = (struct companion){ .host = host, .vo = vo, .workload = workload,
-                                   .cpu = cpus[i], .stop = stop };
-        atomic_init(&c[i].started, 0);
-        if (cpus[i] < 0 || pthread_create(&c[i].thread, NULL, companion_main, &c[i]) != 0)
-            break;
-    }
-    if (started + 1 < threads) {
-        *stop = 1;
-        for (uint32_t i = 1; i <= started; i++)
-            pthread_join(c[i].thread, NULL);
-        return false;
-    }
-    for (uint32_t i = 1; i < threads; i++)   /* each one is working before the trial */
-        while (!atomic_load_explicit(&c[i].started, memory_order_acquire))
-            sched_yield();
-    struct timespec settle = { 0, 2000000 };
-    nanosleep(&settle, NULL);
-    return true;
-}
-
-static void stop_companions(struct companion *c, uint32_t threads, volatile int *stop)
-{
-    *stop = 1;
-    for (uint32_t i = 1; i < threads; i++)
-        pthread_join(c[i].thread, NULL);
-}
-
 int nat_validate_corun(const struct nat_validate_opts *vo, const struct ws_topo *host,
-                       const int32_t *cpus, uint32_t threads, const char *workload,
-                       const char *mate, struct nat_cost *alone, struct nat_cost *beside,
-                       char *err, size_t errlen)
+                       uint32_t threads, const char *workload, struct nat_cost *alone,
+                       struct nat_cost *beside, char *err, size_t errlen)
 {
     enum { PAIRS = 8 };
     struct nat_trial solo[PAIRS + 1], co[PAIRS];
-    struct companion c[NAT_VALIDATE_MAX_CORUN];
     *alone = *beside = (struct nat_cost){ 0 };
-    if (threads < 2 || threads > NAT_VALIDATE_MAX_CORUN || cpus == NULL)
+    if (threads < 2)
         return 0;
-    /* Alone and beside the companions in turn, alone last: the per-process cost drifts by
-     * 10-40% within a minute on a shared host, and blocks (7 alone, 8 beside, 7 alone) read
-     * uts:T3's factor 0.98-1.16 in five validations, fib:27's 0.98-1.03. */
-    uint32_t ns = 0, nc = 0;
-    for (uint32_t i = 0; i < PAIRS; i++) {
-        if (trials(host, workload, vo, 1, solo, &ns, err, errlen) != 0)
+    /* Alone and beside in turn, alone last: the per-process cost drifts by 10-40% within a
+     * minute on a shared host, and blocks of each (7 alone, 8 beside, 7 alone; then with
+     * copies in other processes) read uts:T3's factor 0.98-1.16 in five validations, fib:27's
+     * 0.98-1.03. */
+    for (uint32_t i = 0; i < PAIRS; i++)
+        if (busy_trial(host, workload, 1, vo, &solo[i], err, errlen) != 0 ||
+            busy_trial(host, workload, threads, vo, &co[i], err, errlen) != 0)
             return -1;
-        volatile int stop = 0;
-        if (!start_companions(c, threads, cpus, host, vo, mate, &stop))
-            return 0;   /* no measurement: the model keeps the cost alone */
-        int rc = trials(host, workload, vo, 1, co, &nc, err, errlen);
-        stop_companions(c, threads, &stop);
-        if (rc != 0)
-            return -1;
-    }
-    if (trials(host, workload, vo, 1, solo, &ns, err, errlen) != 0)
+    if (busy_trial(host, workload, 1, vo, &solo[PAIRS], err, errlen) != 0)
         return -1;
     /* The factor from each beside trial over the mean of the alone trials around it (a pair
      * with a preempted trial counts as preempted). Robust estimates of the two sides apart
@@ -139,7 +79,7 @@ int nat_validate_corun(const struct nat_validate_opts *vo, const struct ws_topo 
             co[i].v / (0.5 * (solo[i].v + solo[i + 1].v)),
             solo[i].switches + co[i].switches + solo[i + 1].switches };
     struct nat_cost f = nat_cost_robust(ratio, PAIRS);
-    *alone = nat_cost_robust(solo, ns);
+    *alone = nat_cost_robust(solo, PAIRS + 1);
     *beside = f;   /* the cost beside: alone x the factor, its interval the factor's */
     beside->ns = alone->ns * f.ns;
     beside->median = alone->ns * f.median;

@@ -7,7 +7,6 @@
 
 #define CALIB_BUDGET_NS 1500000000ull   /* per cost: more trials where a run is cheap */
 #define SLOT_MAX_TRIALS 4                /* per-process trials before each native run */
-#define NAT_VALIDATE_MAX_CORUN 512       /* threads whose co-running cost is measured */
 
 /* Every repetition's metrics, both sides. */
 struct samples {
@@ -52,15 +51,13 @@ int nat_validate_round_trial(const struct ws_topo *host, const char *workload, u
                              const struct nat_validate_opts *vo, struct nat_trial *t, char *err,
                              size_t errlen);
 
-/* The per-process cost of workload on one worker alone (*alone) and while `mate` (the same
- * computation, large enough that its runs are mostly computing, not starting and stopping)
- * runs over and over on each of cpus[1..threads), pinned there (nat_validate_corun.c): trials
- * alone and beside in turn, *beside = *alone x the robust mean of the paired ratios; n == 0
- * in both when threads < 2 or a copy could not start. 0, or -1 with err. */
+/* The busy time per process of workload on one worker alone (*alone) and, as a factor of it,
+ * on `threads` workers of one runtime each running a copy of its own with stealing off
+ * (nat_validate_corun.c): trials alone and beside in turn, *beside = *alone x the robust mean of
+ * the paired ratios; n == 0 in both when threads < 2. 0, or -1 with err. */
 int nat_validate_corun(const struct nat_validate_opts *vo, const struct ws_topo *host,
-                       const int32_t *cpus, uint32_t threads, const char *workload,
-                       const char *mate, struct nat_cost *alone, struct nat_cost *beside,
-                       char *err, size_t errlen);
+                       uint32_t threads, const char *workload, struct nat_cost *alone,
+                       struct nat_cost *beside, char *err, size_t errlen);
 
 /* The native repetitions on host CPUs cpus[0..r->threads), with the per-process trials around
  * them when trials is not NULL (room for (repeat + 1) x SLOT_MAX_TRIALS; *ntrials counts

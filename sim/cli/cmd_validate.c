@@ -141,8 +141,8 @@ static void print_calibration(const struct nat_calibration *c)
                c->proc_before.ns, c->proc_before.half);
     printf(" busy loop %.3f iterations/ns\n", c->busy_iters_per_ns);
     if (c->corun.n > 0 && c->corun_alone.n > 0)
-        printf("               beside copies of it on the run's other CPUs: per process "
-               "%.2f ± %.2f ns against %.2f ± %.2f ns alone in the same minutes: the model's "
+        printf("               N workers of one runtime each running a copy (stealing off): busy "
+               "%.2f ± %.2f ns a dispatch against %.2f ± %.2f ns alone, in turn: the model's "
                "per-process cost x %.3f%s\n", c->corun.ns, c->corun.half, c->corun_alone.ns,
                c->corun_alone.half, nat_calib_corun_factor(c),
                nat_calib_corun_factor(c) == 1.0 && c->corun.ns != c->corun_alone.ns

@@ -89,6 +89,33 @@ Test(native, half_steals_extra_processes_pay_their_migration, .timeout = 120)
     cr_assert_geq(stole, 1, "no run of 10 stole anything");
 }
 
+/* roots = N: N copies of a computed root, one placed on each worker; with stealing off each
+ * worker runs exactly its own copy, and every copy is checked (joined values alike, counts
+ * added up). */
+Test(native, copies_of_the_root_one_per_worker, .timeout = 60)
+{
+    const char *w[] = { "fib:18", "nqueens:7", "uts:default" };
+    for (int i = 0; i < 3; i++) {
+        struct nat_run_opts o = opts(w[i], 1, "random");
+        struct nat_run_result one, r;
+        run_ok(&o, &one);
+        o.threads = 2;
+        o.roots = 2;
+        o.params.steal_retries = 0;
+        run_ok(&o, &r);
+        cr_assert_eq(r.summary.steals, 0, "%s: %llu steals", w[i],
+                     (unsigned long long)r.summary.steals);
+        cr_assert_eq(r.per_core_run[0], one.per_core_run[0], "%s: %llu dispatches, alone %llu",
+                     w[i], (unsigned long long)r.per_core_run[0],
+                     (unsigned long long)one.per_core_run[0]);
+        cr_assert_eq(r.per_core_run[1], one.per_core_run[0], "%s: %llu dispatches, alone %llu",
+                     w[i], (unsigned long long)r.per_core_run[1],
+                     (unsigned long long)one.per_core_run[0]);
+        cr_assert_eq(r.summary.processes, 2 * one.summary.processes, "%s", w[i]);
+        cr_assert_eq(r.tally, w[i][0] == 'u' ? 2 * one.tally : one.tally, "%s", w[i]);
+    }
+}
+
 Test(native, through_ws_sched_only)
 {
     for (size_t s = 0; s < ws_victim_count(); s++)   /* every registered strategy */ {
