@@ -194,10 +194,19 @@ struct nat_proc *nat_work_root(struct nat_rt *rt, const struct nat_workload *wl)
     return p;
 }
 
+/* The root's joined value is the tally (fib, nqueens), else the workers' count. */
+static bool joined(const struct nat_workload *wl)
+{
+    return wl->kind == NAT_WORK_FIB || wl->kind == NAT_WORK_NQUEENS;
+}
+
 uint64_t nat_work_tally(const struct nat_rt *rt, const struct nat_workload *wl,
                         uint64_t worker_tally)
 {
-    if (wl->kind == NAT_WORK_FIB || wl->kind == NAT_WORK_NQUEENS)
-        return atomic_load_explicit(&rt->result, memory_order_relaxed);
-    return worker_tally;
+    return joined(wl) ? atomic_load_explicit(&rt->result, memory_order_relaxed) : worker_tally;
+}
+
+uint64_t nat_work_expected(const struct nat_workload *wl, uint64_t copies)
+{
+    return joined(wl) ? wl->expected : wl->expected * copies;
 }

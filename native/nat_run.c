@@ -232,10 +232,8 @@ static int finish_run(const struct nat_run_opts *o, struct nat_rt *rt, struct na
     r->ncores = rt->n;
     r->tally_name = wl->tally_name;
     r->tally = nat_work_tally(rt, wl, r->x.tally);
-    /* copies of the root: each joins the same value; workers' counts add up */
     uint64_t copies = wl->kind == NAT_WORK_REPLAY || o->roots == 0 ? 1 : o->roots;
-    bool joined = wl->kind == NAT_WORK_FIB || wl->kind == NAT_WORK_NQUEENS;
-    r->expected = joined ? wl->expected : wl->expected * copies;
+    r->expected = nat_work_expected(wl, copies);
     for (uint32_t c = 0; c < rt->n && c < 64; c++) {
         r->per_core_run[c] = m.cores[c].processes_run;
         r->per_core_busy[c] = m.cores[c].busy_ns;

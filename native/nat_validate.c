@@ -578,8 +578,7 @@ static void summarise(const struct samples *s, struct nat_validate_result *r)
     sim_ci_compute(s->noise_busy, r->repeat, &r->sim_noise_busy);
     sim_ci_compute(s->noise_steal, r->repeat, &r->sim_noise_steal);
     /* robust: a run whose worker lost its CPU inside a round reads milliseconds */
-    struct nat_cost won = nat_cost_of(s->won, s->nwon);
-    r->won_round_native = (struct sim_ci){ .mean = won.ns, .half = won.half, .n = s->nwon };
+    r->won_round_native = nat_cost_of(s->won, s->nwon);
     sim_ci_compute(s->share, r->repeat, &r->cpu_share);
     if (getloadavg(r->load, 3) != 3)
         memset(r->load, 0, sizeof r->load);

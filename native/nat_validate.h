@@ -110,9 +110,9 @@ struct nat_validate_result {
     double first_steal_native;        /* ns from the first RUN slice to the first steal, of
                                          one extra native run (0: none) */
     struct sim_ci first_steal_sim;    /* the same over the simulated repetitions */
-    struct sim_ci won_round_native;   /* a native steal round that took a process (look,
+    struct nat_cost won_round_native; /* a native steal round that took a process (look,
                                          barrier, CAS): its mean time in each run that stole,
-                                         the 20% trimmed mean over those runs (sd unset) ... */
+                                         the 20% trimmed mean over those runs ... */
     double won_round_model;           /* ... and the model's: steal_probe_ns + steal_hit_ns */
     struct sim_ci sim_noise_busy;     /* host noise the model's cores paid, all cores together, in
                                          runs (part of busy time) ... */

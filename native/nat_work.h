@@ -42,6 +42,10 @@ struct nat_proc *nat_work_root(struct nat_rt *rt, const struct nat_workload *wl)
 uint64_t nat_work_tally(const struct nat_rt *rt, const struct nat_workload *wl,
                         uint64_t worker_tally);
 
+/* The right tally of a run of `copies` copies of the root: each joins the same value (fib,
+ * nqueens), workers' counts add up (UTS nodes, chain). */
+uint64_t nat_work_expected(const struct nat_workload *wl, uint64_t copies);
+
 /* Published size of UTS standard set `name` (0 if it has none). */
 uint64_t nat_uts_published(const char *name);
 

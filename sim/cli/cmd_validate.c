@@ -84,7 +84,7 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     cJSON_AddNumberToObject(f, "sim", r->first_steal_sim.mean);
     cJSON_AddNumberToObject(f, "sim_ci95", r->first_steal_sim.half);
     cJSON *w = cJSON_AddObjectToObject(j, "won_round_ns");   /* a steal round that stole */
-    cJSON_AddNumberToObject(w, "native", r->won_round_native.mean);
+    cJSON_AddNumberToObject(w, "native", r->won_round_native.ns);
     cJSON_AddNumberToObject(w, "native_ci95", r->won_round_native.half);
     cJSON_AddNumberToObject(w, "native_runs", (double)r->won_round_native.n);
     cJSON_AddNumberToObject(w, "model", r->won_round_model);
@@ -246,7 +246,7 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
         printf("  %-14s a round that took a process (look, barrier, CAS): native %.1f ± %.1f us "
                "(trimmed mean of its mean in each of %u runs that stole), the model's %.1f us\n",
                "steal round",
-               r->won_round_native.mean / 1e3, r->won_round_native.half / 1e3,
+               r->won_round_native.ns / 1e3, r->won_round_native.half / 1e3,
                (unsigned)r->won_round_native.n, r->won_round_model / 1e3);
     double lost = r->sim_noise_busy.mean + r->sim_noise_steal.mean;
     if (lost > 0 && r->sim.makespan_ns > 0)
