@@ -1,5 +1,5 @@
 /* nat_validate.c: calibrate, run natively `repeat` times, simulate the same workload on the same
- * cores over as many seeds, compare the means with their confidence intervals (see
+ * cores over `sim_repeat` seeds, compare the means with their confidence intervals (see
  * nat_validate.h); the repetitions of both sides are in nat_validate_run.c. */
 #include "core/ws_deque.h"
 #include "native/nat_validate.h"
@@ -397,12 +397,12 @@ static const char *const metric_names[NAT_VALIDATE_METRICS] = {
     "busy_ns", "busy_max_mean", "cpu_ns",
 };
 
-/* Mean, interval and relative error of native nat[0..n) against simulated sim[0..n). */
-static void compare_one(const double *nat, const double *sim, uint32_t n,
+/* Mean, interval and relative error of native nat[0..nn) against simulated sim[0..ns). */
+static void compare_one(const double *nat, uint32_t nn, const double *sim, uint32_t ns,
                         struct nat_metric_cmp *c)
 {
-    sim_ci_compute(nat, n, &c->native_ci);
-    sim_ci_compute(sim, n, &c->sim_ci);
+    sim_ci_compute(nat, nn, &c->native_ci);
+    sim_ci_compute(sim, ns, &c->sim_ci);
     double a = c->native_ci.mean, b = c->sim_ci.mean;
     c->native = a;
     c->sim = b;
@@ -416,14 +416,13 @@ static void compare_one(const double *nat, const double *sim, uint32_t n,
     c->rel_half = fabs(b / a) * sqrt(ra * ra + rb * rb);
 }
 
-/* Means, intervals and relative errors of nat[i][0..n) and sim[i][0..n). */
+/* Means, intervals and relative errors of nat[i][0..repeat) and sim[i][0..sim_repeat). */
 static void compare(const double nat[][NAT_VALIDATE_MAX_REPEAT],
-                    const double sim[][NAT_VALIDATE_MAX_REPEAT], uint32_t n,
-                    struct nat_validate_result *r)
+                    const double sim[][NAT_VALIDATE_MAX_REPEAT], struct nat_validate_result *r)
 {
     for (int i = 0; i < NAT_VALIDATE_METRICS; i++) {
         r->m[i].name = metric_names[i];
-        compare_one(nat[i], sim[i], n, &r->m[i]);
+        compare_one(nat[i], r->repeat, sim[i], r->sim_repeat, &r->m[i]);
     }
     r->noisy = r->m[0].native > 0 &&
                r->m[0].native_ci.half / r->m[0].native > fabs(r->m[0].rel_error);
@@ -444,7 +443,7 @@ static void compare_busy(const struct samples *s, struct nat_validate_result *r)
     r->busy_max_error = 0;
     for (uint32_t k = 0; k < r->nbusy; k++) {
         r->busy[k].name = "busy_ns_rank";
-        compare_one(s->busy_nat[k], s->busy_sim[k], r->repeat, &r->busy[k]);
+        compare_one(s->busy_nat[k], r->repeat, s->busy_sim[k], r->sim_repeat, &r->busy[k]);
         if (isfinite(r->busy[k].rel_error) && fabs(r->busy[k].rel_error) >
                                               fabs(r->busy_max_error))
             r->busy_max_error = r->busy[k].rel_error;
@@ -572,11 +571,11 @@ static void close_store(struct nat_validate_result *r)
 /* Every comparison of the samples, and the host's load after the runs. */
 static void summarise(const struct samples *s, struct nat_validate_result *r)
 {
-    compare(s->nat, s->sim, r->repeat, r);
+    compare(s->nat, s->sim, r);
     compare_busy(s, r);
-    sim_ci_compute(s->first_sim, r->repeat, &r->first_steal_sim);
-    sim_ci_compute(s->noise_busy, r->repeat, &r->sim_noise_busy);
-    sim_ci_compute(s->noise_steal, r->repeat, &r->sim_noise_steal);
+    sim_ci_compute(s->first_sim, r->sim_repeat, &r->first_steal_sim);
+    sim_ci_compute(s->noise_busy, r->sim_repeat, &r->sim_noise_busy);
+    sim_ci_compute(s->noise_steal, r->sim_repeat, &r->sim_noise_steal);
     /* robust: a run whose worker lost its CPU inside a round reads milliseconds */
     r->won_round_native = nat_cost_of(s->won, s->nwon);
     sim_ci_compute(s->share, r->repeat, &r->cpu_share);
@@ -595,8 +594,11 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
     char *cal_json = NULL;
     int rc = -1, detected;
     r->repeat = o->repeat ? o->repeat : 5;
-    if (wl == NULL || s == NULL || r->repeat > NAT_VALIDATE_MAX_REPEAT) {
-        snprintf(err, errlen, wl && s ? "repeat: at most %d" : "out of memory",
+    r->sim_repeat = o->sim_repeat ? o->sim_repeat
+                    : r->repeat > NAT_VALIDATE_SIM_SEEDS ? r->repeat : NAT_VALIDATE_SIM_SEEDS;
+    if (wl == NULL || s == NULL || r->repeat > NAT_VALIDATE_MAX_REPEAT ||
+        r->sim_repeat > NAT_VALIDATE_MAX_REPEAT) {
+        snprintf(err, errlen, wl && s ? "repeat and sim_repeat: at most %d" : "out of memory",
                  NAT_VALIDATE_MAX_REPEAT);
         goto out;
     }

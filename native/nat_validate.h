@@ -1,6 +1,6 @@
 /* nat_validate.h: the simulator checked against the machine: calibrate the simulator's costs on
  * this host, run a workload natively several times, replay the same workload in the simulator
- * over the model of the same cores over as many seeds, and compare each metric's mean with its
+ * over the model of the same cores over sim_repeat seeds, and compare each metric's mean with its
  * 95% confidence interval.
  *
  * What is calibrated and where it goes (nat_calib.h measures it; every cost is the 20% trimmed
@@ -51,6 +51,10 @@
 
 #define NAT_VALIDATE_METRICS 9
 #define NAT_VALIDATE_MAX_REPEAT 100
+/* Simulated seeds by default, at least: a simulation costs a fraction of a native run, and a
+ * steal count of a few per run is bimodal over seeds (uts:T1 on 2 cores: 7 or 11), so that
+ * the mean of as few seeds as native runs moves by a third between sittings. */
+#define NAT_VALIDATE_SIM_SEEDS 20
 #define NAT_VALIDATE_MAX_RANKS 64     /* cores compared one by one by busy time */
 #define NAT_CALIB_MAX_PROCS 5000000
 
@@ -58,8 +62,9 @@ struct nat_validate_opts {
     const char *workload;
     const char *strategy;
     uint32_t threads;             /* 0 = every host core */
-    uint32_t repeat;              /* native runs and simulated seeds (1..NAT_VALIDATE_MAX_REPEAT;
-                                     0 = 5) */
+    uint32_t repeat;              /* native runs (1..NAT_VALIDATE_MAX_REPEAT; 0 = 5) */
+    uint32_t sim_repeat;          /* simulated seeds (1..NAT_VALIDATE_MAX_REPEAT; 0 = the
+                                     larger of repeat and NAT_VALIDATE_SIM_SEEDS) */
     uint64_t seed;                /* the simulator's seeds are seed, seed + 1, ... */
     struct ws_params params;
     const char *db_path;          /* NULL: store nothing */
@@ -85,7 +90,8 @@ struct nat_validate_result {
     struct sim_run_summary sim;       /* the last simulated run */
     int64_t native_run_ids[NAT_VALIDATE_MAX_REPEAT], sim_run_ids[NAT_VALIDATE_MAX_REPEAT];
     int64_t sim_run_id;               /* the last one */
-    uint32_t repeat;
+    uint32_t repeat;                  /* native runs */
+    uint32_t sim_repeat;              /* simulated seeds */
     uint32_t threads;
     double native_wall_s, sim_wall_s; /* summed over the repetitions */
     double quantisation;              /* (work simulated - work exact) / proc: the rounding */

@@ -248,7 +248,7 @@ static int sim_rep(struct sim_jobs *j, uint32_t i)
     if (rc == 0) {
         r->sim_wall_s += out.wall_s;
         r->sim_run_ids[i] = out.id;
-        if (i + 1 == r->repeat)
+        if (i + 1 == r->sim_repeat)
             r->sim = out.sum;
         double sv[NAT_VALIDATE_METRICS];
         metrics_of(&out.sum, out.cpu_ns, sv);
@@ -272,7 +272,7 @@ static void *sim_worker(void *arg)
 {
     struct sim_jobs *j = arg;
     uint32_t i;
-    while ((i = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed)) < j->r->repeat &&
+    while ((i = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed)) < j->r->sim_repeat &&
            sim_rep(j, i) == 0)
         ;
     return NULL;
@@ -343,7 +343,7 @@ int nat_validate_run_sims(const struct nat_validate_opts *o, const struct ws_top
     pthread_mutex_init(&j.lock, NULL);
     atomic_init(&j.next, 0);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    uint32_t n = cpus > 1 ? (uint32_t)(cpus < r->repeat ? cpus : r->repeat) : 1;
+    uint32_t n = cpus > 1 ? (uint32_t)(cpus < r->sim_repeat ? cpus : r->sim_repeat) : 1;
     pthread_t t[NAT_VALIDATE_MAX_REPEAT];
     uint32_t started = 0;
     while (started + 1 < n && pthread_create(&t[started], NULL, sim_worker, &j) == 0)
@@ -352,7 +352,7 @@ int nat_validate_run_sims(const struct nat_validate_opts *o, const struct ws_top
     for (uint32_t k = 0; k < started; k++)
         pthread_join(t[k], NULL);
     pthread_mutex_destroy(&j.lock);
-    r->sim_run_id = r->sim_run_ids[r->repeat - 1];
+    r->sim_run_id = r->sim_run_ids[r->sim_repeat - 1];
     if (j.rc != 0)
         snprintf(err, errlen, "%s", j.err);
     return j.rc;

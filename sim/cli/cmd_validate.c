@@ -50,6 +50,7 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     cJSON_AddStringToObject(j, "topology", r->topology);
     cJSON_AddNumberToObject(j, "threads", r->threads);
     cJSON_AddNumberToObject(j, "repeat", r->repeat);
+    cJSON_AddNumberToObject(j, "sim_repeat", r->sim_repeat);
     cJSON_AddNumberToObject(j, "seed", (double)o->seed);
     cJSON_AddStringToObject(j, "sim_trace", r->sim_trace);
     char *cal = nat_calib_json(&r->cal);
@@ -220,8 +221,9 @@ static void print_warnings(const struct nat_validate_result *r)
 
 static void print_text(const struct nat_validate_opts *o, const struct nat_validate_result *r)
 {
-    printf("validate %s on %s, strategy %s, %u repetitions (simulated as %s)\n", o->workload,
-           r->topology, o->strategy, r->repeat, r->sim_trace);
+    printf("validate %s on %s, strategy %s, %u native runs, %u simulated seeds (simulated as "
+           "%s)\n", o->workload, r->topology, o->strategy, r->repeat, r->sim_repeat,
+           r->sim_trace);
     print_calibration(&r->cal);
     printf("  %-14s %24s %24s %20s\n", "metric", "native (95% CI)", "simulated (95% CI)",
            "rel. error (95% CI)");
@@ -388,6 +390,20 @@ static int run_one(struct nat_validate_opts *o, bool json)
     return SIM_EXIT_OK;
 }
 
+/* --repeat / --sim-repeat: 2..NAT_VALIDATE_MAX_REPEAT of `what` into *out. 0, or -1 after a
+ * usage error. */
+static int parse_count(const char *opt, const char *what, const char *arg, uint32_t *out)
+{
+    uint64_t v;
+    if (!sim_cli_parse_u64(arg, &v) || v < 2 || v > NAT_VALIDATE_MAX_REPEAT) {
+        sim_cli_usage_error("validate", "%s wants 2..%d (an interval needs two %s), not '%s'",
+                            opt, NAT_VALIDATE_MAX_REPEAT, what, arg);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
 /* The options into o, *json and sweep[0..*nsweep). 0, or a usage error's exit status. */
 static int parse_opts(int argc, char **argv, struct nat_validate_opts *o, bool *json,
                       uint32_t *sweep, size_t *nsweep)
@@ -397,6 +413,7 @@ static int parse_opts(int argc, char **argv, struct nat_validate_opts *o, bool *
         { "strategy", required_argument, NULL, 's' },
         { "seed", required_argument, NULL, 'S' },
         { "repeat", required_argument, NULL, 'r' },
+        { "sim-repeat", required_argument, NULL, 'R' },
         { "sweep", required_argument, NULL, 'w' },
         { "db", required_argument, NULL, 'd' },
         { "no-db", no_argument, NULL, 'N' },
@@ -422,11 +439,12 @@ static int parse_opts(int argc, char **argv, struct nat_validate_opts *o, bool *
             o->threads = (uint32_t)v;
             break;
         case 'r':
-            if (!sim_cli_parse_u64(optarg, &v) || v < 2 || v > NAT_VALIDATE_MAX_REPEAT)
-                return sim_cli_usage_error("validate", "--repeat wants 2..%d (an interval "
-                                           "needs two runs), not '%s'",
-                                           NAT_VALIDATE_MAX_REPEAT, optarg);
-            o->repeat = (uint32_t)v;
+            if (parse_count("--repeat", "runs", optarg, &o->repeat) != 0)
+                return SIM_EXIT_USAGE;
+            break;
+        case 'R':
+            if (parse_count("--sim-repeat", "seeds", optarg, &o->sim_repeat) != 0)
+                return SIM_EXIT_USAGE;
             break;
         case 'w': {
             int rc = parse_sweep(optarg, sweep, nsweep);

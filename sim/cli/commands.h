@@ -292,13 +292,14 @@ int sim_cmd_validate_or_beam(int argc, char **argv);
 int sim_cmd_validate(int argc, char **argv);
 #define SIM_VALIDATE_USAGE \
     "usage: schedlab validate WORKLOAD [--strategy S] [--threads N | --sweep threads=1,2,...]\n" \
-    "                         [--repeat N] [--seed N] [--db FILE | --no-db]\n" \
+    "                         [--repeat N] [--sim-repeat N] [--seed N] [--db FILE | --no-db]\n" \
     "                         [--param name=value ...] [--json]\n" \
     "\n" \
     "Check the simulator against this machine: detect the host with hwloc, calibrate every cost\n" \
     "the simulator models (steal, futex wake-up, spawn, join message, UTS child hash, the\n" \
     "workload's own cost per process on one worker: each a mean with its 95% CI), run WORKLOAD\n" \
-    "natively --repeat times (5) and the simulator over as many seeds on the detected topology\n" \
+    "natively --repeat times (5) and the simulator over --sim-repeat seeds (the larger of\n" \
+    "--repeat and 20) on the detected topology\n" \
     "with those costs, and report per metric (makespan, steals, steal attempts, migrations,\n" \
     "utilisation, processes, busy time per core, busiest core / mean) both means with their\n" \
     "95% CIs and the relative error (sim - native) / native with its interval. Warns when the\n" \

@@ -15,7 +15,7 @@
 db=$T/v.db
 
 # 1. A sweep over 1 and 2 threads into one database.
-out=$("$S" validate fib:12 --sweep threads=1,2 --repeat 2 --db "$db" --json) ||
+out=$("$S" validate fib:12 --sweep threads=1,2 --repeat 2 --sim-repeat 3 --db "$db" --json) ||
   fail "validate --sweep threads=1,2"
 python3 - "$out" <<'EOF' || fail "validate --sweep --json structure: $(head -c 600 <<<"$out")"
 import json, re, sys
@@ -31,8 +31,10 @@ for r in rows:
         x = r["metrics"][m]
         for k in ("native", "sim", "rel_error", "rel_error_ci95"):
             assert k in x, (r["threads"], m, k)
-        for side in ("native_ci", "sim_ci"):
-            assert x[side]["n"] == 2 and "ci95" in x[side], (m, side)
+        # 2 native runs, 3 simulated seeds (--sim-repeat)
+        for side, n in (("native_ci", 2), ("sim_ci", 3)):
+            assert x[side]["n"] == n and "ci95" in x[side], (m, side)
+    assert r["repeat"] == 2 and r["sim_repeat"] == 3, (r["repeat"], r["sim_repeat"])
     assert r["metrics"]["processes"]["native"] == r["metrics"]["processes"]["sim"] == 465
     assert len(r["busy_by_rank"]) == r["threads"], r["busy_by_rank"]
     ranks = r["busy_by_rank"]
@@ -101,15 +103,16 @@ EOF
 # 2. The database: one experiment, the calibration once, every run in it and referring to it.
 q() { sqlite3 "$db" "$1"; }
 [ "$(q 'SELECT COUNT(*) FROM experiments')" = 1 ] || fail "a sweep made more than one experiment"
-[ "$(q 'SELECT COUNT(*) FROM runs WHERE experiment_id = 1')" = 8 ] ||
-  fail "not 2 repetitions x native and simulated x 2 counts in the experiment: $(q 'SELECT experiment_id, mode, COUNT(*) FROM runs GROUP BY 1, 2')"
-[ "$(q 'SELECT COUNT(*) FROM runs')" = 8 ] || fail "runs outside the experiment"
+[ "$(q "SELECT group_concat(mode || '/' || n, ' ') FROM (SELECT mode, COUNT(*) AS n FROM runs
+        WHERE experiment_id = 1 GROUP BY 1 ORDER BY 1)")" = "native/4 sim/6" ] ||
+  fail "not 2 native runs and 3 simulated seeds x 2 counts in the experiment: $(q 'SELECT experiment_id, mode, COUNT(*) FROM runs GROUP BY 1, 2')"
+[ "$(q 'SELECT COUNT(*) FROM runs')" = 10 ] || fail "runs outside the experiment"
 [ "$(q "SELECT json_extract(description, '\$.calibration.proc.n') > 0 AND
           json_extract(description, '\$.calibration.spawn.n') > 0 AND
           json_extract(description, '\$.workload') = 'fib:12' FROM experiments")" = 1 ] ||
   fail "the experiment does not hold the calibration: $(q 'SELECT description FROM experiments')"
 [ "$(q "SELECT COUNT(*) FROM runs WHERE json_extract(params, '\$.calibration.experiment') = 1
-        AND json_extract(params, '\$.calibration.proc') IS NULL")" = 8 ] ||
+        AND json_extract(params, '\$.calibration.proc') IS NULL")" = 10 ] ||
   fail "runs do not refer to the stored calibration"
 # Each count's simulations have the noise measured around its native runs (in their calibration
 # reference) as noise_gap_ns and noise_ns.
@@ -117,12 +120,12 @@ q() { sqlite3 "$db" "$1"; }
         json_extract(params, '\$.noise_gap_ns') =
         CAST(round(json_extract(params, '\$.calibration.noise_gap_ns')) AS INTEGER) AND
         json_extract(params, '\$.noise_ns') =
-        CAST(round(json_extract(params, '\$.calibration.noise_ns')) AS INTEGER)")" = 4 ] ||
+        CAST(round(json_extract(params, '\$.calibration.noise_ns')) AS INTEGER)")" = 6 ] ||
   fail "noise_gap_ns, noise_ns not the measured noise: $(q "SELECT params FROM runs WHERE mode = 'sim' LIMIT 1")"
 # The simulations run on several threads: each seed of each count simulated and stored once.
 [ "$(q "SELECT group_concat(topology || '/' || seed || '/' || n, ' ') FROM (SELECT topology,
         seed, COUNT(*) AS n FROM runs WHERE mode = 'sim' GROUP BY 1, 2 ORDER BY 1, 2)")" = \
-  "host:1:static/1/1 host:1:static/2/1 host:2:static/1/1 host:2:static/2/1" ] ||
+  "host:1:static/1/1 host:1:static/2/1 host:1:static/3/1 host:2:static/1/1 host:2:static/2/1 host:2:static/3/1" ] ||
   fail "simulated seeds: $(q "SELECT topology, seed FROM runs WHERE mode = 'sim'")"
 if [ "$(nproc)" -ge 2 ]; then
   [ "$(q "SELECT json_extract(description, '\$.calibration.steal.n') > 0 AND
@@ -132,14 +135,14 @@ if [ "$(nproc)" -ge 2 ]; then
   [ "$(q "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND
           json_extract(params, '\$.msg_remote_ns') =
           CAST(round(json_extract(params, '\$.calibration.msg_remote_ns')) AS INTEGER) AND
-          json_extract(params, '\$.calibration.msg_remote_ns') IS NOT NULL")" = 4 ] ||
+          json_extract(params, '\$.calibration.msg_remote_ns') IS NOT NULL")" = 6 ] ||
     fail "msg_remote_ns not the calibrated remote join: $(q "SELECT params FROM runs WHERE mode = 'sim' LIMIT 1")"
   [ "$(q "SELECT json_extract(description, '\$.calibration.msg_remote.n') > 0 FROM experiments")" = 1 ] ||
     fail "remote join not measured on a host with 2 CPUs"
   # The model's cores run at the CPU speeds measured for their count (1 for a one-core model).
   [ "$(q "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND json_array_length(params,
           '\$.calibration.cpu_capacity') = CASE topology WHEN 'host:2:static' THEN 2 ELSE 0 END
-          AND json_extract(params, '\$.cost_capacity') = 1")" = 4 ] ||
+          AND json_extract(params, '\$.cost_capacity') = 1")" = 6 ] ||
     fail "cpu_capacity or cost_capacity not in the simulations' params: $(q "SELECT params FROM runs WHERE mode = 'sim'")"
   # The model's barrier: the steal round timed in runs of the calibration workload between the
   # native runs, less the probe, where one of them stole; else the ping-pong's.
@@ -147,7 +150,7 @@ if [ "$(nproc)" -ge 2 ]; then
           CASE WHEN json_extract(params, '\$.calibration.steal_round_ns') > 0
           THEN MAX(0, CAST(round(json_extract(params, '\$.calibration.steal_round_ns') -
                                  json_extract(params, '\$.calibration.steal_ns')) AS INTEGER))
-          ELSE CAST(round(json_extract(params, '\$.calibration.steal_hit_ns')) AS INTEGER) END")" = 4 ] ||
+          ELSE CAST(round(json_extract(params, '\$.calibration.steal_hit_ns')) AS INTEGER) END")" = 6 ] ||
     fail "steal_hit_ns not the measured round or barrier: $(q "SELECT params FROM runs WHERE mode = 'sim'")"
 else
   skip_check "validate.sh: steal and wake-up calibration need 2 CPUs"
@@ -166,6 +169,9 @@ if [ "$(nproc)" -ge 2 ]; then
 import json, sys
 r = json.loads(sys.argv[1])
 c, w = r["calibration"], r["won_round_ns"]
+# without --sim-repeat: 20 simulated seeds (the larger of --repeat and 20)
+assert r["sim_repeat"] == 20 and r["metrics"]["steals"]["sim_ci"]["n"] == 20, r["sim_repeat"]
+assert r["metrics"]["steals"]["native_ci"]["n"] == 2
 if c["steal_round"]["n"] > 0:
     assert abs(w["model"] - c["steal_round"]["ns"]) <= 1.5, (w, c["steal_round"])
     assert c["steal_round"]["ns"] > c["steal"]["ns"], c["steal_round"]
@@ -197,7 +203,7 @@ python3 -c 'import json, sys; c = json.loads(sys.argv[1])["calibration"]["replay
 assert c["n"] > 0, c' "$out" || fail "replay cost not measured: $out"
 r() { sqlite3 "$T/r.db" "$1"; }
 [ "$(r "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND json_extract(params, '\$.spawn_ns') =
-        MAX(0, CAST(round(json_extract(params, '\$.calibration.replay_ns')) AS INTEGER))")" = 2 ] ||
+        MAX(0, CAST(round(json_extract(params, '\$.calibration.replay_ns')) AS INTEGER))")" = 20 ] ||
   fail "replay's spawn_ns is not its calibrated cost: $(r "SELECT params FROM runs WHERE mode = 'sim'")"
 
 # 4b. msg_remote_ns charges a send whose receiver last ran on another core: with steals on two
@@ -237,7 +243,7 @@ if [ "$(nproc)" -ge 2 ]; then
   n=$(sqlite3 "$T/h.db" "SELECT json_extract(description, '\$.calibration.steal_hit.n') FROM experiments")
   if [ "${n:-0}" -gt 0 ]; then
     [ "$(sqlite3 "$T/h.db" "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND
-          json_extract(params, '\$.steal_hit_ns') > 0")" = 2 ] ||
+          json_extract(params, '\$.steal_hit_ns') > 0")" = 20 ] ||
       fail "steal_hit_ns measured but not given to the model"
   else
     skip_check "validate.sh: no membarrier here, steal_hit_ns not measured"
@@ -272,5 +278,9 @@ grep -q "sweep threads" "$T/err" || fail "--sweep threads=0: $(cat "$T/err")"
 expect_exit 2 "$S" validate fib:12 --repeat 1
 grep -q -- "--repeat" "$T/err" || fail "--repeat 1: $(cat "$T/err")"
 expect_exit 2 "$S" validate fib:12 --threads 2 --sweep threads=1,2
+expect_exit 2 "$S" validate fib:12 --sim-repeat 1
+grep -q -- "--sim-repeat" "$T/err" || fail "--sim-repeat 1: $(cat "$T/err")"
+expect_exit 2 "$S" validate fib:12 --sim-repeat 101
+grep -q -- "--sim-repeat" "$T/err" || fail "--sim-repeat 101: $(cat "$T/err")"
 
 finish validate.sh

@@ -219,6 +219,9 @@ Test(validate_calib, one_thread_fib_simulates_the_calibrated_cost, .timeout = 24
     cr_assert_eq(nat_validate(&o, r, err, sizeof err), 0, "%s", err);
     cr_assert_eq(r->repeat, 2);
     cr_assert_eq(r->m[0].native_ci.n, 2);
+    cr_assert_eq(r->sim_repeat, 20, "sim_repeat 0: the larger of repeat and 20 seeds");
+    cr_assert_eq(r->m[0].sim_ci.n, 20);
+    cr_assert_eq(r->first_steal_sim.n, 20);
     cr_assert_str_eq(r->m[5].name, "processes");
     cr_assert_eq(r->m[5].native, 3193);
     cr_assert_eq(r->m[5].sim, 3193, "the simulator replays the same processes");
@@ -262,7 +265,7 @@ Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
     close(fd);
     unlink(path);
     struct nat_validate_opts o = { .workload = "fib:12", .strategy = "locality", .threads = 2,
-                                   .repeat = 2, .seed = 1, .db_path = path };
+                                   .repeat = 2, .sim_repeat = 3, .seed = 1, .db_path = path };
     ws_params_defaults(&o.params);
     struct nat_validate_result *r = calloc(1, sizeof(*r));
     char err[512];
@@ -291,14 +294,16 @@ Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
     sqlite3 *h;
     cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
     cr_assert_eq(q1(h, "SELECT COUNT(*) FROM experiments"), 1);
-    cr_assert_eq(q1(h, "SELECT COUNT(*) FROM runs WHERE experiment_id = 1"), 8,
-                 "2 repetitions x native and simulated x 2 thread counts");
+    cr_assert_eq(q1(h, "SELECT COUNT(*) FROM runs WHERE experiment_id = 1 AND mode = 'native'"),
+                 4, "2 native runs x 2 thread counts");
+    cr_assert_eq(q1(h, "SELECT COUNT(*) FROM runs WHERE experiment_id = 1 AND mode = 'sim'"),
+                 6, "3 simulated seeds (sim_repeat) x 2 thread counts");
     cr_assert_eq(q1(h, "SELECT COUNT(*) FROM experiments WHERE json_extract(description, "
                        "'$.calibration.proc.n') > 0 AND json_extract(description, "
                        "'$.calibration.proc_dist.n') > 0"), 1, "the whole calibration, once");
     cr_assert_eq(q1(h, "SELECT COUNT(*) FROM runs WHERE json_extract(params, "
                        "'$.calibration.experiment') = 1 AND json_extract(params, "
-                       "'$.calibration.proc') IS NULL"), 8, "runs refer to it");
+                       "'$.calibration.proc') IS NULL"), 10, "runs refer to it");
     /* Equal to 1e-12: a run whose params were rewritten by SQLite's JSON functions holds the
      * cost printed to 15 significant digits, the experiment's description 17. */
     cr_assert_eq(q1(h, "SELECT COUNT(*) FROM runs r, experiments e WHERE "
@@ -307,7 +312,7 @@ Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
                        "1e-12 * json_extract(e.description, '$.calibration.proc.ns') AND "
                        "json_extract(e.description, '$.calibration.proc.n') >= 3 AND "
                        "json_extract(e.description, '$.calibration.proc_before.n') > 0 AND "
-                       "r.id <= 4"), 4,
+                       "r.id <= 5"), 5,
                  "the first count's runs carry the per-process cost measured between its "
                  "native runs, which the experiment's calibration holds");
     /* The second count measured its own between its native runs; the experiment keeps the
@@ -316,18 +321,18 @@ Test(validate_calib, one_invocation_is_one_experiment_with_the_calibration_once,
     cr_assert_float_eq(r->cal.proc_before.ns, cal.proc.ns, 1e-9 * cal.proc.ns,
                        "what it measured before: the shared calibration's");
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM runs WHERE id > 4 AND "
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM runs WHERE id > 5 AND "
              "abs(json_extract(params, '$.calibration.proc_ns') - %.17g) <= %.17g",
              r->cal.proc.ns, 1e-12 * r->cal.proc.ns);
-    cr_assert_eq(q1(h, sql), 4, "the second count's runs carry its own per-process cost");
+    cr_assert_eq(q1(h, sql), 5, "the second count's runs carry its own per-process cost");
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM experiments WHERE abs(json_extract("
              "description, '$.calibration.proc.ns') - %.17g) <= %.17g",
              cal.proc.ns, 1e-12 * cal.proc.ns);
     cr_assert_eq(q1(h, sql), 1, "the experiment keeps the calibration the counts share");
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND id <= 4 AND "
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND id <= 5 AND "
              "abs(json_extract(params, '$.calibration.corun_factor') - %.17g) <= 1e-9",
              factor);
-    cr_assert_eq(q1(h, sql), 2, "the 2-thread model's runs record the factor they were given");
+    cr_assert_eq(q1(h, sql), 3, "the 2-thread model's runs record the factor they were given");
     sqlite3_close(h);
     nat_validate_db_remove(path);
     free(r);
