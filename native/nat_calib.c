@@ -682,6 +682,24 @@ double nat_calib_speed(const struct nat_calibration *c, uint32_t k)
     return fabs(f - 1.0) <= c->speed[k].half ? 1.0 : f;
 }
 
+double nat_calib_steal_victim(const struct nat_calibration *c)
+{
+    const struct nat_cost *b = &c->busy_victim;
+    double v = c->steal_victim.n ? c->steal_victim.ns : 0.0;
+    if (b->n >= NAT_COST_MIN_CLEAN && fabs(b->ns - v) > b->half)
+        v = b->ns;
+    return v > 0 ? v : 0.0;
+}
+
+bool nat_calib_steal_thief(const struct nat_calibration *c, double *ns)
+{
+    const struct nat_cost *b = &c->busy_thief;
+    if (b->n < NAT_COST_MIN_CLEAN || !(b->ns > b->half))
+        return false;
+    *ns = b->ns;
+    return true;
+}
+
 char *nat_calib_json(const struct nat_calibration *c)
 {
     cJSON *o = cJSON_CreateObject();
@@ -693,6 +711,14 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "steal_victim", &c->steal_victim);
     add_cost(o, "steal_barrier", &c->steal_barrier);
     add_cost(o, "steal_round", &c->steal_round);
+    add_cost(o, "busy_victim", &c->busy_victim);
+    add_cost(o, "busy_thief", &c->busy_thief);
+    cJSON_AddNumberToObject(o, "steal_victim_model_ns", nat_calib_steal_victim(c));
+    double thief;
+    if (nat_calib_steal_thief(c, &thief))
+        cJSON_AddNumberToObject(o, "steal_thief_model_ns", thief);
+    else
+        cJSON_AddNullToObject(o, "steal_thief_model_ns");
     add_cost(o, "wake", &c->wake);
     add_cost(o, "spawn", &c->spawn);
     add_cost(o, "msg", &c->msg);

@@ -161,6 +161,16 @@ struct nat_calibration {
                                      runs of the calibration workload on the validated thread
                                      count, between its native runs (n == 0: one thread, a
                                      replayed trace, or no steal) */
+    struct nat_cost busy_victim;  /* the busy time a steal adds to its victim in those runs,
+                                     and to its thief (beyond its round): each worker's busy
+                                     time beyond its dispatches at the per-process cost of its
+                                     CPU in the same slot's trials, x the co-running factor,
+                                     fitted as victim x its steals as victim + thief x its
+                                     steals as thief; a value per run that stole one way more
+                                     than the other (n == 0: none did, or more than
+                                     NAT_SPEED_MAX threads). nat_calib_steal_victim,
+                                     nat_calib_steal_thief */
+    struct nat_cost busy_thief;
     struct nat_cost wake;         /* futex wake-up latency between them */
     struct nat_cost spawn;        /* spawn + dispatch + exit of an empty process (chain) */
     struct nat_cost msg;          /* a join message to the parent (fork-join workloads) */
@@ -210,6 +220,19 @@ double nat_calib_corun_factor(const struct nat_calibration *c);
  * a copy of the workload on each, read 0.44-0.56 where 2-thread runs read 0.67-0.72 and the
  * pinned trials 0.61-0.74.) */
 double nat_calib_speed(const struct nat_calibration *c, uint32_t k);
+
+/* What the model charges a steal's victim (steal_victim_ns): busy_victim where it was measured
+ * from at least NAT_COST_MIN_CLEAN runs and its 95% interval excludes the ping-pong's
+ * steal_victim (0 where that was not measured), else steal_victim; never below 0. On this VM
+ * uts:T3 on 2 workers, one stealing 2,100-2,200 times a run from the other and the other 121
+ * times back, read 17 us to the victim and 1.7 us to the thief, where the ping-pong's victim
+ * paid 12.7 us a barrier. */
+double nat_calib_steal_victim(const struct nat_calibration *c);
+
+/* What the model charges a stolen process on its thief (ctx_switch_ns, a migration's cost):
+ * busy_thief where it was measured from at least NAT_COST_MIN_CLEAN runs and its 95% interval
+ * lies above 0: true with *ns; else false (the model keeps its ctx_switch_ns). */
+bool nat_calib_steal_thief(const struct nat_calibration *c, double *ns);
 
 /* The host's load averages and online CPUs into c (zeros where unreadable). */
 void nat_calib_load(struct nat_calibration *c);

@@ -237,6 +237,8 @@ static int finish_run(const struct nat_run_opts *o, struct nat_rt *rt, struct na
     for (uint32_t c = 0; c < rt->n && c < 64; c++) {
         r->per_core_run[c] = m.cores[c].processes_run;
         r->per_core_busy[c] = m.cores[c].busy_ns;
+        r->per_core_steals_in[c] = m.cores[c].steals_in;
+        r->per_core_steals_out[c] = m.cores[c].steals_out;
     }
     int rc = check_answer(wl, r, copies, err, errlen);
     r->wall_s = (double)(nat_now_ns() - t_start) / 1e9;

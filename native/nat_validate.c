@@ -89,8 +89,8 @@ int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload,
 }
 
 int nat_validate_round_trial(const struct ws_topo *host, const char *workload, uint32_t threads,
-                             const struct nat_validate_opts *vo, struct nat_trial *t, char *err,
-                             size_t errlen)
+                             const struct nat_validate_opts *vo, struct nat_trial *t,
+                             struct nat_round_busy *b, char *err, size_t errlen)
 {
     struct nat_run_opts o;
     one_worker(host, workload, vo, &o);
@@ -100,10 +100,20 @@ int nat_validate_round_trial(const struct ws_topo *host, const char *workload, u
     long cs = nat_calib_nivcsw(false);
     if (nat_run(&o, &r, err, errlen) != 0)
         return -1;
+    long switches = nat_calib_nivcsw(false) - cs;
+    memset(b, 0, sizeof(*b));
+    if (threads <= NAT_SPEED_MAX && r.summary.steals > 0) {
+        *b = (struct nat_round_busy){ .steals = r.summary.steals, .switches = switches };
+        for (uint32_t k = 0; k < threads; k++) {
+            b->busy[k] = (double)r.per_core_busy[k];
+            b->run[k] = (double)r.per_core_run[k];
+            b->out[k] = (double)r.per_core_steals_out[k];
+            b->in[k] = (double)r.per_core_steals_in[k];
+        }
+    }
     if (r.x.won_rounds == 0)
         return 0;
-    *t = (struct nat_trial){ (double)r.x.won_ns / (double)r.x.won_rounds,
-                             nat_calib_nivcsw(false) - cs };
+    *t = (struct nat_trial){ (double)r.x.won_ns / (double)r.x.won_rounds, switches };
     return 1;
 }
 
@@ -306,8 +316,11 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
         p.steal_hit_ns = round_ns(c->steal_round.ns - c->steal.ns);
     else if (c->steal_hit.n)
         p.steal_hit_ns = round_ns(c->steal_hit.ns);
-    if (c->steal_victim.n)
-        p.steal_victim_ns = round_ns(c->steal_victim.ns);
+    if (c->steal_victim.n || c->busy_victim.n)   /* the ping-pong's, or as the runs pay it */
+        p.steal_victim_ns = round_ns(nat_calib_steal_victim(c));
+    double thief;
+    if (nat_calib_steal_thief(c, &thief))   /* a migration's cost to the stolen process */
+        p.ctx_switch_ns = round_ns(thief);
     if (c->wake.n)
         p.wake_ns = round_ns(c->wake.ns);
     if (c->msg_remote.n)
@@ -397,6 +410,13 @@ static const char *const metric_names[NAT_VALIDATE_METRICS] = {
     "busy_ns", "busy_max_mean", "cpu_ns",
 };
 
+/* The thief's busy time a steal adds in the model, beyond its round: 0 where not measured. */
+static double steal_thief_ns(const struct nat_calibration *c)
+{
+    double ns;
+    return nat_calib_steal_thief(c, &ns) ? ns : 0.0;
+}
+
 /* Mean, interval and relative error of native nat[0..nn) against simulated sim[0..ns). */
 static void compare_one(const double *nat, uint32_t nn, const double *sim, uint32_t ns,
                         struct nat_metric_cmp *c)
@@ -432,7 +452,8 @@ static void compare(const double nat[][NAT_VALIDATE_MAX_REPEAT],
     /* What the steal counts explain of it: each steal costs its thief the barrier and its
      * victim the interruption, in CPU time on both sides. */
     r->cpu_off_steals_ns = (r->m[1].sim - r->m[1].native) *
-                           (r->cal.steal_hit.ns + r->cal.steal_victim.ns);
+                           (r->cal.steal_hit.ns + nat_calib_steal_victim(&r->cal) +
+                            steal_thief_ns(&r->cal));
 }
 
 /* The cores' busy times compared rank by rank (busiest native core with busiest simulated
@@ -487,17 +508,52 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     return sp;
 }
 
+/* The busy time a steal added to its victim and to its thief in the runs of the calibration
+ * workload between the native runs (nat_calibration.busy_victim, busy_thief). In each run,
+ * worker k's busy time beyond its dispatches at the per-process cost of its CPU in the same
+ * slot's one-worker trials (x the co-running factor) is fitted, least squares over the
+ * workers, as victim x its steals as victim + thief x its steals as thief. Paired by slot: the
+ * cost drifts by 10-20% over a validation here, and at 2,000 steals a run 1% of uts:T3's
+ * 270 ms is 1.3 us a steal. A run whose steals went alike both ways cannot tell the roles
+ * apart and gives no value. */
+static void steal_busy(const struct samples *s, struct nat_validate_result *r)
+{
+    struct nat_trial vic[NAT_VALIDATE_MAX_REPEAT + 1], thf[NAT_VALIDATE_MAX_REPEAT + 1];
+    uint32_t n = 0;
+    double corun = nat_calib_corun_factor(&r->cal);
+    for (uint32_t i = 0; i < s->nrbusy; i++) {
+        const struct nat_round_busy *b = &s->rbusy[i];
+        double oo = 0, ii = 0, oi = 0, orr = 0, ir = 0;
+        for (uint32_t k = 0; k < r->threads && k < NAT_SPEED_MAX; k++) {
+            double extra = b->busy[k] - b->run[k] * b->proc[k] * corun;
+            oo += b->out[k] * b->out[k];
+            ii += b->in[k] * b->in[k];
+            oi += b->out[k] * b->in[k];
+            orr += b->out[k] * extra;
+            ir += b->in[k] * extra;
+        }
+        double det = oo * ii - oi * oi;
+        if (!(det > 0.01 * oo * ii))   /* collinear: the roles cannot be told apart */
+            continue;
+        vic[n] = (struct nat_trial){ (orr * ii - ir * oi) / det, b->switches };
+        thf[n++] = (struct nat_trial){ (ir * oo - orr * oi) / det, b->switches };
+    }
+    r->cal.busy_victim = n > 0 ? nat_cost_robust(vic, n) : (struct nat_cost){ 0 };
+    r->cal.busy_thief = n > 0 ? nat_cost_robust(thf, n) : (struct nat_cost){ 0 };
+}
+
 /* proc from the trials between the native runs (the one before them kept as proc_before), and
  * the model, the runs' reference and the stored calibration made again from it. */
 static int recalibrate(const struct nat_validate_opts *o, const struct nat_workload *wl,
                        const struct nat_trial *trials, uint32_t ntrials,
-                       struct nat_validate_result *r, struct ws_params *sp, char **cal_json,
-                       char *err, size_t errlen)
+                       const struct samples *s, struct nat_validate_result *r,
+                       struct ws_params *sp, char **cal_json, char *err, size_t errlen)
 {
     if (ntrials > 0) {
         r->cal.proc_before = r->cal.proc;
         r->cal.proc = nat_cost_robust(trials, ntrials);
     }
+    steal_busy(s, r);
     *sp = model(o, wl, r);
     free(*cal_json);
     if ((*cal_json = nat_validate_ref_json(&r->cal, r->experiment_id)) == NULL) {
@@ -550,7 +606,7 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
              (!again || nat_validate_corun(o, host, r->threads, r->cal.workload,
                                            &r->cal.corun_alone, &r->cal.corun, err,
                                            errlen) == 0) &&
-             recalibrate(o, wl, trials, ntrials, r, sp, cal_json, err, errlen) == 0)
+             recalibrate(o, wl, trials, ntrials, s, r, sp, cal_json, err, errlen) == 0)
         rc = nat_validate_run_sims(o, topo, *cal_json, sp, r, s, err, errlen);
     free(trials);
     return rc;

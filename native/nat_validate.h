@@ -14,6 +14,12 @@
  *             steal that took a process)
  *   steal_victim -> steal_victim_ns (the same computed workloads: what one such membarrier
  *             costs a thread working on the other CPU, charged to the victim's running process)
+ *   busy_victim -> steal_victim_ns instead, where its interval excludes steal_victim, and
+ *   busy_thief -> ctx_switch_ns (the stolen process's migration cost), where its interval lies
+ *             above 0: the busy time a steal adds to its victim and to its thief in the runs of
+ *             the calibration workload between the native runs (each worker's busy time beyond
+ *             its dispatches at the cost of its CPU, fitted over its steals as victim and as
+ *             thief; nat_calib_steal_victim, nat_calib_steal_thief)
  *   wake   -> wake_ns = the wake-up (a sleeping core's); both are timed across two threads in
  *             wall time, where a loaded host stretches some trials by whole time slices: the
  *             robust estimate is the cost of the hardware, the plain mean that of the load
@@ -104,7 +110,8 @@ struct nat_validate_result {
                                          per-process cost the runs paid is not the one measured
                                          between them */
     double cpu_off_steals_ns;         /* ... what the steal counts' difference explains of it
-                                         (x steal_hit + steal_victim), a run */
+                                         (x steal_hit + the model's victim cost,
+                                         nat_calib_steal_victim), a run */
     uint32_t nbusy;                   /* cores compared by busy time: min(threads, MAX_RANKS) */
     struct nat_metric_cmp busy[NAT_VALIDATE_MAX_RANKS];   /* busy time of the k-th busiest
                                                              core, native vs simulated */

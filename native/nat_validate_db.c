@@ -152,6 +152,7 @@ char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment)
     const struct { const char *name; const struct nat_cost *k; } costs[] = {
         { "steal_ns", &c->steal }, { "steal_hit_ns", &c->steal_hit },
         { "steal_victim_ns", &c->steal_victim }, { "steal_round_ns", &c->steal_round },
+        { "busy_victim_ns", &c->busy_victim }, { "busy_thief_ns", &c->busy_thief },
         { "wake_ns", &c->wake }, { "spawn_ns", &c->spawn },
         { "msg_ns", &c->msg }, { "msg_remote_ns", &c->msg_remote },
         { "replay_ns", &c->replay }, { "child_ns", &c->child }, { "proc_ns", &c->proc },
@@ -160,6 +161,12 @@ char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment)
         cJSON_AddNumberToObject(o, costs[i].name, costs[i].k->ns);
     cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
     cJSON_AddNumberToObject(o, "corun_factor", nat_calib_corun_factor(c));
+    cJSON_AddNumberToObject(o, "steal_victim_model_ns", nat_calib_steal_victim(c));
+    double thief;   /* (null: the model keeps its ctx_switch_ns) */
+    if (nat_calib_steal_thief(c, &thief))
+        cJSON_AddNumberToObject(o, "steal_thief_model_ns", thief);
+    else
+        cJSON_AddNullToObject(o, "steal_thief_model_ns");
     cJSON_AddNumberToObject(o, "noise_gap_ns", nat_noise_gap_ns(&c->noise));
     cJSON_AddNumberToObject(o, "noise_ns", nat_noise_mean_ns(&c->noise));
     cJSON *cap = cJSON_AddArrayToObject(o, "cpu_capacity");   /* the model's cores (speeds) */

@@ -8,6 +8,19 @@
 #define CALIB_BUDGET_NS 1500000000ull   /* per cost: more trials where a run is cheap */
 #define SLOT_MAX_TRIALS 4                /* per-process trials before each native run */
 
+/* What a run of the calibration workload on N workers says of the busy time its steals add
+ * to their victims and thieves (nat_calibration.busy_victim, busy_thief): each worker's busy
+ * time, dispatches, steals as victim and as thief; the run's steals (0: it stole nothing, or
+ * N > NAT_SPEED_MAX: no value) and involuntary switches; and the per-process cost on each
+ * worker's CPU in the trials of the same slot (one worker pinned there). */
+struct nat_round_busy {
+    double busy[NAT_SPEED_MAX], run[NAT_SPEED_MAX];
+    double out[NAT_SPEED_MAX], in[NAT_SPEED_MAX];
+    double proc[NAT_SPEED_MAX];
+    uint64_t steals;
+    long switches;
+};
+
 /* Every repetition's metrics, both sides. */
 struct samples {
     double nat[NAT_VALIDATE_METRICS][NAT_VALIDATE_MAX_REPEAT];
@@ -23,6 +36,9 @@ struct samples {
                                              between them on as many workers: each one's mean
                                              won round, the runs that stole (nround) */
     uint32_t nround;
+    struct nat_round_busy rbusy[NAT_VALIDATE_MAX_REPEAT + 1];   /* the same runs, those that
+                                             stole (nrbusy) */
+    uint32_t nrbusy;
     struct nat_trial speed[NAT_SPEED_MAX][NAT_VALIDATE_MAX_REPEAT + 1];   /* [k][slot]: the
                                              slot's first trial on worker 0's CPU over one on
                                              worker k's (nat_calibration.speed) */
@@ -45,11 +61,12 @@ int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload,
                                char *err, size_t errlen);
 
 /* One native run of workload on `threads` workers without a database: a trial of the mean time
- * of its steal rounds that took a process, with the process's involuntary switches. 1, 0 when
- * it stole nothing (no trial), -1 on failure. */
+ * of its steal rounds that took a process, with the process's involuntary switches, and its
+ * busy time against its steals into *b. 1, 0 when no round took a process (no trial), -1 on
+ * failure. */
 int nat_validate_round_trial(const struct ws_topo *host, const char *workload, uint32_t threads,
-                             const struct nat_validate_opts *vo, struct nat_trial *t, char *err,
-                             size_t errlen);
+                             const struct nat_validate_opts *vo, struct nat_trial *t,
+                             struct nat_round_busy *b, char *err, size_t errlen);
 
 /* The busy time per process of workload on one worker alone (*alone) and, as a factor of it,
  * on `threads` workers of one runtime each running a copy of its own with stealing off

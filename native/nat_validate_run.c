@@ -293,6 +293,8 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
     uint32_t per_slot = 1;   /* trials before each run: more where they are cheap */
     memset(&r->cal.noise, 0, sizeof r->cal.noise);   /* (a sweep's count measures its own) */
     memset(&r->cal.steal_round, 0, sizeof r->cal.steal_round);   /* (... and its own rounds) */
+    memset(&r->cal.busy_victim, 0, sizeof r->cal.busy_victim);
+    memset(&r->cal.busy_thief, 0, sizeof r->cal.busy_thief);
     memset(r->cal.speed, 0, sizeof r->cal.speed);                  /* (... and its CPUs) */
     r->cal.nspeed = 0;
     for (uint32_t i = 0; i <= r->repeat; i++) {
@@ -301,10 +303,13 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
             return -1;
         }
         uint32_t first = *ntrials;
+        double slot_proc[NAT_SPEED_MAX] = { 0 };   /* this slot's cost on each worker's CPU */
         for (uint32_t k = 0; trials != NULL && k < per_slot; k++)
             if (nat_validate_proc_trial(host, r->cal.workload, o, &trials[(*ntrials)++],
                                         &procs, &wall, err, errlen) != 0)
                 return -1;
+        if (trials != NULL)
+            slot_proc[0] = trials[first].v;
         /* each other worker's CPU, against worker 0's trial of this slot */
         for (uint32_t k = 1; trials != NULL && r->threads <= NAT_SPEED_MAX && k < r->threads;
              k++) {
@@ -314,14 +319,20 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
                 return -1;
             s->speed[k][i] = (struct nat_trial){ t.v > 0 ? trials[first].v / t.v : 1.0,
                                                  trials[first].switches + t.switches };
+            slot_proc[k] = t.v;
         }
         /* the steal round as runs pay it (on an asymmetric deque: its barrier) */
+        struct nat_round_busy *b = &s->rbusy[s->nrbusy];
         int got = trials != NULL && r->threads > 1 && r->cal.steal_hit.n > 0
                   ? nat_validate_round_trial(host, r->cal.workload, r->threads, o,
-                                             &s->round[s->nround], err, errlen) : 0;
+                                             &s->round[s->nround], b, err, errlen) : 0;
         if (got < 0)
             return -1;
         s->nround += (uint32_t)got;
+        if (b->steals > 0) {   /* (a slot no run filled holds no steals) */
+            memcpy(b->proc, slot_proc, sizeof b->proc);
+            s->nrbusy++;
+        }
         if (i == 0 && wall > 0) {
             uint64_t fit = CALIB_BUDGET_NS / ((uint64_t)(r->repeat + 1) * wall);
             per_slot = fit < 1 ? 1 : fit > SLOT_MAX_TRIALS ? SLOT_MAX_TRIALS : (uint32_t)fit;

@@ -130,6 +130,15 @@ static void print_calibration(const struct nat_calibration *c)
     print_cost("... to its caller every 50 us", &c->steal_barrier);
     if (c->steal_round.n)
         print_cost("steal round won in runs", &c->steal_round);
+    if (c->busy_victim.n) {
+        double thief;
+        print_cost("busy time a steal adds in runs to its victim", &c->busy_victim);
+        print_cost("... to its thief", &c->busy_thief);
+        printf(" the model's victim pays %.2f ns", nat_calib_steal_victim(c));
+        if (nat_calib_steal_thief(c, &thief))
+            printf(" and its thief %.2f ns (ctx_switch_ns)", thief);
+        printf(",");
+    }
     print_cost("wake-up", &c->wake);
     print_cost("spawn", &c->spawn);
     print_cost("join message", &c->msg);
@@ -210,7 +219,8 @@ static void print_warnings(const struct nat_validate_result *r)
                100.0 * r->m[8].rel_error, 100.0 * r->m[8].rel_half,
                off != 0 ? 100.0 * r->cpu_off_steals_ns / off : 0.0,
                r->m[1].sim - r->m[1].native,
-               (r->cal.steal_hit.ns + r->cal.steal_victim.ns) / 1e3);
+               r->m[1].sim != r->m[1].native
+               ? r->cpu_off_steals_ns / (r->m[1].sim - r->m[1].native) / 1e3 : 0.0);
     }
     if (r->noisy)
         printf("  warning: the native makespan's spread (±%.1f%%) is larger than the error "

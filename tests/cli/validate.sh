@@ -43,7 +43,16 @@ for r in rows:
     cpu = r["metrics"]["cpu_ns"]
     assert r["cpu_off"] == (abs(cpu["rel_error"]) > 0.05 and abs(cpu["rel_error"]) > cpu["rel_error_ci95"]), (r["cpu_off"], cpu)
     st = r["metrics"]["steals"]
-    hv = r["calibration"]["steal_hit"]["ns"] + r["calibration"]["steal_victim"]["ns"]
+    c = r["calibration"]
+    # the model's victim: the runs' busy_victim where its interval excludes the ping-pong's
+    bv, pv = c["busy_victim"], (c["steal_victim"]["ns"] if c["steal_victim"]["n"] else 0)
+    want = bv["ns"] if bv["n"] >= 3 and abs(bv["ns"] - pv) > bv["ci95"] else pv
+    assert abs(c["steal_victim_model_ns"] - max(want, 0)) < 1e-9, (c["steal_victim_model_ns"], bv, pv)
+    bt = c["busy_thief"]
+    thief = bt["ns"] if bt["n"] >= 3 and bt["ns"] > bt["ci95"] else None
+    assert c["steal_thief_model_ns"] == thief, (c["steal_thief_model_ns"], bt)
+    assert bv["n"] == bt["n"] and (bv["n"] == 0 or r["threads"] > 1), (bv, bt)
+    hv = c["steal_hit"]["ns"] + c["steal_victim_model_ns"] + (thief or 0)
     assert abs(r["cpu_off_steals_ns"] - (st["sim"] - st["native"]) * hv) <= 1e-6 * (1 + abs(r["cpu_off_steals_ns"])), r["cpu_off_steals_ns"]
     assert set(r["first_steal_ns"]) == {"native", "sim", "sim_ci95"}
     # A native steal round that took a process, timed in every run that stole, beside the
@@ -152,6 +161,14 @@ if [ "$(nproc)" -ge 2 ]; then
                                  json_extract(params, '\$.calibration.steal_ns')) AS INTEGER))
           ELSE CAST(round(json_extract(params, '\$.calibration.steal_hit_ns')) AS INTEGER) END")" = 6 ] ||
     fail "steal_hit_ns not the measured round or barrier: $(q "SELECT params FROM runs WHERE mode = 'sim'")"
+  # The victim's and the thief's busy time a steal adds in those runs, where measured and
+  # outside their intervals (nat_calib_steal_victim / _thief), else the ping-pong's victim and
+  # the default ctx_switch_ns.
+  [ "$(q "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND json_extract(params, '\$.steal_victim_ns') =
+          CAST(round(json_extract(params, '\$.calibration.steal_victim_model_ns')) AS INTEGER) AND
+          json_extract(params, '\$.ctx_switch_ns') = COALESCE(CAST(round(json_extract(params,
+          '\$.calibration.steal_thief_model_ns')) AS INTEGER), 50)")" = 6 ] ||
+    fail "steal_victim_ns / ctx_switch_ns not the model's victim and thief: $(q "SELECT params FROM runs WHERE mode = 'sim'")"
 else
   skip_check "validate.sh: steal and wake-up calibration need 2 CPUs"
 fi

@@ -351,3 +351,27 @@ Test(validate_calib, corun_factor_applies_only_outside_its_interval)
     c.corun.n = 0;
     cr_assert_float_eq(nat_calib_corun_factor(&c), 1.0, 1e-12, "not measured");
 }
+
+Test(validate_calib, steal_busy_replaces_the_ping_pong_only_outside_its_interval)
+{
+    struct nat_calibration c = { 0 };
+    double ns = -1;
+    c.steal_victim = (struct nat_cost){ .ns = 12700, .half = 300, .n = 15 };
+    cr_assert_float_eq(nat_calib_steal_victim(&c), 12700, 1e-9, "runs not measured: ping-pong");
+    cr_assert_not(nat_calib_steal_thief(&c, &ns), "thief not measured: ctx_switch_ns kept");
+    c.busy_victim = (struct nat_cost){ .ns = 17100, .half = 2000, .n = 6 };
+    c.busy_thief = (struct nat_cost){ .ns = 1700, .half = 900, .n = 6 };
+    cr_assert_float_eq(nat_calib_steal_victim(&c), 17100, 1e-9, "12.7 us outside 17.1 ± 2");
+    cr_assert(nat_calib_steal_thief(&c, &ns) && ns == 1700, "0 outside 1.7 ± 0.9");
+    c.busy_victim.half = 5000;
+    c.busy_thief.half = 2000;
+    cr_assert_float_eq(nat_calib_steal_victim(&c), 12700, 1e-9, "12.7 us inside 17.1 ± 5");
+    cr_assert_not(nat_calib_steal_thief(&c, &ns), "0 inside 1.7 ± 2");
+    c.busy_victim = (struct nat_cost){ .ns = 30000, .half = 10, .n = 2 };
+    cr_assert_float_eq(nat_calib_steal_victim(&c), 12700, 1e-9, "fewer than 3 runs: no interval");
+    c.steal_victim.n = 0;   /* no membarrier: the runs' cost against 0 */
+    c.busy_victim = (struct nat_cost){ .ns = -4000, .half = 1000, .n = 5 };
+    cr_assert_float_eq(nat_calib_steal_victim(&c), 0, 1e-9, "never below 0");
+    c.busy_thief = (struct nat_cost){ .ns = -1700, .half = 900, .n = 6 };
+    cr_assert_not(nat_calib_steal_thief(&c, &ns), "a negative thief's cost is not charged");
+}
