@@ -163,8 +163,9 @@ struct nat_calibration {
                                      replayed trace, or no steal) */
     struct nat_cost busy_victim;  /* the busy time a steal adds to its victim in those runs,
                                      and to its thief (beyond its round): each worker's busy
-                                     time beyond its dispatches at the per-process cost of its
-                                     CPU in the same slot's trials, x the co-running factor,
+                                     time beyond its dispatches at the busy time a dispatch of
+                                     its CPU in the same slot's one-worker trials, x the
+                                     co-running factor,
                                      fitted as victim x its steals as victim + thief x its
                                      steals as thief; a value per run that stole one way more
                                      than the other (n == 0: none did, or more than

@@ -42,7 +42,8 @@ static void one_worker(const struct ws_topo *host, const char *workload,
  * worker's, one of them its pinning); *procs gets the processes and *wall_ns the run's wall
  * time. -1 on failure. */
 static int proc_trial(const struct nat_run_opts *op, const char *workload, struct nat_trial *t,
-                      uint64_t *procs, uint64_t *wall_ns, char *err, size_t errlen)
+                      double *busy_run, uint64_t *procs, uint64_t *wall_ns, char *err,
+                      size_t errlen)
 {
     struct nat_run_opts o = *op;
     struct nat_run_result r;
@@ -58,21 +59,25 @@ static int proc_trial(const struct nat_run_opts *op, const char *workload, struc
     double ns = r.x.cpu_ns > 0 ? (double)r.x.cpu_ns : (double)r.summary.makespan_ns;
     *t = (struct nat_trial){ ns / (double)r.summary.processes, nat_calib_nivcsw(false) - cs };
     *procs = r.summary.processes;
+    if (busy_run != NULL)
+        *busy_run = r.per_core_run[0] > 0
+                    ? (double)r.per_core_busy[0] / (double)r.per_core_run[0] : 0.0;
     return 0;
 }
 
 int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
                             const struct nat_validate_opts *vo, struct nat_trial *t,
-                            uint64_t *procs, uint64_t *wall_ns, char *err, size_t errlen)
+                            double *busy_run, uint64_t *procs, uint64_t *wall_ns, char *err,
+                            size_t errlen)
 {
     struct nat_run_opts o;
     one_worker(host, workload, vo, &o);
-    return proc_trial(&o, workload, t, procs, wall_ns, err, errlen);
+    return proc_trial(&o, workload, t, busy_run, procs, wall_ns, err, errlen);
 }
 
 int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload, int32_t cpu,
                                const struct nat_validate_opts *vo, struct nat_trial *t,
-                               char *err, size_t errlen)
+                               double *busy_run, char *err, size_t errlen)
 {
     struct nat_run_opts o;
     one_worker(host, workload, vo, &o);
@@ -82,7 +87,7 @@ int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload,
     bool restore = pthread_getaffinity_np(pthread_self(), sizeof saved, &saved) == 0;
     nat_calib_pin(cpu);
     uint64_t procs, wall;
-    int rc = proc_trial(&o, workload, t, &procs, &wall, err, errlen);
+    int rc = proc_trial(&o, workload, t, busy_run, &procs, &wall, err, errlen);
     if (restore)
         pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
     return rc;
@@ -126,13 +131,14 @@ static struct nat_cost per_proc(const struct ws_topo *host, const char *workload
 {
     struct nat_trial v[CALIB_MAX_TRIALS], warm;
     uint64_t wall = 0;
-    if (nat_validate_proc_trial(host, workload, vo, &warm, procs, &wall, err, errlen) != 0)
+    if (nat_validate_proc_trial(host, workload, vo, &warm, NULL, procs, &wall, err, errlen) != 0)
         return (struct nat_cost){ 0 };
     uint64_t fit = wall > 0 ? CALIB_BUDGET_NS / wall : CALIB_MAX_TRIALS;
     uint32_t n = fit > runs ? (uint32_t)(fit < CALIB_MAX_TRIALS ? fit : CALIB_MAX_TRIALS)
                             : (runs < CALIB_MAX_TRIALS ? runs : CALIB_MAX_TRIALS);
     for (uint32_t i = 0; i < n; i++)
-        if (nat_validate_proc_trial(host, workload, vo, &v[i], procs, &wall, err, errlen) != 0)
+        if (nat_validate_proc_trial(host, workload, vo, &v[i], NULL, procs, &wall, err,
+                                    errlen) != 0)
             return (struct nat_cost){ 0 };
     return nat_cost_robust(v, n);
 }
@@ -510,8 +516,8 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
 
 /* The busy time a steal added to its victim and to its thief in the runs of the calibration
  * workload between the native runs (nat_calibration.busy_victim, busy_thief). In each run,
- * worker k's busy time beyond its dispatches at the per-process cost of its CPU in the same
- * slot's one-worker trials (x the co-running factor) is fitted, least squares over the
+ * worker k's busy time beyond its dispatches at the busy time a dispatch of its CPU in the
+ * same slot's one-worker trials (x the co-running factor) is fitted, least squares over the
  * workers, as victim x its steals as victim + thief x its steals as thief. Paired by slot: the
  * cost drifts by 10-20% over a validation here, and at 2,000 steals a run 1% of uts:T3's
  * 270 ms is 1.3 us a steal. A run whose steals went alike both ways cannot tell the roles

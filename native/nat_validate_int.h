@@ -12,7 +12,9 @@
  * to their victims and thieves (nat_calibration.busy_victim, busy_thief): each worker's busy
  * time, dispatches, steals as victim and as thief; the run's steals (0: it stole nothing, or
  * N > NAT_SPEED_MAX: no value) and involuntary switches; and the per-process cost on each
- * worker's CPU in the trials of the same slot (one worker pinned there). */
+ * worker's CPU in the trials of the same slot (one worker pinned there): busy ns a dispatch,
+ * the unit of the runs' busy time and dispatches (a fib process is dispatched about 3 times:
+ * it resumes after its joins). */
 struct nat_round_busy {
     double busy[NAT_SPEED_MAX], run[NAT_SPEED_MAX];
     double out[NAT_SPEED_MAX], in[NAT_SPEED_MAX];
@@ -48,17 +50,19 @@ struct samples {
 };
 
 /* One one-worker native run of workload without a database: a trial of ns per completed
- * process in the worker's CPU time, with the process's involuntary switches; *procs gets the
- * processes and *wall_ns the run's wall time. -1 on failure. */
+ * process in the worker's CPU time, with the process's involuntary switches; *busy_run (when
+ * not NULL) gets its busy ns a dispatch, *procs the processes and *wall_ns the run's wall
+ * time. -1 on failure. */
 int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
                             const struct nat_validate_opts *vo, struct nat_trial *t,
-                            uint64_t *procs, uint64_t *wall_ns, char *err, size_t errlen);
+                            double *busy_run, uint64_t *procs, uint64_t *wall_ns, char *err,
+                            size_t errlen);
 
 /* The same trial with its worker on host CPU cpu (the calling thread pinned there for the
  * run, its affinity restored after). 0, or -1 with err. */
 int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload, int32_t cpu,
                                const struct nat_validate_opts *vo, struct nat_trial *t,
-                               char *err, size_t errlen);
+                               double *busy_run, char *err, size_t errlen);
 
 /* One native run of workload on `threads` workers without a database: a trial of the mean time
  * of its steal rounds that took a process, with the process's involuntary switches, and its

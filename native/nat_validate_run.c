@@ -303,23 +303,22 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
             return -1;
         }
         uint32_t first = *ntrials;
-        double slot_proc[NAT_SPEED_MAX] = { 0 };   /* this slot's cost on each worker's CPU */
+        double slot_proc[NAT_SPEED_MAX] = { 0 };   /* this slot's busy ns a dispatch on each
+                                                       worker's CPU */
         for (uint32_t k = 0; trials != NULL && k < per_slot; k++)
             if (nat_validate_proc_trial(host, r->cal.workload, o, &trials[(*ntrials)++],
-                                        &procs, &wall, err, errlen) != 0)
+                                        k == 0 ? &slot_proc[0] : NULL, &procs, &wall, err,
+                                        errlen) != 0)
                 return -1;
-        if (trials != NULL)
-            slot_proc[0] = trials[first].v;
         /* each other worker's CPU, against worker 0's trial of this slot */
         for (uint32_t k = 1; trials != NULL && r->threads <= NAT_SPEED_MAX && k < r->threads;
              k++) {
             struct nat_trial t;
-            if (nat_validate_proc_trial_on(host, r->cal.workload, cpus[k], o, &t, err,
-                                           errlen) != 0)
+            if (nat_validate_proc_trial_on(host, r->cal.workload, cpus[k], o, &t, &slot_proc[k],
+                                           err, errlen) != 0)
                 return -1;
             s->speed[k][i] = (struct nat_trial){ t.v > 0 ? trials[first].v / t.v : 1.0,
                                                  trials[first].switches + t.switches };
-            slot_proc[k] = t.v;
         }
         /* the steal round as runs pay it (on an asymmetric deque: its barrier) */
         struct nat_round_busy *b = &s->rbusy[s->nrbusy];
