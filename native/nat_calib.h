@@ -164,9 +164,7 @@ struct nat_calibration {
     struct nat_cost busy_victim;  /* the busy time a steal adds to its victim in those runs,
                                      and to its thief (beyond its round): each worker's busy
                                      time beyond its dispatches at the busy time a dispatch of
-                                     its CPU in the same slot's one-worker trials, x the
-                                     co-running factor,
-                                     fitted as victim x its steals as victim + thief x its
+                                     its CPU in the same slot's one-worker trials, fitted as victim x its steals as victim + thief x its
                                      steals as thief; a value per run that stole one way more
                                      than the other (n == 0: none did, or more than
                                      NAT_SPEED_MAX threads). nat_calib_steal_victim,
@@ -187,8 +185,8 @@ struct nat_calibration {
                                      worker alone, and worker 0's on the validated N workers
                                      of one runtime, each running a copy of its own with
                                      stealing off
-                                     (n == 0: not measured: one thread, a replayed trace); the
-                                     model's proc for N threads is proc x corun / corun_alone.
+                                     (n == 0: not measured: one thread, a replayed trace);
+                                     reported, not given to the model (nat_calib_corun_factor).
                                      corun is corun_alone x the robust mean of each beside
                                      trial's ratio to the alone trials around it, its n and
                                      interval those of the ratios */
@@ -209,9 +207,10 @@ struct nat_calibration {
 
 /* What a worker's per-process cost is multiplied by beside busy neighbours: corun /
  * corun_alone, or 1 where they were not measured or 1 lies within the ratio's 95% interval
- * (corun.half / corun_alone.ns: the paired trials' spread). A noisy host reads uts:T3's ratio
- * 1.15 ± 0.24 in one validation and 0.99-1.07 in others; a factor that cannot be told from 1
- * would move the model by its noise. */
+ * (corun.half / corun_alone.ns: the paired trials' spread). Reported, not given to the model:
+ * on this VM it read 1.00-1.02 in quiet sittings, and 1.09-1.91 in others whose 2-thread runs
+ * did not slow (fib:27's model then ran 67-87% long where it ran within 3% without it), so
+ * what it measures there is not what the runs pay. */
 double nat_calib_corun_factor(const struct nat_calibration *c);
 
 /* Worker k's CPU's speed against worker 0's, the capacity the model gives core k: the

@@ -503,11 +503,10 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     struct ws_params sp = sim_params(o, &r->cal, computed);
     double exact = 0;
     uint64_t procs = wl->expected_processes ? wl->expected_processes : 1000000;
-    /* N workers are busy together nearly all the run: each pays the per-process cost it has
-     * beside busy neighbours (nat_validate_corun.c; 1 where not measured); the detours that its
-     * CPU time holds spread evenly, the model's cores pay as detours (nat_noise_work_factor). */
+    /* The detours that the per-process cost's CPU time holds spread evenly, the model's cores
+     * pay as detours (nat_noise_work_factor). (Not the co-running factor: nat_calib.h.) */
     struct nat_calibration c = r->cal;
-    c.proc.ns *= nat_calib_corun_factor(&r->cal) * nat_noise_work_factor(&r->cal.noise);
+    c.proc.ns *= nat_noise_work_factor(&r->cal.noise);
     double work = computed ? sim_work(wl, &c, &sp, procs, &exact) : 0;
     r->quantisation = computed && c.proc.ns > 0 ? (work - exact) / c.proc.ns : 0.0;
     sim_spec(wl, work, r->sim_trace, sizeof r->sim_trace);
@@ -517,7 +516,7 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
 /* The busy time a steal added to its victim and to its thief in the runs of the calibration
  * workload between the native runs (nat_calibration.busy_victim, busy_thief). In each run,
  * worker k's busy time beyond its dispatches at the busy time a dispatch of its CPU in the
- * same slot's one-worker trials (x the co-running factor) is fitted, least squares over the
+ * same slot's one-worker trials is fitted, least squares over the
  * workers, as victim x its steals as victim + thief x its steals as thief. Paired by slot: the
  * cost drifts by 10-20% over a validation here, and at 2,000 steals a run 1% of uts:T3's
  * 270 ms is 1.3 us a steal. A run whose steals went alike both ways cannot tell the roles
@@ -526,12 +525,11 @@ static void steal_busy(const struct samples *s, struct nat_validate_result *r)
 {
     struct nat_trial vic[NAT_VALIDATE_MAX_REPEAT + 1], thf[NAT_VALIDATE_MAX_REPEAT + 1];
     uint32_t n = 0;
-    double corun = nat_calib_corun_factor(&r->cal);
     for (uint32_t i = 0; i < s->nrbusy; i++) {
         const struct nat_round_busy *b = &s->rbusy[i];
         double oo = 0, ii = 0, oi = 0, orr = 0, ir = 0;
         for (uint32_t k = 0; k < r->threads && k < NAT_SPEED_MAX; k++) {
-            double extra = b->busy[k] - b->run[k] * b->proc[k] * corun;
+            double extra = b->busy[k] - b->run[k] * b->proc[k];
             oo += b->out[k] * b->out[k];
             ii += b->in[k] * b->in[k];
             oi += b->out[k] * b->in[k];

@@ -152,9 +152,9 @@ static void print_calibration(const struct nat_calibration *c)
     printf(" busy loop %.3f iterations/ns\n", c->busy_iters_per_ns);
     if (c->corun.n > 0 && c->corun_alone.n > 0)
         printf("               N workers of one runtime each running a copy (stealing off): busy "
-               "%.2f ± %.2f ns a dispatch against %.2f ± %.2f ns alone, in turn: the model's "
-               "per-process cost x %.3f%s\n", c->corun.ns, c->corun.half, c->corun_alone.ns,
-               c->corun_alone.half, nat_calib_corun_factor(c),
+               "%.2f ± %.2f ns a dispatch against %.2f ± %.2f ns alone, in turn: x %.3f%s "
+               "(reported; the model does not apply it)\n", c->corun.ns, c->corun.half,
+               c->corun_alone.ns, c->corun_alone.half, nat_calib_corun_factor(c),
                nat_calib_corun_factor(c) == 1.0 && c->corun.ns != c->corun_alone.ns
                ? " (the ratio's interval holds 1)" : "");
     if (c->nspeed > 1) {
@@ -315,7 +315,7 @@ static void print_sweep_row(const struct nat_validate_result *r)
             printf("   %+7.1f%% ± %5.1f%%", 100.0 * c->rel_error, 100.0 * c->rel_half);
     }
     const struct sim_ci *mk = &r->m[0].native_ci;
-    printf("   %9.1f%%   %8.1f%%   %6.2f ns x %5.3f%s%s\n",
+    printf("   %9.1f%%   %8.1f%%   %6.2f ns, x %5.3f%s%s\n",
            mk->mean > 0 ? 100.0 * mk->half / mk->mean : 0.0, 100.0 * r->cpu_share.mean,
            r->cal.proc.ns, nat_calib_corun_factor(&r->cal), r->noisy ? "  noisy" : "",
            r->cpu_off ? "  cpu off" : "");
@@ -347,7 +347,7 @@ static int run_sweep(struct nat_validate_opts *o, const uint32_t *t, size_t n, b
         print_calibration(&cal);
         printf("  %7s   %18s   %18s   %18s   %18s   %18s   %10s   %9s   %12s\n", "threads",
                "makespan", "cpu time", "steals", "busy per core", "migrations", "native ±",
-               "cpu share", "per process x beside");
+               "cpu share", "per process, co-run (reported)");
     }
     int rc = SIM_EXIT_OK;
     for (size_t i = 0; i < n && rc == SIM_EXIT_OK; i++) {
