@@ -682,12 +682,23 @@ double nat_calib_speed(const struct nat_calibration *c, uint32_t k)
     return fabs(f - 1.0) <= c->speed[k].half ? 1.0 : f;
 }
 
-double nat_calib_steal_victim(const struct nat_calibration *c)
+double nat_calib_busy_factor(const struct nat_calibration *c)
+{
+    const struct nat_cost *b = &c->busy_factor;
+    return b->n >= NAT_COST_MIN_CLEAN && b->ns > 0 && fabs(b->ns - 1.0) > b->half ? b->ns : 1.0;
+}
+
+bool nat_calib_busy_victim_applies(const struct nat_calibration *c)
 {
     const struct nat_cost *b = &c->busy_victim;
     double v = c->steal_victim.n ? c->steal_victim.ns : 0.0;
-    if (b->n >= NAT_COST_MIN_CLEAN && fabs(b->ns - v) > b->half)
-        v = b->ns;
+    return b->n >= NAT_COST_MIN_CLEAN && fabs(b->ns - v) > b->half;
+}
+
+double nat_calib_steal_victim(const struct nat_calibration *c)
+{
+    double v = nat_calib_busy_victim_applies(c) ? c->busy_victim.ns
+               : c->steal_victim.n ? c->steal_victim.ns : 0.0;
     return v > 0 ? v : 0.0;
 }
 
@@ -711,6 +722,13 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "steal_victim", &c->steal_victim);
     add_cost(o, "steal_barrier", &c->steal_barrier);
     add_cost(o, "steal_round", &c->steal_round);
+    cJSON *bf = cJSON_AddObjectToObject(o, "busy_factor");
+    if (bf != NULL) {
+        cJSON_AddNumberToObject(bf, "ratio", c->busy_factor.ns);
+        cJSON_AddNumberToObject(bf, "ci95", c->busy_factor.half);
+        cJSON_AddNumberToObject(bf, "n", c->busy_factor.n);
+        cJSON_AddNumberToObject(bf, "applied", nat_calib_busy_factor(c));
+    }
     add_cost(o, "busy_victim", &c->busy_victim);
     add_cost(o, "busy_thief", &c->busy_thief);
     cJSON_AddNumberToObject(o, "steal_victim_model_ns", nat_calib_steal_victim(c));

@@ -161,14 +161,15 @@ struct nat_calibration {
                                      runs of the calibration workload on the validated thread
                                      count, between its native runs (n == 0: one thread, a
                                      replayed trace, or no steal) */
-    struct nat_cost busy_victim;  /* the busy time a steal adds to its victim in those runs,
-                                     and to its thief (beyond its round): each worker's busy
-                                     time beyond its dispatches at the busy time a dispatch of
-                                     its CPU in the same slot's one-worker trials, fitted as victim x its steals as victim + thief x its
-                                     steals as thief; a value per run that stole one way more
-                                     than the other (n == 0: none did, or more than
-                                     NAT_SPEED_MAX threads). nat_calib_steal_victim,
-                                     nat_calib_steal_thief */
+    struct nat_cost busy_factor;  /* in those runs: each worker's busy time a dispatch against
+                                     its CPU's in the same slot's one-worker trial (a ratio in
+                                     ns), and the busy time a steal adds to its victim and to
+                                     its thief (beyond its round), fitted together over the
+                                     runs that stole (nat_validate_fit.c; n == 0: fewer than
+                                     NAT_COST_MIN_CLEAN did, more than NAT_SPEED_MAX threads,
+                                     or steals that went alike both ways). nat_calib_busy_factor,
+                                     nat_calib_steal_victim, nat_calib_steal_thief */
+    struct nat_cost busy_victim;
     struct nat_cost busy_thief;
     struct nat_cost wake;         /* futex wake-up latency between them */
     struct nat_cost spawn;        /* spawn + dispatch + exit of an empty process (chain) */
@@ -221,6 +222,10 @@ double nat_calib_corun_factor(const struct nat_calibration *c);
  * pinned trials 0.61-0.74.) */
 double nat_calib_speed(const struct nat_calibration *c, uint32_t k);
 
+/* What the model's per-process cost on N workers is multiplied by: busy_factor where measured
+ * and 1 lies outside its 95% interval, else 1. */
+double nat_calib_busy_factor(const struct nat_calibration *c);
+
 /* What the model charges a steal's victim (steal_victim_ns): busy_victim where it was measured
  * from at least NAT_COST_MIN_CLEAN runs and its 95% interval excludes the ping-pong's
  * steal_victim (0 where that was not measured), else steal_victim; never below 0. On this VM
@@ -228,6 +233,8 @@ double nat_calib_speed(const struct nat_calibration *c, uint32_t k);
  * times back, read 17 us to the victim and 1.7 us to the thief, where the ping-pong's victim
  * paid 12.7 us a barrier. */
 double nat_calib_steal_victim(const struct nat_calibration *c);
+/* ... whether that is busy_victim. */
+bool nat_calib_busy_victim_applies(const struct nat_calibration *c);
 
 /* What the model charges a stolen process on its thief (ctx_switch_ns, a migration's cost):
  * busy_thief where it was measured from at least NAT_COST_MIN_CLEAN runs and its 95% interval

@@ -503,47 +503,16 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     struct ws_params sp = sim_params(o, &r->cal, computed);
     double exact = 0;
     uint64_t procs = wl->expected_processes ? wl->expected_processes : 1000000;
-    /* The detours that the per-process cost's CPU time holds spread evenly, the model's cores
-     * pay as detours (nat_noise_work_factor). (Not the co-running factor: nat_calib.h.) */
+    /* N workers pay a dispatch what the runs between the native runs paid against one worker
+     * (nat_calib_busy_factor; not the co-running factor: nat_calib.h); the detours that the
+     * per-process cost's CPU time holds spread evenly, the model's cores pay as detours
+     * (nat_noise_work_factor). */
     struct nat_calibration c = r->cal;
-    c.proc.ns *= nat_noise_work_factor(&r->cal.noise);
+    c.proc.ns *= nat_calib_busy_factor(&r->cal) * nat_noise_work_factor(&r->cal.noise);
     double work = computed ? sim_work(wl, &c, &sp, procs, &exact) : 0;
     r->quantisation = computed && c.proc.ns > 0 ? (work - exact) / c.proc.ns : 0.0;
     sim_spec(wl, work, r->sim_trace, sizeof r->sim_trace);
     return sp;
-}
-
-/* The busy time a steal added to its victim and to its thief in the runs of the calibration
- * workload between the native runs (nat_calibration.busy_victim, busy_thief). In each run,
- * worker k's busy time beyond its dispatches at the busy time a dispatch of its CPU in the
- * same slot's one-worker trials is fitted, least squares over the
- * workers, as victim x its steals as victim + thief x its steals as thief. Paired by slot: the
- * cost drifts by 10-20% over a validation here, and at 2,000 steals a run 1% of uts:T3's
- * 270 ms is 1.3 us a steal. A run whose steals went alike both ways cannot tell the roles
- * apart and gives no value. */
-static void steal_busy(const struct samples *s, struct nat_validate_result *r)
-{
-    struct nat_trial vic[NAT_VALIDATE_MAX_REPEAT + 1], thf[NAT_VALIDATE_MAX_REPEAT + 1];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < s->nrbusy; i++) {
-        const struct nat_round_busy *b = &s->rbusy[i];
-        double oo = 0, ii = 0, oi = 0, orr = 0, ir = 0;
-        for (uint32_t k = 0; k < r->threads && k < NAT_SPEED_MAX; k++) {
-            double extra = b->busy[k] - b->run[k] * b->proc[k];
-            oo += b->out[k] * b->out[k];
-            ii += b->in[k] * b->in[k];
-            oi += b->out[k] * b->in[k];
-            orr += b->out[k] * extra;
-            ir += b->in[k] * extra;
-        }
-        double det = oo * ii - oi * oi;
-        if (!(det > 0.01 * oo * ii))   /* collinear: the roles cannot be told apart */
-            continue;
-        vic[n] = (struct nat_trial){ (orr * ii - ir * oi) / det, b->switches };
-        thf[n++] = (struct nat_trial){ (ir * oo - orr * oi) / det, b->switches };
-    }
-    r->cal.busy_victim = n > 0 ? nat_cost_robust(vic, n) : (struct nat_cost){ 0 };
-    r->cal.busy_thief = n > 0 ? nat_cost_robust(thf, n) : (struct nat_cost){ 0 };
 }
 
 /* proc from the trials between the native runs (the one before them kept as proc_before), and
@@ -557,7 +526,7 @@ static int recalibrate(const struct nat_validate_opts *o, const struct nat_workl
         r->cal.proc_before = r->cal.proc;
         r->cal.proc = nat_cost_robust(trials, ntrials);
     }
-    steal_busy(s, r);
+    nat_validate_fit_busy(s, r->threads, &r->cal);
     *sp = model(o, wl, r);
     free(*cal_json);
     if ((*cal_json = nat_validate_ref_json(&r->cal, r->experiment_id)) == NULL) {

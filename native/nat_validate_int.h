@@ -49,6 +49,12 @@ struct samples {
     double busy_sim[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
 };
 
+/* The busy time a dispatch (a factor) and a steal (to its victim, to its thief) on `threads`
+ * workers, fitted over the runs s->rbusy into c->busy_factor, busy_victim, busy_thief (n == 0
+ * in each where fewer than NAT_COST_MIN_CLEAN runs stole, threads > NAT_SPEED_MAX, or the runs
+ * cannot tell the terms apart); nat_validate_fit.c. */
+void nat_validate_fit_busy(const struct samples *s, uint32_t threads, struct nat_calibration *c);
+
 /* One one-worker native run of workload without a database: a trial of ns per completed
  * process in the worker's CPU time, with the process's involuntary switches; *busy_run (when
  * not NULL) gets its busy ns a dispatch, *procs the processes and *wall_ns the run's wall

@@ -130,9 +130,12 @@ static void print_calibration(const struct nat_calibration *c)
     print_cost("... to its caller every 50 us", &c->steal_barrier);
     if (c->steal_round.n)
         print_cost("steal round won in runs", &c->steal_round);
-    if (c->busy_victim.n) {
+    if (c->busy_factor.n) {
         double thief;
-        print_cost("busy time a steal adds in runs to its victim", &c->busy_victim);
+        printf(" in runs on N workers, busy time a dispatch x %.3f ± %.3f of one worker's (the "
+               "model's x %.3f),", c->busy_factor.ns, c->busy_factor.half,
+               nat_calib_busy_factor(c));
+        print_cost("busy time a steal adds to its victim", &c->busy_victim);
         print_cost("... to its thief", &c->busy_thief);
         printf(" the model's victim pays %.2f ns", nat_calib_steal_victim(c));
         if (nat_calib_steal_thief(c, &thief))

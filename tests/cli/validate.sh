@@ -51,7 +51,7 @@ for r in rows:
     bt = c["busy_thief"]
     thief = bt["ns"] if bt["n"] >= 3 and bt["ns"] > bt["ci95"] else None
     assert c["steal_thief_model_ns"] == thief, (c["steal_thief_model_ns"], bt)
-    assert bv["n"] == bt["n"] and (bv["n"] == 0 or r["threads"] > 1), (bv, bt)
+    assert bv["n"] == bt["n"] == c["busy_factor"]["n"] and (bv["n"] == 0 or r["threads"] > 1), (bv, bt)
     hv = c["steal_hit"]["ns"] + c["steal_victim_model_ns"] + (thief or 0)
     assert abs(r["cpu_off_steals_ns"] - (st["sim"] - st["native"]) * hv) <= 1e-6 * (1 + abs(r["cpu_off_steals_ns"])), r["cpu_off_steals_ns"]
     assert set(r["first_steal_ns"]) == {"native", "sim", "sim_ci95"}
@@ -83,9 +83,13 @@ for r in rows:
     assert c["proc_dist"]["n"] >= 464 and c["proc_dist"]["p99"] >= c["proc_dist"]["p50"] > 0
     # work= is the calibrated remainder to 0.001 ns (fractional; no whole-ns rounding), so the
     # one-worker model costs proc per process to 0.01 ns. (With N threads the model's cost is
-    # proc times the noise's work_factor, the share of the CPU time the model does not pay as
-    # detours; the co-running factor, corun_factor, is reported, not applied.)
-    model_proc = c["proc"]["ns"] * c["noise"]["work_factor"]
+    # proc times the busy time a dispatch of the runs on N workers against one worker's, where
+    # 1 is outside its interval, and the noise's work_factor, the share of the CPU time the
+    # model does not pay as detours; the co-running factor, corun_factor, is reported only.)
+    bf = c["busy_factor"]
+    fa = bf["ratio"] if bf["n"] >= 3 and bf["ratio"] > 0 and abs(bf["ratio"] - 1) > bf["ci95"] else 1
+    assert bf["applied"] == fa and (r["threads"] > 1 or bf["n"] == 0), bf
+    model_proc = c["proc"]["ns"] * fa * c["noise"]["work_factor"]
     assert r["threads"] > 1 or c["corun_factor"] == 1, c["corun_factor"]
     assert abs(r["quantisation"]) * model_proc <= 0.0005 + 1e-9, r["quantisation"]
     assert re.fullmatch(r"fib:n=12,work=\d+(\.\d{1,3})?,ws=0", r["sim_trace"]), r["sim_trace"]

@@ -4,6 +4,7 @@
  * refuse busy-work parameters, and a one-thread validation of a small fib simulates exactly the
  * calibrated cost per process with the same processes and no steals. */
 #include "native/nat_validate.h"
+#include "native/nat_validate_int.h"
 #include "native/nat_work.h"
 
 #include <cjson/cJSON.h>
@@ -351,7 +352,7 @@ Test(validate_calib, corun_factor_reads_1_inside_its_interval)
     cr_assert_float_eq(nat_calib_corun_factor(&c), 1.0, 1e-12, "not measured");
 }
 
-Test(validate_calib, steal_busy_replaces_the_ping_pong_only_outside_its_interval)
+Test(validate_calib, runs_costs_replace_the_ping_pong_only_outside_their_intervals)
 {
     struct nat_calibration c = { 0 };
     double ns = -1;
@@ -373,4 +374,72 @@ Test(validate_calib, steal_busy_replaces_the_ping_pong_only_outside_its_interval
     cr_assert_float_eq(nat_calib_steal_victim(&c), 0, 1e-9, "never below 0");
     c.busy_thief = (struct nat_cost){ .ns = -1700, .half = 900, .n = 6 };
     cr_assert_not(nat_calib_steal_thief(&c, &ns), "a negative thief's cost is not charged");
+    cr_assert_float_eq(nat_calib_busy_factor(&c), 1.0, 1e-12, "not measured");
+    c.busy_factor = (struct nat_cost){ .ns = 1.045, .half = 0.02, .n = 11 };
+    cr_assert_float_eq(nat_calib_busy_factor(&c), 1.045, 1e-12, "1 outside 1.045 ± 0.02");
+    c.busy_factor.half = 0.05;
+    cr_assert_float_eq(nat_calib_busy_factor(&c), 1.0, 1e-12, "1 inside 1.045 ± 0.05");
+}
+
+/* Runs made from known costs: the fit gives them back exactly, with a zero interval; runs whose
+ * steals went alike both ways, or fewer than 3, give nothing. */
+Test(validate_calib, busy_fit_recovers_the_factor_the_victim_and_the_thief)
+{
+    struct samples *s = calloc(1, sizeof(*s));
+    cr_assert_not_null(s);
+    const double factor = 1.04, victim = 17000, thief = 1700;
+    for (uint32_t i = 0; i < 6; i++) {   /* uts:T3-like: 2,000 steals a run, 130 ms of work */
+        struct nat_round_busy *b = &s->rbusy[s->nrbusy++];
+        double out0 = 1500 + 200 * i, in0 = 100 + 7 * i;   /* worker 0 the main victim */
+        double proc[2] = { 65 + 0.5 * i, 66 - 0.3 * i }, run[2] = { 1.9e6 + 1e4 * i, 2.2e6 };
+        for (int k = 0; k < 2; k++) {
+            b->run[k] = run[k];
+            b->proc[k] = proc[k];
+            b->out[k] = k == 0 ? out0 : in0;
+            b->in[k] = k == 0 ? in0 : out0;
+            b->busy[k] = factor * run[k] * proc[k] + victim * b->out[k] + thief * b->in[k];
+        }
+        b->steals = (uint64_t)(out0 + in0);
+    }
+    struct nat_calibration c = { 0 };
+    nat_validate_fit_busy(s, 2, &c);
+    cr_assert_eq(c.busy_factor.n, 6);
+    cr_assert_float_eq(c.busy_factor.ns, factor, 1e-9 * factor);
+    cr_assert_float_eq(c.busy_victim.ns, victim, 1e-6 * victim);
+    cr_assert_float_eq(c.busy_thief.ns, thief, 1e-6 * thief);
+    cr_assert(c.busy_victim.half < 1e-3, "exact data: %g", c.busy_victim.half);
+    cr_assert(c.busy_thief.half < 1e-3 && c.busy_factor.half < 1e-9);
+    cr_assert_float_eq(nat_calib_busy_factor(&c), factor, 1e-9);
+    cr_assert_float_eq(nat_calib_steal_victim(&c), victim, 1e-6 * victim);
+    /* noise on one run's busy time widens the intervals */
+    s->rbusy[2].busy[0] += 500000;
+    nat_validate_fit_busy(s, 2, &c);
+    cr_assert(c.busy_victim.half > 0 && c.busy_factor.half > 0);
+    /* steals alike both ways in every run: victim and thief cannot be told apart */
+    for (uint32_t i = 0; i < s->nrbusy; i++)
+        s->rbusy[i].in[0] = s->rbusy[i].out[0], s->rbusy[i].in[1] = s->rbusy[i].out[1];
+    nat_validate_fit_busy(s, 2, &c);
+    cr_assert_eq(c.busy_victim.n, 0);
+    cr_assert_eq(c.busy_factor.n, 6, "the factor from the runs' totals");
+    /* fib-like: 7 steals a run, their busy time lost in the noise of 2 M dispatches' */
+    for (uint32_t i = 0; i < s->nrbusy; i++) {
+        struct nat_round_busy *b = &s->rbusy[i];
+        b->out[0] = b->in[1] = 6 + i % 2;
+        b->out[1] = b->in[0] = 1;
+        b->steals = (uint64_t)(b->out[0] + b->out[1]);
+        for (int k = 0; k < 2; k++)
+            b->busy[k] = factor * b->run[k] * b->proc[k] * (1 + 0.002 * (i % 3 == (uint32_t)k ? 1 : -1)) +
+                         15000 * b->out[k];
+    }
+    c.steal_victim = (struct nat_cost){ .ns = 15000, .half = 300, .n = 15 };
+    nat_validate_fit_busy(s, 2, &c);
+    cr_assert_not(nat_calib_busy_victim_applies(&c), "victim %g ± %g", c.busy_victim.ns,
+                  c.busy_victim.half);
+    cr_assert_float_eq(nat_calib_steal_victim(&c), 15000, 1e-9, "the ping-pong's");
+    cr_assert_float_eq(c.busy_factor.ns, factor, 0.003 * factor, "%g", c.busy_factor.ns);
+    s->nrbusy = 2;   /* too few runs for an interval */
+    nat_validate_fit_busy(s, 2, &c);
+    cr_assert_eq(c.busy_thief.n, 0);
+    cr_assert_eq(c.busy_factor.n, 0);
+    free(s);
 }
