@@ -692,7 +692,7 @@ bool nat_calib_busy_victim_applies(const struct nat_calibration *c)
 {
     const struct nat_cost *b = &c->busy_victim;
     double v = c->steal_victim.n ? c->steal_victim.ns : 0.0;
-    return b->n >= NAT_COST_MIN_CLEAN && fabs(b->ns - v) > b->half;
+    return c->busy_roles && b->n >= NAT_COST_MIN_CLEAN && fabs(b->ns - v) > b->half;
 }
 
 double nat_calib_steal_victim(const struct nat_calibration *c)
@@ -705,7 +705,7 @@ double nat_calib_steal_victim(const struct nat_calibration *c)
 bool nat_calib_steal_thief(const struct nat_calibration *c, double *ns)
 {
     const struct nat_cost *b = &c->busy_thief;
-    if (b->n < NAT_COST_MIN_CLEAN || !(b->ns > b->half))
+    if (!c->busy_roles || b->n < NAT_COST_MIN_CLEAN || !(b->ns > b->half))
         return false;
     *ns = b->ns;
     return true;
@@ -728,6 +728,7 @@ char *nat_calib_json(const struct nat_calibration *c)
         cJSON_AddNumberToObject(bf, "ci95", c->busy_factor.half);
         cJSON_AddNumberToObject(bf, "n", c->busy_factor.n);
         cJSON_AddNumberToObject(bf, "applied", nat_calib_busy_factor(c));
+        cJSON_AddBoolToObject(bf, "roles", c->busy_roles);
     }
     add_cost(o, "busy_victim", &c->busy_victim);
     add_cost(o, "busy_thief", &c->busy_thief);

@@ -148,7 +148,11 @@ double nat_noise_work_factor(const struct nat_noise *z);
 /* Pin the calling thread to host CPU cpu (ignored when negative). */
 void nat_calib_pin(int32_t cpu);
 
-#define NAT_SPEED_MAX 16   /* CPUs whose speed validate measures (a larger run: not measured) */
+#define NAT_SPEED_MAX 16
+/* The widest 95% interval of the joint fit's factor (nat_validate_fit.c) whose steal costs the
+ * model may take: nqueens:11 (8 steals a run) read 0.93 ± 0.11 beside a victim of 40 ± 23 us,
+ * uts:T3 (2,000) 1.013 ± 0.007. */
+#define NAT_FIT_FACTOR_HALF 0.02   /* CPUs whose speed validate measures (a larger run: not measured) */
 
 struct nat_calibration {
     double busy_iters_per_ns;
@@ -171,6 +175,8 @@ struct nat_calibration {
                                      nat_calib_steal_victim, nat_calib_steal_thief */
     struct nat_cost busy_victim;
     struct nat_cost busy_thief;
+    bool busy_roles;              /* busy_victim and busy_thief may replace the model's: the
+                                     joint fit put the factor within NAT_FIT_FACTOR_HALF */
     struct nat_cost wake;         /* futex wake-up latency between them */
     struct nat_cost spawn;        /* spawn + dispatch + exit of an empty process (chain) */
     struct nat_cost msg;          /* a join message to the parent (fork-join workloads) */

@@ -46,10 +46,12 @@ for r in rows:
     c = r["calibration"]
     # the model's victim: the runs' busy_victim where its interval excludes the ping-pong's
     bv, pv = c["busy_victim"], (c["steal_victim"]["ns"] if c["steal_victim"]["n"] else 0)
-    want = bv["ns"] if bv["n"] >= 3 and abs(bv["ns"] - pv) > bv["ci95"] else pv
+    roles = c["busy_factor"]["roles"]
+    assert roles == (bv["n"] >= 3 and c["busy_factor"]["ci95"] <= 0.02), (roles, c["busy_factor"])
+    want = bv["ns"] if roles and bv["n"] >= 3 and abs(bv["ns"] - pv) > bv["ci95"] else pv
     assert abs(c["steal_victim_model_ns"] - max(want, 0)) < 1e-9, (c["steal_victim_model_ns"], bv, pv)
     bt = c["busy_thief"]
-    thief = bt["ns"] if bt["n"] >= 3 and bt["ns"] > bt["ci95"] else None
+    thief = bt["ns"] if roles and bt["n"] >= 3 and bt["ns"] > bt["ci95"] else None
     assert c["steal_thief_model_ns"] == thief, (c["steal_thief_model_ns"], bt)
     assert bv["n"] == bt["n"] == c["busy_factor"]["n"] and (bv["n"] == 0 or r["threads"] > 1), (bv, bt)
     hv = c["steal_hit"]["ns"] + c["steal_victim_model_ns"] + (thief or 0)

@@ -361,6 +361,9 @@ Test(validate_calib, runs_costs_replace_the_ping_pong_only_outside_their_interva
     cr_assert_not(nat_calib_steal_thief(&c, &ns), "thief not measured: ctx_switch_ns kept");
     c.busy_victim = (struct nat_cost){ .ns = 17100, .half = 2000, .n = 6 };
     c.busy_thief = (struct nat_cost){ .ns = 1700, .half = 900, .n = 6 };
+    cr_assert_float_eq(nat_calib_steal_victim(&c), 12700, 1e-9, "the joint fit's factor too wide");
+    cr_assert_not(nat_calib_steal_thief(&c, &ns));
+    c.busy_roles = true;
     cr_assert_float_eq(nat_calib_steal_victim(&c), 17100, 1e-9, "12.7 us outside 17.1 ± 2");
     cr_assert(nat_calib_steal_thief(&c, &ns) && ns == 1700, "0 outside 1.7 ± 0.9");
     c.busy_victim.half = 5000;
