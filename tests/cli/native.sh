@@ -73,8 +73,11 @@ for m in makespan_ns steals steal_attempts migrations utilization; do
     fail "validate lacks $m: $out"
 done
 [ "$(num result "$out")" = 377 ] || fail "validate: result is not 377"
-[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM runs WHERE json_extract(params, '\$.calibration.wake_ns') IS NOT NULL")" = 4 ] ||
-  fail "validate did not store 2 x 2 runs with their calibration"
+# (2 native runs, and 20 simulated seeds: the default, more than --repeat)
+[ "$(sqlite3 "$db" "SELECT group_concat(mode || '/' || n, ' ') FROM (SELECT mode, COUNT(*) AS n
+      FROM runs WHERE json_extract(params, '\$.calibration.wake_ns') IS NOT NULL GROUP BY 1
+      ORDER BY 1)")" = "native/2 sim/20" ] ||
+  fail "validate did not store 2 native and 20 simulated runs with their calibration"
 out=$("$S" validate fib:12 --sweep threads=1 --repeat 2 --no-db --json) || fail "validate --sweep"
 grep -q '^{"sweep":\[{"workload":"fib:12",.*"threads":1,.*"cpu_ns":{"native":' <<<"$out" ||
   fail "validate --sweep: no row for 1 thread: $out"

@@ -128,7 +128,7 @@ Test(native_db, validate_stores_both_runs_with_the_calibration, .timeout = 240)
     char path[256], err[512];
     tmp_path(path, sizeof path, "validate.db");
     struct nat_validate_opts o = { .workload = "fib:15", .strategy = "locality", .threads = 2,
-                                   .seed = 3, .repeat = 2, .db_path = path };
+                                   .seed = 3, .repeat = 2, .sim_repeat = 2, .db_path = path };
     ws_params_defaults(&o.params);
     struct nat_validate_result r;
     cr_assert_eq(nat_validate(&o, &r, err, sizeof err), 0, "%s", err);
