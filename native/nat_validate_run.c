@@ -293,10 +293,8 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
     uint32_t per_slot = 1;   /* trials before each run: more where they are cheap */
     memset(&r->cal.noise, 0, sizeof r->cal.noise);   /* (a sweep's count measures its own) */
     memset(&r->cal.steal_round, 0, sizeof r->cal.steal_round);   /* (... and its own rounds) */
-    memset(&r->cal.busy_victim, 0, sizeof r->cal.busy_victim);
-    memset(&r->cal.busy_factor, 0, sizeof r->cal.busy_factor);
-    r->cal.busy_roles = false;
-    memset(&r->cal.busy_thief, 0, sizeof r->cal.busy_thief);
+    r->cal.busy_factor = r->cal.busy_victim = r->cal.busy_thief = (struct nat_cost){ 0 };
+    r->cal.busy_roles = false;                                     /* (... and its fit) */
     memset(r->cal.speed, 0, sizeof r->cal.speed);                  /* (... and its CPUs) */
     r->cal.nspeed = 0;
     for (uint32_t i = 0; i <= r->repeat; i++) {

@@ -318,9 +318,9 @@ static void print_sweep_row(const struct nat_validate_result *r)
             printf("   %+7.1f%% ± %5.1f%%", 100.0 * c->rel_error, 100.0 * c->rel_half);
     }
     const struct sim_ci *mk = &r->m[0].native_ci;
-    printf("   %9.1f%%   %8.1f%%   %6.2f ns, x %5.3f%s%s\n",
+    printf("   %9.1f%%   %8.1f%%   %6.2f ns x %5.3f%s%s\n",
            mk->mean > 0 ? 100.0 * mk->half / mk->mean : 0.0, 100.0 * r->cpu_share.mean,
-           r->cal.proc.ns, nat_calib_corun_factor(&r->cal), r->noisy ? "  noisy" : "",
+           r->cal.proc.ns, nat_calib_busy_factor(&r->cal), r->noisy ? "  noisy" : "",
            r->cpu_off ? "  cpu off" : "");
 }
 
@@ -350,7 +350,7 @@ static int run_sweep(struct nat_validate_opts *o, const uint32_t *t, size_t n, b
         print_calibration(&cal);
         printf("  %7s   %18s   %18s   %18s   %18s   %18s   %10s   %9s   %12s\n", "threads",
                "makespan", "cpu time", "steals", "busy per core", "migrations", "native ±",
-               "cpu share", "per process, co-run (reported)");
+               "cpu share", "per process x N-worker factor");
     }
     int rc = SIM_EXIT_OK;
     for (size_t i = 0; i < n && rc == SIM_EXIT_OK; i++) {
