@@ -503,12 +503,11 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     struct ws_params sp = sim_params(o, &r->cal, computed);
     double exact = 0;
     uint64_t procs = wl->expected_processes ? wl->expected_processes : 1000000;
-    /* N workers pay a dispatch what the runs between the native runs paid against one worker
-     * (nat_calib_busy_factor; not the co-running factor: nat_calib.h); the detours that the
-     * per-process cost's CPU time holds spread evenly, the model's cores pay as detours
-     * (nat_noise_work_factor). */
+    /* The detours that the per-process cost's CPU time holds spread evenly, the model's cores
+     * pay as detours (nat_noise_work_factor). (What N workers pay beyond one goes to the cores'
+     * capacity: slow_by_factor. The co-running factor is reported only: nat_calib.h.) */
     struct nat_calibration c = r->cal;
-    c.proc.ns *= nat_calib_busy_factor(&r->cal) * nat_noise_work_factor(&r->cal.noise);
+    c.proc.ns *= nat_noise_work_factor(&r->cal.noise);
     double work = computed ? sim_work(wl, &c, &sp, procs, &exact) : 0;
     r->quantisation = computed && c.proc.ns > 0 ? (work - exact) / c.proc.ns : 0.0;
     sim_spec(wl, work, r->sim_trace, sizeof r->sim_trace);
@@ -540,6 +539,12 @@ static int recalibrate(const struct nat_validate_opts *o, const struct nat_workl
                                      &r->cal, first, last, err, errlen);
 }
 
+static void set_capacity(struct ws_topo *topo, uint32_t k, double cap)
+{
+    topo->cores[k].capacity = cap < WS_TOPO_CAP_MIN ? WS_TOPO_CAP_MIN
+                              : cap > WS_TOPO_CAP_MAX ? WS_TOPO_CAP_MAX : cap;
+}
+
 /* Each worker's CPU's speed from the trials between the native runs, given to the model as
  * its core's capacity (nat_calib_speed), with its CPU costs at that speed (cost_capacity). */
 static void speeds(const struct samples *s, struct nat_validate_result *r, struct ws_topo *topo)
@@ -547,10 +552,22 @@ static void speeds(const struct samples *s, struct nat_validate_result *r, struc
     r->cal.nspeed = r->threads > 1 && r->threads <= NAT_SPEED_MAX ? r->threads : 0;
     for (uint32_t k = 1; k < r->cal.nspeed; k++)
         r->cal.speed[k] = nat_cost_robust(s->speed[k], r->repeat + 1);
-    for (uint32_t k = 0; k < topo->ncores && k < r->cal.nspeed; k++) {
-        double cap = nat_calib_speed(&r->cal, k);
-        topo->cores[k].capacity = cap < WS_TOPO_CAP_MIN ? WS_TOPO_CAP_MIN
-                                  : cap > WS_TOPO_CAP_MAX ? WS_TOPO_CAP_MAX : cap;
+    for (uint32_t k = 0; k < topo->ncores && k < r->cal.nspeed; k++)
+        set_capacity(topo, k, nat_calib_speed(&r->cal, k));
+}
+
+/* What N workers pay a dispatch beyond one (nat_calib_busy_factor), as every core's capacity
+ * divided by it: the runs' busy time holds the work, the spawns and the messages alike, which
+ * the model's cores run at their capacity (cost_capacity), a replayed trace's too. The runs'
+ * reference records the speeds (cpu_capacity) and the factor (busy_factor) apart. */
+static void slow_by_factor(struct nat_validate_result *r, struct ws_topo *topo)
+{
+    double f = nat_calib_busy_factor(&r->cal);
+    for (uint32_t k = 0; k < topo->ncores; k++) {
+        if (f != 1.0)
+            set_capacity(topo, k, topo->cores[k].capacity / f);
+        if (k < NAT_VALIDATE_MAX_RANKS)
+            r->capacity[k] = topo->cores[k].capacity;
     }
 }
 
@@ -579,8 +596,10 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
              (!again || nat_validate_corun(o, host, r->threads, r->cal.workload,
                                            &r->cal.corun_alone, &r->cal.corun, err,
                                            errlen) == 0) &&
-             recalibrate(o, wl, trials, ntrials, s, r, sp, cal_json, err, errlen) == 0)
+             recalibrate(o, wl, trials, ntrials, s, r, sp, cal_json, err, errlen) == 0) {
+        slow_by_factor(r, topo);
         rc = nat_validate_run_sims(o, topo, *cal_json, sp, r, s, err, errlen);
+    }
     free(trials);
     return rc;
 }

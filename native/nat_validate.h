@@ -116,6 +116,8 @@ struct nat_validate_result {
     struct nat_metric_cmp busy[NAT_VALIDATE_MAX_RANKS];   /* busy time of the k-th busiest
                                                              core, native vs simulated */
     double busy_max_error;            /* the largest |rel_error| among them, with its sign */
+    double capacity[NAT_VALIDATE_MAX_RANKS];   /* the simulated cores' capacities (the first
+                                         nbusy): each CPU's speed over the N-worker factor */
     char db_path[512];                /* where the runs were stored */
     bool db_temp;                     /* ... a temporary database, removed (ids are 0) */
     int64_t experiment_id;            /* the experiment holding them and the calibration */

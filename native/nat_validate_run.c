@@ -291,6 +291,8 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
 {
     uint64_t procs, wall = 0;
     uint32_t per_slot = 1;   /* trials before each run: more where they are cheap */
+    struct nat_validate_opts ro = *o;   /* the round's runs: a replay's busy loop as the runs' */
+    ro.busy_ipn = r->cal.busy_iters_per_ns;
     memset(&r->cal.noise, 0, sizeof r->cal.noise);   /* (a sweep's count measures its own) */
     memset(&r->cal.steal_round, 0, sizeof r->cal.steal_round);   /* (... and its own rounds) */
     r->cal.busy_factor = r->cal.busy_victim = r->cal.busy_thief = (struct nat_cost){ 0 };
@@ -320,11 +322,24 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
             s->speed[k][i] = (struct nat_trial){ t.v > 0 ? trials[first].v / t.v : 1.0,
                                                  trials[first].switches + t.switches };
         }
-        /* the steal round as runs pay it (on an asymmetric deque: its barrier) */
+        /* a replayed trace: one one-worker run of it for its busy time a dispatch (its CPUs'
+         * speeds are not measured: each worker's taken as worker 0's) */
+        if (trials == NULL && r->threads > 1 && r->threads <= NAT_SPEED_MAX) {
+            struct nat_trial t;
+            uint64_t n, w;
+            if (nat_validate_proc_trial(host, o->workload, &ro, &t, &slot_proc[0], &n, &w, err,
+                                        errlen) != 0)
+                return -1;
+            for (uint32_t k = 1; k < r->threads; k++)
+                slot_proc[k] = slot_proc[0];
+        }
+        /* the steal round as runs pay it (on an asymmetric deque: its barrier; a replayed
+         * trace's workers keep symmetric deques and take the lock on its records) */
         struct nat_round_busy *b = &s->rbusy[s->nrbusy];
-        int got = trials != NULL && r->threads > 1 && r->cal.steal_hit.n > 0
-                  ? nat_validate_round_trial(host, r->cal.workload, r->threads, o,
-                                             &s->round[s->nround], b, err, errlen) : 0;
+        int got = r->threads > 1
+                  ? nat_validate_round_trial(host, trials != NULL ? r->cal.workload : o->workload,
+                                             r->threads, &ro, &s->round[s->nround], b, err,
+                                             errlen) : 0;
         if (got < 0)
             return -1;
         s->nround += (uint32_t)got;

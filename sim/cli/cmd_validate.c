@@ -80,6 +80,9 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
         cJSON_AddItemToArray(b, x);
     }
     cJSON_AddNumberToObject(j, "busy_max_error", r->busy_max_error);
+    cJSON *cap = cJSON_AddArrayToObject(j, "model_capacity");   /* the simulated cores' */
+    for (uint32_t k = 0; cap != NULL && k < r->nbusy; k++)
+        cJSON_AddItemToArray(cap, cJSON_CreateNumber(r->capacity[k]));
     cJSON *f = cJSON_AddObjectToObject(j, "first_steal_ns");   /* native: one extra run */
     cJSON_AddNumberToObject(f, "native", r->first_steal_native);
     cJSON_AddNumberToObject(f, "sim", r->first_steal_sim.mean);

@@ -85,13 +85,18 @@ for r in rows:
     assert c["proc_dist"]["n"] >= 464 and c["proc_dist"]["p99"] >= c["proc_dist"]["p50"] > 0
     # work= is the calibrated remainder to 0.001 ns (fractional; no whole-ns rounding), so the
     # one-worker model costs proc per process to 0.01 ns. (With N threads the model's cost is
-    # proc times the busy time a dispatch of the runs on N workers against one worker's, where
-    # 1 is outside its interval, and the noise's work_factor, the share of the CPU time the
-    # model does not pay as detours; the co-running factor, corun_factor, is reported only.)
+    # proc times the noise's work_factor, the share of the CPU time the model does not pay as
+    # detours. The busy time a dispatch of the runs on N workers against one worker's, where 1
+    # is outside its interval, divides the cores' capacity instead; the co-running factor,
+    # corun_factor, is reported only.)
     bf = c["busy_factor"]
     fa = bf["ratio"] if bf["n"] >= 3 and bf["ratio"] > 0 and abs(bf["ratio"] - 1) > bf["ci95"] else 1
     assert bf["applied"] == fa and (r["threads"] > 1 or bf["n"] == 0), bf
-    model_proc = c["proc"]["ns"] * fa * c["noise"]["work_factor"]
+    model_proc = c["proc"]["ns"] * c["noise"]["work_factor"]
+    caps = [x["capacity"] for x in c["cpu_speed"]] or [1.0] * r["threads"]
+    assert len(r["model_capacity"]) == r["threads"], r["model_capacity"]
+    for k, m in enumerate(r["model_capacity"]):
+        assert abs(m - min(max(caps[k] / fa, 0.01), 100)) <= 1e-9 * m, (k, m, caps, fa)
     assert r["threads"] > 1 or c["corun_factor"] == 1, c["corun_factor"]
     assert abs(r["quantisation"]) * model_proc <= 0.0005 + 1e-9, r["quantisation"]
     assert re.fullmatch(r"fib:n=12,work=\d+(\.\d{1,3})?,ws=0", r["sim_trace"]), r["sim_trace"]
@@ -228,6 +233,25 @@ r() { sqlite3 "$T/r.db" "$1"; }
 [ "$(r "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND json_extract(params, '\$.spawn_ns') =
         MAX(0, CAST(round(json_extract(params, '\$.calibration.replay_ns')) AS INTEGER))")" = 20 ] ||
   fail "replay's spawn_ns is not its calibrated cost: $(r "SELECT params FROM runs WHERE mode = 'sim'")"
+
+# 4a. The same trace on 2 threads: the steal round and the N-worker factor are measured in
+# runs of the trace itself between the native runs (its workers keep symmetric deques and
+# take the replay's lock); the factor divides every simulated core's capacity.
+if [ "$(nproc)" -ge 2 ]; then
+  out=$("$S" validate "$T/f.jsonl" --threads 2 --repeat 3 --sim-repeat 2 --no-db --json) ||
+    fail "validate a trace file on 2 threads"
+  python3 - "$out" <<'EOF2' || fail "trace on 2 threads: $(head -c 600 <<<"$out")"
+import json, sys
+r = json.loads(sys.argv[1])
+c = r["calibration"]
+bf = c["busy_factor"]
+assert c["replay"]["n"] > 0 and c["proc"]["n"] == 0, "a trace: its own work, no proc"
+assert 0 <= c["steal_round"]["n"] <= 4 and 0 <= bf["n"] <= 4, (c["steal_round"], bf)
+fa = bf["ratio"] if bf["n"] >= 3 and bf["ratio"] > 0 and abs(bf["ratio"] - 1) > bf["ci95"] else 1
+assert bf["applied"] == fa, bf
+assert all(abs(m - 1 / fa) <= 1e-9 for m in r["model_capacity"]), (r["model_capacity"], fa)
+EOF2
+fi
 
 # 4b. msg_remote_ns charges a send whose receiver last ran on another core: with steals on two
 # cores the makespan moves, every message still delivered; on one core nothing is remote.
