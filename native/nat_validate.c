@@ -592,7 +592,7 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
                                       errlen) == 0 &&
              (s->nround == 0 || (r->cal.steal_round = nat_cost_robust(s->round, s->nround),
                                  true)) &&
-             (!again || (speeds(s, r, topo), true)) &&
+             (speeds(s, r, topo), true) &&
              (!again || nat_validate_corun(o, host, r->threads, r->cal.workload,
                                            &r->cal.corun_alone, &r->cal.corun, err,
                                            errlen) == 0) &&

@@ -312,26 +312,24 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
                                         k == 0 ? &slot_proc[0] : NULL, &procs, &wall, err,
                                         errlen) != 0)
                 return -1;
+        /* a replayed trace has no per-process trials (its work is its own): one one-worker
+         * run of it on worker 0's CPU stands for them here */
+        const char *wl = trials != NULL ? r->cal.workload : o->workload;
+        bool speeds = r->threads > 1 && r->threads <= NAT_SPEED_MAX;
+        struct nat_trial t0 = trials != NULL ? trials[first] : (struct nat_trial){ 0 };
+        uint64_t n0, w0;
+        if (trials == NULL && speeds &&
+            nat_validate_proc_trial(host, wl, &ro, &t0, &slot_proc[0], &n0, &w0, err,
+                                    errlen) != 0)
+            return -1;
         /* each other worker's CPU, against worker 0's trial of this slot */
-        for (uint32_t k = 1; trials != NULL && r->threads <= NAT_SPEED_MAX && k < r->threads;
-             k++) {
+        for (uint32_t k = 1; speeds && k < r->threads; k++) {
             struct nat_trial t;
-            if (nat_validate_proc_trial_on(host, r->cal.workload, cpus[k], o, &t, &slot_proc[k],
-                                           err, errlen) != 0)
+            if (nat_validate_proc_trial_on(host, wl, cpus[k], &ro, &t, &slot_proc[k], err,
+                                           errlen) != 0)
                 return -1;
-            s->speed[k][i] = (struct nat_trial){ t.v > 0 ? trials[first].v / t.v : 1.0,
-                                                 trials[first].switches + t.switches };
-        }
-        /* a replayed trace: one one-worker run of it for its busy time a dispatch (its CPUs'
-         * speeds are not measured: each worker's taken as worker 0's) */
-        if (trials == NULL && r->threads > 1 && r->threads <= NAT_SPEED_MAX) {
-            struct nat_trial t;
-            uint64_t n, w;
-            if (nat_validate_proc_trial(host, o->workload, &ro, &t, &slot_proc[0], &n, &w, err,
-                                        errlen) != 0)
-                return -1;
-            for (uint32_t k = 1; k < r->threads; k++)
-                slot_proc[k] = slot_proc[0];
+            s->speed[k][i] = (struct nat_trial){ t.v > 0 ? t0.v / t.v : 1.0,
+                                                 t0.switches + t.switches };
         }
         /* the steal round as runs pay it (on an asymmetric deque: its barrier; a replayed
          * trace's workers keep symmetric deques and take the lock on its records) */

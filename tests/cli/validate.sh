@@ -236,7 +236,8 @@ r() { sqlite3 "$T/r.db" "$1"; }
 
 # 4a. The same trace on 2 threads: the steal round and the N-worker factor are measured in
 # runs of the trace itself between the native runs (its workers keep symmetric deques and
-# take the replay's lock); the factor divides every simulated core's capacity.
+# take the replay's lock), each CPU's speed with the trace pinned on it; the factor divides
+# every simulated core's capacity.
 if [ "$(nproc)" -ge 2 ]; then
   out=$("$S" validate "$T/f.jsonl" --threads 2 --repeat 3 --sim-repeat 2 --no-db --json) ||
     fail "validate a trace file on 2 threads"
@@ -249,7 +250,11 @@ assert c["replay"]["n"] > 0 and c["proc"]["n"] == 0, "a trace: its own work, no 
 assert 0 <= c["steal_round"]["n"] <= 4 and 0 <= bf["n"] <= 4, (c["steal_round"], bf)
 fa = bf["ratio"] if bf["n"] >= 3 and bf["ratio"] > 0 and abs(bf["ratio"] - 1) > bf["ci95"] else 1
 assert bf["applied"] == fa, bf
-assert all(abs(m - 1 / fa) <= 1e-9 for m in r["model_capacity"]), (r["model_capacity"], fa)
+# each CPU's speed measured with the trace pinned on it, as for computed workloads
+sp = c["cpu_speed"]
+assert len(sp) == 2 and sp[0]["capacity"] == 1 and sp[1]["n"] > 0, sp
+for k, m in enumerate(r["model_capacity"]):
+    assert abs(m - sp[k]["capacity"] / fa) <= 1e-9, (r["model_capacity"], sp, fa)
 EOF2
 fi
 
