@@ -334,10 +334,10 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
         /* the steal round as runs pay it (on an asymmetric deque: its barrier; a replayed
          * trace's workers keep symmetric deques and take the lock on its records) */
         struct nat_round_busy *b = &s->rbusy[s->nrbusy];
-        int got = r->threads > 1
-                  ? nat_validate_round_trial(host, trials != NULL ? r->cal.workload : o->workload,
-                                             r->threads, &ro, &s->round[s->nround], b, err,
-                                             errlen) : 0;
+        int got = r->threads > 1 ? nat_validate_round_trial(host, wl, r->threads, &ro,
+                                                            &s->round[s->nround], b, err,
+                                                            errlen)
+                                 : 0;
         if (got < 0)
             return -1;
         s->nround += (uint32_t)got;
