@@ -674,25 +674,30 @@ double nat_calib_corun_factor(const struct nat_calibration *c)
     return fabs(f - 1.0) <= c->corun.half / c->corun_alone.ns ? 1.0 : f;
 }
 
+/* A measured value replaces the model's ref: from at least min_n trials, with ref outside its
+ * 95% interval. */
+static bool outside(const struct nat_cost *x, double ref, uint32_t min_n)
+{
+    return x->n >= min_n && fabs(x->ns - ref) > x->half;
+}
+
 double nat_calib_speed(const struct nat_calibration *c, uint32_t k)
 {
-    if (k == 0 || k >= c->nspeed || c->speed[k].n == 0 || c->speed[k].ns <= 0)
+    if (k == 0 || k >= c->nspeed || c->speed[k].ns <= 0)
         return 1.0;
-    double f = c->speed[k].ns;
-    return fabs(f - 1.0) <= c->speed[k].half ? 1.0 : f;
+    return outside(&c->speed[k], 1.0, 1) ? c->speed[k].ns : 1.0;
 }
 
 double nat_calib_busy_factor(const struct nat_calibration *c)
 {
     const struct nat_cost *b = &c->busy_factor;
-    return b->n >= NAT_COST_MIN_CLEAN && b->ns > 0 && fabs(b->ns - 1.0) > b->half ? b->ns : 1.0;
+    return b->ns > 0 && outside(b, 1.0, NAT_COST_MIN_CLEAN) ? b->ns : 1.0;
 }
 
 bool nat_calib_busy_victim_applies(const struct nat_calibration *c)
 {
-    const struct nat_cost *b = &c->busy_victim;
     double v = c->steal_victim.n ? c->steal_victim.ns : 0.0;
-    return c->busy_roles && b->n >= NAT_COST_MIN_CLEAN && fabs(b->ns - v) > b->half;
+    return c->busy_roles && outside(&c->busy_victim, v, NAT_COST_MIN_CLEAN);
 }
 
 double nat_calib_steal_victim(const struct nat_calibration *c)
@@ -705,7 +710,7 @@ double nat_calib_steal_victim(const struct nat_calibration *c)
 bool nat_calib_steal_thief(const struct nat_calibration *c, double *ns)
 {
     const struct nat_cost *b = &c->busy_thief;
-    if (!c->busy_roles || b->n < NAT_COST_MIN_CLEAN || !(b->ns > b->half))
+    if (!c->busy_roles || b->ns <= 0 || !outside(b, 0.0, NAT_COST_MIN_CLEAN))
         return false;
     *ns = b->ns;
     return true;
