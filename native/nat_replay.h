@@ -3,12 +3,13 @@
  * `scale`, cut into reduction budgets of time_slice_ns (a process whose budget is spent yields
  * if anything else waits, as in the simulator); WAIT becomes a timer of ns times `scale` on the
  * worker; SEND and RECV use the process's mailbox counter (-1 while it waits in RECV, so a send
- * knows whether to wake it); SPAWN asks the trace source for the child's record. Roots arrive
- * at t0 + spawn_ns times `scale`, injected by the creating thread.
+ * knows whether to wake it); SPAWN takes the child's record, read before the run (up to a
+ * limit, NAT_REPLAY_PRELOAD_MAX records by default; beyond it, from the trace source in the
+ * run). Roots arrive at t0 + spawn_ns times `scale`, injected by the creating thread.
  *
  * The trace source and the id maps (live processes, messages held for processes not spawned
  * yet, exited ids) are shared by the workers under one spin lock (nat_replay.c replay_lock:
- * held about a microsecond at each spawn, send and exit; a futex sleep and wake-up per wait
+ * held well under a microsecond at each spawn, send and exit; a futex sleep and wake-up per wait
  * had cost more than the sections themselves). Messages to exited processes are
  * dropped and counted; messages held for a process that never appears fail the run, as in the
  * simulator. */
@@ -20,8 +21,19 @@
 
 #include <stdatomic.h>
 
+/* Most records read ahead of a run (nat_replay_open): about 150 bytes each for fork-join. */
+#define NAT_REPLAY_PRELOAD_MAX (UINT64_C(1) << 20)
+
 struct nat_replay {
     struct sim_trace *t;
+    /* Records read before the run, so that a spawn takes its child's parsed record without the
+     * lock: the roots first (pre[0 .. proots)), then the children of pre[0 .. pwalked) in walk
+     * order. A record beyond pwalked has its children read from t under the lock, as is every
+     * root past proots. ready maps a read-ahead child's id to its record; nothing writes it
+     * during the run. Read-ahead records stay with t until nat_replay_close. */
+    struct sim_trace_rec **pre;
+    uint64_t npre, proots, pwalked, pnext;   /* pnext: the feeder's next read-ahead root */
+    struct sim_idmap ready;
     _Atomic uint32_t lock;        /* t and the three maps (nat_replay.c replay_lock) */
     struct sim_idmap live;        /* id -> struct nat_proc * */
     struct sim_idmap pending;     /* id -> messages sent before it was spawned */
@@ -32,9 +44,10 @@ struct nat_replay {
     uint64_t tally;               /* the source's tally after the run */
 };
 
-/* Open TRACE for replay. 0, or -1 with a message in err. */
+/* Open TRACE for replay and read up to max_ahead of its records ahead (0: NAT_REPLAY_PRELOAD_MAX;
+ * a trace's errors in them are reported here). 0, or -1 with a message in err. */
 int nat_replay_open(struct nat_replay *r, const char *trace, double scale, double ipn,
-                    uint32_t ncores, char *err, size_t errlen);
+                    uint32_t ncores, uint64_t max_ahead, char *err, size_t errlen);
 void nat_replay_close(struct nat_replay *r);
 
 /* Creating thread, after nat_rt_start (rt->work == r): inject every root at its time, then

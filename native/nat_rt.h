@@ -146,6 +146,7 @@ struct nat_rp {               /* a replayed trace process */
     uint64_t dispatch;        /* the worker's dispatch count when its budget was last reset */
     uint32_t pc;
     bool in_run;
+    bool ahead;               /* rec was read ahead: it stays with the source until the end */
 };
 
 /* A process. Invariant: at any time it is in exactly one of: a ws_sched deque or inbox, running

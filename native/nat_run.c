@@ -294,8 +294,10 @@ int nat_run(const struct nat_run_opts *o, struct nat_run_result *r, char *err, s
     snprintf(r->topology, sizeof r->topology, "host:%u:%s", n, nat_bind_name(pl.bind));
     bool replay = wl->kind == NAT_WORK_REPLAY;
     r->busy_ipn = replay ? (o->busy_ipn > 0 ? o->busy_ipn : nat_calib_busy()) : 0;
-    if (replay && nat_replay_open(&rp, o->workload, o->scale, r->busy_ipn, n, err, errlen) != 0)
+    if (replay && nat_replay_open(&rp, o->workload, o->scale, r->busy_ipn, n,
+                                  o->read_ahead_max, err, errlen) != 0)
         goto out;
+    r->read_ahead = rp.npre;
     struct nat_rt_opts ro = {
         .topo = topo, .os_cpus = pl.pin, .params = &o->params, .strategy = o->strategy,
         .seed = o->seed, .fast = !o->slow && !replay, .sample_every = replay ? 1 : SAMPLE_EVERY,

@@ -31,6 +31,8 @@ struct nat_run_opts {
     const char *calibration_json; /* stored in the params JSON as "calibration"; NULL: none */
     const struct ws_topo *host;   /* the host model (NULL: detect it) */
     double busy_ipn;              /* replay: nat_busy iterations per ns (0: calibrate) */
+    uint64_t read_ahead_max;      /* replay: most records read before the run (nat_replay.h;
+                                     0: NAT_REPLAY_PRELOAD_MAX) */
     volatile int *stopped;        /* set asynchronously to interrupt */
     size_t timeline_max;          /* --timeline: record the schedule, at most this many slices
                                      (stored with the run; needs db_path); 0 = off */
@@ -47,6 +49,7 @@ struct nat_run_result {
     uint64_t tally;
     uint64_t expected;            /* the right tally (checked: a mismatch fails the run) */
     double busy_ipn;              /* the busy-loop rate used (replay) */
+    uint64_t read_ahead;          /* replay: records read before the run */
     uint64_t per_core_run[64];    /* processes run by each of the first 64 cores */
     uint64_t per_core_busy[64];   /* ... and their busy ns */
     uint64_t per_core_steals_in[64], per_core_steals_out[64];   /* ... their steals as thief

@@ -230,6 +230,29 @@ Test(native, replay_fib_trace_matches_the_computed_one)
     cr_assert_eq(r.summary.messages, 464);
 }
 
+/* A replay reads its records ahead (all of a small trace) so that a spawn takes its child's
+ * parsed record without the lock; past the limit the rest is read under the lock in the run,
+ * and either way the replay is the same. */
+Test(native, replay_reads_ahead_up_to_its_limit)
+{
+    const uint64_t limits[] = { 0, 1, 2, 100, 464 };
+    const uint64_t ahead[] = { 465, 1, 3, 101, 465 };   /* a record's children are read whole */
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        struct nat_run_opts o = opts("fib:12,work=500", 2, "random");
+        o.replay = true;
+        o.read_ahead_max = limits[i];
+        struct nat_run_result r;
+        char err[512];
+        cr_assert_eq(nat_run(&o, &r, err, sizeof err), 0, "limit %llu: %s",
+                     (unsigned long long)limits[i], err);
+        cr_assert_eq(r.read_ahead, ahead[i], "limit %llu: %llu records read ahead",
+                     (unsigned long long)limits[i], (unsigned long long)r.read_ahead);
+        cr_assert_eq(r.summary.processes, 465);
+        cr_assert_eq(r.summary.messages, 464);
+        cr_assert_eq(r.x.dropped, 0);
+    }
+}
+
 /* Write a trace file; returns its path in buf. */
 static void trace_file(char *buf, size_t len, const char *name, const char *text)
 {
