@@ -175,10 +175,12 @@ uint64_t ws_sched_waiting(const struct ws_sched *s, uint32_t c)
  * the same bit at once exactly one sees it change (natively a sleeper and its wakers race). */
 static bool bit_set(_Atomic uint64_t *words, uint32_t c, bool on)
 {
+    /* One bit of the old value, each way apart: gcc makes each a LOCK BTS / BTR on x86-64,
+     * where the two in one expression were a load and a CMPXCHG loop. */
     uint64_t bit = UINT64_C(1) << (c & 63);
-    uint64_t old = on ? atomic_fetch_or_explicit(&words[c >> 6], bit, memory_order_seq_cst)
-                      : atomic_fetch_and_explicit(&words[c >> 6], ~bit, memory_order_seq_cst);
-    return (old & bit) != 0;
+    if (on)
+        return (atomic_fetch_or_explicit(&words[c >> 6], bit, memory_order_seq_cst) & bit) != 0;
+    return (atomic_fetch_and_explicit(&words[c >> 6], ~bit, memory_order_seq_cst) & bit) != 0;
 }
 
 static bool bit_test(const _Atomic uint64_t *words, uint32_t c)
@@ -745,6 +747,16 @@ struct ws_proc *ws_sched_next(struct ws_sched *s, uint32_t core, bool after_pree
 }
 
 /* ---- what drivers read ------------------------------------------------------------------- */
+
+void ws_sched_prefetch(const struct ws_sched *s, uint32_t c)
+{
+    const struct ws_core *k = &s->cores[c];
+    __builtin_prefetch(&k->q[WS_PRIO_NORMAL].bottom);
+    __builtin_prefetch(&k->q[WS_PRIO_NORMAL].top);
+    __builtin_prefetch(&k->inbox);
+    __builtin_prefetch(&k->stats.picks[WS_PRIO_NORMAL]);
+    __builtin_prefetch(&k->emig[WS_PRIO_NORMAL]);
+}
 
 const struct ws_core_stats *ws_sched_core_stats(const struct ws_sched *s, uint32_t c)
 {

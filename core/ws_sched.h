@@ -202,6 +202,11 @@ bool ws_sched_balance(struct ws_sched *s, uint32_t core);
  * once the cores have stopped). */
 const struct ws_core_stats *ws_sched_core_stats(const struct ws_sched *s, uint32_t c);
 
+/* A hint, no effect on the schedule: ask for the lines of core c's state that its next pick or
+ * spawn reads (its normal deque, inbox, counters and spawn path). A simulator of thousands of
+ * cores calls it an event ahead, when the core's state has long left the caches. */
+void ws_sched_prefetch(const struct ws_sched *s, uint32_t c);
+
 /* Thief's thread, after each ws_sched_steal or ws_sched_last_look (one call steals from one
  * victim at most): the processes thief stole since *seen (its steal_items count when last
  * asked; updated) and, when that is not 0, in *victim the core they came from. */

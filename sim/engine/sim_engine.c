@@ -593,6 +593,7 @@ static void prefetch_next(const struct sim_engine *e)
         const struct sim_hint *h = &e->hints[nx->core];
         __builtin_prefetch(k);
         __builtin_prefetch(&k->st);
+        ws_sched_prefetch(e->s, nx->core);
         if (h->proc != NULL) {
             __builtin_prefetch((const char *)h->proc + 64);
             __builtin_prefetch((const char *)h->proc + 128);
