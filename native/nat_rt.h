@@ -104,7 +104,9 @@
  * one worker, and a two-worker run grew 3-4 slabs (a stolen process is freed into its thief's
  * pool, so the victim needs a second slab), a roughly fixed 0.5-1 ms that the model has no
  * term for. A run that outgrows the prewarmed slabs still pays for its growth, as the one-worker
- * calibration does.
+ * calibration does. A ready worker then spins for the start (nat_loop.c await_start), so that
+ * the first process starts within microseconds of t0, as on the model's cores, which are awake
+ * at time 0; waiting in the kernel, it started after a futex wake-up (50-55 us).
  *
  * Threads: nat_proc_new, nat_spawn, nat_take_local, nat_join_* and nat_ready run on the worker that calls them
  * (the step's worker); nat_rt_* are for the thread that created the runtime.
