@@ -21,8 +21,9 @@
 
 #include <stdatomic.h>
 
-/* Most records read ahead of a run (nat_replay_open): about 150 bytes each for fork-join. */
-#define NAT_REPLAY_PRELOAD_MAX (UINT64_C(1) << 20)
+/* Most records read ahead of a run (nat_replay_open): a fork-join record takes about 270 bytes
+ * (fib:20's 21,891 records added 6 MB to a replay's peak memory), so at most about 70 MB. */
+#define NAT_REPLAY_PRELOAD_MAX (UINT64_C(1) << 18)
 
 struct nat_replay {
     struct sim_trace *t;
