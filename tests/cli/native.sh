@@ -51,6 +51,12 @@ id=$(num run_id "$out")
 out=$("$S" native "$T/ring.jsonl" --threads 2 --scale 0.5 --no-db --json) || fail "native ring"
 [ "$(num processes "$out")" = 4 ] || fail "ring: processes is not 4: $out"
 [ "$(num messages "$out")" = 20 ] || fail "ring: messages is not 20: $out"
+# ... its records read before the run (all of a small trace: a spawn then takes them unlocked)
+[ "$(num trace_read_ahead "$out")" = 4 ] || fail "ring: not every record read ahead: $out"
+"$S" trace gen fib:10,work=100 -o "$T/fib10.jsonl" >/dev/null 2>&1 || fail "trace gen fib"
+out=$("$S" native "$T/fib10.jsonl" --threads 2 --no-db --json) || fail "native fib trace"
+[ "$(num processes "$out")" = 177 ] && [ "$(num trace_read_ahead "$out")" = 177 ] ||
+  fail "fib:10 trace: not 177 processes, all read ahead: $out"
 
 # 5. Errors: usage exits 2, a failed run exits 1 and stores nothing.
 before=$(sqlite3 "$db" "SELECT COUNT(*) FROM runs")
