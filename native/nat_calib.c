@@ -688,6 +688,12 @@ double nat_calib_speed(const struct nat_calibration *c, uint32_t k)
     return outside(&c->speed[k], 1.0, 1) ? c->speed[k].ns : 1.0;
 }
 
+double nat_calib_busy_rate(const struct nat_calibration *c)
+{
+    const struct nat_cost *b = &c->busy_rate;
+    return b->ns > 0 && outside(b, 1.0, NAT_COST_MIN_CLEAN) ? b->ns : 1.0;
+}
+
 double nat_calib_busy_factor(const struct nat_calibration *c)
 {
     const struct nat_cost *b = &c->busy_factor;
@@ -716,6 +722,19 @@ bool nat_calib_steal_thief(const struct nat_calibration *c, double *ns)
     return true;
 }
 
+/* A measured ratio as {ratio, ci95, n, applied}: the object, or NULL (no memory). */
+static cJSON *add_ratio(cJSON *o, const char *name, const struct nat_cost *k, double applied)
+{
+    cJSON *x = cJSON_AddObjectToObject(o, name);
+    if (x != NULL) {
+        cJSON_AddNumberToObject(x, "ratio", k->ns);
+        cJSON_AddNumberToObject(x, "ci95", k->half);
+        cJSON_AddNumberToObject(x, "n", k->n);
+        cJSON_AddNumberToObject(x, "applied", applied);
+    }
+    return x;
+}
+
 char *nat_calib_json(const struct nat_calibration *c)
 {
     cJSON *o = cJSON_CreateObject();
@@ -727,14 +746,9 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "steal_victim", &c->steal_victim);
     add_cost(o, "steal_barrier", &c->steal_barrier);
     add_cost(o, "steal_round", &c->steal_round);
-    cJSON *bf = cJSON_AddObjectToObject(o, "busy_factor");
-    if (bf != NULL) {
-        cJSON_AddNumberToObject(bf, "ratio", c->busy_factor.ns);
-        cJSON_AddNumberToObject(bf, "ci95", c->busy_factor.half);
-        cJSON_AddNumberToObject(bf, "n", c->busy_factor.n);
-        cJSON_AddNumberToObject(bf, "applied", nat_calib_busy_factor(c));
+    cJSON *bf = add_ratio(o, "busy_factor", &c->busy_factor, nat_calib_busy_factor(c));
+    if (bf != NULL)
         cJSON_AddBoolToObject(bf, "roles", c->busy_roles);
-    }
     add_cost(o, "busy_victim", &c->busy_victim);
     add_cost(o, "busy_thief", &c->busy_thief);
     cJSON_AddNumberToObject(o, "steal_victim_model_ns", nat_calib_steal_victim(c));
@@ -748,6 +762,7 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "msg", &c->msg);
     add_cost(o, "msg_remote", &c->msg_remote);
     add_cost(o, "replay", &c->replay);
+    add_ratio(o, "busy_rate", &c->busy_rate, nat_calib_busy_rate(c));
     add_cost(o, "child", &c->child);
     add_cost(o, "proc", &c->proc);
     add_cost(o, "proc_before", &c->proc_before);

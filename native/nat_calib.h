@@ -183,6 +183,10 @@ struct nat_calibration {
     struct nat_cost msg_remote;   /* ... arriving from the other core: the extra over msg */
     struct nat_cost replay;       /* replayed trace: native CPU per spawn beyond its work and
                                      the model's other costs, on one worker (n == 0: computed) */
+    struct nat_cost busy_rate;    /* replayed trace: the busy loop's rate pinned on worker 0's
+                                     CPU between the native runs, over busy_iters_per_ns (a
+                                     ratio: the runs' RUN phases take 1/ratio of their ns;
+                                     n == 0: not measured). nat_calib_busy_rate */
     struct nat_cost child;        /* UTS: the SHA-1 of one child (0 samples otherwise) */
     struct nat_cost proc;         /* the workload's own cost per process on one worker */
     struct nat_cost proc_before;  /* ... as measured before the native runs, where proc was
@@ -227,6 +231,13 @@ double nat_calib_corun_factor(const struct nat_calibration *c);
  * a copy of the workload on each, read 0.44-0.56 where 2-thread runs read 0.67-0.72 and the
  * pinned trials 0.61-0.74.) */
 double nat_calib_speed(const struct nat_calibration *c, uint32_t k);
+
+/* How much faster than calibrated a replayed trace's busy loop ran in the runs' minutes, the
+ * factor the model's cores' capacity is multiplied by: busy_rate where measured and 1 lies
+ * outside its 95% interval, else 1. The loop's rate moved by up to 10% within a minute on this
+ * VM (0.82-0.90 iterations a ns, pinned or not), and a trace's RUN phases, which are most of
+ * its time, move with it. */
+double nat_calib_busy_rate(const struct nat_calibration *c);
 
 /* What the model's per-process cost on N workers is multiplied by: busy_factor where measured
  * and 1 lies outside its 95% interval, else 1. */

@@ -75,6 +75,17 @@ int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
     return proc_trial(&o, workload, t, busy_run, procs, wall_ns, err, errlen);
 }
 
+double nat_validate_busy_on(int32_t cpu)
+{
+    cpu_set_t saved;
+    bool restore = pthread_getaffinity_np(pthread_self(), sizeof saved, &saved) == 0;
+    nat_calib_pin(cpu);
+    double ipn = nat_calib_busy();
+    if (restore)
+        pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
+    return ipn;
+}
+
 int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload, int32_t cpu,
                                const struct nat_validate_opts *vo, struct nat_trial *t,
                                double *busy_run, char *err, size_t errlen)
@@ -200,19 +211,26 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
 /* A replayed trace's cost per spawn beyond what the model charges (c->replay): the trace on one
  * worker (robust trials in CPU time, the native runs' busy-loop rate) against the model's
  * one-core cost of it, which is linear in spawn_ns: simulated at spawn_ns 0 and 1000, the
- * slope is the trace's spawns. n == 0 when it has none (nothing to charge it to). */
+ * slope is the trace's spawns. n == 0 when it has none (nothing to charge it to). The model's
+ * core runs at the busy loop's rate in the trials' minutes (on worker 0's CPU, cpu0) over the
+ * calibrated one: a process's first 0.3 ms loops ran 10-16% slower than the same loops a
+ * second later, and a residual that took that in went into every spawn. */
 static int calib_replay(const struct nat_validate_opts *o, const struct ws_topo *host,
-                        const struct nat_workload *wl, uint32_t runs, struct nat_calibration *c,
-                        char *err, size_t errlen)
+                        const struct nat_workload *wl, int32_t cpu0, uint32_t runs,
+                        struct nat_calibration *c, char *err, size_t errlen)
 {
     struct nat_validate_opts ro = *o;
     ro.busy_ipn = c->busy_iters_per_ns;
     uint64_t procs = 0;
+    double rate = nat_validate_busy_on(cpu0);
     struct nat_cost nat = per_proc(host, wl->spec, runs, &ro, &procs, err, errlen);
+    rate = (rate + nat_validate_busy_on(cpu0)) / 2 / c->busy_iters_per_ns;
     struct ws_topo *one = NULL;
     int32_t cpu;
     if (nat.n == 0 || nat_topo_workers(host, 1, NAT_BIND_STATIC, &one, &cpu, err, errlen) != 0)
         return -1;
+    one->cores[0].capacity = rate < WS_TOPO_CAP_MIN ? WS_TOPO_CAP_MIN
+                             : rate > WS_TOPO_CAP_MAX ? WS_TOPO_CAP_MAX : rate;
     struct ws_params p = sim_params(o, c, false);
     p.spawn_ns = 0;
     double b0 = nat_validate_sim_busy(one, &p, o->strategy, wl->spec, o->seed, err, errlen);
@@ -241,7 +259,7 @@ static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *ho
     memset(c, 0, sizeof(*c));
     nat_calib_load(c);
     uint32_t runs = o->repeat > CALIB_MIN_RUNS ? o->repeat : CALIB_MIN_RUNS;
-    c->busy_iters_per_ns = nat_calib_busy();
+    c->busy_iters_per_ns = nat_validate_busy_on(cpus[0]);   /* where worker 0 runs */
     if (topo->ncores >= 2) {
         c->steal = nat_calib_steal(cpus[0], cpus[1], false);
         /* A computed workload runs on the fast path, whose deques are asymmetric: a steal that
@@ -272,7 +290,7 @@ static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *ho
     if (c->spawn.n == 0)
         return -1;
     if (wl->kind == NAT_WORK_REPLAY)
-        return calib_replay(o, host, wl, runs, c, err, errlen);
+        return calib_replay(o, host, wl, cpus[0], runs, c, err, errlen);
     nat_validate_calib_workload(wl, c->workload, sizeof c->workload);
     c->proc = per_proc(host, c->workload, runs, o, &procs, err, errlen);
     if (c->proc.n == 0)
@@ -564,6 +582,18 @@ static void speeds(const struct samples *s, struct nat_validate_result *r, struc
         set_capacity(topo, k, nat_calib_speed(&r->cal, k));
 }
 
+/* A replayed trace's busy loop in the runs' minutes against its calibration (nat_calib_busy_rate),
+ * as every core's capacity multiplied by it. */
+static void busy_rate(const struct samples *s, struct nat_validate_result *r, struct ws_topo *topo)
+{
+    if (s->nrate == 0)
+        return;
+    r->cal.busy_rate = nat_cost_robust(s->rate, s->nrate);
+    double f = nat_calib_busy_rate(&r->cal);
+    for (uint32_t k = 0; k < topo->ncores && f != 1.0; k++)
+        set_capacity(topo, k, topo->cores[k].capacity * f);
+}
+
 /* What N workers pay a dispatch beyond one (nat_calib_busy_factor), as every core's capacity
  * divided by it: the runs' busy time holds the work, the spawns and the messages alike, which
  * the model's cores run at their capacity (cost_capacity), a replayed trace's too. The runs'
@@ -600,7 +630,7 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
                                       errlen) == 0 &&
              (s->nround == 0 || (r->cal.steal_round = nat_cost_robust(s->round, s->nround),
                                  true)) &&
-             (speeds(s, r, topo), true) &&
+             (speeds(s, r, topo), true) && (busy_rate(s, r, topo), true) &&
              (!again || nat_validate_corun(o, host, r->threads, r->cal.workload,
                                            &r->cal.corun_alone, &r->cal.corun, err,
                                            errlen) == 0) &&

@@ -41,6 +41,10 @@ struct samples {
     struct nat_round_busy rbusy[NAT_VALIDATE_MAX_REPEAT + 1];   /* the same runs, those that
                                              stole (nrbusy) */
     uint32_t nrbusy;
+    struct nat_trial rate[NAT_VALIDATE_MAX_REPEAT + 1];   /* a replayed trace: each slot's
+                                             busy-loop rate on worker 0's CPU over the
+                                             calibrated one (nat_calibration.busy_rate) */
+    uint32_t nrate;
     struct nat_trial speed[NAT_SPEED_MAX][NAT_VALIDATE_MAX_REPEAT + 1];   /* [k][slot]: the
                                              slot's first trial on worker 0's CPU over one on
                                              worker k's (nat_calibration.speed) */
@@ -66,6 +70,9 @@ int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
 
 /* The same trial with its worker on host CPU cpu (the calling thread pinned there for the
  * run, its affinity restored after). 0, or -1 with err. */
+/* nat_calib_busy with the calling thread pinned on cpu (its affinity restored after). */
+double nat_validate_busy_on(int32_t cpu);
+
 int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload, int32_t cpu,
                                const struct nat_validate_opts *vo, struct nat_trial *t,
                                double *busy_run, char *err, size_t errlen);

@@ -299,11 +299,16 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
     r->cal.busy_roles = false;                                     /* (... and its fit) */
     memset(r->cal.speed, 0, sizeof r->cal.speed);                  /* (... and its CPUs) */
     r->cal.nspeed = 0;
+    r->cal.busy_rate = (struct nat_cost){ 0 };                      /* (... and its loop) */
+    s->nrate = 0;
     for (uint32_t i = 0; i <= r->repeat; i++) {
         if (nat_noise_measure(cpus, r->threads, NOISE_SLICE_NS, &r->cal.noise) != 0) {
             snprintf(err, errlen, "cannot start a noise measurement thread");
             return -1;
         }
+        if (trials == NULL && r->cal.busy_iters_per_ns > 0)   /* a replayed trace */
+            s->rate[s->nrate++] = (struct nat_trial){
+                nat_validate_busy_on(cpus[0]) / r->cal.busy_iters_per_ns, 0 };
         uint32_t first = *ntrials;
         double slot_proc[NAT_SPEED_MAX] = { 0 };   /* this slot's busy ns a dispatch on each
                                                        worker's CPU */

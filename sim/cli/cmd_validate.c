@@ -155,7 +155,11 @@ static void print_calibration(const struct nat_calibration *c)
     if (c->proc_before.n > 0)
         printf(" (measured between the native runs; %.2f ± %.2f ns before them),",
                c->proc_before.ns, c->proc_before.half);
-    printf(" busy loop %.3f iterations/ns\n", c->busy_iters_per_ns);
+    printf(" busy loop %.3f iterations/ns", c->busy_iters_per_ns);
+    if (c->busy_rate.n)
+        printf(" (x %.3f ± %.3f between the native runs, on worker 0's CPU; the model's cores x "
+               "%.3f)", c->busy_rate.ns, c->busy_rate.half, nat_calib_busy_rate(c));
+    printf("\n");
     if (c->corun.n > 0 && c->corun_alone.n > 0)
         printf("               N workers of one runtime each running a copy (stealing off): busy "
                "%.2f ± %.2f ns a dispatch against %.2f ± %.2f ns alone, in turn: x %.3f%s "

@@ -97,6 +97,8 @@ for r in rows:
     assert len(r["model_capacity"]) == r["threads"], r["model_capacity"]
     for k, m in enumerate(r["model_capacity"]):
         assert abs(m - min(max(caps[k] / fa, 0.01), 100)) <= 1e-9 * m, (k, m, caps, fa)
+    # (the busy loop's rate between the runs is a replayed trace's: not measured here)
+    assert c["busy_rate"]["n"] == 0 and c["busy_rate"]["applied"] == 1, c["busy_rate"]
     assert r["threads"] > 1 or c["corun_factor"] == 1, c["corun_factor"]
     assert abs(r["quantisation"]) * model_proc <= 0.0005 + 1e-9, r["quantisation"]
     assert re.fullmatch(r"fib:n=12,work=\d+(\.\d{1,3})?,ws=0", r["sim_trace"]), r["sim_trace"]
@@ -232,9 +234,20 @@ done
 out=$("$S" validate "$T/f.jsonl" --threads 1 --repeat 2 --db "$T/r.db" --json) ||
   fail "validate a trace file"
 grep -q "\"sim_trace\":\"$T/f.jsonl\"" <<<"$out" || fail "trace not replayed as itself: $out"
-# Its native cost per spawn beyond its work is measured and charged as spawn_ns (rounded).
-python3 -c 'import json, sys; c = json.loads(sys.argv[1])["calibration"]["replay"]
-assert c["n"] > 0, c' "$out" || fail "replay cost not measured: $out"
+# Its native cost per spawn beyond its work is measured and charged as spawn_ns (rounded); the
+# busy loop's rate is measured again before each native run and after the last, and where its
+# ratio to the calibrated rate is outside its interval, the model's core runs at it.
+python3 - "$out" <<'EOF1' || fail "replay cost or busy-loop rate: $(head -c 600 <<<"$out")"
+import json, sys
+r = json.loads(sys.argv[1])
+c = r["calibration"]
+assert c["replay"]["n"] > 0, c["replay"]
+b = c["busy_rate"]
+assert b["n"] == 3 and b["ratio"] > 0, b
+fr = b["ratio"] if abs(b["ratio"] - 1) > b["ci95"] else 1
+assert b["applied"] == fr, b
+assert abs(r["model_capacity"][0] - min(max(fr, 0.01), 100)) <= 1e-9, (r["model_capacity"], b)
+EOF1
 r() { sqlite3 "$T/r.db" "$1"; }
 [ "$(r "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND json_extract(params, '\$.spawn_ns') =
         MAX(0, CAST(round(json_extract(params, '\$.calibration.replay_ns')) AS INTEGER))")" = 20 ] ||
@@ -259,8 +272,10 @@ assert bf["applied"] == fa, bf
 # each CPU's speed measured with the trace pinned on it, as for computed workloads
 sp = c["cpu_speed"]
 assert len(sp) == 2 and sp[0]["capacity"] == 1 and sp[1]["n"] > 0, sp
+br = c["busy_rate"]
+assert br["n"] == 4, br
 for k, m in enumerate(r["model_capacity"]):
-    assert abs(m - sp[k]["capacity"] / fa) <= 1e-9, (r["model_capacity"], sp, fa)
+    assert abs(m - sp[k]["capacity"] * br["applied"] / fa) <= 1e-9 * m, (r["model_capacity"], sp, br, fa)
 EOF2
 fi
 

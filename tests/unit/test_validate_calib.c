@@ -382,6 +382,13 @@ Test(validate_calib, runs_costs_replace_the_ping_pong_only_outside_their_interva
     cr_assert_float_eq(nat_calib_busy_factor(&c), 1.045, 1e-12, "1 outside 1.045 ± 0.02");
     c.busy_factor.half = 0.05;
     cr_assert_float_eq(nat_calib_busy_factor(&c), 1.0, 1e-12, "1 inside 1.045 ± 0.05");
+    cr_assert_float_eq(nat_calib_busy_rate(&c), 1.0, 1e-12, "busy rate not measured");
+    c.busy_rate = (struct nat_cost){ .ns = 1.104, .half = 0.008, .n = 11 };
+    cr_assert_float_eq(nat_calib_busy_rate(&c), 1.104, 1e-12, "1 outside 1.104 ± 0.008");
+    c.busy_rate = (struct nat_cost){ .ns = 1.032, .half = 0.07, .n = 11 };
+    cr_assert_float_eq(nat_calib_busy_rate(&c), 1.0, 1e-12, "1 inside 1.032 ± 0.07");
+    c.busy_rate = (struct nat_cost){ .ns = 1.2, .half = 0.001, .n = 2 };
+    cr_assert_float_eq(nat_calib_busy_rate(&c), 1.0, 1e-12, "fewer than 3 slots: no interval");
 }
 
 /* Runs made from known costs: the fit gives them back exactly, with a zero interval; runs whose
