@@ -68,11 +68,11 @@ int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
                             double *busy_run, uint64_t *procs, uint64_t *wall_ns, char *err,
                             size_t errlen);
 
-/* The same trial with its worker on host CPU cpu (the calling thread pinned there for the
- * run, its affinity restored after). 0, or -1 with err. */
 /* nat_calib_busy with the calling thread pinned on cpu (its affinity restored after). */
 double nat_validate_busy_on(int32_t cpu);
 
+/* The same trial with its worker on host CPU cpu (the calling thread pinned there for the
+ * run, its affinity restored after). 0, or -1 with err. */
 int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload, int32_t cpu,
                                const struct nat_validate_opts *vo, struct nat_trial *t,
                                double *busy_run, char *err, size_t errlen);
