@@ -145,6 +145,12 @@ double nat_noise_mean_ns(const struct nat_noise *z);
  * holds them spread evenly; the model pays them as detours instead. 1 without detours. */
 double nat_noise_work_factor(const struct nat_noise *z);
 
+/* A replayed trace's cost per spawn in a model whose cores pay c->noise as detours: replay less
+ * the detours its trials' CPU time held, spread over the spawns, as nat_noise_work_factor
+ * takes them out of a computed workload's per-process cost. */
+struct nat_calibration;
+double nat_noise_replay_ns(const struct nat_calibration *c);
+
 /* Pin the calling thread to host CPU cpu (ignored when negative). */
 void nat_calib_pin(int32_t cpu);
 
@@ -183,6 +189,8 @@ struct nat_calibration {
     struct nat_cost msg_remote;   /* ... arriving from the other core: the extra over msg */
     struct nat_cost replay;       /* replayed trace: native CPU per spawn beyond its work and
                                      the model's other costs, on one worker (n == 0: computed) */
+    double replay_cpu_ns;         /* replayed trace: its trials' CPU time per process, and */
+    double replay_per_spawn;      /* ... its processes per spawn (0: no replay cost) */
     struct nat_cost busy_rate;    /* replayed trace: the busy loop's rate pinned on worker 0's
                                      CPU between the native runs, over busy_iters_per_ns (a
                                      ratio: the runs' RUN phases take 1/ratio of their ns;

@@ -105,3 +105,9 @@ double nat_noise_work_factor(const struct nat_noise *z)
         off = all;
     return off < 1.0 && all < 1.0 ? (1.0 - all) / (1.0 - off) : 1.0;
 }
+
+double nat_noise_replay_ns(const struct nat_calibration *c)
+{
+    return c->replay.ns -
+           c->replay_cpu_ns * (1.0 - nat_noise_work_factor(&c->noise)) * c->replay_per_spawn;
+}

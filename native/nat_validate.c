@@ -244,6 +244,8 @@ static int calib_replay(const struct nat_validate_opts *o, const struct ws_topo 
     if (spawns < 0.5)
         return 0;
     c->replay = nat;
+    c->replay_cpu_ns = nat.ns;
+    c->replay_per_spawn = n / spawns;
     c->replay.ns = (nat.ns * n - b0) / spawns;
     c->replay.median = (nat.median * n - b0) / spawns;
     c->replay.half = nat.half * n / spawns;
@@ -371,7 +373,7 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
     if (computed)
         p.spawn_ns = round_ns(c->spawn.ns + c->child.ns);
     else if (c->replay.n)
-        p.spawn_ns = round_ns(c->replay.ns);
+        p.spawn_ns = round_ns(nat_noise_replay_ns(c));
     return p;
 }
 

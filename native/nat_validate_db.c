@@ -162,6 +162,7 @@ char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment)
     cJSON_AddNumberToObject(o, "latency_ns", c->latency_ns);
     cJSON_AddNumberToObject(o, "busy_factor", nat_calib_busy_factor(c));
     cJSON_AddNumberToObject(o, "busy_rate", nat_calib_busy_rate(c));
+    cJSON_AddNumberToObject(o, "replay_model_ns", nat_noise_replay_ns(c));
     cJSON_AddNumberToObject(o, "steal_victim_model_ns", nat_calib_steal_victim(c));
     double thief;   /* (null: the model keeps its ctx_switch_ns) */
     if (nat_calib_steal_thief(c, &thief))

@@ -150,6 +150,9 @@ static void print_calibration(const struct nat_calibration *c)
     print_cost("join message", &c->msg);
     print_cost("remote join (extra)", &c->msg_remote);
     print_cost("replay per spawn", &c->replay);
+    if (c->replay.n)
+        printf(" the model's %.2f ns (less the detours its trials' CPU time held),",
+               nat_noise_replay_ns(c));
     print_cost("UTS child", &c->child);
     print_cost("per process", &c->proc);
     if (c->proc_before.n > 0)

@@ -352,6 +352,24 @@ Test(validate_calib, corun_factor_reads_1_inside_its_interval)
     cr_assert_float_eq(nat_calib_corun_factor(&c), 1.0, 1e-12, "not measured");
 }
 
+/* A replayed trace's cost per spawn loses the detours its trials' CPU time held, as a computed
+ * workload's per-process cost does (the model's cores pay them as detours). */
+Test(validate_calib, replay_cost_less_the_detours_its_trials_held)
+{
+    struct nat_calibration c = { 0 };
+    c.replay = (struct nat_cost){ .ns = 600, .half = 20, .n = 9 };
+    c.replay_cpu_ns = 5600;
+    c.replay_per_spawn = 3193.0 / 3192.0;
+    cr_assert_float_eq(nat_noise_replay_ns(&c), 600, 1e-9, "no detours: as measured");
+    /* 4% of the time in detours, 1% off the CPU: the CPU time held 3.03% */
+    c.noise = (struct nat_noise){ .observed_ns = 1e9, .detours = 400, .detour_ns = 4e7,
+                                  .off_cpu_ns = 1e7, .slices = 11 };
+    double wf = 0.96 / 0.99;
+    cr_assert_float_eq(nat_noise_work_factor(&c.noise), wf, 1e-12);
+    cr_assert_float_eq(nat_noise_replay_ns(&c), 600 - 5600 * (1 - wf) * 3193.0 / 3192.0, 1e-9);
+    cr_assert_lt(nat_noise_replay_ns(&c), 600 - 169);
+}
+
 Test(validate_calib, runs_costs_replace_the_ping_pong_only_outside_their_intervals)
 {
     struct nat_calibration c = { 0 };
