@@ -24,11 +24,21 @@ static int keep(struct nat_replay *r, struct sim_trace_rec *rec, uint64_t *room)
     return 0;
 }
 
+/* Map rec (pre[i]) to its slot; an id met twice (an invalid trace: the source or a spawn will
+ * say so) keeps to the maps. */
+static int index_rec(struct nat_replay *r, const struct sim_trace_rec *rec, uint64_t i)
+{
+    uint64_t v;
+    if (sim_idmap_get(&r->ready, rec->id, &v))
+        i = NAT_REPLAY_SHARED;
+    return sim_idmap_put(&r->ready, rec->id, i);
+}
+
 /* Read the roots, then the children of each record read in turn, until max records are held
  * (a record's children are read whole). Parsing a record in the run would be done under the
  * replay's lock, and its cost there depends on the allocator's state: a trace's 2-worker runs
  * waited 0.6-1.0 ms a run for the lock after a sweep's 1-worker count and 2.4-2.6 ms without
- * one. Read ahead, a spawn holds the lock only for the id maps. */
+ * one. Read ahead, a spawn holds the lock only for the id maps; with a slot each, not at all. */
 static int preload(struct nat_replay *r, uint64_t max, char *err, size_t errlen)
 {
     uint64_t room = 1024;
@@ -36,11 +46,14 @@ static int preload(struct nat_replay *r, uint64_t max, char *err, size_t errlen)
     int st = SIM_TRACE_OK;
     if ((r->pre = malloc(room * sizeof *r->pre)) == NULL || sim_idmap_init(&r->ready, 1024) != 0)
         goto oom;
-    while (r->npre < max && (st = sim_trace_next_root(r->t, &rec)) == SIM_TRACE_OK)
+    while (r->npre < max && (st = sim_trace_next_root(r->t, &rec)) == SIM_TRACE_OK) {
         if (keep(r, rec, &room) != 0) {
             sim_trace_release(r->t, rec);
             goto oom;
         }
+        if (index_rec(r, rec, r->npre - 1) != 0)
+            goto oom;
+    }
     r->proots = r->npre;
     for (; st != SIM_TRACE_ERROR && r->pwalked < r->npre && r->npre < max;
          r->pwalked++) {
@@ -50,14 +63,19 @@ static int preload(struct nat_replay *r, uint64_t max, char *err, size_t errlen)
                 continue;
             if ((st = sim_trace_child(r->t, p, p->phases[i].arg, &rec)) != SIM_TRACE_OK)
                 break;
-            if (keep(r, rec, &room) != 0 ||
-                sim_idmap_put(&r->ready, rec->id, (uint64_t)(uintptr_t)rec) != 0)
+            if (keep(r, rec, &room) != 0 || index_rec(r, rec, r->npre - 1) != 0)
                 goto oom;
         }
     }
     if (st == SIM_TRACE_ERROR) {
         snprintf(err, errlen, "%s", sim_trace_error(r->t));
         return -1;
+    }
+    if (r->npre > 0 && (r->slot = malloc(r->npre * sizeof *r->slot)) == NULL)
+        goto oom;
+    for (uint64_t i = 0; i < r->npre; i++) {
+        atomic_init(&r->slot[i].mbox, 0);
+        atomic_init(&r->slot[i].proc, NULL);
     }
     return 0;
 oom:
@@ -108,7 +126,9 @@ void nat_replay_close(struct nat_replay *r)
     sim_idmap_destroy(&r->exited);
     sim_idmap_destroy(&r->ready);
     free(r->pre);
+    free(r->slot);
     r->pre = NULL;
+    r->slot = NULL;
     r->t = NULL;
 }
 
@@ -117,9 +137,10 @@ static uint64_t scaled(const struct nat_replay *r, uint64_t ns)
     return (uint64_t)((double)ns * r->scale + 0.5);
 }
 
-/* Fill p from its record and register it (r->lock held). 0, or -1 after nat_rt_fail. */
+/* Fill p from its record: its mailbox in slot when it has one (no lock needed), else registered
+ * in the maps (r->lock held). 0, or -1 after nat_rt_fail. */
 static int setup(struct nat_rt *rt, struct nat_replay *r, struct nat_proc *p,
-                 struct sim_trace_rec *rec, bool ahead)
+                 struct sim_trace_rec *rec, bool ahead, struct nat_rslot *slot)
 {
     p->dirty = 1;
     p->wp.id = rec->id;
@@ -129,7 +150,7 @@ static int setup(struct nat_rt *rt, struct nat_replay *r, struct nat_proc *p,
     for (uint32_t i = 0; i < rec->nphases && rt->p.runtime_known; i++)
         if (rec->phases[i].kind == SIM_PHASE_RUN)
             p->wp.expected_ns += scaled(r, rec->phases[i].arg);
-    p->u.rp = (struct nat_rp){ rec, 0, 0, 0, false, ahead };
+    p->u.rp = (struct nat_rp){ rec, 0, 0, 0, false, ahead, slot };
     if (rec->aff_kind != SIM_AFF_NONE) {
         struct ws_cpuset set;
         if (ws_cpuset_init(&set, r->ncores) != WS_OK)
@@ -149,12 +170,33 @@ static int setup(struct nat_rt *rt, struct nat_replay *r, struct nat_proc *p,
             return nat_rt_fail(rt, "process %llu (line %llu): affinity: invalid",
                                (unsigned long long)rec->id, (unsigned long long)rec->line), -1;
     }
+    if (slot != NULL) {
+        /* (published with p by the spawn's push: a sender that finds p blocked in RECV has
+         * seen p's RECV, which came after that push) */
+        atomic_store_explicit(&slot->proc, p, memory_order_relaxed);
+        return 0;
+    }
     uint64_t held = 0;
     sim_idmap_del(&r->pending, rec->id, &held);
     atomic_store_explicit(&p->mbox, (int64_t)held, memory_order_relaxed);
     if (sim_idmap_put(&r->live, rec->id, (uint64_t)(uintptr_t)p) != 0)
         return nat_rt_fail(rt, "out of memory (processes)"), -1;
     return 0;
+}
+
+/* The slot of read-ahead id, or NULL (lock-free: nothing writes r->ready during the run). */
+static struct nat_rslot *slot_of(const struct nat_replay *r, uint64_t id, uint64_t *index)
+{
+    uint64_t v;
+    if (!sim_idmap_get(&r->ready, id, &v) || v == NAT_REPLAY_SHARED)
+        return NULL;
+    *index = v;
+    return &r->slot[v];
+}
+
+static _Atomic int64_t *mailbox(struct nat_proc *p)
+{
+    return p->u.rp.slot != NULL ? &p->u.rp.slot->mbox : &p->mbox;
 }
 
 /* Take the replay's lock: worker w (NULL: the feeder). Its critical sections are short (a
@@ -191,6 +233,11 @@ static void replay_unlock(struct nat_replay *r)
 
 static void finish(struct nat_worker *w, struct nat_replay *r, struct nat_proc *p)
 {
+    if (p->u.rp.slot != NULL) {   /* later sends see the mark and count themselves dropped */
+        atomic_store_explicit(&p->u.rp.slot->mbox, NAT_RSLOT_EXITED, memory_order_relaxed);
+        p->u.rp.rec = NULL;
+        return;
+    }
     replay_lock(w, r);
     sim_idmap_del(&r->live, p->wp.id, NULL);
     sim_idmap_put(&r->exited, p->wp.id, 1);
@@ -206,6 +253,17 @@ static void send_msg(struct nat_worker *w, struct nat_replay *r, uint64_t to)
     int64_t old = 0;
     uint64_t v;
     w->st.messages++;
+    uint64_t i;
+    struct nat_rslot *slot = slot_of(r, to, &i);
+    if (slot != NULL) {
+        /* acq_rel: a receiver blocked in RECV (-1) is handed over to us with its state. */
+        old = atomic_fetch_add_explicit(&slot->mbox, 1, memory_order_acq_rel);
+        if (old == -1)
+            nat_ready(w, atomic_load_explicit(&slot->proc, memory_order_relaxed));
+        else if (old < -1)
+            w->st.dropped++;
+        return;
+    }
     replay_lock(w, r);
     if (sim_idmap_get(&r->live, to, &v)) {
         t = (struct nat_proc *)(uintptr_t)v;
@@ -231,16 +289,19 @@ static void spawn_child(struct nat_worker *w, struct nat_replay *r, struct nat_p
     if (c == NULL)
         return;
     struct sim_trace_rec *crec;
-    uint64_t v;
-    bool ahead = sim_idmap_get(&r->ready, cid, &v) &&
-                 ((struct sim_trace_rec *)(uintptr_t)v)->parent == p->wp.id;
+    uint64_t i;
+    struct nat_rslot *slot = slot_of(r, cid, &i);
+    if (slot != NULL && r->pre[i]->parent == p->wp.id) {
+        /* read ahead, with its slot: nothing shared to lock */
+        if (setup(w->rt, r, c, r->pre[i], true, slot) == 0)
+            nat_spawn(w, c);
+        else
+            nat_proc_free(w, c);
+        return;
+    }
     replay_lock(w, r);
-    int st = SIM_TRACE_OK;
-    if (ahead)
-        crec = (struct sim_trace_rec *)(uintptr_t)v;
-    else
-        st = sim_trace_child(r->t, p->u.rp.rec, cid, &crec);
-    int ok = st == SIM_TRACE_OK ? setup(w->rt, r, c, crec, ahead) : -1;
+    int st = sim_trace_child(r->t, p->u.rp.rec, cid, &crec);
+    int ok = st == SIM_TRACE_OK ? setup(w->rt, r, c, crec, false, NULL) : -1;
     if (st != SIM_TRACE_OK)
         nat_rt_fail(w->rt, "%s", sim_trace_error(r->t));
     replay_unlock(r);
@@ -378,7 +439,7 @@ enum nat_step nat_replay_step(struct nat_worker *w, struct nat_proc *p)
         case SIM_PHASE_RECV:
             x->pc++;
             /* acq_rel: 0 -> -1 hands p to the next sender, which must see the pc above. */
-            if (atomic_fetch_sub_explicit(&p->mbox, 1, memory_order_acq_rel) > 0)
+            if (atomic_fetch_sub_explicit(mailbox(p), 1, memory_order_acq_rel) > 0)
                 break;
             return NAT_BLOCK;
         case SIM_PHASE_SPAWN:
@@ -439,9 +500,16 @@ void nat_replay_feed(struct nat_rt *rt, struct nat_replay *r, volatile int *stop
             }
             break;
         }
-        replay_lock(NULL, r);
-        int ok = setup(rt, r, p, rec, ahead);
-        replay_unlock(r);
+        uint64_t i;
+        struct nat_rslot *slot = ahead ? slot_of(r, rec->id, &i) : NULL;
+        int ok;
+        if (slot != NULL) {
+            ok = setup(rt, r, p, rec, true, slot);
+        } else {
+            replay_lock(NULL, r);
+            ok = setup(rt, r, p, rec, ahead, NULL);
+            replay_unlock(r);
+        }
         if (ok != 0)
             break;
         if (nat_rt_inject(rt, p) != 0) {
@@ -455,6 +523,14 @@ void nat_replay_feed(struct nat_rt *rt, struct nat_replay *r, volatile int *stop
 
 int nat_replay_check(struct nat_replay *r, char *err, size_t errlen)
 {
+    for (uint64_t i = 0; i < r->npre; i++) {
+        if (atomic_load_explicit(&r->slot[i].proc, memory_order_relaxed) == NULL &&
+            atomic_load_explicit(&r->slot[i].mbox, memory_order_relaxed) > 0) {
+            snprintf(err, errlen, "message to process %llu, which never exists",
+                     (unsigned long long)r->pre[i]->id);
+            return -1;
+        }
+    }
     for (size_t i = 0; r->pending.n > 0 && i <= r->pending.mask; i++) {
         if (r->pending.keys[i] != UINT64_MAX) {
             snprintf(err, errlen, "message to process %llu, which never exists",

@@ -7,12 +7,15 @@
  * limit, NAT_REPLAY_PRELOAD_MAX records by default; beyond it, from the trace source in the
  * run). Roots arrive at t0 + spawn_ns times `scale`, injected by the creating thread.
  *
- * The trace source and the id maps (live processes, messages held for processes not spawned
- * yet, exited ids) are shared by the workers under one spin lock (nat_replay.c replay_lock:
- * held well under a microsecond at each spawn, send and exit; a futex sleep and wake-up per wait
- * had cost more than the sections themselves). Messages to exited processes are
- * dropped and counted; messages held for a process that never appears fail the run, as in the
- * simulator. */
+ * A process whose record was read ahead has a slot of its own, made before the run: its
+ * mailbox counter lives there from the start (messages sent before the spawn wait in it), and
+ * its exit marks it, so its spawn, its sends and its exit take no lock: a send finds the slot
+ * through a map nothing writes during the run. The trace source and the id maps of the other
+ * processes (live processes, messages held for processes not spawned yet, exited ids) are shared
+ * by the workers under one spin lock (nat_replay.c replay_lock: held well under a microsecond at
+ * each spawn, send and exit; a futex sleep and wake-up per wait had cost more than the sections
+ * themselves). Messages to exited processes are dropped and counted; messages held for a
+ * process that never appears fail the run, as in the simulator. */
 #ifndef NAT_REPLAY_H
 #define NAT_REPLAY_H
 
@@ -21,18 +24,29 @@
 
 #include <stdatomic.h>
 
+/* A read-ahead process's slot: its mailbox (messages waiting; -1 while it waits in RECV; at
+ * most NAT_RSLOT_EXITED plus the sends that came after its exit) and the process, once spawned. */
+#define NAT_RSLOT_EXITED INT64_MIN
+struct nat_rslot {
+    _Atomic int64_t mbox;
+    _Atomic(struct nat_proc *) proc;
+};
+
 /* Most records read ahead of a run (nat_replay_open): a fork-join record takes about 270 bytes
  * (fib:20's 21,891 records added 6 MB to a replay's peak memory), so at most about 70 MB. */
 #define NAT_REPLAY_PRELOAD_MAX (UINT64_C(1) << 18)
+#define NAT_REPLAY_SHARED UINT64_MAX   /* (a ready value: no slot) */
 
 struct nat_replay {
     struct sim_trace *t;
     /* Records read before the run, so that a spawn takes its child's parsed record without the
      * lock: the roots first (pre[0 .. proots)), then the children of pre[0 .. pwalked) in walk
      * order. A record beyond pwalked has its children read from t under the lock, as is every
-     * root past proots. ready maps a read-ahead child's id to its record; nothing writes it
-     * during the run. Read-ahead records stay with t until nat_replay_close. */
+     * root past proots. ready maps a read-ahead record's id to its index in pre and slot
+     * (NAT_REPLAY_SHARED for an id read ahead twice: its processes use the maps); nothing
+     * writes it during the run. Read-ahead records stay with t until nat_replay_close. */
     struct sim_trace_rec **pre;
+    struct nat_rslot *slot;       /* [npre], beside pre */
     uint64_t npre, proots, pwalked, pnext;   /* pnext: the feeder's next read-ahead root */
     struct sim_idmap ready;
     _Atomic uint32_t lock;        /* t and the three maps (nat_replay.c replay_lock) */

@@ -142,6 +142,7 @@ struct nat_utsn {             /* one UTS node */
     uint8_t digest[20];
     uint32_t depth;
 };
+struct nat_rslot;
 struct nat_rp {               /* a replayed trace process */
     struct sim_trace_rec *rec;
     uint64_t remaining;       /* ns left in the RUN phase at pc (scaled) */
@@ -149,6 +150,7 @@ struct nat_rp {               /* a replayed trace process */
     uint32_t pc;
     bool in_run;
     bool ahead;               /* rec was read ahead: it stays with the source until the end */
+    struct nat_rslot *slot;   /* its read-ahead slot (mailbox, exit), or NULL: the maps */
 };
 
 /* A process. Invariant: at any time it is in exactly one of: a ws_sched deque or inbox, running

@@ -285,6 +285,41 @@ Test(native, replay_waits_and_late_roots)
     unlink(path);
 }
 
+/* Messages sent to a process before it is spawned wait for it, and messages sent after its exit
+ * are dropped and counted, alike whether its record was read ahead (its mailbox in a slot of its
+ * own, no lock taken anywhere in the run) or read in the run (the maps, under the lock). */
+Test(native, replay_mailboxes_alike_with_and_without_slots)
+{
+    char path[256], err[512];
+    trace_file(path, sizeof path, "slots",
+               "{\"format\":\"schedlab-trace\",\"version\":1,\"time_unit\":\"us\"}\n"
+               "{\"id\":0,\"spawn\":0,\"phases\":[[\"send\",1],[\"send\",1],[\"spawn\",1],"
+               "[\"spawn\",2],[\"recv\"],[\"recv\"],[\"wait\",20000],[\"send\",2],[\"send\",2],"
+               "[\"send\",3],[\"run\",10]]}\n"
+               "{\"id\":1,\"parent\":0,\"phases\":[[\"recv\"],[\"recv\"],[\"run\",5],"
+               "[\"send\",0]]}\n"
+               "{\"id\":2,\"parent\":0,\"phases\":[[\"run\",5],[\"send\",0]]}\n"
+               "{\"id\":3,\"spawn\":0,\"phases\":[[\"run\",5],[\"recv\"]]}\n");
+    const uint64_t limits[] = { 0, 1 };      /* all four read ahead; only root 0 */
+    const uint64_t ahead[] = { 4, 1 };
+    for (size_t i = 0; i < 2; i++) {
+        struct nat_run_opts o = opts(path, 2, "random");
+        o.read_ahead_max = limits[i];
+        struct nat_run_result r;
+        cr_assert_eq(nat_run(&o, &r, err, sizeof err), 0, "limit %llu: %s",
+                     (unsigned long long)limits[i], err);
+        cr_assert_eq(r.read_ahead, ahead[i]);
+        cr_assert_eq(r.summary.processes, 4);
+        cr_assert_eq(r.summary.messages, 7, "limit %llu", (unsigned long long)limits[i]);
+        /* 2 exited 20 ms before the two sends to it (a margin, not a timing) */
+        cr_assert_eq(r.x.dropped, 2, "limit %llu: %llu dropped", (unsigned long long)limits[i],
+                     (unsigned long long)r.x.dropped);
+        if (i == 0)
+            cr_assert_eq(r.x.lock_waits, 0, "every process has a slot: nobody takes the lock");
+    }
+    unlink(path);
+}
+
 Test(native, replay_deadlock_and_missing_process_fail)
 {
     char path[256], err[512];

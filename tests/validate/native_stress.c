@@ -3,13 +3,16 @@
  * the fast path or everything through ws_sched; pinned or not; no spin before sleeping, so
  * workers park and are woken all the time; steal one or half; the periodic balancer on in half
  * the rounds, with or without compaction; strict or preferred affinity on the root) and a workload (fib, nqueens, UTS, a spawn chain, or a replayed ring or bursty
- * trace with messages and timed waits), runs it, and checks: the exact answer and process count
- * (nat_run refuses a wrong one), no strict process ever dispatched outside its set, and no
+ * trace with messages and timed waits; a third of the fib rounds replay fib's trace, with all or
+ * some records read ahead), runs it, and checks: the exact answer and process count (nat_run
+ * refuses a wrong one; a fib replay's messages, one per child, none dropped), no strict process ever dispatched outside its set, and no
  * process of a core-0-only run on another core. The safety-net timeouts that found work are
  * counted and printed (a wake-up the protocol did not deliver), not failed: see nat_rt.h.
  * A last case runs fib on 2-4 unpinned workers until remote join arrivals have made owners flush
  * their plain join counts (nat_rt.h, Joins) in 3 runs, each exact (no arrival lost or counted
- * twice); if 40 runs never steal a child it says the case was skipped, not passed.
+ * twice); if 40 runs never steal a child it says the case was skipped, not passed. A replay
+ * case runs fib's trace on 2-4 workers, all or some of its records read ahead, and checks that
+ * every child's message arrives (replay_case).
  *
  * Usage: native_stress [--quick] [--rounds N] [--seed S] [--max-threads K]. --quick (used under
  * ThreadSanitizer) runs fewer, smaller rounds with at most 2 workers: with two thieves or more,
@@ -63,6 +66,7 @@ static bool workload(char *buf, size_t len, unsigned k, bool quick)
 struct totals {
     unsigned passed, failed;
     uint64_t processes, steals, timeouts, timeout_finds, join_rmw, join_flushes, barriers;
+    uint64_t replays;
 };
 
 static unsigned max_threads = 4;
@@ -96,9 +100,23 @@ static void round_once(const struct ws_topo *host, bool quick, unsigned i, struc
         snprintf(aff, sizeof aff, a == 0 ? "strict:0" : a == 1 ? "strict:0-1" : "preferred:1");
         o.root_affinity = aff;
     }
+    /* a third of the fib rounds replay fib's trace, its records all read ahead (every
+     * process's mailbox in a slot, no lock) or only some (slots and maps in one run) */
+    bool replay = kind == 0 && aff[0] == 0 && draw(3) == 0;
+    if (replay) {
+        o.replay = true;
+        o.read_ahead_max = draw(2) ? 0 : 1 + draw(64);
+    }
     struct nat_run_result r;
     int rc = nat_run(&o, &r, err, sizeof err);
     bool ok = rc == 0;
+    if (ok && replay && (r.summary.messages + 1 != r.summary.processes || r.x.dropped != 0)) {
+        snprintf(err, sizeof err, "replay: %llu messages and %llu dropped for %llu processes",
+                 (unsigned long long)r.summary.messages, (unsigned long long)r.x.dropped,
+                 (unsigned long long)r.summary.processes);
+        rc = -1;
+        ok = false;
+    }
     if (ok && strict0)
         for (uint32_t c = 1; c < r.ncores && c < 64; c++)
             ok = ok && r.per_core_run[c] == 0;
@@ -106,12 +124,13 @@ static void round_once(const struct ws_topo *host, bool quick, unsigned i, struc
         ok = false;
     if (!ok) {
         t->failed++;
-        printf("FAIL round %u: %s, %u threads, %s%s%s%s: %s\n", i, wl, o.threads, o.strategy,
-               o.slow ? ", slow" : "", aff[0] ? ", " : "", aff,
-               rc ? err : "affinity violated");
+        printf("FAIL round %u: %s%s, %u threads, %s%s%s%s: %s\n", i, wl,
+               replay ? " (replayed)" : "", o.threads, o.strategy, o.slow ? ", slow" : "",
+               aff[0] ? ", " : "", aff, rc ? err : "affinity violated");
         return;
     }
     t->passed++;
+    t->replays += replay;
     t->processes += r.summary.processes;
     t->steals += r.summary.steals;
     t->timeouts += r.x.timeouts;
@@ -119,6 +138,45 @@ static void round_once(const struct ws_topo *host, bool quick, unsigned i, struc
     t->join_rmw += r.x.join_rmw;
     t->join_flushes += r.x.join_flushes;
     t->barriers += r.x.steal_barriers;
+}
+
+/* Replayed fib traces on 2 or more workers, with every record read ahead (each process's mailbox
+ * in its slot, no lock anywhere) or only some (slots and maps crossing in one run): every child's
+ * message reaches its parent, none dropped, none lost (a lost one deadlocks the run). */
+static void replay_case(const struct ws_topo *host, bool quick, struct totals *t)
+{
+    unsigned runs = quick ? 12 : 40;
+    for (unsigned i = 0; i < runs; i++) {
+        struct nat_run_opts o;
+        nat_run_defaults(&o);
+        o.workload = quick ? "fib:11,work=200" : "fib:15,work=200";
+        o.replay = true;
+        o.read_ahead_max = i % 2 ? 0 : 1 + draw(100);
+        o.host = host;
+        o.threads = 2 + (uint32_t)draw(quick ? 1 : 3);
+        o.bind = NAT_BIND_NONE;
+        o.seed = i + 1;
+        o.params.spin_ns = draw(2) ? 0 : 20000;
+        o.strategy = strategies[draw((uint32_t)nstrat)];
+        struct nat_run_result r;
+        char err[1024];
+        int rc = nat_run(&o, &r, err, sizeof err);
+        if (rc == 0 && (r.summary.messages + 1 != r.summary.processes || r.x.dropped != 0))
+            snprintf(err, sizeof err, "%llu messages and %llu dropped for %llu processes",
+                     (unsigned long long)r.summary.messages, (unsigned long long)r.x.dropped,
+                     (unsigned long long)r.summary.processes), rc = -1;
+        if (rc != 0) {
+            t->failed++;
+            printf("FAIL replay case, run %u (%s, %u threads, read ahead %llu): %s\n", i,
+                   o.workload, o.threads, (unsigned long long)o.read_ahead_max, err);
+            return;
+        }
+        t->processes += r.summary.processes;
+        t->steals += r.summary.steals;
+        t->replays++;
+    }
+    t->passed++;
+    printf("replay case: %u runs exact\n", runs);
 }
 
 /* The remote join path under stress: see the header. */
@@ -193,10 +251,12 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < rounds; i++)
         round_once(host, quick, i, &t);
     join_case(host, quick, &t);
+    replay_case(host, quick, &t);
     ws_topo_destroy(host);
-    printf("native_stress: %llu processes, %llu steals, %llu safety timeouts "
-           "(%llu found work), %llu remote join arrivals, %llu owner flushes, %llu membarriers\n",
-           (unsigned long long)t.processes, (unsigned long long)t.steals,
+    printf("native_stress: %llu processes (%llu replayed fib runs), %llu steals, %llu safety "
+           "timeouts (%llu found work), %llu remote join arrivals, %llu owner flushes, %llu "
+           "membarriers\n", (unsigned long long)t.processes, (unsigned long long)t.replays,
+           (unsigned long long)t.steals,
            (unsigned long long)t.timeouts, (unsigned long long)t.timeout_finds,
            (unsigned long long)t.join_rmw, (unsigned long long)t.join_flushes,
            (unsigned long long)t.barriers);
