@@ -461,6 +461,51 @@ enum nat_step nat_replay_step(struct nat_worker *w, struct nat_proc *p)
     return NAT_EXIT;
 }
 
+/* Make root rec's process and inject it: 0, or -1 (after nat_rt_fail, the record released
+ * where it is not read ahead) when the feeding must stop. */
+static int inject_root(struct nat_rt *rt, struct nat_replay *r, struct sim_trace_rec *rec,
+                       bool ahead)
+{
+    struct nat_proc *p = ws_load_acquire(&rt->done) ? NULL
+                         : nat_rt_root_new(rt, nat_replay_step);
+    if (p == NULL) {
+        if (!ws_load_acquire(&rt->done))
+            nat_rt_fail(rt, "out of memory (processes)");
+        if (!ahead) {
+            replay_lock(NULL, r);
+            sim_trace_release(r->t, rec);
+            replay_unlock(r);
+        }
+        return -1;
+    }
+    uint64_t i;
+    struct nat_rslot *slot = ahead ? slot_of(r, rec->id, &i) : NULL;
+    int ok;
+    if (slot != NULL) {
+        ok = setup(rt, r, p, rec, true, slot);
+    } else {
+        replay_lock(NULL, r);
+        ok = setup(rt, r, p, rec, ahead, NULL);
+        replay_unlock(r);
+    }
+    if (ok != 0)
+        return -1;
+    if (nat_rt_inject(rt, p) != 0) {
+        nat_rt_fail(rt, "process %llu: cannot be placed (affinity)",
+                    (unsigned long long)rec->id);
+        return -1;
+    }
+    return 0;
+}
+
+int nat_replay_feed_due(struct nat_rt *rt, struct nat_replay *r)
+{
+    while (r->pnext < r->proots && r->pre[r->pnext]->spawn_ns == 0)
+        if (inject_root(rt, r, r->pre[r->pnext++], true) != 0)
+            return -1;
+    return 0;
+}
+
 void nat_replay_feed(struct nat_rt *rt, struct nat_replay *r, volatile int *stopped)
 {
     while (!ws_load_acquire(&rt->done)) {
@@ -488,35 +533,8 @@ void nat_replay_feed(struct nat_rt *rt, struct nat_replay *r, volatile int *stop
             struct timespec ts = { 0, (long)d };
             nanosleep(&ts, NULL);
         }
-        struct nat_proc *p = ws_load_acquire(&rt->done) ? NULL
-                             : nat_rt_root_new(rt, nat_replay_step);
-        if (p == NULL) {
-            if (!ws_load_acquire(&rt->done))
-                nat_rt_fail(rt, "out of memory (processes)");
-            if (!ahead) {
-                replay_lock(NULL, r);
-                sim_trace_release(r->t, rec);
-                replay_unlock(r);
-            }
+        if (inject_root(rt, r, rec, ahead) != 0)
             break;
-        }
-        uint64_t i;
-        struct nat_rslot *slot = ahead ? slot_of(r, rec->id, &i) : NULL;
-        int ok;
-        if (slot != NULL) {
-            ok = setup(rt, r, p, rec, true, slot);
-        } else {
-            replay_lock(NULL, r);
-            ok = setup(rt, r, p, rec, ahead, NULL);
-            replay_unlock(r);
-        }
-        if (ok != 0)
-            break;
-        if (nat_rt_inject(rt, p) != 0) {
-            nat_rt_fail(rt, "process %llu: cannot be placed (affinity)",
-                        (unsigned long long)rec->id);
-            break;
-        }
     }
     nat_rt_feeder_done(rt);
 }

@@ -65,7 +65,14 @@ int nat_replay_open(struct nat_replay *r, const char *trace, double scale, doubl
                     uint32_t ncores, uint64_t max_ahead, char *err, size_t errlen);
 void nat_replay_close(struct nat_replay *r);
 
-/* Creating thread, after nat_rt_start (rt->work == r): inject every root at its time, then
+/* Creating thread, before nat_rt_start (rt->work == r): inject the read-ahead roots due at the
+ * start (spawn 0), as a computed workload's root is injected. Fed after the start instead, the
+ * first root waited 170-260 us for the creating thread to get a CPU back from the workers'
+ * start spin on a 2-CPU host, and worker 0 had gone to sleep meanwhile: the model's cores meet
+ * their first work awake. -1 after nat_rt_fail (start the workers all the same: they stop). */
+int nat_replay_feed_due(struct nat_rt *rt, struct nat_replay *r);
+
+/* Creating thread, after nat_rt_start: inject every other root at its time, then
  * nat_rt_feeder_done. Failures go to nat_rt_fail. */
 void nat_replay_feed(struct nat_rt *rt, struct nat_replay *r, volatile int *stopped);
 

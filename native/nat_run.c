@@ -165,10 +165,15 @@ static int execute(const struct nat_run_opts *o, struct nat_rt *rt, struct nat_w
         r->masked_workers = apply_masks(rt, pl);
         nat_rt_feeder_done(rt);
     } else {
+        bool due = nat_replay_feed_due(rt, rp) == 0;
+        r->roots_at_start = rp->pnext;
         if (nat_rt_start(rt, err, errlen) != 0)
             return -1;
         r->masked_workers = apply_masks(rt, pl);
-        nat_replay_feed(rt, rp, o->stopped);
+        if (due)
+            nat_replay_feed(rt, rp, o->stopped);
+        else
+            nat_rt_feeder_done(rt);
     }
     if (nat_rt_wait(rt, o->stopped, err, errlen) != 0)
         return -1;

@@ -50,6 +50,7 @@ struct nat_run_result {
     uint64_t expected;            /* the right tally (checked: a mismatch fails the run) */
     double busy_ipn;              /* the busy-loop rate used (replay) */
     uint64_t read_ahead;          /* replay: records read before the run */
+    uint64_t roots_at_start;      /* replay: roots injected before the workers start (spawn 0) */
     uint64_t per_core_run[64];    /* processes run by each of the first 64 cores */
     uint64_t per_core_busy[64];   /* ... and their busy ns */
     uint64_t per_core_steals_in[64], per_core_steals_out[64];   /* ... their steals as thief

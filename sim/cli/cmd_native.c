@@ -66,6 +66,7 @@ static void print_json(const struct nat_run_opts *o, const struct nat_run_result
     cJSON_AddNumberToObject(j, "lock_waits", (double)r->x.lock_waits);
     cJSON_AddNumberToObject(j, "lock_wait_ns", (double)r->x.lock_wait_ns);
     cJSON_AddNumberToObject(j, "trace_read_ahead", (double)r->read_ahead);
+    cJSON_AddNumberToObject(j, "trace_roots_at_start", (double)r->roots_at_start);
     cJSON_AddNumberToObject(j, "won_rounds", (double)r->x.won_rounds);
     cJSON_AddNumberToObject(j, "won_round_ns",
                             r->x.won_rounds ? (double)r->x.won_ns / (double)r->x.won_rounds : 0);

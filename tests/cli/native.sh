@@ -53,6 +53,10 @@ out=$("$S" native "$T/ring.jsonl" --threads 2 --scale 0.5 --no-db --json) || fai
 [ "$(num messages "$out")" = 20 ] || fail "ring: messages is not 20: $out"
 # ... its records read before the run (all of a small trace: a spawn then takes them unlocked)
 [ "$(num trace_read_ahead "$out")" = 4 ] || fail "ring: not every record read ahead: $out"
+# ... so every process has its own mailbox slot and nobody takes the replay's lock, and its
+# root (spawn 0) went in before the workers started, as a computed workload's does
+[ "$(num lock_waits "$out")" = 0 ] || fail "ring: waits for the replay's lock: $out"
+[ "$(num trace_roots_at_start "$out")" = 1 ] || fail "ring: root not injected at the start: $out"
 "$S" trace gen fib:10,work=100 -o "$T/fib10.jsonl" >/dev/null 2>&1 || fail "trace gen fib"
 out=$("$S" native "$T/fib10.jsonl" --threads 2 --no-db --json) || fail "native fib trace"
 [ "$(num processes "$out")" = 177 ] && [ "$(num trace_read_ahead "$out")" = 177 ] ||

@@ -280,6 +280,8 @@ Test(native, replay_waits_and_late_roots)
     cr_assert_eq(r.summary.processes, 3);
     cr_assert_eq(r.summary.messages, 1);
     cr_assert_geq(r.summary.makespan_ns, 400000, "root 2 arrives at 400 us");
+    cr_assert_eq(r.roots_at_start, 1, "root 0 (spawn 0) goes in before the start, the others "
+                 "at their times");
     cr_assert_eq(r.x.aff_violations, 0);
     cr_assert_geq(r.per_core_run[1], 1);
     unlink(path);
