@@ -67,7 +67,7 @@ void nat_replay_close(struct nat_replay *r);
 
 /* Creating thread, before nat_rt_start (rt->work == r): inject the read-ahead roots due at the
  * start (spawn 0), as a computed workload's root is injected. Fed after the start instead, the
- * first root waited 170-260 us for the creating thread to get a CPU back from the workers'
+ * first root waited 208-257 us for the creating thread to get a CPU back from the workers'
  * start spin on a 2-CPU host, and worker 0 had gone to sleep meanwhile: the model's cores meet
  * their first work awake. -1 after nat_rt_fail (start the workers all the same: they stop). */
 int nat_replay_feed_due(struct nat_rt *rt, struct nat_replay *r);
