@@ -92,6 +92,10 @@ static const struct ws_param_desc descs[] = {
         "host noise: mean busy time between a core's detours (exponential; 0 = none; "
         "simulated)"),
     U64(noise_ns, 0, NS, "... and a detour's mean length (exponential; simulated)"),
+    U64(noise_shared_gap_ns, 0, NS,
+        "host noise on every core at once (the whole guest descheduled): mean time between "
+        "such detours (exponential; 0 = none; simulated)"),
+    U64(noise_shared_ns, 0, NS, "... and their mean length (exponential; simulated)"),
     U64(sample_interval_ns, 0, NS, "timeseries interval (0 = makespan / 100)"),
     U64(max_events, 1, NS, "a replay stops with an error after this many events (simulated)"),
     U64(zero_overheads, 0, 1, "1: all costs and latencies zero"),
@@ -347,7 +351,7 @@ void ws_params_apply_zero_overheads(struct ws_params *p)
     p->spin_wake_ns = 0;
     p->dispatch_ns = 0;
     p->steal_hit_ns = p->steal_victim_ns = 0;
-    p->noise_gap_ns = p->noise_ns = 0;
+    p->noise_gap_ns = p->noise_ns = p->noise_shared_gap_ns = p->noise_shared_ns = 0;
     /* The pure model of scheduling theory has no migration limits either. */
     p->core_migrations_per_s = p->system_migrations_per_s = p->burst_max = 0;
     p->max_migrations = UINT64_MAX;

@@ -104,6 +104,10 @@ struct ws_params {
                                       exponentially per core while it is busy; 0: no noise */
     uint64_t noise_ns;             /* ... and a detour's mean length (exponential), charged to
                                       the process the core dispatches next (sim_engine.c) */
+    uint64_t noise_shared_gap_ns;  /* machine-wide detours, on every core at the same time for
+                                      the same length: mean simulated time between them
+                                      (exponential); 0: none */
+    uint64_t noise_shared_ns;      /* ... and their mean length (exponential) */
     uint64_t sample_interval_ns;   /* timeseries interval; 0 = automatic */
     uint64_t max_events;           /* a replay stops with an error after this many events */
     uint64_t zero_overheads;       /* 1: every cost above and all latencies are zero */

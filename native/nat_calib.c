@@ -659,6 +659,10 @@ static void add_noise(cJSON *o, const struct nat_noise *z)
     cJSON_AddNumberToObject(x, "min_ns", NAT_NOISE_MIN_NS);
     cJSON_AddNumberToObject(x, "gap_ns", nat_noise_gap_ns(z));
     cJSON_AddNumberToObject(x, "mean_ns", nat_noise_mean_ns(z));
+    cJSON_AddNumberToObject(x, "shared_detours", (double)z->shared_detours);
+    cJSON_AddNumberToObject(x, "shared_gap_ns", nat_noise_shared_gap_ns(z));
+    cJSON_AddNumberToObject(x, "shared_mean_ns", nat_noise_shared_mean_ns(z));
+    cJSON_AddNumberToObject(x, "shared_share", z->detour_ns > 0 ? z->shared_ns / z->detour_ns : 0);
     cJSON_AddNumberToObject(x, "max_ns", z->max_ns);
     cJSON_AddNumberToObject(x, "share", z->observed_ns > 0 ? z->detour_ns / z->observed_ns : 0);
     cJSON_AddNumberToObject(x, "off_cpu_share",

@@ -127,17 +127,23 @@ struct nat_noise {
     double max_ns;                /* the longest */
     double off_cpu_ns;            /* time the loops' threads were off their CPUs (the rest of
                                      the detours counts as their CPU time) */
+    uint64_t shared_detours;      /* of the detours, those that overlapped one of another CPU's
+                                     (machine-wide), each CPU's counted */
+    double shared_ns;             /* ... their total */
     uint32_t slices;              /* measurements added */
 };
 
 /* Add a measurement of dur_ns on cpus[0..n) at once (one pinned thread each) to *acc.
- * 0, or -1 when a thread cannot start (acc unchanged). */
+ * 0, or -1 when a thread cannot start or memory ran out (acc unchanged). */
 int nat_noise_measure(const int32_t *cpus, uint32_t n, uint64_t dur_ns, struct nat_noise *acc);
 
-/* The mean time between a CPU's detours (their ends to the next start) and their mean length;
- * 0 when there was none. */
+/* The mean time between a CPU's own detours (their ends to the next start; those no other CPU
+ * shared) and their mean length, and the same of its machine-wide ones (that overlapped another
+ * CPU's); 0 when there was none (no machine-wide ones with one CPU). */
 double nat_noise_gap_ns(const struct nat_noise *z);
 double nat_noise_mean_ns(const struct nat_noise *z);
+double nat_noise_shared_gap_ns(const struct nat_noise *z);
+double nat_noise_shared_mean_ns(const struct nat_noise *z);
 
 /* What a per-process cost measured in CPU time is multiplied by for a model whose cores also
  * pay these detours: (1 - all detours' share of the time) / (1 - the off-CPU share). CPU time

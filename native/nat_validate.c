@@ -357,6 +357,10 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
     if (c->noise.detours > 0) {
         p.noise_gap_ns = round_ns(nat_noise_gap_ns(&c->noise));
         p.noise_ns = round_ns(nat_noise_mean_ns(&c->noise));
+        /* ... and the machine-wide ones on every core at once (a detour that overlapped
+         * another CPU's: the long ones on a VM) */
+        p.noise_shared_gap_ns = round_ns(nat_noise_shared_gap_ns(&c->noise));
+        p.noise_shared_ns = round_ns(nat_noise_shared_mean_ns(&c->noise));
     }
     /* A computed workload's processes carry no phases natively: the scheduler does not know
      * their run time there, nor then in the model (its migration check assumes a slice). */

@@ -119,18 +119,24 @@ int nat_validate_recalibrated(const char *path, int64_t experiment, const char *
              sqlite3_prepare_v2(h, sweep ? "UPDATE runs SET params = json_set(params, "
                                            "'$.calibration.proc_ns', ?2, "
                                            "'$.calibration.noise_gap_ns', ?5, "
-                                           "'$.calibration.noise_ns', ?6) "
+                                           "'$.calibration.noise_ns', ?6, "
+                                           "'$.calibration.noise_shared_gap_ns', ?7, "
+                                           "'$.calibration.noise_shared_ns', ?8) "
                                            "WHERE id BETWEEN ?3 AND ?4"
                                          : "UPDATE runs SET params = json_set(params, "
                                            "'$.calibration.proc_ns', ?2, "
                                            "'$.calibration.noise_gap_ns', ?5, "
-                                           "'$.calibration.noise_ns', ?6) "
+                                           "'$.calibration.noise_ns', ?6, "
+                                           "'$.calibration.noise_shared_gap_ns', ?7, "
+                                           "'$.calibration.noise_shared_ns', ?8) "
                                            "WHERE experiment_id = ?1",
                                 -1, &b, NULL) == SQLITE_OK &&
              (sweep || sqlite3_bind_int64(b, 1, experiment) == SQLITE_OK) &&
              sqlite3_bind_double(b, 2, cal->proc.ns) == SQLITE_OK &&
              sqlite3_bind_double(b, 5, nat_noise_gap_ns(&cal->noise)) == SQLITE_OK &&
              sqlite3_bind_double(b, 6, nat_noise_mean_ns(&cal->noise)) == SQLITE_OK &&
+             sqlite3_bind_double(b, 7, nat_noise_shared_gap_ns(&cal->noise)) == SQLITE_OK &&
+             sqlite3_bind_double(b, 8, nat_noise_shared_mean_ns(&cal->noise)) == SQLITE_OK &&
              (!sweep || (sqlite3_bind_int64(b, 3, first_run) == SQLITE_OK &&
                          sqlite3_bind_int64(b, 4, last_run) == SQLITE_OK)) &&
              sqlite3_step(b) == SQLITE_DONE ? 0 : -1;
@@ -171,6 +177,8 @@ char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment)
         cJSON_AddNullToObject(o, "steal_thief_model_ns");
     cJSON_AddNumberToObject(o, "noise_gap_ns", nat_noise_gap_ns(&c->noise));
     cJSON_AddNumberToObject(o, "noise_ns", nat_noise_mean_ns(&c->noise));
+    cJSON_AddNumberToObject(o, "noise_shared_gap_ns", nat_noise_shared_gap_ns(&c->noise));
+    cJSON_AddNumberToObject(o, "noise_shared_ns", nat_noise_shared_mean_ns(&c->noise));
     cJSON *cap = cJSON_AddArrayToObject(o, "cpu_capacity");   /* the model's cores (speeds) */
     for (uint32_t k = 0; cap != NULL && k < c->nspeed; k++)
         cJSON_AddItemToArray(cap, cJSON_CreateNumber(nat_calib_speed(c, k)));

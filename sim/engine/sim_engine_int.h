@@ -102,6 +102,17 @@ struct sim_hint {
                                    (sim_idtab_slot), or NULL */
 };
 
+/* The machine-wide detours of host noise (noise_shared_gap_ns, noise_shared_ns): one schedule
+ * for every core in simulated time, d[i] = { start, length } for detours base + i, drawn in
+ * order from a generator of its own as far as a core has asked; seen[c] is the first detour
+ * core c has not paid or skipped. Off (seen NULL) without both parameters. */
+struct sim_shared_noise {
+    uint64_t (*d)[2];
+    size_t n, cap;
+    uint64_t base, next, rng;   /* next: start of the next detour to draw */
+    uint64_t *seen;
+};
+
 struct sim_engine {
     struct sim_trace *trace;
     const struct ws_topo *topo;
@@ -113,6 +124,7 @@ struct sim_engine {
     uint32_t ncores;
     struct score *cores;
     struct sim_hint *hints;     /* [ncores], when ncores >= SIM_PREFETCH_MIN_CORES; else NULL */
+    struct sim_shared_noise sn; /* the machine-wide detours (noise_shared_*; sim_engine.c) */
     uint64_t *noise_at;         /* [ncores]: each core's next detour (host noise), when
                                    noise_gap_ns and noise_ns are set; else NULL */
     struct sim_idtab live;      /* id -> struct sproc * */
@@ -177,9 +189,9 @@ static inline uint64_t sim_dispatch_cost(const struct sim_engine *e, const struc
         return ns;
     return ws_time_from_double(round((double)ns / k->cap));
 }
-/* Host noise: the detours core c owes by now, charged to p, its process, and counted in its
- * noise_ns; woke: it was idle until now, and a fresh gap starts (sim_engine.c). Only where
- * e->noise_at is set. */
+/* Host noise: the detours core c owes by now (its own and the machine-wide ones), charged to p,
+ * its process, and counted in its noise_ns; woke: it was idle until now, and a fresh gap starts
+ * (sim_engine.c). Only where e->noise_at is set (either kind of noise on). */
 void sim_noise_pay(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now, bool woke);
 void sim_core_kick(struct sim_engine *e, uint32_t c, uint64_t t);
 /* Queue an event at t; a t past the clock limit (ws_time.h) or a full memory fails the run.

@@ -109,6 +109,17 @@ for r in rows:
     z = c["noise"]
     assert z["slices"] == 3 and z["observed_ns"] >= 3 * r["threads"] * 5e7 * 0.99, z
     assert z["min_ns"] == 1000 and (z["detours"] == 0 or z["max_ns"] >= z["mean_ns"] > 1000), z
+    # Machine-wide detours (those that overlapped another CPU's) are counted apart: none on one
+    # CPU; the own and the shared rates and lengths split the detours between them.
+    assert 0 <= z["shared_detours"] <= z["detours"] and 0 <= z["shared_share"] <= 1, z
+    if r["threads"] == 1:
+        assert z["shared_detours"] == 0 and z["shared_gap_ns"] == 0, z
+    own = z["detours"] - z["shared_detours"]
+    assert own == 0 or abs(z["gap_ns"] * own - (z["observed_ns"] * (1 - z["share"]))) < 1e-3 * z["observed_ns"], z
+    if z["shared_detours"]:
+        total = z["mean_ns"] * own + z["shared_mean_ns"] * z["shared_detours"]
+        assert abs(total - z["share"] * z["observed_ns"]) < 1e-6 * z["observed_ns"] + 1, (z, total)
+        assert abs(z["shared_share"] * z["share"] * z["observed_ns"] - z["shared_mean_ns"] * z["shared_detours"]) < 1e-6 * z["observed_ns"] + 1, z
     noise = r["sim_noise_ns"]["busy"]["mean"]
     if z["detours"] == 0:
         assert noise == 0 and r["sim_noise_ns"]["steal"]["mean"] == 0, r["sim_noise_ns"]
@@ -144,6 +155,14 @@ q() { sqlite3 "$db" "$1"; }
         json_extract(params, '\$.noise_ns') =
         CAST(round(json_extract(params, '\$.calibration.noise_ns')) AS INTEGER)")" = 6 ] ||
   fail "noise_gap_ns, noise_ns not the measured noise: $(q "SELECT params FROM runs WHERE mode = 'sim' LIMIT 1")"
+# ... and the machine-wide detours as noise_shared_gap_ns and noise_shared_ns (none at 1 thread)
+[ "$(q "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND
+        json_extract(params, '\$.noise_shared_gap_ns') =
+        CAST(round(json_extract(params, '\$.calibration.noise_shared_gap_ns')) AS INTEGER) AND
+        json_extract(params, '\$.noise_shared_ns') =
+        CAST(round(json_extract(params, '\$.calibration.noise_shared_ns')) AS INTEGER) AND
+        (topology != 'host:1:static' OR json_extract(params, '\$.noise_shared_ns') = 0)")" = 6 ] ||
+  fail "noise_shared_gap_ns, noise_shared_ns not the measured machine-wide noise: $(q "SELECT params FROM runs WHERE mode = 'sim' LIMIT 1")"
 # The simulations run on several threads: each seed of each count simulated and stored once.
 [ "$(q "SELECT group_concat(topology || '/' || seed || '/' || n, ' ') FROM (SELECT topology,
         seed, COUNT(*) AS n FROM runs WHERE mode = 'sim' GROUP BY 1, 2 ORDER BY 1, 2)")" = \
@@ -313,6 +332,14 @@ q0=$(nz 1) && q1=$(nz 1 noise_gap_ns=100000 noise_ns=10000) && q2=$(nz 2 noise_g
 [ "${q1% *}" -gt "${q0% *}" ] || fail "noise did not lengthen fib:18 on 2 cores: $q0 vs $q1"
 [ "$q0" = "$q3" ] && [ "$q0" = "$q4" ] || fail "noise_gap_ns alone, or another seed, moved a run without noise: $q0 / $q3 / $q4"
 [ "$q1" != "$q2" ] || fail "two seeds drew the same noise: $q1"
+# Machine-wide detours through the command line: they lengthen a run and differ by seed; one
+# term alone is off; the same detours on every core are not the same run as each core's own.
+q5=$(nz 1 noise_shared_gap_ns=100000 noise_shared_ns=10000) &&
+  q6=$(nz 2 noise_shared_gap_ns=100000 noise_shared_ns=10000) && q7=$(nz 1 noise_shared_ns=10000) ||
+  fail "replay with noise_shared_gap_ns / noise_shared_ns"
+[ "${q5% *}" -gt "${q0% *}" ] || fail "machine-wide noise did not lengthen fib:18 on 2 cores: $q0 vs $q5"
+[ "$q5" != "$q6" ] && [ "$q0" = "$q7" ] && [ "$q5" != "$q1" ] ||
+  fail "machine-wide noise: seeds $q5 / $q6, one term alone $q7 (want $q0), own noise $q1"
 if [ "$(nproc)" -ge 2 ]; then
   # Computed workloads: both are calibrated (where membarrier exists) and given to the model.
   "$S" validate fib:12 --threads 2 --repeat 2 --db "$T/h.db" --json > /dev/null ||

@@ -11,11 +11,13 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* What a replay gives back: its summary, and its cores' busy, steal and noise time summed. */
 struct ran {
     struct sim_run_summary s;
     uint64_t busy_ns, steal_ns, noise_ns, noise_steal_ns;
+    uint64_t core_noise_ns[2];    /* cores 0 and 1: noise_ns + noise_steal_ns */
 };
 
 /* One replay of trace on topo with strategy, seed and the default parameters changed by `sets`
@@ -51,6 +53,8 @@ static struct ran run_seed(const char *trace, const char *topo, const char *stra
         r.steal_ns += m->cores[c].steal_ns;
         r.noise_ns += m->cores[c].noise_ns + m->cores[c].noise_steal_ns;
         r.noise_steal_ns += m->cores[c].noise_steal_ns;
+        if (c < 2)
+            r.core_noise_ns[c] = m->cores[c].noise_ns + m->cores[c].noise_steal_ns;
         cr_assert_leq(m->cores[c].noise_ns, m->cores[c].busy_ns);
         cr_assert_leq(m->cores[c].noise_steal_ns, m->cores[c].steal_ns);
     }
@@ -178,15 +182,18 @@ Test(noise, one_core_pays_every_detour_and_the_expected_share, .timeout = 120)
     cr_assert(share > 0.07 && share < 0.11, "noise share %.4f, want about 2000 / 22000", share);
 }
 
-/* Noise is off unless both terms are set, and then the run is the one without it. */
+/* Noise is off unless both terms of a kind (a core's own, machine-wide) are set, and then the
+ * run is the one without it. */
 Test(noise, off_by_default_and_with_either_term_zero, .timeout = 120)
 {
     static const char *const gap[] = { "noise_gap_ns=5000", NULL };
     static const char *const len[] = { "noise_ns=500", NULL };
     static const char *const both[] = { "noise_gap_ns=5000", "noise_ns=500", NULL };
+    static const char *const sgap[] = { "noise_shared_gap_ns=5000", NULL };
+    static const char *const slen[] = { "noise_shared_ns=500", NULL };
     struct ran d = run_seed("fib:16", "synth:p=4", "random", NULL, 3);
-    const char *const *half[] = { gap, len };
-    for (int i = 0; i < 2; i++) {
+    const char *const *half[] = { gap, len, sgap, slen };
+    for (int i = 0; i < 4; i++) {
         struct ran h = run_seed("fib:16", "synth:p=4", "random", half[i], 3);
         cr_assert_eq(h.noise_ns, 0);
         cr_assert_eq(h.s.makespan_ns, d.s.makespan_ns);
@@ -257,4 +264,39 @@ Test(noise, a_steal_barrier_waits_out_the_victims_detour, .timeout = 120)
                  "without noise a thief pays its probes beyond the barriers: %.0f ns", beyond_c);
     cr_assert_gt(beyond_n, 4000.0 * barriers_n,
                  "%.0f barriers waited %.0f ns beyond their cost in all", barriers_n, beyond_n);
+}
+
+/* Machine-wide detours (noise_shared_gap_ns, noise_shared_ns) come at the same time with the
+ * same length on every core: two cores each busy with one 5 ms process of their own (strict
+ * affinity, cut in time slices) pay exactly the same detours, where detours of each core's own
+ * at the same rate and length differ from core to core. Either way the makespan grows. */
+Test(noise, machine_wide_detours_hit_every_busy_core_alike, .timeout = 120)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/schedlab-noise-%d.jsonl", (int)getpid());
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("{\"format\":\"schedlab-trace\",\"version\":1,\"time_unit\":\"us\"}\n"
+          "{\"id\":0,\"spawn\":0,\"affinity\":{\"kind\":\"strict\",\"cores\":[0]},"
+          "\"phases\":[[\"run\",5000]]}\n"
+          "{\"id\":1,\"spawn\":0,\"affinity\":{\"kind\":\"strict\",\"cores\":[1]},"
+          "\"phases\":[[\"run\",5000]]}\n", f);
+    fclose(f);
+    static const char *const shared[] = { "noise_shared_gap_ns=200000",
+                                          "noise_shared_ns=20000", NULL };
+    static const char *const own[] = { "noise_gap_ns=200000", "noise_ns=20000", NULL };
+    struct ran c = run_seed(path, "synth:p=2", "random", NULL, 1);
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        struct ran m = run_seed(path, "synth:p=2", "random", shared, seed);
+        struct ran o = run_seed(path, "synth:p=2", "random", own, seed);
+        cr_assert_gt(m.core_noise_ns[0], 0, "seed %llu", (unsigned long long)seed);
+        cr_assert_eq(m.core_noise_ns[0], m.core_noise_ns[1], "seed %llu: %llu and %llu ns",
+                     (unsigned long long)seed, (unsigned long long)m.core_noise_ns[0],
+                     (unsigned long long)m.core_noise_ns[1]);
+        cr_assert_neq(o.core_noise_ns[0], o.core_noise_ns[1], "seed %llu: own detours alike",
+                      (unsigned long long)seed);
+        cr_assert_gt(m.s.makespan_ns, c.s.makespan_ns);
+        cr_assert_gt(o.s.makespan_ns, c.s.makespan_ns);
+    }
+    unlink(path);
 }
