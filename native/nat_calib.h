@@ -127,8 +127,8 @@ struct nat_noise {
     double max_ns;                /* the longest */
     double off_cpu_ns;            /* time the loops' threads were off their CPUs (the rest of
                                      the detours counts as their CPU time) */
-    uint64_t shared_detours;      /* of the detours, those that overlapped one of another CPU's
-                                     (machine-wide), each CPU's counted */
+    uint64_t shared_detours;      /* of the detours, those that every other CPU was in a
+                                     detour for a part of (machine-wide), each CPU's counted */
     double shared_ns;             /* ... their total */
     uint32_t slices;              /* measurements added */
 };
@@ -137,9 +137,15 @@ struct nat_noise {
  * 0, or -1 when a thread cannot start or memory ran out (acc unchanged). */
 int nat_noise_measure(const int32_t *cpus, uint32_t n, uint64_t dur_ns, struct nat_noise *acc);
 
-/* The mean time between a CPU's own detours (their ends to the next start; those no other CPU
- * shared) and their mean length, and the same of its machine-wide ones (that overlapped another
- * CPU's); 0 when there was none (no machine-wide ones with one CPU). */
+/* Of n CPUs' detours (span[c][0 .. nspan[c]): each [start, end) in one clock, CPU c's apart),
+ * add those that every other CPU was in a detour for a part of to acc->shared_detours and
+ * acc->shared_ns: machine-wide detours (nat_noise.c). 0, or -1 when memory ran out. */
+int nat_noise_classify(uint32_t n, const uint64_t (*const *span)[2], const size_t *nspan,
+                       struct nat_noise *acc);
+
+/* The mean time between a CPU's own detours (their ends to the next start) and their mean
+ * length, and the same of its machine-wide ones (that every other CPU was in a detour for a part
+ * of); 0 when there was none (no machine-wide ones with one CPU). */
 double nat_noise_gap_ns(const struct nat_noise *z);
 double nat_noise_mean_ns(const struct nat_noise *z);
 double nat_noise_shared_gap_ns(const struct nat_noise *z);

@@ -4,9 +4,9 @@
  * the clock in a tight loop, and a gap between two consecutive reads longer than
  * NAT_NOISE_MIN_NS is a detour, time the thread did not have its CPU (a preemption, the
  * hypervisor running another guest's vCPU, a long interrupt). The loops run at once, as a
- * run's workers do. A detour that overlaps one of another CPU's is machine-wide (the hypervisor
- * took the whole guest: on the 2-vCPU development host 58-81% of them, and the long ones); the
- * rest are the CPU's own. The simulator's host-noise model takes the rate and mean length of
+ * run's workers do. A detour that every other CPU's loop was in a detour for a part of is
+ * machine-wide (the hypervisor took the whole guest: on the 2-vCPU development host 58-81% of
+ * them, and the long ones); the rest are the CPU's own. The simulator's host-noise model takes the rate and mean length of
  * each kind: noise_gap_ns and noise_ns for a core's own, noise_shared_gap_ns and
  * noise_shared_ns for the machine-wide ones (ws_params.h). */
 #include "native/nat_calib.h"
@@ -78,7 +78,6 @@ static void *detour_thread(void *arg)
 struct span {
     uint64_t start, end;
     uint32_t cpu;
-    bool shared;
 };
 
 static int by_start(const void *a, const void *b)
@@ -87,33 +86,53 @@ static int by_start(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* Which of the loops' detours overlap a detour of another CPU (machine-wide: the hypervisor
- * took the whole guest), added to acc as their count and total. Sorted by start, a detour
- * overlaps each later one that starts before it ends. -1: out of memory (acc unchanged). */
-static int classify(const struct detour_loop *l, uint32_t n, struct nat_noise *acc)
+/* (nat_calib.h) Which of the loops' detours are machine-wide (the hypervisor took the whole guest, as the
+ * model's noise_shared_* detours take every core): those that every other CPU's loop was in a
+ * detour for a part of, added to acc as their count and total. With two CPUs, any overlap;
+ * with more, overlaps with some CPUs only (per-CPU interrupts meeting by chance, more likely the
+ * more CPUs) leave a detour the CPU's own. Sorted by start, detour i meets every later one that
+ * starts before it ends, and every earlier one that ends after it starts (the scan back stops
+ * where no earlier detour reaches it: the ends' running maximum). -1: out of memory. */
+int nat_noise_classify(uint32_t n, const uint64_t (*const *span)[2], const size_t *nspan,
+                       struct nat_noise *acc)
 {
     size_t m = 0;
     for (uint32_t i = 0; i < n; i++)
-        m += l[i].nspan;
+        m += nspan[i];
     struct span *a = malloc((m ? m : 1) * sizeof *a);
-    if (a == NULL)
+    uint64_t *reach = malloc((m ? m : 1) * sizeof *reach);
+    size_t *stamp = calloc(n, sizeof *stamp);
+    if (a == NULL || reach == NULL || stamp == NULL) {
+        free(a), free(reach), free(stamp);
         return -1;
+    }
     size_t k = 0;
     for (uint32_t i = 0; i < n; i++)
-        for (size_t j = 0; j < l[i].nspan; j++)
-            a[k++] = (struct span){ l[i].span[j][0], l[i].span[j][1], i, false };
+        for (size_t j = 0; j < nspan[i]; j++)
+            a[k++] = (struct span){ span[i][j][0], span[i][j][1], i };
     qsort(a, m, sizeof *a, by_start);
     for (size_t i = 0; i < m; i++)
-        for (size_t j = i + 1; j < m && a[j].start < a[i].end; j++)
-            if (a[j].cpu != a[i].cpu)
-                a[i].shared = a[j].shared = true;
+        reach[i] = i > 0 && reach[i - 1] > a[i].end ? reach[i - 1] : a[i].end;
     for (size_t i = 0; i < m; i++) {
-        if (a[i].shared) {
+        uint32_t met = 0;   /* other CPUs met: stamp[cpu] == i + 1 once counted */
+        for (size_t j = i + 1; j < m && a[j].start < a[i].end; j++)
+            if (a[j].cpu != a[i].cpu && stamp[a[j].cpu] != i + 1) {
+                stamp[a[j].cpu] = i + 1;
+                met++;
+            }
+        for (size_t j = i; j-- > 0 && reach[j] > a[i].start;)
+            if (a[j].end > a[i].start && a[j].cpu != a[i].cpu && stamp[a[j].cpu] != i + 1) {
+                stamp[a[j].cpu] = i + 1;
+                met++;
+            }
+        if (met == n - 1) {
             acc->shared_detours++;
             acc->shared_ns += (double)(a[i].end - a[i].start);
         }
     }
     free(a);
+    free(reach);
+    free(stamp);
     return 0;
 }
 
@@ -132,8 +151,18 @@ int nat_noise_measure(const int32_t *cpus, uint32_t n, uint64_t dur_ns, struct n
         if (started[i])
             pthread_join(t[i], NULL);
     /* (a detour left out of a full span list counts as the CPU's own) */
-    if (rc == 0 && n > 1 && classify(l, n, acc) != 0)
-        rc = -1;
+    if (rc == 0 && n > 1) {
+        const uint64_t (**sp)[2] = calloc(n, sizeof *sp);
+        size_t *ns = calloc(n, sizeof *ns);
+        for (uint32_t i = 0; sp != NULL && ns != NULL && i < n; i++) {
+            sp[i] = (const uint64_t (*)[2])l[i].span;
+            ns[i] = l[i].nspan;
+        }
+        if (sp == NULL || ns == NULL || nat_noise_classify(n, sp, ns, acc) != 0)
+            rc = -1;
+        free(sp);
+        free(ns);
+    }
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         acc->observed_ns += (double)l[i].observed_ns;
         acc->detours += l[i].detours;

@@ -471,3 +471,40 @@ Test(validate_calib, busy_fit_recovers_the_factor_the_victim_and_the_thief)
     cr_assert_eq(c.busy_factor.n, 0);
     free(s);
 }
+
+/* Machine-wide detours (nat_noise_classify): with two CPUs, a detour that overlaps one of the
+ * other's; with three, only one that both others were in a detour for a part of (two CPUs'
+ * interrupts meeting leave both their own); a long early detour is found by every later one it
+ * covers. */
+Test(validate_calib, machine_wide_detours_are_those_every_other_cpu_shared)
+{
+    static const uint64_t a0[][2] = { { 0, 10 }, { 100, 110 }, { 200, 205 } };
+    static const uint64_t a1[][2] = { { 5, 20 }, { 300, 310 } };
+    const uint64_t (*two[])[2] = { a0, a1 };
+    size_t ntwo[] = { 3, 2 };
+    struct nat_noise z = { 0 };
+    cr_assert_eq(nat_noise_classify(2, two, ntwo, &z), 0);
+    cr_assert_eq(z.shared_detours, 2);
+    cr_assert_float_eq(z.shared_ns, 10.0 + 15.0, 1e-9);
+
+    static const uint64_t b0[][2] = { { 0, 10 }, { 55, 58 } };
+    static const uint64_t b1[][2] = { { 5, 15 } };
+    static const uint64_t b2[][2] = { { 8, 9 }, { 50, 60 } };
+    const uint64_t (*three[])[2] = { b0, b1, b2 };
+    size_t nthree[] = { 2, 1, 2 };
+    z = (struct nat_noise){ 0 };
+    cr_assert_eq(nat_noise_classify(3, three, nthree, &z), 0);
+    cr_assert_eq(z.shared_detours, 3, "[0,10), [5,15) and [8,9) met both others; %llu",
+                 (unsigned long long)z.shared_detours);
+    cr_assert_float_eq(z.shared_ns, 10.0 + 10.0 + 1.0, 1e-9);
+
+    static const uint64_t c0[][2] = { { 0, 1000 } };
+    static const uint64_t c1[][2] = { { 100, 110 }, { 200, 210 }, { 500, 510 }, { 1000, 1010 } };
+    const uint64_t (*cover[])[2] = { c0, c1 };
+    size_t ncover[] = { 1, 4 };
+    z = (struct nat_noise){ 0 };
+    cr_assert_eq(nat_noise_classify(2, cover, ncover, &z), 0);
+    cr_assert_eq(z.shared_detours, 4, "the long detour and the three within it; %llu",
+                 (unsigned long long)z.shared_detours);
+    cr_assert_float_eq(z.shared_ns, 1000.0 + 30.0, 1e-9);
+}
