@@ -5,7 +5,7 @@
  * NAT_NOISE_MIN_NS is a detour, time the thread did not have its CPU (a preemption, the
  * hypervisor running another guest's vCPU, a long interrupt). The loops run at once, as a
  * run's workers do. A detour that every other CPU's loop was in a detour for a part of is
- * machine-wide (the hypervisor took the whole guest: on the 2-vCPU development host 58-81% of
+ * machine-wide (the hypervisor took the whole guest: on the 2-vCPU development host 58-86% of
  * them, and the long ones); the rest are the CPU's own. The simulator's host-noise model takes the rate and mean length of
  * each kind: noise_gap_ns and noise_ns for a core's own, noise_shared_gap_ns and
  * noise_shared_ns for the machine-wide ones (ws_params.h). */

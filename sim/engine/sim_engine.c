@@ -96,24 +96,11 @@ static uint64_t spin_wake(struct sim_engine *e, uint32_t c)
     return e->p.spin_wake_ns == 0 ? 0 : draw_exp(e, c, e->p.spin_wake_ns);
 }
 
-/* Detours a core pays one by one at once; beyond them, their expected total. */
-#define NOISE_DRAWS_MAX 64
-
-/* Host noise (noise_gap_ns, noise_ns): the detours of core c's thread (the OS or the
- * hypervisor taking its CPU) come as a Poisson process in the time c is busy, each of
- * exponential length. They are paid where the core's busy time is cut: at the end of a run
- * segment by its process, before its next step (sim_exec_run_done; a segment is at most a time
- * slice), at a dispatch by the process it starts, and when the core runs out of work by its
- * steal round (a thief that lost its CPU steals later). A core that was idle starts a fresh gap
- * when it dispatches (woke): detours while idle take no work, and the gaps are memoryless. More
- * than NOISE_DRAWS_MAX detours due at once are paid as their expected total. The draws come
- * from c's generator, and only with noise on, so that a run without it is as before. Returns
- * the time due by now (the caller counts it: noise_ns, sim_noise_pay; noise_steal_ns). */
 /* Machine-wide detours (noise_shared_gap_ns, noise_shared_ns): detours that come at the same
  * time with the same length on every core, as when the hypervisor deschedules the whole guest.
- * On the 2-vCPU development host 58-81% of one vCPU's detours overlapped one of the other's
+ * On the 2-vCPU development host 58-86% of one vCPU's detours overlapped one of the other's
  * (5-10% would by chance), and those were the long ones: 67-136 us on average against 4-18 us
- * for the rest, 94-99% of the time lost. While both cores are away neither steals from the
+ * for the rest, 93-99% of the time lost. While both cores are away neither steals from the
  * other, where independent detours of that length each let the other core steal. Their schedule
  * is one Poisson process in simulated time from a generator of its own (splitmix64 from the
  * seed); a core pays the ones begun since it last paid, and skips those that came while it was
@@ -190,6 +177,20 @@ static uint64_t shared_due(struct sim_engine *e, uint32_t c, uint64_t now, bool 
     return d;
 }
 
+/* Detours a core pays one by one at once; beyond them, their expected total. */
+#define NOISE_DRAWS_MAX 64
+
+/* Host noise (noise_gap_ns, noise_ns): the detours of core c's thread (the OS or the
+ * hypervisor taking its CPU) come as a Poisson process in the time c is busy, each of
+ * exponential length. They are paid where the core's busy time is cut: at the end of a run
+ * segment by its process, before its next step (sim_exec_run_done; a segment is at most a time
+ * slice), at a dispatch by the process it starts, and when the core runs out of work by its
+ * steal round (a thief that lost its CPU steals later). A core that was idle starts a fresh gap
+ * when it dispatches (woke): detours while idle take no work, and the gaps are memoryless. More
+ * than NOISE_DRAWS_MAX detours due at once are paid as their expected total. The draws come
+ * from c's generator, and only with noise on, so that a run without it is as before. Returns
+ * the time due by now, the machine-wide detours' included (shared_due; the caller counts it:
+ * noise_ns, sim_noise_pay; noise_steal_ns). */
 static uint64_t noise_due(struct sim_engine *e, uint32_t c, uint64_t now, bool woke)
 {
     uint64_t *at = &e->noise_at[c], gap = e->p.noise_gap_ns, len = e->p.noise_ns, d = 0;
