@@ -44,7 +44,7 @@ static void *detour_thread(void *arg)
     for (;;) {
         uint64_t t = nat_now_ns(), gap = t - last;
         if (gap > NAT_NOISE_MIN_NS) {
-            if (l->nspan == l->cap) {   /* (rare: the room is made for a detour a 10 us) */
+            if (l->nspan == l->cap) {   /* (doubling: rare; its time is not a gap, t is read after) */
                 size_t cap = l->cap ? l->cap * 2 : 1024;
                 uint64_t (*sp)[2] = realloc(l->span, cap * sizeof *sp);
                 if (sp != NULL) {
