@@ -6,9 +6,9 @@
  * hypervisor running another guest's vCPU, a long interrupt). The loops run at once, as a
  * run's workers do. A detour that every other CPU's loop was in a detour for a part of is
  * machine-wide (the hypervisor took the whole guest: on the 2-vCPU development host 58-86% of
- * them, and the long ones); the rest are the CPU's own. The simulator's host-noise model takes the rate and mean length of
- * each kind: noise_gap_ns and noise_ns for a core's own, noise_shared_gap_ns and
- * noise_shared_ns for the machine-wide ones (ws_params.h). */
+ * them, and the long ones); the rest are the CPU's own. The simulator's host-noise model takes
+ * the rate and mean length of each kind: noise_gap_ns and noise_ns for a core's own,
+ * noise_shared_gap_ns and noise_shared_ns for the machine-wide ones (ws_params.h). */
 #include "native/nat_calib.h"
 #include "native/nat_rt.h"
 
@@ -44,7 +44,7 @@ static void *detour_thread(void *arg)
     for (;;) {
         uint64_t t = nat_now_ns(), gap = t - last;
         if (gap > NAT_NOISE_MIN_NS) {
-            if (l->nspan == l->cap) {   /* (doubling: rare; its time is not a gap, t is read after) */
+            if (l->nspan == l->cap) {   /* (doubling, rarely; t is read again after it) */
                 size_t cap = l->cap ? l->cap * 2 : 1024;
                 uint64_t (*sp)[2] = realloc(l->span, cap * sizeof *sp);
                 if (sp != NULL) {
@@ -86,13 +86,14 @@ static int by_start(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* (nat_calib.h) Which of the loops' detours are machine-wide (the hypervisor took the whole guest, as the
- * model's noise_shared_* detours take every core): those that every other CPU's loop was in a
- * detour for a part of, added to acc as their count and total. With two CPUs, any overlap;
- * with more, overlaps with some CPUs only (per-CPU interrupts meeting by chance, more likely the
- * more CPUs) leave a detour the CPU's own. Sorted by start, detour i meets every later one that
- * starts before it ends, and every earlier one that ends after it starts (the scan back stops
- * where no earlier detour reaches it: the ends' running maximum). -1: out of memory. */
+/* (nat_calib.h) Which of the loops' detours are machine-wide (the hypervisor took the whole
+ * guest, as the model's noise_shared_* detours take every core): those that every other CPU's
+ * loop was in a detour for a part of, added to acc as their count and total. With two CPUs,
+ * any overlap; with more, overlaps with some CPUs only (per-CPU interrupts meeting by chance,
+ * more likely the more CPUs) leave a detour the CPU's own. Sorted by start, detour i meets
+ * every later one that starts before it ends, and every earlier one that ends after it starts
+ * (the scan back stops where no earlier detour reaches it: the ends' running maximum).
+ * -1: out of memory. */
 int nat_noise_classify(uint32_t n, const uint64_t (*const *span)[2], const size_t *nspan,
                        struct nat_noise *acc)
 {

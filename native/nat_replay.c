@@ -184,13 +184,15 @@ static int setup(struct nat_rt *rt, struct nat_replay *r, struct nat_proc *p,
     return 0;
 }
 
-/* The slot of read-ahead id, or NULL (lock-free: nothing writes r->ready during the run). */
+/* The slot of read-ahead id, or NULL (lock-free: nothing writes r->ready during the run); its
+ * index in pre in *index where index is not NULL. */
 static struct nat_rslot *slot_of(const struct nat_replay *r, uint64_t id, uint64_t *index)
 {
     uint64_t v;
     if (!sim_idmap_get(&r->ready, id, &v) || v == NAT_REPLAY_SHARED)
         return NULL;
-    *index = v;
+    if (index != NULL)
+        *index = v;
     return &r->slot[v];
 }
 
@@ -253,8 +255,7 @@ static void send_msg(struct nat_worker *w, struct nat_replay *r, uint64_t to)
     int64_t old = 0;
     uint64_t v;
     w->st.messages++;
-    uint64_t i;
-    struct nat_rslot *slot = slot_of(r, to, &i);
+    struct nat_rslot *slot = slot_of(r, to, NULL);
     if (slot != NULL) {
         /* acq_rel: a receiver blocked in RECV (-1) is handed over to us with its state. */
         old = atomic_fetch_add_explicit(&slot->mbox, 1, memory_order_acq_rel);
@@ -478,8 +479,7 @@ static int inject_root(struct nat_rt *rt, struct nat_replay *r, struct sim_trace
         }
         return -1;
     }
-    uint64_t i;
-    struct nat_rslot *slot = ahead ? slot_of(r, rec->id, &i) : NULL;
+    struct nat_rslot *slot = ahead ? slot_of(r, rec->id, NULL) : NULL;
     int ok;
     if (slot != NULL) {
         ok = setup(rt, r, p, rec, true, slot);
@@ -541,14 +541,6 @@ void nat_replay_feed(struct nat_rt *rt, struct nat_replay *r, volatile int *stop
 
 int nat_replay_check(struct nat_replay *r, char *err, size_t errlen)
 {
-    for (uint64_t i = 0; i < r->npre; i++) {
-        if (atomic_load_explicit(&r->slot[i].proc, memory_order_relaxed) == NULL &&
-            atomic_load_explicit(&r->slot[i].mbox, memory_order_relaxed) > 0) {
-            snprintf(err, errlen, "message to process %llu, which never exists",
-                     (unsigned long long)r->pre[i]->id);
-            return -1;
-        }
-    }
     for (size_t i = 0; r->pending.n > 0 && i <= r->pending.mask; i++) {
         if (r->pending.keys[i] != UINT64_MAX) {
             snprintf(err, errlen, "message to process %llu, which never exists",

@@ -77,7 +77,8 @@ int nat_replay_feed_due(struct nat_rt *rt, struct nat_replay *r);
 void nat_replay_feed(struct nat_rt *rt, struct nat_replay *r, volatile int *stopped);
 
 /* After a successful run: -1 with a message if messages are held for processes that never
- * appeared. */
+ * appeared (in the maps: a read-ahead record's process always appears in a run that ends well,
+ * its parent having been read ahead and run its spawn). */
 int nat_replay_check(struct nat_replay *r, char *err, size_t errlen);
 
 enum nat_step nat_replay_step(struct nat_worker *w, struct nat_proc *p);

@@ -156,7 +156,8 @@ static uint64_t shared_due(struct sim_engine *e, uint32_t c, uint64_t now, bool 
         sn->d[sn->n][0] = sn->next;
         sn->d[sn->n][1] = len;
         sn->n++;
-        sn->next = ws_time_add(ws_time_add(sn->next, len), shared_exp(sn, e->p.noise_shared_gap_ns));
+        uint64_t gap = shared_exp(sn, e->p.noise_shared_gap_ns);
+        sn->next = ws_time_add(ws_time_add(sn->next, len), gap);
     }
     size_t i = (size_t)(sn->seen[c] - sn->base), lo = i, hi = sn->n;
     if (woke) {   /* the first begun after now: binary search (an idle core may lag far) */
@@ -175,6 +176,12 @@ static uint64_t shared_due(struct sim_engine *e, uint32_t c, uint64_t now, bool 
         d = ws_time_add(d, sn->d[i][1]);
     sn->seen[c] = sn->base + i;
     return d;
+}
+
+/* Whether cores have detours of their own (noise_gap_ns and noise_ns both set). */
+static bool own_noise(const struct sim_engine *e)
+{
+    return e->p.noise_gap_ns > 0 && e->p.noise_ns > 0;
 }
 
 /* Detours a core pays one by one at once; beyond them, their expected total. */
@@ -196,7 +203,7 @@ static uint64_t noise_due(struct sim_engine *e, uint32_t c, uint64_t now, bool w
     uint64_t *at = &e->noise_at[c], gap = e->p.noise_gap_ns, len = e->p.noise_ns, d = 0;
     if (e->sn.seen != NULL)
         d = shared_due(e, c, now, woke);
-    if (gap == 0 || len == 0)   /* (machine-wide detours only) */
+    if (!own_noise(e))   /* (machine-wide detours only) */
         return d;
     if (woke)
         *at = ws_time_add(now, draw_exp(e, c, gap));
@@ -263,7 +270,7 @@ static uint64_t plat_barrier_wait(void *ctx, uint32_t thief, uint32_t victim)
 {
     struct sim_engine *e = ctx;
     uint64_t len = e->p.noise_ns;
-    if (e->noise_at == NULL || e->cores[victim].idle || e->p.noise_gap_ns == 0 || len == 0)
+    if (e->noise_at == NULL || e->cores[victim].idle || !own_noise(e))
         return 0;   /* (a machine-wide detour takes the thief's CPU too) */
     return draw_unit(e, thief) * (double)ws_time_add(e->p.noise_gap_ns, len) < (double)len
            ? draw_exp(e, thief, len) : 0;
@@ -564,7 +571,7 @@ struct sim_engine *sim_engine_create(struct sim_trace *t, const struct sim_engin
     if (e->ncores >= SIM_PREFETCH_MIN_CORES)
         e->hints = sim_alloc_wide(e->ncores * sizeof(struct sim_hint));
     bool shared = e->p.noise_shared_gap_ns > 0 && e->p.noise_shared_ns > 0;
-    bool noisy = (e->p.noise_gap_ns > 0 && e->p.noise_ns > 0) || shared;
+    bool noisy = own_noise(e) || shared;
     if (noisy)
         e->noise_at = calloc(e->ncores, sizeof(uint64_t));   /* (every core starts idle) */
     if (shared) {

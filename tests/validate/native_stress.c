@@ -2,12 +2,14 @@
  * configuration (1..4 workers, so 3 and 4 oversubscribe a 2-core machine; a victim strategy;
  * the fast path or everything through ws_sched; pinned or not; no spin before sleeping, so
  * workers park and are woken all the time; steal one or half; the periodic balancer on in half
- * the rounds, with or without compaction; strict or preferred affinity on the root) and a workload (fib, nqueens, UTS, a spawn chain, or a replayed ring or bursty
- * trace with messages and timed waits; a third of the fib rounds replay fib's trace, with all or
- * some records read ahead), runs it, and checks: the exact answer and process count (nat_run
- * refuses a wrong one; a fib replay's messages, one per child, none dropped), no strict process ever dispatched outside its set, and no
- * process of a core-0-only run on another core. The safety-net timeouts that found work are
- * counted and printed (a wake-up the protocol did not deliver), not failed: see nat_rt.h.
+ * the rounds, with or without compaction; strict or preferred affinity on the root) and a
+ * workload (fib, nqueens, UTS, a spawn chain, or a replayed ring or bursty trace with messages
+ * and timed waits; a third of the fib rounds replay fib's trace, with all or some records read
+ * ahead), runs it, and checks: the exact answer and process count (nat_run refuses a wrong one;
+ * a fib replay's messages, one per child, none dropped), no strict process ever dispatched
+ * outside its set, and no process of a core-0-only run on another core. The safety-net timeouts
+ * that found work are counted and printed (a wake-up the protocol did not deliver), not failed:
+ * see nat_rt.h.
  * A last case runs fib on 2-4 unpinned workers until remote join arrivals have made owners flush
  * their plain join counts (nat_rt.h, Joins) in 3 runs, each exact (no arrival lost or counted
  * twice); if 40 runs never steal a child it says the case was skipped, not passed. A replay
@@ -71,6 +73,17 @@ struct totals {
 
 static unsigned max_threads = 4;
 
+/* A replay of fib's trace: one message per child, none dropped. False with why in err. */
+static bool replay_exact(const struct nat_run_result *r, char *err, size_t len)
+{
+    if (r->summary.messages + 1 == r->summary.processes && r->x.dropped == 0)
+        return true;
+    snprintf(err, len, "replay: %llu messages and %llu dropped for %llu processes",
+             (unsigned long long)r->summary.messages, (unsigned long long)r->x.dropped,
+             (unsigned long long)r->summary.processes);
+    return false;
+}
+
 static void round_once(const struct ws_topo *host, bool quick, unsigned i, struct totals *t)
 {
     char wl[128], aff[32] = "", err[1024];
@@ -110,10 +123,7 @@ static void round_once(const struct ws_topo *host, bool quick, unsigned i, struc
     struct nat_run_result r;
     int rc = nat_run(&o, &r, err, sizeof err);
     bool ok = rc == 0;
-    if (ok && replay && (r.summary.messages + 1 != r.summary.processes || r.x.dropped != 0)) {
-        snprintf(err, sizeof err, "replay: %llu messages and %llu dropped for %llu processes",
-                 (unsigned long long)r.summary.messages, (unsigned long long)r.x.dropped,
-                 (unsigned long long)r.summary.processes);
+    if (ok && replay && !replay_exact(&r, err, sizeof err)) {
         rc = -1;
         ok = false;
     }
@@ -161,10 +171,8 @@ static void replay_case(const struct ws_topo *host, bool quick, struct totals *t
         struct nat_run_result r;
         char err[1024];
         int rc = nat_run(&o, &r, err, sizeof err);
-        if (rc == 0 && (r.summary.messages + 1 != r.summary.processes || r.x.dropped != 0))
-            snprintf(err, sizeof err, "%llu messages and %llu dropped for %llu processes",
-                     (unsigned long long)r.summary.messages, (unsigned long long)r.x.dropped,
-                     (unsigned long long)r.summary.processes), rc = -1;
+        if (rc == 0 && !replay_exact(&r, err, sizeof err))
+            rc = -1;
         if (rc != 0) {
             t->failed++;
             printf("FAIL replay case, run %u (%s, %u threads, read ahead %llu): %s\n", i,
