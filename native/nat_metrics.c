@@ -152,6 +152,7 @@ int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, stru
         x->lock_wait_ns += w->st.lock_wait_ns;
         x->won_rounds += w->st.won_rounds;
         x->won_ns += w->st.won_ns;
+        x->won_long += w->st.won_long;
         x->timeout_finds += w->st.timeout_finds;
         x->wakeups += w->st.wakeups;
         x->dropped += w->st.dropped;

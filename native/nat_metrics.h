@@ -35,6 +35,7 @@ struct nat_extra {
     uint64_t won_rounds;          /* steal rounds that took a process ... */
     uint64_t won_ns;              /* ... and their time: look, barrier, CAS (the model's
                                      steal_probe_ns + steal_hit_ns on an asymmetric deque) */
+    uint64_t won_long;            /* won rounds left out of both: over NAT_ROUND_LONG_NS */
     uint64_t tally;               /* workload count kept by the workers (UTS nodes) */
     uint64_t cpu_ns;              /* CPU time of all workers (spinning included) */
     bool pinned;                  /* every worker that had a CPU to pin to is pinned */

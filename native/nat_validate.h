@@ -129,6 +129,8 @@ struct nat_validate_result {
                                          barrier, CAS): its mean time in each run that stole,
                                          the 20% trimmed mean over those runs ... */
     double won_round_model;           /* ... and the model's: steal_probe_ns + steal_hit_ns */
+    uint64_t won_long;                /* the native runs' won rounds over NAT_ROUND_LONG_NS,
+                                         left out of their means (a thread descheduled) */
     struct sim_ci sim_noise_busy;     /* host noise the model's cores paid, all cores together, in
                                          runs (part of busy time) ... */
     struct sim_ci sim_noise_steal;    /* ... and before steal rounds (part of steal time) */

@@ -213,6 +213,7 @@ static int native_rep(const struct nat_validate_opts *o, const struct ws_topo *h
                   ? nv[8] / ((double)r->threads * (double)ns->makespan_ns) : 0.0;
     for (int k = 0; k < NAT_VALIDATE_METRICS; k++)
         s->nat[k][i] = nv[k];
+    r->won_long += r->native.x.won_long;
     if (r->native.x.won_rounds > 0)
         s->won[s->nwon++] = (double)r->native.x.won_ns / (double)r->native.x.won_rounds;
     return 0;

@@ -70,6 +70,7 @@ static void print_json(const struct nat_run_opts *o, const struct nat_run_result
     cJSON_AddNumberToObject(j, "won_rounds", (double)r->x.won_rounds);
     cJSON_AddNumberToObject(j, "won_round_ns",
                             r->x.won_rounds ? (double)r->x.won_ns / (double)r->x.won_rounds : 0);
+    cJSON_AddNumberToObject(j, "won_rounds_long", (double)r->x.won_long);
     char *txt = cJSON_PrintUnformatted(j);
     puts(txt);
     free(txt);

@@ -92,6 +92,7 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     cJSON_AddNumberToObject(w, "native_ci95", r->won_round_native.half);
     cJSON_AddNumberToObject(w, "native_runs", (double)r->won_round_native.n);
     cJSON_AddNumberToObject(w, "model", r->won_round_model);
+    cJSON_AddNumberToObject(w, "native_long", (double)r->won_long);
     cJSON *z = cJSON_AddObjectToObject(j, "sim_noise_ns");   /* all cores, per run */
     add_ci(z, "busy", &r->sim_noise_busy);
     add_ci(z, "steal", &r->sim_noise_steal);
@@ -273,6 +274,9 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
                "steal round",
                r->won_round_native.ns / 1e3, r->won_round_native.half / 1e3,
                (unsigned)r->won_round_native.n, r->won_round_model / 1e3);
+    if (r->won_long > 0)
+        printf("  %-14s %llu won rounds over %.0f ms left out of the runs' means (the thread lost "
+               "its CPU)\n", "", (unsigned long long)r->won_long, NAT_ROUND_LONG_NS / 1e6);
     double lost = r->sim_noise_busy.mean + r->sim_noise_steal.mean;
     if (lost > 0 && r->sim.makespan_ns > 0)
         printf("  %-14s the model's cores paid %.1f us of detours a run (%.2f%% of threads x "
