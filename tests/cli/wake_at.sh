@@ -36,20 +36,32 @@ facts() {
 P=(--param min_steal_queue=1 --param time_slice_ns=0)
 for mode in replay native; do
   for wa in enqueue switch; do
-    if [ $mode = replay ]; then
-      out=$("$S" replay "$T/w.jsonl" --topology synth:p=2 "${P[@]}" --param wake_at=$wa \
-            --db "$db" --timeline --json) || { fail "replay wake_at=$wa: exit $?"; continue; }
-    else
-      out=$("$S" native "$T/w.jsonl" --threads 2 "${P[@]}" --param wake_at=$wa --db "$db" \
-            --timeline --json) || { fail "native wake_at=$wa: exit $?"; continue; }
-    fi
-    id=$(num run_id "$out")
+    # A native wake at the spawns needs worker 1 asleep by then and given a CPU before the root
+    # ends: on a host loaded beside the test it can still be spinning, or not run for
+    # milliseconds (4 of 10 runs failed so beside a CI run). Nothing but wake_at=enqueue wakes
+    # it, so one run of three that shows the wake shows the feature; the tries are reported.
+    tries=1
+    [ $mode = native ] && [ $wa = enqueue ] && tries=3
+    for try in $(seq "$tries"); do
+      if [ $mode = replay ]; then
+        out=$("$S" replay "$T/w.jsonl" --topology synth:p=2 "${P[@]}" --param wake_at=$wa \
+              --db "$db" --timeline --json) || { fail "replay wake_at=$wa: exit $?"; continue 2; }
+      else
+        out=$("$S" native "$T/w.jsonl" --threads 2 "${P[@]}" --param wake_at=$wa --db "$db" \
+              --timeline --json) || { fail "native wake_at=$wa: exit $?"; continue 2; }
+      fi
+      id=$(num run_id "$out")
+      read -r first root_end woken <<< "$(facts "$id")"
+      [ $wa = enqueue ] && { [ "$woken" -lt 1 ] || [ "$first" -ge "$root_end" ]; } &&
+        [ "$try" -lt "$tries" ] || break
+      echo "wake_at.sh: native wake_at=enqueue, try $try: woken $woken times during the root," \
+           "first child at $first, root ended $root_end; trying again"
+    done
     [ "$(sqlite3 "$db" "SELECT json_extract(params, '\$.wake_at') FROM runs WHERE id = $id")" = $wa ] ||
       fail "$mode wake_at=$wa: not recorded in params"
-    read -r first root_end woken <<< "$(facts "$id")"
     if [ $wa = enqueue ]; then
       [ "$woken" -ge 1 ] && [ "$first" -lt "$root_end" ] ||
-        fail "$mode wake_at=enqueue: woken $woken times during the root, first child at $first, root ended $root_end"
+        fail "$mode wake_at=enqueue: woken $woken times during the root, first child at $first, root ended $root_end (try $try of $tries)"
     else
       [ "$woken" = 0 ] || fail "$mode wake_at=switch: the other core was woken $woken times during the root's slice"
       [ $mode = native ] || [ "$first" -ge "$root_end" ] ||
