@@ -330,6 +330,8 @@ static struct nat_proc *steal_round(struct nat_worker *w, bool last_look)
     uint64_t t1 = nat_now_ns();
     w->st.steal_ns += t1 - t0;
     uint32_t victim = note_steals(w);
+    if (victim != SIM_TL_NONE32)
+        w->st.won_hist[nat_round_bin(t1 - t0)]++;
     if (victim != SIM_TL_NONE32 && t1 - t0 > NAT_ROUND_LONG_NS) {
         w->st.won_long++;
     } else if (victim != SIM_TL_NONE32) {

@@ -4,6 +4,7 @@
 #include "native/nat_metrics.h"
 #include "sim/engine/sim_core_row.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +154,8 @@ int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, stru
         x->won_rounds += w->st.won_rounds;
         x->won_ns += w->st.won_ns;
         x->won_long += w->st.won_long;
+        for (uint32_t b = 0; b < NAT_ROUND_BINS; b++)
+            x->won_hist[b] += w->st.won_hist[b];
         x->timeout_finds += w->st.timeout_finds;
         x->wakeups += w->st.wakeups;
         x->dropped += w->st.dropped;
@@ -298,4 +301,32 @@ void nat_tl_free(struct nat_rt *rt)
             rt->w[c].tl = NULL;
         }
     }
+}
+
+/* Bin b's lower edge in ns: 2^l (1 + k/4) for b = (l - 8) * 4 + k; bin 0 starts at 0. */
+static double round_bin_low(uint32_t b)
+{
+    return b == 0 ? 0.0 : ldexp(1.0 + (double)(b % 4u) / 4.0, (int)(b / 4u) + 8);
+}
+
+double nat_round_quantile(const uint64_t hist[NAT_ROUND_BINS], double q)
+{
+    uint64_t n = 0;
+    for (uint32_t b = 0; b < NAT_ROUND_BINS; b++)
+        n += hist[b];
+    if (n == 0)
+        return 0.0;
+    double want = q * (double)n, seen = 0.0;
+    for (uint32_t b = 0; b < NAT_ROUND_BINS; b++) {
+        if (hist[b] == 0)
+            continue;
+        if (seen + (double)hist[b] >= want) {
+            double lo = round_bin_low(b);
+            double hi = b + 1 < NAT_ROUND_BINS ? round_bin_low(b + 1) : lo * 1.25;
+            double f = (want - seen) / (double)hist[b];
+            return lo + (hi - lo) * (f < 0 ? 0 : f > 1 ? 1 : f);
+        }
+        seen += (double)hist[b];
+    }
+    return 0.0;   /* (not reached: the last non-empty bin returns) */
 }

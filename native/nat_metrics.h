@@ -36,6 +36,7 @@ struct nat_extra {
     uint64_t won_ns;              /* ... and their time: look, barrier, CAS (the model's
                                      steal_probe_ns + steal_hit_ns on an asymmetric deque) */
     uint64_t won_long;            /* won rounds left out of both: over NAT_ROUND_LONG_NS */
+    uint64_t won_hist[NAT_ROUND_BINS];   /* every won round's duration (nat_round_bin) */
     uint64_t tally;               /* workload count kept by the workers (UTS nodes) */
     uint64_t cpu_ns;              /* CPU time of all workers (spinning included) */
     bool pinned;                  /* every worker that had a CPU to pin to is pinned */
@@ -45,6 +46,11 @@ struct nat_extra {
  * with nat_metrics_free). 0, or -1 when out of memory (m freed). */
 int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, struct nat_extra *x);
 void nat_metrics_free(struct sim_run_metrics *m);
+
+/* The q-quantile (0 <= q <= 1) of the durations counted in hist (nat_round_bin's bins), in ns,
+ * linear within its bin (bin 0 from 0 ns; the last bin read as one quarter doubling wide); 0
+ * when hist is empty. */
+double nat_round_quantile(const uint64_t hist[NAT_ROUND_BINS], double q);
 
 /* --timeline: give every worker of rt (not started yet) a timeline keeping at most max slices
  * (0: the default). 0, or -1 when out of memory (nat_tl_free frees what was made). */

@@ -133,6 +133,19 @@
  * (won_long), so that a run's mean round (the model's steal_hit_ns) is the rounds' and not
  * the slice's: one such round of 93 ms made a run's mean 5.9 ms. */
 #define NAT_ROUND_LONG_NS 1000000u
+/* Won rounds' durations, every one (long ones too), in bins of a quarter doubling from 256 ns
+ * (bin 0 holds shorter ones, the last longer ones, 2^32 ns and up): 19% wide, so that a run's
+ * quantiles show whether its barriers were fast, slow or both (nat_round_quantile). */
+#define NAT_ROUND_BINS 96u
+
+static inline uint32_t nat_round_bin(uint64_t ns)
+{
+    if (ns < 256)
+        return 0;
+    uint32_t l = 63u - (uint32_t)__builtin_clzll(ns);   /* 2^l <= ns, l >= 8 */
+    uint32_t b = (l - 8u) * 4u + (uint32_t)((ns >> (l - 2u)) & 3u);
+    return b < NAT_ROUND_BINS ? b : NAT_ROUND_BINS - 1u;
+}
 
 enum nat_step { NAT_EXIT = 0, NAT_BLOCK, NAT_YIELD, NAT_AGAIN, NAT_RESUME };
 
@@ -229,6 +242,7 @@ struct nat_stats {
     uint64_t lock_waits, lock_wait_ns; /* replay: waits for the replay's lock, their time */
     uint64_t won_rounds, won_ns;  /* steal rounds that took a process, their time ... */
     uint64_t won_long;            /* ... less these, over NAT_ROUND_LONG_NS */
+    uint32_t won_hist[NAT_ROUND_BINS];   /* every won round's duration (nat_round_bin) */
     uint64_t cpu_ns;              /* the thread's CPU time from start to exit */
 };
 

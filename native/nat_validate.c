@@ -670,6 +670,9 @@ static void summarise(const struct samples *s, struct nat_validate_result *r)
     sim_ci_compute(s->noise_steal, r->sim_repeat, &r->sim_noise_steal);
     /* robust: a run whose worker lost its CPU inside a round reads milliseconds */
     r->won_round_native = nat_cost_of(s->won, s->nwon);
+    static const double q[3] = { 0.1, 0.5, 0.9 };
+    for (int i = 0; i < 3; i++)
+        r->won_round_p[i] = nat_round_quantile(s->won_hist, q[i]);
     sim_ci_compute(s->share, r->repeat, &r->cpu_share);
     if (getloadavg(r->load, 3) != 3)
         memset(r->load, 0, sizeof r->load);

@@ -131,6 +131,8 @@ struct nat_validate_result {
     double won_round_model;           /* ... and the model's: steal_probe_ns + steal_hit_ns */
     uint64_t won_long;                /* the native runs' won rounds over NAT_ROUND_LONG_NS,
                                          left out of their means (a thread descheduled) */
+    double won_round_p[3];            /* p10, p50, p90 of every won round of the native runs
+                                         (the model's is one constant: won_round_model) */
     struct sim_ci sim_noise_busy;     /* host noise the model's cores paid, all cores together, in
                                          runs (part of busy time) ... */
     struct sim_ci sim_noise_steal;    /* ... and before steal rounds (part of steal time) */

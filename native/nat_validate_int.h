@@ -34,6 +34,7 @@ struct samples {
     double won[NAT_VALIDATE_MAX_REPEAT];  /* native: mean time of a steal round that took a
                                              process, of the runs that stole (nwon of them) */
     uint32_t nwon;
+    uint64_t won_hist[NAT_ROUND_BINS];   /* native: every won round of every run, pooled */
     struct nat_trial round[NAT_VALIDATE_MAX_REPEAT + 1];   /* the calibration workload's runs
                                              between them on as many workers: each one's mean
                                              won round, the runs that stole (nround) */

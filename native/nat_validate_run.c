@@ -214,6 +214,8 @@ static int native_rep(const struct nat_validate_opts *o, const struct ws_topo *h
     for (int k = 0; k < NAT_VALIDATE_METRICS; k++)
         s->nat[k][i] = nv[k];
     r->won_long += r->native.x.won_long;
+    for (uint32_t b = 0; b < NAT_ROUND_BINS; b++)
+        s->won_hist[b] += r->native.x.won_hist[b];
     if (r->native.x.won_rounds > 0)
         s->won[s->nwon++] = (double)r->native.x.won_ns / (double)r->native.x.won_rounds;
     return 0;

@@ -71,6 +71,9 @@ static void print_json(const struct nat_run_opts *o, const struct nat_run_result
     cJSON_AddNumberToObject(j, "won_round_ns",
                             r->x.won_rounds ? (double)r->x.won_ns / (double)r->x.won_rounds : 0);
     cJSON_AddNumberToObject(j, "won_rounds_long", (double)r->x.won_long);
+    cJSON_AddNumberToObject(j, "won_round_p10_ns", nat_round_quantile(r->x.won_hist, 0.1));
+    cJSON_AddNumberToObject(j, "won_round_p50_ns", nat_round_quantile(r->x.won_hist, 0.5));
+    cJSON_AddNumberToObject(j, "won_round_p90_ns", nat_round_quantile(r->x.won_hist, 0.9));
     char *txt = cJSON_PrintUnformatted(j);
     puts(txt);
     free(txt);

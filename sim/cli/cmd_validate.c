@@ -93,6 +93,9 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     cJSON_AddNumberToObject(w, "native_runs", (double)r->won_round_native.n);
     cJSON_AddNumberToObject(w, "model", r->won_round_model);
     cJSON_AddNumberToObject(w, "native_long", (double)r->won_long);
+    cJSON_AddNumberToObject(w, "native_p10", r->won_round_p[0]);
+    cJSON_AddNumberToObject(w, "native_p50", r->won_round_p[1]);
+    cJSON_AddNumberToObject(w, "native_p90", r->won_round_p[2]);
     cJSON *z = cJSON_AddObjectToObject(j, "sim_noise_ns");   /* all cores, per run */
     add_ci(z, "busy", &r->sim_noise_busy);
     add_ci(z, "steal", &r->sim_noise_steal);
@@ -274,6 +277,10 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
                "steal round",
                r->won_round_native.ns / 1e3, r->won_round_native.half / 1e3,
                (unsigned)r->won_round_native.n, r->won_round_model / 1e3);
+    if (r->won_round_native.n > 0)
+        printf("  %-14s every native round: p10 %.1f us, median %.1f us, p90 %.1f us (the model "
+               "charges each the same)\n", "", r->won_round_p[0] / 1e3, r->won_round_p[1] / 1e3,
+               r->won_round_p[2] / 1e3);
     if (r->won_long > 0)
         printf("  %-14s %llu won rounds over %.0f ms left out of the runs' means (the thread lost "
                "its CPU)\n", "", (unsigned long long)r->won_long, NAT_ROUND_LONG_NS / 1e6);

@@ -27,6 +27,8 @@ for t in 1 2; do
     python3 -c 'import json, sys; j = json.loads(sys.argv[1]); w, s = j["won_rounds"], j["steals"]
 w_all = w + j["won_rounds_long"]
 assert w_all <= s and (w_all > 0) == (s > 0) and (w > 0) == (j["won_round_ns"] > 0), (w, s, j)
+p = [j["won_round_p%d0_ns" % k] for k in (1, 5, 9)]   # every won round, as quantiles
+assert p[0] <= p[1] <= p[2] and (p[0] > 0) == (w_all > 0), p
 assert j["threads"] > 1 or s == 0' "$out" || fail "native $w --threads $t: won rounds: $out"
   done
 done

@@ -60,7 +60,10 @@ for r in rows:
     # A native steal round that took a process, timed in every run that stole, beside the
     # model's (latency + steal_probe_ns + steal_hit_ns).
     w = r["won_round_ns"]
-    assert set(w) == {"native", "native_ci95", "native_runs", "model", "native_long"}, w
+    assert set(w) == {"native", "native_ci95", "native_runs", "model", "native_long",
+                      "native_p10", "native_p50", "native_p90"}, w
+    assert w["native_p10"] <= w["native_p50"] <= w["native_p90"], w
+    assert (w["native_p10"] > 0) == (w["native_runs"] > 0 or w["native_long"] > 0), w
     assert 0 <= w["native_runs"] <= 2 and (w["native_runs"] == 0) == (w["native"] == 0), w
     # rounds that lost their thread (over 1 ms) are counted apart, never on one worker
     assert w["native_long"] >= 0 and (r["threads"] > 1 or w["native_long"] == 0), w

@@ -508,3 +508,35 @@ Test(validate_calib, machine_wide_detours_are_those_every_other_cpu_shared)
                  (unsigned long long)z.shared_detours);
     cr_assert_float_eq(z.shared_ns, 1000.0 + 30.0, 1e-9);
 }
+
+/* A won steal round's duration goes to a bin a quarter doubling wide (nat_round_bin), and
+ * validate reads the runs' rounds back as quantiles: a host whose barriers are fast (2 us) in
+ * some rounds and slow (30 us) in others shows both, where a mean would show neither. */
+Test(validate_calib, round_bins_and_quantiles)
+{
+    cr_assert_eq(nat_round_bin(0), 0);
+    cr_assert_eq(nat_round_bin(255), 0);
+    cr_assert_eq(nat_round_bin(256), 0);
+    cr_assert_eq(nat_round_bin(319), 0);
+    cr_assert_eq(nat_round_bin(320), 1);
+    cr_assert_eq(nat_round_bin(384), 2);
+    cr_assert_eq(nat_round_bin(511), 3);
+    cr_assert_eq(nat_round_bin(512), 4);
+    cr_assert_eq(nat_round_bin(2000), 11);          /* [1792, 2048) */
+    cr_assert_eq(nat_round_bin(30000), 27);         /* [28672, 32768) */
+    cr_assert_eq(nat_round_bin(UINT64_MAX), NAT_ROUND_BINS - 1);
+    for (uint64_t ns = 256; ns < (UINT64_C(1) << 20); ns += 97)   /* monotone */
+        cr_assert_leq(nat_round_bin(ns), nat_round_bin(ns + 97));
+
+    uint64_t h[NAT_ROUND_BINS] = { 0 };
+    cr_assert_eq(nat_round_quantile(h, 0.5), 0.0, "no rounds: 0");
+    h[nat_round_bin(2000)] = 100;
+    h[nat_round_bin(30000)] = 100;
+    double p10 = nat_round_quantile(h, 0.1), p50 = nat_round_quantile(h, 0.5),
+           p90 = nat_round_quantile(h, 0.9);
+    cr_assert(p10 >= 1792 && p10 <= 2048, "p10 %.0f in the 2 us bin", p10);
+    cr_assert(p90 >= 28672 && p90 <= 32768, "p90 %.0f in the 30 us bin", p90);
+    cr_assert(p10 <= p50 && p50 <= p90, "%.0f %.0f %.0f", p10, p50, p90);
+    cr_assert_float_eq(nat_round_quantile(h, 0.0), 1792.0, 1e-9, "the lowest bin's lower edge");
+    cr_assert_float_eq(nat_round_quantile(h, 1.0), 32768.0, 1e-9, "the highest bin's upper edge");
+}
