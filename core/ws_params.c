@@ -96,7 +96,9 @@ static const struct ws_param_desc descs[] = {
         "host noise on every core at once (the whole guest descheduled): mean time between "
         "such detours (exponential; 0 = none; simulated)"),
     U64(noise_shared_ns, 0, NS, "... and their mean length (exponential; simulated)"),
-    U64(sample_interval_ns, 0, NS, "timeseries interval (0 = makespan / 100)"),
+    U64(sample_interval_ns, 0, NS,
+        "timeseries interval to start from (0 = 1 us); doubled as the run grows, so that at "
+        "most 128 intervals cover it"),
     U64(max_events, 1, NS, "a replay stops with an error after this many events (simulated)"),
     U64(zero_overheads, 0, 1, "1: all costs and latencies zero"),
     U64(no_preempt, 0, 1, "1: run phases run to completion"),

@@ -108,7 +108,8 @@ struct ws_params {
                                       the same length: mean simulated time between them
                                       (exponential); 0: none */
     uint64_t noise_shared_ns;      /* ... and their mean length (exponential) */
-    uint64_t sample_interval_ns;   /* timeseries interval; 0 = automatic */
+    uint64_t sample_interval_ns;   /* timeseries interval to start from (0: 1 us); it doubles
+                                      while 128 do not cover the run */
     uint64_t max_events;           /* a replay stops with an error after this many events */
     uint64_t zero_overheads;       /* 1: every cost above and all latencies are zero */
     uint64_t no_preempt;           /* 1: run phases run to completion */

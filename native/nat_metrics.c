@@ -78,7 +78,7 @@ static void fill_core(const struct nat_rt *rt, uint32_t c, uint64_t span,
 
 int nat_ts_collect(const struct nat_rt *rt, uint64_t span, struct sim_run_metrics *m)
 {
-    uint64_t width = NAT_TS_FIRST_WIDTH;
+    uint64_t width = nat_ts_first_width(&rt->p);
     for (uint32_t c = 0; c < rt->n; c++)
         if (rt->w[c].ts.width > width)
             width = rt->w[c].ts.width;

@@ -331,7 +331,7 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     w->rng = rt->o.seed * 0x9E3779B97F4A7C15ull + i + 1;
     w->sample = rt->o.sample_every ? rt->o.sample_every : 1;
     w->os_cpu = rt->o.os_cpus != NULL ? rt->o.os_cpus[i] : -1;
-    w->ts.width = NAT_TS_FIRST_WIDTH;
+    w->ts.width = nat_ts_first_width(&rt->p);
     w->pool.snap = calloc(rt->n, sizeof(uint64_t));
     w->steal_row = calloc(rt->n, sizeof(uint64_t));
     w->wait_hist = calloc(1, sizeof(struct sim_hist));

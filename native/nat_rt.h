@@ -127,6 +127,13 @@
 #define NAT_HOUSEKEEP 16u           /* scheduling points between housekeeping (fast mode) */
 #define NAT_TS_BUCKETS 128
 #define NAT_TS_FIRST_WIDTH 1000     /* ns; buckets double as the run grows */
+
+/* The timeseries' first bucket width: sample_interval_ns, else NAT_TS_FIRST_WIDTH, as the
+ * simulator's (sim_collect.c). */
+static inline uint64_t nat_ts_first_width(const struct ws_params *p)
+{
+    return p->sample_interval_ns ? p->sample_interval_ns : NAT_TS_FIRST_WIDTH;
+}
 /* A steal round that took a process is a look, one barrier and a CAS: 1-100 us on the 2-vCPU
  * host, where the barrier's IPI costs 1-2 us or 25-45 us as the host runs the victim's vCPU. A
  * round longer than this lost its thread for a host time slice; it is counted apart

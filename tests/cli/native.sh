@@ -42,6 +42,16 @@ id=$(num run_id "$out")
   fail "core_stats rows are not 2"
 [ "$(sqlite3 "$db" "SELECT json_extract(params, '\$.native.threads') FROM runs WHERE id = $id")" = 2 ] ||
   fail "params lack native.threads"
+# ... its timeseries start from sample_interval_ns and double while 128 do not cover the run,
+# as a replay's: 1 us by default, 100 us here
+out=$("$S" native fib:20 --threads 2 --param sample_interval_ns=100000 --db "$db" --json) ||
+  fail "native --param sample_interval_ns"
+iv=$(sqlite3 "$db" "SELECT timeseries_interval_ns FROM runs WHERE id = $(num run_id "$out")")
+[ $((iv % 100000)) = 0 ] && [ $(((iv / 100000) & (iv / 100000 - 1))) = 0 ] ||
+  fail "native sample_interval_ns=100000: the interval is $iv ns"
+iv=$(sqlite3 "$db" "SELECT timeseries_interval_ns FROM runs WHERE id = $id")
+[ $((iv % 1000)) = 0 ] && [ $(((iv / 1000) & (iv / 1000 - 1))) = 0 ] && [ "$iv" -lt 100000 ] ||
+  fail "native without sample_interval_ns: the interval is $iv ns"
 
 # 3. Strict affinity: a root bound to core 1 keeps the whole tree there.
 out=$("$S" native fib:16 --threads 2 --affinity strict:1 --db "$db" --json) || fail "strict:1"
