@@ -27,9 +27,15 @@ static const char *const policy_names[] = { "conservative", "aggressive", "adapt
 #define RATE    1e9                           /* migrations per second: one per ns */
 #define FACTOR  1e3                           /* cost multipliers */
 
-#define U64(f, lo, hi, doc) { #f, WS_PARAM_U64, offsetof(struct ws_params, f), NULL, doc, lo, hi }
-#define F64(f, lo, hi, doc) { #f, WS_PARAM_F64, offsetof(struct ws_params, f), NULL, doc, lo, hi }
-#define ENUM(f, ch, doc) { #f, WS_PARAM_ENUM, offsetof(struct ws_params, f), ch, doc, 0, 0 }
+#define U64(f, lo, hi, doc) \
+    { #f, WS_PARAM_U64, offsetof(struct ws_params, f), NULL, doc, lo, hi, false }
+#define F64(f, lo, hi, doc) \
+    { #f, WS_PARAM_F64, offsetof(struct ws_params, f), NULL, doc, lo, hi, false }
+#define ENUM(f, ch, doc) { #f, WS_PARAM_ENUM, offsetof(struct ws_params, f), ch, doc, 0, 0, false }
+/* A parameter only the simulator reads: a cost or a behaviour of the host that a native run
+ * gets from the host itself (ws_param_desc.sim_only). Its doc says "simulated". */
+#define SIM_U64(f, lo, hi, doc) \
+    { #f, WS_PARAM_U64, offsetof(struct ws_params, f), NULL, doc, lo, hi, true }
 
 static const struct ws_param_desc descs[] = {
     U64(min_steal_queue, 0, COUNT, "victim needs at least this many waiting processes (0 = 1)"),
@@ -71,38 +77,38 @@ static const struct ws_param_desc descs[] = {
     U64(numa_migration_ns, 0, NS, "fixed cost of a cross-NUMA migration"),
     ENUM(binding, ws_bind_kind_names, "scheduler binding kind (ws_bind.h)"),
     ENUM(bind_order, ws_bind_order_names, "order schedulers are bound to cores in (erl +sbt)"),
-    U64(os_migrate_pct, 0, 100, "% chance the OS moves a waking unbound scheduler (simulated)"),
-    U64(spin_ns, 0, NS, "idle spin before sleeping (simulated)"),
-    U64(wake_ns, 0, NS, "cost of waking a sleeping core (simulated)"),
-    U64(spin_wake_ns, 0, NS,
+    SIM_U64(os_migrate_pct, 0, 100, "% chance the OS moves a waking unbound scheduler (simulated)"),
+    U64(spin_ns, 0, NS, "idle spin before sleeping (natively: before the futex wait)"),
+    SIM_U64(wake_ns, 0, NS, "cost of waking a sleeping core (simulated)"),
+    SIM_U64(spin_wake_ns, 0, NS,
         "mean time a spinning core takes to come for work (exponential; simulated)"),
-    U64(spawn_ns, 0, NS, "cost of a spawn to the spawner (simulated)"),
-    U64(msg_ns, 0, NS, "cost of a send to the sender (simulated)"),
-    U64(msg_remote_ns, 0, NS,
+    SIM_U64(spawn_ns, 0, NS, "cost of a spawn to the spawner (simulated)"),
+    SIM_U64(msg_ns, 0, NS, "cost of a send to the sender (simulated)"),
+    SIM_U64(msg_remote_ns, 0, NS,
         "extra cost of a send to a process that last ran on another core (simulated)"),
-    U64(dispatch_ns, 0, NS,
+    SIM_U64(dispatch_ns, 0, NS,
         "cost to a core of each process it starts (the switch; before the pick when its "
         "process just left; simulated)"),
-    U64(steal_probe_ns, 0, NS, "cost per steal attempt on top of core-to-core latency (simulated)"),
-    U64(steal_hit_ns, 0, NS,
+    SIM_U64(steal_probe_ns, 0, NS, "cost per steal attempt on top of core-to-core latency (simulated)"),
+    SIM_U64(steal_hit_ns, 0, NS,
         "a steal's barrier: extra cost to a thief that saw work, before it takes (simulated)"),
-    U64(steal_victim_ns, 0, NS,
+    SIM_U64(steal_victim_ns, 0, NS,
         "... and to the victim's running process, which the barrier interrupts (simulated)"),
-    U64(noise_gap_ns, 0, NS,
+    SIM_U64(noise_gap_ns, 0, NS,
         "host noise: mean busy time between a core's detours (exponential; 0 = none; "
         "simulated)"),
-    U64(noise_ns, 0, NS, "... and a detour's mean length (exponential; simulated)"),
-    U64(noise_shared_gap_ns, 0, NS,
+    SIM_U64(noise_ns, 0, NS, "... and a detour's mean length (exponential; simulated)"),
+    SIM_U64(noise_shared_gap_ns, 0, NS,
         "host noise on every core at once (the whole guest descheduled): mean time between "
         "such detours (exponential; 0 = none; simulated)"),
-    U64(noise_shared_ns, 0, NS, "... and their mean length (exponential; simulated)"),
+    SIM_U64(noise_shared_ns, 0, NS, "... and their mean length (exponential; simulated)"),
     U64(sample_interval_ns, 0, NS,
         "timeseries interval to start from (0 = 1 us); doubled as the run grows, so that at "
         "most 128 intervals cover it"),
-    U64(max_events, 1, NS, "a replay stops with an error after this many events (simulated)"),
+    SIM_U64(max_events, 1, NS, "a replay stops with an error after this many events (simulated)"),
     U64(zero_overheads, 0, 1, "1: all costs and latencies zero"),
     U64(no_preempt, 0, 1, "1: run phases run to completion"),
-    U64(cost_capacity, 0, 1,
+    SIM_U64(cost_capacity, 0, 1,
         "1: spawn, send and dispatch costs run at the core's capacity, like work (CPU work a "
         "slower core does slower; 0: fixed ns on every core; simulated)"),
     U64(runtime_known, 0, 1,

@@ -17,6 +17,7 @@
 
 #include "core/ws_common.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -132,6 +133,8 @@ struct ws_param_desc {
     const char *const *choices;   /* WS_PARAM_ENUM: NULL-terminated names */
     const char *doc;
     double lo, hi;                /* WS_PARAM_U64 and WS_PARAM_F64: the accepted range */
+    bool sim_only;                /* read by the simulator alone: a native run, which pays the
+                                     host's own costs, ignores it (native warns) */
 };
 
 /* Default event cap of a replay: the engine handles about 10-15 M events/s, so this bounds a

@@ -67,4 +67,9 @@ struct ws_params;
 void sim_cli_strategy_params_check(const char *cmd, const char *strategy,
                                    const struct ws_params *p);
 
+/* A native run's parameters: warn on stderr, naming each, about those set away from their
+ * defaults that only the simulator reads (ws_param_desc.sim_only: costs and behaviours a native
+ * run gets from the host itself); they have no effect there. */
+void sim_cli_native_params_check(const char *cmd, const struct ws_params *p);
+
 #endif

@@ -1,7 +1,8 @@
 /* cli_strategy.c: the command line's view of the victim-strategy registry (core/ws_victim.c):
  * the strategy list of every --help, the unknown-strategy error, --list-strategies, and the
- * warning for a strategy's own parameter set while another strategy runs. Nothing here names a
- * strategy: a new registry line appears in all of them. */
+ * warning for a strategy's own parameter set while another strategy runs, and native's for a
+ * parameter only the simulator reads. Nothing here names a strategy: a new registry line
+ * appears in all of them. */
 #include "core/ws_params.h"
 #include "core/ws_victim.h"
 #include "sim/cli/cli.h"
@@ -95,5 +96,22 @@ void sim_cli_strategy_params_check(const char *cmd, const char *strategy,
         ws_params_format(&def, i, b, sizeof b);
         if (strcmp(a, b) != 0)
             note(cmd, &strategy, 1, ws_params_desc(i)->name);
+    }
+}
+
+void sim_cli_native_params_check(const char *cmd, const struct ws_params *p)
+{
+    struct ws_params def;
+    ws_params_defaults(&def);
+    for (size_t i = 0; i < ws_params_count(); i++) {
+        char a[64], b[64];
+        if (!ws_params_desc(i)->sim_only)
+            continue;
+        ws_params_format(p, i, a, sizeof a);
+        ws_params_format(&def, i, b, sizeof b);
+        if (strcmp(a, b) != 0)
+            fprintf(stderr, "schedlab %s: warning: parameter %s is the simulator's (a native run "
+                            "pays the host's own): it has no effect here\n", cmd,
+                    ws_params_desc(i)->name);
     }
 }

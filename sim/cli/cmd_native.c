@@ -190,6 +190,7 @@ static int parse(int argc, char **argv, struct nat_run_opts *o, bool *json)
     if (sim_cli_check_strategy("native", o->strategy) != 0)
         return SIM_EXIT_USAGE;
     sim_cli_strategy_params_check("native", o->strategy, &o->params);
+    sim_cli_native_params_check("native", &o->params);
     o->workload = argv[optind];
     if (o->timeline_max > 0 && o->db_path == NULL)
         return sim_cli_usage_error("native", "--timeline stores the schedule in the database: "

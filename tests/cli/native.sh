@@ -53,6 +53,12 @@ iv=$(sqlite3 "$db" "SELECT timeseries_interval_ns FROM runs WHERE id = $id")
 [ $((iv % 1000)) = 0 ] && [ $(((iv / 1000) & (iv / 1000 - 1))) = 0 ] && [ "$iv" -lt 100000 ] ||
   fail "native without sample_interval_ns: the interval is $iv ns"
 
+# ... and it says which parameters only the simulator reads: they change nothing here
+"$S" native fib:12 --threads 2 --param wake_ns=100000 --param spin_ns=0 --no-db > /dev/null \
+  2> "$T/warn" || fail "native --param wake_ns"
+has "$T/warn" "warning: parameter wake_ns is the simulator's"
+lacks "$T/warn" "parameter spin_ns"
+
 # 3. Strict affinity: a root bound to core 1 keeps the whole tree there.
 out=$("$S" native fib:16 --threads 2 --affinity strict:1 --db "$db" --json) || fail "strict:1"
 id=$(num run_id "$out")

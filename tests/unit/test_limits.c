@@ -108,6 +108,28 @@ Test(limits_params, search_effort_counts_and_factors_are_bounded)
 }
 
 /* The defaults and every policy preset lie inside the ranges: each value parses back. */
+/* The parameters only the simulator reads (sim_only: native warns on them) are those whose doc
+ * says so, and they include the simulated costs a native run pays for real. */
+Test(limits_params, sim_only_parameters_are_the_simulated_ones)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ws_params_count(); i++) {
+        const struct ws_param_desc *d = ws_params_desc(i);
+        cr_assert_eq(d->sim_only, strstr(d->doc, "simulated") != NULL, "%s: sim_only %d, doc '%s'",
+                     d->name, d->sim_only, d->doc);
+        n += d->sim_only;
+    }
+    cr_assert_geq(n, 10);
+    static const char *const sim[] = { "wake_ns", "spawn_ns", "msg_ns", "steal_hit_ns",
+                                       "noise_ns", "max_events" };
+    for (size_t i = 0; i < sizeof sim / sizeof sim[0]; i++)
+        cr_assert(ws_params_find(sim[i])->sim_only, "%s", sim[i]);
+    static const char *const both[] = { "spin_ns", "steal_retries", "time_slice_ns",
+                                        "sample_interval_ns", "ctx_switch_ns" };
+    for (size_t i = 0; i < sizeof both / sizeof both[0]; i++)
+        cr_assert(!ws_params_find(both[i])->sim_only, "%s", both[i]);
+}
+
 Test(limits_params, defaults_and_presets_lie_in_their_ranges)
 {
     static const char *const policies[] = { "conservative", "aggressive", "adaptive", "numa",
