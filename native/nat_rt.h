@@ -245,7 +245,7 @@ struct nat_stats {
     uint64_t aff_violations;      /* dispatches on a core outside a strict process's set */
     uint64_t tally;               /* workload count (UTS nodes) */
     uint64_t busy_ns, steal_ns, sleep_ns, wakeups, timeouts, timeout_finds;
-    uint64_t migration_cost_ns, probe_ns;
+    uint64_t migration_cost_ns;
     uint64_t lock_waits, lock_wait_ns; /* replay: waits for the replay's lock, their time */
     uint64_t won_rounds, won_ns;  /* steal rounds that took a process, their time ... */
     uint64_t won_long;            /* ... less these, over NAT_ROUND_LONG_NS */
