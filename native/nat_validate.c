@@ -461,6 +461,8 @@ static void compare_one(const double *nat, uint32_t nn, const double *sim, uint3
 {
     sim_ci_compute(nat, nn, &c->native_ci);
     sim_ci_compute(sim, ns, &c->sim_ci);
+    if (sim_dist_compare(nat, nn, sim, ns, &c->dist) != 0)
+        c->dist = (struct sim_dist_cmp){ .p = (double)NAN, .d = (double)NAN };   /* (no memory) */
     double a = c->native_ci.mean, b = c->sim_ci.mean;
     c->native = a;
     c->sim = b;

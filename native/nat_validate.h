@@ -88,6 +88,8 @@ struct nat_metric_cmp {
     struct sim_ci native_ci, sim_ci;   /* the same with their 95% intervals */
     double rel_error;             /* (sim - native) / native of the means; NAN when native is 0 */
     double rel_half;              /* its 95% half-width (delta method); NAN with rel_error */
+    struct sim_dist_cmp dist;     /* the runs' and the seeds' distributions: range, median and
+                                     the Kolmogorov-Smirnov gap (x: native, y: simulated) */
 };
 
 struct nat_validate_result {

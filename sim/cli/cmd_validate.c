@@ -67,6 +67,17 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
         add_num_or_null(x, "rel_error_ci95", c->rel_half);
         add_ci(x, "native_ci", &c->native_ci);
         add_ci(x, "sim_ci", &c->sim_ci);
+        const struct sim_dist_cmp *d = &c->dist;   /* the distributions: min, median, max */
+        cJSON *nr = cJSON_AddArrayToObject(x, "native_range");
+        cJSON *sr = cJSON_AddArrayToObject(x, "sim_range");
+        const double nv[3] = { d->x_min, d->x_median, d->x_max };
+        const double sv[3] = { d->y_min, d->y_median, d->y_max };
+        for (int k = 0; nr != NULL && sr != NULL && k < 3; k++) {
+            cJSON_AddItemToArray(nr, cJSON_CreateNumber(nv[k]));
+            cJSON_AddItemToArray(sr, cJSON_CreateNumber(sv[k]));
+        }
+        add_num_or_null(x, "ks_d", d->d);
+        add_num_or_null(x, "ks_p", d->p);
     }
     cJSON *b = cJSON_AddArrayToObject(j, "busy_by_rank");
     for (uint32_t k = 0; b != NULL && k < r->nbusy; k++) {
@@ -259,6 +270,15 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
         printf("  %-14s %12.5g ± %-9.3g %12.5g ± %-9.3g %+8.1f%% ± %5.1f%%\n", c->name,
                c->native, c->native_ci.half, c->sim, c->sim_ci.half, 100.0 * c->rel_error,
                100.0 * c->rel_half);
+    }
+    /* The runs' and the seeds' spread: means can agree where the distributions do not. */
+    printf("  %-14s %33s %33s %12s\n", "distribution", "native min / median / max",
+           "simulated min / median / max", "KS D (p)");
+    for (int i = 0; i < NAT_VALIDATE_METRICS; i++) {
+        const struct sim_dist_cmp *d = &r->m[i].dist;
+        printf("  %-14s %9.4g / %9.4g / %9.4g %9.4g / %9.4g / %9.4g %5.2f (%.2g)\n",
+               r->m[i].name, d->x_min, d->x_median, d->x_max, d->y_min, d->y_median, d->y_max,
+               d->d, d->p);
     }
     if (r->nbusy > 1) {
         printf("  %-14s", "busy by rank");

@@ -34,4 +34,22 @@ double sim_stats_mean(const double *x, size_t n);
 /* Sample standard deviation (n-1 divisor) of x[0..n); 0 for n <= 1. */
 double sim_stats_sd(const double *x, size_t n);
 
+/* Two samples' distributions compared: each one's smallest, median and largest value, and the
+ * two-sample Kolmogorov-Smirnov statistic d (the largest gap between their empirical
+ * distribution functions, 0..1) with its asymptotic p-value (the Kolmogorov distribution at
+ * (sqrt(e) + 0.12 + 0.11 / sqrt(e)) d, e = n m / (n + m), Stephens' small-sample correction):
+ * the chance of a gap that large if both came from one continuous distribution. With ties (run
+ * counts are integers) the distribution is discrete and p errs high (conservative). Means can
+ * agree where distributions do not: a model whose seeds all make 9 steals against runs making
+ * 4 to 38. */
+struct sim_dist_cmp {
+    double x_min, x_median, x_max;
+    double y_min, y_median, y_max;
+    double d, p;                  /* p 1 when either sample is empty */
+};
+
+/* x[0..n) against y[0..m) (neither changed). -1 when out of memory, else 0. */
+int sim_dist_compare(const double *x, size_t n, const double *y, size_t m,
+                     struct sim_dist_cmp *out);
+
 #endif

@@ -34,8 +34,15 @@ for r in rows:
         # 2 native runs, 3 simulated seeds (--sim-repeat)
         for side, n in (("native_ci", 2), ("sim_ci", 3)):
             assert x[side]["n"] == n and "ci95" in x[side], (m, side)
+        # each side's min, median and max hold its mean; the KS gap and p lie in [0, 1]
+        for side, mean in (("native_range", x["native"]), ("sim_range", x["sim"])):
+            lo, med, hi = x[side]
+            assert lo <= med <= hi and lo - 1e-9 * abs(lo) <= mean <= hi + 1e-9 * abs(hi), (m, side, x)
+        assert 0 <= x["ks_d"] <= 1 and 0 <= x["ks_p"] <= 1, (m, x["ks_d"], x["ks_p"])
     assert r["repeat"] == 2 and r["sim_repeat"] == 3, (r["repeat"], r["sim_repeat"])
     assert r["metrics"]["processes"]["native"] == r["metrics"]["processes"]["sim"] == 465
+    # every run and seed has all 465 processes: one distribution, no gap
+    assert r["metrics"]["processes"]["ks_d"] == 0 and r["metrics"]["processes"]["ks_p"] == 1
     assert len(r["busy_by_rank"]) == r["threads"], r["busy_by_rank"]
     ranks = r["busy_by_rank"]
     assert all(ranks[k]["native"] >= ranks[k + 1]["native"] for k in range(len(ranks) - 1))

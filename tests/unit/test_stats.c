@@ -102,3 +102,44 @@ Test(stats, mean_and_sd_helpers)
     near(sim_stats_mean(x, 0), 0.0, 0.0);
     near(sim_stats_sd(x, 1), 0.0, 0.0);
 }
+
+/* Two samples' distributions (sim_dist_compare): range and median of each, the KS gap and its
+ * p-value, checked against values worked by hand. */
+Test(stats, distributions_by_hand)
+{
+    struct sim_dist_cmp c;
+    const double same[] = { 3, 1, 2, 5, 4 };
+    cr_assert_eq(sim_dist_compare(same, 5, same, 5, &c), 0);
+    cr_assert_float_eq(c.d, 0.0, 1e-12);
+    cr_assert_float_eq(c.p, 1.0, 1e-12);
+    cr_assert(c.x_min == 1 && c.x_median == 3 && c.x_max == 5, "%g %g %g", c.x_min,
+              c.x_median, c.x_max);
+
+    /* Apart: D 1. n = m = 10: e = 5, lambda = (sqrt 5 + 0.12 + 0.11 / sqrt 5) = 2.4053,
+     * Q = 2 (exp(-2 l^2) - exp(-8 l^2) + ...) = 1.888e-5. */
+    double lo[10], hi[10];
+    for (int i = 0; i < 10; i++)
+        lo[i] = i, hi[i] = 100 + i;
+    cr_assert_eq(sim_dist_compare(lo, 10, hi, 10, &c), 0);
+    cr_assert_float_eq(c.d, 1.0, 1e-12);
+    cr_assert(c.p > 1.8e-5 && c.p < 1.95e-5, "p %g", c.p);
+    cr_assert(c.x_median == 4.5 && c.y_min == 100 && c.y_max == 109);
+
+    /* Half the runs at 4 and half at 38 against every seed at 9 (means 21 and 9): F_x(9) = 0.5,
+     * F_y(9) = 1, so D = 0.5 at 9 and again 0.5 just below 38; with ties the walk steps past
+     * all copies of a value at once. */
+    const double runs[] = { 4, 4, 4, 38, 38, 38 }, seeds[] = { 9, 9, 9, 9, 9, 9, 9, 9 };
+    cr_assert_eq(sim_dist_compare(runs, 6, seeds, 8, &c), 0);
+    cr_assert_float_eq(c.d, 0.5, 1e-12);
+    cr_assert(c.p > 0 && c.p < 1, "p %g", c.p);
+    cr_assert(c.x_median == 21 && c.y_median == 9);
+
+    /* Ties across the samples open no gap of their own: {1, 2, 2} against {2, 2, 3}. F_x: 1/3
+     * at 1, 1 at 2; F_y: 0 at 1, 2/3 at 2, 1 at 3: D = 1/3. */
+    const double a[] = { 1, 2, 2 }, b[] = { 2, 2, 3 };
+    cr_assert_eq(sim_dist_compare(a, 3, b, 3, &c), 0);
+    cr_assert_float_eq(c.d, 1.0 / 3.0, 1e-12);
+
+    cr_assert_eq(sim_dist_compare(a, 0, b, 3, &c), 0);
+    cr_assert(c.d == 0 && c.p == 1, "an empty sample: no gap");
+}
