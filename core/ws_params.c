@@ -89,7 +89,8 @@ static const struct ws_param_desc descs[] = {
     SIM_U64(dispatch_ns, 0, NS,
         "cost to a core of each process it starts (the switch; before the pick when its "
         "process just left; simulated)"),
-    SIM_U64(steal_probe_ns, 0, NS, "cost per steal attempt on top of core-to-core latency (simulated)"),
+    SIM_U64(steal_probe_ns, 0, NS,
+            "cost per steal attempt on top of core-to-core latency (simulated)"),
     SIM_U64(steal_hit_ns, 0, NS,
         "a steal's barrier: extra cost to a thief that saw work, before it takes (simulated)"),
     SIM_U64(steal_victim_ns, 0, NS,

@@ -134,6 +134,7 @@ static inline uint64_t nat_ts_first_width(const struct ws_params *p)
 {
     return p->sample_interval_ns ? p->sample_interval_ns : NAT_TS_FIRST_WIDTH;
 }
+
 /* A steal round that took a process is a look, one barrier and a CAS: 1-100 us on the 2-vCPU
  * host, where the barrier's IPI costs 1-2 us or 25-45 us as the host runs the victim's vCPU. A
  * round longer than this lost its thread for a host time slice; it is counted apart

@@ -36,17 +36,19 @@ out=$(run --param steal_retries=0)
 out=$(run --param core_migrations_per_s=1)
 [ "$(field "$out" steals)" -le 2 ] || fail "core_migrations_per_s=1 let more than 2 steals by: $out"
 out=$(run --param system_migrations_per_s=1)
-[ "$(field "$out" steals)" -le 1 ] || fail "system_migrations_per_s=1 let more than 1 steal by: $out"
+[ "$(field "$out" steals)" -le 1 ] ||
+  fail "system_migrations_per_s=1 let more than 1 steal by: $out"
 
 # A 10 s spin: no worker sleeps, so none is woken and no sleep times out.
 out=$(run --param spin_ns=10000000000)
 [ "$(field "$out" wakeups)" = 0 ] && [ "$(field "$out" sleep_timeouts)" = 0 ] ||
   fail "spin_ns=10 s: a worker slept: $out"
 
-out=$(run --param binding=none)
-case "$(field "$out" topology)" in *:none) ;; *) fail "binding=none: topology $(field "$out" topology)" ;; esac
-out=$(run)
-case "$(field "$out" topology)" in *:static) ;; *) fail "default binding: topology $(field "$out" topology)" ;; esac
+for b in none static; do   # (static: the default)
+  p=(); [ $b = none ] && p=(--param binding=none)
+  topo=$(field "$(run "${p[@]}")" topology)
+  case "$topo" in *:$b) ;; *) fail "binding $b: the run's topology is $topo" ;; esac
+done
 
 # Three processes of one 5 ms phase on 2 workers: one worker holds two (a queue of one is not
 # stolen), so its 200 us slices end in preemptions; with no_preempt the phases run through.

@@ -37,7 +37,8 @@ for r in rows:
         # each side's min, median and max hold its mean; the KS gap and p lie in [0, 1]
         for side, mean in (("native_range", x["native"]), ("sim_range", x["sim"])):
             lo, med, hi = x[side]
-            assert lo <= med <= hi and lo - 1e-9 * abs(lo) <= mean <= hi + 1e-9 * abs(hi), (m, side, x)
+            eps = 1e-9 * max(abs(lo), abs(hi))
+            assert lo <= med <= hi and lo - eps <= mean <= hi + eps, (m, side, x)
         assert 0 <= x["ks_d"] <= 1 and 0 <= x["ks_p"] <= 1, (m, x["ks_d"], x["ks_p"])
     assert r["repeat"] == 2 and r["sim_repeat"] == 3, (r["repeat"], r["sim_repeat"])
     assert r["metrics"]["processes"]["native"] == r["metrics"]["processes"]["sim"] == 465

@@ -61,7 +61,8 @@ for mode in replay native; do
       fail "$mode wake_at=$wa: not recorded in params"
     if [ $wa = enqueue ]; then
       [ "$woken" -ge 1 ] && [ "$first" -lt "$root_end" ] ||
-        fail "$mode wake_at=enqueue: woken $woken times during the root, first child at $first, root ended $root_end (try $try of $tries)"
+        fail "$mode wake_at=enqueue: woken $woken times during the root, first child at $first," \
+             "root ended $root_end (try $try of $tries)"
     else
       [ "$woken" = 0 ] || fail "$mode wake_at=switch: the other core was woken $woken times during the root's slice"
       [ $mode = native ] || [ "$first" -ge "$root_end" ] ||
