@@ -78,6 +78,10 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
         }
         add_num_or_null(x, "ks_d", d->d);
         add_num_or_null(x, "ks_p", d->p);
+        /* robust to a run the host stretched: the medians' relative error */
+        add_num_or_null(x, "rel_error_median", d->x_median != 0
+                        ? (d->y_median - d->x_median) / d->x_median
+                        : d->y_median == 0 ? 0.0 : (double)NAN);
     }
     cJSON *b = cJSON_AddArrayToObject(j, "busy_by_rank");
     for (uint32_t k = 0; b != NULL && k < r->nbusy; k++) {
@@ -272,13 +276,17 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
                100.0 * c->rel_half);
     }
     /* The runs' and the seeds' spread: means can agree where the distributions do not. */
-    printf("  %-14s %33s %33s %12s\n", "distribution", "native min / median / max",
-           "simulated min / median / max", "KS D (p)");
+    printf("  %-14s %33s %33s %8s %12s\n", "distribution", "native min / median / max",
+           "simulated min / median / max", "medians", "KS D (p)");
     for (int i = 0; i < NAT_VALIDATE_METRICS; i++) {
         const struct sim_dist_cmp *d = &r->m[i].dist;
-        printf("  %-14s %9.4g / %9.4g / %9.4g %9.4g / %9.4g / %9.4g %5.2f (%.2g)\n",
-               r->m[i].name, d->x_min, d->x_median, d->x_max, d->y_min, d->y_median, d->y_max,
-               d->d, d->p);
+        printf("  %-14s %9.4g / %9.4g / %9.4g %9.4g / %9.4g / %9.4g", r->m[i].name, d->x_min,
+               d->x_median, d->x_max, d->y_min, d->y_median, d->y_max);
+        if (d->x_median != 0)
+            printf(" %+7.1f%%", 100.0 * (d->y_median - d->x_median) / d->x_median);
+        else
+            printf(" %8s", "-");
+        printf(" %5.2f (%.2g)\n", d->d, d->p);
     }
     if (r->nbusy > 1) {
         printf("  %-14s", "busy by rank");

@@ -40,6 +40,9 @@ for r in rows:
             eps = 1e-9 * max(abs(lo), abs(hi))
             assert lo <= med <= hi and lo - eps <= mean <= hi + eps, (m, side, x)
         assert 0 <= x["ks_d"] <= 1 and 0 <= x["ks_p"] <= 1, (m, x["ks_d"], x["ks_p"])
+        lo, med, hi = x["native_range"]
+        if med != 0:
+            assert abs(x["rel_error_median"] - (x["sim_range"][1] - med) / med) < 1e-9, (m, x)
     assert r["repeat"] == 2 and r["sim_repeat"] == 3, (r["repeat"], r["sim_repeat"])
     assert r["metrics"]["processes"]["native"] == r["metrics"]["processes"]["sim"] == 465
     # every run and seed has all 465 processes: one distribution, no gap
