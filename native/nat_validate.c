@@ -617,6 +617,23 @@ static void slow_by_factor(struct nat_validate_result *r, struct ws_topo *topo)
     }
 }
 
+/* --paired: native run j's own per-process cost, from the trials just before and after it, over
+ * the model's (r->cal.proc, all of them); the seeds that model run j run their cores that much
+ * slower (nat_validate_run.c). 1 without trials (a replayed trace) or without --paired. */
+static void paired_factors(const struct nat_trial *trials, const struct samples *s,
+                           struct nat_validate_result *r)
+{
+    for (uint32_t j = 0; j < r->repeat; j++) {
+        r->paired_factor[j] = 1.0;
+        uint32_t a = s->slot_first[j], b = s->slot_first[j + 2];
+        if (!r->paired || trials == NULL || b <= a || !(r->cal.proc.ns > 0))
+            continue;
+        struct nat_cost c = nat_cost_robust(trials + a, b - a);
+        if (c.n > 0 && c.ns > 0)
+            r->paired_factor[j] = c.ns / r->cal.proc.ns;
+    }
+}
+
 /* Both sides' repetitions: the native runs (with the per-process cost measured again between
  * them, also under a sweep: the rest of its calibration is shared, but the per-process cost
  * drifts by several % within a minute on a shared host, and a count's model must have the one
@@ -644,6 +661,7 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
                                            errlen) == 0) &&
              recalibrate(o, wl, trials, ntrials, s, r, sp, cal_json, err, errlen) == 0) {
         slow_by_factor(r, topo);
+        paired_factors(trials, s, r);
         rc = nat_validate_run_sims(o, topo, *cal_json, sp, r, s, err, errlen);
     }
     free(trials);
@@ -662,10 +680,34 @@ static void close_store(struct nat_validate_result *r)
     r->native.run_id = r->sim_run_id = 0;
 }
 
+/* --paired: each metric's errors run by run, against the mean of the seeds that modelled it
+ * (seed i models run i % repeat). */
+static void compare_paired(const struct samples *s, struct nat_validate_result *r)
+{
+    for (int k = 0; k < NAT_VALIDATE_METRICS; k++) {
+        double e[NAT_VALIDATE_MAX_REPEAT];
+        uint32_t n = 0;
+        for (uint32_t j = 0; r->paired && j < r->repeat; j++) {
+            double sum = 0;
+            uint32_t seeds = 0;
+            for (uint32_t i = j; i < r->sim_repeat; i += r->repeat, seeds++)
+                sum += s->sim[k][i];
+            if (k == 0) {   /* (makespan) */
+                r->paired_native[j] = s->nat[0][j];
+                r->paired_sim[j] = seeds > 0 ? sum / seeds : 0;
+            }
+            if (seeds > 0 && s->nat[k][j] != 0)
+                e[n++] = (sum / seeds - s->nat[k][j]) / s->nat[k][j];
+        }
+        sim_ci_compute(e, n, &r->m[k].paired);
+    }
+}
+
 /* Every comparison of the samples, and the host's load after the runs. */
 static void summarise(const struct samples *s, struct nat_validate_result *r)
 {
     compare(s->nat, s->sim, r);
+    compare_paired(s, r);
     compare_busy(s, r);
     sim_ci_compute(s->first_sim, r->sim_repeat, &r->first_steal_sim);
     sim_ci_compute(s->noise_busy, r->sim_repeat, &r->sim_noise_busy);
@@ -691,6 +733,7 @@ int nat_validate(const struct nat_validate_opts *o, struct nat_validate_result *
     char *cal_json = NULL;
     int rc = -1, detected;
     r->repeat = o->repeat ? o->repeat : 5;
+    r->paired = o->paired;
     r->sim_repeat = o->sim_repeat ? o->sim_repeat
                     : r->repeat > NAT_VALIDATE_SIM_SEEDS ? r->repeat : NAT_VALIDATE_SIM_SEEDS;
     if (wl == NULL || s == NULL || r->repeat > NAT_VALIDATE_MAX_REPEAT ||

@@ -72,6 +72,10 @@ struct nat_validate_opts {
     uint32_t sim_repeat;          /* simulated seeds (1..NAT_VALIDATE_MAX_REPEAT; 0 = the
                                      larger of repeat and NAT_VALIDATE_SIM_SEEDS) */
     uint64_t seed;                /* the simulator's seeds are seed, seed + 1, ... */
+    bool paired;                  /* --paired: simulated seed i models native run i % repeat,
+                                     its cores slowed by that run's own per-process cost
+                                     (nat_validate_result.paired_factor), and each metric gets
+                                     the mean of the runs' paired errors */
     struct ws_params params;
     const char *db_path;          /* NULL: store nothing */
     const struct nat_calibration *cal;   /* reuse this calibration (a sweep); NULL: measure */
@@ -88,6 +92,9 @@ struct nat_metric_cmp {
     struct sim_ci native_ci, sim_ci;   /* the same with their 95% intervals */
     double rel_error;             /* (sim - native) / native of the means; NAN when native is 0 */
     double rel_half;              /* its 95% half-width (delta method); NAN with rel_error */
+    struct sim_ci paired;         /* --paired: the mean over native runs j of (the mean of the
+                                     seeds modelling run j - run j) / run j, with its 95%
+                                     interval; n 0 otherwise or where a run read 0 */
     struct sim_dist_cmp dist;     /* the runs' and the seeds' distributions: range, median and
                                      the Kolmogorov-Smirnov gap (x: native, y: simulated) */
 };
@@ -106,6 +113,7 @@ struct nat_validate_result {
     char sim_trace[600];              /* what the simulator replayed */
     char topology[64];
     struct nat_metric_cmp m[NAT_VALIDATE_METRICS];
+    bool paired;                      /* --paired (nat_validate_opts.paired) */
     bool noisy;                       /* the native makespan's half-width exceeds its error */
     bool cpu_off;                     /* the model's CPU time (cpu_ns) is off the runs' by more
                                          than 5% and its interval: its steals differ, or the
@@ -135,6 +143,11 @@ struct nat_validate_result {
                                          left out of their means (a thread descheduled) */
     double won_round_p[3];            /* p10, p50, p90 of every won round of the native runs
                                          (the model's is one constant: won_round_model) */
+    double paired_native[NAT_VALIDATE_MAX_REPEAT];   /* --paired: run j's makespan ... */
+    double paired_sim[NAT_VALIDATE_MAX_REPEAT];      /* ... the mean of its seeds' */
+    double paired_factor[NAT_VALIDATE_MAX_REPEAT];   /* --paired: run j's per-process cost (the
+                                         trials just before and after it) over the model's;
+                                         1 for a replayed trace, which has no such trials */
     struct sim_ci sim_noise_busy;     /* host noise the model's cores paid, all cores together, in
                                          runs (part of busy time) ... */
     struct sim_ci sim_noise_steal;    /* ... and before steal rounds (part of steal time) */

@@ -35,6 +35,9 @@ struct samples {
                                              process, of the runs that stole (nwon of them) */
     uint32_t nwon;
     uint64_t won_hist[NAT_ROUND_BINS];   /* native: every won round of every run, pooled */
+    uint32_t slot_first[NAT_VALIDATE_MAX_REPEAT + 2];   /* the per-process trials of slot i (before
+                                             native run i; slot repeat after the last) are
+                                             [slot_first[i], slot_first[i + 1]) */
     struct nat_trial round[NAT_VALIDATE_MAX_REPEAT + 1];   /* the calibration workload's runs
                                              between them on as many workers: each one's mean
                                              won round, the runs that stole (nround) */

@@ -221,6 +221,28 @@ static int native_rep(const struct nat_validate_opts *o, const struct ws_topo *h
     return 0;
 }
 
+/* A copy of t with every core's capacity divided by f (within the topology's limits): the
+ * model of a run whose per-process cost was f times the calibrated one. NULL with err. */
+static struct ws_topo *slowed_topo(const struct ws_topo *t, double f, char *err, size_t errlen)
+{
+    char *text = ws_topo_to_json(t, false);
+    struct ws_topo *c = NULL;
+    struct ws_topo_error te;
+    if (text == NULL || ws_topo_parse_json(text, strlen(text), &c, &te) != WS_OK) {
+        snprintf(err, errlen, "cannot copy the model's topology: %s",
+                 text == NULL ? "out of memory" : te.message);
+        ws_topo_json_free(text);
+        return NULL;
+    }
+    ws_topo_json_free(text);
+    for (uint32_t k = 0; k < c->ncores; k++) {
+        double cap = c->cores[k].capacity / f;
+        c->cores[k].capacity = cap < WS_TOPO_CAP_MIN ? WS_TOPO_CAP_MIN
+                               : cap > WS_TOPO_CAP_MAX ? WS_TOPO_CAP_MAX : cap;
+    }
+    return c;
+}
+
 /* The simulated repetitions, shared by the threads that run them. */
 struct sim_jobs {
     const struct nat_validate_opts *o;
@@ -241,12 +263,15 @@ static int sim_rep(struct sim_jobs *j, uint32_t i)
     struct nat_validate_result *r = j->r;
     char err[512];
     struct sim_out out = { .busy = calloc(r->threads, sizeof(double)) };
+    struct ws_topo *own = NULL;   /* --paired: the cores of the run this seed models */
+    double f = r->paired ? r->paired_factor[i % r->repeat] : 1.0;
     int rc = -1;
     if (out.busy == NULL)
         snprintf(err, sizeof err, "out of memory");
-    else
-        rc = simulate(j->o, j->topo, j->sp, j->cal_json, j->o->seed + i, r, &out, &j->lock, err,
-                      sizeof err);
+    else if (f == 1.0 || (own = slowed_topo(j->topo, f, err, sizeof err)) != NULL)
+        rc = simulate(j->o, own != NULL ? own : j->topo, j->sp, j->cal_json, j->o->seed + i, r,
+                      &out, &j->lock, err, sizeof err);
+    ws_topo_destroy(own);
     pthread_mutex_lock(&j->lock);
     if (rc == 0) {
         r->sim_wall_s += out.wall_s;
@@ -313,6 +338,7 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
             s->rate[s->nrate++] = (struct nat_trial){
                 nat_validate_busy_on(cpus[0]) / r->cal.busy_iters_per_ns, 0 };
         uint32_t first = *ntrials;
+        s->slot_first[i] = first;
         double slot_proc[NAT_SPEED_MAX] = { 0 };   /* this slot's busy ns a dispatch on each
                                                        worker's CPU */
         for (uint32_t k = 0; trials != NULL && k < per_slot; k++)
@@ -360,6 +386,7 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
         if (i < r->repeat && native_rep(o, host, cal_json, i, r, s, err, errlen) != 0)
             return -1;
     }
+    s->slot_first[r->repeat + 1] = *ntrials;
     return 0;
 }
 

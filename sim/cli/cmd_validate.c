@@ -78,10 +78,23 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
         }
         add_num_or_null(x, "ks_d", d->d);
         add_num_or_null(x, "ks_p", d->p);
+        /* --paired: the runs' own errors (null without) */
+        add_num_or_null(x, "rel_error_paired", c->paired.n > 0 ? c->paired.mean : (double)NAN);
+        add_num_or_null(x, "rel_error_paired_ci95", c->paired.n > 0 ? c->paired.half
+                                                                      : (double)NAN);
         /* robust to a run the host stretched: the medians' relative error */
         add_num_or_null(x, "rel_error_median", d->x_median != 0
                         ? (d->y_median - d->x_median) / d->x_median
                         : d->y_median == 0 ? 0.0 : (double)NAN);
+    }
+    cJSON_AddBoolToObject(j, "paired", r->paired);
+    cJSON *pr = cJSON_AddArrayToObject(j, "paired_runs");   /* per native run; [] unpaired */
+    for (uint32_t k = 0; pr != NULL && r->paired && k < r->repeat; k++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "cost_factor", r->paired_factor[k]);
+        cJSON_AddNumberToObject(x, "native_makespan_ns", r->paired_native[k]);
+        cJSON_AddNumberToObject(x, "sim_makespan_ns", r->paired_sim[k]);
+        cJSON_AddItemToArray(pr, x);
     }
     cJSON *b = cJSON_AddArrayToObject(j, "busy_by_rank");
     for (uint32_t k = 0; b != NULL && k < r->nbusy; k++) {
@@ -274,6 +287,18 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
         printf("  %-14s %12.5g ± %-9.3g %12.5g ± %-9.3g %+8.1f%% ± %5.1f%%\n", c->name,
                c->native, c->native_ci.half, c->sim, c->sim_ci.half, 100.0 * c->rel_error,
                100.0 * c->rel_half);
+    }
+    if (r->paired) {
+        printf("  %-14s each native run against the mean of the seeds that modelled it (its cores "
+               "at its own per-process cost, x", "paired");
+        for (uint32_t k = 0; k < r->repeat && k < 8; k++)
+            printf("%s%.3f", k ? " " : "", r->paired_factor[k]);
+        printf("%s of the model's):\n", r->repeat > 8 ? " ..." : "");
+        for (int i = 0; i < NAT_VALIDATE_METRICS; i++)
+            if (r->m[i].paired.n > 0)
+                printf("  %-14s %+8.1f%% ± %5.1f%% (%zu runs)\n", r->m[i].name,
+                       100.0 * r->m[i].paired.mean, 100.0 * r->m[i].paired.half,
+                       r->m[i].paired.n);
     }
     /* The runs' and the seeds' spread: means can agree where the distributions do not. */
     printf("  %-14s %33s %33s %8s %12s\n", "distribution", "native min / median / max",
@@ -481,6 +506,7 @@ static int parse_opts(int argc, char **argv, struct nat_validate_opts *o, bool *
         { "no-db", no_argument, NULL, 'N' },
         { "param", required_argument, NULL, 'p' },
         { "json", no_argument, NULL, 'j' },
+        { "paired", no_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
     char err[1024];
@@ -494,6 +520,7 @@ static int parse_opts(int argc, char **argv, struct nat_validate_opts *o, bool *
         case 'd': o->db_path = optarg; break;
         case 'N': o->db_path = NULL; break;
         case 'j': *json = true; break;
+        case 'P': o->paired = true; break;
         case 'n':
             if (!sim_cli_parse_u64(optarg, &v) || v == 0 || v > 4096)
                 return sim_cli_usage_error("validate", "--threads wants 1..4096, not '%s'",

@@ -293,7 +293,7 @@ int sim_cmd_validate(int argc, char **argv);
 #define SIM_VALIDATE_USAGE \
     "usage: schedlab validate WORKLOAD [--strategy S] [--threads N | --sweep threads=1,2,...]\n" \
     "                         [--repeat N] [--sim-repeat N] [--seed N] [--db FILE | --no-db]\n" \
-    "                         [--param name=value ...] [--json]\n" \
+    "                         [--param name=value ...] [--paired] [--json]\n" \
     "\n" \
     "Check the simulator against this machine: detect the host with hwloc, calibrate every cost\n" \
     "the simulator models (steal, futex wake-up, spawn, join message, UTS child hash, the\n" \
@@ -305,7 +305,10 @@ int sim_cmd_validate(int argc, char **argv);
     "95% CIs and the relative error (sim - native) / native with its interval. Warns when the\n" \
     "host is loaded or the native spread exceeds the error. Every run is stored with the\n" \
     "calibration in its params. --sweep threads=1,2,... calibrates once and prints the errors\n" \
-    "against the thread count.\n" \
+    "against the thread count. --paired: seed i models native run i mod --repeat, its cores\n" \
+    "slowed by that run's own per-process cost (the trials just before and after it), and each\n" \
+    "metric also gets the mean of the runs' paired errors with its interval, which the host's\n" \
+    "drift between runs does not widen.\n" \
     "\n" \
     "options: as for native (--threads, --strategy, --seed, --db, --no-db, --param, --json)\n"
 

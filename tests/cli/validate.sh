@@ -8,8 +8,8 @@
 # measured, n > 0, preemption counted), runs referring to it, the remote join given to the model
 # as msg_remote_ns; a replayed trace file validates with its cost per spawn as spawn_ns;
 # msg_remote_ns moves a two-core replay and not a one-core one; runtime_known=0 lets migrations
-# through that a known 1 ns of work would not pay for, simulated and native; bad command lines
-# exit 2.
+# through that a known 1 ns of work would not pay for, simulated and native; --paired pairs each
+# native run with the seeds that model it at its own per-process cost; bad command lines exit 2.
 # About 10 s.
 . "$(dirname "$0")/lib.sh"
 db=$T/v.db
@@ -44,6 +44,9 @@ for r in rows:
         if med != 0:
             assert abs(x["rel_error_median"] - (x["sim_range"][1] - med) / med) < 1e-9, (m, x)
     assert r["repeat"] == 2 and r["sim_repeat"] == 3, (r["repeat"], r["sim_repeat"])
+    # without --paired: no paired errors, no per-run pairs
+    assert r["paired"] is False and r["paired_runs"] == [], r["paired_runs"]
+    assert all(r["metrics"][m]["rel_error_paired"] is None for m in metrics)
     assert r["metrics"]["processes"]["native"] == r["metrics"]["processes"]["sim"] == 465
     # every run and seed has all 465 processes: one distribution, no gap
     assert r["metrics"]["processes"]["ks_d"] == 0 and r["metrics"]["processes"]["ks_p"] == 1
@@ -263,6 +266,29 @@ for s in "trimmed means of the trials not preempted" "per-process cost spread" \
          "busy by rank" "first steal" "host noise"; do
   grep -qF "$s" <<<"$out" || fail "validate text lacks '$s': $out"
 done
+
+# 3a. --paired: seed i models native run i % 3, its cores slowed by that run's own per-process
+# cost (the trials around it) over the model's; each metric's paired error is the mean over the
+# runs of (their seeds' mean - the run) / the run.
+out=$("$S" validate fib:14 --threads 2 --repeat 3 --sim-repeat 6 --paired --no-db --json) ||
+  fail "validate --paired"
+python3 - "$out" <<'EOF' || fail "validate --paired: $(head -c 600 <<<"$out")"
+import json, statistics, sys
+r = json.loads(sys.argv[1])
+assert r["paired"] is True and len(r["paired_runs"]) == 3, r["paired_runs"]
+for p in r["paired_runs"]:
+    assert 0.2 < p["cost_factor"] < 5, p
+    assert p["native_makespan_ns"] > 0 and p["sim_makespan_ns"] > 0, p
+e = [(p["sim_makespan_ns"] - p["native_makespan_ns"]) / p["native_makespan_ns"]
+     for p in r["paired_runs"]]
+m = r["metrics"]["makespan_ns"]
+assert abs(m["rel_error_paired"] - statistics.mean(e)) < 1e-9, (m["rel_error_paired"], e)
+assert m["rel_error_paired_ci95"] > 0, m
+assert r["metrics"]["processes"]["rel_error_paired"] == 0, r["metrics"]["processes"]
+EOF
+out=$("$S" validate fib:14 --threads 2 --repeat 2 --paired --no-db) || fail "validate --paired text"
+grep -qF "each native run against the mean of the seeds that modelled it" <<<"$out" ||
+  fail "validate --paired text lacks the paired errors: $out"
 
 # 4. A replayed trace file: its own work, no calibration workload.
 "$S" trace gen fib:8,work=2000,ws=0 -o "$T/f.jsonl" > /dev/null 2>&1 || fail "trace gen"
