@@ -31,8 +31,8 @@
 
 static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *m,
                      const struct ws_params *p, const char *cal_json, uint64_t seed,
-                     double wall_s, const struct nat_validate_result *r, int64_t *id, char *err,
-                     size_t errlen, const char *checksum)
+                     int32_t pair, double wall_s, const struct nat_validate_result *r,
+                     int64_t *id, char *err, size_t errlen, const char *checksum)
 {
     char *base = sim_params_json(p);
     cJSON *j = base ? cJSON_Parse(base) : NULL;
@@ -42,6 +42,11 @@ static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *
         cJSON_AddItemToObject(j, "calibration", cal);
     else
         cJSON_Delete(cal);
+    cJSON *pr = j != NULL && pair >= 0 ? cJSON_AddObjectToObject(j, "paired") : NULL;
+    if (pr != NULL) {   /* --paired: the native run it models, at that run's cost */
+        cJSON_AddNumberToObject(pr, "native_run_id", (double)r->native_run_ids[pair]);
+        cJSON_AddNumberToObject(pr, "cost_factor", r->paired_factor[pair]);
+    }
     char *pj = j ? cJSON_PrintUnformatted(j) : NULL;
     cJSON_Delete(j);
     if (pj == NULL) {
@@ -106,9 +111,10 @@ struct sim_out {
 };
 
 /* Replay r->sim_trace on topo with p and seed in the simulator into *out and store it (under
- * lock, when not NULL: simulations run on several threads, the database takes one writer). */
+ * lock, when not NULL: simulations run on several threads, the database takes one writer);
+ * pair: the native run it models (--paired), else -1. */
 static int simulate(const struct nat_validate_opts *o, const struct ws_topo *topo,
-                    const struct ws_params *p, const char *cal_json, uint64_t seed,
+                    const struct ws_params *p, const char *cal_json, uint64_t seed, int32_t pair,
                     const struct nat_validate_result *r, struct sim_out *out,
                     pthread_mutex_t *lock, char *err, size_t errlen)
 {
@@ -139,7 +145,8 @@ static int simulate(const struct nat_validate_opts *o, const struct ws_topo *top
         const char *sum = sim_trace_checksum(t);
         if (lock != NULL)
             pthread_mutex_lock(lock);
-        rc = store_sim(o, &m, p, cal_json, seed, out->wall_s, r, &out->id, err, errlen, sum);
+        rc = store_sim(o, &m, p, cal_json, seed, pair, out->wall_s, r, &out->id, err, errlen,
+                       sum);
         if (lock != NULL)
             pthread_mutex_unlock(lock);
     }
@@ -269,8 +276,9 @@ static int sim_rep(struct sim_jobs *j, uint32_t i)
     if (out.busy == NULL)
         snprintf(err, sizeof err, "out of memory");
     else if (f == 1.0 || (own = slowed_topo(j->topo, f, err, sizeof err)) != NULL)
-        rc = simulate(j->o, own != NULL ? own : j->topo, j->sp, j->cal_json, j->o->seed + i, r,
-                      &out, &j->lock, err, sizeof err);
+        rc = simulate(j->o, own != NULL ? own : j->topo, j->sp, j->cal_json, j->o->seed + i,
+                      r->paired ? (int32_t)(i % r->repeat) : -1, r, &out, &j->lock, err,
+                      sizeof err);
     ws_topo_destroy(own);
     pthread_mutex_lock(&j->lock);
     if (rc == 0) {

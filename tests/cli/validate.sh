@@ -286,6 +286,13 @@ assert abs(m["rel_error_paired"] - statistics.mean(e)) < 1e-9, (m["rel_error_pai
 assert m["rel_error_paired_ci95"] > 0, m
 assert r["metrics"]["processes"]["rel_error_paired"] == 0, r["metrics"]["processes"]
 EOF
+# ... and each paired seed's stored run names the native run it models and that run's factor
+out=$("$S" validate fib:14 --threads 2 --repeat 2 --sim-repeat 4 --paired --db "$T/p.db" --json) ||
+  fail "validate --paired --db"
+n=$(sqlite3 "$T/p.db" "SELECT COUNT(*) FROM runs s JOIN runs n ON n.id =
+      json_extract(s.params, '\$.paired.native_run_id') WHERE s.mode = 'sim' AND n.mode = 'native'
+      AND json_extract(s.params, '\$.paired.cost_factor') > 0")
+[ "$n" = 4 ] || fail "validate --paired --db: $n of 4 seeds name their native run"
 out=$("$S" validate fib:14 --threads 2 --repeat 2 --paired --no-db) || fail "validate --paired text"
 grep -qF "each native run against the mean of the seeds that modelled it" <<<"$out" ||
   fail "validate --paired text lacks the paired errors: $out"
