@@ -350,6 +350,16 @@ char *ws_params_format(const struct ws_params *p, size_t i, char *buf, size_t le
     return buf;
 }
 
+bool ws_params_changed(const struct ws_params *p, size_t i)
+{
+    struct ws_params def;
+    char a[64], b[64];
+    ws_params_defaults(&def);
+    ws_params_format(p, i, a, sizeof a);
+    ws_params_format(&def, i, b, sizeof b);
+    return strcmp(a, b) != 0;
+}
+
 void ws_params_apply_zero_overheads(struct ws_params *p)
 {
     if (!p->zero_overheads)

@@ -162,6 +162,9 @@ char *ws_params_range_text(const struct ws_param_desc *d, char *buf, size_t len)
 /* Write the value of parameter i of p as text ("2", "0.5", "half"). Returns buf. */
 char *ws_params_format(const struct ws_params *p, size_t i, char *buf, size_t len);
 
+/* Whether parameter i of p differs from its default, as text (ws_params_format). */
+bool ws_params_changed(const struct ws_params *p, size_t i);
+
 /* Apply zero_overheads (the pure model of scheduling theory): zero every cost and latency term
  * and lift the migration rate limits. Called by drivers before a run. */
 void ws_params_apply_zero_overheads(struct ws_params *p);

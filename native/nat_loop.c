@@ -330,13 +330,14 @@ static struct nat_proc *steal_round(struct nat_worker *w, bool last_look)
     uint64_t t1 = nat_now_ns();
     w->st.steal_ns += t1 - t0;
     uint32_t victim = note_steals(w);
-    if (victim != SIM_TL_NONE32)
+    if (victim != SIM_TL_NONE32) {
         w->st.won_hist[nat_round_bin(t1 - t0)]++;
-    if (victim != SIM_TL_NONE32 && t1 - t0 > NAT_ROUND_LONG_NS) {
-        w->st.won_long++;
-    } else if (victim != SIM_TL_NONE32) {
-        w->st.won_rounds++;
-        w->st.won_ns += t1 - t0;
+        if (t1 - t0 > NAT_ROUND_LONG_NS) {
+            w->st.won_long++;   /* its thread lost the CPU: not the round's cost */
+        } else {
+            w->st.won_rounds++;
+            w->st.won_ns += t1 - t0;
+        }
     }
     if (WS_UNLIKELY(w->tl != NULL)) {
         tl_add(w, SIM_TL_STEAL, rel_now(w, t0), rel_now(w, t1), wp ? wp->id : SIM_TL_NONE64,

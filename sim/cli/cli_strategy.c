@@ -88,30 +88,16 @@ void sim_cli_strategy_param_note(const char *cmd, const char *const *strategies,
 void sim_cli_strategy_params_check(const char *cmd, const char *strategy,
                                    const struct ws_params *p)
 {
-    struct ws_params def;
-    ws_params_defaults(&def);
-    for (size_t i = 0; i < ws_params_count(); i++) {
-        char a[64], b[64];
-        ws_params_format(p, i, a, sizeof a);
-        ws_params_format(&def, i, b, sizeof b);
-        if (strcmp(a, b) != 0)
+    for (size_t i = 0; i < ws_params_count(); i++)
+        if (ws_params_changed(p, i))
             note(cmd, &strategy, 1, ws_params_desc(i)->name);
-    }
 }
 
 void sim_cli_native_params_check(const char *cmd, const struct ws_params *p)
 {
-    struct ws_params def;
-    ws_params_defaults(&def);
-    for (size_t i = 0; i < ws_params_count(); i++) {
-        char a[64], b[64];
-        if (!ws_params_desc(i)->sim_only)
-            continue;
-        ws_params_format(p, i, a, sizeof a);
-        ws_params_format(&def, i, b, sizeof b);
-        if (strcmp(a, b) != 0)
+    for (size_t i = 0; i < ws_params_count(); i++)
+        if (ws_params_desc(i)->sim_only && ws_params_changed(p, i))
             fprintf(stderr, "schedlab %s: warning: parameter %s is the simulator's (a native run "
                             "pays the host's own): it has no effect here\n", cmd,
                     ws_params_desc(i)->name);
-    }
 }

@@ -34,17 +34,13 @@ char *sim_params_json(const struct ws_params *p)
 
 void sim_params_label(const struct ws_params *p, char *buf, size_t len)
 {
-    struct ws_params d;
-    ws_params_defaults(&d);
     size_t n = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < ws_params_count() && n < len; i++) {
-        char a[64], b[64];
-        ws_params_format(p, i, a, sizeof a);
-        ws_params_format(&d, i, b, sizeof b);
-        if (strcmp(a, b) != 0)
+        char a[64];
+        if (ws_params_changed(p, i))
             n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "",
-                                  ws_params_desc(i)->name, a);
+                                  ws_params_desc(i)->name, ws_params_format(p, i, a, sizeof a));
     }
     if (buf[0] == '\0')
         snprintf(buf, len, "-");
