@@ -310,13 +310,16 @@ static void leave_idle(struct nat_worker *w)
 
 /* Count the steals of the last ws_sched call into this thief's row of the steal matrix;
  * returns the victim, or SIM_TL_NONE32 when it stole nothing. */
-static uint32_t note_steals(struct nat_worker *w)
+/* The steals of the round that ended at `end`: into the steal matrix and on the steal clock.
+ * Returns the victim, or SIM_TL_NONE32 when the round took nothing. */
+static uint32_t note_steals(struct nat_worker *w, uint64_t end)
 {
     uint32_t victim = 0;
     uint64_t n = ws_sched_new_steals(w->s, w->id, &w->steal_seen, &victim);
     if (n == 0)
         return SIM_TL_NONE32;
     w->steal_row[victim] += n;
+    sim_tclock_add(&w->st.steal_clock, end > w->rt->t0 ? end - w->rt->t0 : 0, n);
     return victim;
 }
 
@@ -329,7 +332,7 @@ static struct nat_proc *steal_round(struct nat_worker *w, bool last_look)
     steal_end(w);
     uint64_t t1 = nat_now_ns();
     w->st.steal_ns += t1 - t0;
-    uint32_t victim = note_steals(w);
+    uint32_t victim = note_steals(w, t1);
     if (victim != SIM_TL_NONE32) {
         w->st.won_hist[nat_round_bin(t1 - t0)]++;
         if (t1 - t0 > NAT_ROUND_LONG_NS) {

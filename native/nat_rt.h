@@ -117,6 +117,7 @@
 #include "core/ws_atomic.h"
 #include "core/ws_sched.h"
 #include "sim/util/sim_hist.h"
+#include "sim/util/sim_tclock.h"
 #include "sim/trace/sim_trace.h"
 #include "sim/engine/sim_timeline.h"
 
@@ -251,6 +252,8 @@ struct nat_stats {
     uint64_t won_rounds, won_ns;  /* steal rounds that took a process, their time ... */
     uint64_t won_long;            /* ... less these, over NAT_ROUND_LONG_NS */
     uint32_t won_hist[NAT_ROUND_BINS];   /* every won round's duration (nat_round_bin) */
+    struct sim_tclock steal_clock;       /* when its steal rounds that took work ended, ns
+                                            since t0 (steals_by_tenth) */
     uint64_t cpu_ns;              /* the thread's CPU time from start to exit */
 };
 

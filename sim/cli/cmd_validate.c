@@ -115,6 +115,15 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     cJSON_AddNumberToObject(f, "native", r->first_steal_native);
     cJSON_AddNumberToObject(f, "sim", r->first_steal_sim.mean);
     cJSON_AddNumberToObject(f, "sim_ci95", r->first_steal_sim.half);
+    cJSON *t = cJSON_AddObjectToObject(j, "steals_by_tenth");   /* of the makespan */
+    static const char *const tk[4] = { "native", "native_ci95", "sim", "sim_ci95" };
+    for (int a = 0; t != NULL && a < 4; a++) {
+        cJSON *arr = cJSON_AddArrayToObject(t, tk[a]);
+        for (int k = 0; arr != NULL && k < SIM_TENTHS; k++) {
+            const struct sim_ci *c = a < 2 ? &r->tenth_native[k] : &r->tenth_sim[k];
+            cJSON_AddItemToArray(arr, cJSON_CreateNumber(a % 2 == 0 ? c->mean : c->half));
+        }
+    }
     cJSON *w = cJSON_AddObjectToObject(j, "won_round_ns");   /* a steal round that stole */
     cJSON_AddNumberToObject(w, "native", r->won_round_native.ns);
     cJSON_AddNumberToObject(w, "native_ci95", r->won_round_native.half);
@@ -324,6 +333,16 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
         printf("  %-14s native %.1f us (one extra run, its first slices recorded), simulated "
                "%.1f ± %.1f us\n", "first steal", r->first_steal_native / 1e3,
                r->first_steal_sim.mean / 1e3, r->first_steal_sim.half / 1e3);
+    if (r->threads > 1) {
+        printf("  %-14s %-10s", "steals/tenth", "native");
+        for (int k = 0; k < SIM_TENTHS; k++)
+            printf(" %6.4g", r->tenth_native[k].mean);
+        printf("   (by tenth of the makespan in which they ended)\n  %-14s %-10s", "",
+               "simulated");
+        for (int k = 0; k < SIM_TENTHS; k++)
+            printf(" %6.4g", r->tenth_sim[k].mean);
+        printf("\n");
+    }
     if (r->won_round_native.n > 0)
         printf("  %-14s a round that took a process (look, barrier, CAS): native %.1f ± %.1f us "
                "(trimmed mean of its mean in each of %u runs that stole), the model's %.1f us\n",

@@ -324,14 +324,17 @@ static void leave_idle(struct sim_engine *e, uint32_t c, uint64_t now)
     k->st.idle_ns += now - k->idle_since;
 }
 
-/* Count the steals of the last scheduler call into the thief x victim pairs. */
-static void note_steals(struct sim_engine *e, uint32_t c)
+/* Count the steals of the last scheduler call into the thief x victim pairs, and at `end`,
+ * when the call's costs are paid (natively: the end of the round), on the steal clock. */
+static void note_steals(struct sim_engine *e, uint32_t c, uint64_t end)
 {
     uint32_t victim = 0;
     uint64_t n = ws_sched_new_steals(e->s, c, &e->cores[c].steal_items_seen, &victim);
     e->cores[c].tl_victim = n != 0 ? victim : SIM_TL_NONE32;
-    if (n != 0)
+    if (n != 0) {
         sim_collect_steals(e, c, victim, n);
+        sim_tclock_add(&e->steal_clock, end, n);
+    }
 }
 
 /* Core c found nothing once its probes are over (ready_at, its clock): it waits, spinning
@@ -380,8 +383,8 @@ static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
     bool pending = wp == NULL && ws_sched_steal_pending(e->s, c);
     if (wp == NULL && !pending)
         wp = ws_sched_last_look(e->s, c);
-    note_steals(e, c);
     uint64_t cost = k->charge;
+    note_steals(e, c, ws_time_add(now, cost));
     sim_tl_steal(e, c, now, cost, (struct sproc *)wp);
     k->ready_at = ws_time_add(now, cost);
     if (pending)

@@ -10,6 +10,7 @@
 #include "sim/engine/sim_timeline.h"
 #include "sim/util/sim_hist.h"
 #include "sim/util/sim_idmap.h"
+#include "sim/util/sim_tclock.h"
 #include "sim/util/sim_util.h"
 
 #include <math.h>
@@ -140,6 +141,7 @@ struct sim_engine {
     uint64_t live_procs, done, dropped_msgs, last_exit, first_spawn;
     bool started;
     struct sim_hist wait_hist, resp_hist;
+    struct sim_tclock steal_clock;  /* when the steals ended (steals_by_tenth) */
     struct sim_idmap steal_pairs;   /* thief * ncores + victim -> steals (only the pairs that
                                        stole: a sparse steal matrix, cheap at any core count) */
     uint64_t *steal_matrix;     /* ncores^2 when ncores <= 1024, built from steal_pairs at the

@@ -30,6 +30,9 @@ enum sim_steal_fail {
     SIM_STEAL_FAIL_COUNT
 };
 
+/* Parts of a run its steals are counted by (sim_run_summary.steals_by_tenth). */
+#define SIM_TENTHS 10
+
 /* How far a migration moved a process (the nearest level the two cores share). */
 enum sim_dist {
     SIM_DIST_SMT = 0,   /* SMT sibling of the same physical core */
@@ -68,6 +71,8 @@ struct sim_run_summary {
     uint64_t events;              /* simulator events handled (0 for native runs) */
     uint64_t steals;              /* successful steals */
     uint64_t steal_attempts;      /* steals + every failed attempt */
+    uint64_t steals_by_tenth[SIM_TENTHS];  /* the steals by tenth of the makespan in which
+                                              they ended (sim_tclock_split; not stored) */
     uint64_t steal_fail[SIM_STEAL_FAIL_COUNT];  /* failed attempts by reason */
     uint64_t migrations[SIM_DIST_COUNT];        /* migrations by distance class */
     uint64_t migration_cost_ns;   /* total time charged to processes for migrating */

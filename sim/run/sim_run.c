@@ -66,6 +66,9 @@ cJSON *sim_summary_json(const char *trace, const char *topology, const char *str
     cJSON_AddNumberToObject(j, "events", (double)s->events);
     cJSON_AddNumberToObject(j, "steals", (double)s->steals);
     cJSON_AddNumberToObject(j, "steal_attempts", (double)s->steal_attempts);
+    cJSON *tenths = cJSON_AddArrayToObject(j, "steals_by_tenth");
+    for (int k = 0; tenths != NULL && k < SIM_TENTHS; k++)
+        cJSON_AddItemToArray(tenths, cJSON_CreateNumber((double)s->steals_by_tenth[k]));
     cJSON_AddNumberToObject(j, "migrations", (double)mig);
     cJSON_AddNumberToObject(j, "preemptions", (double)s->preemptions);
     cJSON_AddNumberToObject(j, "messages", (double)s->messages);

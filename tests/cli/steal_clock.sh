@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# steal_clock.sh: every run counts its steals by tenth of the makespan in which they ended
+# (steals_by_tenth), simulated and native alike: ten counts that add up to the run's steals,
+# none for a run on one core, and a fork-join's first steal in the first tenth; validate
+# --json gives both sides' means per tenth, which add up to the means of the steals it
+# compares. About 3 s.
+. "$(dirname "$0")/lib.sh"
+
+# tenths_ok WHAT JSON [FIRST]: steals_by_tenth has 10 counts summing to steals (and, with
+# FIRST, at least one steal in the first tenth).
+tenths_ok() {
+  python3 - "$2" "${3:-}" <<'PY' || fail "$1: steals_by_tenth: ${2:0:400}"
+import json, sys
+d = json.loads(sys.argv[1])
+t = d["steals_by_tenth"]
+assert len(t) == 10 and all(isinstance(x, (int, float)) and x >= 0 for x in t), t
+assert sum(t) == d["steals"], (t, d["steals"])
+if sys.argv[2]:
+    assert d["steals"] > 0 and t[0] >= 1, t
+PY
+}
+
+j=$("$S" replay fib:20 --topology m1 --strategy random --no-db --json) || fail "replay fib:20"
+tenths_ok "replay fib:20 on m1" "$j" first
+j=$("$S" replay uts:T3 --topology synth:p=2 --no-db --json) || fail "replay uts:T3"
+tenths_ok "replay uts:T3 on 2 cores" "$j" first
+j=$("$S" replay fib:16 --topology synth:p=1 --no-db --json) || fail "replay on one core"
+tenths_ok "replay on one core" "$j"
+[ "$(json_num steals "$j")" = 0 ] || fail "one core stole: $j"
+j=$("$S" native fib:24 --threads 2 --no-db --json) || fail "native fib:24"
+tenths_ok "native fib:24 on 2 threads" "$j" first
+j=$("$S" native fib:16 --threads 1 --no-db --json) || fail "native on one thread"
+tenths_ok "native on one thread" "$j"
+
+out=$("$S" validate fib:14 --threads 2 --repeat 2 --sim-repeat 3 --no-db --json) ||
+  fail "validate fib:14"
+python3 - "$out" <<'PY' || fail "validate steals_by_tenth: $(head -c 600 <<<"$out")"
+import json, sys
+j = json.loads(sys.argv[1])
+t = j["steals_by_tenth"]
+for side in ("native", "native_ci95", "sim", "sim_ci95"):
+    assert len(t[side]) == 10 and all(x >= 0 for x in t[side]), (side, t[side])
+st = j["metrics"]["steals"]
+for side in ("native", "sim"):
+    assert abs(sum(t[side]) - st[side]) <= 1e-9 * max(1, st[side]), (side, t[side], st[side])
+PY
+finish steal_clock
