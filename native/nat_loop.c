@@ -310,16 +310,23 @@ static void leave_idle(struct nat_worker *w)
 
 /* Count the steals of the last ws_sched call into this thief's row of the steal matrix;
  * returns the victim, or SIM_TL_NONE32 when it stole nothing. */
-/* The steals of the round that ended at `end`: into the steal matrix and on the steal clock.
- * Returns the victim, or SIM_TL_NONE32 when the round took nothing. */
+/* The steals of the round that ended at `end`: into the steal matrix and on the steal clock,
+ * and its lost races on theirs. Returns the victim, or SIM_TL_NONE32 when the round took
+ * nothing. */
 static uint32_t note_steals(struct nat_worker *w, uint64_t end)
 {
+    uint64_t t = end > w->rt->t0 ? end - w->rt->t0 : 0;
+    uint64_t lost = ws_sched_core_stats(w->s, w->id)->steal_result[WS_STEAL_LOST_RACE];
+    if (lost != w->st.lost_seen) {
+        sim_tclock_add(&w->st.lost_clock, t, lost - w->st.lost_seen);
+        w->st.lost_seen = lost;
+    }
     uint32_t victim = 0;
     uint64_t n = ws_sched_new_steals(w->s, w->id, &w->steal_seen, &victim);
     if (n == 0)
         return SIM_TL_NONE32;
     w->steal_row[victim] += n;
-    sim_tclock_add(&w->st.steal_clock, end > w->rt->t0 ? end - w->rt->t0 : 0, n);
+    sim_tclock_add(&w->st.steal_clock, t, n);
     return victim;
 }
 

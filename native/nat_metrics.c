@@ -134,7 +134,8 @@ int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, stru
     s->makespan_ns = span;
     x->pinned = true;
     uint64_t busy = 0;
-    struct sim_tclock *steals = calloc(1, sizeof(*steals));   /* (4 KiB: not on the stack) */
+    struct sim_tclock *steals = calloc(2, sizeof(*steals));   /* steals, lost races (16 KiB
+                                                                  each: not on the stack) */
     if (steals == NULL)
         goto nomem;
     for (uint32_t c = 0; c < rt->n; c++) {
@@ -159,7 +160,8 @@ int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, stru
         x->won_long += w->st.won_long;
         for (uint32_t b = 0; b < NAT_ROUND_BINS; b++)
             x->won_hist[b] += w->st.won_hist[b];
-        sim_tclock_merge(steals, &w->st.steal_clock);
+        sim_tclock_merge(&steals[0], &w->st.steal_clock);
+        sim_tclock_merge(&steals[1], &w->st.lost_clock);
         x->timeout_finds += w->st.timeout_finds;
         x->wakeups += w->st.wakeups;
         x->dropped += w->st.dropped;
@@ -173,8 +175,9 @@ int nat_metrics_collect(const struct nat_rt *rt, struct sim_run_metrics *m, stru
     s->utilization = span ? (double)busy / ((double)span * rt->n) : 0;
     if (s->utilization > 1.0)
         s->utilization = 1.0;
-    sim_tclock_split(steals, start - rt->t0, end > rt->t0 ? end - rt->t0 : 0, s->steals_by_tenth,
-                     SIM_TENTHS);
+    uint64_t to = end > rt->t0 ? end - rt->t0 : 0;
+    sim_tclock_tenths(&steals[0], start - rt->t0, to, s->steals_by_tenth, s->steals_last_tenth);
+    sim_tclock_tenths(&steals[1], start - rt->t0, to, s->lost_by_tenth, s->lost_last_tenth);
     free(steals);
     s->wait_p50_ns = sim_hist_quantile(wait, 0.50);
     s->wait_p95_ns = sim_hist_quantile(wait, 0.95);

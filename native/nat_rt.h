@@ -253,7 +253,9 @@ struct nat_stats {
     uint64_t won_long;            /* ... less these, over NAT_ROUND_LONG_NS */
     uint32_t won_hist[NAT_ROUND_BINS];   /* every won round's duration (nat_round_bin) */
     struct sim_tclock steal_clock;       /* when its steal rounds that took work ended, ns
-                                            since t0 (steals_by_tenth) */
+                                            since t0 (steals_by_tenth) ... */
+    struct sim_tclock lost_clock;        /* ... and those that lost their race */
+    uint64_t lost_seen;                  /* its lost races already on lost_clock */
     uint64_t cpu_ns;              /* the thread's CPU time from start to exit */
 };
 

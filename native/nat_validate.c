@@ -710,10 +710,11 @@ static void summarise(const struct samples *s, struct nat_validate_result *r)
     compare_paired(s, r);
     compare_busy(s, r);
     sim_ci_compute(s->first_sim, r->sim_repeat, &r->first_steal_sim);
-    for (int k = 0; k < SIM_TENTHS; k++) {
-        sim_ci_compute(s->tenth_nat[k], r->repeat, &r->tenth_native[k]);
-        sim_ci_compute(s->tenth_sim[k], r->sim_repeat, &r->tenth_sim[k]);
-    }
+    for (int t = 0; t < SIM_STEAL_TIMES; t++)
+        for (int k = 0; k < SIM_TENTHS; k++) {
+            sim_ci_compute(s->tenth_nat[t][k], r->repeat, &r->tenth_native[t][k]);
+            sim_ci_compute(s->tenth_sim[t][k], r->sim_repeat, &r->tenth_sim[t][k]);
+        }
     sim_ci_compute(s->noise_busy, r->sim_repeat, &r->sim_noise_busy);
     sim_ci_compute(s->noise_steal, r->sim_repeat, &r->sim_noise_steal);
     /* robust: a run whose worker lost its CPU inside a round reads milliseconds */

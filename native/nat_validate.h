@@ -135,10 +135,12 @@ struct nat_validate_result {
     double first_steal_native;        /* ns from the first RUN slice to the first steal, of
                                          one extra native run (0: none) */
     struct sim_ci first_steal_sim;    /* the same over the simulated repetitions */
-    struct sim_ci tenth_native[SIM_TENTHS];   /* steals by tenth of the makespan in which they
-                                         ended, over the native runs ... */
-    struct sim_ci tenth_sim[SIM_TENTHS];      /* ... and the simulated ones: where in a run
-                                         the model's count differs */
+    struct sim_ci tenth_native[SIM_STEAL_TIMES][SIM_TENTHS];   /* steals by tenth of the
+                                         makespan in which they ended, those of the last tenth
+                                         by hundredth, and the same of lost races, over the
+                                         native runs ... */
+    struct sim_ci tenth_sim[SIM_STEAL_TIMES][SIM_TENTHS];      /* ... and the simulated ones:
+                                         where in a run the model's counts differ */
     struct nat_cost won_round_native; /* a native steal round that took a process (look,
                                          barrier, CAS): its mean time in each run that stole,
                                          the 20% trimmed mean over those runs ... */

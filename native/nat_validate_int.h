@@ -31,8 +31,9 @@ struct samples {
     double first_sim[NAT_VALIDATE_MAX_REPEAT];   /* simulated time to the first steal */
     double noise_busy[NAT_VALIDATE_MAX_REPEAT];  /* simulated host noise, all cores: in runs */
     double noise_steal[NAT_VALIDATE_MAX_REPEAT]; /* ... and before steal rounds */
-    double tenth_nat[SIM_TENTHS][NAT_VALIDATE_MAX_REPEAT];   /* steals by tenth of the run */
-    double tenth_sim[SIM_TENTHS][NAT_VALIDATE_MAX_REPEAT];
+    double tenth_nat[SIM_STEAL_TIMES][SIM_TENTHS][NAT_VALIDATE_MAX_REPEAT];   /* steals and
+                                             lost races by tenth of the run (sim_steal_times) */
+    double tenth_sim[SIM_STEAL_TIMES][SIM_TENTHS][NAT_VALIDATE_MAX_REPEAT];
     double won[NAT_VALIDATE_MAX_REPEAT];  /* native: mean time of a steal round that took a
                                              process, of the runs that stole (nwon of them) */
     uint32_t nwon;

@@ -220,8 +220,9 @@ static int native_rep(const struct nat_validate_opts *o, const struct ws_topo *h
                   ? nv[8] / ((double)r->threads * (double)ns->makespan_ns) : 0.0;
     for (int k = 0; k < NAT_VALIDATE_METRICS; k++)
         s->nat[k][i] = nv[k];
-    for (int k = 0; k < SIM_TENTHS; k++)
-        s->tenth_nat[k][i] = (double)ns->steals_by_tenth[k];
+    for (int t = 0; t < SIM_STEAL_TIMES; t++)
+        for (int k = 0; k < SIM_TENTHS; k++)
+            s->tenth_nat[t][k][i] = (double)sim_steal_times(ns, t)[k];
     r->won_long += r->native.x.won_long;
     for (uint32_t b = 0; b < NAT_ROUND_BINS; b++)
         s->won_hist[b] += r->native.x.won_hist[b];
@@ -293,8 +294,9 @@ static int sim_rep(struct sim_jobs *j, uint32_t i)
         for (int k = 0; k < NAT_VALIDATE_METRICS; k++)
             j->s->sim[k][i] = sv[k];
         j->s->first_sim[i] = out.first_steal;
-        for (int k = 0; k < SIM_TENTHS; k++)
-            j->s->tenth_sim[k][i] = (double)out.sum.steals_by_tenth[k];
+        for (int t = 0; t < SIM_STEAL_TIMES; t++)
+            for (int k = 0; k < SIM_TENTHS; k++)
+                j->s->tenth_sim[t][k][i] = (double)sim_steal_times(&out.sum, t)[k];
         j->s->noise_busy[i] = out.noise_busy;
         j->s->noise_steal[i] = out.noise_steal;
         for (uint32_t k = 0; k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++)

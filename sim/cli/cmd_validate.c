@@ -17,6 +17,10 @@
 
 #define MAX_SWEEP 64
 
+/* The steal-time series (sim_steal_times) as printed. */
+static const char *const steal_times_label[SIM_STEAL_TIMES] = {
+    "steals", "steals, end", "lost races", "lost, end" };
+
 static volatile int interrupted;
 
 static void on_sigint(int sig)
@@ -115,13 +119,16 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     cJSON_AddNumberToObject(f, "native", r->first_steal_native);
     cJSON_AddNumberToObject(f, "sim", r->first_steal_sim.mean);
     cJSON_AddNumberToObject(f, "sim_ci95", r->first_steal_sim.half);
-    cJSON *t = cJSON_AddObjectToObject(j, "steals_by_tenth");   /* of the makespan */
-    static const char *const tk[4] = { "native", "native_ci95", "sim", "sim_ci95" };
-    for (int a = 0; t != NULL && a < 4; a++) {
-        cJSON *arr = cJSON_AddArrayToObject(t, tk[a]);
-        for (int k = 0; arr != NULL && k < SIM_TENTHS; k++) {
-            const struct sim_ci *c = a < 2 ? &r->tenth_native[k] : &r->tenth_sim[k];
-            cJSON_AddItemToArray(arr, cJSON_CreateNumber(a % 2 == 0 ? c->mean : c->half));
+    for (int series = 0; series < SIM_STEAL_TIMES; series++) {   /* of the makespan */
+        static const char *const tk[4] = { "native", "native_ci95", "sim", "sim_ci95" };
+        cJSON *t = cJSON_AddObjectToObject(j, sim_steal_times_key[series]);
+        for (int a = 0; t != NULL && a < 4; a++) {
+            cJSON *arr = cJSON_AddArrayToObject(t, tk[a]);
+            for (int k = 0; arr != NULL && k < SIM_TENTHS; k++) {
+                const struct sim_ci *c = a < 2 ? &r->tenth_native[series][k]
+                                               : &r->tenth_sim[series][k];
+                cJSON_AddItemToArray(arr, cJSON_CreateNumber(a % 2 == 0 ? c->mean : c->half));
+            }
         }
     }
     cJSON *w = cJSON_AddObjectToObject(j, "won_round_ns");   /* a steal round that stole */
@@ -333,14 +340,17 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
         printf("  %-14s native %.1f us (one extra run, its first slices recorded), simulated "
                "%.1f ± %.1f us\n", "first steal", r->first_steal_native / 1e3,
                r->first_steal_sim.mean / 1e3, r->first_steal_sim.half / 1e3);
-    if (r->threads > 1) {
-        printf("  %-14s %-10s", "steals/tenth", "native");
+    for (int series = 0; r->threads > 1 && series < SIM_STEAL_TIMES; series++) {
+        static const char *const what[SIM_STEAL_TIMES] = {
+            "by tenth of the makespan in which they ended",
+            "of the last tenth, by hundredth of the makespan",
+            "attempts that lost their race, by tenth", "... of the last tenth, by hundredth" };
+        printf("  %-14s %-10s", steal_times_label[series], "native");
         for (int k = 0; k < SIM_TENTHS; k++)
-            printf(" %6.4g", r->tenth_native[k].mean);
-        printf("   (by tenth of the makespan in which they ended)\n  %-14s %-10s", "",
-               "simulated");
+            printf(" %6.4g", r->tenth_native[series][k].mean);
+        printf("   (%s)\n  %-14s %-10s", what[series], "", "simulated");
         for (int k = 0; k < SIM_TENTHS; k++)
-            printf(" %6.4g", r->tenth_sim[k].mean);
+            printf(" %6.4g", r->tenth_sim[series][k].mean);
         printf("\n");
     }
     if (r->won_round_native.n > 0)

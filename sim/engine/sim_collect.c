@@ -16,6 +16,7 @@ int sim_collect_init(struct sim_engine *e)
     if (sim_idmap_init(&e->steal_pairs, 64) != 0)
         return -1;
     sim_tclock_init(&e->steal_clock);
+    sim_tclock_init(&e->lost_clock);
     e->ts_width = e->p.sample_interval_ns ? e->p.sample_interval_ns : TS_FIRST_WIDTH;
     e->ts_busy = sim_alloc_wide((size_t)n * SIM_TS_BUCKETS * sizeof(uint64_t));
     e->ts_queue = sim_alloc_wide((size_t)n * SIM_TS_BUCKETS * sizeof(uint32_t));
@@ -251,7 +252,9 @@ int sim_collect_finish(struct sim_engine *e)
         busy += (double)e->m.cores[c].busy_ns;
     }
     s->utilization = s->makespan_ns ? busy / ((double)s->makespan_ns * e->ncores) : 0;
-    sim_tclock_split(&e->steal_clock, e->first_spawn, end, s->steals_by_tenth, SIM_TENTHS);
+    sim_tclock_tenths(&e->steal_clock, e->first_spawn, end, s->steals_by_tenth,
+                      s->steals_last_tenth);
+    sim_tclock_tenths(&e->lost_clock, e->first_spawn, end, s->lost_by_tenth, s->lost_last_tenth);
     s->wait_p50_ns = sim_hist_quantile(&e->wait_hist, 0.50);
     s->wait_p95_ns = sim_hist_quantile(&e->wait_hist, 0.95);
     s->wait_p99_ns = sim_hist_quantile(&e->wait_hist, 0.99);

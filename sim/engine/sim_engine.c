@@ -324,16 +324,23 @@ static void leave_idle(struct sim_engine *e, uint32_t c, uint64_t now)
     k->st.idle_ns += now - k->idle_since;
 }
 
-/* Count the steals of the last scheduler call into the thief x victim pairs, and at `end`,
- * when the call's costs are paid (natively: the end of the round), on the steal clock. */
+/* Count the steals of the last scheduler call into the thief x victim pairs, and them and its
+ * lost races at `end`, when the call's costs are paid (natively: the end of the round), on the
+ * steal clocks. */
 static void note_steals(struct sim_engine *e, uint32_t c, uint64_t end)
 {
+    struct score *k = &e->cores[c];
     uint32_t victim = 0;
-    uint64_t n = ws_sched_new_steals(e->s, c, &e->cores[c].steal_items_seen, &victim);
-    e->cores[c].tl_victim = n != 0 ? victim : SIM_TL_NONE32;
+    uint64_t n = ws_sched_new_steals(e->s, c, &k->steal_items_seen, &victim);
+    k->tl_victim = n != 0 ? victim : SIM_TL_NONE32;
     if (n != 0) {
         sim_collect_steals(e, c, victim, n);
         sim_tclock_add(&e->steal_clock, end, n);
+    }
+    uint64_t lost = ws_sched_core_stats(e->s, c)->steal_result[WS_STEAL_LOST_RACE];
+    if (lost != k->lost_seen) {
+        sim_tclock_add(&e->lost_clock, end, lost - k->lost_seen);
+        k->lost_seen = lost;
     }
 }
 

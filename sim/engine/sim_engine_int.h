@@ -84,6 +84,7 @@ struct score {
     uint64_t ready_at, idle_since;
     uint64_t retry_at;          /* a waiting core looks again then (ws_sched_retry_at) */
     uint64_t steal_items_seen;
+    uint64_t lost_seen;         /* its lost races already on the engine's lost_clock */
     uint64_t ts_from;
     uint64_t sleep_since;
     uint32_t tl_victim;         /* timeline: the core of its latest steal, then (from its
@@ -141,7 +142,8 @@ struct sim_engine {
     uint64_t live_procs, done, dropped_msgs, last_exit, first_spawn;
     bool started;
     struct sim_hist wait_hist, resp_hist;
-    struct sim_tclock steal_clock;  /* when the steals ended (steals_by_tenth) */
+    struct sim_tclock steal_clock;  /* when the steals ended (steals_by_tenth) ... */
+    struct sim_tclock lost_clock;   /* ... and the attempts that lost their race */
     struct sim_idmap steal_pairs;   /* thief * ncores + victim -> steals (only the pairs that
                                        stole: a sparse steal matrix, cheap at any core count) */
     uint64_t *steal_matrix;     /* ncores^2 when ncores <= 1024, built from steal_pairs at the

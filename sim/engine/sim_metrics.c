@@ -68,3 +68,12 @@ void sim_metrics_derive(struct sim_run_metrics *m)
     s->steal_success_rate = ratio((double)s->steals, (double)s->steal_attempts);
     balance_quality(m, s);
 }
+
+const char *const sim_steal_times_key[SIM_STEAL_TIMES] = {
+    "steals_by_tenth", "steals_last_tenth", "lost_races_by_tenth", "lost_races_last_tenth" };
+
+const uint64_t *sim_steal_times(const struct sim_run_summary *s, int series)
+{
+    return series == 0 ? s->steals_by_tenth : series == 1 ? s->steals_last_tenth
+           : series == 2 ? s->lost_by_tenth : s->lost_last_tenth;
+}

@@ -71,8 +71,11 @@ struct sim_run_summary {
     uint64_t events;              /* simulator events handled (0 for native runs) */
     uint64_t steals;              /* successful steals */
     uint64_t steal_attempts;      /* steals + every failed attempt */
-    uint64_t steals_by_tenth[SIM_TENTHS];  /* the steals by tenth of the makespan in which
-                                              they ended (sim_tclock_split; not stored) */
+    /* When the steals ended, by tenth of the makespan, and those of the last tenth by
+     * hundredth; the same for the attempts that lost their race (sim_tclock_tenths; reported,
+     * not stored). */
+    uint64_t steals_by_tenth[SIM_TENTHS], steals_last_tenth[SIM_TENTHS];
+    uint64_t lost_by_tenth[SIM_TENTHS], lost_last_tenth[SIM_TENTHS];
     uint64_t steal_fail[SIM_STEAL_FAIL_COUNT];  /* failed attempts by reason */
     uint64_t migrations[SIM_DIST_COUNT];        /* migrations by distance class */
     uint64_t migration_cost_ns;   /* total time charged to processes for migrating */
@@ -103,6 +106,13 @@ struct sim_run_summary {
     double busy_max_mean;           /* max per-core busy_ns / mean (1 = even) */
     double steal_success_rate;      /* steals / steal_attempts */
 };
+
+/* The steal-time series of a summary: steals by tenth, steals of the last tenth by hundredth,
+ * lost races by tenth, lost races of the last tenth by hundredth (SIM_TENTHS counts each);
+ * sim_steal_times_key names them in --json. */
+#define SIM_STEAL_TIMES 4
+extern const char *const sim_steal_times_key[SIM_STEAL_TIMES];
+const uint64_t *sim_steal_times(const struct sim_run_summary *s, int series);
 
 /* Per-core totals. busy + idle + steal is the core's share of the makespan. */
 struct sim_core_stats {

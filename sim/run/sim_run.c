@@ -66,9 +66,11 @@ cJSON *sim_summary_json(const char *trace, const char *topology, const char *str
     cJSON_AddNumberToObject(j, "events", (double)s->events);
     cJSON_AddNumberToObject(j, "steals", (double)s->steals);
     cJSON_AddNumberToObject(j, "steal_attempts", (double)s->steal_attempts);
-    cJSON *tenths = cJSON_AddArrayToObject(j, "steals_by_tenth");
-    for (int k = 0; tenths != NULL && k < SIM_TENTHS; k++)
-        cJSON_AddItemToArray(tenths, cJSON_CreateNumber((double)s->steals_by_tenth[k]));
+    for (int a = 0; a < SIM_STEAL_TIMES; a++) {
+        cJSON *arr = cJSON_AddArrayToObject(j, sim_steal_times_key[a]);
+        for (int k = 0; arr != NULL && k < SIM_TENTHS; k++)
+            cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)sim_steal_times(s, a)[k]));
+    }
     cJSON_AddNumberToObject(j, "migrations", (double)mig);
     cJSON_AddNumberToObject(j, "preemptions", (double)s->preemptions);
     cJSON_AddNumberToObject(j, "messages", (double)s->messages);

@@ -68,3 +68,16 @@ void sim_tclock_split(const struct sim_tclock *c, uint64_t from, uint64_t to, ui
         out[k] += c->n[i];
     }
 }
+
+void sim_tclock_tenths(const struct sim_tclock *c, uint64_t from, uint64_t to,
+                       uint64_t tenths[10], uint64_t last[10])
+{
+    uint64_t h[100];
+    sim_tclock_split(c, from, to, h, 100);
+    for (int k = 0; k < 10; k++) {
+        tenths[k] = 0;
+        for (int i = 0; i < 10; i++)
+            tenths[k] += h[10 * k + i];
+        last[k] = h[90 + k];
+    }
+}

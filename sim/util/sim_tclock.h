@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#define SIM_TCLOCK_BINS 512
+#define SIM_TCLOCK_BINS 2048   /* 16 KiB: a hundredth of a run spans 20-40 bins */
 
 struct sim_tclock {
     uint64_t width;                   /* ns a bin covers: a power of two (1 at first) */
@@ -25,9 +25,15 @@ void sim_tclock_add(struct sim_tclock *c, uint64_t t, uint64_t count);
 void sim_tclock_merge(struct sim_tclock *into, const struct sim_tclock *from);
 /* The events by `parts` equal parts of [from, to): out[k] counts those of part k, each bin
  * going whole to the part holding its middle (so a part's edges are exact to within a bin,
- * at most 1/256 of the run after the last doubling); events before `from` count in part 0 and
- * those at or after `to` in the last. The out[] sum to total. */
+ * at most 2 / SIM_TCLOCK_BINS of the run after the last doubling); events before `from` count
+ * in part 0 and those at or after `to` in the last. The out[] sum to total. */
 void sim_tclock_split(const struct sim_tclock *c, uint64_t from, uint64_t to, uint64_t *out,
                       unsigned parts);
+
+/* The events by tenth of [from, to) into tenths[10], and those of the last tenth by hundredth
+ * of the run into last[10] (the run's end, where steal counts differ most): the split by 100,
+ * so last[] sums to tenths[9]. */
+void sim_tclock_tenths(const struct sim_tclock *c, uint64_t from, uint64_t to,
+                       uint64_t tenths[10], uint64_t last[10]);
 
 #endif

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # steal_clock.sh: every run counts its steals by tenth of the makespan in which they ended
 # (steals_by_tenth), simulated and native alike: ten counts that add up to the run's steals,
-# none for a run on one core, and a fork-join's first steal in the first tenth; validate
-# --json gives both sides' means per tenth, which add up to the means of the steals it
+# none for a run on one core, and a fork-join's first steal in the first tenth; the last
+# tenth's steals by hundredth (steals_last_tenth) add up to that tenth, and the attempts that
+# lost their race are counted the same way (lost_races_by_tenth, lost_races_last_tenth);
+# validate --json gives both sides' means of each, which add up to the means of the steals it
 # compares. About 3 s.
 . "$(dirname "$0")/lib.sh"
 
@@ -12,9 +14,13 @@ tenths_ok() {
   python3 - "$2" "${3:-}" <<'PY' || fail "$1: steals_by_tenth: ${2:0:400}"
 import json, sys
 d = json.loads(sys.argv[1])
+for k in ("steals_by_tenth", "steals_last_tenth", "lost_races_by_tenth", "lost_races_last_tenth"):
+    assert len(d[k]) == 10 and all(isinstance(x, (int, float)) and x >= 0 for x in d[k]), (k, d[k])
 t = d["steals_by_tenth"]
-assert len(t) == 10 and all(isinstance(x, (int, float)) and x >= 0 for x in t), t
 assert sum(t) == d["steals"], (t, d["steals"])
+assert sum(d["steals_last_tenth"]) == t[9], (d["steals_last_tenth"], t)
+assert sum(d["lost_races_last_tenth"]) == d["lost_races_by_tenth"][9], d
+assert sum(d["lost_races_by_tenth"]) <= d["steal_attempts"] - d["steals"], d
 if sys.argv[2]:
     assert d["steals"] > 0 and t[0] >= 1, t
 PY
@@ -37,11 +43,14 @@ out=$("$S" validate fib:14 --threads 2 --repeat 2 --sim-repeat 3 --no-db --json)
 python3 - "$out" <<'PY' || fail "validate steals_by_tenth: $(head -c 600 <<<"$out")"
 import json, sys
 j = json.loads(sys.argv[1])
+for k in ("steals_by_tenth", "steals_last_tenth", "lost_races_by_tenth", "lost_races_last_tenth"):
+    for side in ("native", "native_ci95", "sim", "sim_ci95"):
+        assert len(j[k][side]) == 10 and all(x >= 0 for x in j[k][side]), (k, side, j[k][side])
 t = j["steals_by_tenth"]
-for side in ("native", "native_ci95", "sim", "sim_ci95"):
-    assert len(t[side]) == 10 and all(x >= 0 for x in t[side]), (side, t[side])
 st = j["metrics"]["steals"]
 for side in ("native", "sim"):
     assert abs(sum(t[side]) - st[side]) <= 1e-9 * max(1, st[side]), (side, t[side], st[side])
+    last = sum(j["steals_last_tenth"][side])
+    assert abs(last - t[side][9]) <= 1e-9 * max(1, last), (side, j["steals_last_tenth"], t)
 PY
 finish steal_clock
