@@ -617,13 +617,46 @@ static void slow_by_factor(struct nat_validate_result *r, struct ws_topo *topo)
     }
 }
 
+/* --paired: worker k's CPU's speed in native run j's minutes: the mean of the unpreempted
+ * ratios of the slots just before and after it (s->speed), else the model's. The model's is one
+ * mean for every seed (and 1 where that mean's interval holds 1), but a steal count is not
+ * linear in the CPUs' speeds: uts:T1's model made 9.4 steals a run at equal speeds and 14-18
+ * with core 1 at 0.9 or 1.1 of core 0, and 12-14 with core 1's speed drawn per seed with a
+ * spread of 5-15% (its runs: 12.8-14.6, their CPUs' ratios spreading 2-19% between slots). */
+static double paired_speed(const struct samples *s, const struct nat_validate_result *r,
+                           uint32_t j, uint32_t k)
+{
+    /* Preempted as nat_cost_robust tells it: more switches than the fewest any slot saw, and
+     * only where enough slots saw no more (else every slot was stretched alike). */
+    const struct nat_trial *t = s->speed[k];
+    long base = t[0].switches;
+    for (uint32_t i = 1; i <= r->repeat; i++)
+        base = t[i].switches < base ? t[i].switches : base;
+    uint32_t clean = 0;
+    for (uint32_t i = 0; i <= r->repeat; i++)
+        clean += t[i].switches <= base;
+    bool drop = clean >= NAT_COST_MIN_CLEAN;
+    double sum = 0;
+    uint32_t n = 0;
+    for (uint32_t slot = j; slot <= j + 1; slot++)
+        if (t[slot].v > 0 && !(drop && t[slot].switches > base)) {
+            sum += t[slot].v;
+            n++;
+        }
+    return n > 0 ? sum / n : nat_calib_speed(&r->cal, k);
+}
+
 /* --paired: native run j's own per-process cost, from the trials just before and after it, over
  * the model's (r->cal.proc, all of them); the seeds that model run j run their cores that much
- * slower (nat_validate_run.c). 1 without trials (a replayed trace) or without --paired. */
+ * slower (nat_validate_run.c), and each at its CPU's speed in those minutes (paired_speed). 1
+ * without trials (a replayed trace) or without --paired. */
 static void paired_factors(const struct nat_trial *trials, const struct samples *s,
                            struct nat_validate_result *r)
 {
     for (uint32_t j = 0; j < r->repeat; j++) {
+        for (uint32_t k = 0; k < NAT_SPEED_MAX; k++)
+            r->paired_speed[j][k] = k > 0 && k < r->cal.nspeed && r->paired
+                                    ? paired_speed(s, r, j, k) : 1.0;
         r->paired_factor[j] = 1.0;
         uint32_t a = s->slot_first[j], b = s->slot_first[j + 2];
         if (!r->paired || trials == NULL || b <= a || !(r->cal.proc.ns > 0))

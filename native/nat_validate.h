@@ -154,6 +154,11 @@ struct nat_validate_result {
     double paired_factor[NAT_VALIDATE_MAX_REPEAT];   /* --paired: run j's per-process cost (the
                                          trials just before and after it) over the model's;
                                          1 for a replayed trace, which has no such trials */
+    double paired_speed[NAT_VALIDATE_MAX_REPEAT][NAT_SPEED_MAX];   /* --paired: worker k's CPU's
+                                         speed in run j's minutes (the unpreempted pairs of
+                                         trials just before and after it; the model's where
+                                         none was), which its seeds' core k takes in place of
+                                         the model's (1 for worker 0, the reference) */
     struct sim_ci sim_noise_busy;     /* host noise the model's cores paid, all cores together, in
                                          runs (part of busy time) ... */
     struct sim_ci sim_noise_steal;    /* ... and before steal rounds (part of steal time) */

@@ -43,9 +43,12 @@ static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *
     else
         cJSON_Delete(cal);
     cJSON *pr = j != NULL && pair >= 0 ? cJSON_AddObjectToObject(j, "paired") : NULL;
-    if (pr != NULL) {   /* --paired: the native run it models, at that run's cost */
+    if (pr != NULL) {   /* --paired: the native run it models, at that run's cost and speeds */
         cJSON_AddNumberToObject(pr, "native_run_id", (double)r->native_run_ids[pair]);
         cJSON_AddNumberToObject(pr, "cost_factor", r->paired_factor[pair]);
+        cJSON *sp = cJSON_AddArrayToObject(pr, "cpu_speed");
+        for (uint32_t k = 0; sp != NULL && k < r->threads && k < NAT_SPEED_MAX; k++)
+            cJSON_AddItemToArray(sp, cJSON_CreateNumber(r->paired_speed[pair][k]));
     }
     char *pj = j ? cJSON_PrintUnformatted(j) : NULL;
     cJSON_Delete(j);
@@ -231,9 +234,11 @@ static int native_rep(const struct nat_validate_opts *o, const struct ws_topo *h
     return 0;
 }
 
-/* A copy of t with every core's capacity divided by f (within the topology's limits): the
- * model of a run whose per-process cost was f times the calibrated one. NULL with err. */
-static struct ws_topo *slowed_topo(const struct ws_topo *t, double f, char *err, size_t errlen)
+/* A copy of t with every core's capacity divided by f and core k's multiplied by speed[k] (k <
+ * nspeed), within the topology's limits: the model of a run whose per-process cost was f times
+ * the calibrated one and whose CPUs ran at those speeds against the model's. NULL with err. */
+static struct ws_topo *paired_topo(const struct ws_topo *t, double f, const double *speed,
+                                   uint32_t nspeed, char *err, size_t errlen)
 {
     char *text = ws_topo_to_json(t, false);
     struct ws_topo *c = NULL;
@@ -246,7 +251,7 @@ static struct ws_topo *slowed_topo(const struct ws_topo *t, double f, char *err,
     }
     ws_topo_json_free(text);
     for (uint32_t k = 0; k < c->ncores; k++) {
-        double cap = c->cores[k].capacity / f;
+        double cap = c->cores[k].capacity / f * (k < nspeed ? speed[k] : 1.0);
         c->cores[k].capacity = cap < WS_TOPO_CAP_MIN ? WS_TOPO_CAP_MIN
                                : cap > WS_TOPO_CAP_MAX ? WS_TOPO_CAP_MAX : cap;
     }
@@ -275,10 +280,18 @@ static int sim_rep(struct sim_jobs *j, uint32_t i)
     struct sim_out out = { .busy = calloc(r->threads, sizeof(double)) };
     struct ws_topo *own = NULL;   /* --paired: the cores of the run this seed models */
     double f = r->paired ? r->paired_factor[i % r->repeat] : 1.0;
+    double speed[NAT_SPEED_MAX];  /* ... its CPUs' speeds over the model's */
+    bool same = true;
+    for (uint32_t k = 0; k < NAT_SPEED_MAX; k++) {
+        double model = nat_calib_speed(&r->cal, k);
+        speed[k] = r->paired && model > 0 ? r->paired_speed[i % r->repeat][k] / model : 1.0;
+        same = same && speed[k] == 1.0;
+    }
     int rc = -1;
     if (out.busy == NULL)
         snprintf(err, sizeof err, "out of memory");
-    else if (f == 1.0 || (own = slowed_topo(j->topo, f, err, sizeof err)) != NULL)
+    else if ((f == 1.0 && same) ||
+             (own = paired_topo(j->topo, f, speed, NAT_SPEED_MAX, err, sizeof err)) != NULL)
         rc = simulate(j->o, own != NULL ? own : j->topo, j->sp, j->cal_json, j->o->seed + i,
                       r->paired ? (int32_t)(i % r->repeat) : -1, r, &out, &j->lock, err,
                       sizeof err);

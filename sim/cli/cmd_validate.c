@@ -96,6 +96,9 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     for (uint32_t k = 0; pr != NULL && r->paired && k < r->repeat; k++) {
         cJSON *x = cJSON_CreateObject();
         cJSON_AddNumberToObject(x, "cost_factor", r->paired_factor[k]);
+        cJSON *sp = cJSON_AddArrayToObject(x, "cpu_speed");
+        for (uint32_t c = 0; sp != NULL && c < r->threads && c < NAT_SPEED_MAX; c++)
+            cJSON_AddItemToArray(sp, cJSON_CreateNumber(r->paired_speed[k][c]));
         cJSON_AddNumberToObject(x, "native_makespan_ns", r->paired_native[k]);
         cJSON_AddNumberToObject(x, "sim_makespan_ns", r->paired_sim[k]);
         cJSON_AddItemToArray(pr, x);
@@ -309,7 +312,14 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
                "at its own per-process cost, x", "paired");
         for (uint32_t k = 0; k < r->repeat && k < 8; k++)
             printf("%s%.3f", k ? " " : "", r->paired_factor[k]);
-        printf("%s of the model's):\n", r->repeat > 8 ? " ..." : "");
+        printf("%s of the model's", r->repeat > 8 ? " ..." : "");
+        if (r->threads > 1 && r->cal.nspeed > 1) {
+            printf("; worker 1's CPU at x");
+            for (uint32_t k = 0; k < r->repeat && k < 8; k++)
+                printf("%s%.3f", k ? " " : "", r->paired_speed[k][1]);
+            printf("%s of worker 0's", r->repeat > 8 ? " ..." : "");
+        }
+        printf("):\n");
         for (int i = 0; i < NAT_VALIDATE_METRICS; i++)
             if (r->m[i].paired.n > 0)
                 printf("  %-14s %+8.1f%% ± %5.1f%% (%zu runs)\n", r->m[i].name,

@@ -306,9 +306,9 @@ int sim_cmd_validate(int argc, char **argv);
     "host is loaded or the native spread exceeds the error. Every run is stored with the\n" \
     "calibration in its params. --sweep threads=1,2,... calibrates once and prints the errors\n" \
     "against the thread count. --paired: seed i models native run i mod --repeat, its cores\n" \
-    "slowed by that run's own per-process cost (the trials just before and after it), and each\n" \
-    "metric also gets the mean of the runs' paired errors with its interval, which the host's\n" \
-    "drift between runs does not widen.\n" \
+    "slowed by that run's own per-process cost and each at its CPU's speed (the trials just\n" \
+    "before and after it), and each metric also gets the mean of the runs' paired errors with\n" \
+    "its interval, which the host's drift between runs does not widen.\n" \
     "\n" \
     "options: as for native (--threads, --strategy, --seed, --db, --no-db, --param, --json)\n"
 

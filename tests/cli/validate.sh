@@ -268,8 +268,9 @@ for s in "trimmed means of the trials not preempted" "per-process cost spread" \
 done
 
 # 3a. --paired: seed i models native run i % 3, its cores slowed by that run's own per-process
-# cost (the trials around it) over the model's; each metric's paired error is the mean over the
-# runs of (their seeds' mean - the run) / the run.
+# cost (the trials around it) over the model's and each at its CPU's speed in those minutes
+# (worker 0's the reference, 1); each metric's paired error is the mean over the runs of (their
+# seeds' mean - the run) / the run.
 out=$("$S" validate fib:14 --threads 2 --repeat 3 --sim-repeat 6 --paired --no-db --json) ||
   fail "validate --paired"
 python3 - "$out" <<'EOF' || fail "validate --paired: $(head -c 600 <<<"$out")"
@@ -279,6 +280,8 @@ assert r["paired"] is True and len(r["paired_runs"]) == 3, r["paired_runs"]
 for p in r["paired_runs"]:
     assert 0.2 < p["cost_factor"] < 5, p
     assert p["native_makespan_ns"] > 0 and p["sim_makespan_ns"] > 0, p
+    sp = p["cpu_speed"]
+    assert len(sp) == 2 and sp[0] == 1 and 0.05 < sp[1] < 20, p
 e = [(p["sim_makespan_ns"] - p["native_makespan_ns"]) / p["native_makespan_ns"]
      for p in r["paired_runs"]]
 m = r["metrics"]["makespan_ns"]
@@ -291,8 +294,11 @@ out=$("$S" validate fib:14 --threads 2 --repeat 2 --sim-repeat 4 --paired --db "
   fail "validate --paired --db"
 n=$(sqlite3 "$T/p.db" "SELECT COUNT(*) FROM runs s JOIN runs n ON n.id =
       json_extract(s.params, '\$.paired.native_run_id') WHERE s.mode = 'sim' AND n.mode = 'native'
-      AND json_extract(s.params, '\$.paired.cost_factor') > 0")
-[ "$n" = 4 ] || fail "validate --paired --db: $n of 4 seeds name their native run"
+      AND json_extract(s.params, '\$.paired.cost_factor') > 0
+      AND json_array_length(s.params, '\$.paired.cpu_speed') = 2
+      AND json_extract(s.params, '\$.paired.cpu_speed[0]') = 1
+      AND json_extract(s.params, '\$.paired.cpu_speed[1]') > 0")
+[ "$n" = 4 ] || fail "validate --paired --db: $n of 4 seeds name their native run and its speeds"
 out=$("$S" validate fib:14 --threads 2 --repeat 2 --paired --no-db) || fail "validate --paired text"
 grep -qF "each native run against the mean of the seeds that modelled it" <<<"$out" ||
   fail "validate --paired text lacks the paired errors: $out"
