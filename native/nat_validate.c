@@ -617,17 +617,18 @@ static void slow_by_factor(struct nat_validate_result *r, struct ws_topo *topo)
     }
 }
 
-/* --paired: worker k's CPU's speed in native run j's minutes: the mean of the unpreempted
- * ratios of the slots just before and after it (s->speed), else the model's. The model's is one
- * mean for every seed (and 1 where that mean's interval holds 1), but a steal count is not
- * linear in the CPUs' speeds: uts:T1's model made 9.4 steals a run at equal speeds and 14-18
- * with core 1 at 0.9 or 1.1 of core 0, and 12-14 with core 1's speed drawn per seed with a
- * spread of 5-15% (its runs: 12.8-14.6, their CPUs' ratios spreading 2-19% between slots). */
-static double paired_speed(const struct samples *s, const struct nat_validate_result *r,
-                           uint32_t j, uint32_t k)
+static int cmp_ratio(const void *a, const void *b)
 {
-    /* Preempted as nat_cost_robust tells it: more switches than the fewest any slot saw, and
-     * only where enough slots saw no more (else every slot was stretched alike). */
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Whether worker k's speed trial of slot `slot` counts: not preempted, as nat_cost_robust tells
+ * it (more switches than the fewest any slot saw, and only where enough slots saw no more: else
+ * every slot was stretched alike and each counts). */
+static bool speed_clean(const struct samples *s, const struct nat_validate_result *r, uint32_t k,
+                        uint32_t slot)
+{
     const struct nat_trial *t = s->speed[k];
     long base = t[0].switches;
     for (uint32_t i = 1; i <= r->repeat; i++)
@@ -635,28 +636,62 @@ static double paired_speed(const struct samples *s, const struct nat_validate_re
     uint32_t clean = 0;
     for (uint32_t i = 0; i <= r->repeat; i++)
         clean += t[i].switches <= base;
-    bool drop = clean >= NAT_COST_MIN_CLEAN;
-    double sum = 0;
-    uint32_t n = 0;
-    for (uint32_t slot = j; slot <= j + 1; slot++)
-        if (t[slot].v > 0 && !(drop && t[slot].switches > base)) {
-            sum += t[slot].v;
-            n++;
-        }
-    return n > 0 ? sum / n : nat_calib_speed(&r->cal, k);
+    return t[slot].v > 0 && !(clean >= NAT_COST_MIN_CLEAN && t[slot].switches > base);
 }
 
-/* --paired: native run j's own per-process cost, from the trials just before and after it, over
- * the model's (r->cal.proc, all of them); the seeds that model run j run their cores that much
- * slower (nat_validate_run.c), and each at its CPU's speed in those minutes (paired_speed). 1
- * without trials (a replayed trace) or without --paired. */
+/* Worker k's CPU's speed as one seed's core k runs it: one slot's trials between the native runs,
+ * not the slots' mean. A steal count is far from linear in the CPUs' speeds, and at exactly
+ * equal speeds the two workers run in lockstep: uts:T1's model made 9.3 steals a run with core 1
+ * at 1.000 of core 0, 7.7 at 1.003, 11.4 at 0.997, 15.4 at 0.99 and 18.7 at 0.97; in five
+ * sittings whose model had both cores at 1 (the slots' mean, where its interval held 1) it made
+ * 23-28% fewer steals than the runs. So each seed takes the ratio its own slot measured, as the
+ * runs each had theirs: seed i the i-th of the clean slots' ratios that the slots' trimmed
+ * mean keeps, in order, or with --paired (run j = i mod repeat) the mean of the clean slots
+ * just before and after run j; with no clean slot there, the slots' mean (unrounded to 1). */
+static double seed_speed(const struct samples *s, const struct nat_validate_result *r, uint32_t i,
+                         uint32_t k)
+{
+    if (k == 0 || k >= r->cal.nspeed)
+        return 1.0;
+    double mean = r->cal.speed[k].ns > 0 ? r->cal.speed[k].ns : 1.0;
+    if (r->paired) {
+        uint32_t j = i % r->repeat, n = 0;
+        double sum = 0;
+        for (uint32_t slot = j; slot <= j + 1; slot++)
+            if (speed_clean(s, r, k, slot)) {
+                sum += s->speed[k][slot].v;
+                n++;
+            }
+        return n > 0 ? sum / n : mean;
+    }
+    double v[NAT_VALIDATE_MAX_REPEAT + 1];
+    uint32_t n = 0;
+    for (uint32_t slot = 0; slot <= r->repeat; slot++)
+        if (speed_clean(s, r, k, slot))
+            v[n++] = s->speed[k][slot].v;
+    if (n == 0)
+        return mean;
+    /* the ratios the slots' mean keeps (nat_cost_robust trims NAT_COST_TRIM of each end), in
+     * order: the seeds' speeds then average to that mean, where a few outlying slots (a trial
+     * the host stretched) would otherwise speed up or slow down the model as a whole */
+    qsort(v, n, sizeof(double), cmp_ratio);
+    uint32_t g = (uint32_t)floor(NAT_COST_TRIM * n);
+    return v[g + i % (n - 2 * g)];
+}
+
+/* Each seed's CPU speeds (seed_speed), and with --paired native run j's own per-process cost,
+ * from the trials just before and after it, over the model's (r->cal.proc, all of them); the
+ * seeds that model run j run their cores that much slower (nat_validate_run.c). 1 without
+ * trials (a replayed trace) or without --paired. */
 static void paired_factors(const struct nat_trial *trials, const struct samples *s,
                            struct nat_validate_result *r)
 {
+    for (uint32_t i = 0; i < r->sim_repeat; i++)
+        for (uint32_t k = 0; k < NAT_SPEED_MAX; k++)
+            r->seed_speed[i][k] = seed_speed(s, r, i, k);
     for (uint32_t j = 0; j < r->repeat; j++) {
         for (uint32_t k = 0; k < NAT_SPEED_MAX; k++)
-            r->paired_speed[j][k] = k > 0 && k < r->cal.nspeed && r->paired
-                                    ? paired_speed(s, r, j, k) : 1.0;
+            r->paired_speed[j][k] = r->paired ? seed_speed(s, r, j, k) : 1.0;
         r->paired_factor[j] = 1.0;
         uint32_t a = s->slot_first[j], b = s->slot_first[j + 2];
         if (!r->paired || trials == NULL || b <= a || !(r->cal.proc.ns > 0))

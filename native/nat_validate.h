@@ -156,9 +156,11 @@ struct nat_validate_result {
                                          1 for a replayed trace, which has no such trials */
     double paired_speed[NAT_VALIDATE_MAX_REPEAT][NAT_SPEED_MAX];   /* --paired: worker k's CPU's
                                          speed in run j's minutes (the unpreempted pairs of
-                                         trials just before and after it; the model's where
-                                         none was), which its seeds' core k takes in place of
-                                         the model's (1 for worker 0, the reference) */
+                                         trials just before and after it; the slots' mean where
+                                         none was; 1 for worker 0, the reference) */
+    double seed_speed[NAT_VALIDATE_MAX_REPEAT][NAT_SPEED_MAX];   /* the speed simulated seed i's
+                                         core k runs at in place of the model's mean (its slot's,
+                                         or with --paired its run's: nat_validate.c seed_speed) */
     struct sim_ci sim_noise_busy;     /* host noise the model's cores paid, all cores together, in
                                          runs (part of busy time) ... */
     struct sim_ci sim_noise_steal;    /* ... and before steal rounds (part of steal time) */

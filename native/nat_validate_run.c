@@ -34,6 +34,7 @@ static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *
                      int32_t pair, double wall_s, const struct nat_validate_result *r,
                      int64_t *id, char *err, size_t errlen, const char *checksum)
 {
+    uint32_t seed_index = (uint32_t)(seed - o->seed);   /* (seeds are o->seed + i) */
     char *base = sim_params_json(p);
     cJSON *j = base ? cJSON_Parse(base) : NULL;
     free(base);
@@ -42,13 +43,14 @@ static int store_sim(const struct nat_validate_opts *o, struct sim_run_metrics *
         cJSON_AddItemToObject(j, "calibration", cal);
     else
         cJSON_Delete(cal);
+    cJSON *sp = j != NULL ? cJSON_AddArrayToObject(j, "cpu_speed") : NULL;   /* its cores' */
+    for (uint32_t k = 0; sp != NULL && seed_index < NAT_VALIDATE_MAX_REPEAT && k < r->threads &&
+                         k < NAT_SPEED_MAX; k++)
+        cJSON_AddItemToArray(sp, cJSON_CreateNumber(r->seed_speed[seed_index][k]));
     cJSON *pr = j != NULL && pair >= 0 ? cJSON_AddObjectToObject(j, "paired") : NULL;
-    if (pr != NULL) {   /* --paired: the native run it models, at that run's cost and speeds */
+    if (pr != NULL) {   /* --paired: the native run it models, at that run's cost */
         cJSON_AddNumberToObject(pr, "native_run_id", (double)r->native_run_ids[pair]);
         cJSON_AddNumberToObject(pr, "cost_factor", r->paired_factor[pair]);
-        cJSON *sp = cJSON_AddArrayToObject(pr, "cpu_speed");
-        for (uint32_t k = 0; sp != NULL && k < r->threads && k < NAT_SPEED_MAX; k++)
-            cJSON_AddItemToArray(sp, cJSON_CreateNumber(r->paired_speed[pair][k]));
     }
     char *pj = j ? cJSON_PrintUnformatted(j) : NULL;
     cJSON_Delete(j);
@@ -284,7 +286,7 @@ static int sim_rep(struct sim_jobs *j, uint32_t i)
     bool same = true;
     for (uint32_t k = 0; k < NAT_SPEED_MAX; k++) {
         double model = nat_calib_speed(&r->cal, k);
-        speed[k] = r->paired && model > 0 ? r->paired_speed[i % r->repeat][k] / model : 1.0;
+        speed[k] = model > 0 ? r->seed_speed[i][k] / model : 1.0;
         same = same && speed[k] == 1.0;
     }
     int rc = -1;

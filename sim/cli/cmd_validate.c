@@ -103,6 +103,13 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
         cJSON_AddNumberToObject(x, "sim_makespan_ns", r->paired_sim[k]);
         cJSON_AddItemToArray(pr, x);
     }
+    cJSON *ss = cJSON_AddArrayToObject(j, "seed_cpu_speed");   /* each seed's cores' speeds */
+    for (uint32_t i = 0; ss != NULL && i < r->sim_repeat; i++) {
+        cJSON *x = cJSON_CreateArray();
+        for (uint32_t c = 0; x != NULL && c < r->threads && c < NAT_SPEED_MAX; c++)
+            cJSON_AddItemToArray(x, cJSON_CreateNumber(r->seed_speed[i][c]));
+        cJSON_AddItemToArray(ss, x);
+    }
     cJSON *b = cJSON_AddArrayToObject(j, "busy_by_rank");
     for (uint32_t k = 0; b != NULL && k < r->nbusy; k++) {
         const struct nat_metric_cmp *c = &r->busy[k];
@@ -345,6 +352,16 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
             printf(" %+.1f%%", 100.0 * r->busy[k].rel_error);
         printf("%s (busiest core first; largest %+.1f%%)\n", r->nbusy > 8 ? " ..." : "",
                100.0 * r->busy_max_error);
+    }
+    if (r->threads > 1 && r->cal.nspeed > 1) {
+        double lo = r->seed_speed[0][1], hi = lo;
+        for (uint32_t i = 1; i < r->sim_repeat; i++) {
+            lo = r->seed_speed[i][1] < lo ? r->seed_speed[i][1] : lo;
+            hi = r->seed_speed[i][1] > hi ? r->seed_speed[i][1] : hi;
+        }
+        printf("  %-14s the seeds' worker 1 at x%.3f to x%.3f of worker 0 (each a slot's own "
+               "trials%s; their mean x%.3f)\n", "cpu speed", lo, hi,
+               r->paired ? ", its run's" : "", r->cal.speed[1].ns);
     }
     if (r->threads > 1)
         printf("  %-14s native %.1f us (one extra run, its first slices recorded), simulated "

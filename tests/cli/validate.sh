@@ -51,6 +51,10 @@ for r in rows:
     # every run and seed has all 465 processes: one distribution, no gap
     assert r["metrics"]["processes"]["ks_d"] == 0 and r["metrics"]["processes"]["ks_p"] == 1
     assert len(r["busy_by_rank"]) == r["threads"], r["busy_by_rank"]
+    # each seed's cores at a speed of their own (one slot's trials; worker 0 the reference)
+    assert len(r["seed_cpu_speed"]) == 3, r["seed_cpu_speed"]
+    assert all(len(sp) == r["threads"] and sp[0] == 1 and all(0.05 < x < 20 for x in sp)
+               for sp in r["seed_cpu_speed"]), r["seed_cpu_speed"]
     ranks = r["busy_by_rank"]
     assert all(ranks[k]["native"] >= ranks[k + 1]["native"] for k in range(len(ranks) - 1))
     assert "busy_max_error" in r and len(r["host_load"]) == 3
@@ -282,6 +286,10 @@ for p in r["paired_runs"]:
     assert p["native_makespan_ns"] > 0 and p["sim_makespan_ns"] > 0, p
     sp = p["cpu_speed"]
     assert len(sp) == 2 and sp[0] == 1 and 0.05 < sp[1] < 20, p
+# the seeds that model run j run at its speeds
+assert len(r["seed_cpu_speed"]) == 6, r["seed_cpu_speed"]
+for i, sp in enumerate(r["seed_cpu_speed"]):
+    assert sp == r["paired_runs"][i % 3]["cpu_speed"], (i, sp, r["paired_runs"])
 e = [(p["sim_makespan_ns"] - p["native_makespan_ns"]) / p["native_makespan_ns"]
      for p in r["paired_runs"]]
 m = r["metrics"]["makespan_ns"]
@@ -295,9 +303,9 @@ out=$("$S" validate fib:14 --threads 2 --repeat 2 --sim-repeat 4 --paired --db "
 n=$(sqlite3 "$T/p.db" "SELECT COUNT(*) FROM runs s JOIN runs n ON n.id =
       json_extract(s.params, '\$.paired.native_run_id') WHERE s.mode = 'sim' AND n.mode = 'native'
       AND json_extract(s.params, '\$.paired.cost_factor') > 0
-      AND json_array_length(s.params, '\$.paired.cpu_speed') = 2
-      AND json_extract(s.params, '\$.paired.cpu_speed[0]') = 1
-      AND json_extract(s.params, '\$.paired.cpu_speed[1]') > 0")
+      AND json_array_length(s.params, '\$.cpu_speed') = 2
+      AND json_extract(s.params, '\$.cpu_speed[0]') = 1
+      AND json_extract(s.params, '\$.cpu_speed[1]') > 0")
 [ "$n" = 4 ] || fail "validate --paired --db: $n of 4 seeds name their native run and its speeds"
 out=$("$S" validate fib:14 --threads 2 --repeat 2 --paired --no-db) || fail "validate --paired text"
 grep -qF "each native run against the mean of the seeds that modelled it" <<<"$out" ||
