@@ -65,18 +65,34 @@ static struct nat_cost trimmed(const double *x, uint32_t n)
     return (struct nat_cost){ .ns = tm, .half = half, .median = med, .n = n };
 }
 
+/* The fewest involuntary switches of t[0..n) (n > 0), and how many trials saw more. */
+static long fewest_switches(const struct nat_trial *t, uint32_t n, uint32_t *more)
+{
+    long base = t[0].switches;
+    for (uint32_t i = 1; i < n; i++)
+        base = t[i].switches < base ? t[i].switches : base;
+    *more = 0;
+    for (uint32_t i = 0; i < n; i++)
+        *more += t[i].switches > base;
+    return base;
+}
+
+bool nat_trial_kept(const struct nat_trial *t, uint32_t n, uint32_t i)
+{
+    uint32_t pre;
+    long base = fewest_switches(t, n, &pre);
+    bool drop = n - pre >= NAT_COST_MIN_CLEAN;   /* else every trial was stretched alike */
+    return !(drop && t[i].switches > base);
+}
+
 struct nat_cost nat_cost_robust(const struct nat_trial *t, uint32_t n)
 {
     struct nat_cost c = { 0 };
     double *v = n > 0 ? malloc(n * sizeof(double)) : NULL;
     if (v == NULL)
         return c;
-    uint32_t pre = 0, k = 0;
-    long base = t[0].switches;
-    for (uint32_t i = 1; i < n; i++)
-        base = t[i].switches < base ? t[i].switches : base;
-    for (uint32_t i = 0; i < n; i++)
-        pre += t[i].switches > base;
+    uint32_t pre, k = 0;
+    long base = fewest_switches(t, n, &pre);
     bool drop = n - pre >= NAT_COST_MIN_CLEAN;   /* else every trial was stretched alike */
     for (uint32_t i = 0; i < n; i++)
         if (!(drop && t[i].switches > base))

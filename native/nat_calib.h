@@ -49,6 +49,10 @@ struct nat_trial {
 
 /* The robust cost of trials t[0..n) (see struct nat_cost); the warm-up is not among them. */
 struct nat_cost nat_cost_robust(const struct nat_trial *t, uint32_t n);
+/* Whether nat_cost_robust keeps trial t[i] of t[0..n): not preempted (no more involuntary
+ * switches than the fewest any trial saw), or every trial kept where fewer than
+ * NAT_COST_MIN_CLEAN saw no more (then all were stretched alike). */
+bool nat_trial_kept(const struct nat_trial *t, uint32_t n, uint32_t i);
 
 /* Involuntary context switches so far of the calling thread (thread = true) or of the whole
  * process; compare two readings to tell whether a trial was preempted. */

@@ -623,20 +623,11 @@ static int cmp_ratio(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Whether worker k's speed trial of slot `slot` counts: not preempted, as nat_cost_robust tells
- * it (more switches than the fewest any slot saw, and only where enough slots saw no more: else
- * every slot was stretched alike and each counts). */
+/* Whether worker k's speed trial of slot `slot` counts, as in the slots' mean (nat_trial_kept). */
 static bool speed_clean(const struct samples *s, const struct nat_validate_result *r, uint32_t k,
                         uint32_t slot)
 {
-    const struct nat_trial *t = s->speed[k];
-    long base = t[0].switches;
-    for (uint32_t i = 1; i <= r->repeat; i++)
-        base = t[i].switches < base ? t[i].switches : base;
-    uint32_t clean = 0;
-    for (uint32_t i = 0; i <= r->repeat; i++)
-        clean += t[i].switches <= base;
-    return t[slot].v > 0 && !(clean >= NAT_COST_MIN_CLEAN && t[slot].switches > base);
+    return s->speed[k][slot].v > 0 && nat_trial_kept(s->speed[k], r->repeat + 1, slot);
 }
 
 /* Worker k's CPU's speed as one seed's core k runs it: one slot's trials between the native runs,
@@ -683,8 +674,8 @@ static double seed_speed(const struct samples *s, const struct nat_validate_resu
  * from the trials just before and after it, over the model's (r->cal.proc, all of them); the
  * seeds that model run j run their cores that much slower (nat_validate_run.c). 1 without
  * trials (a replayed trace) or without --paired. */
-static void paired_factors(const struct nat_trial *trials, const struct samples *s,
-                           struct nat_validate_result *r)
+static void seed_factors(const struct nat_trial *trials, const struct samples *s,
+                         struct nat_validate_result *r)
 {
     for (uint32_t i = 0; i < r->sim_repeat; i++)
         for (uint32_t k = 0; k < NAT_SPEED_MAX; k++)
@@ -729,7 +720,7 @@ static int measure(const struct nat_validate_opts *o, const struct ws_topo *host
                                            errlen) == 0) &&
              recalibrate(o, wl, trials, ntrials, s, r, sp, cal_json, err, errlen) == 0) {
         slow_by_factor(r, topo);
-        paired_factors(trials, s, r);
+        seed_factors(trials, s, r);
         rc = nat_validate_run_sims(o, topo, *cal_json, sp, r, s, err, errlen);
     }
     free(trials);
