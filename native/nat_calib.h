@@ -47,8 +47,11 @@ struct nat_trial {
 #define NAT_COST_MIN_CLEAN 3
 #define NAT_COST_TRIM 0.2
 
-/* The robust cost of trials t[0..n) (see struct nat_cost); the warm-up is not among them. */
+/* The robust cost of trials t[0..n) (see struct nat_cost; nat_cost.c); the warm-up is not among
+ * them. */
 struct nat_cost nat_cost_robust(const struct nat_trial *t, uint32_t n);
+/* How many of n sorted values the trimmed mean leaves out at each end (NAT_COST_TRIM of them). */
+uint32_t nat_cost_trim(uint32_t n);
 /* Whether nat_cost_robust keeps trial t[i] of t[0..n): not preempted (no more involuntary
  * switches than the fewest any trial saw), or every trial kept where fewer than
  * NAT_COST_MIN_CLEAN saw no more (then all were stretched alike). */

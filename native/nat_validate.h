@@ -160,7 +160,7 @@ struct nat_validate_result {
                                          none was; 1 for worker 0, the reference) */
     double seed_speed[NAT_VALIDATE_MAX_REPEAT][NAT_SPEED_MAX];   /* the speed simulated seed i's
                                          core k runs at in place of the model's mean (its slot's,
-                                         or with --paired its run's: nat_validate.c seed_speed) */
+                                         or with --paired its run's: nat_validate_cores.c) */
     struct sim_ci sim_noise_busy;     /* host noise the model's cores paid, all cores together, in
                                          runs (part of busy time) ... */
     struct sim_ci sim_noise_steal;    /* ... and before steal rounds (part of steal time) */

@@ -60,6 +60,18 @@ struct samples {
     double busy_sim[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
 };
 
+/* nat_validate_cores.c. The model's cores (topo) at each CPU's speed and a replayed trace's
+ * busy-loop rate, from the trials between the native runs (into r->cal.speed, busy_rate). */
+void nat_validate_speeds(const struct samples *s, struct nat_validate_result *r,
+                         struct ws_topo *topo);
+/* ... then every core's capacity divided by what N workers pay a dispatch beyond one (the
+ * calibration's busy factor), recorded in r->capacity ... */
+void nat_validate_slow_by_factor(struct nat_validate_result *r, struct ws_topo *topo);
+/* ... and each simulated seed's own CPU speeds (r->seed_speed) and, with --paired, each native
+ * run's per-process cost and speeds (r->paired_factor, paired_speed). */
+void nat_validate_seed_factors(const struct nat_trial *trials, const struct samples *s,
+                               struct nat_validate_result *r);
+
 /* The busy time a dispatch (a factor) and a steal (to its victim, to its thief) on `threads`
  * workers, fitted over the runs s->rbusy into c->busy_factor, busy_victim, busy_thief (n == 0
  * in each where fewer than NAT_COST_MIN_CLEAN runs stole, threads > NAT_SPEED_MAX, or the runs

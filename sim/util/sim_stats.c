@@ -1,5 +1,6 @@
 /* sim_stats.c: mean, sample standard deviation and the 95% Student-t confidence interval. */
 #include "sim/util/sim_stats.h"
+#include "sim/util/sim_util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -58,12 +59,6 @@ void sim_ci_compute(const double *x, size_t n, struct sim_ci *out)
     out->half = n >= 2 ? sim_t95(n - 1) * out->sd / sqrt((double)n) : 0.0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The median of sorted v[0..n) (n > 0). */
 static double median_sorted(const double *v, size_t n)
 {
@@ -102,8 +97,8 @@ int sim_dist_compare(const double *x, size_t n, const double *y, size_t m,
     }
     memcpy(a, x, n * sizeof(double));
     memcpy(b, y, m * sizeof(double));
-    qsort(a, n, sizeof(double), cmp_double);
-    qsort(b, m, sizeof(double), cmp_double);
+    sim_sort_doubles(a, n);
+    sim_sort_doubles(b, m);
     out->x_min = a[0], out->x_median = median_sorted(a, n), out->x_max = a[n - 1];
     out->y_min = b[0], out->y_median = median_sorted(b, m), out->y_max = b[m - 1];
     /* Walk both in order; at each distinct value both functions step past all of its copies,

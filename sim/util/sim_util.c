@@ -49,11 +49,17 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+void sim_sort_doubles(double *v, size_t n)
+{
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_double);
+}
+
 double sim_median(double *v, size_t n)
 {
     if (n == 0)
         return 0;
-    qsort(v, n, sizeof(*v), cmp_double);
+    sim_sort_doubles(v, n);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 

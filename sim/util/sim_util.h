@@ -16,6 +16,9 @@ int sim_pin_self(int cpu);
 /* Number of CPUs this process may run on (at least 1). */
 int sim_online_cpus(void);
 
+/* Sort v[0..n) ascending, in place. */
+void sim_sort_doubles(double *v, size_t n);
+
 /* Median of v[0..n) (sorts v in place); 0 for n == 0. */
 double sim_median(double *v, size_t n);
 

@@ -1,0 +1,88 @@
+/* nat_cost.c: the robust estimate of a cost from repeated trials (nat_calib.h): preempted trials
+ * dropped, the 20% trimmed mean with its Tukey-McLaughlin 95% interval, and the median. */
+#include "native/nat_calib.h"
+
+#include "sim/util/sim_stats.h"
+#include "sim/util/sim_util.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+uint32_t nat_cost_trim(uint32_t n)
+{
+    return (uint32_t)floor(NAT_COST_TRIM * n);
+}
+
+/* The 20% trimmed mean of sorted x[0..n), its Tukey-McLaughlin 95% half-width (the winsorised
+ * sd, whose tails are clamped to the trimmed range, over the trimmed count) and the median. */
+static struct nat_cost trimmed(const double *x, uint32_t n)
+{
+    uint32_t g = nat_cost_trim(n), h = n - 2 * g;
+    double sum = 0, wsum = 0, wsq = 0;
+    for (uint32_t i = g; i < n - g; i++)
+        sum += x[i];
+    double tm = sum / h;
+    for (uint32_t i = 0; i < n; i++)
+        wsum += x[i < g ? g : i >= n - g ? n - g - 1 : i];
+    double wmean = wsum / n;
+    for (uint32_t i = 0; i < n; i++) {
+        double d = x[i < g ? g : i >= n - g ? n - g - 1 : i] - wmean;
+        wsq += d * d;
+    }
+    double half = n > 1 && h > 1 ? sim_t95(h - 1) * sqrt(wsq / (n - 1)) * sqrt((double)n) / h
+                                 : 0.0;
+    double med = n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+    return (struct nat_cost){ .ns = tm, .half = half, .median = med, .n = n };
+}
+
+/* The fewest involuntary switches of t[0..n) (n > 0), and how many trials saw more. */
+static long fewest_switches(const struct nat_trial *t, uint32_t n, uint32_t *more)
+{
+    long base = t[0].switches;
+    for (uint32_t i = 1; i < n; i++)
+        base = t[i].switches < base ? t[i].switches : base;
+    *more = 0;
+    for (uint32_t i = 0; i < n; i++)
+        *more += t[i].switches > base;
+    return base;
+}
+
+bool nat_trial_kept(const struct nat_trial *t, uint32_t n, uint32_t i)
+{
+    uint32_t pre;
+    long base = fewest_switches(t, n, &pre);
+    bool drop = n - pre >= NAT_COST_MIN_CLEAN;   /* else every trial was stretched alike */
+    return !(drop && t[i].switches > base);
+}
+
+struct nat_cost nat_cost_robust(const struct nat_trial *t, uint32_t n)
+{
+    struct nat_cost c = { 0 };
+    double *v = n > 0 ? malloc(n * sizeof(double)) : NULL;
+    if (v == NULL)
+        return c;
+    uint32_t pre, k = 0;
+    long base = fewest_switches(t, n, &pre);
+    bool drop = n - pre >= NAT_COST_MIN_CLEAN;   /* else every trial was stretched alike */
+    for (uint32_t i = 0; i < n; i++)
+        if (!(drop && t[i].switches > base))
+            v[k++] = t[i].v;
+    sim_sort_doubles(v, k);
+    c = trimmed(v, k);
+    c.preempted = pre;
+    c.dropped = drop ? pre : 0;
+    free(v);
+    return c;
+}
+
+struct nat_cost nat_cost_of(const double *x, uint32_t n)
+{
+    struct nat_trial *t = n > 0 ? calloc(n, sizeof(*t)) : NULL;
+    if (t == NULL)
+        return (struct nat_cost){ 0 };
+    for (uint32_t i = 0; i < n; i++)
+        t[i].v = x[i];
+    struct nat_cost c = nat_cost_robust(t, n);
+    free(t);
+    return c;
+}
