@@ -154,13 +154,18 @@ struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief);
  * victim took its last item, or another thief stole: natively the thief's top is stale and
  * its CAS fails, even where the victim has pushed again since); then the round goes on from
  * its next attempt. The steal is dated when the thief looked (the cooldown counts from there).
- * The last look before a sleep takes at once and pays after, as with this off. A process the thief picks from its own queues
- * meanwhile (ws_sched_next) cancels the pending steal. Off, a steal takes at once and its
- * costs follow it (the native runtime, whose barrier is real). */
+ * The last look before a sleep pends alike, as natively its steal pays the same barrier: its
+ * next ws_sched_last_look completes the steal and goes on with the look from the victim after
+ * it. A process the thief picks from its own queues meanwhile (ws_sched_next) cancels the
+ * pending steal. Off, a steal takes at once and its costs follow it (the native runtime,
+ * whose barrier is real). */
 void ws_sched_set_steal_barrier(struct ws_sched *s, bool on);
-/* Whether thief's round ended with its steal pending (the driver resumes it after its costs
- * instead of letting it wait or look before sleeping). */
+/* Whether thief's round or last look ended with its steal pending (the driver resumes it
+ * after its costs instead of letting it wait or look before sleeping). */
 bool ws_sched_steal_pending(const struct ws_sched *s, uint32_t thief);
+/* Whether that pending steal is the last look's (the driver resumes it with
+ * ws_sched_last_look; ws_sched_steal hands it there too). */
+bool ws_sched_look_pending(const struct ws_sched *s, uint32_t thief);
 
 /* Thief's steal round and last look found nothing: the earliest time (platform clock) at which
  * a refusal they met for a time-bounded reason expires (a full migration window, the storm

@@ -46,6 +46,9 @@ struct ws_core {
                                      next switch (wake_at switch; owner only) */
     bool round_cost_denied;       /* the current idle round met a cost refusal */
     uint8_t pending_q;            /* the queue pending_top is of (WS_PRIO_COUNT: none) */
+    bool pending_look;            /* the pending steal is the last look's, in its pass ... */
+    uint8_t look_pass;            /* ... look_pass (0: the thief's cluster), to go on with
+                                     from the victim's next id after it */
     uint32_t cost_idle_rounds;    /* idle rounds in a row that cost alone left without work */
     struct ws_core_stats stats;
     /* Balancer paths per priority (ws_balance.c), WS_CORE_NONE when none. Written only by the

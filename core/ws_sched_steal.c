@@ -177,12 +177,12 @@ static void mark_top(const struct ws_sched *s, struct ws_core *k, uint32_t v)
         }
 }
 
-/* Apply the rules to victim v and try it. The steal round (round true: the cooldown holds)
- * with the barrier in time leaves the steal pending (k->pending) where v is worth a steal:
- * the result is then WS_STEAL_EMPTY, and ws_sched_steal ends the round there without counting
- * it. The last look takes at once, as without the barrier: it is the rare path before a
- * sleep, and a round that ends in it always reaches its end (the adaptive policy's count of
- * idle rounds that cost alone left without work). */
+/* Apply the rules to victim v and try it. round: the steal round, where the cooldown holds
+ * (the last look ignores it). With the barrier in time the try leaves the steal pending
+ * (k->pending) where v is worth a steal: the result is then WS_STEAL_EMPTY, and the round or
+ * the last look stops there without counting it. Natively the last look's steal pays the
+ * same membarrier as the round's (the deque's, core/ws_deque.c (E)), and may lose its race
+ * in it alike. */
 static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint32_t v,
                                        bool round, struct ws_proc **got)
 {
@@ -206,10 +206,11 @@ static enum ws_steal_result try_victim(struct ws_sched *s, uint32_t thief, uint3
     if (waiting < s->p.min_steal_queue ||
         ws_sched_load(s, v) <= ws_sched_load(s, thief) + s->p.imbalance_threshold)
         return WS_STEAL_THRESHOLD;
-    if (round && barrier_first(s)) {
+    if (barrier_first(s)) {
         charge_hit(s, thief, v);
         k->pending = v + 1;
         k->pending_at = now;
+        k->pending_look = !round;
         mark_top(s, k, v);
         return WS_STEAL_EMPTY;
     }
@@ -226,8 +227,6 @@ static enum ws_steal_result finish_pending(struct ws_sched *s, uint32_t thief,
     struct ws_core *k = &s->cores[thief];
     uint32_t v = k->pending - 1;
     k->pending = 0;
-    if (k->ntried < WS_RECENT_VICTIMS)
-        k->tried[k->ntried++] = v;
     if (k->pending_q < WS_PRIO_COUNT &&
         (uint32_t)ws_deque_top(&s->cores[v].q[k->pending_q]) != k->pending_top)
         return WS_STEAL_LOST_RACE;
@@ -255,8 +254,12 @@ struct ws_proc *ws_sched_steal(struct ws_sched *s, uint32_t thief)
 {
     struct ws_core *k = &s->cores[thief];
     uint32_t first = 0;
+    if (k->pending != 0 && k->pending_look)
+        return ws_sched_last_look(s, thief);   /* the last look's: it goes on there */
     if (k->pending != 0) {   /* its barrier is over: the steal completes, the round goes on */
         first = k->pending_next;
+        if (k->ntried < WS_RECENT_VICTIMS)
+            k->tried[k->ntried++] = k->pending - 1;
         struct ws_proc *p = NULL;
         enum ws_steal_result r = finish_pending(s, thief, &p);
         k->stats.steal_result[r]++;
@@ -297,6 +300,11 @@ bool ws_sched_steal_pending(const struct ws_sched *s, uint32_t thief)
     return s->cores[thief].pending != 0;
 }
 
+bool ws_sched_look_pending(const struct ws_sched *s, uint32_t thief)
+{
+    return s->cores[thief].pending != 0 && s->cores[thief].pending_look;
+}
+
 /* Whether the last look should try v: it may have work (its bit) and enough of it to meet
  * min_steal_queue. Cores failing this are skipped without counting an attempt. */
 static bool worth_a_look(const struct ws_sched *s, uint32_t v)
@@ -305,11 +313,12 @@ static bool worth_a_look(const struct ws_sched *s, uint32_t v)
     return ws_sched_waiting(s, v) >= need;
 }
 
-/* What one victim of the last look gave: go on, work, or stop (the limits are reached). */
-enum look { LOOK_ON, LOOK_GOT, LOOK_STOP };
+/* What one victim of the last look gave: go on, work, stop (the limits are reached), or a
+ * steal pending behind its barrier. */
+enum look { LOOK_ON, LOOK_GOT, LOOK_STOP, LOOK_PENDING };
 
 /* The last look's tries of cores [lo, hi) in id order that may have work to spare, those of
- * the thief's cluster (pass 0) or the others (pass 1). */
+ * the thief's cluster (pass 0) or the others (pass 1). A pending steal remembers the pass. */
 static enum look look_range(struct ws_sched *s, uint32_t thief, int pass, uint32_t lo,
                             uint32_t hi, struct ws_proc **p)
 {
@@ -319,6 +328,10 @@ static enum look look_range(struct ws_sched *s, uint32_t thief, int pass, uint32
         if ((s->topo->cores[v].cluster == my_cluster) != (pass == 0) || !worth_a_look(s, v))
             continue;
         enum ws_steal_result r = try_victim(s, thief, v, false, p);
+        if (k->pending != 0) {
+            k->look_pass = (uint8_t)pass;
+            return LOOK_PENDING;   /* counted when it completes */
+        }
         k->stats.steal_result[r]++;
         if (r == WS_STEAL_OK)
             return LOOK_GOT;
@@ -341,12 +354,27 @@ struct ws_proc *ws_sched_last_look(struct ws_sched *s, uint32_t thief)
 {
     struct ws_core *k = &s->cores[thief];
     struct ws_proc *p = NULL;
-    if (s->p.steal_retries == 0 || k->pending != 0 || limited(s, k, thief))
+    int pass = 0;
+    uint32_t from = thief + 1;   /* the pass's next id: above the thief, then wrapping */
+    if (s->p.steal_retries == 0 || (k->pending != 0 && !k->pending_look))
         return NULL;   /* steal_retries 0: no stealing at all, the last look included */
-    for (int pass = 0; pass < 2; pass++) {          /* pass 0: the thief's cluster */
-        enum look l = look_range(s, thief, pass, thief + 1, s->ncores, &p);
+    if (k->pending != 0) {   /* its barrier is over: the steal completes, the look goes on */
+        uint32_t v = k->pending - 1;
+        enum ws_steal_result r = finish_pending(s, thief, &p);
+        k->stats.steal_result[r]++;
+        if (r == WS_STEAL_OK)
+            return p;
+        if (r == WS_STEAL_RATE_LIMIT && limited(s, k, thief))
+            return NULL;
+        pass = k->look_pass;
+        from = v + 1;
+    } else if (limited(s, k, thief)) {
+        return NULL;
+    }
+    for (; pass < 2; pass++, from = thief + 1) {    /* pass 0: the thief's cluster */
+        enum look l = from > thief ? look_range(s, thief, pass, from, s->ncores, &p) : LOOK_ON;
         if (l == LOOK_ON)
-            l = look_range(s, thief, pass, 0, thief, &p);
+            l = look_range(s, thief, pass, from > thief ? 0 : from, thief, &p);
         if (l != LOOK_ON)
             return l == LOOK_GOT ? p : NULL;
     }

@@ -384,12 +384,14 @@ static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
         }
     }
     k->charge = 0;
-    struct ws_proc *wp = ws_sched_steal(e->s, c);
     /* A steal waiting for its barrier: the core is busy stealing until its costs are paid,
-     * then looks again (ws_sched_set_steal_barrier), neither waiting nor asleep. */
-    bool pending = wp == NULL && ws_sched_steal_pending(e->s, c);
-    if (wp == NULL && !pending)
+     * then goes on with its round or its last look (ws_sched_set_steal_barrier), neither
+     * waiting nor asleep. */
+    bool look = ws_sched_look_pending(e->s, c);
+    struct ws_proc *wp = look ? NULL : ws_sched_steal(e->s, c);
+    if (wp == NULL && (look || !ws_sched_steal_pending(e->s, c)))
         wp = ws_sched_last_look(e->s, c);
+    bool pending = wp == NULL && ws_sched_steal_pending(e->s, c);
     uint64_t cost = k->charge;
     note_steals(e, c, ws_time_add(now, cost));
     sim_tl_steal(e, c, now, cost, (struct sproc *)wp);

@@ -333,6 +333,7 @@ Test(native, replay_deadlock_and_missing_process_fail)
     struct nat_run_opts o = opts(path, 2, "random");
     cr_assert_neq(nat_run(&o, &r, err, sizeof err), 0);
     cr_assert(strstr(err, "deadlock: 2 processes") != NULL, "%s", err);
+    unlink(path);
     trace_file(path, sizeof path, "missing",
                "{\"format\":\"schedlab-trace\",\"version\":1}\n"
                "{\"id\":0,\"spawn\":0,\"phases\":[[\"run\",10],[\"send\",9]]}\n");

@@ -1,8 +1,9 @@
 /* test_steal_barrier.c: the steal's barrier in time (ws_sched_set_steal_barrier): a thief that
  * finds a victim worth a steal pays steal_hit_ns (and its victim steal_victim_ns) and stops
  * its round with the steal pending; its next round completes it with whatever the victim
- * still holds, unless the victim's queue moved its top meanwhile (a lost race); work of its own cancels it; the last look and a scheduler without the barrier
- * take at once. Also the parameter runtime_known. */
+ * still holds, unless the victim's queue moved its top meanwhile (a lost race); work of its
+ * own cancels it; the last look pends alike and goes on from the victim after it; a scheduler
+ * without the barrier or its costs takes at once. Also the parameter runtime_known. */
 #include "core/ws_sched.h"
 
 #include <criterion/criterion.h>
@@ -15,7 +16,7 @@
 struct rig {
     uint64_t now;
     uint64_t rng;
-    uint64_t charged[2][WS_CHARGE_COUNT];
+    uint64_t charged[3][WS_CHARGE_COUNT];
     uint64_t probe;         /* one attempt's cost: core-to-core latency + steal_probe_ns */
     struct ws_topo *t;
     struct ws_sched *s;
@@ -229,18 +230,95 @@ Test(steal_barrier, work_of_its_own_cancels_the_pending_steal)
     rig_close(&r);
 }
 
-Test(steal_barrier, without_costs_or_in_the_last_look_the_steal_takes_at_once)
+Test(steal_barrier, without_costs_the_steal_takes_at_once)
 {
     struct rig r;
     rig_open(&r, true, false, NPROC);
     cr_assert_eq(ws_sched_steal(r.s, 1), &r.p[0], "no barrier cost: nothing to wait for");
     cr_assert(!ws_sched_steal_pending(r.s, 1));
     rig_close(&r);
-    rig_open(&r, true, true, NPROC);
-    cr_assert_eq(ws_sched_last_look(r.s, 1), &r.p[0], "the last look takes at once");
-    cr_assert(!ws_sched_steal_pending(r.s, 1));
-    cr_assert_eq(thief_paid(&r), r.probe + HIT, "and pays after");
+    rig_open(&r, true, false, NPROC);
+    cr_assert_eq(ws_sched_last_look(r.s, 1), &r.p[0], "nor in the last look");
     rig_close(&r);
+}
+
+Test(steal_barrier, the_last_look_pends_like_the_round)
+{
+    struct rig r;
+    rig_open(&r, true, true, NPROC);
+    cr_assert_null(ws_sched_last_look(r.s, 1), "natively its steal pays the membarrier too");
+    cr_assert(ws_sched_steal_pending(r.s, 1));
+    cr_assert(ws_sched_look_pending(r.s, 1));
+    cr_assert_eq(thief_paid(&r), r.probe + HIT);
+    cr_assert_eq(victim_paid(&r), VICTIM);
+    cr_assert_eq(thief_stats(&r)->steal_result[WS_STEAL_OK], 0, "not an attempt yet");
+    cr_assert_null(ws_sched_last_look(r.s, 0), "another core's look is its own");
+    r.now += HIT;
+    cr_assert_eq(ws_sched_last_look(r.s, 1), &r.p[0], "completed: the victim's oldest");
+    cr_assert(!ws_sched_steal_pending(r.s, 1));
+    cr_assert_eq(thief_stats(&r)->steal_result[WS_STEAL_OK], 1);
+    cr_assert_eq(thief_paid(&r), r.probe + HIT, "the completion pays nothing more");
+    rig_close(&r);
+    rig_open(&r, true, true, NPROC);
+    cr_assert_null(ws_sched_last_look(r.s, 1));
+    cr_assert_null(ws_sched_steal(r.s, 0), "the round's completion is not the look's");
+    cr_assert_eq(ws_sched_steal(r.s, 1), &r.p[0],
+                 "a round asked for while the look's steal pends completes the look");
+    cr_assert_eq(thief_stats(&r)->steal_result[WS_STEAL_OK], 1);
+    rig_close(&r);
+    rig_open(&r, true, true, 2);
+    cr_assert_null(ws_sched_last_look(r.s, 1));
+    cr_assert_not_null(ws_sched_next(r.s, 0, false));
+    cr_assert_not_null(ws_sched_next(r.s, 0, false));
+    cr_assert_null(ws_sched_last_look(r.s, 1), "the victim took its work back meanwhile");
+    cr_assert(!ws_sched_steal_pending(r.s, 1), "and the look has no other core to go on to");
+    cr_assert_eq(thief_stats(&r)->steal_result[WS_STEAL_LOST_RACE], 1,
+                 "taking its last item moved top: a lost race, as natively");
+    rig_close(&r);
+}
+
+/* Three cores: the last look of core 0 finds work on 1 and 2 (ids above the thief, in turn). */
+Test(steal_barrier, a_look_that_lost_its_race_goes_on_with_the_next_victim)
+{
+    struct rig r;
+    struct ws_topo_error err;
+    struct ws_params prm;
+    struct ws_proc p[6];
+    memset(&r, 0, sizeof(r));
+    r.now = 1000000;
+    r.rng = 0x9E3779B97F4A7C15ull;
+    ws_params_defaults(&prm);
+    prm.steal_hit_ns = HIT;
+    cr_assert_eq(ws_topo_synth("synth:p=3", &r.t, &err), WS_OK, "%s", err.message);
+    cr_assert_eq(ws_sched_create(r.t, &prm, "random", &rplat, &r, &r.s), WS_OK);
+    ws_sched_set_steal_barrier(r.s, true);
+    const uint32_t on[6] = { 1, 1, 2, 2, 1, 1 };   /* p[4], p[5]: core 1's second batch */
+    for (uint32_t i = 0; i < 6; i++) {
+        ws_proc_init(&p[i], i);
+        uint32_t placed = WS_CORE_NONE;
+        if (i < 4)
+            cr_assert_eq(ws_sched_spawn(r.s, on[i], &p[i], &placed), WS_OK);
+    }
+    cr_assert_null(ws_sched_last_look(r.s, 0));
+    cr_assert(ws_sched_look_pending(r.s, 0), "pending on core 1, the first above the thief");
+    cr_assert_not_null(ws_sched_next(r.s, 1, false));   /* core 1 empties its queue ... */
+    cr_assert_not_null(ws_sched_next(r.s, 1, false));
+    for (uint32_t i = 4; i < 6; i++) {                  /* ... and spawns again: worth a look */
+        uint32_t placed = WS_CORE_NONE;
+        cr_assert_eq(ws_sched_spawn(r.s, 1, &p[i], &placed), WS_OK);
+    }
+    r.now += HIT;
+    cr_assert_null(ws_sched_last_look(r.s, 0), "the race on core 1 is lost ...");
+    cr_assert_eq(ws_sched_core_stats(r.s, 0)->steal_result[WS_STEAL_LOST_RACE], 1);
+    cr_assert(ws_sched_look_pending(r.s, 0), "... and the look goes on to core 2, not back to 1");
+    cr_assert_eq(ws_sched_queued(r.s, 1, WS_PRIO_NORMAL), 2);
+    r.now += HIT;
+    cr_assert_eq(ws_sched_last_look(r.s, 0), &p[2], "core 2's oldest");
+    cr_assert_eq(ws_sched_queued(r.s, 1, WS_PRIO_NORMAL), 2, "core 1's new work untouched");
+    for (uint32_t i = 0; i < 6; i++)
+        ws_proc_fini(&p[i]);
+    ws_sched_destroy(r.s);
+    ws_topo_destroy(r.t);
 }
 
 Test(steal_barrier, runtime_known_defaults_to_1_and_parses)
