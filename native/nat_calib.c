@@ -628,6 +628,14 @@ double nat_calib_speed(const struct nat_calibration *c, uint32_t k)
     return outside(&c->speed[k], 1.0, 1) ? c->speed[k].ns : 1.0;
 }
 
+bool nat_calib_speed_doubtful(const struct nat_calibration *c, uint32_t k)
+{
+    if (k == 0 || k >= c->nspeed || c->speed[k].n == 0)
+        return false;
+    return c->speed[k].dropped > c->speed[k].n ||
+           fabs(nat_calib_speed(c, k) - 1.0) > NAT_SPEED_UNEVEN;
+}
+
 double nat_calib_busy_rate(const struct nat_calibration *c)
 {
     const struct nat_cost *b = &c->busy_rate;
@@ -719,6 +727,7 @@ char *nat_calib_json(const struct nat_calibration *c)
         cJSON_AddNumberToObject(x, "n", c->speed[k].n);
         cJSON_AddNumberToObject(x, "dropped", c->speed[k].dropped);
         cJSON_AddNumberToObject(x, "capacity", nat_calib_speed(c, k));
+        cJSON_AddBoolToObject(x, "doubtful", nat_calib_speed_doubtful(c, k));
         cJSON_AddItemToArray(sp, x);
     }
     add_dist(o, &c->proc_dist);

@@ -259,6 +259,15 @@ double nat_calib_corun_factor(const struct nat_calibration *c);
  * pinned trials 0.61-0.74.) */
 double nat_calib_speed(const struct nat_calibration *c, uint32_t k);
 
+/* Whether worker k's CPU speed is one a reader should doubt: it rests on fewer clean trials
+ * than the preempted ones dropped, or the model's capacity for it is more than
+ * NAT_SPEED_UNEVEN off 1. The model's steal counts at 2 threads are far from linear in that
+ * ratio (uts:T1's made 9.3 steals a run at 1.000, 15.4 at 0.99, 15.8 at 0.9), and on a shared
+ * host one vCPU may run 1.2-2.8x slower than the other for minutes, so such a sitting says more
+ * about the host than about the model. */
+#define NAT_SPEED_UNEVEN 0.10
+bool nat_calib_speed_doubtful(const struct nat_calibration *c, uint32_t k);
+
 /* How much faster than calibrated a replayed trace's busy loop ran in the runs' minutes, the
  * factor the model's cores' capacity is multiplied by: busy_rate where measured and 1 lies
  * outside its 95% interval, else 1. The loop's rate moved by up to 10% within a minute on this

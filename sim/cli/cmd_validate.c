@@ -281,6 +281,13 @@ static void print_warnings(const struct nat_validate_result *r)
             printf("  warning: the %s cost kept %u preempted trials of %u (too few ran "
                    "unpreempted): it includes the host's load\n", names[i],
                    costs[i]->preempted, costs[i]->n);
+    for (uint32_t k = 1; k < c->nspeed; k++)
+        if (nat_calib_speed_doubtful(c, k))
+            printf("  warning: worker %u's CPU read x%.3f of worker 0's between the runs (%u clean "
+                   "trials, %u preempted dropped); the model's steal counts are far from linear "
+                   "in that ratio, and this host's CPUs change speed from minute to minute: read "
+                   "the steal errors with it, or repeat on a quieter host\n", k,
+                   c->speed[k].ns, c->speed[k].n, c->speed[k].dropped);
     if (r->cpu_off) {
         double off = r->m[8].sim - r->m[8].native;
         printf("  warning: the model's CPU time is %+.1f%% ± %.1f%% off the native runs'; the "

@@ -99,6 +99,9 @@ for r in rows:
         assert 0 < x["n"] <= 3 and x["n"] + x["dropped"] <= 3 and x["ratio"] > 0, sp
         applied = abs(x["ratio"] - 1) > x["ci95"]
         assert x["capacity"] == (x["ratio"] if applied else 1), sp
+        # doubted where few trials ran clean or the model's core is over 10% off worker 0's
+        assert x["doubtful"] == (x["dropped"] > x["n"] or abs(x["capacity"] - 1) > 0.10), sp
+    assert all(not x["doubtful"] for x in sp[:1]), sp
     if r["threads"] == 1:
         assert r["first_steal_ns"]["native"] == r["first_steal_ns"]["sim"] == 0, "no steal on 1 thread"
     c = r["calibration"]

@@ -409,6 +409,26 @@ Test(validate_calib, runs_costs_replace_the_ping_pong_only_outside_their_interva
     cr_assert_float_eq(nat_calib_busy_rate(&c), 1.0, 1e-12, "fewer than 3 slots: no interval");
 }
 
+Test(validate_calib, a_cpu_speed_from_few_clean_trials_or_far_from_1_is_doubtful)
+{
+    struct nat_calibration c;
+    memset(&c, 0, sizeof c);
+    cr_assert_not(nat_calib_speed_doubtful(&c, 1), "not measured (one thread)");
+    c.nspeed = 2;
+    c.speed[1] = (struct nat_cost){ .ns = 0.97, .half = 0.01, .n = 25, .dropped = 6 };
+    cr_assert_not(nat_calib_speed_doubtful(&c, 1), "x0.97 from 25 clean trials");
+    cr_assert_not(nat_calib_speed_doubtful(&c, 0), "worker 0 is the reference");
+    c.speed[1].dropped = 28;
+    c.speed[1].n = 3;
+    cr_assert(nat_calib_speed_doubtful(&c, 1), "3 clean trials, 28 dropped");
+    c.speed[1] = (struct nat_cost){ .ns = 0.806, .half = 0.011, .n = 31 };
+    cr_assert(nat_calib_speed_doubtful(&c, 1), "x0.806: the model's core 1 is 19%% slower");
+    c.speed[1] = (struct nat_cost){ .ns = 0.85, .half = 0.2, .n = 31 };
+    cr_assert_not(nat_calib_speed_doubtful(&c, 1), "1 within the interval: the model gets 1");
+    c.speed[1] = (struct nat_cost){ .ns = 1.12, .half = 0.01, .n = 31 };
+    cr_assert(nat_calib_speed_doubtful(&c, 1), "faster counts too");
+}
+
 /* Runs made from known costs: the fit gives them back exactly, with a zero interval; runs whose
  * steals went alike both ways, or fewer than 3, give nothing. */
 Test(validate_calib, busy_fit_recovers_the_factor_the_victim_and_the_thief)
