@@ -662,6 +662,10 @@ static void summarise(const struct samples *s, struct nat_validate_result *r)
     for (int i = 0; i < 3; i++)
         r->won_round_p[i] = nat_round_quantile(s->won_hist, q[i]);
     sim_ci_compute(s->share, r->repeat, &r->cpu_share);
+    for (uint32_t k = 0; k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++) {
+        sim_ci_compute(s->share_nat[k], r->repeat, &r->run_share_native[k]);
+        sim_ci_compute(s->share_sim[k], r->sim_repeat, &r->run_share_sim[k]);
+    }
     if (getloadavg(r->load, 3) != 3)
         memset(r->load, 0, sizeof r->load);
 }

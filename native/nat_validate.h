@@ -169,6 +169,11 @@ struct nat_validate_result {
     struct sim_ci cpu_share;          /* native workers' CPU time / (threads x makespan): below
                                          1 they waited for a CPU or slept, which a simulated
                                          core, always there, does not */
+    struct sim_ci run_share_native[NAT_VALIDATE_MAX_RANKS];   /* worker k's share of the run's
+                                         dispatches (k < threads, by worker, not by rank) ... */
+    struct sim_ci run_share_sim[NAT_VALIDATE_MAX_RANKS];      /* ... and core k's in the model:
+                                         on a busy run, its CPU's speed as the run saw it,
+                                         against the speed the model gave it */
 };
 
 /* Do it. Metrics, in this order: makespan_ns, steals, steal_attempts, migrations, utilization,

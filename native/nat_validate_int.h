@@ -58,6 +58,9 @@ struct samples {
     /* busy time of the k-th busiest core [k][rep], k < NAT_VALIDATE_MAX_RANKS */
     double busy_nat[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
     double busy_sim[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
+    /* worker (core) k's share of the dispatches [k][rep], k < NAT_VALIDATE_MAX_RANKS */
+    double share_nat[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
+    double share_sim[NAT_VALIDATE_MAX_RANKS][NAT_VALIDATE_MAX_REPEAT];
 };
 
 /* nat_validate_cores.c. The model's cores (topo) at each CPU's speed and a replayed trace's

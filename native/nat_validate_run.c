@@ -112,8 +112,19 @@ struct sim_out {
     double cpu_ns, wall_s, first_steal;
     double noise_busy, noise_steal;   /* host noise, all cores: in runs, before steal rounds */
     double *busy;                 /* [threads], largest first */
+    double share[NAT_VALIDATE_MAX_RANKS];   /* core k's share of the dispatches */
     int64_t id;
 };
+
+/* Each of n cores' share of the dispatches they made, in place (all 0 when none ran). */
+static void run_shares(double *share, uint32_t n)
+{
+    double all = 0;
+    for (uint32_t k = 0; k < n; k++)
+        all += share[k];
+    for (uint32_t k = 0; k < n; k++)
+        share[k] = all > 0 ? share[k] / all : 0.0;
+}
 
 /* Replay r->sim_trace on topo with p and seed in the simulator into *out and store it (under
  * lock, when not NULL: simulations run on several threads, the database takes one writer);
@@ -142,6 +153,10 @@ static int simulate(const struct nat_validate_opts *o, const struct ws_topo *top
         m.timeline_dropped = m.timeline_cut_ns = 0;
         for (uint32_t c = 0; c < m.ncores && c < r->threads; c++)
             out->busy[c] = (double)m.cores[c].busy_ns;
+        uint32_t n = 0;
+        for (; n < m.ncores && n < r->threads && n < NAT_VALIDATE_MAX_RANKS; n++)
+            out->share[n] = (double)m.cores[n].processes_run;
+        run_shares(out->share, n);
         for (uint32_t c = 0; c < m.ncores; c++) {
             out->noise_busy += (double)m.cores[c].noise_ns;
             out->noise_steal += (double)m.cores[c].noise_steal_ns;
@@ -213,6 +228,13 @@ static int native_rep(const struct nat_validate_opts *o, const struct ws_topo *h
         snprintf(err, errlen, "out of memory");
     for (uint32_t k = 0; rc == 0 && k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++)
         s->busy_nat[k][i] = nb[k];
+    double share[NAT_VALIDATE_MAX_RANKS] = { 0 };
+    uint32_t n = 0;
+    for (; n < r->threads && n < NAT_VALIDATE_MAX_RANKS && n < 64; n++)
+        share[n] = (double)r->native.per_core_run[n];
+    run_shares(share, n);
+    for (uint32_t k = 0; rc == 0 && k < n; k++)
+        s->share_nat[k][i] = share[k];
     free(nb);
     if (rc != 0)
         return -1;
@@ -314,8 +336,10 @@ static int sim_rep(struct sim_jobs *j, uint32_t i)
                 j->s->tenth_sim[t][k][i] = (double)sim_steal_times(&out.sum, t)[k];
         j->s->noise_busy[i] = out.noise_busy;
         j->s->noise_steal[i] = out.noise_steal;
-        for (uint32_t k = 0; k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++)
+        for (uint32_t k = 0; k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++) {
             j->s->busy_sim[k][i] = out.busy[k];
+            j->s->share_sim[k][i] = out.share[k];
+        }
     } else if (j->rc == 0) {
         j->rc = -1;
         snprintf(j->err, sizeof j->err, "%s", err);

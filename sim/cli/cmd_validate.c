@@ -125,6 +125,18 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     cJSON *cap = cJSON_AddArrayToObject(j, "model_capacity");   /* the simulated cores' */
     for (uint32_t k = 0; cap != NULL && k < r->nbusy; k++)
         cJSON_AddItemToArray(cap, cJSON_CreateNumber(r->capacity[k]));
+    cJSON *sh = cJSON_AddArrayToObject(j, "run_share_by_core");   /* by worker, not by rank */
+    for (uint32_t k = 0; sh != NULL && k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++) {
+        cJSON *x = cJSON_CreateObject();
+        if (x == NULL)
+            break;
+        cJSON_AddNumberToObject(x, "core", k);
+        cJSON_AddNumberToObject(x, "native", r->run_share_native[k].mean);
+        cJSON_AddNumberToObject(x, "native_ci95", r->run_share_native[k].half);
+        cJSON_AddNumberToObject(x, "sim", r->run_share_sim[k].mean);
+        cJSON_AddNumberToObject(x, "sim_ci95", r->run_share_sim[k].half);
+        cJSON_AddItemToArray(sh, x);
+    }
     cJSON *f = cJSON_AddObjectToObject(j, "first_steal_ns");   /* native: one extra run */
     cJSON_AddNumberToObject(f, "native", r->first_steal_native);
     cJSON_AddNumberToObject(f, "sim", r->first_steal_sim.mean);
@@ -370,6 +382,11 @@ static void print_text(const struct nat_validate_opts *o, const struct nat_valid
                "trials%s; their mean x%.3f)\n", "cpu speed", lo, hi,
                r->paired ? ", its run's" : "", r->cal.speed[1].ns);
     }
+    for (uint32_t k = 0; r->threads > 1 && k < r->threads && k < 8; k++)
+        printf("  %-14s worker %u ran %.3f ± %.3f of the dispatches, the model's core %.3f ± "
+               "%.3f%s\n", k == 0 ? "dispatches" : "", k, r->run_share_native[k].mean,
+               r->run_share_native[k].half, r->run_share_sim[k].mean, r->run_share_sim[k].half,
+               k == 0 ? " (its CPU's speed as the run saw it, against the model's)" : "");
     if (r->threads > 1)
         printf("  %-14s native %.1f us (one extra run, its first slices recorded), simulated "
                "%.1f ± %.1f us\n", "first steal", r->first_steal_native / 1e3,

@@ -102,6 +102,12 @@ for r in rows:
         # doubted where few trials ran clean or the model's core is over 10% off worker 0's
         assert x["doubtful"] == (x["dropped"] > x["n"] or abs(x["capacity"] - 1) > 0.10), sp
     assert all(not x["doubtful"] for x in sp[:1]), sp
+    # each worker's share of the dispatches, by worker: both sides sum to 1
+    sh = r["run_share_by_core"]
+    assert [x["core"] for x in sh] == list(range(r["threads"])), sh
+    for side in ("native", "sim"):
+        assert all(0 <= x[side] <= 1 and x[side + "_ci95"] >= 0 for x in sh), sh
+        assert abs(sum(x[side] for x in sh) - 1) < 1e-9, (side, sh)
     if r["threads"] == 1:
         assert r["first_steal_ns"]["native"] == r["first_steal_ns"]["sim"] == 0, "no steal on 1 thread"
     c = r["calibration"]
