@@ -226,15 +226,19 @@ static int native_rep(const struct nat_validate_opts *o, const struct ws_topo *h
              ? -1 : 0;
     if (nb == NULL)
         snprintf(err, errlen, "out of memory");
-    for (uint32_t k = 0; rc == 0 && k < r->threads && k < NAT_VALIDATE_MAX_RANKS; k++)
-        s->busy_nat[k][i] = nb[k];
-    double share[NAT_VALIDATE_MAX_RANKS] = { 0 };
-    uint32_t n = 0;
-    for (; n < r->threads && n < NAT_VALIDATE_MAX_RANKS && n < 64; n++)
-        share[n] = (double)r->native.per_core_run[n];
-    run_shares(share, n);
-    for (uint32_t k = 0; rc == 0 && k < n; k++)
-        s->share_nat[k][i] = share[k];
+    _Static_assert(sizeof r->native.per_core_run / sizeof r->native.per_core_run[0] >=
+                       NAT_VALIDATE_MAX_RANKS, "a native run counts every compared worker");
+    if (rc == 0) {
+        double share[NAT_VALIDATE_MAX_RANKS];
+        uint32_t n = r->threads < NAT_VALIDATE_MAX_RANKS ? r->threads : NAT_VALIDATE_MAX_RANKS;
+        for (uint32_t k = 0; k < n; k++)
+            share[k] = (double)r->native.per_core_run[k];
+        run_shares(share, n);
+        for (uint32_t k = 0; k < n; k++) {
+            s->busy_nat[k][i] = nb[k];
+            s->share_nat[k][i] = share[k];
+        }
+    }
     free(nb);
     if (rc != 0)
         return -1;
