@@ -237,6 +237,7 @@ static void plat_wake(void *ctx, uint32_t waker, uint32_t target)
     struct sim_engine *e = ctx;
     struct score *k = &e->cores[target];
     bool told = ws_sched_told(e->s, target);
+    if (getenv("DBGW")) fprintf(stderr, "wake %u->%u t%llu waiting%d asleep%d\n", waker, target, (unsigned long long)plat_now(e, waker), e->cores[target].waiting, e->cores[target].asleep);
     if (!k->waiting)
         return;
     uint64_t lat = k->asleep ? e->p.wake_ns : spin_wake(e, target);
@@ -320,6 +321,9 @@ static void leave_idle(struct sim_engine *e, uint32_t c, uint64_t now)
     if (!k->idle)
         return;
     k->idle = false;
+    /* (set since its last look: its own queues gave it work while that look waited for its
+     * barrier, or the look found it) */
+    ws_sched_set_sleeping(e->s, c, false);
     ws_sched_set_idle(e->s, c, false);
     k->st.idle_ns += now - k->idle_since;
 }
@@ -389,14 +393,24 @@ static struct sproc *go_idle(struct sim_engine *e, uint32_t c, uint64_t now)
      * waiting nor asleep. */
     bool look = ws_sched_look_pending(e->s, c);
     struct ws_proc *wp = look ? NULL : ws_sched_steal(e->s, c);
-    if (wp == NULL && (look || !ws_sched_steal_pending(e->s, c)))
+    bool looked = wp == NULL && (look || !ws_sched_steal_pending(e->s, c));
+    if (looked) {
+        /* The last look, with the sleeping bit set first, as natively (nat_loop.c): a core
+         * that finds work there has ended its search, and one whose look waits for its
+         * barrier is woken by a push meanwhile, the waker clearing the bit. */
+        if (!look)
+            ws_sched_set_sleeping(e->s, c, true);
         wp = ws_sched_last_look(e->s, c);
+    }
     bool pending = wp == NULL && ws_sched_steal_pending(e->s, c);
+    /* Woken during the look: natively its wait ends before it begins (the wake sequence
+     * moved), and the core goes round again from its own queues. */
+    bool woken = looked && !pending && wp == NULL && !ws_sched_is_sleeping(e->s, c);
     uint64_t cost = k->charge;
     note_steals(e, c, ws_time_add(now, cost));
     sim_tl_steal(e, c, now, cost, (struct sproc *)wp);
     k->ready_at = ws_time_add(now, cost);
-    if (pending)
+    if (pending || woken)
         sim_core_schedule(e, c, k->ready_at);
     else if (wp == NULL)
         begin_wait(e, c);           /* on the core's clock: the probes are over */
@@ -679,6 +693,11 @@ int sim_engine_check(const struct sim_engine *e, char *err, size_t errlen)
 {
     for (uint32_t c = 0; c < e->ncores; c++) {
         const struct score *k = &e->cores[c];
+        if (k->cur != NULL && ws_sched_is_sleeping(e->s, c)) {
+            snprintf(err, errlen, "core %u runs process %llu with its sleeping bit set", c,
+                     (unsigned long long)k->cur->wp.id);
+            return -1;
+        }
         if (!k->asleep)
             continue;
         if (k->slept_limited && k->retry_at == UINT64_MAX && e->p.steal_retries != 0) {

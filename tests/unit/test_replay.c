@@ -3,6 +3,7 @@
  * database unchanged. */
 #include "core/ws_victim.h"
 #include "sim/run/sim_run.h"
+#include "tests/unit/sql_one.h"
 
 #include <criterion/criterion.h>
 #include <sqlite3.h>
@@ -32,18 +33,6 @@ static struct sim_run_opts opts(const char *trace, const char *topo, const char 
     return o;
 }
 
-/* One integer from a query. */
-static int64_t q1(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql,
-                 sqlite3_errmsg(db));
-    int64_t v = -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
 
 /* Every row of a table for one run, as text, without the id columns that differ by run. */
 static char *dump(sqlite3 *db, const char *table, int64_t run)
