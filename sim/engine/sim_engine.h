@@ -72,9 +72,11 @@ void sim_engine_destroy(struct sim_engine *e);
  * *stopped, when non-NULL, is polled between events; setting it stops the run with an error. */
 int sim_engine_run(struct sim_engine *e, volatile int *stopped, char *err, size_t errlen);
 
-/* The invariant of idle cores: no core sleeps past the end of a refusal for a time-bounded
+/* The invariants of idle cores: no core sleeps past the end of a refusal for a time-bounded
  * reason (a full migration window: ws_sched_retry_at) while another core has work it may
- * steal. 0, or -1 with the core, the times and the victim in err. Between events only. */
+ * steal, and no core runs a process with its sleeping bit set (the bit is set for the last
+ * look and cleared as the core leaves idle). 0, or -1 with the core, the times and the victim
+ * (or the process) in err. Between events only. */
 int sim_engine_check(const struct sim_engine *e, char *err, size_t errlen);
 
 /* Scheduler binding (params binding and bind_order; model in core/ws_bind.h): how many times
