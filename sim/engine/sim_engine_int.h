@@ -8,6 +8,7 @@
 #include "sim/engine/sim_engine.h"
 #include "sim/engine/sim_eventq.h"
 #include "sim/engine/sim_timeline.h"
+#include "sim/trace/sim_gen.h"
 #include "sim/util/sim_hist.h"
 #include "sim/util/sim_idmap.h"
 #include "sim/util/sim_tclock.h"
@@ -167,6 +168,53 @@ struct sim_engine {
  * cache, and looking ahead only costs instructions (about 25 an event). */
 #define SIM_PREFETCH_MIN_CORES 128
 
+/* The engine's random draws: SplitMix64 steps (the generators' mix, sim_gen.h, of the state
+ * before its step), each core's from its own generator (rng), so that a run is a function of
+ * its seed. */
+static inline uint64_t sim_splitmix64(uint64_t *x)
+{
+    uint64_t v = *x;
+    *x += 0x9E3779B97F4A7C15ull;
+    return sim_gen_mix(v);
+}
+
+/* 64 random bits as a uniform draw in the open interval (0, 1). */
+static inline double sim_unit_of(uint64_t bits)
+{
+    return ((double)(bits >> 11) + 0.5) * 0x1.0p-53;
+}
+
+/* An exponential draw with the given mean from 64 random bits. */
+static inline uint64_t sim_exp_of(uint64_t bits, uint64_t mean)
+{
+    double t = -log(sim_unit_of(bits)) * (double)mean;
+    return t < (double)WS_TIME_INPUT_MAX ? (uint64_t)t : WS_TIME_INPUT_MAX;
+}
+
+/* A uniform draw in (0, 1), an exponential one, from core c's generator. */
+static inline double sim_draw_unit(struct sim_engine *e, uint32_t c)
+{
+    return sim_unit_of(sim_splitmix64(&e->cores[c].rng));
+}
+
+static inline uint64_t sim_draw_exp(struct sim_engine *e, uint32_t c, uint64_t mean)
+{
+    return sim_exp_of(sim_splitmix64(&e->cores[c].rng), mean);
+}
+
+/* sim_noise.c: host noise. init allocates what the parameters ask for (0, or -1 out of
+ * memory; free releases it either way). due: the detours core c owes by now (its own and the
+ * machine-wide ones); woke: it was idle until now, and a fresh gap starts. pay: the same,
+ * charged to p, its process, and counted in the core's noise_ns. Both only where e->noise_at is
+ * set (either kind of noise on). barrier_wait: what a thief's barrier waits of victim's
+ * detour (ws_platform.h), 0 without noise of the cores' own. */
+int      sim_noise_init(struct sim_engine *e, uint64_t seed);
+void     sim_noise_free(struct sim_engine *e);
+uint64_t sim_noise_due(struct sim_engine *e, uint32_t c, uint64_t now, bool woke);
+void     sim_noise_pay(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now,
+                       bool woke);
+uint64_t sim_noise_barrier_wait(struct sim_engine *e, uint32_t thief, uint32_t victim);
+
 /* sim_engine.c */
 /* size bytes of zeroed memory, 64-byte aligned, on huge pages where the kernel grants them
  * (for the per-core arrays), or NULL; released with free(). */
@@ -193,10 +241,6 @@ static inline uint64_t sim_dispatch_cost(const struct sim_engine *e, const struc
         return ns;
     return ws_time_from_double(round((double)ns / k->cap));
 }
-/* Host noise: the detours core c owes by now (its own and the machine-wide ones), charged to p,
- * its process, and counted in its noise_ns; woke: it was idle until now, and a fresh gap starts
- * (sim_engine.c). Only where e->noise_at is set (either kind of noise on). */
-void sim_noise_pay(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now, bool woke);
 void sim_core_kick(struct sim_engine *e, uint32_t c, uint64_t t);
 /* Queue an event at t; a t past the clock limit (ws_time.h) or a full memory fails the run.
  * Every event of the engine goes through here. Returns 0 or -1. */

@@ -33,7 +33,6 @@ static struct sim_run_opts opts(const char *trace, const char *topo, const char 
     return o;
 }
 
-
 /* Every row of a table for one run, as text, without the id columns that differ by run. */
 static char *dump(sqlite3 *db, const char *table, int64_t run)
 {
