@@ -49,6 +49,7 @@ struct sproc {
                                    first queued on (0: none): where a migration starts */
     bool in_run;                /* remaining holds the rest of RUN phase pc */
     bool blocked;               /* in RECV with an empty mailbox */
+    bool spawn_paid;            /* SPAWN phase pc's cost is paid: the child is made next */
 };
 /* Bytes a process takes: whole lines (three while ws_proc is 104 bytes). */
 #define SIM_PROC_SIZE ((sizeof(struct sproc) + 63) / 64 * 64)

@@ -386,9 +386,17 @@ static bool step(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t now
         k->cur = NULL;
         return false;
     case SIM_PHASE_SPAWN:
+        /* The spawner pays for making the child before the child is queued, as a native
+         * spawn makes its process and then pushes it: the child is stealable from the end of
+         * the cost, not from its start. */
+        if (e->p.spawn_ns > 0 && !p->spawn_paid) {
+            p->spawn_paid = true;
+            *cost = e->p.spawn_ns;
+            return true;
+        }
+        p->spawn_paid = false;
         p->pc++;
         spawn_child(e, c, p, ph->arg);
-        *cost = e->p.spawn_ns;
         return true;
     case SIM_PHASE_AFFINITY:
         p->pc++;

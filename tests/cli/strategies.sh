@@ -52,15 +52,20 @@ expect_exit 0 "$S" compare fib:5 -s random,p2c -p p2c_choices=2,3 --plan "$T/p3.
 lacks "$T/err" "warning"
 
 # wake_queue: a sleeper is woken when a core holds that many waiting (0: min_steal_queue's
-# count). A token ring on two cores under beam: at 1 (= 0 here) the idle core is woken for each
-# passed token and takes it; at 2 the token stays, with fewer migrations and a different run.
-wq() { "$S" replay ring:procs=4,rounds=20,work=2000 --topology synth:p=2 -s beam \
-         --param min_steal_queue=1 --param spin_ns=0 --param wake_queue="$1" --no-db --json |
+# count). Under beam on two cores a process spawns a child and works on for 50 us: at 1 (= 0
+# here) the push wakes the idle core, which steals the child; at 2 nobody is woken, and the
+# child waits for its parent's core (no migration, a longer run).
+printf '%s\n' '{"format":"schedlab-trace","version":1}' \
+  '{"id":0,"spawn":0,"phases":[["spawn",1],["run",50000],["recv"]]}' \
+  '{"id":1,"parent":0,"phases":[["run",50000],["send",0]]}' > "$T/child.jsonl"
+wq() { "$S" replay "$T/child.jsonl" --topology synth:p=2 -s beam --param min_steal_queue=1 \
+         --param imbalance_threshold=1 --param spin_ns=0 --param wake_queue="$1" --no-db --json |
        python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["makespan_ns"], j["migrations"])'; }
 w0=$(wq 0) && w1=$(wq 1) && w2=$(wq 2) || fail "replay with wake_queue"
 [ "$w0" = "$w1" ] || fail "wake_queue=0 should follow min_steal_queue=1: $w0 vs $w1"
-[ "$w0" != "$w2" ] && [ "${w2#* }" -lt "${w0#* }" ] ||
-  fail "wake_queue=2 should keep the token on its core (fewer migrations): $w0 vs $w2"
+[ "${w0#* }" -gt 0 ] || fail "wake_queue=1: the woken core should steal the child: $w0"
+[ "${w2#* }" -eq 0 ] && [ "${w2% *}" -gt "${w0% *}" ] ||
+  fail "wake_queue=2 should leave the child on its parent's core (later, no migration): $w0 vs $w2"
 expect_exit 2 "$S" replay fib:5 --param wake_queue=x
 
 # dispatch_ns: every process a core starts costs that core dispatch_ns, drawn as busy time. On

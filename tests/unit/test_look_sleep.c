@@ -41,7 +41,8 @@ static void set(struct ws_params *p, const char *name, const char *value)
 /* Replays trace (JSONL text) on synth:p=ncores with the parameters common to both scenes: one
  * process waiting is enough to steal, a cooldown that outlasts the run (so a core that stole
  * from core 0 finds it only in its last look, which ignores the cooldown), one victim per
- * round, a fast wake-up, wakes as work is queued. */
+ * round, a fast wake-up, wakes as work is queued, spawns that cost nothing (so that each child
+ * is queued when its phase comes). */
 static void run(const char *name, const char *trace, uint32_t ncores, const char *hit_ns,
                 const char *db, struct sim_run_result *r)
 {
@@ -60,6 +61,7 @@ static void run(const char *name, const char *trace, uint32_t ncores, const char
     set(&o.params, "wake_ns", "100");
     set(&o.params, "wake_at", "enqueue");
     set(&o.params, "steal_hit_ns", hit_ns);
+    set(&o.params, "spawn_ns", "0");
     char err[512];
     cr_assert_eq(sim_run_replay(&o, r, err, sizeof err), 0, "%s", err);
     unlink(path);
@@ -80,7 +82,7 @@ static sqlite3 *scene(const char *name, const char *trace, uint32_t ncores, cons
 }
 
 /* Core 0 runs the root. It spawns 1 at 0: core 1 is woken, steals it from its round (and so
- * hands the search on to core 2, which finds nothing and waits). At 10,100 ns it spawns 2:
+ * hands the search on to core 2, which finds nothing and waits). At 10,000 ns it spawns 2:
  * core 1 is woken again, its round may not try core 0 (cooldown) and finds nothing, and its
  * last look takes 2. That find ends no search, so core 2 is not woken again. */
 static const char hand_trace[] =
@@ -109,10 +111,10 @@ Test(look_sleep, work_found_in_the_last_look_hands_the_search_on_to_nobody)
 }
 
 /* Two cores, barrier 10 us. Core 1 steals 1 (its round) and then waits. The root spawns 2 at
- * 50,100: core 1 is woken, its round skips core 0 (cooldown), and its last look sees 2 and
- * waits for the barrier. Meanwhile (52,200) the root spawns 3, which wakes core 1 (its bit is
+ * 50,000: core 1 is woken, its round skips core 0 (cooldown), and its last look sees 2 and
+ * waits for the barrier. Meanwhile (52,000) the root spawns 3, which wakes core 1 (its bit is
  * set) and blocks; core 0 runs 3 and then 2, which spawns 4 and runs 20 us. The look loses
- * its race for 2 and comes back empty at 60,260; woken, core 1 goes round again, and its next
+ * its race for 2 and comes back empty at 60,160; woken, core 1 goes round again, and its next
  * look takes 4, which core 0 cannot run before 72 us. Waiting instead, core 1 would sleep
  * through the run, as 4's push came while its bit was clear. */
 static const char woken_trace[] =

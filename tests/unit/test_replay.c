@@ -294,3 +294,48 @@ Test(replay, cost_capacity_runs_cpu_costs_at_the_core_speed)
     cr_assert_eq(replay(&o, &r, err, sizeof err), 0, "%s", err);
     cr_assert_eq(r.summary.makespan_ns, 176 * 140, "capacity 1: unchanged");
 }
+
+/* A spawn's cost comes before its child is queued, as natively a spawn makes the child's
+ * process and then pushes it. Two cores, spawns of 10 us, a thief that may take a single
+ * waiting process. The root's last child is queued as the root blocks for it, so the root's
+ * core takes it back at once and the idle core never steals it (queued first, it was
+ * stealable for the whole cost). A child followed by work is stolen, but not before its
+ * spawn's cost is over. */
+Test(replay, a_child_is_queued_when_its_spawn_is_paid)
+{
+    static const char *const traces[2] = {
+        "{\"format\":\"schedlab-trace\",\"version\":1}\n"
+        "{\"id\":0,\"spawn\":0,\"phases\":[[\"spawn\",1],[\"recv\"]]}\n"
+        "{\"id\":1,\"parent\":0,\"phases\":[[\"run\",1000],[\"send\",0]]}\n",
+        "{\"format\":\"schedlab-trace\",\"version\":1}\n"
+        "{\"id\":0,\"spawn\":0,\"phases\":[[\"spawn\",1],[\"run\",50000],[\"recv\"]]}\n"
+        "{\"id\":1,\"parent\":0,\"phases\":[[\"run\",1000],[\"send\",0]]}\n",
+    };
+    char path[256], db[256], err[512];
+    tmp_path(path, sizeof path, "spawn-order.jsonl");
+    tmp_path(db, sizeof db, "spawn-order.db");
+    struct sim_run_opts o = opts(path, "synth:p=2", "random", db);
+    o.params.spawn_ns = 10000;
+    o.params.min_steal_queue = 1;
+    o.params.imbalance_threshold = 0;
+    o.timeline_max = 100;
+    struct sim_run_result r;
+    for (int i = 0; i < 2; i++) {
+        write_file(path, traces[i]);
+        cr_assert_eq(replay(&o, &r, err, sizeof err), 0, "%s", err);
+    }
+    sqlite3 *h;
+    cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+    /* run 1: the last child */
+    cr_assert_eq(q1(h, "SELECT count(*) FROM timeline WHERE run_id = 1 AND kind = 'steal' "
+                       "AND pid = 1"), 0, "the last child was stolen during its spawn");
+    cr_assert_eq(q1(h, "SELECT min(core) FROM timeline WHERE run_id = 1 AND kind = 'run' "
+                       "AND pid = 1"), 0, "the last child left its spawner's core");
+    /* run 2: a child followed by work */
+    cr_assert_eq(q1(h, "SELECT count(*) FROM timeline WHERE run_id = 2 AND kind = 'steal' "
+                       "AND pid = 1"), 1, "the child followed by work was not stolen");
+    cr_assert_geq(q1(h, "SELECT min(start_ns) FROM timeline WHERE run_id = 2 AND kind = 'steal' "
+                        "AND pid = 1"), 10000, "the child was stolen before its spawn was paid");
+    sqlite3_close(h);
+    unlink(path), unlink(db);
+}
