@@ -1,8 +1,8 @@
 /* nat_calib.c: the host measurements of nat_calib.h: busy-loop rate, steal latency (deque
- * ping-pong), futex wake-up latency, join message (local and from the other core) and UTS
- * child costs; each a robust estimate
- * (nat_cost_robust, nat_cost.c: warm-up discarded, preempted trials dropped, 20% trimmed mean)
- * of repeated trials with its 95% confidence interval. */
+ * ping-pong), join message (local and from the other core) and UTS child costs (the wake-up
+ * latencies are in nat_calib_wake.c); each a robust estimate (nat_cost_robust, nat_cost.c:
+ * warm-up discarded, preempted trials dropped, 20% trimmed mean) of repeated trials with its
+ * 95% confidence interval. */
 #include "native/nat_calib.h"
 #include "native/nat_rt.h"
 #include "native/nat_sys.h"
@@ -32,7 +32,6 @@
 #define MICRO_TRIALS 15
 #define MSG_OPS 100000
 #define CHILD_OPS 20000
-#define WAKE_SAMPLES 61   /* the first is the warm-up */
 #define RJOIN_LINES 64    /* joins per round of the remote arrival */
 #define RJOIN_ROUNDS 40
 #define RJOIN_TRIALS 31
@@ -401,72 +400,6 @@ struct nat_cost nat_calib_msg_remote(int32_t cpu_a, int32_t cpu_b)
     return nat_cost_robust(v, RJOIN_TRIALS);
 }
 
-/* ---- futex wake-up latency ----------------------------------------------------------------- */
-
-struct wakelat {
-    _Atomic uint32_t word;        /* futex word, bumped by each wake */
-    _Atomic uint32_t parked;      /* sample number + 1 the sleeper waits for */
-    _Atomic uint32_t acked;       /* samples the sleeper has recorded */
-    _Atomic uint64_t t_wake;
-    int32_t cpu;
-    double lat[WAKE_SAMPLES];
-};
-
-static void *wake_sleeper(void *arg)
-{
-    struct wakelat *k = arg;
-    nat_calib_pin(k->cpu);
-    for (uint32_t i = 0; i < WAKE_SAMPLES; i++) {
-        uint32_t seen = atomic_load(&k->word);
-        atomic_store(&k->parked, i + 1);
-        while (atomic_load(&k->word) == seen)
-            nat_futex_wait(&k->word, seen, 100000000);
-        uint64_t t1 = nat_now_ns(), t0 = atomic_load(&k->t_wake);
-        k->lat[i] = t1 > t0 ? (double)(t1 - t0) : 0;
-        atomic_store(&k->acked, i + 1);
-    }
-    return NULL;
-}
-
-struct nat_cost nat_calib_wake(int32_t cpu_a, int32_t cpu_b)
-{
-    struct nat_cost c = { 0 };
-    struct wakelat *k = calloc(1, sizeof(*k));
-    if (k == NULL)
-        return c;
-    k->cpu = cpu_b;
-    pthread_t t;
-    if (pthread_create(&t, NULL, wake_sleeper, k) != 0) {
-        free(k);
-        return c;
-    }
-    cpu_set_t saved;
-    bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
-    nat_calib_pin(cpu_a);
-    struct nat_trial v[WAKE_SAMPLES];
-    for (uint32_t i = 0; i < WAKE_SAMPLES; i++) {
-        while (atomic_load(&k->parked) != i + 1)
-            sched_yield();
-        struct timespec ts = { 0, 50000 };   /* let it reach futex_wait */
-        nanosleep(&ts, NULL);
-        long cs = nat_calib_nivcsw(false);   /* the sleeper's switches are this process's */
-        atomic_store(&k->t_wake, nat_now_ns());
-        atomic_fetch_add(&k->word, 1);
-        nat_futex_wake(&k->word, 1);
-        while (atomic_load(&k->acked) != i + 1)
-            sched_yield();
-        v[i].switches = nat_calib_nivcsw(false) - cs;
-    }
-    pthread_join(t, NULL);
-    if (restore)
-        pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
-    for (uint32_t i = 0; i < WAKE_SAMPLES; i++)
-        v[i].v = k->lat[i];
-    c = nat_cost_robust(v + 1, WAKE_SAMPLES - 1);   /* v[0]: the warm-up */
-    free(k);
-    return c;
-}
-
 /* ---- join message and UTS child ------------------------------------------------------------ */
 
 /* The calling thread's CPU time in ns: single-thread costs are timed with it, so time the thread
@@ -706,6 +639,7 @@ char *nat_calib_json(const struct nat_calibration *c)
     else
         cJSON_AddNullToObject(o, "steal_thief_model_ns");
     add_cost(o, "wake", &c->wake);
+    add_cost(o, "spin_wake", &c->spin_wake);
     add_cost(o, "spawn", &c->spawn);
     add_cost(o, "msg", &c->msg);
     add_cost(o, "msg_remote", &c->msg_remote);

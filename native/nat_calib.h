@@ -75,6 +75,10 @@ struct nat_cost nat_calib_steal(int32_t cpu_a, int32_t cpu_b, bool asym);
 /* From futex_wake on CPU a to the sleeper on CPU b running again. n == 0 on failure. */
 struct nat_cost nat_calib_wake(int32_t cpu_a, int32_t cpu_b);
 
+/* From a push and wake on CPU a to a spinning waiter on CPU b seeing the pushed line (a
+ * spinning worker's wake-up, to its steal's look). n == 0 on failure. */
+struct nat_cost nat_calib_spin_wake(int32_t cpu_a, int32_t cpu_b);
+
 /* A join message: one relaxed read-modify-write of a parent's join counter and accumulator on
  * the calling thread (what nat_join_arrive does when the parent's line is local). */
 struct nat_cost nat_calib_msg(void);
@@ -203,6 +207,7 @@ struct nat_calibration {
     bool busy_roles;              /* busy_victim and busy_thief may replace the model's: the
                                      joint fit put the factor within NAT_FIT_FACTOR_HALF */
     struct nat_cost wake;         /* futex wake-up latency between them */
+    struct nat_cost spin_wake;    /* ... and a spinning worker's, to its look at the push */
     struct nat_cost spawn;        /* spawn + dispatch + exit of an empty process (chain) */
     struct nat_cost msg;          /* a join message to the parent (fork-join workloads) */
     struct nat_cost msg_remote;   /* ... arriving from the other core: the extra over msg */

@@ -279,6 +279,7 @@ static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *ho
                                                        &c->steal_barrier);
         }
         c->wake = nat_calib_wake(cpus[0], cpus[1]);
+        c->spin_wake = nat_calib_spin_wake(cpus[0], cpus[1]);
         c->msg_remote = nat_calib_msg_remote(cpus[0], cpus[1]);
         c->latency_ns = (double)ws_topo_latency_ns(topo, 0, 1);
     }
@@ -349,6 +350,8 @@ static struct ws_params sim_params(const struct nat_validate_opts *o,
         p.ctx_switch_ns = round_ns(thief);
     if (c->wake.n)
         p.wake_ns = round_ns(c->wake.ns);
+    if (c->spin_wake.n)   /* a spinning core looks at a push that late, not at once */
+        p.spin_wake_ns = round_ns(c->spin_wake.ns);
     if (c->msg_remote.n)
         p.msg_remote_ns = round_ns(c->msg_remote.ns);
     p.msg_ns = round_ns(c->msg.ns);

@@ -159,7 +159,7 @@ char *nat_validate_ref_json(const struct nat_calibration *c, int64_t experiment)
         { "steal_ns", &c->steal }, { "steal_hit_ns", &c->steal_hit },
         { "steal_victim_ns", &c->steal_victim }, { "steal_round_ns", &c->steal_round },
         { "busy_victim_ns", &c->busy_victim }, { "busy_thief_ns", &c->busy_thief },
-        { "wake_ns", &c->wake }, { "spawn_ns", &c->spawn },
+        { "wake_ns", &c->wake }, { "spin_wake_ns", &c->spin_wake }, { "spawn_ns", &c->spawn },
         { "msg_ns", &c->msg }, { "msg_remote_ns", &c->msg_remote },
         { "replay_ns", &c->replay }, { "child_ns", &c->child }, { "proc_ns", &c->proc },
     };

@@ -216,6 +216,7 @@ static void print_calibration(const struct nat_calibration *c)
         printf(",");
     }
     print_cost("wake-up", &c->wake);
+    print_cost("spinner's wake-up", &c->spin_wake);
     print_cost("spawn", &c->spawn);
     print_cost("join message", &c->msg);
     print_cost("remote join (extra)", &c->msg_remote);

@@ -139,6 +139,7 @@ Test(validate_calib, every_modelled_cost_is_measured, .timeout = 240)
     if (c.host_cpus >= 2) {
         assert_measured("steal", &c.steal);
         assert_measured("wake", &c.wake);
+        assert_measured("spin_wake", &c.spin_wake);
     }
     cr_assert(c.busy_iters_per_ns > 0);
     cr_assert(c.proc_dist.n >= 1218 && c.proc_dist.n <= 1219,   /* the last may be unclosed */
