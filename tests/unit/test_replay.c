@@ -339,3 +339,27 @@ Test(replay, a_child_is_queued_when_its_spawn_is_paid)
     sqlite3_close(h);
     unlink(path), unlink(db);
 }
+
+/* A steal round that waits for its barrier and then takes a process is one timeline slice, from
+ * the round's start to the take, naming the process, as a native round's is (validate dates
+ * a first steal from its slice's start on both sides). fib:16 on two cores, barrier 20 us. */
+Test(replay, a_round_that_waited_for_its_barrier_is_one_slice)
+{
+    char db[256], err[512];
+    tmp_path(db, sizeof db, "barrier-slice.db");
+    struct sim_run_opts o = opts("fib:16", "synth:p=2", "random", db);
+    o.params.steal_hit_ns = 20000;
+    o.timeline_max = 100000;
+    struct sim_run_result r;
+    cr_assert_eq(replay(&o, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_gt(r.summary.steals, 0);
+    sqlite3 *h;
+    cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+    cr_assert_eq(q1(h, "SELECT count(*) FROM timeline WHERE kind = 'steal' AND pid IS NOT NULL"),
+                 (int64_t)r.summary.steals, "one slice per steal");
+    cr_assert_geq(q1(h, "SELECT min(end_ns - start_ns) FROM timeline WHERE kind = 'steal' "
+                        "AND pid IS NOT NULL"), 20000,
+                  "a steal's slice lacks its barrier (the wait is a slice of its own)");
+    sqlite3_close(h);
+    unlink(db);
+}
