@@ -60,12 +60,12 @@ int sim_cmd_trace(int argc, char **argv);
     "       schedlab trace stats TRACE [--json]\n" \
     "\n" \
     "  gen     write a generator's trace as a JSON Lines file (traces/FORMAT.md); the file\n" \
-    "          appears complete or not at all (written to a temporary file, then renamed)\n" \
+    "          appears complete or not at all (written to a temporary file, then renamed);\n" \
+    "          -o - writes it to standard output\n" \
     "  import  convert stg (Standard Task Graph Set), wfcommons (WfFormat JSON), ftrace or\n" \
     "          perf (perf script of perf sched record) or beam (an Erlang VM recording of\n" \
     "          'schedlab beam record'; its ground truth goes to OUT.truth) into a trace file;\n" \
-    "          imported files are\n" \
-    "          also usable directly as TRACE (traces/IMPORT.md)\n" \
+    "          imported files are also usable directly as TRACE (traces/IMPORT.md)\n" \
     "  stats   processes, total work, priority and affinity mix, depth, and the critical\n" \
     "          path and average parallelism on unlimited cores (or the deadlock found)\n" \
     "\n" \

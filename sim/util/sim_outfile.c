@@ -12,6 +12,16 @@ int sim_outfile_open(struct sim_outfile *o, const char *path)
     struct stat sb;
     o->path = path;
     o->tmp = NULL;
+    if (strcmp(path, "-") == 0) {   /* standard output, through a descriptor of our own */
+        int fd = dup(STDOUT_FILENO);
+        o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (o->f == NULL && fd >= 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+        }
+        return o->f != NULL ? 0 : -1;
+    }
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
         o->f = fopen(path, "w");   /* a device or FIFO: write through, never rename over it */
         return o->f != NULL ? 0 : -1;

@@ -1,7 +1,8 @@
 /* sim_outfile.h: output files that appear whole or not at all: written under a temporary name
  * beside the target and renamed into place on success. A target that exists and is not a
  * regular file (/dev/null, a FIFO, a terminal) is written directly instead: renaming over it
- * would replace the device node itself. */
+ * would replace the device node itself, and "-" is standard output (a stream: what was written
+ * before a failure stays written). */
 #ifndef SIM_OUTFILE_H
 #define SIM_OUTFILE_H
 

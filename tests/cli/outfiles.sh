@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Output files given on the command line appear whole or not at all, and a target that is not
-# a regular file (a FIFO, /dev/null) is written through, never replaced by a rename: trace gen,
-# compare --plan and topo detect -o.
+# a regular file (a FIFO, /dev/null) is written through, never replaced by a rename, and "-" is
+# standard output: trace gen, compare --plan and topo detect -o.
 . "$(dirname "$0")/lib.sh"
 
 # A FIFO stays a FIFO and its reader gets the whole trace.
@@ -21,6 +21,12 @@ before=$(stat -c '%F %t:%T' /dev/null)
 [ "$(stat -c '%F %t:%T' /dev/null)" = "$before" ] || bad "/dev/null changed: $(stat -c '%F' /dev/null)"
 ls -a /dev | grep -q 'null\.tmp' && bad "a temporary file was left in /dev"
 
+# "-" is standard output: the whole trace there, and no file named "-".
+(cd "$T" && "$S" trace gen fib:6 -o - > "$T/stdout.jsonl" 2> "$T/err") ||
+  bad "trace gen -o -: $(cat "$T/err")"
+cmp -s "$T/stdout.jsonl" "$T/file.jsonl" || bad "trace gen -o - did not write the whole trace"
+[ -e "$T/-" ] && bad "trace gen -o - wrote a file named -"
+
 # A failed generator leaves neither the output nor a temporary file.
 "$S" trace gen fib:100000000 -o "$T/huge.jsonl" 2> /dev/null && bad "fib:100000000 was accepted"
 ls "$T" | grep -q 'huge' && bad "a failed trace gen left $(ls "$T" | grep huge)"
@@ -31,4 +37,4 @@ ls "$T" | grep -q 'huge' && bad "a failed trace gen left $(ls "$T" | grep huge)"
 [ "$(wc -l < "$T/plan.txt")" -ge 1 ] || bad "the plan has no line"
 ls "$T" | grep -q 'plan.txt.tmp' && bad "compare --plan left a temporary file"
 
-finish outfiles "FIFO, /dev/null, failure and plan checks"
+finish outfiles "FIFO, /dev/null, standard output, failure and plan checks"
