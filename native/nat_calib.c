@@ -52,6 +52,23 @@ void nat_calib_pin(int32_t cpu)
     pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
 }
 
+int nat_calib_pair_begin(struct nat_calib_pair *pr, void *(*fn)(void *), void *arg,
+                         int32_t cpu_a)
+{
+    if (pthread_create(&pr->t, NULL, fn, arg) != 0)
+        return -1;
+    pr->restore = pthread_getaffinity_np(pthread_self(), sizeof(pr->saved), &pr->saved) == 0;
+    nat_calib_pin(cpu_a);
+    return 0;
+}
+
+void nat_calib_pair_end(struct nat_calib_pair *pr)
+{
+    pthread_join(pr->t, NULL);
+    if (pr->restore)
+        pthread_setaffinity_np(pthread_self(), sizeof(pr->saved), &pr->saved);
+}
+
 /* ---- steal ping-pong ----------------------------------------------------------------------- */
 
 struct pingpong {
@@ -105,16 +122,12 @@ static double steal_trial(int32_t a, int32_t b, bool asym)
     ws_deque_set_asym(&pp.d[0], asym);
     ws_deque_set_asym(&pp.d[1], asym);
     atomic_init(&pp.ready, 0);
-    pthread_t t;
+    struct nat_calib_pair pr;
     struct pp_arg args[2] = { { &pp, 0 }, { &pp, 1 } };
-    bool ok = pthread_create(&t, NULL, pp_thread, &args[1]) == 0;
+    bool ok = nat_calib_pair_begin(&pr, pp_thread, &args[1], -1) == 0;   /* each pins itself */
     if (ok) {
-        cpu_set_t saved;
-        bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
         pp_thread(&args[0]);
-        pthread_join(t, NULL);
-        if (restore)
-            pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+        nat_calib_pair_end(&pr);
     }
     ws_deque_destroy(&pp.d[0]);
     ws_deque_destroy(&pp.d[1]);
@@ -367,16 +380,12 @@ static double rjoin_trial(int32_t a, int32_t b)
     memset(j, 0, sizeof(*j));
     j->cpu[0] = a;
     j->cpu[1] = b;
-    pthread_t t;
+    struct nat_calib_pair pr;
     struct rjoin_arg args[2] = { { j, 0 }, { j, 1 } };
-    bool ok = pthread_create(&t, NULL, rjoin_thread, &args[1]) == 0;
+    bool ok = nat_calib_pair_begin(&pr, rjoin_thread, &args[1], -1) == 0;   /* each pins itself */
     if (ok) {
-        cpu_set_t saved;
-        bool restore = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
         rjoin_thread(&args[0]);
-        pthread_join(t, NULL);
-        if (restore)
-            pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+        nat_calib_pair_end(&pr);
     }
     double ns = ((double)j->remote_ns - (double)j->local_ns) / (RJOIN_ROUNDS * RJOIN_LINES);
     free(j);

@@ -6,6 +6,8 @@
 
 #include "native/nat_topo.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -176,6 +178,19 @@ double nat_noise_replay_ns(const struct nat_calibration *c);
 
 /* Pin the calling thread to host CPU cpu (ignored when negative). */
 void nat_calib_pin(int32_t cpu);
+
+/* The calling thread's side of a two-thread measurement: its partner started on fn(arg), the
+ * caller pinned to cpu_a (not when negative: it pins itself) until nat_calib_pair_end joins
+ * the partner and puts the caller's affinity back. nat_calib_pair_begin: 0, or -1 when the
+ * partner cannot start (nothing to end then). */
+struct nat_calib_pair {
+    pthread_t t;
+    cpu_set_t saved;
+    bool restore;
+};
+int nat_calib_pair_begin(struct nat_calib_pair *pr, void *(*fn)(void *), void *arg,
+                         int32_t cpu_a);
+void nat_calib_pair_end(struct nat_calib_pair *pr);
 
 #define NAT_SPEED_MAX 16
 /* The widest 95% interval of the joint fit's factor (nat_validate_fit.c) whose steal costs the

@@ -17,30 +17,6 @@
 
 #define WAKE_SAMPLES 61   /* the first is the warm-up */
 
-/* The calling thread's side of a two-thread latency measurement: its partner started on fn,
- * the caller pinned to cpu_a until pair_end puts its affinity back. */
-struct pair {
-    pthread_t t;
-    cpu_set_t saved;
-    bool restore;
-};
-
-static int pair_begin(struct pair *pr, void *(*fn)(void *), void *arg, int32_t cpu_a)
-{
-    if (pthread_create(&pr->t, NULL, fn, arg) != 0)
-        return -1;
-    pr->restore = pthread_getaffinity_np(pthread_self(), sizeof(pr->saved), &pr->saved) == 0;
-    nat_calib_pin(cpu_a);
-    return 0;
-}
-
-static void pair_end(struct pair *pr)
-{
-    pthread_join(pr->t, NULL);
-    if (pr->restore)
-        pthread_setaffinity_np(pthread_self(), sizeof(pr->saved), &pr->saved);
-}
-
 struct wakelat {
     _Atomic uint32_t word;        /* futex word, bumped by each wake */
     _Atomic uint32_t parked;      /* sample number + 1 the sleeper waits for */
@@ -73,8 +49,8 @@ struct nat_cost nat_calib_wake(int32_t cpu_a, int32_t cpu_b)
     if (k == NULL)
         return c;
     k->cpu = cpu_b;
-    struct pair pr;
-    if (pair_begin(&pr, wake_sleeper, k, cpu_a) != 0) {
+    struct nat_calib_pair pr;
+    if (nat_calib_pair_begin(&pr, wake_sleeper, k, cpu_a) != 0) {
         free(k);
         return c;
     }
@@ -92,7 +68,7 @@ struct nat_cost nat_calib_wake(int32_t cpu_a, int32_t cpu_b)
             sched_yield();
         v[i].switches = nat_calib_nivcsw(false) - cs;
     }
-    pair_end(&pr);
+    nat_calib_pair_end(&pr);
     for (uint32_t i = 0; i < WAKE_SAMPLES; i++)
         v[i].v = k->lat[i];
     c = nat_cost_robust(v + 1, WAKE_SAMPLES - 1);   /* v[0]: the warm-up */
@@ -142,8 +118,8 @@ struct nat_cost nat_calib_spin_wake(int32_t cpu_a, int32_t cpu_b)
         return c;
     memset(k, 0, sizeof(*k));
     k->cpu = cpu_b;
-    struct pair pr;
-    if (pair_begin(&pr, spin_waiter, k, cpu_a) != 0) {
+    struct nat_calib_pair pr;
+    if (nat_calib_pair_begin(&pr, spin_waiter, k, cpu_a) != 0) {
         free(k);
         return c;
     }
@@ -163,7 +139,7 @@ struct nat_cost nat_calib_spin_wake(int32_t cpu_a, int32_t cpu_b)
             ws_cpu_relax();
         v[i].switches = nat_calib_nivcsw(false) - cs;
     }
-    pair_end(&pr);
+    nat_calib_pair_end(&pr);
     for (uint32_t i = 0; i < SPIN_SAMPLES; i++)
         v[i].v = k->lat[i];
     c = nat_cost_robust(v + 1, SPIN_SAMPLES - 1);   /* v[0]: the warm-up */

@@ -39,10 +39,10 @@ void sim_tl_busy(struct sim_engine *e, uint32_t c, uint64_t start, uint64_t len,
         migrate ? e->cores[c].tl_victim : SIM_TL_NONE32);
 }
 
-/* A round that waited for its steal's barrier goes on where the barrier ended (its slice so
- * far ends at now): natively that is one round, one slice, from the round's start to its take,
- * and its process names it. So the two are one slice here too, and a first steal dates from
- * its round's start on both sides (validate's first_steal_ns). */
+/* A round that waited for its steal's barrier goes on where the barrier ended: natively that
+ * is one round, one slice, from the round's start to its take, named by its process, and the
+ * recorder makes the two one here too (sim_timeline_add), so a first steal dates from its
+ * round's start on both sides (validate's first_steal_ns). */
 void sim_tl_steal(struct sim_engine *e, uint32_t c, uint64_t now, uint64_t cost,
                   const struct sproc *got)
 {
@@ -51,20 +51,8 @@ void sim_tl_steal(struct sim_engine *e, uint32_t c, uint64_t now, uint64_t cost,
     struct score *k = &e->cores[c];
     if (got == NULL)
         k->tl_victim = SIM_TL_NONE32;
-    if (cost == 0 && got == NULL)
-        return;
-    size_t li = e->tl.last[c];
-    struct sim_tl_slice *l = li != 0 ? &e->tl.v[li - 1] : NULL;
-    if (l != NULL && l->kind == SIM_TL_STEAL && l->pid == SIM_TL_NONE64 && l->end_ns == now) {
-        l->end_ns = now + cost;
-        if (got != NULL) {
-            l->pid = got->rec->id;
-            l->prio = got->wp.prio;
-            l->victim = k->tl_victim;
-        }
-        return;
-    }
-    add(e, c, SIM_TL_STEAL, now, now + cost, got, got != NULL ? k->tl_victim : SIM_TL_NONE32);
+    if (cost > 0 || got != NULL)
+        add(e, c, SIM_TL_STEAL, now, now + cost, got, got != NULL ? k->tl_victim : SIM_TL_NONE32);
 }
 
 /* p was just queued by a spawn (its cur_core): a migration before it ever runs starts there. */

@@ -66,12 +66,23 @@ int sim_timeline_add(struct sim_timeline *t, uint32_t core, enum sim_tl_kind kin
                      uint64_t start, uint64_t end, uint64_t pid, uint8_t prio, uint32_t victim)
 {
     size_t li = t->last[core];
-    if (kind == SIM_TL_RUN && li != 0) {
-        struct sim_tl_slice *l = &t->v[li - 1];
-        if (l->kind == SIM_TL_RUN && l->pid == pid && l->end_ns == start) {
-            l->end_ns = end;    /* the same process goes on running: one slice */
-            return 0;
+    struct sim_tl_slice *l = li != 0 ? &t->v[li - 1] : NULL;
+    if (l != NULL && kind == SIM_TL_RUN && l->kind == SIM_TL_RUN && l->pid == pid &&
+        l->end_ns == start) {
+        l->end_ns = end;    /* the same process goes on running: one slice */
+        return 0;
+    }
+    if (l != NULL && kind == SIM_TL_STEAL && l->kind == SIM_TL_STEAL &&
+        l->pid == SIM_TL_NONE64 && l->end_ns == start) {
+        /* a round goes on where its slice so far ended (after a barrier, in the simulator):
+         * one round, one slice, named by what it took */
+        l->end_ns = end;
+        if (pid != SIM_TL_NONE64) {
+            l->pid = pid;
+            l->prio = prio;
+            l->victim = victim;
         }
+        return 0;
     }
     if (t->n >= t->max) {
         drop(t, start);

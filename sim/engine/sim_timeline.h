@@ -53,8 +53,11 @@ struct sim_timeline {
 int sim_timeline_init(struct sim_timeline *t, uint32_t ncores, size_t max);
 void sim_timeline_free(struct sim_timeline *t);
 
-/* Record a slice (see struct sim_tl_slice; start <= end, core < ncores). Past max it is
- * counted as dropped. 0, or -1 when out of memory (the slice is counted as dropped too). */
+/* Record a slice (see struct sim_tl_slice; start <= end, core < ncores). It extends the core's
+ * latest slice instead where that one ends at start and is a run of the same process, or a
+ * steal that took nothing (a round that goes on: the slice then takes this one's process).
+ * Past max it is counted as dropped. 0, or -1 when out of memory (the slice is counted as
+ * dropped too). */
 int sim_timeline_add(struct sim_timeline *t, uint32_t core, enum sim_tl_kind kind,
                      uint64_t start, uint64_t end, uint64_t pid, uint8_t prio, uint32_t victim);
 

@@ -1,6 +1,7 @@
 /* test_timeline.c: the timeline recorder (sim/engine/sim_timeline.c): contiguous runs of one
- * process merge, the cap drops and counts the rest with the first cut time, append keeps the
- * destination's cap (a replay's slices against its busy time: tests/cli/timeline.sh). */
+ * process merge, as does a steal round that goes on; the cap drops and counts the rest with the
+ * first cut time; append keeps the destination's cap (a replay's slices against its busy time:
+ * tests/cli/timeline.sh). */
 #include "sim/engine/sim_timeline.h"
 
 #include <criterion/criterion.h>
@@ -17,6 +18,26 @@ Test(timeline, merges_contiguous_runs_of_one_process_only)
     cr_assert_eq(t.n, 4);
     cr_assert_eq(t.v[0].end_ns, 9);
     cr_assert_eq(t.dropped, 0);
+    sim_timeline_free(&t);
+}
+
+/* A steal round that took nothing so far and goes on at its slice's end (the simulator's round
+ * after its barrier) is one slice, named by what it then takes. */
+Test(timeline, a_round_that_goes_on_is_one_steal_slice)
+{
+    struct sim_timeline t;
+    cr_assert_eq(sim_timeline_init(&t, 2, 10), 0);
+    sim_timeline_add(&t, 0, SIM_TL_STEAL, 10, 30, SIM_TL_NONE64, 0, SIM_TL_NONE32);
+    sim_timeline_add(&t, 0, SIM_TL_STEAL, 30, 30, 5, 1, 1);              /* merged, named */
+    sim_timeline_add(&t, 0, SIM_TL_STEAL, 30, 40, 6, 1, 1);              /* after a take */
+    sim_timeline_add(&t, 1, SIM_TL_STEAL, 50, 60, SIM_TL_NONE64, 0, SIM_TL_NONE32);
+    sim_timeline_add(&t, 1, SIM_TL_STEAL, 61, 70, 7, 1, 0);              /* a gap */
+    cr_assert_eq(t.n, 4);
+    cr_assert_eq(t.v[0].start_ns, 10);
+    cr_assert_eq(t.v[0].end_ns, 30);
+    cr_assert_eq(t.v[0].pid, 5);
+    cr_assert_eq(t.v[0].victim, 1);
+    cr_assert_eq(t.v[0].prio, 1);
     sim_timeline_free(&t);
 }
 
