@@ -510,6 +510,7 @@ static void add_cost(cJSON *o, const char *name, const struct nat_cost *k)
     cJSON_AddNumberToObject(x, "n", k->n);
     cJSON_AddNumberToObject(x, "preempted", k->preempted);
     cJSON_AddNumberToObject(x, "dropped", k->dropped);
+    cJSON_AddNumberToObject(x, "tries", k->tries);
 }
 
 static void add_dist(cJSON *o, const struct nat_dist *d)

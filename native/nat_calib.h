@@ -35,6 +35,8 @@ struct nat_cost {
     uint32_t preempted;           /* trials that saw an involuntary context switch */
     uint32_t dropped;             /* ... of which dropped (all are, unless fewer than
                                      NAT_COST_MIN_CLEAN would remain: then none is) */
+    uint32_t tries;               /* measurements made of it (nat_cost_settle), 0 or 1 where it
+                                     was measured once */
 };
 
 /* One trial of a cost: its value and the involuntary context switches (ru_nivcsw) its threads
@@ -113,6 +115,23 @@ struct nat_cost nat_calib_uts_child(void);
 
 /* x[0..n) as a cost, none of them preempted (nat_cost_robust). */
 struct nat_cost nat_cost_of(const double *x, uint32_t n);
+
+/* A cost is settled when its 95% half-width is at most NAT_COST_SETTLED of its value (or it
+ * could not be measured at all: n == 0). An unsettled one is no measurement: a burst of the
+ * host's detours during it left more trials stretched than the trimmed mean drops (uts:T3's
+ * barrier to its victim once read 624 ± 1,328 us, its median 13.9 us, against 7.5 ± 1.3 us
+ * minutes before), and the model would charge it to every steal. */
+#define NAT_COST_SETTLED 0.5
+#define NAT_COST_TRIES 3
+bool nat_cost_settled(const struct nat_cost *c);
+
+/* One measurement of a cost (and, where it makes two at once, the second into *side). */
+typedef struct nat_cost (*nat_cost_probe)(void *ctx, struct nat_cost *side);
+
+/* probe(ctx) until its cost is settled, at most NAT_COST_TRIES times; the settled one, else the
+ * one of the narrowest interval relative to its value (with its *side, when side is not NULL),
+ * its tries set to the measurements made. */
+struct nat_cost nat_cost_settle(nat_cost_probe probe, void *ctx, struct nat_cost *side);
 
 /* One cost measured twice, earlier (a) and later (b), as the later one where the two disagree
  * (their difference beyond the root sum of squares of their 95% half-widths: the cost moved, and

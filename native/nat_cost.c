@@ -104,3 +104,33 @@ struct nat_cost nat_cost_pool(const struct nat_cost *a, const struct nat_cost *b
                               .preempted = a->preempted + b->preempted,
                               .dropped = a->dropped + b->dropped };
 }
+
+bool nat_cost_settled(const struct nat_cost *c)
+{
+    return c->n == 0 || c->half <= NAT_COST_SETTLED * fabs(c->ns);
+}
+
+/* An interval's width relative to its cost (infinite without a cost). */
+static double rel_half(const struct nat_cost *c)
+{
+    return c->ns != 0 ? c->half / fabs(c->ns) : (double)INFINITY;
+}
+
+struct nat_cost nat_cost_settle(nat_cost_probe probe, void *ctx, struct nat_cost *side)
+{
+    struct nat_cost best = { 0 }, best_side = { 0 };
+    uint32_t tries = 0;
+    while (tries < NAT_COST_TRIES) {
+        struct nat_cost s = { 0 }, c = probe(ctx, &s);
+        if (tries++ == 0 || rel_half(&c) < rel_half(&best)) {
+            best = c;
+            best_side = s;
+        }
+        if (nat_cost_settled(&c))
+            break;
+    }
+    best.tries = tries;
+    if (side != NULL)
+        *side = best_side;
+    return best;
+}

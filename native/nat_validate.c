@@ -252,6 +252,42 @@ static int calib_replay(const struct nat_validate_opts *o, const struct ws_topo 
     return 0;
 }
 
+/* The measurements of one or two pinned threads that calibrate makes until settled
+ * (nat_cost_settle): a burst of the host's detours spoils one now and then. */
+enum probe_kind { PROBE_STEAL, PROBE_STEAL_ASYM, PROBE_VICTIM, PROBE_WAKE, PROBE_SPIN_WAKE,
+                  PROBE_MSG_REMOTE, PROBE_MSG, PROBE_CHILD };
+
+struct probe {
+    enum probe_kind kind;
+    const int32_t *cpus;        /* worker 0's and worker 1's CPUs (only worker 0's from
+                                   PROBE_MSG on, which a one-thread validation makes too) */
+    double iters_per_ns;        /* the busy loop's rate on worker 0's CPU */
+};
+
+static struct nat_cost probe_once(void *ctx, struct nat_cost *side)
+{
+    const struct probe *p = ctx;
+    int32_t a = p->cpus[0], b = p->kind < PROBE_MSG ? p->cpus[1] : -1;   /* (one CPU: MSG on) */
+    switch (p->kind) {
+    case PROBE_STEAL: return nat_calib_steal(a, b, false);
+    case PROBE_STEAL_ASYM: return nat_calib_steal(a, b, true);
+    case PROBE_VICTIM: return nat_calib_barrier_victim(a, b, p->iters_per_ns, side);
+    case PROBE_WAKE: return nat_calib_wake(a, b);
+    case PROBE_SPIN_WAKE: return nat_calib_spin_wake(a, b);
+    case PROBE_MSG_REMOTE: return nat_calib_msg_remote(a, b);
+    case PROBE_MSG: return nat_calib_msg();
+    case PROBE_CHILD: return nat_calib_uts_child();
+    }
+    return (struct nat_cost){ 0 };
+}
+
+static struct nat_cost probe(enum probe_kind kind, const int32_t *cpus, double iters_per_ns,
+                             struct nat_cost *side)
+{
+    struct probe p = { kind, cpus, iters_per_ns };
+    return nat_cost_settle(probe_once, &p, side);
+}
+
 /* Measure every cost of nat_calibration on host for workers cpus[0..] of topo. */
 static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *host,
                      const struct ws_topo *topo, const int32_t *cpus,
@@ -263,29 +299,29 @@ static int calibrate(const struct nat_validate_opts *o, const struct ws_topo *ho
     uint32_t runs = o->repeat > CALIB_MIN_RUNS ? o->repeat : CALIB_MIN_RUNS;
     c->busy_iters_per_ns = nat_validate_busy_on(cpus[0]);   /* where worker 0 runs */
     if (topo->ncores >= 2) {
-        c->steal = nat_calib_steal(cpus[0], cpus[1], false);
+        double ipn = c->busy_iters_per_ns;
+        c->steal = probe(PROBE_STEAL, cpus, ipn, NULL);
         /* A computed workload runs on the fast path, whose deques are asymmetric: a steal that
          * has seen work pays a membarrier (tens of us on a VM, where it interrupts every vCPU
          * of the process), which the model charges to steals that took a process. */
         if (wl->kind != NAT_WORK_REPLAY && ws_deque_asym_supported()) {
-            struct nat_cost a = nat_calib_steal(cpus[0], cpus[1], true);
+            struct nat_cost a = probe(PROBE_STEAL_ASYM, cpus, ipn, NULL);
             if (a.n > 0 && c->steal.n > 0) {
                 c->steal_hit = a;
                 c->steal_hit.ns = a.ns > c->steal.ns ? a.ns - c->steal.ns : 0;
                 c->steal_hit.median = a.median > c->steal.median ? a.median - c->steal.median : 0;
                 c->steal_hit.half = sqrt(a.half * a.half + c->steal.half * c->steal.half);
             }
-            c->steal_victim = nat_calib_barrier_victim(cpus[0], cpus[1], c->busy_iters_per_ns,
-                                                       &c->steal_barrier);
+            c->steal_victim = probe(PROBE_VICTIM, cpus, ipn, &c->steal_barrier);
         }
-        c->wake = nat_calib_wake(cpus[0], cpus[1]);
-        c->spin_wake = nat_calib_spin_wake(cpus[0], cpus[1]);
-        c->msg_remote = nat_calib_msg_remote(cpus[0], cpus[1]);
+        c->wake = probe(PROBE_WAKE, cpus, ipn, NULL);
+        c->spin_wake = probe(PROBE_SPIN_WAKE, cpus, ipn, NULL);
+        c->msg_remote = probe(PROBE_MSG_REMOTE, cpus, ipn, NULL);
         c->latency_ns = (double)ws_topo_latency_ns(topo, 0, 1);
     }
-    c->msg = nat_calib_msg();
+    c->msg = probe(PROBE_MSG, cpus, c->busy_iters_per_ns, NULL);
     if (wl->kind == NAT_WORK_UTS)
-        c->child = nat_calib_uts_child();
+        c->child = probe(PROBE_CHILD, cpus, c->busy_iters_per_ns, NULL);
     char chain[32];
     uint64_t procs = 0;
     snprintf(chain, sizeof chain, "chain:%d", CHAIN_LEN);

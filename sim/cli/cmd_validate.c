@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,27 @@
 /* The steal-time series (sim_steal_times) as printed. */
 static const char *const steal_times_label[SIM_STEAL_TIMES] = {
     "steals", "steals, end", "lost races", "lost, end" };
+
+/* The costs calibrate measures until settled (nat_cost_settle), by name, for the warning and
+ * the JSON's unsettled_costs. */
+static const struct {
+    size_t off;
+    const char *name;
+} probed[] = {
+    { offsetof(struct nat_calibration, steal), "steal" },
+    { offsetof(struct nat_calibration, steal_victim), "steal_victim" },
+    { offsetof(struct nat_calibration, wake), "wake" },
+    { offsetof(struct nat_calibration, spin_wake), "spin_wake" },
+    { offsetof(struct nat_calibration, msg_remote), "msg_remote" },
+    { offsetof(struct nat_calibration, msg), "msg" },
+    { offsetof(struct nat_calibration, child), "child" },
+};
+#define NPROBED (sizeof probed / sizeof probed[0])
+
+static const struct nat_cost *probed_cost(const struct nat_calibration *c, size_t i)
+{
+    return (const struct nat_cost *)((const char *)c + probed[i].off);
+}
 
 static volatile int interrupted;
 
@@ -169,6 +191,10 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     for (int i = 0; l != NULL && i < 3; i++)
         cJSON_AddItemToArray(l, cJSON_CreateNumber(r->load[i]));
     cJSON_AddBoolToObject(j, "noisy", r->noisy);
+    cJSON *u = cJSON_AddArrayToObject(j, "unsettled_costs");
+    for (size_t i = 0; u != NULL && i < NPROBED; i++)
+        if (!nat_cost_settled(probed_cost(&r->cal, i)))
+            cJSON_AddItemToArray(u, cJSON_CreateString(probed[i].name));
     cJSON_AddBoolToObject(j, "cpu_off", r->cpu_off);
     cJSON_AddNumberToObject(j, "cpu_off_steals_ns", r->cpu_off_steals_ns);
     add_ci(j, "native_cpu_share", &r->cpu_share);
@@ -190,6 +216,8 @@ static void print_cost(const char *name, const struct nat_cost *c)
     printf(" %s %.2f ± %.2f ns (n %u", name, c->ns, c->half, c->n);
     if (c->preempted > 0)
         printf(", %u preempted %s", c->preempted, c->dropped ? "dropped" : "kept");
+    if (c->tries > 1)
+        printf(", measured %u times", c->tries);
     printf("),");
 }
 
@@ -297,6 +325,14 @@ static void print_warnings(const struct nat_validate_result *r)
             printf("  warning: the %s cost kept %u preempted trials of %u (too few ran "
                    "unpreempted): it includes the host's load\n", names[i],
                    costs[i]->preempted, costs[i]->n);
+    for (size_t i = 0; i < NPROBED; i++) {
+        const struct nat_cost *k = probed_cost(c, i);
+        if (!nat_cost_settled(k))
+            printf("  warning: the %s cost did not settle in %u measurements (%.2f ± %.2f ns, "
+                   "median %.2f): the host's detours stretched more trials than the trimmed mean "
+                   "drops, and the model charges it as measured; repeat on a quieter host\n",
+                   probed[i].name, k->tries, k->ns, k->half, k->median);
+    }
     for (uint32_t k = 1; k < c->nspeed; k++)
         if (nat_calib_speed_doubtful(c, k))
             printf("  warning: worker %u's CPU read x%.3f of worker 0's between the runs (%u clean "
