@@ -511,6 +511,7 @@ static void add_cost(cJSON *o, const char *name, const struct nat_cost *k)
     cJSON_AddNumberToObject(x, "preempted", k->preempted);
     cJSON_AddNumberToObject(x, "dropped", k->dropped);
     cJSON_AddNumberToObject(x, "tries", k->tries);
+    cJSON_AddBoolToObject(x, "unsettled", k->unsettled);
 }
 
 static void add_dist(cJSON *o, const struct nat_dist *d)
@@ -591,16 +592,21 @@ double nat_calib_busy_factor(const struct nat_calibration *c)
     return b->ns > 0 && outside(b, 1.0, NAT_COST_MIN_CLEAN) ? b->ns : 1.0;
 }
 
+/* The barrier's cost to its victim as measured on two pinned threads, 0 where it was not, or
+ * did not settle (nat_cost_settle: the model is better without it than with a burst's). */
+static double victim_measured(const struct nat_calibration *c)
+{
+    return c->steal_victim.n && !c->steal_victim.unsettled ? c->steal_victim.ns : 0.0;
+}
+
 bool nat_calib_busy_victim_applies(const struct nat_calibration *c)
 {
-    double v = c->steal_victim.n ? c->steal_victim.ns : 0.0;
-    return c->busy_roles && outside(&c->busy_victim, v, NAT_COST_MIN_CLEAN);
+    return c->busy_roles && outside(&c->busy_victim, victim_measured(c), NAT_COST_MIN_CLEAN);
 }
 
 double nat_calib_steal_victim(const struct nat_calibration *c)
 {
-    double v = nat_calib_busy_victim_applies(c) ? c->busy_victim.ns
-               : c->steal_victim.n ? c->steal_victim.ns : 0.0;
+    double v = nat_calib_busy_victim_applies(c) ? c->busy_victim.ns : victim_measured(c);
     return v > 0 ? v : 0.0;
 }
 

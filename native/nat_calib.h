@@ -37,6 +37,7 @@ struct nat_cost {
                                      NAT_COST_MIN_CLEAN would remain: then none is) */
     uint32_t tries;               /* measurements made of it (nat_cost_settle), 0 or 1 where it
                                      was measured once */
+    bool unsettled;               /* nat_cost_settle: none of them settled */
 };
 
 /* One trial of a cost: its value and the involuntary context switches (ru_nivcsw) its threads
@@ -122,16 +123,24 @@ struct nat_cost nat_cost_of(const double *x, uint32_t n);
  * barrier to its victim once read 624 ± 1,328 us, its median 13.9 us, against 7.5 ± 1.3 us
  * minutes before), and the model would charge it to every steal. */
 #define NAT_COST_SETTLED 0.5
-#define NAT_COST_TRIES 3
+#define NAT_COST_TRIES 5
+#define NAT_COST_RETRY_NS 200000000   /* pause before measuring again: a burst lasts seconds */
 bool nat_cost_settled(const struct nat_cost *c);
 
 /* One measurement of a cost (and, where it makes two at once, the second into *side). */
 typedef struct nat_cost (*nat_cost_probe)(void *ctx, struct nat_cost *side);
+/* Whether a measurement agrees with what else is known of it (a settled interval can still be
+ * a burst that lasted the whole measurement: then its value is far from another measure of the
+ * same thing). */
+typedef bool (*nat_cost_agrees)(void *ctx, const struct nat_cost *c, const struct nat_cost *side);
 
-/* probe(ctx) until its cost is settled, at most NAT_COST_TRIES times; the settled one, else the
- * one of the narrowest interval relative to its value (with its *side, when side is not NULL),
- * its tries set to the measurements made. */
-struct nat_cost nat_cost_settle(nat_cost_probe probe, void *ctx, struct nat_cost *side);
+/* probe(ctx) until its cost is settled and agrees (agrees may be NULL: every cost agrees), at
+ * most NAT_COST_TRIES times, pausing NAT_COST_RETRY_NS before each retry; the first that does,
+ * else the one of the narrowest interval relative to its value among those that agree (all of
+ * them where none does) marked unsettled. With its *side when side is not NULL, and its tries
+ * set to the measurements made. */
+struct nat_cost nat_cost_settle(nat_cost_probe probe, nat_cost_agrees agrees, void *ctx,
+                                struct nat_cost *side);
 
 /* One cost measured twice, earlier (a) and later (b), as the later one where the two disagree
  * (their difference beyond the root sum of squares of their 95% half-widths: the cost moved, and

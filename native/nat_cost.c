@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <time.h>
 
 uint32_t nat_cost_trim(uint32_t n)
 {
@@ -116,20 +117,27 @@ static double rel_half(const struct nat_cost *c)
     return c->ns != 0 ? c->half / fabs(c->ns) : (double)INFINITY;
 }
 
-struct nat_cost nat_cost_settle(nat_cost_probe probe, void *ctx, struct nat_cost *side)
+struct nat_cost nat_cost_settle(nat_cost_probe probe, nat_cost_agrees agrees, void *ctx,
+                                struct nat_cost *side)
 {
     struct nat_cost best = { 0 }, best_side = { 0 };
+    bool best_agrees = false, done = false;
     uint32_t tries = 0;
-    while (tries < NAT_COST_TRIES) {
+    while (!done && tries < NAT_COST_TRIES) {
+        if (tries > 0)
+            nanosleep(&(struct timespec){ 0, NAT_COST_RETRY_NS }, NULL);
         struct nat_cost s = { 0 }, c = probe(ctx, &s);
-        if (tries++ == 0 || rel_half(&c) < rel_half(&best)) {
+        bool ok = agrees == NULL || agrees(ctx, &c, &s);
+        done = ok && nat_cost_settled(&c);
+        if (tries++ == 0 || done || (ok && !best_agrees) ||
+            (ok == best_agrees && rel_half(&c) < rel_half(&best))) {
             best = c;
             best_side = s;
+            best_agrees = ok;
         }
-        if (nat_cost_settled(&c))
-            break;
     }
     best.tries = tries;
+    best.unsettled = !done;
     if (side != NULL)
         *side = best_side;
     return best;

@@ -193,7 +193,7 @@ static cJSON *result_json(const struct nat_validate_opts *o, const struct nat_va
     cJSON_AddBoolToObject(j, "noisy", r->noisy);
     cJSON *u = cJSON_AddArrayToObject(j, "unsettled_costs");
     for (size_t i = 0; u != NULL && i < NPROBED; i++)
-        if (!nat_cost_settled(probed_cost(&r->cal, i)))
+        if (probed_cost(&r->cal, i)->unsettled)
             cJSON_AddItemToArray(u, cJSON_CreateString(probed[i].name));
     cJSON_AddBoolToObject(j, "cpu_off", r->cpu_off);
     cJSON_AddNumberToObject(j, "cpu_off_steals_ns", r->cpu_off_steals_ns);
@@ -327,11 +327,14 @@ static void print_warnings(const struct nat_validate_result *r)
                    costs[i]->preempted, costs[i]->n);
     for (size_t i = 0; i < NPROBED; i++) {
         const struct nat_cost *k = probed_cost(c, i);
-        if (!nat_cost_settled(k))
+        if (k->unsettled)
             printf("  warning: the %s cost did not settle in %u measurements (%.2f ± %.2f ns, "
                    "median %.2f): the host's detours stretched more trials than the trimmed mean "
-                   "drops, and the model charges it as measured; repeat on a quieter host\n",
-                   probed[i].name, k->tries, k->ns, k->half, k->median);
+                   "drops, or a burst held through one; %s; repeat on a quieter host\n",
+                   probed[i].name, k->tries, k->ns, k->half, k->median,
+                   k == &c->steal_victim ? "the model leaves it out (its victims pay the "
+                                           "runs' fitted cost where that applies, else none)"
+                                         : "the model charges it as measured");
     }
     for (uint32_t k = 1; k < c->nspeed; k++)
         if (nat_calib_speed_doubtful(c, k))
