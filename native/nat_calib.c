@@ -664,8 +664,6 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "child", &c->child);
     add_cost(o, "proc", &c->proc);
     add_cost(o, "proc_before", &c->proc_before);
-    add_cost(o, "proc_between", &c->proc_between);
-    cJSON_AddBoolToObject(o, "proc_pooled", c->proc_pooled);
     add_cost(o, "corun_alone", &c->corun_alone);
     add_cost(o, "corun", &c->corun);
     cJSON_AddNumberToObject(o, "corun_factor", nat_calib_corun_factor(c));

@@ -142,14 +142,6 @@ typedef bool (*nat_cost_agrees)(void *ctx, const struct nat_cost *c, const struc
 struct nat_cost nat_cost_settle(nat_cost_probe probe, nat_cost_agrees agrees, void *ctx,
                                 struct nat_cost *side);
 
-/* One cost measured twice, earlier (a) and later (b), as the later one where the two disagree
- * (their difference beyond the root sum of squares of their 95% half-widths: the cost moved, and
- * the later minutes are the ones that count) or where either has no interval; else both pooled,
- * each weighted by the inverse square of its half-width, with the pooled half-width
- * 1 / sqrt(the weights' sum). So a later measurement the host left wide, a few trials kept of
- * many, does not move the cost further than it can tell, and a tight one that moved wins
- * outright. *pooled (may be NULL) says which. */
-struct nat_cost nat_cost_pool(const struct nat_cost *a, const struct nat_cost *b, bool *pooled);
 
 /* The distribution of one process's cost on one worker: its RUN slices of a native timeline
  * summed, over the processes of the calibration workload (the first NAT_DIST_SLICES slices of
@@ -275,9 +267,6 @@ struct nat_calibration {
     struct nat_cost proc;         /* the workload's own cost per process on one worker */
     struct nat_cost proc_before;  /* ... as measured before the native runs, where proc was
                                      measured again between them (n == 0: it was not) */
-    struct nat_cost proc_between; /* ... the trials between them; proc is these where the two
-                                     disagree, else both pooled (nat_cost_pool) */
-    bool proc_pooled;
     struct nat_dist proc_dist;    /* ... and how it spreads over the processes */
     struct nat_cost corun_alone;  /* busy ns a dispatch of the calibration workload on one
                                      worker alone, and worker 0's on the validated N workers

@@ -88,24 +88,6 @@ struct nat_cost nat_cost_of(const double *x, uint32_t n)
     return c;
 }
 
-struct nat_cost nat_cost_pool(const struct nat_cost *a, const struct nat_cost *b, bool *pooled)
-{
-    double d = a->ns - b->ns;
-    bool pool = a->n > 0 && b->n > 0 && a->half > 0 && b->half > 0 &&
-                d * d <= a->half * a->half + b->half * b->half;
-    if (pooled != NULL)
-        *pooled = pool;
-    if (!pool)
-        return *b;
-    double wa = 1.0 / (a->half * a->half), wb = 1.0 / (b->half * b->half), w = wa + wb;
-    return (struct nat_cost){ .ns = (wa * a->ns + wb * b->ns) / w,
-                              .half = 1.0 / sqrt(w),
-                              .median = (wa * a->median + wb * b->median) / w,
-                              .n = a->n + b->n,
-                              .preempted = a->preempted + b->preempted,
-                              .dropped = a->dropped + b->dropped };
-}
-
 bool nat_cost_settled(const struct nat_cost *c)
 {
     return c->n == 0 || c->half <= NAT_COST_SETTLED * fabs(c->ns);

@@ -604,8 +604,7 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     return sp;
 }
 
-/* proc from the trials between the native runs, pooled with the one before them where the two
- * agree (nat_cost_pool; both kept, as proc_before and proc_between), and
+/* proc from the trials between the native runs (the one before them kept as proc_before), and
  * the model, the runs' reference and the stored calibration made again from it. */
 static int recalibrate(const struct nat_validate_opts *o, const struct nat_workload *wl,
                        const struct nat_trial *trials, uint32_t ntrials,
@@ -614,9 +613,7 @@ static int recalibrate(const struct nat_validate_opts *o, const struct nat_workl
 {
     if (ntrials > 0) {
         r->cal.proc_before = r->cal.proc;
-        r->cal.proc_between = nat_cost_robust(trials, ntrials);
-        r->cal.proc = nat_cost_pool(&r->cal.proc_before, &r->cal.proc_between,
-                                    &r->cal.proc_pooled);
+        r->cal.proc = nat_cost_robust(trials, ntrials);
     }
     nat_validate_fit_busy(s, r->threads, &r->cal);
     *sp = model(o, wl, r);

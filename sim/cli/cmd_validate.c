@@ -255,10 +255,8 @@ static void print_calibration(const struct nat_calibration *c)
     print_cost("UTS child", &c->child);
     print_cost("per process", &c->proc);
     if (c->proc_before.n > 0)
-        printf(" (%s: %.2f ± %.2f ns between the native runs, %u of %u trials kept; %.2f ± "
-               "%.2f ns before them),", c->proc_pooled ? "both pooled" : "the later",
-               c->proc_between.ns, c->proc_between.half, c->proc_between.n,
-               c->proc_between.n + c->proc_between.dropped, c->proc_before.ns,
+        printf(" (measured between the native runs, %u of %u trials kept; %.2f ± %.2f ns before "
+               "them),", c->proc.n, c->proc.n + c->proc.dropped, c->proc_before.ns,
                c->proc_before.half);
     printf(" busy loop %.3f iterations/ns", c->busy_iters_per_ns);
     if (c->busy_rate.n)

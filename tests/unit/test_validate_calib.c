@@ -110,39 +110,6 @@ Test(validate_calib, degenerate_samples)
     cr_assert_eq(c.n, 0);
 }
 
-Test(validate_calib, a_cost_measured_twice_pools_where_the_two_agree)
-{
-    bool pooled = false;
-    /* By hand: 10 ± 1 and 11 ± 2 agree (1 <= sqrt(5)); weights 1 and 1/4. */
-    struct nat_cost a = { .ns = 10, .half = 1, .median = 10, .n = 20, .preempted = 2, .dropped = 2 };
-    struct nat_cost b = { .ns = 11, .half = 2, .median = 12, .n = 3, .preempted = 118,
-                          .dropped = 118 };
-    struct nat_cost c = nat_cost_pool(&a, &b, &pooled);
-    cr_assert(pooled);
-    cr_assert_float_eq(c.ns, 10.2, 1e-12);
-    cr_assert_float_eq(c.half, 1.0 / sqrt(1.25), 1e-12);
-    cr_assert_float_eq(c.median, 10.4, 1e-12);
-    cr_assert(c.n == 23 && c.preempted == 120 && c.dropped == 120);
-    /* A later measurement the host left wide (3 trials of 121 kept, as once seen) barely moves a
-     * tight earlier one. */
-    a = (struct nat_cost){ .ns = 9.89, .half = 0.04, .median = 9.89, .n = 121 };
-    b = (struct nat_cost){ .ns = 14.43, .half = 4.91, .median = 14.0, .n = 3 };
-    c = nat_cost_pool(&a, &b, &pooled);
-    cr_assert(pooled && c.ns > 9.89 && c.ns < 9.90 && c.half < 0.04, "%g ± %g", c.ns, c.half);
-    /* A tight later one that moved is the cost: the runs' minutes are the later ones. */
-    b = (struct nat_cost){ .ns = 9.63, .half = 0.03, .median = 9.63, .n = 121 };
-    c = nat_cost_pool(&a, &b, &pooled);
-    cr_assert(!pooled && c.ns == 9.63 && c.half == 0.03 && c.n == 121);
-    /* Without an interval on either side nothing can be weighed: the later one. */
-    b = (struct nat_cost){ .ns = 9.9, .half = 0, .median = 9.9, .n = 1 };
-    c = nat_cost_pool(&a, &b, &pooled);
-    cr_assert(!pooled && c.ns == 9.9);
-    a.n = 0;
-    b.half = 0.5;
-    c = nat_cost_pool(&a, &b, NULL);
-    cr_assert(c.ns == 9.9 && c.half == 0.5, "nothing measured before: the later one");
-}
-
 /* A probe that returns its script's costs in turn, counting its calls. */
 struct script {
     const struct nat_cost *cost;
@@ -375,11 +342,6 @@ Test(validate_calib, one_thread_fib_simulates_the_calibrated_cost, .timeout = 24
     cr_assert(strstr(r->sim_trace, ",ws=0") != NULL, "%s", r->sim_trace);
     cr_assert_geq(r->cal.proc.n, 3, "proc measured again before each native run and after");
     cr_assert_gt(r->cal.proc_before.n, 0, "the calibration's first proc kept");
-    cr_assert_geq(r->cal.proc_between.n, 3, "the trials between the runs kept apart");
-    if (r->cal.proc_pooled)
-        cr_assert_eq(r->cal.proc.n, r->cal.proc_before.n + r->cal.proc_between.n);
-    else
-        cr_assert(r->cal.proc.ns == r->cal.proc_between.ns, "not pooled: the later one");
     cr_assert_eq(r->nbusy, 1);
     cr_assert_float_eq(r->busy[0].native, r->m[6].native, 1e-6 * r->m[6].native,
                        "one core: its busy time is the mean core's");
