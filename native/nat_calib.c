@@ -664,6 +664,7 @@ char *nat_calib_json(const struct nat_calibration *c)
     add_cost(o, "child", &c->child);
     add_cost(o, "proc", &c->proc);
     add_cost(o, "proc_before", &c->proc_before);
+    add_cost(o, "proc_calm", &c->proc_calm);
     add_cost(o, "corun_alone", &c->corun_alone);
     add_cost(o, "corun", &c->corun);
     cJSON_AddNumberToObject(o, "corun_factor", nat_calib_corun_factor(c));

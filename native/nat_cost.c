@@ -56,7 +56,8 @@ bool nat_trial_kept(const struct nat_trial *t, uint32_t n, uint32_t i)
     return !(drop && t[i].switches > base);
 }
 
-struct nat_cost nat_cost_robust(const struct nat_trial *t, uint32_t n)
+/* nat_cost_robust, or with keep_all its preempted trials kept too (nat_cost_all). */
+static struct nat_cost robust(const struct nat_trial *t, uint32_t n, bool keep_all)
 {
     struct nat_cost c = { 0 };
     double *v = n > 0 ? malloc(n * sizeof(double)) : NULL;
@@ -64,7 +65,8 @@ struct nat_cost nat_cost_robust(const struct nat_trial *t, uint32_t n)
         return c;
     uint32_t pre, k = 0;
     long base = fewest_switches(t, n, &pre);
-    bool drop = n - pre >= NAT_COST_MIN_CLEAN;   /* else every trial was stretched alike */
+    bool drop = !keep_all && n - pre >= NAT_COST_MIN_CLEAN;   /* else every trial was stretched
+                                                                 alike */
     for (uint32_t i = 0; i < n; i++)
         if (!(drop && t[i].switches > base))
             v[k++] = t[i].v;
@@ -74,6 +76,16 @@ struct nat_cost nat_cost_robust(const struct nat_trial *t, uint32_t n)
     c.dropped = drop ? pre : 0;
     free(v);
     return c;
+}
+
+struct nat_cost nat_cost_robust(const struct nat_trial *t, uint32_t n)
+{
+    return robust(t, n, false);
+}
+
+struct nat_cost nat_cost_all(const struct nat_trial *t, uint32_t n)
+{
+    return robust(t, n, true);
 }
 
 struct nat_cost nat_cost_of(const double *x, uint32_t n)

@@ -604,7 +604,8 @@ static struct ws_params model(const struct nat_validate_opts *o, const struct na
     return sp;
 }
 
-/* proc from the trials between the native runs (the one before them kept as proc_before), and
+/* proc from every trial between the native runs (the one before them kept as proc_before, the
+ * unpreempted trials' as proc_calm), and
  * the model, the runs' reference and the stored calibration made again from it. */
 static int recalibrate(const struct nat_validate_opts *o, const struct nat_workload *wl,
                        const struct nat_trial *trials, uint32_t ntrials,
@@ -613,7 +614,8 @@ static int recalibrate(const struct nat_validate_opts *o, const struct nat_workl
 {
     if (ntrials > 0) {
         r->cal.proc_before = r->cal.proc;
-        r->cal.proc = nat_cost_robust(trials, ntrials);
+        r->cal.proc = nat_cost_all(trials, ntrials);   /* CPU time: preempted ones too */
+        r->cal.proc_calm = nat_cost_robust(trials, ntrials);
     }
     nat_validate_fit_busy(s, r->threads, &r->cal);
     *sp = model(o, wl, r);

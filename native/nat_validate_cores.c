@@ -122,7 +122,7 @@ void nat_validate_seed_factors(const struct nat_trial *trials, const struct samp
         uint32_t a = s->slot_first[j], b = s->slot_first[j + 2];
         if (!r->paired || trials == NULL || b <= a || !(r->cal.proc.ns > 0))
             continue;
-        struct nat_cost c = nat_cost_robust(trials + a, b - a);
+        struct nat_cost c = nat_cost_all(trials + a, b - a);   /* as r->cal.proc */
         if (c.n > 0 && c.ns > 0)
             r->paired_factor[j] = c.ns / r->cal.proc.ns;
     }

@@ -255,8 +255,9 @@ static void print_calibration(const struct nat_calibration *c)
     print_cost("UTS child", &c->child);
     print_cost("per process", &c->proc);
     if (c->proc_before.n > 0)
-        printf(" (measured between the native runs, %u of %u trials kept; %.2f ± %.2f ns before "
-               "them),", c->proc.n, c->proc.n + c->proc.dropped, c->proc_before.ns,
+        printf(" (measured between the native runs, in CPU time over all %u trials; the %u "
+               "unpreempted read %.2f ± %.2f ns; %.2f ± %.2f ns before the runs),", c->proc.n,
+               c->proc_calm.n, c->proc_calm.ns, c->proc_calm.half, c->proc_before.ns,
                c->proc_before.half);
     printf(" busy loop %.3f iterations/ns", c->busy_iters_per_ns);
     if (c->busy_rate.n)

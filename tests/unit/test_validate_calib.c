@@ -74,6 +74,24 @@ Test(validate_calib, preempted_trials_are_dropped_and_counted)
     cr_assert_gt(all.ns, 25, "without the flags the outliers stay: %g", all.ns);
 }
 
+Test(validate_calib, a_cpu_time_cost_keeps_its_preempted_trials)
+{
+    /* 121 trials of which 3 saw no switch: nat_cost_robust keeps those 3, a chance sample
+     * (here the fastest); nat_cost_all keeps every one and counts the preempted, dropping
+     * none, and trims its ends as usual. */
+    struct nat_trial t[121];
+    for (uint32_t i = 0; i < 121; i++)
+        t[i] = (struct nat_trial){ .v = 20.0 + (double)(i % 11) * 0.1, .switches = 1 };
+    for (uint32_t i = 0; i < 3; i++)
+        t[i * 40] = (struct nat_trial){ .v = 17.0, .switches = 0 };
+    struct nat_cost calm = nat_cost_robust(t, 121), all = nat_cost_all(t, 121);
+    cr_assert(calm.n == 3 && calm.ns == 17.0 && calm.dropped == 118);
+    cr_assert(all.n == 121 && all.preempted == 118 && all.dropped == 0);
+    cr_assert(all.ns > 20.3 && all.ns < 20.7, "%g", all.ns);
+    t[60].v = 1e6;   /* one stretched trial is trimmed away */
+    cr_assert(fabs(nat_cost_all(t, 121).ns - all.ns) < 0.05);
+}
+
 Test(validate_calib, switches_every_trial_pays_are_not_preemption)
 {
     /* Pinning a new thread switches it once in every trial: only more than that is preemption. */
