@@ -148,7 +148,6 @@ typedef bool (*nat_cost_agrees)(void *ctx, const struct nat_cost *c, const struc
 struct nat_cost nat_cost_settle(nat_cost_probe probe, nat_cost_agrees agrees, void *ctx,
                                 struct nat_cost *side);
 
-
 /* The distribution of one process's cost on one worker: its RUN slices of a native timeline
  * summed, over the processes of the calibration workload (the first NAT_DIST_SLICES slices of
  * it). Wall ns, each slice's clock reads in it (tens of ns in a VM): its shape, read relative
