@@ -57,6 +57,9 @@ static const struct ws_param_desc descs[] = {
     ENUM(pick_order, pick_names, "a core runs its newest waiting process (lifo) or oldest (fifo)"),
     ENUM(wake_at, wake_at_names,
          "work a core queues for itself wakes a sleeper at once or at the core's next switch"),
+    U64(wake_every, 1, COUNT,
+        "wake_at switch: look at every Nth switch, for whatever then waits (1: at each, for "
+        "what was queued since)"),
     U64(balance_interval_ns, 0, NS, "period of the check_balance pass (0 = off)"),
     U64(balance_compact, 0, 1, "1: the balancer concentrates work on the busy cores (+scl)"),
     ENUM(migration_policy, policy_names, "migration policy preset"),
@@ -164,6 +167,7 @@ void ws_params_defaults(struct ws_params *p)
     p->time_slice_ns = 500000;
     p->wake_placement = WS_WAKE_LAST;
     p->pick_order = WS_PICK_LIFO;   /* fork-join depth first; BEAM's queues are fifo */
+    p->wake_every = 1;
     p->balance_interval_ns = 0;
     p->max_migrations = 100;
     p->burst_window_ns = 1000000;

@@ -49,6 +49,10 @@ struct ws_params {
     uint32_t wake_at;              /* enum ws_wake_at: work a core queues for itself wakes a
                                       sleeper at once (enqueue) or when the core next switches
                                       processes (switch: BEAM's wakeup_other, in schedule()) */
+    uint64_t wake_every;           /* wake_at switch: a core looks at every switch (1) for the
+                                      work it queued since, or at every Nth switch (N > 1) for
+                                      whatever then waits on it, queued since or not: the
+                                      native fast path's housekeeping (every 16 picks) */
     /* balancer */
     uint64_t balance_interval_ns;  /* period of the check_balance pass; 0 = off (strategy beam:
                                       its own period, ws_victim_beam.c) */

@@ -103,9 +103,16 @@ void nat_after_push(struct nat_worker *w)
 }
 
 /* The running process has left the worker (wake_at switch): the wake checks of the pushes it
- * made happen now, as BEAM's schedule() looks for schedulers to wake between slices. */
+ * made happen now, as BEAM's schedule() looks for schedulers to wake between slices; with
+ * wake_every N > 1 at every Nth switch only, for whatever then waits here. */
 static void at_switch(struct nat_worker *w)
 {
+    if (w->rt->p.wake_every > 1) {
+        if (--w->wake_count != 0)
+            return;
+        w->wake_count = (uint32_t)w->rt->p.wake_every;
+        ws_sched_wake_later(w->s, w->id);
+    }
     nat_dekker(w->rt);
     ws_sched_switch(w->s, w->id);
 }

@@ -316,6 +316,7 @@ static int worker_init(struct nat_rt *rt, uint32_t i)
     ws_sched_fast_init(rt->s, i, &w->fq);
     w->fast = rt->o.fast;
     w->wake_at_switch = rt->p.wake_at == WS_WAKE_AT_SWITCH;
+    w->wake_count = (uint32_t)rt->p.wake_every;
     /* pick_order fifo takes the oldest: a completed parent then waits at the tail like any
      * other (the deque), so it is not run next (nat_resume). */
     w->resume_ok = w->fast && !w->fq.oldest;

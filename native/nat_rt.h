@@ -276,6 +276,7 @@ struct nat_worker {
                                      as of the last housekeeping point (nat_refresh_local) */
     bool after_preempt;
     bool wake_at_switch;          /* p.wake_at switch: wake checks wait for the next switch */
+    uint32_t wake_count;          /* ... with p.wake_every > 1: switches to the next check */
     bool is_idle;
     uint32_t housekeep;           /* countdown to the next housekeeping point */
     uint32_t hk_every;

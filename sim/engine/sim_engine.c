@@ -267,6 +267,24 @@ static void dispatch(struct sim_engine *e, uint32_t c, struct sproc *p, uint64_t
     sim_collect_queue(e, c, now);
 }
 
+/* Core c is about to pick: the wake checks its enqueues put off (wake_at switch) happen now, or
+ * with wake_every N > 1 at every Nth switch only, for whatever then waits on c (as the native
+ * fast path's housekeeping every 16 picks, nat_loop.c). A switch is counted once, when its
+ * process has just left c (not again after a paid dispatch cost, nor at an idle core's picks). */
+static void wake_check(struct sim_engine *e, uint32_t c)
+{
+    struct score *k = &e->cores[c];
+    if (WS_LIKELY(e->p.wake_every <= 1 || e->p.wake_at != WS_WAKE_AT_SWITCH)) {
+        ws_sched_switch(e->s, c);
+        return;
+    }
+    if (!k->left || k->switched || ++k->wake_count < e->p.wake_every)
+        return;
+    k->wake_count = 0;
+    ws_sched_wake_later(e->s, c);
+    ws_sched_switch(e->s, c);
+}
+
 /* Core c's decision cycle at time now: run its process's phases, pick the next, steal, wait. */
 static void core_continue(struct sim_engine *e, uint32_t c, uint64_t now)
 {
@@ -279,7 +297,7 @@ static void core_continue(struct sim_engine *e, uint32_t c, uint64_t now)
             continue;
         }
         k->charge = 0;
-        ws_sched_switch(e->s, c);    /* wake checks put off to this switch (wake_at switch) */
+        wake_check(e, c);
         uint64_t d = sim_dispatch_cost(e, k);
         if (k->left && d > 0 && !k->switched) {
             /* The switch first, the pick after it: meanwhile the work it will look for may go

@@ -89,6 +89,7 @@ struct score {
     uint64_t lost_seen;         /* its lost races already on the engine's lost_clock */
     uint64_t ts_from;
     uint64_t sleep_since;
+    uint32_t wake_count;        /* switches since its last wake check (wake_every > 1) */
     uint32_t tl_victim;         /* timeline: the core of its latest steal, then (from its
                                    dispatch) where the process it runs migrated from */
 };

@@ -48,6 +48,7 @@ SCEN = {
     "wake_placement": (F, P4, "random", [], "waker"),
     "pick_order": (F, P4, "random", [], "fifo"),
     "wake_at": (F, P4, "random", ["spin_ns=0", "min_steal_queue=1"], "switch"),
+    "wake_every": (F, P4, "random", ["wake_at=switch", "spin_ns=0", "min_steal_queue=1"], "16"),
     "balance_interval_ns": ("skewed:procs=500", P4, "random", [], "50000"),
     "balance_compact": ("bursty:bursts=10,size=20", "synth:p=8", "random",
                         ["balance_interval_ns=20000"], "1"),

@@ -212,12 +212,14 @@ if [ "$(nproc)" -ge 2 ]; then
     fail "msg_remote_ns not the calibrated remote join: $(q "SELECT params FROM runs WHERE mode = 'sim' LIMIT 1")"
   [ "$(q "SELECT json_extract(description, '\$.calibration.msg_remote.n') > 0 FROM experiments")" = 1 ] ||
     fail "remote join not measured on a host with 2 CPUs"
-  # A computed workload's native pushes wake at the worker's housekeeping point, after the step
-  # (the fast path), so its model has wake_at=switch where the runs had enqueue.
+  # A computed workload's native pushes wake at the worker's housekeeping point, every 16 picks
+  # (the fast path), so its model has wake_at=switch and wake_every=16 where the runs had
+  # enqueue and 1.
   [ "$(q "SELECT group_concat(x, ' ') FROM (SELECT mode || '/' || json_extract(params,
-          '\$.wake_at') || '/' || COUNT(*) AS x FROM runs GROUP BY mode,
-          json_extract(params, '\$.wake_at') ORDER BY 1)")" = "native/enqueue/4 sim/switch/6" ] ||
-    fail "wake_at not enqueue natively and switch in the model: $(q "SELECT mode, json_extract(params, '\$.wake_at') FROM runs")"
+          '\$.wake_at') || '/' || json_extract(params, '\$.wake_every') || '/' || COUNT(*) AS x
+          FROM runs GROUP BY mode, json_extract(params, '\$.wake_at'),
+          json_extract(params, '\$.wake_every') ORDER BY 1)")" = "native/enqueue/1/4 sim/switch/16/6" ] ||
+    fail "wake_at/wake_every not enqueue/1 natively and switch/16 in the model: $(q "SELECT mode, json_extract(params, '\$.wake_at'), json_extract(params, '\$.wake_every') FROM runs")"
   # The model's cores run at the CPU speeds measured for their count (1 for a one-core model).
   [ "$(q "SELECT COUNT(*) FROM runs WHERE mode = 'sim' AND json_array_length(params,
           '\$.calibration.cpu_capacity') = CASE topology WHEN 'host:2:static' THEN 2 ELSE 0 END

@@ -6,7 +6,7 @@
 # a parked worker may still come on its own safety timeout, but is not woken). Spinning cores
 # (spin_ns, spin_wake_ns): under BEAM's wake_queue 2 a spinning core is told of one waiting
 # process, a sleeping one is not, and it comes after spin_wake_ns's draw, or not at all when
-# it would sleep first. About 2 s.
+# it would sleep first. wake_every: the look at every Nth switch only. About 3 s.
 . "$(dirname "$0")/lib.sh"
 num() { json_num "$@"; }
 db=$T/runs.db
@@ -70,6 +70,55 @@ for mode in replay native; do
     fi
   done
 done
+# wake_every: under wake_at=switch the look comes at every Nth switch only. The root runs 500 us,
+# spawns three children (600 us each) and exits: the first switch of its core, which then runs
+# child 3 (lifo) and switches again. With wake_every=1 the other core, asleep by then, is woken
+# at the root's exit; with 2 not before child 3 ends, 600 us later. Both come before a parked
+# native worker's own 2 ms safety timeout (which is no wake-up by the root's core anyway).
+cat > "$T/e.jsonl" << 'EOF2'
+{"format":"schedlab-trace","version":1,"name":"wake_every","time_unit":"us","roots":1,"processes":4}
+{"id":0,"spawn":0,"phases":[["run",500],["spawn",1],["spawn",2],["spawn",3]]}
+{"id":1,"parent":0,"phases":[["run",600]]}
+{"id":2,"parent":0,"phases":[["run",600]]}
+{"id":3,"parent":0,"phases":[["run",600]]}
+EOF2
+# In run $1: the root's end and the first wake-up of the other core by the root's core after it
+# (in the model a wake has no waker: any wake-up of the other core).
+facts_every() {
+  sqlite3 "$db" "WITH r AS (SELECT core, MAX(end_ns) AS e FROM timeline WHERE run_id = $1
+                            AND kind = 'run' AND pid = 0)
+                 SELECT r.e || ' ' || IFNULL((SELECT MIN(t.start_ns) FROM timeline t WHERE
+                        t.run_id = $1 AND t.kind = 'wake' AND t.core <> r.core AND
+                        t.start_ns >= r.e AND (t.victim IS NULL OR t.victim = r.core)), -1)
+                 FROM r"
+}
+for mode in replay native; do
+  for every in 1 2; do
+    tries=1
+    [ $mode = native ] && tries=3   # (a worker the host kept from its CPU may come late)
+    for try in $(seq "$tries"); do
+      out=$("$S" $mode "$T/e.jsonl" $([ $mode = replay ] && echo --topology synth:p=2 ||
+                                      echo --threads 2) "${P[@]}" --param wake_at=switch \
+            --param wake_every=$every --db "$db" --timeline --json) ||
+        { fail "$mode wake_every=$every: exit $?"; continue 2; }
+      id=$(num run_id "$out")
+      read -r root_end woke <<< "$(facts_every "$id")"
+      gap=$((woke - root_end))
+      if [ $every = 1 ]; then good=$([ "$woke" -ge 0 ] && [ $gap -lt 400000 ] && echo 1)
+      else good=$([ "$woke" -ge 0 ] && [ $gap -ge 500000 ] && echo 1); fi
+      [ -z "$good" ] && [ "$try" -lt "$tries" ] || break
+      echo "wake_at.sh: $mode wake_every=$every, try $try: the root ended at $root_end, the" \
+           "other core was woken at $woke; trying again"
+    done
+    [ "$(sqlite3 "$db" "SELECT json_extract(params, '\$.wake_every') FROM runs WHERE id = $id")" = $every ] ||
+      fail "$mode wake_every=$every: not recorded in params"
+    [ -n "$good" ] || fail "$mode wake_every=$every: the root ended at $root_end, the other core" \
+                           "was woken at $woke ($([ $every = 1 ] && echo "want at once" ||
+                           echo "want after child 3, 600 us later")) (try $try of $tries)"
+  done
+done
+expect_stderr 2 "wake_every" "$S" replay "$T/w.jsonl" --param wake_every=0
+
 # The default is enqueue.
 out=$("$S" replay "$T/w.jsonl" --topology synth:p=2 "${P[@]}" --db "$db" --timeline --json)
 read -r first root_end woken <<< "$(facts "$(num run_id "$out")")"
