@@ -648,6 +648,7 @@ char *nat_calib_json(const struct nat_calibration *c)
         cJSON_AddBoolToObject(bf, "roles", c->busy_roles);
     add_cost(o, "busy_victim", &c->busy_victim);
     add_cost(o, "busy_thief", &c->busy_thief);
+    add_ratio(o, "busy_cpu", &c->busy_cpu, 1.0);
     cJSON_AddNumberToObject(o, "steal_victim_model_ns", nat_calib_steal_victim(c));
     double thief;
     if (nat_calib_steal_thief(c, &thief))

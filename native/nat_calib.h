@@ -253,6 +253,10 @@ struct nat_calibration {
                                      nat_calib_steal_victim, nat_calib_steal_thief */
     struct nat_cost busy_victim;
     struct nat_cost busy_thief;
+    struct nat_cost busy_cpu;     /* in those runs: their busy CPU time a process against the
+                                     same slot's one-worker run's (a ratio), over all the runs
+                                     that stole, preempted ones too (nat_validate_fit.c).
+                                     Reported, not given to the model */
     bool busy_roles;              /* busy_victim and busy_thief may replace the model's: the
                                      joint fit put the factor within NAT_FIT_FACTOR_HALF */
     struct nat_cost wake;         /* futex wake-up latency between them */

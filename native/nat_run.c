@@ -244,6 +244,8 @@ static int finish_run(const struct nat_run_opts *o, struct nat_rt *rt, struct na
         r->per_core_busy[c] = m.cores[c].busy_ns;
         r->per_core_steals_in[c] = m.cores[c].steals_in;
         r->per_core_steals_out[c] = m.cores[c].steals_out;
+        r->per_core_idle[c] = m.cores[c].idle_ns;
+        r->per_core_awake[c] = m.cores[c].idle_ns - m.cores[c].sleep_ns;
     }
     int rc = check_answer(wl, r, copies, err, errlen);
     r->wall_s = (double)(nat_now_ns() - t_start) / 1e9;

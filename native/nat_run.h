@@ -55,6 +55,8 @@ struct nat_run_result {
     uint64_t per_core_busy[64];   /* ... and their busy ns */
     uint64_t per_core_steals_in[64], per_core_steals_out[64];   /* ... their steals as thief
                                                                    and as victim */
+    uint64_t per_core_idle[64];   /* ... their idle ns ... */
+    uint64_t per_core_awake[64];  /* ... and of that awake (spinning, stealing: CPU) */
     uint32_t pinned_workers;      /* workers pinned to one CPU (x.pinned: all of them) */
     uint32_t masked_workers;      /* unpinned workers given an affinity mask (dynamic, hybrid) */
     uint64_t timeline_slices;     /* --timeline: slices stored */

@@ -42,7 +42,8 @@ static void one_worker(const struct ws_topo *host, const char *workload,
  * worker's, one of them its pinning); *procs gets the processes and *wall_ns the run's wall
  * time. -1 on failure. */
 static int proc_trial(const struct nat_run_opts *op, const char *workload, struct nat_trial *t,
-                      double *busy_run, uint64_t *procs, uint64_t *wall_ns, char *err,
+                      struct nat_busy_run *busy_run, uint64_t *procs, uint64_t *wall_ns,
+                      char *err,
                       size_t errlen)
 {
     struct nat_run_opts o = *op;
@@ -59,15 +60,19 @@ static int proc_trial(const struct nat_run_opts *op, const char *workload, struc
     double ns = r.x.cpu_ns > 0 ? (double)r.x.cpu_ns : (double)r.summary.makespan_ns;
     *t = (struct nat_trial){ ns / (double)r.summary.processes, nat_calib_nivcsw(false) - cs };
     *procs = r.summary.processes;
-    if (busy_run != NULL)
-        *busy_run = r.per_core_run[0] > 0
-                    ? (double)r.per_core_busy[0] / (double)r.per_core_run[0] : 0.0;
+    if (busy_run != NULL) {
+        double on = (double)r.summary.makespan_ns - (double)r.per_core_idle[0];
+        busy_run->dispatch = r.per_core_run[0] > 0
+                             ? (double)r.per_core_busy[0] / (double)r.per_core_run[0] : 0.0;
+        busy_run->share = on > 0 ? (double)r.per_core_busy[0] / on : 0.0;
+    }
     return 0;
 }
 
 int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
                             const struct nat_validate_opts *vo, struct nat_trial *t,
-                            double *busy_run, uint64_t *procs, uint64_t *wall_ns, char *err,
+                            struct nat_busy_run *busy_run, uint64_t *procs,
+                            uint64_t *wall_ns, char *err,
                             size_t errlen)
 {
     struct nat_run_opts o;
@@ -88,7 +93,7 @@ double nat_validate_busy_on(int32_t cpu)
 
 int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload, int32_t cpu,
                                const struct nat_validate_opts *vo, struct nat_trial *t,
-                               double *busy_run, char *err, size_t errlen)
+                               struct nat_busy_run *busy_run, char *err, size_t errlen)
 {
     struct nat_run_opts o;
     one_worker(host, workload, vo, &o);
@@ -119,8 +124,14 @@ int nat_validate_round_trial(const struct ws_topo *host, const char *workload, u
     long switches = nat_calib_nivcsw(false) - cs;
     memset(b, 0, sizeof(*b));
     if (threads <= NAT_SPEED_MAX && r.summary.steals > 0) {
-        *b = (struct nat_round_busy){ .steals = r.summary.steals, .switches = switches };
+        *b = (struct nat_round_busy){ .steals = r.summary.steals, .switches = switches,
+                                      .cpu = (double)r.x.cpu_ns,
+                                      .procs = (double)r.summary.processes };
         for (uint32_t k = 0; k < threads; k++) {
+            b->cpu -= (double)r.per_core_awake[k];
+            double other = (double)r.summary.makespan_ns - (double)r.per_core_busy[k] -
+                           (double)r.per_core_idle[k];
+            b->between += other > 0 ? other : 0;
             b->busy[k] = (double)r.per_core_busy[k];
             b->run[k] = (double)r.per_core_run[k];
             b->out[k] = (double)r.per_core_steals_out[k];

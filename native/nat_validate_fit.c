@@ -100,8 +100,37 @@ static bool fit_joint(const struct samples *s, uint32_t threads, struct nat_cost
     return true;
 }
 
+/* busy_cpu, the same factor in CPU time, which a preemption does not stretch, so that no run is
+ * dropped (the busy-time factor drops every run preempted more than the calmest: on a loaded
+ * host it kept 3-15 of 31). A run's CPU time a process is its workers' CPU time less their idle
+ * time awake (steal rounds, spinning) and its steals at the model's victim cost, times the share
+ * of their time not idle that was busy (the rest, picks and housekeeping, holds the wake-ups of
+ * sleeping workers, which a one-worker run does not make: uts:T3's factor read 1.15-1.19 with
+ * them, 1.02-1.06 without, beside 1.02-1.05 in busy time), over processes; against the same
+ * slot's one-worker CPU time a process times its busy share. The trimmed mean of all the runs
+ * (nat_cost_all). */
+static void fit_cpu(const struct samples *s, struct nat_calibration *c)
+{
+    struct nat_trial f[NAT_VALIDATE_MAX_REPEAT + 1];
+    uint32_t n = 0;
+    double per_steal = nat_calib_steal_victim(c);
+    for (uint32_t i = 0; i < s->nrbusy; i++) {
+        const struct nat_round_busy *b = &s->rbusy[i];
+        double cpu = b->cpu - per_steal * (double)b->steals, busy = 0;
+        for (uint32_t k = 0; k < NAT_SPEED_MAX; k++)
+            busy += b->busy[k];
+        if (b->proc_cpu > 0 && b->proc_share > 0 && b->procs > 0 && cpu > 0 && busy > 0)
+            f[n++] = (struct nat_trial){ cpu * busy / (busy + b->between) / b->procs /
+                                         (b->proc_cpu * b->proc_share), b->switches };
+    }
+    c->busy_cpu = n >= NAT_COST_MIN_CLEAN ? nat_cost_all(f, n) : (struct nat_cost){ 0 };
+}
+
 void nat_validate_fit_busy(const struct samples *s, uint32_t threads, struct nat_calibration *c)
 {
+    c->busy_cpu = (struct nat_cost){ 0 };
+    if (s->nrbusy >= NAT_COST_MIN_CLEAN && threads <= NAT_SPEED_MAX)
+        fit_cpu(s, c);
     struct nat_cost *out[FIT_VARS] = { &c->busy_factor, &c->busy_victim, &c->busy_thief };
     for (int u = 0; u < FIT_VARS; u++)
         *out[u] = (struct nat_cost){ 0 };

@@ -19,6 +19,12 @@ struct nat_round_busy {
     double busy[NAT_SPEED_MAX], run[NAT_SPEED_MAX];
     double out[NAT_SPEED_MAX], in[NAT_SPEED_MAX];
     double proc[NAT_SPEED_MAX];
+    double cpu;                   /* the run's workers' CPU ns, less their idle time awake */
+    double procs;                 /* ... and its processes */
+    double between;               /* its workers' wall time neither busy nor idle (picks,
+                                     housekeeping, wake-ups: beside their busy time) */
+    double proc_cpu;              /* the slot's one-worker CPU ns a process (0: none) ... */
+    double proc_share;            /* ... and its busy share (nat_trial.busy_share) */
     uint64_t steals;
     long switches;
 };
@@ -81,14 +87,21 @@ void nat_validate_seed_factors(const struct nat_trial *trials, const struct samp
  * cannot tell the terms apart); nat_validate_fit.c. */
 void nat_validate_fit_busy(const struct samples *s, uint32_t threads, struct nat_calibration *c);
 
+/* A one-worker run's busy time: ns a dispatch, and its share of the worker's time not idle
+ * (the rest: picks and housekeeping between processes). */
+struct nat_busy_run {
+    double dispatch;
+    double share;
+};
+
 /* One one-worker native run of workload without a database: a trial of ns per completed
  * process in the worker's CPU time, with the process's involuntary switches; *busy_run (when
- * not NULL) gets its busy ns a dispatch, *procs the processes and *wall_ns the run's wall
+ * not NULL) gets its busy time, *procs the processes and *wall_ns the run's wall
  * time. -1 on failure. */
 int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
                             const struct nat_validate_opts *vo, struct nat_trial *t,
-                            double *busy_run, uint64_t *procs, uint64_t *wall_ns, char *err,
-                            size_t errlen);
+                            struct nat_busy_run *busy_run, uint64_t *procs,
+                            uint64_t *wall_ns, char *err, size_t errlen);
 
 /* nat_calib_busy with the calling thread pinned on cpu (its affinity restored after). */
 double nat_validate_busy_on(int32_t cpu);
@@ -97,7 +110,7 @@ double nat_validate_busy_on(int32_t cpu);
  * run, its affinity restored after). 0, or -1 with err. */
 int nat_validate_proc_trial_on(const struct ws_topo *host, const char *workload, int32_t cpu,
                                const struct nat_validate_opts *vo, struct nat_trial *t,
-                               double *busy_run, char *err, size_t errlen);
+                               struct nat_busy_run *busy_run, char *err, size_t errlen);
 
 /* One native run of workload on `threads` workers without a database: a trial of the mean time
  * of its steal rounds that took a process, with the process's involuntary switches, and its

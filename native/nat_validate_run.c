@@ -396,8 +396,8 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
                 nat_validate_busy_on(cpus[0]) / r->cal.busy_iters_per_ns, 0 };
         uint32_t first = *ntrials;
         s->slot_first[i] = first;
-        double slot_proc[NAT_SPEED_MAX] = { 0 };   /* this slot's busy ns a dispatch on each
-                                                       worker's CPU */
+        struct nat_busy_run slot_proc[NAT_SPEED_MAX] = { { 0, 0 } };   /* this slot's busy
+                                                                     time on each worker's CPU */
         for (uint32_t k = 0; trials != NULL && k < per_slot; k++)
             if (nat_validate_proc_trial(host, r->cal.workload, o, &trials[(*ntrials)++],
                                         k == 0 ? &slot_proc[0] : NULL, &procs, &wall, err,
@@ -433,7 +433,10 @@ int nat_validate_run_natives(const struct nat_validate_opts *o, const struct ws_
             return -1;
         s->nround += (uint32_t)got;
         if (b->steals > 0) {   /* (a slot no run filled holds no steals) */
-            memcpy(b->proc, slot_proc, sizeof b->proc);
+            for (uint32_t k = 0; k < NAT_SPEED_MAX; k++)
+                b->proc[k] = slot_proc[k].dispatch;
+            b->proc_cpu = trials != NULL ? t0.v : 0.0;
+            b->proc_share = trials != NULL ? slot_proc[0].share : 0.0;
             s->nrbusy++;
         }
         if (i == 0 && wall > 0) {

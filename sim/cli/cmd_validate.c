@@ -237,6 +237,9 @@ static void print_calibration(const struct nat_calibration *c)
         printf(" in runs on N workers, busy time a dispatch x %.3f ± %.3f of one worker's (the "
                "model's x %.3f),", c->busy_factor.ns, c->busy_factor.half,
                nat_calib_busy_factor(c));
+        if (c->busy_cpu.n)
+            printf(" in CPU time x %.3f ± %.3f (all %u runs; reported),", c->busy_cpu.ns,
+                   c->busy_cpu.half, c->busy_cpu.n);
         print_cost("busy time a steal adds to its victim", &c->busy_victim);
         print_cost("... to its thief", &c->busy_thief);
         printf(" the model's victim pays %.2f ns", nat_calib_steal_victim(c));

@@ -124,6 +124,11 @@ for r in rows:
     bf = c["busy_factor"]
     fa = bf["ratio"] if bf["n"] >= 3 and bf["ratio"] > 0 and abs(bf["ratio"] - 1) > bf["ci95"] else 1
     assert bf["applied"] == fa and (r["threads"] > 1 or bf["n"] == 0), bf
+    # ... and the same factor in CPU time, over every run that stole (the busy-time one drops the
+    # preempted): reported, never applied
+    bc = c["busy_cpu"]
+    assert bc["applied"] == 1 and (r["threads"] > 1 or bc["n"] == 0), bc
+    assert bc["n"] == 0 or (bc["n"] >= max(bf["n"], 3) and bc["ratio"] > 0), (bc, bf)
     model_proc = c["proc"]["ns"] * c["noise"]["work_factor"]
     caps = [x["capacity"] for x in c["cpu_speed"]] or [1.0] * r["threads"]
     assert len(r["model_capacity"]) == r["threads"], r["model_capacity"]
@@ -364,6 +369,7 @@ c = r["calibration"]
 bf = c["busy_factor"]
 assert c["replay"]["n"] > 0 and c["proc"]["n"] == 0, "a trace: its own work, no proc"
 assert 0 <= c["steal_round"]["n"] <= 4 and 0 <= bf["n"] <= 4, (c["steal_round"], bf)
+assert c["busy_cpu"]["n"] == 0, "a trace has no one-worker per-process trial to compare with"
 fa = bf["ratio"] if bf["n"] >= 3 and bf["ratio"] > 0 and abs(bf["ratio"] - 1) > bf["ci95"] else 1
 assert bf["applied"] == fa, bf
 # each CPU's speed measured with the trace pinned on it, as for computed workloads

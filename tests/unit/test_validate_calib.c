@@ -602,6 +602,42 @@ Test(validate_calib, busy_fit_recovers_the_factor_the_victim_and_the_thief)
     free(s);
 }
 
+/* The co-running factor in CPU time (busy_cpu): every run counts, preempted or not; the wake-ups
+ * and picks between processes, which N workers make and one does not, are left out by the busy
+ * share of their time; the steals at the model's victim cost too. */
+Test(validate_calib, busy_cpu_factor_keeps_every_run_and_leaves_out_the_time_between)
+{
+    struct samples *s = calloc(1, sizeof(*s));
+    cr_assert_not_null(s);
+    const double factor = 1.10, victim = 9000, proc = 60, share1 = 0.9;
+    for (uint32_t i = 0; i < 8; i++) {
+        struct nat_round_busy *b = &s->rbusy[s->nrbusy++];
+        b->procs = 4e6;
+        b->steals = 2000 + 100 * i;
+        b->proc_cpu = proc;
+        b->proc_share = share1;
+        b->switches = i;   /* all but one preempted more than the calmest */
+        double busy_cpu = factor * proc * share1 * b->procs;   /* in the dispatches */
+        b->busy[0] = busy_cpu * 0.6, b->busy[1] = busy_cpu * 0.4;
+        b->run[0] = b->run[1] = 1;
+        /* between the dispatches: the one worker's share, and 5% more for wake-ups */
+        b->between = busy_cpu * (1 / share1 - 1) + 0.05 * busy_cpu;
+        b->cpu = busy_cpu + b->between + victim * (double)b->steals;
+    }
+    struct nat_calibration c = { .steal_victim = { .ns = victim, .half = 100, .n = 15 } };
+    nat_validate_fit_busy(s, 2, &c);
+    cr_assert_eq(c.busy_cpu.n, 8, "every run, preempted or not: %u", c.busy_cpu.n);
+    cr_assert_float_eq(c.busy_cpu.ns, factor, 1e-9, "%.6f", c.busy_cpu.ns);
+    /* a slot without its one-worker trial (a replayed trace) adds nothing */
+    s->rbusy[0].proc_cpu = 0;
+    nat_validate_fit_busy(s, 2, &c);
+    cr_assert_eq(c.busy_cpu.n, 7);
+    s->nrbusy = 2;   /* too few runs */
+    nat_validate_fit_busy(s, 2, &c);
+    cr_assert_eq(c.busy_cpu.n, 0);
+    free(s);
+}
+
 /* Machine-wide detours (nat_noise_classify): with two CPUs, a detour that overlaps one of the
  * other's; with three, only one that both others were in a detour for a part of (two CPUs'
  * interrupts meeting leave both their own); a long early detour is found by every later one it
