@@ -102,7 +102,7 @@ static bool fit_joint(const struct samples *s, uint32_t threads, struct nat_cost
 
 /* busy_cpu, the same factor in CPU time, which a preemption does not stretch, so that no run is
  * dropped (the busy-time factor drops every run preempted more than the calmest: on a loaded
- * host it kept 3-15 of 31). A run's CPU time a process is its workers' CPU time less their idle
+ * host it kept 3-19 of 31). A run's CPU time a process is its workers' CPU time less their idle
  * time awake (steal rounds, spinning) and its steals at the model's victim cost, times the share
  * of their time not idle that was busy (the rest, picks and housekeeping, holds the wake-ups of
  * sleeping workers, which a one-worker run does not make: uts:T3's factor read 1.15-1.19 with
@@ -128,14 +128,13 @@ static void fit_cpu(const struct samples *s, struct nat_calibration *c)
 
 void nat_validate_fit_busy(const struct samples *s, uint32_t threads, struct nat_calibration *c)
 {
-    c->busy_cpu = (struct nat_cost){ 0 };
-    if (s->nrbusy >= NAT_COST_MIN_CLEAN && threads <= NAT_SPEED_MAX)
-        fit_cpu(s, c);
     struct nat_cost *out[FIT_VARS] = { &c->busy_factor, &c->busy_victim, &c->busy_thief };
     for (int u = 0; u < FIT_VARS; u++)
         *out[u] = (struct nat_cost){ 0 };
+    c->busy_cpu = (struct nat_cost){ 0 };
     if (s->nrbusy < NAT_COST_MIN_CLEAN || threads > NAT_SPEED_MAX)
         return;
+    fit_cpu(s, c);
     double thief;
     c->busy_roles = false;
     if (!fit_joint(s, threads, out))   /* the roles cannot be told apart */

@@ -24,7 +24,7 @@ struct nat_round_busy {
     double between;               /* its workers' wall time neither busy nor idle (picks,
                                      housekeeping, wake-ups: beside their busy time) */
     double proc_cpu;              /* the slot's one-worker CPU ns a process (0: none) ... */
-    double proc_share;            /* ... and its busy share (nat_trial.busy_share) */
+    double proc_share;            /* ... and its busy share (nat_busy_run.share) */
     uint64_t steals;
     long switches;
 };
@@ -102,6 +102,12 @@ int nat_validate_proc_trial(const struct ws_topo *host, const char *workload,
                             const struct nat_validate_opts *vo, struct nat_trial *t,
                             struct nat_busy_run *busy_run, uint64_t *procs,
                             uint64_t *wall_ns, char *err, size_t errlen);
+
+/* The per-process cost distribution of workload: one one-worker run recording its timeline
+ * into a temporary database, each process's RUN slices summed. 0, or -1 with err. */
+int nat_validate_measure_dist(const struct ws_topo *host, const char *workload,
+                              const struct nat_validate_opts *vo, struct nat_dist *d, char *err,
+                              size_t errlen);
 
 /* nat_calib_busy with the calling thread pinned on cpu (its affinity restored after). */
 double nat_validate_busy_on(int32_t cpu);
